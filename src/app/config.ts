@@ -1,0 +1,41 @@
+import { resolve } from 'node:path'
+import { type FieldIssue, invalidInput } from '../core/errors.ts'
+
+/** Everything the process is told from outside, read once at start and passed down as an object. */
+export interface XiezhiConfig {
+  dataDir: string
+  configDir: string
+  host: string
+  port: number
+  bodyLimitBytes: number
+  logLevel: string
+  /** Start the server without API keys: for local trials only. */
+  authDisabled: boolean
+}
+
+export const defaultPort = 8710
+
+export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConfig> = {}): XiezhiConfig {
+  const issues: FieldIssue[] = []
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    const value = Number(raw)
+    if (!Number.isInteger(value) || value < min || value > max) {
+      issues.push({ pointer: `/env/${name}`, code: 'invalid_value', message: `${name} must be an integer from ${min} to ${max}` })
+    }
+    return value
+  }
+  const config: XiezhiConfig = {
+    dataDir: resolve(env.XIEZHI_DATA_DIR || './data'),
+    configDir: resolve(env.XIEZHI_CONFIG_DIR || new URL('../../config', import.meta.url).pathname),
+    host: env.HOST || '127.0.0.1',
+    port: int('PORT', defaultPort, 0, 65_535),
+    bodyLimitBytes: int('XIEZHI_BODY_LIMIT_BYTES', 64 * 1024, 1_024, 16 * 1024 * 1024),
+    logLevel: env.LOG_LEVEL || 'info',
+    authDisabled: env.XIEZHI_AUTH === 'off',
+    ...overrides,
+  }
+  if (issues.length > 0) throw invalidInput('The environment is invalid', issues)
+  return config
+}

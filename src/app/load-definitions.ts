@@ -1,0 +1,45 @@
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { XiezhiError } from '../core/errors.ts'
+import type { EventTypeRegistry } from '../events/event-type-registry.ts'
+import { type FeatureDefinition, parseFeatureDefinitions } from '../features/feature-definition.ts'
+import { compileStrategy } from '../strategy/compile-strategy.ts'
+import type { Strategy } from '../strategy/strategy.ts'
+
+/** Reads `features.yaml` and `strategies/*.yaml|json` from the config folder; errors name the file. */
+export function loadDefinitions(configDir: string, registry: EventTypeRegistry, tenantId: string) {
+  const knownTypes = new Set(registry.list(tenantId).map((t) => t.type))
+  const featuresFile = join(configDir, 'features.yaml')
+  const features = inFile(featuresFile, () => parseFeatureDefinitions((readDocument(featuresFile) as { features?: unknown })?.features, knownTypes))
+  const strategies = new Map<string, Strategy>()
+  const dir = join(configDir, 'strategies')
+  for (const name of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) {
+    const file = join(dir, name)
+    const strategy = inFile(file, () => compileStrategy(readDocument(file), { features, eventType: (t) => registry.find(tenantId, t) }))
+    const clash = strategies.get(strategy.document.eventType)
+    if (clash) throw new XiezhiError('invalid_configuration', `${file}: strategy "${strategy.id}" and "${clash.id}" both decide ${strategy.document.eventType}`)
+    strategies.set(strategy.document.eventType, strategy)
+  }
+  return { features, strategies }
+}
+
+export function readDocument(file: string): unknown {
+  const text = readFileSync(file, 'utf8')
+  return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+}
+
+/** Puts the file name in front of any validation error raised while reading it. */
+function inFile<T>(file: string, read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    if (error instanceof XiezhiError) {
+      const details = error.issues.map((i) => `\n  ${i.pointer || '/'}: ${i.message} (${i.code})`).join('')
+      throw new XiezhiError('invalid_configuration', `${file}: ${error.message}${details}`, error.issues)
+    }
+    throw new XiezhiError('invalid_configuration', `${file}: ${(error as Error).message}`)
+  }
+}
+
+export type { FeatureDefinition }

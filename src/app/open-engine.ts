@@ -1,0 +1,102 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ApiKeys } from '../access/api-keys.ts'
+import { type Clock, systemClock } from '../core/clock.ts'
+import { XiezhiError } from '../core/errors.ts'
+import { DecisionService, type StageTimer } from '../decisions/decision-service.ts'
+import { GroupCommit } from '../decisions/group-commit.ts'
+import type { RecordStore } from '../decisions/record-store.ts'
+import { EventTypeRegistry, maxClockSkewMs } from '../events/event-type-registry.ts'
+import { PersonalDataVault } from '../events/personal-data-vault.ts'
+import { FeatureEngine } from '../features/feature-engine.ts'
+import { SqliteRecordStore } from '../store/sqlite/sqlite-record-store.ts'
+import type { Strategy } from '../strategy/strategy.ts'
+import type { XiezhiConfig } from './config.ts'
+import { loadDefinitions } from './load-definitions.ts'
+import { rebuildFeatures } from './rebuild-features.ts'
+
+export const defaultTenant = 'default'
+
+export interface Engine {
+  config: XiezhiConfig
+  store: RecordStore
+  registry: EventTypeRegistry
+  vault: PersonalDataVault
+  features: FeatureEngine
+  strategies: Map<string, Strategy>
+  commit: GroupCommit
+  decisions: DecisionService
+  apiKeys: ApiKeys
+  clock: Clock
+  rebuilt: { events: number; ms: number }
+  close(): Promise<void>
+}
+
+export interface EngineOptions {
+  clock?: Clock
+  onFatal?: (error: Error) => void
+  timeStage?: StageTimer
+}
+
+/** The composition root: opens the store, loads definitions, rebuilds feature state, wires the spine. */
+export async function openEngine(config: XiezhiConfig, options: EngineOptions = {}): Promise<Engine> {
+  const clock = options.clock ?? systemClock
+  mkdirSync(config.dataDir, { recursive: true })
+  const store = await SqliteRecordStore.open(join(config.dataDir, 'xiezhi.sqlite'))
+  try {
+    const vault = openVault(config.dataDir)
+    const registry = new EventTypeRegistry(() => clock.nowMs())
+    for (const custom of await store.listEventTypes()) registry.register(custom)
+    const { features: definitions, strategies } = loadDefinitions(config.configDir, registry, defaultTenant)
+    for (const strategy of strategies.values()) await recordStrategyVersion(store, strategy, clock)
+    const features = new FeatureEngine(definitions)
+    const rebuildStart = performance.now()
+    const events = await rebuildFeatures(store, vault, features, clock.nowMs() - features.horizonMs - maxClockSkewMs)
+    const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart) }
+    const commit = new GroupCommit(store, options.onFatal ?? ((error) => { throw error }))
+    const decisions = new DecisionService(
+      { registry, vault, features, strategies, store, commit, clock, ...(options.timeStage ? { timeStage: options.timeStage } : {}) },
+      await store.lastDecisionHash(),
+    )
+    const apiKeys = new ApiKeys(store, () => clock.nowMs())
+    const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
+    sweep.unref()
+    return {
+      config, store, registry, vault, features, strategies, commit, decisions, apiKeys, clock, rebuilt,
+      async close() {
+        clearInterval(sweep)
+        await commit.drain()
+        await store.close()
+      },
+    }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}
+
+/** A strategy version is immutable: the same id and version must always mean the same document. */
+async function recordStrategyVersion(store: RecordStore, strategy: Strategy, clock: Clock) {
+  const existing = await store.getStrategyVersion(strategy.id, strategy.version)
+  if (existing && existing.hash !== strategy.hash) {
+    throw new XiezhiError(
+      'invalid_configuration',
+      `strategy "${strategy.id}" version ${strategy.version} differs from the version already recorded; give the change a new version number`,
+    )
+  }
+  if (!existing) {
+    await store.saveStrategyVersion({ id: strategy.id, version: strategy.version, hash: strategy.hash, document: JSON.stringify(strategy.document), savedAtMs: clock.nowMs() })
+  }
+}
+
+/** Keys for blind indexes and sealed bodies live beside the data they protect, readable by the owner only. */
+function openVault(dataDir: string): PersonalDataVault {
+  const file = join(dataDir, 'vault-keys.json')
+  if (!existsSync(file)) {
+    const keys = PersonalDataVault.generateKeys()
+    writeFileSync(file, JSON.stringify({ indexKey: keys.indexKey.toString('base64'), sealKey: keys.sealKey.toString('base64') }), { mode: 0o600, flag: 'wx' })
+    chmodSync(file, 0o600)
+  }
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { indexKey: string; sealKey: string }
+  return new PersonalDataVault(Buffer.from(raw.indexKey, 'base64'), Buffer.from(raw.sealKey, 'base64'))
+}

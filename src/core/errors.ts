@@ -1,0 +1,40 @@
+/**
+ * The few kinds of error the domain raises. Each maps to one HTTP status in
+ * `api/present-problem.ts`; nothing else in the domain knows about HTTP.
+ * Outcomes such as `reject` are data, not errors.
+ */
+export type ErrorKind =
+  | 'invalid_input'
+  | 'unknown_event_type'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'idempotency_conflict'
+  | 'not_found'
+  | 'unauthorized'
+  | 'invalid_configuration'
+
+/** One offending field: a JSON pointer into the input, a stable code and a sentence. */
+export interface FieldIssue {
+  pointer: string
+  code: string
+  message: string
+}
+
+export class XiezhiError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
+    super(message)
+    this.name = 'XiezhiError'
+  }
+}
+
+export const invalidInput = (message: string, issues: FieldIssue[]) => new XiezhiError('invalid_input', message, issues)
+export const notFound = (message: string) => new XiezhiError('not_found', message)
+
+/** A broken invariant: the process must stop rather than go on with corrupt state. */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`invariant violated: ${message}`)
+}

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto'
+import type { Clock } from '../core/clock.ts'
+import { XiezhiError } from '../core/errors.ts'
+import { uuidv7 } from '../core/ids.ts'
+import { systemReasons } from '../core/reason.ts'
+import type { EntityKind } from '../events/entities.ts'
+import type { AcceptedEvent } from '../events/event.ts'
+import type { EventTypeRegistry } from '../events/event-type-registry.ts'
+import type { PersonalDataVault } from '../events/personal-data-vault.ts'
+import type { FeatureEngine, ObservedEvent } from '../features/feature-engine.ts'
+import type { Strategy, StrategyOutcome } from '../strategy/strategy.ts'
+import type { Decision, DecisionTrace } from './decision.ts'
+import type { GroupCommit } from './group-commit.ts'
+import type { RecordStore, StoredDecision } from './record-store.ts'
+
+export interface DecisionResult {
+  /** `created` for a new decision; `replayed` when the event id was seen before with the same body. */
+  status: 'created' | 'replayed'
+  /** The exact JSON the client receives, identical on every replay. */
+  body: string
+  decision?: Decision
+}
+
+export interface StageTimer {
+  (stage: 'validate' | 'features' | 'strategy' | 'commit', ms: number): void
+}
+
+/**
+ * The decision spine: validate → idempotency → entities → features (read,
+ * then add) → scores and rules → durable record → reply.
+ */
+export class DecisionService {
+  private readonly inFlight = new Map<string, { bodyHash: string; work: Promise<DecisionResult> }>()
+  private previousHash: string
+
+  constructor(
+    private readonly deps: {
+      registry: EventTypeRegistry
+      vault: PersonalDataVault
+      features: FeatureEngine
+      strategies: Map<string, Strategy>
+      store: RecordStore
+      commit: GroupCommit
+      clock: Clock
+      timeStage?: StageTimer
+    },
+    lastHash: string | undefined,
+  ) {
+    this.previousHash = lastHash ?? genesisHash
+  }
+
+  async decide(tenantId: string, body: unknown): Promise<DecisionResult> {
+    const started = performance.now()
+    const event = this.deps.registry.accept(tenantId, body)
+    this.deps.timeStage?.('validate', performance.now() - started)
+    const key = `${tenantId}\u0000${event.id}`
+    // a concurrent duplicate waits for the first and shares its decision: one event, one decision
+    const earlier = this.inFlight.get(key)
+    if (earlier) {
+      if (earlier.bodyHash !== event.bodyHash) throw conflict(event.id)
+      return { status: 'replayed', body: (await earlier.work).body }
+    }
+    const work = this.decideOnce(event, started)
+    this.inFlight.set(key, { bodyHash: event.bodyHash, work })
+    try {
+      return await work
+    } finally {
+      this.inFlight.delete(key)
+    }
+  }
+
+  private async decideOnce(event: AcceptedEvent, started: number): Promise<DecisionResult> {
+    const stored = await this.deps.store.findByEventId(event.tenantId, event.id)
+    if (stored) {
+      if (stored.bodyHash !== event.bodyHash) throw conflict(event.id)
+      return { status: 'replayed', body: stored.response }
+    }
+    const { decision, record } = this.evaluate(event, started)
+    const committing = performance.now()
+    await this.deps.commit.append(record)
+    this.deps.timeStage?.('commit', performance.now() - committing)
+    return { status: 'created', body: record.response, decision }
+  }
+
+  /** Everything synchronous: no other event can slip between the feature read and the append. */
+  private evaluate(event: AcceptedEvent, started: number): { decision: Decision; record: StoredDecision } {
+    const { vault, features, strategies, clock } = this.deps
+    const keys: Partial<Record<EntityKind, string[]>> = {}
+    for (const entity of event.entities) (keys[entity.kind] ??= []).push(vault.blindIndex(entity.kind, entity.value))
+    const observed: ObservedEvent = { type: event.type, occurredAtMs: event.occurredAtMs, data: event.data, keys }
+    const featureStart = performance.now()
+    const featureValues = features.observe(observed)
+    const strategyStart = performance.now()
+    this.deps.timeStage?.('features', strategyStart - featureStart)
+    const strategy = strategies.get(event.type)
+    const outcome: StrategyOutcome = strategy
+      ? strategy.decide({ event: { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data }, features: featureValues })
+      : { action: 'approve', scores: {}, reasons: [{ code: 'NO_STRATEGY', message: systemReasons.NO_STRATEGY, evidence: {} }], hits: [], ruleErrors: [] }
+    this.deps.timeStage?.('strategy', performance.now() - strategyStart)
+    const decidedAtMs = clock.nowMs()
+    const decision: Decision = {
+      decisionId: uuidv7(decidedAtMs),
+      eventId: event.id,
+      eventType: event.type,
+      action: outcome.action,
+      ...(outcome.offer ? { offer: outcome.offer } : {}),
+      scores: outcome.scores,
+      reasons: outcome.reasons,
+      features: featureValues,
+      strategy: strategy ? { id: strategy.id, version: strategy.version } : null,
+      decidedAt: new Date(decidedAtMs).toISOString(),
+      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+    }
+    const response = JSON.stringify(decision)
+    const trace: DecisionTrace = {
+      features: featureValues,
+      scores: outcome.scores,
+      hits: outcome.hits,
+      ruleErrors: outcome.ruleErrors,
+      strategyHash: strategy?.hash ?? null,
+    }
+    const hash = chainHash(this.previousHash, response, event.bodyHash)
+    const record: StoredDecision = {
+      decisionId: decision.decisionId,
+      tenantId: event.tenantId,
+      eventId: event.id,
+      eventType: event.type,
+      action: decision.action,
+      occurredAtMs: event.occurredAtMs,
+      decidedAtMs,
+      strategyId: strategy?.id ?? null,
+      strategyVersion: strategy?.version ?? null,
+      bodyHash: event.bodyHash,
+      sealedEvent: vault.seal(JSON.stringify({ id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data })),
+      entityKeys: keys as Record<string, string[]>,
+      trace: JSON.stringify(trace),
+      response,
+      previousHash: this.previousHash,
+      hash,
+    }
+    this.previousHash = hash
+    return { decision, record }
+  }
+}
+
+const genesisHash = '0'.repeat(64)
+
+/** Tamper evidence: each record's hash covers the previous one, its reply and its input. */
+export const chainHash = (previous: string, response: string, bodyHash: string) =>
+  createHash('sha256').update(previous).update('\n').update(response).update('\n').update(bodyHash).digest('hex')
+
+const conflict = (eventId: string) =>
+  new XiezhiError('idempotency_conflict', `Event "${eventId}" was already received with a different body`, [
+    { pointer: '/id', code: 'idempotency_conflict', message: 'this event id was already used for a different event' },
+  ])

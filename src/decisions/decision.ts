@@ -1,0 +1,27 @@
+import type { Action } from '../core/actions.ts'
+import type { Reason } from '../core/reason.ts'
+
+/** The reply to an event: what to do, why, and from which strategy version. */
+export interface Decision {
+  decisionId: string
+  eventId: string
+  eventType: string
+  action: Action
+  offer?: { limitMinor: number; aprBps: number }
+  scores: Record<string, number>
+  reasons: Reason[]
+  features: Record<string, number>
+  strategy: { id: string; version: number } | null
+  decidedAt: string
+  /** Time to decide, from validated input to reply, excluding the durable commit. */
+  latencyMs: number
+}
+
+/** What a stored decision keeps so it can be reproduced: the inputs beyond the event itself. */
+export interface DecisionTrace {
+  features: Record<string, number>
+  scores: Record<string, number>
+  hits: string[]
+  ruleErrors: { ruleId: string; message: string }[]
+  strategyHash: string | null
+}

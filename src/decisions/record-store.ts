@@ -1,0 +1,82 @@
+import type { Action } from '../core/actions.ts'
+import type { CustomEventType } from '../events/event-type-registry.ts'
+
+/**
+ * The records port: everything that must survive a crash. The SQLite adapter
+ * is the embedded default; `test/conformance/record-store.spec.ts` is the
+ * contract every adapter passes.
+ */
+export interface RecordStore {
+  /** Appends decisions in order, durably, in one transaction; all or none. */
+  appendDecisions(batch: StoredDecision[]): Promise<void>
+  lastDecisionHash(): Promise<string | undefined>
+  findByEventId(tenantId: string, eventId: string): Promise<{ bodyHash: string; response: string } | undefined>
+  getDecision(tenantId: string, decisionId: string): Promise<StoredDecision | undefined>
+  listDecisions(query: DecisionQuery): Promise<{ items: StoredDecision[]; nextCursor?: string }>
+  /** Every decision whose event occurred at or after `sinceMs`, in the order they were appended. */
+  decisionsSince(sinceMs: number, batchSize?: number): AsyncIterable<StoredDecision[]>
+
+  saveStrategyVersion(version: StoredStrategyVersion): Promise<void>
+  getStrategyVersion(id: string, version: number): Promise<StoredStrategyVersion | undefined>
+
+  saveEventType(definition: CustomEventType): Promise<void>
+  listEventTypes(): Promise<CustomEventType[]>
+
+  saveApiKey(key: StoredApiKey): Promise<void>
+  findApiKey(id: string): Promise<StoredApiKey | undefined>
+  listApiKeys(): Promise<StoredApiKey[]>
+  revokeApiKey(id: string, atMs: number): Promise<boolean>
+
+  close(): Promise<void>
+}
+
+export interface StoredDecision {
+  decisionId: string
+  tenantId: string
+  eventId: string
+  eventType: string
+  action: Action
+  occurredAtMs: number
+  decidedAtMs: number
+  strategyId: string | null
+  strategyVersion: number | null
+  bodyHash: string
+  /** The event as posted, encrypted: it holds personal data. */
+  sealedEvent: Buffer
+  /** Blind indexes of the event's entities, by kind. */
+  entityKeys: Record<string, string[]>
+  /** What is needed to reproduce the decision: feature snapshot, scores, rules hit, rule errors. */
+  trace: string
+  /** The exact bytes returned to the client, so a replay of the event id returns them unchanged. */
+  response: string
+  previousHash: string
+  hash: string
+}
+
+export interface DecisionQuery {
+  tenantId: string
+  action?: Action
+  eventType?: string
+  entityKey?: string
+  fromMs?: number
+  toMs?: number
+  limit: number
+  cursor?: string
+}
+
+export interface StoredStrategyVersion {
+  id: string
+  version: number
+  hash: string
+  document: string
+  savedAtMs: number
+}
+
+export interface StoredApiKey {
+  id: string
+  tenantId: string
+  name: string
+  secretHash: string
+  createdAtMs: number
+  revokedAtMs: number | null
+}

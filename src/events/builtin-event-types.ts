@@ -1,0 +1,176 @@
+import { type TSchema, Type } from '@sinclair/typebox'
+import type { EntityPaths } from './entities.ts'
+
+/**
+ * The event types every tenant has. Amounts are integers in minor units (fen);
+ * a float amount is a validation error, never rounded. `data` holds the
+ * payload; the envelope (id, type, occurredAt) is common to all types.
+ */
+const Id = (description: string) => Type.String({ minLength: 1, maxLength: 128, description })
+const Phone = Type.String({ pattern: '^\\+?[0-9]{6,20}$', description: 'Phone number, digits with an optional leading +' })
+const MinorUnits = (description: string) =>
+  Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: `${description}, integer minor units (fen)` })
+const Currency = Type.String({ pattern: '^[A-Z]{3}$', default: 'CNY', description: 'ISO 4217 currency code' })
+const Ip = Type.String({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], description: 'IPv4 or IPv6 address' })
+const OneOf = (values: string[], description?: string) => Type.Unsafe<string>({ type: 'string', enum: values, description })
+const Geo = Type.Object(
+  { lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) },
+  { additionalProperties: false },
+)
+const Contact = Type.Object(
+  { phone: Phone, relation: Type.Optional(Type.String({ maxLength: 32 })) },
+  { additionalProperties: false },
+)
+
+export interface BuiltinEventType {
+  type: string
+  description: string
+  schema: TSchema
+  entities: EntityPaths
+}
+
+export const builtinEventTypes: BuiltinEventType[] = [
+  {
+    type: 'account.registered',
+    description: 'A customer opened an account.',
+    schema: Type.Object(
+      {
+        userId: Id('Customer id'),
+        phone: Phone,
+        idNumber: Type.Optional(Id('National id number')),
+        deviceId: Type.Optional(Id('Device fingerprint')),
+        ip: Type.Optional(Ip),
+        channel: Type.Optional(Type.String({ maxLength: 64 })),
+        birthYear: Type.Optional(Type.Integer({ minimum: 1900, maximum: 2100 })),
+        gender: Type.Optional(OneOf(['female', 'male', 'other'])),
+      },
+      { additionalProperties: false },
+    ),
+    entities: { user: '/userId', phone: '/phone', id_number: '/idNumber', device: '/deviceId', ip: '/ip' },
+  },
+  {
+    type: 'login',
+    description: 'A login attempt, successful or not.',
+    schema: Type.Object(
+      {
+        userId: Id('Customer id'),
+        deviceId: Id('Device fingerprint'),
+        ip: Ip,
+        success: Type.Boolean(),
+        method: Type.Optional(OneOf(['password', 'sms', 'biometric', 'token'])),
+        phone: Type.Optional(Phone),
+        geo: Type.Optional(Geo),
+        livenessPassed: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false },
+    ),
+    entities: { user: '/userId', device: '/deviceId', ip: '/ip', phone: '/phone' },
+  },
+  {
+    type: 'credit.application',
+    description: 'A credit application (pre-loan); the decision may carry a limit and a price.',
+    schema: Type.Object(
+      {
+        applicationId: Id('Application id'),
+        userId: Id('Customer id'),
+        idNumber: Id('National id number'),
+        phone: Phone,
+        deviceId: Id('Device fingerprint'),
+        ip: Ip,
+        product: Type.String({ minLength: 1, maxLength: 64 }),
+        amountMinor: MinorUnits('Requested amount'),
+        currency: Currency,
+        termMonths: Type.Integer({ minimum: 1, maximum: 360 }),
+        declaredIncomeMinor: Type.Optional(MinorUnits('Declared monthly income')),
+        age: Type.Optional(Type.Integer({ minimum: 14, maximum: 120 })),
+        bankCard: Type.Optional(Id('Bank card number')),
+        address: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+        contacts: Type.Optional(Type.Array(Contact, { maxItems: 20 })),
+        geo: Type.Optional(Geo),
+      },
+      { additionalProperties: false },
+    ),
+    entities: {
+      user: '/userId',
+      id_number: '/idNumber',
+      phone: '/phone',
+      device: '/deviceId',
+      ip: '/ip',
+      bank_card: '/bankCard',
+      address: '/address',
+      contacts: '/contacts/*/phone',
+    },
+  },
+  {
+    type: 'loan.drawdown',
+    description: 'A drawdown (in-loan): money leaving to a bank card.',
+    schema: Type.Object(
+      {
+        loanId: Id('Loan (IOU) id'),
+        userId: Id('Customer id'),
+        deviceId: Id('Device fingerprint'),
+        ip: Ip,
+        amountMinor: MinorUnits('Drawdown amount'),
+        currency: Currency,
+        bankCard: Id('Destination bank card'),
+        newPayee: Type.Optional(Type.Boolean()),
+        screenSharingActive: Type.Optional(Type.Boolean()),
+        callForwardingActive: Type.Optional(Type.Boolean()),
+        phone: Type.Optional(Phone),
+      },
+      { additionalProperties: false },
+    ),
+    entities: { user: '/userId', device: '/deviceId', ip: '/ip', bank_card: '/bankCard', phone: '/phone' },
+  },
+  {
+    type: 'loan.repayment',
+    description: 'A scheduled repayment: paid, partly paid or missed.',
+    schema: Type.Object(
+      {
+        loanId: Id('Loan (IOU) id'),
+        userId: Id('Customer id'),
+        installment: Type.Integer({ minimum: 1, maximum: 360 }),
+        dueAmountMinor: MinorUnits('Amount due'),
+        paidAmountMinor: MinorUnits('Amount paid'),
+        currency: Currency,
+        status: OneOf(['paid', 'partial', 'missed']),
+        daysPastDue: Type.Integer({ minimum: 0, maximum: 10_000 }),
+        bankCard: Type.Optional(Id('Paying bank card')),
+      },
+      { additionalProperties: false },
+    ),
+    entities: { user: '/userId', bank_card: '/bankCard' },
+  },
+  {
+    type: 'complaint',
+    description: 'A complaint filed with the lender or a regulator.',
+    schema: Type.Object(
+      {
+        complaintId: Id('Complaint id'),
+        userId: Type.Optional(Id('Customer id')),
+        phone: Phone,
+        ip: Type.Optional(Ip),
+        channel: OneOf(['hotline', 'app', 'regulator', 'email', 'social']),
+        category: Type.String({ minLength: 1, maxLength: 64 }),
+        text: Type.String({ maxLength: 4_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    entities: { user: '/userId', phone: '/phone', ip: '/ip' },
+  },
+  {
+    type: 'label',
+    description: 'Ground truth that arrives later: confirmed fraud, legitimate, default, complaint agent.',
+    schema: Type.Object(
+      {
+        subjectEventId: Id('The event the label is about'),
+        label: OneOf(['fraud', 'legitimate', 'default', 'complaint_agent', 'intermediary']),
+        userId: Type.Optional(Id('Customer id')),
+        daysPastDue: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+        source: Type.String({ minLength: 1, maxLength: 64, description: 'review desk, collections, chargeback, …' }),
+      },
+      { additionalProperties: false },
+    ),
+    entities: { user: '/userId' },
+  },
+]

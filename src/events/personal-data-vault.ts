@@ -1,0 +1,44 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
+
+/**
+ * Personal identifiers never sit in clear text outside the request: features,
+ * lists and records key them by a blind index (keyed HMAC), and the original
+ * event body is kept sealed with AES-256-GCM.
+ */
+export class PersonalDataVault {
+  constructor(
+    private readonly indexKey: Buffer,
+    private readonly sealKey: Buffer,
+  ) {
+    if (indexKey.length !== 32 || sealKey.length !== 32) throw new Error('vault keys must be 32 bytes')
+  }
+
+  static generateKeys(): { indexKey: Buffer; sealKey: Buffer } {
+    return { indexKey: randomBytes(32), sealKey: randomBytes(32) }
+  }
+
+  /** Same value and kind, same index; different kinds never collide. */
+  blindIndex(kind: string, value: string): string {
+    return createHmac('sha256', this.indexKey).update(kind).update('\0').update(value).digest('base64url').slice(0, 22)
+  }
+
+  seal(plain: string): Buffer {
+    const iv = randomBytes(12)
+    const cipher = createCipheriv('aes-256-gcm', this.sealKey, iv)
+    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
+    return Buffer.concat([iv, cipher.getAuthTag(), body])
+  }
+
+  open(sealed: Buffer): string {
+    const decipher = createDecipheriv('aes-256-gcm', this.sealKey, sealed.subarray(0, 12))
+    decipher.setAuthTag(sealed.subarray(12, 28))
+    return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8')
+  }
+}
+
+/** Shows enough of an identifier to recognise it in a log line: 138****1234. */
+export function maskIdentifier(value: string): string {
+  if (value.length <= 4) return '*'.repeat(value.length)
+  if (value.length <= 7) return `${value.slice(0, 1)}${'*'.repeat(value.length - 3)}${value.slice(-2)}`
+  return `${value.slice(0, 3)}****${value.slice(-4)}`
+}

@@ -1,0 +1,65 @@
+import { type Kysely, type Migration, sql } from 'kysely'
+
+/** Schema changes, in order. Never edit a released migration; add a new one. */
+export const sqliteMigrations: Record<string, Migration> = {
+  '0001-decision-log': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('decisions')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('decision_id', 'text', (c) => c.notNull().unique())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('occurred_at', 'integer', (c) => c.notNull())
+        .addColumn('decided_at', 'integer', (c) => c.notNull())
+        .addColumn('strategy_id', 'text')
+        .addColumn('strategy_version', 'integer')
+        .addColumn('body_hash', 'text', (c) => c.notNull())
+        .addColumn('sealed_event', 'blob', (c) => c.notNull())
+        .addColumn('entity_keys', 'text', (c) => c.notNull())
+        .addColumn('trace', 'text', (c) => c.notNull())
+        .addColumn('response', 'text', (c) => c.notNull())
+        .addColumn('previous_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addUniqueConstraint('decisions_tenant_event', ['tenant_id', 'event_id'])
+        .execute()
+      await db.schema.createIndex('decisions_occurred_at').on('decisions').column('occurred_at').execute()
+      await db.schema.createIndex('decisions_tenant_action').on('decisions').columns(['tenant_id', 'action', 'seq']).execute()
+      await db.schema
+        .createTable('decision_entities')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('entity_key', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('decision_entities_pk', ['tenant_id', 'entity_key', 'seq'])
+        .modifyEnd(sql`without rowid`)
+        .execute()
+      await db.schema
+        .createTable('strategy_versions')
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addColumn('saved_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('strategy_versions_pk', ['strategy_id', 'version'])
+        .execute()
+      await db.schema
+        .createTable('event_types')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('event_types_pk', ['tenant_id', 'type'])
+        .execute()
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('revoked_at', 'integer')
+        .execute()
+    },
+  },
+}

@@ -1,0 +1,218 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { Kysely, Migrator, type Selectable, SqliteDialect } from 'kysely'
+import type { Action } from '../../core/actions.ts'
+import { invalidInput } from '../../core/errors.ts'
+import type {
+  DecisionQuery,
+  RecordStore,
+  StoredApiKey,
+  StoredDecision,
+  StoredStrategyVersion,
+} from '../../decisions/record-store.ts'
+import type { CustomEventType } from '../../events/event-type-registry.ts'
+import { sqliteMigrations } from './sqlite-migrations.ts'
+import type { SqliteSchema } from './sqlite-schema.ts'
+
+type DecisionRow = Selectable<SqliteSchema['decisions']>
+
+/**
+ * The embedded default: one SQLite file in WAL mode with `synchronous=FULL`,
+ * so a committed transaction survives a power cut. Reads go through Kysely;
+ * the append path uses prepared statements directly, since it runs for every
+ * decision and Kysely would rebuild the same SQL each time.
+ */
+export class SqliteRecordStore implements RecordStore {
+  private constructor(
+    private readonly sqlite: Database.Database,
+    private readonly db: Kysely<SqliteSchema>,
+    private readonly selectByEvent: Database.Statement<[string, string], { body_hash: string; response: string }>,
+    private readonly appendInTransaction: (batch: StoredDecision[]) => void,
+  ) {}
+
+  static async open(file: string): Promise<SqliteRecordStore> {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    const sqlite = new Database(file)
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('synchronous = FULL')
+    sqlite.pragma('busy_timeout = 5000')
+    const db = new Kysely<SqliteSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => sqliteMigrations } })
+    const { error } = await migrator.migrateToLatest()
+    if (error) throw error
+    const insertDecision = sqlite.prepare(
+      `insert into decisions (decision_id, tenant_id, event_id, event_type, action, occurred_at, decided_at,
+         strategy_id, strategy_version, body_hash, sealed_event, entity_keys, trace, response, previous_hash, hash)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    const insertEntity = sqlite.prepare('insert or ignore into decision_entities (tenant_id, entity_key, seq) values (?, ?, ?)')
+    const append = sqlite.transaction((batch: StoredDecision[]) => {
+      for (const d of batch) {
+        const { lastInsertRowid } = insertDecision.run(
+          d.decisionId, d.tenantId, d.eventId, d.eventType, d.action, d.occurredAtMs, d.decidedAtMs,
+          d.strategyId, d.strategyVersion, d.bodyHash, d.sealedEvent, JSON.stringify(d.entityKeys),
+          d.trace, d.response, d.previousHash, d.hash,
+        )
+        for (const keys of Object.values(d.entityKeys)) for (const key of keys) insertEntity.run(d.tenantId, key, lastInsertRowid)
+      }
+    })
+    const selectByEvent = sqlite.prepare<[string, string], { body_hash: string; response: string }>(
+      'select body_hash, response from decisions where tenant_id = ? and event_id = ?',
+    )
+    return new SqliteRecordStore(sqlite, db, selectByEvent, append)
+  }
+
+  async appendDecisions(batch: StoredDecision[]): Promise<void> {
+    this.appendInTransaction(batch)
+  }
+
+  async lastDecisionHash(): Promise<string | undefined> {
+    const row = await this.db.selectFrom('decisions').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst()
+    return row?.hash
+  }
+
+  /** On every decision's path (idempotency), hence a prepared statement. */
+  async findByEventId(tenantId: string, eventId: string) {
+    const row = this.selectByEvent.get(tenantId, eventId)
+    return row && { bodyHash: row.body_hash, response: row.response }
+  }
+
+  async getDecision(tenantId: string, decisionId: string) {
+    const row = await this.db
+      .selectFrom('decisions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('decision_id', '=', decisionId)
+      .executeTakeFirst()
+    return row && toDecision(row)
+  }
+
+  async listDecisions(query: DecisionQuery) {
+    let select = this.db.selectFrom('decisions').selectAll('decisions').where('decisions.tenant_id', '=', query.tenantId)
+    if (query.entityKey !== undefined) {
+      select = select
+        .innerJoin('decision_entities as e', (join) => join.onRef('e.seq', '=', 'decisions.seq').on('e.tenant_id', '=', query.tenantId))
+        .where('e.entity_key', '=', query.entityKey)
+    }
+    if (query.action) select = select.where('decisions.action', '=', query.action)
+    if (query.eventType) select = select.where('decisions.event_type', '=', query.eventType)
+    if (query.fromMs !== undefined) select = select.where('decisions.occurred_at', '>=', query.fromMs)
+    if (query.toMs !== undefined) select = select.where('decisions.occurred_at', '<', query.toMs)
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
+    if (after !== undefined) select = select.where('decisions.seq', '<', after)
+    const rows = await select.orderBy('decisions.seq', 'desc').limit(query.limit + 1).execute()
+    const page = rows.slice(0, query.limit)
+    const more = rows.length > query.limit
+    return { items: page.map(toDecision), ...(more ? { nextCursor: encodeCursor(page[page.length - 1]!.seq) } : {}) }
+  }
+
+  async *decisionsSince(sinceMs: number, batchSize = 5_000): AsyncIterable<StoredDecision[]> {
+    let after = 0
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('decisions')
+        .selectAll()
+        .where('seq', '>', after)
+        .where('occurred_at', '>=', sinceMs)
+        .orderBy('seq')
+        .limit(batchSize)
+        .execute()
+      if (rows.length === 0) return
+      after = rows[rows.length - 1]!.seq
+      yield rows.map(toDecision)
+    }
+  }
+
+  async saveStrategyVersion(v: StoredStrategyVersion) {
+    await this.db
+      .insertInto('strategy_versions')
+      .values({ strategy_id: v.id, version: v.version, hash: v.hash, document: v.document, saved_at: v.savedAtMs })
+      .onConflict((c) => c.doNothing())
+      .execute()
+  }
+
+  async getStrategyVersion(id: string, version: number) {
+    const row = await this.db
+      .selectFrom('strategy_versions')
+      .selectAll()
+      .where('strategy_id', '=', id)
+      .where('version', '=', version)
+      .executeTakeFirst()
+    return row && { id: row.strategy_id, version: row.version, hash: row.hash, document: row.document, savedAtMs: row.saved_at }
+  }
+
+  async saveEventType(definition: CustomEventType) {
+    const row = { tenant_id: definition.tenantId, type: definition.type, definition: JSON.stringify(definition) }
+    await this.db
+      .insertInto('event_types')
+      .values(row)
+      .onConflict((c) => c.columns(['tenant_id', 'type']).doUpdateSet({ definition: row.definition }))
+      .execute()
+  }
+
+  async listEventTypes() {
+    const rows = await this.db.selectFrom('event_types').select('definition').orderBy('tenant_id').orderBy('type').execute()
+    return rows.map((r) => JSON.parse(r.definition) as CustomEventType)
+  }
+
+  async saveApiKey(key: StoredApiKey) {
+    await this.db
+      .insertInto('api_keys')
+      .values({ id: key.id, tenant_id: key.tenantId, name: key.name, secret_hash: key.secretHash, created_at: key.createdAtMs, revoked_at: key.revokedAtMs })
+      .execute()
+  }
+
+  async findApiKey(id: string) {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toApiKey(row)
+  }
+
+  async listApiKeys() {
+    return (await this.db.selectFrom('api_keys').selectAll().orderBy('created_at').execute()).map(toApiKey)
+  }
+
+  async revokeApiKey(id: string, atMs: number) {
+    const result = await this.db.updateTable('api_keys').set({ revoked_at: atMs }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  async close() {
+    await this.db.destroy()
+  }
+}
+
+const toDecision = (row: DecisionRow): StoredDecision => ({
+  decisionId: row.decision_id,
+  tenantId: row.tenant_id,
+  eventId: row.event_id,
+  eventType: row.event_type,
+  action: row.action as Action,
+  occurredAtMs: row.occurred_at,
+  decidedAtMs: row.decided_at,
+  strategyId: row.strategy_id,
+  strategyVersion: row.strategy_version,
+  bodyHash: row.body_hash,
+  sealedEvent: row.sealed_event,
+  entityKeys: JSON.parse(row.entity_keys),
+  trace: row.trace,
+  response: row.response,
+  previousHash: row.previous_hash,
+  hash: row.hash,
+})
+
+const toApiKey = (row: Selectable<SqliteSchema['api_keys']>): StoredApiKey => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  secretHash: row.secret_hash,
+  createdAtMs: row.created_at,
+  revokedAtMs: row.revoked_at,
+})
+
+const encodeCursor = (seq: number) => Buffer.from(`s${seq}`).toString('base64url')
+function decodeCursor(cursor: string): number {
+  const match = /^s(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString())
+  if (!match) throw invalidInput('The cursor is invalid', [{ pointer: '/cursor', code: 'invalid_cursor', message: 'cursor must be a value returned as nextCursor' }])
+  return Number(match[1])
+}

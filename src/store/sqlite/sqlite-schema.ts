@@ -1,0 +1,28 @@
+import type { Generated } from 'kysely'
+
+/** Row types of the SQLite schema, as Kysely sees them. */
+export interface SqliteSchema {
+  decisions: {
+    seq: Generated<number>
+    decision_id: string
+    tenant_id: string
+    event_id: string
+    event_type: string
+    action: string
+    occurred_at: number
+    decided_at: number
+    strategy_id: string | null
+    strategy_version: number | null
+    body_hash: string
+    sealed_event: Buffer
+    entity_keys: string
+    trace: string
+    response: string
+    previous_hash: string
+    hash: string
+  }
+  decision_entities: { tenant_id: string; entity_key: string; seq: number }
+  strategy_versions: { strategy_id: string; version: number; hash: string; document: string; saved_at: number }
+  event_types: { tenant_id: string; type: string; definition: string }
+  api_keys: { id: string; tenant_id: string; name: string; secret_hash: string; created_at: number; revoked_at: number | null }
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto'
+import stringify from 'safe-stable-stringify'
+import { type Action, actions, isAction } from '../core/actions.ts'
+import { type FieldIssue, invalidInput } from '../core/errors.ts'
+import type { EventTypeDefinition } from '../events/event-type-registry.ts'
+import type { FeatureDefinition } from '../features/feature-definition.ts'
+import { celSchemaOf, celValueConverter } from './cel/json-schema-to-cel.ts'
+import { createCelEnvironment } from './cel/cel-environment.ts'
+import { type CompiledExpression, compileExpression } from './cel/condition.ts'
+import type { RuleDocument, StrategyDocument } from './strategy-document.ts'
+import { Strategy } from './strategy.ts'
+
+export interface StrategyCatalogue {
+  features: FeatureDefinition[]
+  eventType: (type: string) => EventTypeDefinition | undefined
+}
+
+/**
+ * Validates a strategy document against the feature catalogue and the event
+ * schemas, type-checks every CEL expression, and returns a ready strategy.
+ * Every problem is reported with a JSON pointer into the document.
+ */
+export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Strategy {
+  const issues: FieldIssue[] = []
+  const fail = (pointer: string, code: string, message: string) => issues.push({ pointer, code, message })
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalidInput('A strategy must be an object', [{ pointer: '', code: 'invalid_type', message: 'must be an object' }])
+  }
+  const doc = raw as Record<string, unknown>
+  if (typeof doc.id !== 'string' || !/^[a-z][a-z0-9.-]{1,79}$/.test(doc.id)) fail('/id', 'invalid_format', 'id must be lower-case letters, digits, dots and dashes')
+  if (!Number.isInteger(doc.version) || (doc.version as number) < 1) fail('/version', 'invalid_value', 'version must be a positive integer')
+  const eventType = typeof doc.eventType === 'string' ? catalogue.eventType(doc.eventType) : undefined
+  if (!eventType) fail('/eventType', 'unknown_event_type', `"${String(doc.eventType)}" is not an event type`)
+  const defaultAction = doc.defaultAction ?? 'approve'
+  if (!isAction(defaultAction)) fail('/defaultAction', 'invalid_value', `defaultAction must be one of ${actions.join(', ')}`)
+  const onRuleError = doc.onRuleError ?? 'review'
+  if (onRuleError !== 'ignore' && !isAction(onRuleError)) fail('/onRuleError', 'invalid_value', `onRuleError must be ignore or one of ${actions.join(', ')}`)
+
+  const featureNames = new Set(catalogue.features.map((f) => f.name))
+  const models = Array.isArray(doc.models) ? (doc.models as Record<string, unknown>[]) : []
+  if (doc.models !== undefined && !Array.isArray(doc.models)) fail('/models', 'invalid_type', 'models must be a list')
+  const modelNames = new Set<string>()
+  models.forEach((model, i) => {
+    if (typeof model?.name !== 'string' || !/^[a-z][A-Za-z0-9]*$/.test(model.name)) fail(`/models/${i}/name`, 'invalid_format', 'name must be camelCase')
+    else if (modelNames.has(model.name)) fail(`/models/${i}/name`, 'duplicate', `model "${model.name}" is declared twice`)
+    else modelNames.add(model.name)
+    if (typeof model?.intercept !== 'number') fail(`/models/${i}/intercept`, 'invalid_type', 'intercept must be a number')
+    const inputs = Array.isArray(model?.inputs) ? (model.inputs as Record<string, unknown>[]) : []
+    if (!Array.isArray(model?.inputs)) fail(`/models/${i}/inputs`, 'invalid_type', 'inputs must be a list')
+    inputs.forEach((input, j) => {
+      if (!featureNames.has(input?.feature as string)) fail(`/models/${i}/inputs/${j}/feature`, 'unknown_feature', `"${String(input?.feature)}" is not in the feature catalogue`)
+      if (typeof input?.weight !== 'number') fail(`/models/${i}/inputs/${j}/weight`, 'invalid_type', 'weight must be a number')
+      if (input?.cap !== undefined && typeof input.cap !== 'number') fail(`/models/${i}/inputs/${j}/cap`, 'invalid_type', 'cap must be a number')
+    })
+  })
+
+  // the checking environment knows the exact shape of event, features and scores
+  const checking = createCelEnvironment()
+  const eventSchema = { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, occurredAt: { type: 'string' }, data: eventType?.schema ?? {} } }
+  checking.registerVariable({ name: 'event', schema: celSchemaOf(eventSchema) as Record<string, never> })
+  checking.registerVariable({ name: 'features', schema: Object.fromEntries([...featureNames].map((n) => [n, 'int'])) })
+  checking.registerVariable({ name: 'scores', schema: Object.fromEntries([...modelNames].map((n) => [n, 'double'])) })
+  const runtime = createCelEnvironment().registerVariable('event', 'map').registerVariable('features', 'map').registerVariable('scores', 'map')
+  const compile = (pointer: string, source: unknown, type: string): CompiledExpression | undefined => {
+    if (typeof source !== 'string' || source.trim() === '') return void fail(pointer, 'required', 'a CEL expression is required')
+    const result = compileExpression(source, checking, runtime)
+    if ('ok' in result) return void fail(pointer, 'cel_type_error', result.message)
+    if (result.type !== type && result.type !== 'dyn') return void fail(pointer, 'cel_type_error', `must evaluate to ${type}, not ${result.type}`)
+    return result
+  }
+
+  const ruleSetIds = new Set<string>()
+  const ruleIds = new Set<string>()
+  const ruleSets = (Array.isArray(doc.ruleSets) ? (doc.ruleSets as Record<string, unknown>[]) : []).map((set, i) => {
+    const at = `/ruleSets/${i}`
+    if (typeof set?.id !== 'string' || set.id === '') fail(`${at}/id`, 'required', 'a rule set needs an id')
+    else if (ruleSetIds.has(set.id)) fail(`${at}/id`, 'duplicate', `rule set "${set.id}" is declared twice`)
+    else ruleSetIds.add(set.id)
+    if (set?.mode !== 'serial' && set?.mode !== 'parallel') fail(`${at}/mode`, 'invalid_value', 'mode must be serial or parallel')
+    const rules = (Array.isArray(set?.rules) ? (set.rules as Record<string, unknown>[]) : []).map((rule, j) =>
+      compileRule(rule, `${at}/rules/${j}`, ruleIds, fail, compile),
+    )
+    if (!Array.isArray(set?.rules) || rules.length === 0) fail(`${at}/rules`, 'required', 'a rule set needs at least one rule')
+    return { id: set?.id as string, mode: set?.mode as 'serial' | 'parallel', rules }
+  })
+  if (!Array.isArray(doc.ruleSets)) fail('/ruleSets', 'invalid_type', 'ruleSets must be a list')
+
+  let offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
+  if (doc.offer !== undefined) {
+    const o = doc.offer as Record<string, unknown>
+    if (doc.eventType !== 'credit.application') fail('/offer', 'not_allowed', 'only credit.application strategies make an offer')
+    const limitMinor = compile('/offer/limitMinor', o?.limitMinor, 'int')
+    const aprBps = compile('/offer/aprBps', o?.aprBps, 'int')
+    if (limitMinor && aprBps) offer = { limitMinor, aprBps }
+  }
+
+  if (issues.length > 0) throw invalidInput(`Strategy "${String(doc.id)}" version ${String(doc.version)} is invalid`, issues)
+  const document = doc as unknown as StrategyDocument
+  return new Strategy({
+    document: { ...document, defaultAction: defaultAction as Action, onRuleError: onRuleError as Action | 'ignore', models: document.models ?? [] },
+    hash: createHash('sha256').update(stringify(doc) ?? '').digest('hex'),
+    ruleSets: ruleSets.map((set) => ({ ...set, rules: set.rules.filter((r) => r !== undefined) })),
+    offer,
+    toCelEvent: celValueConverter(eventSchema),
+  })
+}
+
+function compileRule(
+  rule: Record<string, unknown>,
+  at: string,
+  ruleIds: Set<string>,
+  fail: (pointer: string, code: string, message: string) => void,
+  compile: (pointer: string, source: unknown, type: string) => CompiledExpression | undefined,
+) {
+  if (typeof rule?.id !== 'string' || rule.id === '') fail(`${at}/id`, 'required', 'a rule needs an id')
+  else if (ruleIds.has(rule.id)) fail(`${at}/id`, 'duplicate', `rule "${rule.id}" is declared twice`)
+  else ruleIds.add(rule.id)
+  if (!isAction(rule?.action)) fail(`${at}/action`, 'invalid_value', `action must be one of ${actions.join(', ')}`)
+  const reason = rule?.reason as Record<string, unknown> | undefined
+  if (typeof reason?.code !== 'string' || !/^[A-Z][A-Z0-9_]{2,63}$/.test(reason.code)) fail(`${at}/reason/code`, 'invalid_format', 'reason code must be UPPER_SNAKE_CASE')
+  for (const language of ['zh', 'en'] as const) {
+    if (typeof reason?.[language] !== 'string' || reason[language] === '') fail(`${at}/reason/${language}`, 'required', `reason needs a ${language} message`)
+  }
+  const when = compile(`${at}/when`, rule?.when, 'bool')
+  if (!when) return undefined
+  return { ...(rule as unknown as RuleDocument), when }
+}
