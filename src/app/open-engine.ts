@@ -85,7 +85,7 @@ async function recordStrategyVersion(store: RecordStore, strategy: Strategy, clo
     )
   }
   if (!existing) {
-    await store.saveStrategyVersion({ id: strategy.id, version: strategy.version, hash: strategy.hash, document: JSON.stringify(strategy.document), savedAtMs: clock.nowMs() })
+    await store.saveStrategyVersion({ id: strategy.id, version: strategy.version, hash: strategy.hash, document: strategy.source, savedAtMs: clock.nowMs() })
   }
 }
 

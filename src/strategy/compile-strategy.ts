@@ -98,6 +98,7 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   const document = doc as unknown as StrategyDocument
   return new Strategy({
     document: { ...document, defaultAction: defaultAction as Action, onRuleError: onRuleError as Action | 'ignore', models: document.models ?? [] },
+    source: stringify(doc) ?? '',
     hash: createHash('sha256').update(stringify(doc) ?? '').digest('hex'),
     ruleSets: ruleSets.map((set) => ({ ...set, rules: set.rules.filter((r) => r !== undefined) })),
     offer,

@@ -33,6 +33,8 @@ export interface StrategyOutcome {
 /** A validated, compiled strategy. Pure: the same input always gives the same outcome. */
 export class Strategy {
   readonly document: StrategyDocument
+  /** The document as written (canonical JSON): what is stored, hashed and recompiled by `explain`. */
+  readonly source: string
   readonly hash: string
   private readonly ruleSets: CompiledRuleSet[]
   private readonly offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
@@ -40,12 +42,14 @@ export class Strategy {
 
   constructor(parts: {
     document: StrategyDocument
+    source: string
     hash: string
     ruleSets: CompiledRuleSet[]
     offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
     toCelEvent: ValueConverter
   }) {
     this.document = parts.document
+    this.source = parts.source
     this.hash = parts.hash
     this.ruleSets = parts.ruleSets
     this.offer = parts.offer

@@ -77,34 +77,51 @@ const skipRules: SkipRule[] = [
   fileRule('macros2', 'two-variable comprehensions extension (all(i, v, ...), transformList, ...) is not enabled'),
   fileRule('math_ext', 'math extension library (math.greatest, math.ceil, bit operations, ...) is not enabled'),
   sectionRule('comparisons', 'eq_wrapper', 'equality of protobuf wrapper types on message fields'),
-  contentRule('protobuf messages', 'builds, binds or expects protobuf messages or enums; Xiezhi contexts are JSON', usesProtobufMessages),
-  contentRule('container', 'resolves names inside a container (namespace); Xiezhi sets no container', (t) => t.container !== ''),
-  contentRule('dotted variable name', 'declares a qualified variable such as `a.b`; Xiezhi variables are plain identifiers', (t) =>
-    t.bindings.some((b) => b.name.includes('.')) || declaredNames(t).some((name) => name.includes('.')),
+  contentRule(
+    'protobuf messages',
+    'builds, binds or expects protobuf messages or enums; Xiezhi contexts are JSON',
+    usesProtobufMessages,
   ),
-  contentRule('custom function declaration', 'declares host functions (fn, tuple, sort) the suite gives only as signatures', (t) =>
-    t.typeEnv.some((decl) => messageField(decl, 'function') !== undefined),
+  contentRule(
+    'container',
+    'resolves names inside a container (namespace); Xiezhi sets no container',
+    (t) => t.container !== '',
   ),
-  contentRule('string extension function', 'calls charAt/replace/format/reverse/strings.quote, which the environment does not provide', (t) =>
-    /\.(charAt|replace|format|reverse)\(|\bstrings\.quote\(/.test(t.expr),
+  contentRule(
+    'dotted variable name',
+    'declares a qualified variable such as `a.b`; Xiezhi variables are plain identifiers',
+    (t) => t.bindings.some((b) => b.name.includes('.')) || declaredNames(t).some((name) => name.includes('.')),
+  ),
+  contentRule(
+    'custom function declaration',
+    'declares host functions (fn, tuple, sort) the suite gives only as signatures',
+    (t) => t.typeEnv.some((decl) => messageField(decl, 'function') !== undefined),
+  ),
+  contentRule(
+    'string extension function',
+    'calls charAt/replace/format/reverse/strings.quote, which the environment does not provide',
+    (t) => /\.(charAt|replace|format|reverse)\(|\bstrings\.quote\(/.test(t.expr),
   ),
 ]
 
 // Message names from the suite's test protos and google.protobuf types other than Timestamp/Duration.
-const protobufNames = /\b(TestAllTypes|NestedTestAllTypes|TestRequired|GlobalEnum|NestedEnum|google\.protobuf\.(?!Timestamp\b|Duration\b)[A-Z]\w*)/
+const protobufNames =
+  /\b(TestAllTypes|NestedTestAllTypes|TestRequired|GlobalEnum|NestedEnum|google\.protobuf\.(?!Timestamp\b|Duration\b)[A-Z]\w*)/
 const wellKnownTypeUrls = new Set([
   'type.googleapis.com/google.protobuf.Duration',
   'type.googleapis.com/google.protobuf.Timestamp',
 ])
 
 function usesProtobufMessages(t: SimpleTest): boolean {
-  return protobufNames.test(t.expr) || protobufNames.test(t.container) || containsMessagePayload(t.raw)
+  const protoContainer = t.container.startsWith('cel.expr.conformance.') || t.container === 'google.protobuf'
+  return protoContainer || protobufNames.test(t.expr) || containsMessagePayload(t.raw)
 }
 
 /** True when any `object_value` payload or declared `message_type` is a message cel-js cannot model. */
 function containsMessagePayload(message: TextMessage): boolean {
   return message.fields.some(({ name, value }) => {
-    if (name === 'message_type' && value.kind === 'bytes') return protobufNames.test(new TextDecoder().decode(value.bytes))
+    if (name === 'message_type' && value.kind === 'bytes')
+      return protobufNames.test(new TextDecoder().decode(value.bytes))
     if (name.startsWith('type.googleapis.com/') && !wellKnownTypeUrls.has(name)) return true
     return value.kind === 'message' && containsMessagePayload(value)
   })
@@ -114,8 +131,220 @@ function declaredNames(t: SimpleTest): string[] {
   return t.typeEnv.map((decl) => stringField(decl, 'name') ?? '')
 }
 
+/** Why cel-js disagrees; one line each, shared by the cases below. */
+const because = {
+  mixedNumericEquality: 'no cross-type numeric equality (1 == 1.0, 2u != 2, dyn(3u) in [3]) outside dyn(x) == double',
+  bigIntDoubleCompare: 'int vs double comparison near 2^63 converts the int to a lossy double',
+  bytesLiteralUtf8: 'non-ASCII characters in b"..." literals are stored as one byte, not UTF-8 encoded',
+  bytesOrdering: 'no <, <=, >, >= on bytes',
+  rawBytesLiteral: 'raw bytes literals (br"...", bR"...") do not parse',
+  leadingDotDouble: 'double literals without a leading digit (.99) do not parse',
+  quotedFieldNames: 'backtick-quoted field names (m.`content-type`) do not parse',
+  intOfUint: 'no int(uint) conversion',
+  conversionRange: 'int()/double-to-int conversions and -int64 overflow do not raise range errors',
+  timeConversions: 'no int(timestamp), string(timestamp), string(duration), timestamp(timestamp), duration(duration)',
+  invalidUtf8: 'string(bytes) accepts invalid UTF-8 instead of failing',
+  hasOnLiteral: 'has() only accepts a field path rooted at a variable, not at a literal or call',
+  mapKeyValidation: 'map literals accept double/null keys and duplicate keys instead of failing',
+  intMapKeys: 'map literal keys are stored as JS object properties, so int keys come back as strings',
+  undeclaredIdent:
+    'undeclared identifiers fail before evaluation; the spec makes them runtime errors that `|| true` absorbs',
+  nonBoolLogic: 'a non-bool operand (or mixed ternary branches) errors even when short-circuiting would skip it',
+  emptyListMacro: 'a macro over an empty list literal with a comparison fails with an internal overload-overlap error',
+  optionalsSubset:
+    'optional types are a subset: no ofNonZeroValue, optMap/optFlatMap, [?x]/{?k: v} entries or == on optionals',
+  optionalOnNone: 'optional select/index on optional.none() or on a missing map entry fails type checking',
+  optionalNoSuchField: 'selecting a missing field after an optional select yields none instead of an error',
+  asciiCasing: 'lowerAscii()/upperAscii() also change non-ASCII letters (JS toLowerCase/toUpperCase)',
+  trimUnicode: "trim() uses JavaScript's whitespace set, which differs from CEL's",
+  utcOffsetZones: "numeric UTC offsets as time zones ('+11:00') throw a RangeError; only IANA names work",
+  timestampPrecision: 'timestamps are JS Dates: millisecond precision, so nanoseconds are lost',
+  durationPlusTimestamp: 'no duration + timestamp (only timestamp + duration)',
+  durationMillis: 'duration.getMilliseconds() returns the total milliseconds, not the millisecond component',
+  timeRange: 'timestamps outside years 1-9999 and durations beyond ±10000 years are not rejected',
+  typeParamNames: 'the checker reports unresolved type parameters (list<T>) where the spec reports dyn',
+  typeParamDeduction: 'the checker deduces dyn, or fails, where the spec resolves a type parameter',
+} as const
+
 /** Applicable cases where cel-js disagrees with the spec, keyed `file/section/test`. */
-const knownDisagreements: Record<string, string> = {}
+const knownDisagreements: Record<string, string> = {
+  'basic/self_eval_nonzeroish/self_eval_bytes_escape': because.bytesLiteralUtf8,
+  'basic/variables/unbound_is_runtime_error': because.undeclaredIdent,
+  'basic/functions/unbound_is_runtime_error': because.undeclaredIdent,
+
+  'comparisons/eq_literal/eq_bytes': because.bytesLiteralUtf8,
+  'comparisons/eq_literal/eq_list_mixed_type_numbers': because.mixedNumericEquality,
+  'comparisons/eq_literal/not_eq_list_length': because.mixedNumericEquality,
+  'comparisons/eq_literal/eq_map_mixed_type_numbers': because.mixedNumericEquality,
+  'comparisons/eq_literal/eq_mixed_types': because.mixedNumericEquality,
+  'comparisons/eq_literal/eq_list_elem_mixed_types': because.mixedNumericEquality,
+  'comparisons/ne_literal/not_ne_bytes': because.bytesLiteralUtf8,
+  'comparisons/ne_literal/ne_mixed_types': because.mixedNumericEquality,
+  'comparisons/lt_literal/lt_bytes': because.bytesOrdering,
+  'comparisons/lt_literal/not_lt_bytes_same': because.bytesOrdering,
+  'comparisons/lt_literal/not_lt_bytes_width': because.bytesOrdering,
+  'comparisons/lt_literal/not_lt_dyn_int_big_lossy_double': because.bigIntDoubleCompare,
+  'comparisons/gt_literal/not_gt_double': because.leadingDotDouble,
+  'comparisons/gt_literal/gt_bytes_one': because.bytesOrdering,
+  'comparisons/gt_literal/gt_bytes_one_to_empty': because.bytesOrdering,
+  'comparisons/gt_literal/not_gt_bytes_sorting': because.bytesOrdering,
+  'comparisons/gt_literal/not_gt_dyn_big_double_int': because.bigIntDoubleCompare,
+  'comparisons/lte_literal/lte_bytes_empty': because.bytesOrdering,
+  'comparisons/lte_literal/not_lte_bytes_length': because.bytesOrdering,
+  'comparisons/lte_literal/lte_dyn_big_double_int': because.bigIntDoubleCompare,
+  'comparisons/gte_literal/gte_bytes_to_empty': because.bytesOrdering,
+  'comparisons/gte_literal/not_gte_bytes_empty_to_nonempty': because.bytesOrdering,
+  'comparisons/gte_literal/gte_bytes_samelength': because.bytesOrdering,
+  'comparisons/gte_literal/gte_dyn_int_big_lossy_double': because.bigIntDoubleCompare,
+  'comparisons/bound/bytes_gt_left_false': because.bytesOrdering,
+
+  'conversions/int/uint': because.intOfUint,
+  'conversions/int/uint_zero': because.intOfUint,
+  'conversions/int/uint_max_exact': because.intOfUint,
+  'conversions/int/uint_range': because.intOfUint,
+  'conversions/int/double_int_max_range': because.conversionRange,
+  'conversions/int/double_int_min_range': because.conversionRange,
+  'conversions/int/double_range': because.conversionRange,
+  'conversions/int/timestamp': because.timeConversions,
+  'conversions/string/bytes_invalid': because.invalidUtf8,
+  'conversions/uint/double_uint_max_range': because.conversionRange,
+  'conversions/identity/duration': because.timeConversions,
+  'conversions/identity/timestamp': because.timeConversions,
+
+  'fields/map_has/has': because.hasOnLiteral,
+  'fields/map_has/has_not': because.hasOnLiteral,
+  'fields/map_has/has_empty': because.hasOnLiteral,
+  'fields/quoted_map_fields/field_access_slash': because.quotedFieldNames,
+  'fields/quoted_map_fields/field_access_dash': because.quotedFieldNames,
+  'fields/quoted_map_fields/field_access_dot': because.quotedFieldNames,
+  'fields/quoted_map_fields/has_field_slash': because.quotedFieldNames,
+  'fields/quoted_map_fields/has_field_dash': because.quotedFieldNames,
+  'fields/quoted_map_fields/has_field_dot': because.quotedFieldNames,
+  'fields/qualified_identifier_resolution/map_key_float': because.mapKeyValidation,
+  'fields/qualified_identifier_resolution/map_key_null': because.mapKeyValidation,
+  'fields/qualified_identifier_resolution/map_value_repeat_key': because.mapKeyValidation,
+  'fields/qualified_identifier_resolution/map_value_repeat_key_heterogeneous': because.mapKeyValidation,
+
+  'integer_math/int64_math/int64_min_negate': because.conversionRange,
+  'integer_math/int64_math/int64_min_negate_div': because.conversionRange,
+
+  'lists/index/zero_based_uint': because.mixedNumericEquality,
+  'lists/in/uint_in_ints': because.mixedNumericEquality,
+  'lists/in/uint_in_doubles': because.mixedNumericEquality,
+  'lists/in/int_in_uints': because.mixedNumericEquality,
+  'lists/in/double_in_uints': because.mixedNumericEquality,
+
+  'logic/conditional/mixed_type': because.nonBoolLogic,
+  'logic/AND/short_circuit_type_left': because.nonBoolLogic,
+  'logic/AND/short_circuit_type_right': because.nonBoolLogic,
+  'logic/OR/short_circuit_type_left': because.nonBoolLogic,
+  'logic/OR/short_circuit_type_right': because.nonBoolLogic,
+
+  'macros/all/list_empty': because.emptyListMacro,
+  'macros/exists_one/map_one': because.intMapKeys,
+
+  'optionals/optionals/null_non_zero_value': because.optionalsSubset,
+  'optionals/optionals/none_optMap_hasValue': because.optionalsSubset,
+  'optionals/optionals/empty_map_optFlatMap_hasValue': because.optionalsSubset,
+  'optionals/optionals/map_empty_submap_optFlatMap_hasValue': because.optionalsSubset,
+  'optionals/optionals/map_null_entry_no_such_key': because.optionalNoSuchField,
+  'optionals/optionals/map_present_key_invalid_field': because.optionalNoSuchField,
+  'optionals/optionals/map_undefined_entry_hasValue': because.optionalOnNone,
+  'optionals/optionals/map_submap_subkey_optFlatMap_value': because.optionalsSubset,
+  'optionals/optionals/map_submap_optFlatMap_value': because.optionalsSubset,
+  'optionals/optionals/map_optindex_optFlatMap_optional_ofNonZeroValue_hasValue': because.optionalsSubset,
+  'optionals/optionals/optional_of_optMap_value': because.optionalsSubset,
+  'optionals/optionals/optional_ofNonZeroValue_or_optional_value': because.optionalsSubset,
+  'optionals/optionals/ternary_optional_hasValue': because.hasOnLiteral,
+  'optionals/optionals/has_map_optindex': because.hasOnLiteral,
+  'optionals/optionals/has_map_optindex_field': because.hasOnLiteral,
+  'optionals/optionals/type': because.optionalsSubset,
+  'optionals/optionals/optional_chaining_1': because.optionalsSubset,
+  'optionals/optionals/optional_chaining_5': because.optionalOnNone,
+  'optionals/optionals/optional_chaining_9': because.hasOnLiteral,
+  'optionals/optionals/optional_chaining_10': because.optionalsSubset,
+  'optionals/optionals/optional_chaining_12': because.optionalsSubset,
+  'optionals/optionals/optional_chaining_13': because.optionalsSubset,
+  'optionals/optionals/optional_chaining_14': because.optionalsSubset,
+  'optionals/optionals/optional_chaining_15': because.optionalsSubset,
+  'optionals/optionals/optional_chaining_16': because.optionalsSubset,
+  'optionals/optionals/optional_none_optselect_hasValue': because.optionalOnNone,
+  'optionals/optionals/optional_none_optindex_hasValue': because.optionalOnNone,
+  'optionals/optionals/optional_eq_none_none': because.optionalsSubset,
+  'optionals/optionals/optional_eq_none_int': because.optionalsSubset,
+  'optionals/optionals/optional_eq_int_none': because.optionalsSubset,
+  'optionals/optionals/optional_eq_int_int': because.optionalsSubset,
+  'optionals/optionals/optional_ne_none_none': because.optionalsSubset,
+  'optionals/optionals/optional_ne_none_int': because.optionalsSubset,
+  'optionals/optionals/optional_ne_int_none': because.optionalsSubset,
+  'optionals/optionals/optional_ne_int_int': because.optionalsSubset,
+  'optionals/optionals/map_optional_has': because.hasOnLiteral,
+  'optionals/optionals/map_optional_select_has': because.hasOnLiteral,
+  'optionals/optionals/map_optional_entry_has': because.optionalsSubset,
+
+  'parse/nest/funcall': because.intOfUint,
+  'parse/bytes_literals/raw_single_quoted_escapes': because.rawBytesLiteral,
+  'parse/bytes_literals/raw_double_quoted_escapes': because.rawBytesLiteral,
+  'parse/bytes_literals/raw_triple_single_quoted_escapes': because.rawBytesLiteral,
+  'parse/bytes_literals/raw_triple_double_quoted_escapes': because.rawBytesLiteral,
+  'parse/bytes_literals/upper_raw_single_quoted_escapes': because.rawBytesLiteral,
+  'parse/bytes_literals/upper_raw_double_quoted_escapes': because.rawBytesLiteral,
+  'parse/bytes_literals/upper_raw_triple_single_quoted_escapes': because.rawBytesLiteral,
+  'parse/bytes_literals/upper_raw_triple_double_quoted_escapes': because.rawBytesLiteral,
+  'parse/receiver_function_names/as': because.undeclaredIdent,
+  'parse/receiver_function_names/break': because.undeclaredIdent,
+  'parse/receiver_function_names/const': because.undeclaredIdent,
+  'parse/receiver_function_names/continue': because.undeclaredIdent,
+  'parse/receiver_function_names/else': because.undeclaredIdent,
+  'parse/receiver_function_names/for': because.undeclaredIdent,
+  'parse/receiver_function_names/function': because.undeclaredIdent,
+  'parse/receiver_function_names/if': because.undeclaredIdent,
+  'parse/receiver_function_names/import': because.undeclaredIdent,
+  'parse/receiver_function_names/let': because.undeclaredIdent,
+  'parse/receiver_function_names/loop': because.undeclaredIdent,
+  'parse/receiver_function_names/package': because.undeclaredIdent,
+  'parse/receiver_function_names/namespace': because.undeclaredIdent,
+  'parse/receiver_function_names/return': because.undeclaredIdent,
+  'parse/receiver_function_names/var': because.undeclaredIdent,
+  'parse/receiver_function_names/void': because.undeclaredIdent,
+  'parse/receiver_function_names/while': because.undeclaredIdent,
+
+  'string_ext/ascii_casing/lowerascii_unicode': because.asciiCasing,
+  'string_ext/ascii_casing/lowerascii_unicode_with_space': because.asciiCasing,
+  'string_ext/ascii_casing/upperascii_unicode': because.asciiCasing,
+  'string_ext/trim/unicode_space_chars_1': because.trimUnicode,
+  'string_ext/trim/unicode_no_trim': because.trimUnicode,
+
+  'timestamps/timestamp_conversions/toInt_timestamp': because.timeConversions,
+  'timestamps/timestamp_conversions/toString_timestamp': because.timeConversions,
+  'timestamps/timestamp_conversions/toString_timestamp_nanos': because.timeConversions,
+  'timestamps/duration_conversions/toString_duration': because.timeConversions,
+  'timestamps/timestamp_selectors_tz/getDayOfMonth_numerical_pos': because.utcOffsetZones,
+  'timestamps/timestamp_selectors_tz/getDayOfMonth_numerical_neg': because.utcOffsetZones,
+  'timestamps/timestamp_selectors_tz/getFullYear': because.utcOffsetZones,
+  'timestamps/timestamp_selectors_tz/getHours': because.utcOffsetZones,
+  'timestamps/timestamp_selectors_tz/getSeconds': because.utcOffsetZones,
+  'timestamps/timestamp_arithmetic/add_time_to_duration': because.durationPlusTimestamp,
+  'timestamps/timestamp_arithmetic/add_time_to_duration_nanos_positive': because.timestampPrecision,
+  'timestamps/duration_converters/get_milliseconds': because.durationMillis,
+  'timestamps/timestamp_range/add_duration_under': because.timeRange,
+  'timestamps/timestamp_range/add_duration_over': because.timeRange,
+  'timestamps/timestamp_range/add_duration_nanos_over': because.timeRange,
+  'timestamps/timestamp_range/add_duration_nanos_under': because.timeRange,
+  'timestamps/timestamp_range/sub_time_duration_over': because.timeRange,
+  'timestamps/timestamp_range/sub_time_duration_under': because.timeRange,
+  'timestamps/duration_range/from_string_under': because.timeRange,
+  'timestamps/duration_range/from_string_over': because.timeRange,
+  'timestamps/duration_range/add_under': because.timeRange,
+  'timestamps/duration_range/add_over': because.timeRange,
+  'timestamps/duration_range/sub_under': because.timeRange,
+  'timestamps/duration_range/sub_over': because.timeRange,
+
+  'type_deduction/flexible_type_parameter_assignment/list_parameter': because.typeParamNames,
+  'type_deduction/flexible_type_parameter_assignment/list_parameter_order_independent': because.typeParamNames,
+  'type_deduction/flexible_type_parameter_assignment/unconstrained_type_var_as_dyn': because.typeParamDeduction,
+  'type_deduction/legacy_nullable_types/null_assignable_to_abstract_parameter_candidate': because.typeParamDeduction,
+}
 
 // ---------------------------------------------------------------------------
 // Running one case
@@ -126,22 +355,17 @@ type Outcome =
   | { kind: 'type'; deducedType: string }
   | { kind: 'error'; phase: 'parse' | 'check' | 'eval'; error: unknown }
 
-interface Result {
-  outcome: Outcome
-  /** Undefined when the case passed; otherwise what differed. */
-  mismatch: string | undefined
-}
-
 // One base environment; each case clones it so its variable declarations stay private.
 const baseEnvironment: Environment = createCelEnvironment()
 
-function runCase(t: SimpleTest): Result {
+/** Runs one case; returns undefined when it passed, otherwise what differed. */
+function runCase(t: SimpleTest): string | undefined {
   try {
     const { outcome, deducedType } = evaluateCase(t)
-    return { outcome, mismatch: mismatchOf(t, outcome, deducedType) }
+    return mismatchOf(t, outcome, deducedType)
   } catch (error) {
     // A harness problem (e.g. an expectation we cannot convert) is a failure, never a pass.
-    return { outcome: { kind: 'error', phase: 'parse', error }, mismatch: `harness: ${describeError(error)}` }
+    return `harness: ${describeError(error)}`
   }
 }
 
@@ -306,7 +530,7 @@ function checkFile(fileName: string): void {
       continue
     }
     const key = `${c.file}/${c.section}/${c.test.name}`
-    const { mismatch } = runCase(c.test)
+    const mismatch = runCase(c.test)
     totals.applicable++
     if (mismatch === undefined) totals.passed++
     if (key in knownDisagreements) {
@@ -318,14 +542,20 @@ function checkFile(fileName: string): void {
     }
   }
   const problems = [...unexpectedFailures, ...unexpectedPasses]
-  assert.equal(problems.length, 0, `${fileName}: ${problems.length} case(s) disagree with the tables:\n${problems.join('\n')}`)
+  assert.equal(
+    problems.length,
+    0,
+    `${fileName}: ${problems.length} case(s) disagree with the tables:\n${problems.join('\n')}`,
+  )
 }
 
 for (const fileName of suiteFiles()) {
   test(`CEL conformance: ${fileName}`, () => checkFile(fileName))
 }
 
-test('CEL conformance: rule tables have no dead entries', () => {
+test('CEL conformance: rule tables have no dead entries', (t) => {
+  // Only meaningful after every file ran (not under --test-name-pattern).
+  if (totals.files !== suiteFiles().length) return t.skip('not every suite file ran')
   const deadRules = skipRules.filter((rule) => ruleUses.get(rule) === 0).map((rule) => rule.scope)
   const deadKnown = Object.keys(knownDisagreements).filter((key) => !seenKnown.has(key))
   assert.deepEqual({ deadRules, deadKnown }, { deadRules: [], deadKnown: [] }, 'remove entries that match no case')

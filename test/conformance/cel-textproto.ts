@@ -387,7 +387,10 @@ function readExpectation(test: TextMessage): Expectation {
   if (anyErrors) return { kind: 'error', messages: messagesNamed(anyErrors, 'errors').flatMap(errorMessages) }
   if (messageField(test, 'unknown') || messageField(test, 'any_unknowns')) return { kind: 'unknown' }
   // simple.proto: "An unspecified result defaults to a matcher for the true boolean value."
-  return { kind: 'value', value: { kind: 'message', fields: [{ name: 'bool_value', value: { kind: 'word', text: 'true' } }] } }
+  return {
+    kind: 'value',
+    value: { kind: 'message', fields: [{ name: 'bool_value', value: { kind: 'word', text: 'true' } }] },
+  }
 }
 
 /** `cel.expr.ErrorSet` -> its `google.rpc.Status` messages. */
@@ -415,8 +418,13 @@ export class CelTypeName {
   constructor(readonly name: string) {}
 }
 
-// The class of cel-js type values, reached through a value because it is not exported.
-const celJsTypeClass: unknown = (new Environment().evaluate('int') as object).constructor
+/** What cel-js returns for `int`, `type(x)`, ...: an instance of an unexported class with a `name`. */
+interface CelJsType {
+  readonly name: string
+}
+
+// The class is reached through a value because cel-js does not export it.
+const CelJsTypeClass = (new Environment().evaluate('int') as object).constructor as new () => CelJsType
 
 // cel-js names the null type `null`; CEL calls it `null_type`. Same type, different spelling.
 const celJsTypeNames: Record<string, string> = { null_type: 'null' }
@@ -597,7 +605,7 @@ export function celValuesEqual(expected: unknown, actual: unknown): boolean {
   if (expected instanceof Duration) {
     return actual instanceof Duration && expected.seconds === actual.seconds && expected.nanos === actual.nanos
   }
-  if (expected instanceof CelTypeName) return actual instanceof (celJsTypeClass as typeof Object) && typeNameOf(actual) === expected.name
+  if (expected instanceof CelTypeName) return actual instanceof CelJsTypeClass && actual.name === expected.name
   if (Array.isArray(expected)) return listsEqual(expected, actual)
   if (expected instanceof Map) return mapsEqual(expected, actual)
   throw new Error(`celValuesEqual: unexpected expected value ${String(expected)}`)
@@ -635,11 +643,6 @@ function mapEntries(value: unknown): Array<[unknown, unknown]> | undefined {
   return Object.entries(value)
 }
 
-function typeNameOf(value: object): string | undefined {
-  const name = (value as { name?: unknown }).name
-  return typeof name === 'string' ? name : undefined
-}
-
 // --- formatting ----------------------------------------------------------------
 
 /** Renders a value in CEL-like syntax, keeping the int/uint/double distinction visible. */
@@ -671,12 +674,14 @@ function formatDouble(n: number): string {
 function formatObject(value: object | null): string {
   if (value === null) return 'null'
   if (value instanceof UnsignedInt) return `${value.valueOf()}u`
-  if (value instanceof Uint8Array) return `b"${[...value].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}"`
+  if (value instanceof Uint8Array)
+    return `b"${[...value].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}"`
   if (value instanceof Date) return `timestamp(${JSON.stringify(value.toISOString())})`
   if (value instanceof Duration) return `duration(${JSON.stringify(value.toString())})`
   if (value instanceof CelTypeName) return `type:${value.name}`
-  if (value instanceof (celJsTypeClass as typeof Object)) return `type:${typeNameOf(value)}`
-  if (value instanceof Optional) return value.hasValue() ? `optional.of(${formatCelValue(value.value())})` : 'optional.none()'
+  if (value instanceof CelJsTypeClass) return `type:${value.name}`
+  if (value instanceof Optional)
+    return value.hasValue() ? `optional.of(${formatCelValue(value.value())})` : 'optional.none()'
   if (Array.isArray(value) || value instanceof Set) return `[${[...value].map(formatCelValue).join(', ')}]`
   const entries = mapEntries(value)
   if (entries) return `{${entries.map(([k, v]) => `${formatCelValue(k)}: ${formatCelValue(v)}`).join(', ')}}`

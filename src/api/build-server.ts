@@ -1,0 +1,87 @@
+import fastifySwagger from '@fastify/swagger'
+import scalarReference from '@scalar/fastify-api-reference'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import pino from 'pino'
+import type { Engine } from '../app/open-engine.ts'
+import { defaultTenant } from '../app/open-engine.ts'
+import { XiezhiError } from '../core/errors.ts'
+import { type DecisionMetrics, createMetrics } from './decision-metrics.ts'
+import { sendProblem } from './present-problem.ts'
+import { registerDecisionRoutes } from './routes/decision-routes.ts'
+import { registerEventRoutes } from './routes/event-routes.ts'
+import { registerEventTypeRoutes } from './routes/event-type-routes.ts'
+import { registerOperationsRoutes } from './routes/operations-routes.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenantId: string
+  }
+}
+
+export interface ServerOptions {
+  logger?: pino.Logger
+}
+
+/** The HTTP edge: parses, authenticates, calls the domain, presents. No decision logic lives here. */
+export async function buildServer(engine: Engine, options: ServerOptions = {}): Promise<{ app: FastifyInstance; metrics: DecisionMetrics }> {
+  const logger = options.logger ?? createLogger(engine.config.logLevel)
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // one log line per request would cost more than the decision; errors are logged by the error handler
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: engine.config.bodyLimitBytes,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false } },
+  })
+  const metrics = createMetrics()
+  app.decorateRequest('tenantId', '')
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Xiezhi decision API', version: '0.1.0', description: 'Real-time risk decisions with reasons for lenders.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `xiezhi keys create`' } } },
+      security: [{ apiKey: [] }],
+    },
+  })
+  await app.register(scalarReference, { routePrefix: '/docs', configuration: { url: '/openapi.json' } })
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/v1/')) return
+    if (engine.config.authDisabled) {
+      request.tenantId = defaultTenant
+      return
+    }
+    const identity = await authenticate(engine, request)
+    if (!identity) {
+      metrics.rejected.inc({ status: '401' })
+      return sendProblem(reply.header('www-authenticate', 'Bearer'), new XiezhiError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>"'))
+    }
+    request.tenantId = identity.tenantId
+  })
+
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode
+    if (!(error instanceof XiezhiError) && (status === undefined || status >= 500)) request.log.error({ err: error }, 'request failed')
+    metrics.rejected.inc({ status: String(reply.statusCode >= 400 ? reply.statusCode : status ?? 500) })
+    return sendProblem(reply, error)
+  })
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, new XiezhiError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)))
+
+  registerEventRoutes(app, engine, metrics)
+  registerDecisionRoutes(app, engine)
+  registerEventTypeRoutes(app, engine)
+  registerOperationsRoutes(app, engine, metrics)
+  return { app, metrics }
+}
+
+/** Logs carry ids, codes and timings; headers that hold credentials are redacted. */
+export function createLogger(level: string): pino.Logger {
+  return pino({ level, redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.apiKey', '*.key'], censor: '[redacted]' } })
+}
+
+function authenticate(engine: Engine, request: FastifyRequest) {
+  const header = request.headers.authorization
+  const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : (request.headers['x-api-key'] as string | undefined)
+  return presented ? engine.apiKeys.verify(presented) : Promise.resolve(undefined)
+}

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+import type { Engine } from '../../app/open-engine.ts'
+import type { DecisionMetrics } from '../decision-metrics.ts'
+
+/** Liveness, readiness, metrics and the OpenAPI document: what operators and load balancers call. */
+export function registerOperationsRoutes(app: FastifyInstance, engine: Engine, metrics: DecisionMetrics) {
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const failure = engine.commit.failed
+    if (failure) return reply.code(503).send({ status: 'unavailable', reason: 'the decision log cannot be written' })
+    return { status: 'ready', strategies: [...engine.strategies.values()].map((s) => ({ id: s.id, version: s.version, eventType: s.document.eventType })) }
+  })
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    metrics.featureWindows.set(engine.features.stats().windows)
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+}

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { Command, InvalidArgumentError } from 'commander'
+import { catalogueDeps } from '../api/routes/decision-routes.ts'
+import { readConfig } from '../app/config.ts'
+import { defaultTenant, openEngine } from '../app/open-engine.ts'
+import { XiezhiError } from '../core/errors.ts'
+import { explainDecision } from '../decisions/explain-decision.ts'
+import { openClient } from './decision-client.ts'
+import { readEvents } from './event-source.ts'
+import { replay } from './replay-command.ts'
+import { serve } from './serve-command.ts'
+
+const integer = (value: string) => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number')
+  return n
+}
+
+const program = new Command('xiezhi').description('Xiezhi (獬豸): real-time risk decisions with reasons').showHelpAfterError()
+
+program
+  .command('serve')
+  .description('start the decision API on the embedded default (SQLite under XIEZHI_DATA_DIR, default ./data)')
+  .option('-p, --port <port>', 'port (default: PORT or 8710)', integer)
+  .option('--host <host>', 'address to listen on (default: HOST or 127.0.0.1)')
+  .action((options: { port?: number; host?: string }) => serve(options))
+
+program
+  .command('decide')
+  .description('decide the events of a file (.json: one event; .ndjson or .csv: many) or of stdin (NDJSON); prints one decision per line')
+  .argument('[file]', 'file, or - for stdin', '-')
+  .option('--server <url>', 'send to a running server instead of deciding in this process')
+  .action(async (file: string, options: { server?: string }) => {
+    const client = await openClient(options)
+    let failed = 0
+    const items = file.endsWith('.json') ? oneEvent(readFileSync(file, 'utf8')) : readEvents(file)
+    for await (const item of items) {
+      if (item.error) {
+        failed++
+        console.log(JSON.stringify({ line: item.line, error: item.error }))
+        continue
+      }
+      const { status, body } = await client.decide(item.event)
+      if (status !== 200) failed++
+      console.log(body)
+    }
+    await client.close()
+    process.exitCode = failed > 0 ? 1 : 0
+  })
+
+program
+  .command('replay')
+  .description('send every event of an NDJSON or CSV file through the engine or a running server and sum up')
+  .argument('<file>', 'NDJSON (one event per line) or CSV (id,type,occurredAt,data)')
+  .option('--server <url>', 'drive a running server over HTTP')
+  .option('--rate <perSecond>', 'target events per second (0 = as fast as possible)', integer, 0)
+  .option('--concurrency <n>', 'requests in flight', integer, 16)
+  .option('--json', 'print one JSON line with the figures')
+  .action(async (file: string, options: { server?: string; rate: number; concurrency: number; json?: boolean }) => {
+    await replay(file, { ...options, json: options.json ?? false })
+  })
+
+program
+  .command('explain')
+  .description('re-run a stored decision from its record and show whether it reproduces')
+  .argument('<decisionId>')
+  .option('--json', 'print the explanation as JSON')
+  .action(async (decisionId: string, options: { json?: boolean }) => {
+    const engine = await openEngine(readConfig(process.env))
+    try {
+      const explanation = await explainDecision(catalogueDeps(engine), defaultTenant, decisionId)
+      if (options.json) console.log(JSON.stringify(explanation))
+      else {
+        const d = explanation.decision
+        console.log(`decision   ${d.decisionId} (${d.eventType} ${d.eventId})`)
+        console.log(`strategy   ${d.strategy ? `${d.strategy.id} v${d.strategy.version}` : 'none'}`)
+        console.log(`action     ${d.action}${d.offer ? ` (limit ${d.offer.limitMinor} minor units, ${d.offer.aprBps} bps)` : ''}`)
+        console.log(`scores     ${JSON.stringify(d.scores)}`)
+        console.log(`path       ${explanation.path.join(' → ') || 'no rule hit'}`)
+        for (const r of d.reasons) console.log(`reason     ${r.code}: ${r.message.en} / ${r.message.zh} ${JSON.stringify(r.evidence)}`)
+        console.log(explanation.reproduced ? 'replayed   same outcome from the record' : `replayed   DIFFERENT:\n  ${explanation.differences.join('\n  ')}`)
+      }
+      process.exitCode = explanation.reproduced ? 0 : 2
+    } finally {
+      await engine.close()
+    }
+  })
+
+const keys = program.command('keys').description('API keys for machine clients')
+keys
+  .command('create')
+  .description('create a key and print it once (only its hash is stored)')
+  .option('--name <name>', 'what the key is for', 'default')
+  .option('--tenant <tenant>', 'tenant the key acts for', defaultTenant)
+  .action(async (options: { name: string; tenant: string }) => {
+    const engine = await openEngine(readConfig(process.env))
+    const { key } = await engine.apiKeys.create(options.name, options.tenant)
+    console.log(key)
+    await engine.close()
+  })
+keys
+  .command('list')
+  .description('list keys (never their secrets)')
+  .action(async () => {
+    const engine = await openEngine(readConfig(process.env))
+    for (const k of await engine.apiKeys.list()) {
+      console.log(`${k.id}  ${k.tenantId}  ${k.name}  created ${new Date(k.createdAtMs).toISOString()}${k.revokedAtMs ? `  revoked ${new Date(k.revokedAtMs).toISOString()}` : ''}`)
+    }
+    await engine.close()
+  })
+keys
+  .command('revoke')
+  .argument('<id>')
+  .action(async (id: string) => {
+    const engine = await openEngine(readConfig(process.env))
+    const revoked = await engine.apiKeys.revoke(id)
+    console.log(revoked ? `revoked ${id}` : `no active key ${id}`)
+    process.exitCode = revoked ? 0 : 1
+    await engine.close()
+  })
+
+program
+  .command('bench')
+  .description('run the decision benchmark (same as npm run bench)')
+  .allowUnknownOption()
+  .argument('[args...]')
+  .action((args: string[]) => {
+    const bench = new URL('../../bench/decisions.bench.ts', import.meta.url).pathname
+    const result = spawnSync(process.execPath, ['--import', 'tsx', bench, ...args], { stdio: 'inherit' })
+    process.exitCode = result.status ?? 1
+  })
+
+async function* oneEvent(text: string): AsyncGenerator<{ line: number; event?: unknown; error?: string }> {
+  try {
+    yield { line: 1, event: JSON.parse(text) }
+  } catch (error) {
+    yield { line: 1, error: `not JSON: ${(error as Error).message}` }
+  }
+}
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof XiezhiError) {
+    console.error(`xiezhi: ${error.message}`)
+    for (const issue of error.issues) console.error(`  ${issue.pointer || '/'}: ${issue.message} (${issue.code})`)
+  } else console.error(error)
+  process.exit(1)
+})

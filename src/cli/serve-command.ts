@@ -1,0 +1,43 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { buildServer, createLogger } from '../api/build-server.ts'
+import { readConfig } from '../app/config.ts'
+import { defaultTenant, openEngine } from '../app/open-engine.ts'
+
+/** Starts the HTTP service on the embedded default and stops cleanly on SIGINT/SIGTERM. */
+export async function serve(overrides: { port?: number; host?: string } = {}) {
+  const config = readConfig(process.env, overrides)
+  const logger = createLogger(config.logLevel)
+  const engine = await openEngine(config, {
+    onFatal: (error) => {
+      logger.fatal({ err: error }, 'the decision log could not be written; stopping so that a restart rebuilds state from it')
+      process.exit(1)
+    },
+  })
+  logger.info({ dataDir: config.dataDir, rebuiltEvents: engine.rebuilt.events, rebuildMs: engine.rebuilt.ms }, 'feature state rebuilt from the decision log')
+  await ensureBootstrapKey(engine, logger)
+  const { app } = await buildServer(engine, { logger })
+  const address = await app.listen({ port: config.port, host: config.host })
+  logger.info({ address, docs: `${address}/docs` }, 'xiezhi is serving decisions')
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'stopping')
+    await app.close()
+    await engine.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', () => void stop('SIGINT'))
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+}
+
+/** A fresh install gets one key, written beside the data (owner-readable), so the quickstart works at once. */
+async function ensureBootstrapKey(engine: Awaited<ReturnType<typeof openEngine>>, logger: ReturnType<typeof createLogger>) {
+  if (engine.config.authDisabled) {
+    logger.warn('XIEZHI_AUTH=off: the API accepts requests without a key; never run like this outside a laptop')
+    return
+  }
+  const file = join(engine.config.dataDir, 'bootstrap-api-key')
+  if ((await engine.apiKeys.list()).length > 0 || existsSync(file)) return
+  const { key, id } = await engine.apiKeys.create('bootstrap', defaultTenant)
+  writeFileSync(file, `${key}\n`, { mode: 0o600 })
+  logger.info({ keyId: id, file }, 'created a first API key; read it from the file (it is not logged)')
+}

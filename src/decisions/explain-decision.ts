@@ -1,0 +1,50 @@
+import { notFound } from '../core/errors.ts'
+import type { PersonalDataVault } from '../events/personal-data-vault.ts'
+import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-strategy.ts'
+import type { Decision, DecisionTrace } from './decision.ts'
+import type { RecordStore } from './record-store.ts'
+
+export interface Explanation {
+  decisionId: string
+  /** True when re-running the stored inputs through the stored strategy version gives the same outcome. */
+  reproduced: boolean
+  differences: string[]
+  decision: Decision
+  /** The rules that hit, in order: the path through the strategy. */
+  path: string[]
+  ruleErrors: DecisionTrace['ruleErrors']
+  replayed: Pick<Decision, 'action' | 'scores' | 'reasons' | 'offer'>
+}
+
+/**
+ * Re-runs a stored decision from its record alone: the sealed event, the
+ * feature snapshot and the strategy version it was decided by.
+ */
+export async function explainDecision(
+  deps: { store: RecordStore; vault: PersonalDataVault; catalogue: StrategyCatalogue },
+  tenantId: string,
+  decisionId: string,
+): Promise<Explanation> {
+  const stored = await deps.store.getDecision(tenantId, decisionId)
+  if (!stored) throw notFound(`Decision "${decisionId}" does not exist`)
+  const decision = JSON.parse(stored.response) as Decision
+  const trace = JSON.parse(stored.trace) as DecisionTrace
+  const event = JSON.parse(deps.vault.open(stored.sealedEvent)) as { id: string; type: string; occurredAt: string; data: Record<string, unknown> }
+  let replayed: Explanation['replayed'] = { action: 'approve', scores: {}, reasons: decision.reasons }
+  if (stored.strategyId !== null && stored.strategyVersion !== null) {
+    const version = await deps.store.getStrategyVersion(stored.strategyId, stored.strategyVersion)
+    if (!version) throw notFound(`Strategy "${stored.strategyId}" version ${stored.strategyVersion} is not recorded`)
+    const strategy = compileStrategy(JSON.parse(version.document), deps.catalogue)
+    const outcome = strategy.decide({ event, features: trace.features })
+    replayed = { action: outcome.action, scores: outcome.scores, reasons: outcome.reasons, ...(outcome.offer ? { offer: outcome.offer } : {}) }
+  }
+  const differences: string[] = []
+  const compare = (name: string, a: unknown, b: unknown) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) differences.push(`${name}: recorded ${JSON.stringify(a)}, replayed ${JSON.stringify(b)}`)
+  }
+  compare('action', decision.action, replayed.action)
+  compare('scores', decision.scores, replayed.scores)
+  compare('reasons', decision.reasons, replayed.reasons)
+  compare('offer', decision.offer, replayed.offer)
+  return { decisionId, reproduced: differences.length === 0, differences, decision, path: trace.hits, ruleErrors: trace.ruleErrors, replayed }
+}
