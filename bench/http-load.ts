@@ -7,6 +7,7 @@
  * and, when a rate is set, adds synthetic samples for coordinated omission.
  */
 import autocannon, { type AutocannonResult } from 'autocannon'
+import { CpuMeter } from './cpu-usage.ts'
 import { Samples, percentiles } from './stats.ts'
 
 /**
@@ -54,6 +55,8 @@ export interface LoadOptions {
   /** Requests per second over all connections; omitted = as fast as the server answers. */
   overallRate?: number
   bodies: BodyCursor
+  /** The server's process id, to measure the CPU it used. */
+  serverPid: number
 }
 
 export interface LoadResult {
@@ -73,6 +76,8 @@ export interface LoadResult {
   busiestTenthShare: number
   /** 2xx responses in each whole second of the run: shows warm-up effects, stalls and drift. */
   perSecond: number[]
+  /** Average cores used during the run (Linux only): by the server, by this process (the load generator), by anything else. */
+  cpu?: { server: number; loadGenerator: number; other: number }
   firstFailure?: string
 }
 
@@ -83,6 +88,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let replays = 0
   let firstFailure: string | undefined
   const started = performance.now()
+  const meter = new CpuMeter([options.serverPid, process.pid])
 
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
     const instance = autocannon(
@@ -125,6 +131,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     })
   })
 
+  const usage = meter.read()
   const [p50, p99, p999, max] = percentiles(latencies.values(), [50, 99, 99.9, 100])
   return {
     durationS: result.duration,
@@ -138,6 +145,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     actions,
     busiestTenthShare: busiestTenthShare(completedAt.values()),
     perSecond: perSecond(completedAt.values()),
+    ...(usage ? { cpu: { server: usage.cores.get(options.serverPid) ?? 0, loadGenerator: usage.cores.get(process.pid) ?? 0, other: usage.otherCores } } : {}),
     ...(firstFailure ? { firstFailure } : {}),
   }
 }

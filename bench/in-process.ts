@@ -19,6 +19,7 @@ import { readConfig } from '../src/app/config.ts'
 import { defaultTenant, type Engine, openEngine } from '../src/app/open-engine.ts'
 import { DecisionService, type StageTimer } from '../src/decisions/decision-service.ts'
 import type { GroupCommit } from '../src/decisions/group-commit.ts'
+import { CpuMeter } from './cpu-usage.ts'
 import type { BenchEvent } from './event-mix.ts'
 import { Samples, percentiles } from './stats.ts'
 
@@ -53,6 +54,8 @@ export interface InProcessResult {
   eventsWithoutCommit: number
   eventsWithCommit: number
   eventsConcurrent: number
+  /** Cores other processes used during pass 1 (Linux only): a busy machine slows the one-thread figure. */
+  otherCores?: number
 }
 
 export async function runInProcess(options: InProcessOptions): Promise<InProcessResult> {
@@ -75,6 +78,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     const events = Array.from({ length: options.events }, () => options.nextEvent())
     recording = new Set(['validate', 'features', 'strategy'])
     const perDecision = new Samples()
+    const meter = new CpuMeter([process.pid])
     const cpuBefore = process.cpuUsage()
     const started = performance.now()
     for (const event of events) {
@@ -84,6 +88,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     }
     const elapsedS = (performance.now() - started) / 1000
     const cpu = process.cpuUsage(cpuBefore)
+    const otherCores = meter.read()?.otherCores
     const outside = new Samples()
     const v = timings.validate.values()
     const f = timings.features.values()
@@ -120,6 +125,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
       eventsWithoutCommit: events.length,
       eventsWithCommit: committed.count,
       eventsConcurrent: concurrent.count,
+      ...(otherCores === undefined ? {} : { otherCores }),
     }
   } finally {
     await engine.close()

@@ -113,8 +113,6 @@ export class DecisionService {
     }
     const response = JSON.stringify(decision)
     const trace: DecisionTrace = {
-      features: featureValues,
-      scores: outcome.scores,
       hits: outcome.hits,
       ruleErrors: outcome.ruleErrors,
       strategyHash: strategy?.hash ?? null,

@@ -17,10 +17,11 @@ export interface Decision {
   latencyMs: number
 }
 
-/** What a stored decision keeps so it can be reproduced: the inputs beyond the event itself. */
+/**
+ * What a stored decision keeps beyond its reply and the sealed event, so it
+ * can be reproduced: the reply already holds the feature snapshot and scores.
+ */
 export interface DecisionTrace {
-  features: Record<string, number>
-  scores: Record<string, number>
   hits: string[]
   ruleErrors: { ruleId: string; message: string }[]
   strategyHash: string | null

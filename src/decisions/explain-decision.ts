@@ -35,7 +35,7 @@ export async function explainDecision(
     const version = await deps.store.getStrategyVersion(stored.strategyId, stored.strategyVersion)
     if (!version) throw notFound(`Strategy "${stored.strategyId}" version ${stored.strategyVersion} is not recorded`)
     const strategy = compileStrategy(JSON.parse(version.document), deps.catalogue)
-    const outcome = strategy.decide({ event, features: trace.features })
+    const outcome = strategy.decide({ event, features: decision.features })
     replayed = { action: outcome.action, scores: outcome.scores, reasons: outcome.reasons, ...(outcome.offer ? { offer: outcome.offer } : {}) }
   }
   const differences: string[] = []

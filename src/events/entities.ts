@@ -15,32 +15,32 @@ export interface EntityRef {
 
 export function extractEntities(data: unknown, paths: EntityPaths): EntityRef[] {
   const found: EntityRef[] = []
-  for (const [kind, pointer] of Object.entries(paths) as [EntityKind, string][]) {
+  for (const kind in paths) {
+    const pointer = paths[kind as EntityKind]!
+    const values: unknown[] = []
+    collect(data, pointer.split('/'), 1, values)
     const seen = new Set<string>()
-    for (const value of valuesAt(data, pointer.split('/').slice(1))) {
-      if ((typeof value === 'string' || typeof value === 'number') && value !== '') {
-        const text = String(value)
-        if (!seen.has(text)) {
-          seen.add(text)
-          found.push({ kind, value: text })
-        }
-      }
+    for (const value of values) {
+      if ((typeof value !== 'string' && typeof value !== 'number') || value === '') continue
+      const text = String(value)
+      if (seen.has(text)) continue
+      seen.add(text)
+      found.push({ kind: kind as EntityKind, value: text })
     }
   }
   return found
 }
 
-function* valuesAt(node: unknown, segments: string[]): Generator<unknown> {
-  if (segments.length === 0) {
-    yield node
+/** Walks `segments` from index `at`; `*` fans out over array items. */
+function collect(node: unknown, segments: string[], at: number, into: unknown[]) {
+  if (at === segments.length) {
+    into.push(node)
     return
   }
-  const [head, ...rest] = segments
-  if (head === '*') {
-    if (Array.isArray(node)) for (const item of node) yield* valuesAt(item, rest)
-    return
-  }
-  if (node !== null && typeof node === 'object' && Object.hasOwn(node, head!)) {
-    yield* valuesAt((node as Record<string, unknown>)[head!], rest)
+  const segment = segments[at]!
+  if (segment === '*') {
+    if (Array.isArray(node)) for (const item of node) collect(item, segments, at + 1, into)
+  } else if (node !== null && typeof node === 'object' && Object.hasOwn(node, segment)) {
+    collect((node as Record<string, unknown>)[segment], segments, at + 1, into)
   }
 }

@@ -20,8 +20,18 @@ export interface FeatureEngineOptions {
 interface CompiledFeature {
   definition: FeatureDefinition
   feeds: Set<string>
-  windows: Map<string, SlidingWindow>
   pick: (event: ObservedEvent) => (number | string)[] | undefined
+}
+
+/**
+ * The features kept per one entity kind. Windows are stored per entity key as
+ * one slot per feature, so an event costs one map lookup per entity rather
+ * than one per feature.
+ */
+interface EntityGroup {
+  kind: EntityKind
+  features: CompiledFeature[]
+  windows: Map<string, (SlidingWindow | undefined)[]>
 }
 
 /**
@@ -30,76 +40,91 @@ interface CompiledFeature {
  * no caller can read after adding by mistake.
  */
 export class FeatureEngine {
-  private readonly features: CompiledFeature[]
+  private readonly groups: EntityGroup[]
 
   constructor(
     readonly definitions: FeatureDefinition[],
     private readonly options: FeatureEngineOptions = { maxEntriesPerKey: 20_000 },
   ) {
-    this.features = definitions.map((definition) => ({
-      definition,
-      feeds: new Set(definition.eventTypes),
-      windows: new Map(),
-      pick: valuePicker(definition),
-    }))
+    const byKind = new Map<EntityKind, EntityGroup>()
+    for (const definition of definitions) {
+      let group = byKind.get(definition.entity)
+      if (!group) byKind.set(definition.entity, (group = { kind: definition.entity, features: [], windows: new Map() }))
+      group.features.push({ definition, feeds: new Set(definition.eventTypes), pick: valuePicker(definition) })
+    }
+    this.groups = [...byKind.values()]
   }
 
   /** Values as of just before `event`, then `event` joins the windows. */
   observe(event: ObservedEvent): FeatureValues {
-    const values = this.read(event)
-    this.add(event)
-    return values
+    return this.visit(event, true)
   }
 
+  /** Values as of `event`'s time without adding it (a dry run). */
   read(event: ObservedEvent): FeatureValues {
+    return this.visit(event, false)
+  }
+
+  add(event: ObservedEvent): void {
+    for (const group of this.groups) {
+      for (const key of event.keys[group.kind] ?? []) this.addToKey(group, key, event)
+    }
+  }
+
+  private visit(event: ObservedEvent, thenAdd: boolean): FeatureValues {
     const values: FeatureValues = {}
-    for (const feature of this.features) {
-      const { definition } = feature
-      let value = 0
-      for (const key of event.keys[definition.entity] ?? []) {
-        const window = feature.windows.get(key)
-        if (!window) continue
-        const aggregate = window.read(event.occurredAtMs)
-        const v =
-          definition.kind === 'count' ? aggregate.count
-          : definition.kind === 'distinct_count' ? aggregate.distinct
-          : definition.kind === 'sum' ? aggregate.sum
-          : aggregate.max
-        // a multi-valued entity (contacts) reports its riskiest value
-        if (v > value) value = v
+    // declaration order, so replies list features as the catalogue does
+    for (const definition of this.definitions) values[definition.name] = 0
+    const t = event.occurredAtMs
+    for (const group of this.groups) {
+      for (const key of event.keys[group.kind] ?? []) {
+        const slots = group.windows.get(key)
+        if (slots) {
+          for (let i = 0; i < slots.length; i++) {
+            const window = slots[i]
+            if (!window) continue
+            const name = group.features[i]!.definition.name
+            // a multi-valued entity (contacts) reports its riskiest value
+            const value = window.valueAt(t)
+            if (value > values[name]!) values[name] = value
+          }
+        }
+        // reading every key before adding to it keeps each read strictly before the event
+        if (thenAdd) this.addToKey(group, key, event)
       }
-      values[definition.name] = value
     }
     return values
   }
 
-  add(event: ObservedEvent): void {
-    for (const feature of this.features) {
+  private addToKey(group: EntityGroup, key: string, event: ObservedEvent) {
+    let slots = group.windows.get(key)
+    for (let i = 0; i < group.features.length; i++) {
+      const feature = group.features[i]!
       if (!feature.feeds.has(event.type)) continue
-      const keys = event.keys[feature.definition.entity]
-      if (!keys || keys.length === 0) continue
       const picked = feature.pick(event)
       if (!picked) continue
-      for (const key of keys) {
-        let window = feature.windows.get(key)
-        if (!window) {
-          window = new SlidingWindow(feature.definition.windowMs, this.options.maxEntriesPerKey, feature.definition.kind === 'distinct_count')
-          feature.windows.set(key, window)
-        }
-        for (const value of picked) window.add(event.occurredAtMs, value)
-      }
+      if (!slots) group.windows.set(key, (slots = new Array(group.features.length)))
+      let window = slots[i]
+      if (!window) slots[i] = window = new SlidingWindow(feature.definition.kind, feature.definition.windowMs, this.options.maxEntriesPerKey)
+      for (const value of picked) window.add(event.occurredAtMs, value)
     }
   }
 
   /** Drops windows whose newest entry has left the window: their aggregates are all zero. */
   sweep(nowMs: number): number {
     let dropped = 0
-    for (const feature of this.features) {
-      for (const [key, window] of feature.windows) {
-        if (window.newestTs <= nowMs - feature.definition.windowMs) {
-          feature.windows.delete(key)
-          dropped++
+    for (const group of this.groups) {
+      for (const [key, slots] of group.windows) {
+        let live = 0
+        for (let i = 0; i < slots.length; i++) {
+          const window = slots[i]
+          if (!window) continue
+          if (window.newestTs <= nowMs - group.features[i]!.definition.windowMs) {
+            slots[i] = undefined
+            dropped++
+          } else live++
         }
+        if (live === 0) group.windows.delete(key)
       }
     }
     return dropped
@@ -113,9 +138,14 @@ export class FeatureEngine {
   stats(): { windows: number; saturated: number } {
     let windows = 0
     let saturated = 0
-    for (const feature of this.features) {
-      windows += feature.windows.size
-      for (const window of feature.windows.values()) if (window.saturated) saturated++
+    for (const group of this.groups) {
+      for (const slots of group.windows.values()) {
+        for (const window of slots) {
+          if (!window) continue
+          windows++
+          if (window.saturated) saturated++
+        }
+      }
     }
     return { windows, saturated }
   }
@@ -123,7 +153,7 @@ export class FeatureEngine {
 
 /** What one event contributes to a feature's window: one entry for counts, the field's value, or each distinct key. */
 function valuePicker(definition: FeatureDefinition): CompiledFeature['pick'] {
-  if (definition.kind === 'count') return () => [1]
+  if (definition.kind === 'count') return () => ONE
   if (definition.kind === 'distinct_count' && definition.of) {
     const of = definition.of
     return (event) => event.keys[of]
@@ -139,3 +169,5 @@ function valuePicker(definition: FeatureDefinition): CompiledFeature['pick'] {
     return typeof node === 'number' && Number.isFinite(node) ? [node] : undefined
   }
 }
+
+const ONE = [1]

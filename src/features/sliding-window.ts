@@ -4,6 +4,8 @@
  * Memory is bounded: beyond `capacity` entries the oldest are dropped (and
  * the window reports itself saturated), and expired entries are evicted.
  */
+export type WindowAggregate = 'count' | 'distinct_count' | 'sum' | 'max'
+
 export class SlidingWindow {
   private ts: number[] = []
   private values: (number | string)[] = []
@@ -18,11 +20,11 @@ export class SlidingWindow {
   saturated = false
 
   constructor(
+    private readonly aggregate: WindowAggregate,
     private readonly windowMs: number,
     private readonly capacity: number,
-    trackDistinct: boolean,
   ) {
-    if (trackDistinct) this.distinct = new Map()
+    if (aggregate === 'distinct_count') this.distinct = new Map()
   }
 
   get newestTs(): number {
@@ -33,18 +35,20 @@ export class SlidingWindow {
     return this.head >= this.ts.length
   }
 
-  /** Aggregates over entries in (t − window, t]; never sees an entry added later than t. */
-  read(t: number): { count: number; sum: number; distinct: number; max: number } {
-    if (t >= this.latestTs) {
-      this.evictUpTo(t - this.windowMs)
-      return {
-        count: this.ts.length - this.head,
-        sum: this.sum,
-        distinct: this.distinct?.size ?? 0,
-        max: this.maxHead < this.maxValues.length ? this.maxValues[this.maxHead]! : 0,
-      }
+  /** The aggregate over entries in (t − window, t]; never sees an entry added later than t. */
+  valueAt(t: number): number {
+    if (t < this.latestTs) return this.scan(t)
+    this.evictUpTo(t - this.windowMs)
+    switch (this.aggregate) {
+      case 'count':
+        return this.ts.length - this.head
+      case 'distinct_count':
+        return this.distinct!.size
+      case 'sum':
+        return this.sum
+      case 'max':
+        return this.maxHead < this.maxValues.length ? this.maxValues[this.maxHead]! : 0
     }
-    return this.scan(t)
   }
 
   add(t: number, value: number | string): void {
@@ -107,7 +111,7 @@ export class SlidingWindow {
   }
 
   /** A late event: read what is retained inside its own window, ignoring anything newer than it. */
-  private scan(t: number) {
+  private scan(t: number): number {
     let count = 0
     let sum = 0
     let max = 0
@@ -124,7 +128,7 @@ export class SlidingWindow {
         if (value > max) max = value
       }
     }
-    return { count, sum, distinct: seen.size, max }
+    return this.aggregate === 'count' ? count : this.aggregate === 'distinct_count' ? seen.size : this.aggregate === 'sum' ? sum : max
   }
 
   /** Late entries keep the arrays in time order; the max deque is rebuilt since order changed. */

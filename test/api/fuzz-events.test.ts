@@ -8,9 +8,11 @@
  *   - nothing already accepted changes: a set of accepted events is re-posted
  *     between fuzz cases and must replay byte for byte, and at the end
  *     GET /v1/decisions/:id still returns the bytes first returned;
- *   - an accepted event id with another body is always a 409.
+ *   - an accepted event id with another body is always a 409, also when the
+ *     bodies race each other for a new id (exactly one body wins);
+ *   - the same body with keys in another order or spacing is a replay.
  *
- * XIEZHI_FUZZ_SEED replays a printed seed.
+ * The seed is printed; XIEZHI_FUZZ_SEED=<seed> replays a run.
  */
 import assert from 'node:assert/strict'
 import { randomInt } from 'node:crypto'
@@ -26,9 +28,9 @@ import { type Engine, openEngine } from '../../src/app/open-engine.ts'
 import type { EventInput } from '../../src/events/event.ts'
 import { exampleEvents, makeEvents } from '../support/server-process.ts'
 
-const seed = process.env.XIEZHI_FUZZ_SEED ? Number(process.env.XIEZHI_FUZZ_SEED) : randomInt(1, 2 ** 31)
+const seed = seedFromEnv('XIEZHI_FUZZ_SEED')
 const keptCount = 28
-const runs = { arbitraryJson: 700, brokenField: 1_600, rawBody: 900, conflict: 300, reordered: 200 }
+const runs = { arbitraryJson: 1_000, brokenField: 3_000, rawBody: 1_500, conflict: 400, concurrent: 300, reordered: 300 }
 
 interface Kept {
   event: EventInput
@@ -51,6 +53,7 @@ let bodyLimit: number
 const kept: Kept[] = []
 const statuses = new Map<number, number>()
 let fuzzCases = 0
+let burstRequests = 0
 let freshIds = 0
 
 before(async () => {
@@ -95,7 +98,7 @@ test('an accepted event id with another body is always a 409', async () => {
   await fc.assert(
     fc.asyncProperty(fc.nat({ max: keptCount - 1 }), changedBody(), async (index, change) => {
       const original = kept[index]!
-      const response = await post(JSON.stringify(change(original.event)))
+      const response = await post(JSON.stringify(applyChange(original.event, change)))
       count(response)
       assert.equal(response.statusCode, 409, response.payload)
       assertProblem(response)
@@ -103,6 +106,21 @@ test('an accepted event id with another body is always a 409', async () => {
       assert.ok(issues.some((issue) => issue.pointer === '/id' && issue.code === 'idempotency_conflict'), response.payload)
     }),
     { numRuns: runs.conflict, seed: seed + 3 },
+  )
+})
+
+test('concurrent posts of one new id: one body wins, every other body gets a 409', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...exampleEvents), fc.array(fc.option(changedBody(), { nil: undefined }), { minLength: 2, maxLength: 8 }), async (example, variants) => {
+      const base = freshEvent(example)
+      const bodies = variants.map((change) => JSON.stringify(change ? applyChange(base, change) : base))
+      // all in flight at once: the later ones arrive while the first is still being committed
+      const responses = await Promise.all(bodies.map((body) => post(body)))
+      burstRequests += responses.length
+      responses.forEach(count)
+      assertOneWinner(bodies, responses)
+    }),
+    { numRuns: runs.concurrent, seed: seed + 5 },
   )
 })
 
@@ -120,7 +138,7 @@ test('an accepted event re-sent with its keys in another order or spacing replay
 })
 
 // runs last: node:test runs a file's top-level tests in order
-test('nothing accepted was altered by the fuzzing', async (t) => {
+test('nothing accepted was altered by the fuzzing', async () => {
   for (const original of kept) {
     assertReplay(original, await post(original.payload))
     const stored = await app.inject({ method: 'GET', url: `/v1/decisions/${original.decisionId}` })
@@ -128,9 +146,11 @@ test('nothing accepted was altered by the fuzzing', async (t) => {
     assert.ok(stored.rawPayload.equals(original.body), `GET /v1/decisions/${original.decisionId} returned other bytes`)
   }
   const histogram = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`).join(', ')
-  const summary = `fuzz-events: ${fuzzCases} fuzz cases (+ as many re-posts of ${keptCount} accepted events), statuses ${histogram}, seed ${seed}`
-  console.log(summary)
-  t.diagnostic(summary)
+  console.log(
+    `fuzz-events: ${fuzzCases} malformed-input cases (each followed by a replay of one of ${keptCount} accepted events), ` +
+      `${runs.conflict} id conflicts, ${runs.concurrent} concurrent bursts (${burstRequests} requests), ${runs.reordered} reordered replays; ` +
+      `statuses ${histogram}; seed ${seed}`,
+  )
 })
 
 // ---------------------------------------------------------------------------
@@ -189,6 +209,28 @@ function assertReplay(original: Kept, response: LightMyRequestResponse) {
   assert.equal(response.headers['idempotent-replay'], 'true', `re-post of ${original.event.id} was not a replay`)
   assert.ok(response.rawPayload.equals(original.body), `re-post of ${original.event.id} returned other bytes`)
 }
+
+/** Bodies that are the same JSON (whatever the key order) are one body to the server; exactly one body wins the id. */
+function assertOneWinner(bodies: string[], responses: LightMyRequestResponse[]) {
+  const keys = bodies.map((body) => canonical(JSON.parse(body)))
+  const winners = new Set(keys.filter((_, i) => responses[i]!.statusCode === 200))
+  assert.equal(winners.size, 1, `bodies answered 200: ${winners.size}; statuses ${responses.map((r) => r.statusCode)}`)
+  const created = responses.filter((r) => r.statusCode === 200 && r.headers['idempotent-replay'] === undefined)
+  assert.equal(created.length, 1, 'exactly one answer creates the decision; the others replay it')
+  responses.forEach((response, i) => {
+    if (winners.has(keys[i]!)) {
+      assert.equal(response.statusCode, 200, response.payload)
+      assert.ok(response.rawPayload.equals(created[0]!.rawPayload), 'every answer for the winning body has the same bytes')
+    } else {
+      assert.equal(response.statusCode, 409, response.payload)
+      assertProblem(response)
+    }
+  })
+}
+
+const canonical = (value: unknown): string => JSON.stringify(sortKeys(value))
+const sortKeys = (value: unknown): unknown =>
+  Array.isArray(value) ? value.map(sortKeys) : isPlainObject(value) ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys(value[key])])) : value
 
 const nextId = () => `fuzz-${freshIds++}`
 
@@ -341,14 +383,29 @@ function padTo(text: string, size: number, asField: boolean): string {
 // Same id, another (valid) body; same body, another key order
 // ---------------------------------------------------------------------------
 
-function changedBody(): fc.Arbitrary<(event: EventInput) => EventInput> {
+/** A change that keeps an event valid but makes it another body; data rather than a function, so a failure report shows it. */
+type Change = { field: 'userId'; suffix: string } | { field: 'occurredAt'; earlierMs: number } | { field: 'type'; to: string }
+
+function changedBody(): fc.Arbitrary<Change> {
   return fc.oneof(
-    fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }).map((userId) => (event: EventInput) => ({ ...event, data: { ...event.data, userId: `other-${userId}` } })),
-    fc.integer({ min: 1, max: 86_400_000 }).map((ms) => (event: EventInput) => ({ ...event, occurredAt: new Date(Date.parse(event.occurredAt) - ms).toISOString() })),
-    fc.constantFrom(...exampleEvents).map((other) => (event: EventInput) =>
-      other.type === event.type ? { ...event, data: { ...event.data, userId: `${String(event.data.userId)}-x` } } : { ...event, type: other.type, data: other.data },
-    ),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }).map((suffix): Change => ({ field: 'userId', suffix })),
+    fc.integer({ min: 1, max: 86_400_000 }).map((earlierMs): Change => ({ field: 'occurredAt', earlierMs })),
+    fc.constantFrom(...exampleEvents.map((e) => e.type)).map((to): Change => ({ field: 'type', to })),
   )
+}
+
+function applyChange(event: EventInput, change: Change): EventInput {
+  switch (change.field) {
+    case 'userId':
+      return { ...event, data: { ...event.data, userId: `${String(event.data.userId)}-${change.suffix}` } }
+    case 'occurredAt':
+      return { ...event, occurredAt: new Date(Date.parse(event.occurredAt) - change.earlierMs).toISOString() }
+    case 'type': {
+      // another type needs that type's data; to the same type, change the user instead
+      const other = exampleEvents.find((e) => e.type === change.to && e.type !== event.type)
+      return other ? { ...event, type: other.type, data: other.data } : applyChange(event, { field: 'userId', suffix: 'x' })
+    }
+  }
 }
 
 function shuffleKeys(value: unknown, random: () => number): unknown {
@@ -356,4 +413,12 @@ function shuffleKeys(value: unknown, random: () => number): unknown {
   if (!isPlainObject(value)) return value
   const entries = Object.entries(value).map(([key, child]) => [key, shuffleKeys(child, random), random()] as const)
   return Object.fromEntries(entries.sort((a, b) => a[2] - b[2]).map(([key, child]) => [key, child]))
+}
+
+function seedFromEnv(name: string): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return randomInt(1, 2 ** 31)
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value)) throw new Error(`${name} must be an integer, not "${raw}"`)
+  return value
 }
