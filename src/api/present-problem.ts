@@ -69,7 +69,6 @@ function asXiezhiError(error: unknown): XiezhiError | undefined {
         { pointer: '', code: 'too_large', message: 'the body is larger than the server accepts' },
       ])
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new XiezhiError('unsupported_media_type', 'Send the event as application/json', [
         { pointer: '', code: 'unsupported_media_type', message: 'content-type must be application/json' },
       ])
@@ -87,7 +86,9 @@ function asXiezhiError(error: unknown): XiezhiError | undefined {
       )
     }
     default:
-      if ((error as { statusCode?: number })?.statusCode === 400 && typeof (error as Error).message === 'string') {
+      // any other client error fastify raises (a wrong content-length, say) is the client's to fix
+      const status = (error as { statusCode?: number })?.statusCode
+      if (status !== undefined && status >= 400 && status < 500 && typeof (error as Error).message === 'string') {
         return new XiezhiError('invalid_input', (error as Error).message, [{ pointer: '', code: 'bad_request', message: (error as Error).message }])
       }
       return undefined

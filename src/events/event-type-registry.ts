@@ -136,7 +136,17 @@ export const hashBody = (body: unknown): string =>
   createHash('sha256').update(stringify(body) ?? '').digest('base64url')
 
 const envelopeKeys = new Set(['id', 'type', 'occurredAt', 'data'])
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
+const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/
+
+/** RFC 3339 with a date that exists: `Date.parse` alone would roll 30 February over into March. */
+function isRealTimestamp(text: string): boolean {
+  const m = rfc3339.exec(text)
+  if (!m) return false
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  const offsetOk = m[8] === 'Z' || (Number(m[9]) <= 23 && Number(m[10]) <= 59)
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk
+}
 
 function envelopeIssues(input: Record<string, unknown>, nowMs: number): FieldIssue[] {
   const issues: FieldIssue[] = []
@@ -147,7 +157,7 @@ function envelopeIssues(input: Record<string, unknown>, nowMs: number): FieldIss
   if (input.type === undefined) required('type')
   else if (typeof input.type !== 'string') issues.push({ pointer: '/type', code: 'invalid_type', message: 'type must be a string' })
   if (input.occurredAt === undefined) required('occurredAt')
-  else if (typeof input.occurredAt !== 'string' || !rfc3339.test(input.occurredAt) || Number.isNaN(Date.parse(input.occurredAt)))
+  else if (typeof input.occurredAt !== 'string' || !isRealTimestamp(input.occurredAt))
     issues.push({ pointer: '/occurredAt', code: 'invalid_format', message: 'occurredAt must be an RFC 3339 timestamp with a time zone' })
   else if (Date.parse(input.occurredAt) > nowMs + maxClockSkewMs)
     issues.push({ pointer: '/occurredAt', code: 'in_future', message: `occurredAt is more than ${maxClockSkewMs / 60_000} minutes in the future` })

@@ -60,6 +60,12 @@ describe('bad input names every offending field', () => {
       body: exampleEvent('loan.repayment', { data: { status: 'forgotten', daysPastDue: -1, currency: 'yuan' } }),
       issues: ['/data/currency invalid_pattern', '/data/status invalid_value', '/data/daysPastDue invalid_minimum'],
     },
+    {
+      name: 'a date that does not exist',
+      body: exampleEvent('login', { occurredAt: '2026-02-30T00:00:00Z' }),
+      issues: ['/occurredAt invalid_format'],
+    },
+    { name: 'hour 24', body: exampleEvent('login', { occurredAt: '2026-11-01T24:00:00+08:00' }), issues: ['/occurredAt invalid_format'] },
     { name: 'bad ip reported once', body: exampleEvent('login', { data: { ip: 'not-an-ip' } }), issues: ['/data/ip invalid_value'] },
   ]
   for (const row of table) test(row.name, () => assert.deepEqual(issuesOf(row.body), row.issues))

@@ -13,6 +13,7 @@ import type { EventInput } from '../../src/events/event.ts'
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 const cliEntry = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 const outputLinesKept = 60
+const stopGraceMs = 10_000
 
 export interface ServerProcess {
   /** e.g. `http://127.0.0.1:41234`, no trailing slash. */
@@ -31,17 +32,17 @@ export interface ProcessExit {
 
 export interface StartServerOptions {
   dataDir: string
-  /** Extra environment for the server; it wins over the defaults set here. */
+  /** Extra environment, e.g. `{ XIEZHI_AUTH: 'on' }` (the key is then in `${dataDir}/bootstrap-api-key`); HOST and PORT are chosen here. */
   env?: NodeJS.ProcessEnv
   readyTimeoutMs?: number
 }
 
-/** Starts `xiezhi serve` with XIEZHI_AUTH=off on a free port and resolves once /readyz answers 200. */
+/** Starts `xiezhi serve` (XIEZHI_AUTH=off unless `env` says otherwise) on a free port; resolves once /readyz answers 200. */
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'serve'], {
     cwd: repoRoot,
-    env: serverEnv({ XIEZHI_DATA_DIR: options.dataDir, XIEZHI_AUTH: 'off', HOST: '127.0.0.1', PORT: String(port), ...options.env }),
+    env: serverEnv({ XIEZHI_AUTH: 'off', ...options.env, XIEZHI_DATA_DIR: options.dataDir, HOST: '127.0.0.1', PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const server = track(child, `http://127.0.0.1:${port}`)
@@ -106,8 +107,13 @@ function track(child: ChildProcess, url: string): ServerProcess {
     pid: child.pid ?? -1,
     output: () => lines.join('\n'),
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      return exited
+      if (child.exitCode !== null || child.signalCode !== null) return exited
+      child.kill(signal)
+      // a graceful stop that hangs must not hang the test too
+      const force = setTimeout(() => child.kill('SIGKILL'), stopGraceMs)
+      const exit = await exited
+      clearTimeout(force)
+      return exit
     },
   }
 }
