@@ -18,8 +18,12 @@ export interface BenchSummary {
     p99AtHalfRatePacedMs: number
     helloPerSecond: number
     ratio: number
-    /** Decisions per CPU-second the server process used: less sensitive to the load generator sharing the machine. */
-    decisionsPerServerCpuSecond?: number
+    /**
+     * Throughput per CPU-second the server process itself used (Linux only):
+     * far less sensitive than the rates above to other processes taking cores,
+     * so the ratio here is the one to compare across runs on a shared machine.
+     */
+    perServerCpuSecond?: { decisions: number; hello: number; ratio: number }
   }
   inProcess: {
     decisionsPerSecondPerCore: number
@@ -61,7 +65,7 @@ export function summarize(details: BenchDetails, config: BenchSummary['config'])
       p99AtHalfRatePacedMs: round(details.paced.latencyMs.p99, 2),
       helloPerSecond: round(hello.okPerSecond),
       ratio: round(full.okPerSecond / hello.okPerSecond, 3),
-      ...(full.cpu ? { decisionsPerServerCpuSecond: round(full.okPerSecond / full.cpu.server) } : {}),
+      ...(full.cpu && hello.cpu ? { perServerCpuSecond: perCpu(full.okPerSecond / full.cpu.server, hello.okPerSecond / hello.cpu.server) } : {}),
     },
     inProcess: {
       decisionsPerSecondPerCore: round(inProcess.decisionsPerSecondPerCore),
@@ -78,6 +82,8 @@ export function summarize(details: BenchDetails, config: BenchSummary['config'])
     machine: { cpus: details.cpus, ...(other === undefined ? {} : { otherLoadCores: round(other, 2) }) },
   }
 }
+
+const perCpu = (decisions: number, hello: number) => ({ decisions: round(decisions), hello: round(hello), ratio: round(decisions / hello, 3) })
 
 function otherLoad(details: BenchDetails): number | undefined {
   const seen = [details.full.cpu?.other, details.half.cpu?.other, details.hello.cpu?.other, details.inProcess.otherCores].filter(
@@ -100,7 +106,6 @@ export function renderTable(summary: BenchSummary, details: BenchDetails): strin
     row('decisions/s (saturated)', `${n(full.okPerSecond)}   per second ${spread(full)}`),
     row('  latency p50 / p99 / p99.9', `${n(full.latencyMs.p50, 2)} / ${n(full.latencyMs.p99, 2)} / ${n(full.latencyMs.p999, 2)} ms   max ${n(full.latencyMs.max, 1)} ms`),
     row('  CPU (cores)', cpu(full)),
-    row('  decisions per server CPU-second', summary.http.decisionsPerServerCpuSecond === undefined ? 'n/a' : n(summary.http.decisionsPerServerCpuSecond)),
     row('  actions', actionMix(full)),
     row(`half rate (${n(half.offeredRate)}/s offered)`, `${n(half.okPerSecond)}/s achieved`),
     row('  latency p50 / p99 / p99.9', `${n(half.latencyMs.p50, 2)} / ${n(half.latencyMs.p99, 2)} / ${n(half.latencyMs.p999, 2)} ms`),
@@ -111,6 +116,7 @@ export function renderTable(summary: BenchSummary, details: BenchDetails): strin
     row('fastify hello, JSON POST (requests/s)', `${n(hello.okPerSecond)}   p50 ${n(hello.latencyMs.p50, 2)} ms, p99 ${n(hello.latencyMs.p99, 2)} ms`),
     row('  CPU (cores)', cpu(hello)),
     row('ratio decisions / hello', n(summary.http.ratio, 3)),
+    row('per server CPU-second: decisions, hello, ratio', perCpuRow(summary.http.perServerCpuSecond)),
     '',
     'In process: no HTTP, one event at a time',
     row('decisions/s per core, without the commit', `${n(inProcess.decisionsPerSecondPerCore)}   (${n(inProcess.decisionsPerCpuSecond)} per CPU-second, ${n(inProcess.eventsWithoutCommit)} events)`),
@@ -148,6 +154,10 @@ export function problems(details: BenchDetails): string[] {
   const other = details.inProcess.otherCores
   if (other !== undefined && other > noisyCores) found.push(`in process: other processes used ${n(other, 2)} cores during the pass without the commit`)
   return found
+}
+
+function perCpuRow(figures: { decisions: number; hello: number; ratio: number } | undefined): string {
+  return figures ? `${n(figures.decisions)}, ${n(figures.hello)}, ${n(figures.ratio, 3)}` : 'n/a'
 }
 
 function spread(r: LoadResult): string {

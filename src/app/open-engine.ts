@@ -42,7 +42,7 @@ export interface EngineOptions {
 export async function openEngine(config: XiezhiConfig, options: EngineOptions = {}): Promise<Engine> {
   const clock = options.clock ?? systemClock
   mkdirSync(config.dataDir, { recursive: true })
-  const store = await SqliteRecordStore.open(join(config.dataDir, 'xiezhi.sqlite'))
+  const store = await SqliteRecordStore.open(join(config.dataDir, 'xiezhi.sqlite'), { writer: 'worker' })
   try {
     const vault = openVault(config.dataDir)
     const registry = new EventTypeRegistry(() => clock.nowMs())

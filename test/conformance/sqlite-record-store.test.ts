@@ -9,8 +9,10 @@ after(() => {
   for (const d of dirs) d.remove()
 })
 
-recordStoreSpec('sqlite', () => {
-  const dir = tempDataDir()
-  dirs.push(dir)
-  return SqliteRecordStore.open(join(dir.dir, 'records.sqlite'))
-})
+for (const writer of ['thread', 'worker'] as const) {
+  recordStoreSpec(`sqlite, appending on a ${writer}`, () => {
+    const dir = tempDataDir()
+    dirs.push(dir)
+    return SqliteRecordStore.open(join(dir.dir, 'records.sqlite'), { writer })
+  })
+}

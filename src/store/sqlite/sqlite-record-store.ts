@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { Kysely, Migrator, type Selectable, SqliteDialect } from 'kysely'
 import type { Action } from '../../core/actions.ts'
 import { invalidInput } from '../../core/errors.ts'
@@ -12,6 +12,7 @@ import type {
   StoredStrategyVersion,
 } from '../../decisions/record-store.ts'
 import type { CustomEventType } from '../../events/event-type-registry.ts'
+import { type DecisionAppender, inThreadAppender, openWritableDatabase, workerAppender } from './sqlite-decision-appender.ts'
 import { sqliteMigrations } from './sqlite-migrations.ts'
 import type { SqliteSchema } from './sqlite-schema.ts'
 
@@ -20,51 +21,36 @@ type DecisionRow = Selectable<SqliteSchema['decisions']>
 /**
  * The embedded default: one SQLite file in WAL mode with `synchronous=FULL`,
  * so a committed transaction survives a power cut. Reads go through Kysely;
- * the append path uses prepared statements directly, since it runs for every
- * decision and Kysely would rebuild the same SQL each time.
+ * appends through prepared statements (`sqlite-decision-appender.ts`).
  */
 export class SqliteRecordStore implements RecordStore {
   private constructor(
-    private readonly sqlite: Database.Database,
     private readonly db: Kysely<SqliteSchema>,
     private readonly selectByEvent: Database.Statement<[string, string], { body_hash: string; response: string }>,
-    private readonly appendInTransaction: (batch: StoredDecision[]) => void,
+    private readonly appender: DecisionAppender,
   ) {}
 
-  static async open(file: string): Promise<SqliteRecordStore> {
+  /**
+   * Opens (and migrates) the database. With `writer: 'worker'` (the server's
+   * choice) decisions are appended on a worker thread; `'thread'` appends on
+   * the caller's thread, for tools and tests that need no second core.
+   */
+  static async open(file: string, options: { writer: 'worker' | 'thread' } = { writer: 'thread' }): Promise<SqliteRecordStore> {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-    const sqlite = new Database(file)
-    sqlite.pragma('journal_mode = WAL')
-    sqlite.pragma('synchronous = FULL')
-    sqlite.pragma('busy_timeout = 5000')
+    const sqlite = openWritableDatabase(file)
     const db = new Kysely<SqliteSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
     const migrator = new Migrator({ db, provider: { getMigrations: async () => sqliteMigrations } })
     const { error } = await migrator.migrateToLatest()
     if (error) throw error
-    const insertDecision = sqlite.prepare(
-      `insert into decisions (decision_id, tenant_id, event_id, event_type, action, occurred_at, decided_at,
-         strategy_id, strategy_version, body_hash, sealed_event, entity_keys, trace, response, previous_hash, hash)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    const insertEntity = sqlite.prepare('insert or ignore into decision_entities (tenant_id, entity_key, seq) values (?, ?, ?)')
-    const append = sqlite.transaction((batch: StoredDecision[]) => {
-      for (const d of batch) {
-        const { lastInsertRowid } = insertDecision.run(
-          d.decisionId, d.tenantId, d.eventId, d.eventType, d.action, d.occurredAtMs, d.decidedAtMs,
-          d.strategyId, d.strategyVersion, d.bodyHash, d.sealedEvent, JSON.stringify(d.entityKeys),
-          d.trace, d.response, d.previousHash, d.hash,
-        )
-        for (const keys of Object.values(d.entityKeys)) for (const key of keys) insertEntity.run(d.tenantId, key, lastInsertRowid)
-      }
-    })
     const selectByEvent = sqlite.prepare<[string, string], { body_hash: string; response: string }>(
       'select body_hash, response from decisions where tenant_id = ? and event_id = ?',
     )
-    return new SqliteRecordStore(sqlite, db, selectByEvent, append)
+    const appender = options.writer === 'worker' && file !== ':memory:' ? workerAppender(file) : inThreadAppender(sqlite)
+    return new SqliteRecordStore(db, selectByEvent, appender)
   }
 
-  async appendDecisions(batch: StoredDecision[]): Promise<void> {
-    this.appendInTransaction(batch)
+  appendDecisions(batch: StoredDecision[]): Promise<void> {
+    return this.appender.append(batch)
   }
 
   async lastDecisionHash(): Promise<string | undefined> {
@@ -178,6 +164,7 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async close() {
+    await this.appender.close()
     await this.db.destroy()
   }
 }
