@@ -116,7 +116,7 @@ export function renderTable(summary: BenchSummary, details: BenchDetails): strin
     row('fastify hello, JSON POST (requests/s)', `${n(hello.okPerSecond)}   p50 ${n(hello.latencyMs.p50, 2)} ms, p99 ${n(hello.latencyMs.p99, 2)} ms`),
     row('  CPU (cores)', cpu(hello)),
     row('ratio decisions / hello', n(summary.http.ratio, 3)),
-    row('per server CPU-second: decisions, hello, ratio', perCpuRow(summary.http.perServerCpuSecond)),
+    row('per server CPU-s: decisions, hello, ratio', perCpuRow(summary.http.perServerCpuSecond)),
     '',
     'In process: no HTTP, one event at a time',
     row('decisions/s per core, without the commit', `${n(inProcess.decisionsPerSecondPerCore)}   (${n(inProcess.decisionsPerCpuSecond)} per CPU-second, ${n(inProcess.eventsWithoutCommit)} events)`),

@@ -85,12 +85,13 @@ function asXiezhiError(error: unknown): XiezhiError | undefined {
         })),
       )
     }
-    default:
+    default: {
       // any other client error fastify raises (a wrong content-length, say) is the client's to fix
       const status = (error as { statusCode?: number })?.statusCode
       if (status !== undefined && status >= 400 && status < 500 && typeof (error as Error).message === 'string') {
         return new XiezhiError('invalid_input', (error as Error).message, [{ pointer: '', code: 'bad_request', message: (error as Error).message }])
       }
       return undefined
+    }
   }
 }

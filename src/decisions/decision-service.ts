@@ -21,9 +21,7 @@ export interface DecisionResult {
   decision?: Decision
 }
 
-export interface StageTimer {
-  (stage: 'validate' | 'features' | 'strategy' | 'commit', ms: number): void
-}
+export type StageTimer = (stage: 'validate' | 'features' | 'strategy' | 'commit', ms: number) => void
 
 /**
  * The decision spine: validate → idempotency → entities → features (read,
@@ -86,7 +84,12 @@ export class DecisionService {
   private evaluate(event: AcceptedEvent, started: number): { decision: Decision; record: StoredDecision } {
     const { vault, features, strategies, clock } = this.deps
     const keys: Partial<Record<EntityKind, string[]>> = {}
-    for (const entity of event.entities) (keys[entity.kind] ??= []).push(vault.blindIndex(entity.kind, entity.value))
+    for (const entity of event.entities) {
+      const index = vault.blindIndex(entity.kind, entity.value)
+      const list = keys[entity.kind]
+      if (list) list.push(index)
+      else keys[entity.kind] = [index]
+    }
     const observed: ObservedEvent = { type: event.type, occurredAtMs: event.occurredAtMs, data: event.data, keys }
     const featureStart = performance.now()
     const featureValues = features.observe(observed)

@@ -78,8 +78,8 @@ export class EventTypeRegistry {
       }
     }
     if (issues.length > 0 || !compiled) throw invalidInput('The event type definition is invalid', issues)
-    let own = this.custom.get(definition.tenantId)
-    if (!own) this.custom.set(definition.tenantId, (own = new Map()))
+    const own = this.custom.get(definition.tenantId) ?? new Map<string, CompiledType>()
+    this.custom.set(definition.tenantId, own)
     own.set(definition.type, compiled)
     const { validate: _, ...result } = compiled
     return result

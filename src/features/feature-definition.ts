@@ -36,7 +36,10 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
   list.forEach((item: Record<string, unknown>, i) => {
     const at = (key: string) => `/features/${i}/${key}`
     const fail = (key: string, code: string, message: string) => issues.push({ pointer: at(key), code, message })
-    if (item === null || typeof item !== 'object') return fail('', 'invalid_type', 'must be an object')
+    if (item === null || typeof item !== 'object') {
+      fail('', 'invalid_type', 'must be an object')
+      return
+    }
     const { name, kind, entity, window, field, of, description } = item
     const eventTypes = item.eventTypes
     if (typeof name !== 'string' || !/^[a-z][A-Za-z0-9]{1,79}$/.test(name)) fail('name', 'invalid_format', 'name must be camelCase letters and digits')

@@ -48,8 +48,8 @@ export class FeatureEngine {
   ) {
     const byKind = new Map<EntityKind, EntityGroup>()
     for (const definition of definitions) {
-      let group = byKind.get(definition.entity)
-      if (!group) byKind.set(definition.entity, (group = { kind: definition.entity, features: [], windows: new Map() }))
+      const group: EntityGroup = byKind.get(definition.entity) ?? { kind: definition.entity, features: [], windows: new Map() }
+      byKind.set(definition.entity, group)
       group.features.push({ definition, feeds: new Set(definition.eventTypes), pick: valuePicker(definition) })
     }
     this.groups = [...byKind.values()]
@@ -103,9 +103,12 @@ export class FeatureEngine {
       if (!feature.feeds.has(event.type)) continue
       const picked = feature.pick(event)
       if (!picked) continue
-      if (!slots) group.windows.set(key, (slots = new Array(group.features.length)))
-      let window = slots[i]
-      if (!window) slots[i] = window = new SlidingWindow(feature.definition.kind, feature.definition.windowMs, this.options.maxEntriesPerKey)
+      if (!slots) {
+        slots = new Array(group.features.length)
+        group.windows.set(key, slots)
+      }
+      const window = slots[i] ?? new SlidingWindow(feature.definition.kind, feature.definition.windowMs, this.options.maxEntriesPerKey)
+      slots[i] = window
       for (const value of picked) window.add(event.occurredAtMs, value)
     }
   }

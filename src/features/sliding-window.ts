@@ -52,7 +52,10 @@ export class SlidingWindow {
   }
 
   add(t: number, value: number | string): void {
-    if (t < this.latestTs) return this.insertLate(t, value)
+    if (t < this.latestTs) {
+      this.insertLate(t, value)
+      return
+    }
     this.ts.push(t)
     this.values.push(value)
     this.latestTs = t

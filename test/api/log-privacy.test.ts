@@ -7,7 +7,12 @@ import { exampleEvent, openTestEngine, tempDataDir } from '../support/temp-engin
 
 test('logs at the most verbose level never contain personal identifiers or API keys', async () => {
   const lines: string[] = []
-  const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) })
+  const sink = new Writable({
+    write: (chunk, _encoding, done) => {
+      lines.push(String(chunk))
+      done()
+    },
+  })
   const data = tempDataDir()
   const engine = await openTestEngine(data.dir, { onFatal: () => {} })
   const { app } = await buildServer(engine, { logger: pino({ level: 'trace', redact: ['req.headers.authorization'] }, sink) })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import type { Engine } from '../../src/app/open-engine.ts'
-import { XiezhiError } from '../../src/core/errors.ts'
+import type { XiezhiError } from '../../src/core/errors.ts'
 import { explainDecision } from '../../src/decisions/explain-decision.ts'
 import { catalogueDeps } from '../../src/api/routes/decision-routes.ts'
 import { exampleEvent, openTestEngine, tempDataDir } from '../support/temp-engine.ts'
