@@ -1,4 +1,5 @@
 import type { Environment } from '@marcbachmann/cel-js'
+import { compileToClosure } from './compile-to-closure.ts'
 
 /** What a compiled expression reads; used to attach evidence to a rule's reason. */
 export interface References {
@@ -34,7 +35,8 @@ export function compileExpression(source: string, checking: Environment, runtime
   }
   if (!checked.valid) return { ok: false, message: firstLine(checked.error?.message ?? 'invalid expression') }
   const parsed = runtime.parse(source)
-  return { source, type: String(checked.type), evaluate: (context) => parsed(context), references: collectReferences(parsed.ast) }
+  const interpret = (context: Record<string, unknown>) => parsed(context)
+  return { source, type: String(checked.type), evaluate: compileToClosure(parsed.ast, interpret) ?? interpret, references: collectReferences(parsed.ast) }
 }
 
 const firstLine = (message: string) => message.split('\n')[0]!.trim()
