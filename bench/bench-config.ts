@@ -10,7 +10,7 @@
  * features, scores and event fields. They are appended to the shipped ones,
  * so the shipped rules still run first and keep their meaning.
  */
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse, stringify } from 'yaml'
 

@@ -49,9 +49,12 @@ const usage = `usage: npm run bench -- [--duration 10] [--warmup 3] [--connectio
   --profile-dir   write a V8 CPU profile of the decision server there
   --json          print one JSON line on stdout, nothing else`
 
+/** A mistake on the command line: reported with the usage, without a stack trace. */
+class UsageError extends Error {}
+
 const positive = (name: string, raw: string | undefined): number => {
   const value = Number(raw)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`)
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number`)
   return value
 }
 
@@ -59,7 +62,12 @@ const positive = (name: string, raw: string | undefined): number => {
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
 async function main() {
-  const flags = readFlags()
+  let flags: ReturnType<typeof readFlags>
+  try {
+    flags = readFlags()
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
   if (flags.help) {
     log(usage)
     return
@@ -135,11 +143,7 @@ async function main() {
   }
   bodies.length = 0
 
-  const inProcessMix = new EventMix({
-    users,
-    seed: seed + 1,
-    idPrefix: `inproc-${runTag}`,
-  })
+  const inProcessMix = new EventMix({ users, seed: seed + 1, idPrefix: `inproc-${runTag}` })
   const inProcess = await runInProcess({
     dataDir: tempDir('inproc'),
     configDir,
@@ -168,26 +172,21 @@ async function main() {
   const warnings = problems(details)
   if (flags.json) for (const warning of warnings) log(`warning: ${warning}`)
   // failed or replayed requests make the figures wrong, not just noisy: fail the run
-  const failed = [full, half, hello].some((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0 || r.replays > 0) || paced.failed > 0 || paced.replays > 0
-  if (failed) process.exitCode = 1
+  const broken = (r: LoadResult) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0 || r.replays > 0
+  if ([full, half, hello].some(broken) || paced.failed > 0 || paced.replays > 0) process.exitCode = 1
 }
 
 /** Counts what the server will load, by loading it the same way (this also fails early on a broken config). */
-function describeConfig(configDir: string): {
-  features: number
-  rules: number
-} {
+function describeConfig(configDir: string): { features: number; rules: number } {
   const { features, strategies } = loadDefinitions(configDir, new EventTypeRegistry(() => Date.now()), defaultTenant)
-  return {
-    features: features.length,
-    rules: [...strategies.values()].reduce((n, s) => n + s.ruleCount, 0),
-  }
+  return { features: features.length, rules: [...strategies.values()].reduce((n, s) => n + s.ruleCount, 0) }
 }
 
 try {
   await main()
 } catch (error) {
-  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  if (error instanceof UsageError) log(`${error.message}\n${usage}`)
+  else log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
   process.exitCode = 1
 } finally {
   await cleanUp()

@@ -8,7 +8,7 @@
  */
 import autocannon, { type AutocannonResult } from 'autocannon'
 import { CpuMeter } from './cpu-usage.ts'
-import { Samples, percentiles } from './stats.ts'
+import { percentiles, Samples } from './stats.ts'
 
 /**
  * Pre-built request bodies handed out in order. With `refill`, running past

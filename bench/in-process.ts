@@ -8,9 +8,10 @@
  *    Its wall time is the whole synchronous CPU cost of a decision
  *    (validation, idempotency lookup, blind indexes, features, strategy,
  *    reply, hash chain, sealing): the ceiling one core can decide at.
- * 2. With the commit: the engine's own DecisionService, one decision per
- *    transaction (sequential, so group commit has nothing to group): the cost
- *    of a durable SQLite commit (WAL, synchronous=FULL, one fsync) each time.
+ * 2. With the commit: the engine's own DecisionService, one decision at a
+ *    time, so group commit has nothing to group and every decision waits for
+ *    its own durable transaction (WAL, synchronous=FULL, one fsync, plus the
+ *    hand-off to the writer thread when the store appends on one).
  *
  * A third pass runs `concurrency` decisions in flight through the real engine,
  * as the HTTP server sees them, to show what group commit recovers.
@@ -21,7 +22,7 @@ import { DecisionService, type StageTimer } from '../src/decisions/decision-serv
 import type { GroupCommit } from '../src/decisions/group-commit.ts'
 import { CpuMeter } from './cpu-usage.ts'
 import type { BenchEvent } from './event-mix.ts'
-import { Samples, percentiles } from './stats.ts'
+import { percentiles, Samples } from './stats.ts'
 
 type Stage = Parameters<StageTimer>[0]
 const stages: Stage[] = ['validate', 'features', 'strategy', 'commit']

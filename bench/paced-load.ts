@@ -14,7 +14,7 @@
  */
 import { Agent, request } from 'node:http'
 import type { BodyCursor } from './http-load.ts'
-import { Samples, percentiles } from './stats.ts'
+import { percentiles, Samples } from './stats.ts'
 
 export interface PacedOptions {
   url: string

@@ -12,24 +12,29 @@ import { FeatureEngine } from '../features/feature-engine.ts'
 import { SqliteRecordStore } from '../store/sqlite/sqlite-record-store.ts'
 import type { Strategy } from '../strategy/strategy.ts'
 import type { XiezhiConfig } from './config.ts'
+import { lockDataDir } from './data-dir-lock.ts'
 import { loadDefinitions } from './load-definitions.ts'
 import { rebuildFeatures } from './rebuild-features.ts'
 
 export const defaultTenant = 'default'
 
-export interface Engine {
+/** The stored side: records, keys and event types. Enough for tools that read or manage, not decide. */
+export interface Records {
   config: XiezhiConfig
   store: RecordStore
   registry: EventTypeRegistry
   vault: PersonalDataVault
+  apiKeys: ApiKeys
+  clock: Clock
+  close(): Promise<void>
+}
+
+export interface Engine extends Records {
   features: FeatureEngine
   strategies: Map<string, Strategy>
   commit: GroupCommit
   decisions: DecisionService
-  apiKeys: ApiKeys
-  clock: Clock
   rebuilt: { events: number; ms: number }
-  close(): Promise<void>
 }
 
 export interface EngineOptions {
@@ -38,15 +43,31 @@ export interface EngineOptions {
   timeStage?: StageTimer
 }
 
-/** The composition root: opens the store, loads definitions, rebuilds feature state, wires the spine. */
+export async function openRecords(config: XiezhiConfig, clock: Clock = systemClock, writer: 'worker' | 'thread' = 'thread'): Promise<Records> {
+  mkdirSync(config.dataDir, { recursive: true })
+  const store = await SqliteRecordStore.open(join(config.dataDir, 'xiezhi.sqlite'), { writer })
+  try {
+    const registry = new EventTypeRegistry(() => clock.nowMs())
+    for (const custom of await store.listEventTypes()) registry.register(custom)
+    return { config, store, registry, vault: openVault(config.dataDir), apiKeys: new ApiKeys(store, () => clock.nowMs()), clock, close: () => store.close() }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}
+
+/**
+ * The composition root of the deciding process: locks the data directory,
+ * opens the records, loads definitions, rebuilds feature state, wires the spine.
+ */
 export async function openEngine(config: XiezhiConfig, options: EngineOptions = {}): Promise<Engine> {
   const clock = options.clock ?? systemClock
   mkdirSync(config.dataDir, { recursive: true })
-  const store = await SqliteRecordStore.open(join(config.dataDir, 'xiezhi.sqlite'), { writer: 'worker' })
+  const unlock = lockDataDir(config.dataDir)
+  let records: Records | undefined
   try {
-    const vault = openVault(config.dataDir)
-    const registry = new EventTypeRegistry(() => clock.nowMs())
-    for (const custom of await store.listEventTypes()) registry.register(custom)
+    records = await openRecords(config, clock, 'worker')
+    const { store, vault, registry } = records
     const { features: definitions, strategies } = loadDefinitions(config.configDir, registry, defaultTenant)
     for (const strategy of strategies.values()) await recordStrategyVersion(store, strategy, clock)
     const features = new FeatureEngine(definitions)
@@ -58,19 +79,20 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
       { registry, vault, features, strategies, store, commit, clock, ...(options.timeStage ? { timeStage: options.timeStage } : {}) },
       await store.lastDecisionHash(),
     )
-    const apiKeys = new ApiKeys(store, () => clock.nowMs())
     const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
     sweep.unref()
     return {
-      config, store, registry, vault, features, strategies, commit, decisions, apiKeys, clock, rebuilt,
+      ...records, features, strategies, commit, decisions, rebuilt,
       async close() {
         clearInterval(sweep)
         await commit.drain()
         await store.close()
+        unlock()
       },
     }
   } catch (error) {
-    await store.close()
+    await records?.close()
+    unlock()
     throw error
   }
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { Command, InvalidArgumentError } from 'commander'
-import { catalogueDeps } from '../api/routes/decision-routes.ts'
 import { readConfig } from '../app/config.ts'
-import { defaultTenant, openEngine } from '../app/open-engine.ts'
+import { loadDefinitions } from '../app/load-definitions.ts'
+import { defaultTenant, openRecords } from '../app/open-engine.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { explainDecision } from '../decisions/explain-decision.ts'
 import { openClient } from './decision-client.ts'
@@ -67,9 +67,11 @@ program
   .argument('<decisionId>')
   .option('--json', 'print the explanation as JSON')
   .action(async (decisionId: string, options: { json?: boolean }) => {
-    const engine = await openEngine(readConfig(process.env))
+    const records = await openRecords(readConfig(process.env))
     try {
-      const explanation = await explainDecision(catalogueDeps(engine), defaultTenant, decisionId)
+      const { features } = loadDefinitions(records.config.configDir, records.registry, defaultTenant)
+      const catalogue = { features, eventType: (t: string) => records.registry.find(defaultTenant, t) }
+      const explanation = await explainDecision({ ...records, catalogue }, defaultTenant, decisionId)
       if (options.json) console.log(JSON.stringify(explanation))
       else {
         const d = explanation.decision
@@ -83,7 +85,7 @@ program
       }
       process.exitCode = explanation.reproduced ? 0 : 2
     } finally {
-      await engine.close()
+      await records.close()
     }
   })
 
@@ -94,30 +96,30 @@ keys
   .option('--name <name>', 'what the key is for', 'default')
   .option('--tenant <tenant>', 'tenant the key acts for', defaultTenant)
   .action(async (options: { name: string; tenant: string }) => {
-    const engine = await openEngine(readConfig(process.env))
-    const { key } = await engine.apiKeys.create(options.name, options.tenant)
+    const records = await openRecords(readConfig(process.env))
+    const { key } = await records.apiKeys.create(options.name, options.tenant)
     console.log(key)
-    await engine.close()
+    await records.close()
   })
 keys
   .command('list')
   .description('list keys (never their secrets)')
   .action(async () => {
-    const engine = await openEngine(readConfig(process.env))
-    for (const k of await engine.apiKeys.list()) {
+    const records = await openRecords(readConfig(process.env))
+    for (const k of await records.apiKeys.list()) {
       console.log(`${k.id}  ${k.tenantId}  ${k.name}  created ${new Date(k.createdAtMs).toISOString()}${k.revokedAtMs ? `  revoked ${new Date(k.revokedAtMs).toISOString()}` : ''}`)
     }
-    await engine.close()
+    await records.close()
   })
 keys
   .command('revoke')
   .argument('<id>')
   .action(async (id: string) => {
-    const engine = await openEngine(readConfig(process.env))
-    const revoked = await engine.apiKeys.revoke(id)
+    const records = await openRecords(readConfig(process.env))
+    const revoked = await records.apiKeys.revoke(id)
     console.log(revoked ? `revoked ${id}` : `no active key ${id}`)
     process.exitCode = revoked ? 0 : 1
-    await engine.close()
+    await records.close()
   })
 
 program

@@ -124,3 +124,18 @@ describe('explain', () => {
     }
   })
 })
+
+describe('one deciding process per data directory', () => {
+  test('a second engine on the same directory is refused with a clear message, and may start once the first closes', async () => {
+    const data = tempDataDir()
+    try {
+      const first = await openTestEngine(data.dir)
+      await assert.rejects(openTestEngine(data.dir), (e: XiezhiError) => e.kind === 'invalid_configuration' && /another Xiezhi process \(pid \d+\)/.test(e.message))
+      await first.close()
+      const second = await openTestEngine(data.dir)
+      await second.close()
+    } finally {
+      data.remove()
+    }
+  })
+})
