@@ -109,7 +109,7 @@ export class DecisionService {
       ...(outcome.offer ? { offer: outcome.offer } : {}),
       scores: outcome.scores,
       reasons: outcome.reasons,
-      features: featureValues,
+      features: strategy ? pick(featureValues, strategy.featuresRead) : {},
       strategy: strategy ? { id: strategy.id, version: strategy.version } : null,
       decidedAt: new Date(decidedAtMs).toISOString(),
       latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
@@ -145,6 +145,14 @@ export class DecisionService {
 }
 
 const genesisHash = '0'.repeat(64)
+
+/** The decision records the features its strategy read, in catalogue order; every one is still kept up to date. */
+function pick(values: Record<string, number>, names: string[]): Record<string, number> {
+  const wanted = new Set(names)
+  const picked: Record<string, number> = {}
+  for (const name in values) if (wanted.has(name)) picked[name] = values[name]!
+  return picked
+}
 
 /** Tamper evidence: each record's hash covers the previous one, its reply and its input. */
 export const chainHash = (previous: string, response: string, bodyHash: string) =>

@@ -10,6 +10,7 @@ export interface Decision {
   offer?: { limitMinor: number; aprBps: number }
   scores: Record<string, number>
   reasons: Reason[]
+  /** The values of the features the strategy read, as of just before the event. */
   features: Record<string, number>
   strategy: { id: string; version: number } | null
   decidedAt: string

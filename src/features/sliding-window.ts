@@ -60,7 +60,7 @@ export class SlidingWindow {
     this.values.push(value)
     this.latestTs = t
     this.enter(value)
-    if (typeof value === 'number') {
+    if (this.aggregate === 'max' && typeof value === 'number') {
       while (this.maxValues.length > this.maxHead && this.maxValues[this.maxValues.length - 1]! <= value) {
         this.maxValues.pop()
         this.maxTs.pop()
@@ -144,7 +144,7 @@ export class SlidingWindow {
     this.maxTs = []
     this.maxValues = []
     this.maxHead = 0
-    for (let j = this.head; j < this.ts.length; j++) {
+    for (let j = this.head; this.aggregate === 'max' && j < this.ts.length; j++) {
       const v = this.values[j]
       if (typeof v !== 'number') continue
       while (this.maxValues.length > 0 && this.maxValues[this.maxValues.length - 1]! <= v) {

@@ -39,6 +39,8 @@ export class Strategy {
   private readonly ruleSets: CompiledRuleSet[]
   private readonly offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
   private readonly toCelEvent: ValueConverter
+  /** Every feature a model, rule or offer of this strategy reads: what a decision records as used. */
+  readonly featuresRead: string[]
 
   constructor(parts: {
     document: StrategyDocument
@@ -54,6 +56,10 @@ export class Strategy {
     this.ruleSets = parts.ruleSets
     this.offer = parts.offer
     this.toCelEvent = parts.toCelEvent
+    const expressions = [...parts.ruleSets.flatMap((set) => set.rules.map((rule) => rule.when)), ...(parts.offer ? [parts.offer.limitMinor, parts.offer.aprBps] : [])]
+    this.featuresRead = [
+      ...new Set([...parts.document.models.flatMap((model) => model.inputs.map((input) => input.feature)), ...expressions.flatMap((e) => e.references.features)]),
+    ]
   }
 
   get id() {

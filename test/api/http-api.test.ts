@@ -37,7 +37,15 @@ describe('POST /v1/events', () => {
     assert.deepEqual(decision.strategy, { id: 'loan-drawdown', version: 1 })
     assert.ok(decision.reasons.some((r: { code: string }) => r.code === 'SCREEN_SHARING_ACTIVE'))
     assert.equal(typeof decision.scores.scam, 'number')
-    assert.equal(Object.keys(decision.features).length, 40)
+    // the features the drawdown strategy reads, and only those
+    assert.deepEqual(Object.keys(decision.features).sort(), [
+      'distinctBankCardsPerUser30d',
+      'distinctDevicesPerUser7d',
+      'distinctUsersPerBankCard30d',
+      'drawdownAmountSumMinorPerUser24h',
+      'drawdownsPerUser24h',
+      'drawdownsPerUser7d',
+    ])
     assert.equal(typeof decision.latencyMs, 'number')
   })
 

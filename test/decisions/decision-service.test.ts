@@ -97,7 +97,7 @@ describe('a restart changes nothing', () => {
       const features = (body: string) => (JSON.parse(body) as { features: Record<string, number> }).features
       assert.deepEqual(features(afterRestart.body), features(straight.body))
       assert.equal(features(straight.body).applicationsPerDevice1h, 8)
-      assert.equal(features(straight.body).distinctUsersPerDevice24h, 3)
+      assert.equal(features(straight.body).distinctUsersPerDevice30d, 3)
     } finally {
       interrupted.remove()
       uninterrupted.remove()

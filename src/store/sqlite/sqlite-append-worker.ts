@@ -6,12 +6,21 @@ import { openWritableDatabase, prepareAppend } from './sqlite-decision-appender.
 const sqlite = openWritableDatabase((workerData as { file: string }).file)
 const append = prepareAppend(sqlite)
 
+// after a failed batch, later ones (already sent) must not commit: they would
+// continue a hash chain whose previous links were never written
+let failed: string | undefined
+
 parentPort!.on('message', ({ id, batch }: { id: number; batch: StoredDecision[] }) => {
+  if (failed) {
+    parentPort!.postMessage({ id, error: `an earlier batch failed: ${failed}` })
+    return
+  }
   try {
     // structured clone turns Buffers into Uint8Arrays; SQLite stores both as blobs
     append(batch)
     parentPort!.postMessage({ id })
   } catch (error) {
-    parentPort!.postMessage({ id, error: (error as Error).message })
+    failed = (error as Error).message
+    parentPort!.postMessage({ id, error: failed })
   }
 })
