@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { Clock } from '../core/clock.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { uuidv7 } from '../core/ids.ts'
@@ -156,7 +156,7 @@ function pick(values: Record<string, number>, names: string[]): Record<string, n
 
 /** Tamper evidence: each record's hash covers the previous one, its reply and its input. */
 export const chainHash = (previous: string, response: string, bodyHash: string) =>
-  createHash('sha256').update(previous).update('\n').update(response).update('\n').update(bodyHash).digest('hex')
+  hash('sha256', `${previous}\n${response}\n${bodyHash}`, 'hex')
 
 const conflict = (eventId: string) =>
   new XiezhiError('idempotency_conflict', `Event "${eventId}" was already received with a different body`, [

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import stringify from 'safe-stable-stringify'
@@ -131,9 +131,11 @@ export class EventTypeRegistry {
   }
 }
 
-/** Key-order-insensitive: `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same body. */
-export const hashBody = (body: unknown): string =>
-  createHash('sha256').update(stringify(body) ?? '').digest('base64url')
+/**
+ * Key-order-insensitive: `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same body.
+ * One-shot `hash` rather than `createHash`: it skips a hash object per call.
+ */
+export const hashBody = (body: unknown): string => hash('sha256', stringify(body) ?? '', 'base64url')
 
 const envelopeKeys = new Set(['id', 'type', 'occurredAt', 'data'])
 const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/
