@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml'
 import { XiezhiError } from '../core/errors.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import { type FeatureDefinition, parseFeatureDefinitions } from '../features/feature-definition.ts'
-import { compileStrategy } from '../strategy/compile-strategy.ts'
+import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-strategy.ts'
 import type { Strategy } from '../strategy/strategy.ts'
 
 /** Reads `features.yaml` and `strategies/*.yaml|json` from the config folder; errors name the file. */
@@ -16,12 +16,17 @@ export function loadDefinitions(configDir: string, registry: EventTypeRegistry, 
   const dir = join(configDir, 'strategies')
   for (const name of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) {
     const file = join(dir, name)
-    const strategy = inFile(file, () => compileStrategy(readDocument(file), { features, eventType: (t) => registry.find(tenantId, t) }))
+    const strategy = inFile(file, () => compileStrategy(readDocument(file), strategyCatalogue(features, registry, tenantId)))
     const clash = strategies.get(strategy.document.eventType)
     if (clash) throw new XiezhiError('invalid_configuration', `${file}: strategy "${strategy.id}" and "${clash.id}" both decide ${strategy.document.eventType}`)
     strategies.set(strategy.document.eventType, strategy)
   }
   return { features, strategies }
+}
+
+/** What strategies are checked against: the feature catalogue and the tenant's event types. */
+export function strategyCatalogue(features: FeatureDefinition[], registry: EventTypeRegistry, tenantId: string): StrategyCatalogue {
+  return { features, eventType: (type) => registry.find(tenantId, type) }
 }
 
 export function readDocument(file: string): unknown {

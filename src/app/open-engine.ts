@@ -10,10 +10,11 @@ import { EventTypeRegistry, maxClockSkewMs } from '../events/event-type-registry
 import { PersonalDataVault } from '../events/personal-data-vault.ts'
 import { FeatureEngine } from '../features/feature-engine.ts'
 import { SqliteRecordStore } from '../store/sqlite/sqlite-record-store.ts'
+import type { StrategyCatalogue } from '../strategy/compile-strategy.ts'
 import type { Strategy } from '../strategy/strategy.ts'
 import type { XiezhiConfig } from './config.ts'
 import { lockDataDir } from './data-dir-lock.ts'
-import { loadDefinitions } from './load-definitions.ts'
+import { loadDefinitions, strategyCatalogue } from './load-definitions.ts'
 import { rebuildFeatures } from './rebuild-features.ts'
 
 export const defaultTenant = 'default'
@@ -30,6 +31,7 @@ export interface Records {
 }
 
 export interface Engine extends Records {
+  catalogue: StrategyCatalogue
   features: FeatureEngine
   strategies: Map<string, Strategy>
   commit: GroupCommit
@@ -82,7 +84,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
     sweep.unref()
     return {
-      ...records, features, strategies, commit, decisions, rebuilt,
+      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant), features, strategies, commit, decisions, rebuilt,
       async close() {
         clearInterval(sweep)
         await commit.drain()

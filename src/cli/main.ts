@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { Command, InvalidArgumentError } from 'commander'
 import { readConfig } from '../app/config.ts'
-import { loadDefinitions } from '../app/load-definitions.ts'
+import { loadDefinitions, strategyCatalogue } from '../app/load-definitions.ts'
 import { defaultTenant, openRecords } from '../app/open-engine.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { explainDecision } from '../decisions/explain-decision.ts'
@@ -70,7 +70,7 @@ program
     const records = await openRecords(readConfig(process.env))
     try {
       const { features } = loadDefinitions(records.config.configDir, records.registry, defaultTenant)
-      const catalogue = { features, eventType: (t: string) => records.registry.find(defaultTenant, t) }
+      const catalogue = strategyCatalogue(features, records.registry, defaultTenant)
       const explanation = await explainDecision({ ...records, catalogue }, defaultTenant, decisionId)
       if (options.json) console.log(JSON.stringify(explanation))
       else {

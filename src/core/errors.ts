@@ -33,8 +33,3 @@ export class XiezhiError extends Error {
 
 export const invalidInput = (message: string, issues: FieldIssue[]) => new XiezhiError('invalid_input', message, issues)
 export const notFound = (message: string) => new XiezhiError('not_found', message)
-
-/** A broken invariant: the process must stop rather than go on with corrupt state. */
-export function invariant(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`invariant violated: ${message}`)
-}

@@ -147,8 +147,7 @@ export class DecisionService {
 const genesisHash = '0'.repeat(64)
 
 /** The decision records the features its strategy read, in catalogue order; every one is still kept up to date. */
-function pick(values: Record<string, number>, names: string[]): Record<string, number> {
-  const wanted = new Set(names)
+function pick(values: Record<string, number>, wanted: ReadonlySet<string>): Record<string, number> {
   const picked: Record<string, number> = {}
   for (const name in values) if (wanted.has(name)) picked[name] = values[name]!
   return picked

@@ -35,10 +35,3 @@ export class PersonalDataVault {
     return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8')
   }
 }
-
-/** Shows enough of an identifier to recognise it in a log line: 138****1234. */
-export function maskIdentifier(value: string): string {
-  if (value.length <= 4) return '*'.repeat(value.length)
-  if (value.length <= 7) return `${value.slice(0, 1)}${'*'.repeat(value.length - 3)}${value.slice(-2)}`
-  return `${value.slice(0, 3)}****${value.slice(-4)}`
-}

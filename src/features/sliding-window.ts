@@ -31,10 +31,6 @@ export class SlidingWindow {
     return this.latestTs
   }
 
-  get isEmpty(): boolean {
-    return this.head >= this.ts.length
-  }
-
   /** The aggregate over entries in (t − window, t]; never sees an entry added later than t. */
   valueAt(t: number): number {
     if (t < this.latestTs) return this.scan(t)

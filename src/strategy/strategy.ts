@@ -40,7 +40,7 @@ export class Strategy {
   private readonly offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
   private readonly toCelEvent: ValueConverter
   /** Every feature a model, rule or offer of this strategy reads: what a decision records as used. */
-  readonly featuresRead: string[]
+  readonly featuresRead: ReadonlySet<string>
 
   constructor(parts: {
     document: StrategyDocument
@@ -57,9 +57,10 @@ export class Strategy {
     this.offer = parts.offer
     this.toCelEvent = parts.toCelEvent
     const expressions = [...parts.ruleSets.flatMap((set) => set.rules.map((rule) => rule.when)), ...(parts.offer ? [parts.offer.limitMinor, parts.offer.aprBps] : [])]
-    this.featuresRead = [
-      ...new Set([...parts.document.models.flatMap((model) => model.inputs.map((input) => input.feature)), ...expressions.flatMap((e) => e.references.features)]),
-    ]
+    this.featuresRead = new Set([
+      ...parts.document.models.flatMap((model) => model.inputs.map((input) => input.feature)),
+      ...expressions.flatMap((e) => e.references.features),
+    ])
   }
 
   get id() {

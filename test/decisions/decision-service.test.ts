@@ -3,7 +3,6 @@ import { after, describe, test } from 'node:test'
 import type { Engine } from '../../src/app/open-engine.ts'
 import type { XiezhiError } from '../../src/core/errors.ts'
 import { explainDecision } from '../../src/decisions/explain-decision.ts'
-import { catalogueDeps } from '../../src/api/routes/decision-routes.ts'
 import { exampleEvent, openTestEngine, tempDataDir } from '../support/temp-engine.ts'
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString()
@@ -114,7 +113,7 @@ describe('explain', () => {
       for (const event of burst('x', 6)) last = (await engine.decisions.decide('default', event)).body
       const decision = JSON.parse(last) as { decisionId: string; action: string; reasons: { code: string }[] }
       assert.notEqual(decision.action, 'approve', 'the burst should trip a rule')
-      const explanation = await explainDecision(catalogueDeps(engine), 'default', decision.decisionId)
+      const explanation = await explainDecision(engine, 'default', decision.decisionId)
       assert.equal(explanation.reproduced, true, explanation.differences.join('\n'))
       assert.deepEqual(explanation.path.length > 0, true)
       assert.deepEqual(explanation.replayed.reasons.map((r) => r.code), decision.reasons.map((r) => r.code))

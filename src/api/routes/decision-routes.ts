@@ -2,7 +2,6 @@ import type { Static } from '@sinclair/typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../../app/open-engine.ts'
-import { defaultTenant } from '../../app/open-engine.ts'
 import { invalidInput, notFound } from '../../core/errors.ts'
 import { explainDecision } from '../../decisions/explain-decision.ts'
 import type { Action } from '../../core/actions.ts'
@@ -31,7 +30,7 @@ export function registerDecisionRoutes(app: FastifyInstance, engine: Engine) {
         response: { 404: Problem },
       },
     },
-    async (request) => explainDecision(catalogueDeps(engine), request.tenantId, request.params.id),
+    async (request) => explainDecision(engine, request.tenantId, request.params.id),
   )
 
   app.get<{ Querystring: Static<typeof DecisionListQuery> }>(
@@ -67,9 +66,3 @@ export function registerDecisionRoutes(app: FastifyInstance, engine: Engine) {
     },
   )
 }
-
-export const catalogueDeps = (engine: Engine) => ({
-  store: engine.store,
-  vault: engine.vault,
-  catalogue: { features: engine.features.definitions, eventType: (t: string) => engine.registry.find(defaultTenant, t) },
-})
