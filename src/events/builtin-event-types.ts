@@ -31,6 +31,24 @@ export interface BuiltinEventType {
 
 export const builtinEventTypes: BuiltinEventType[] = [
   {
+    type: 'marketing.click',
+    description: 'A click on a marketing link or ad (acquisition traffic).',
+    schema: Type.Object(
+      {
+        clickId: Id('Click id'),
+        campaignId: Id('Campaign id'),
+        channel: Type.String({ minLength: 1, maxLength: 64 }),
+        deviceId: Id('Device fingerprint'),
+        ip: Ip,
+        city: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The city resolved from the IP or GPS' })),
+        geo: Type.Optional(Geo),
+        userId: Type.Optional(Id('Customer id, when the clicker is known')),
+      },
+      { additionalProperties: false },
+    ),
+    entities: { device: '/deviceId', ip: '/ip', user: '/userId' },
+  },
+  {
     type: 'account.registered',
     description: 'A customer opened an account.',
     schema: Type.Object(
@@ -142,6 +160,25 @@ export const builtinEventTypes: BuiltinEventType[] = [
     entities: { user: '/userId', bank_card: '/bankCard' },
   },
   {
+    type: 'equipment.telemetry',
+    description: "A reading from an SME borrower's production equipment over a period (IoT).",
+    // runMinutes ≤ periodMinutes is left to rules: JSON Schema cannot compare two fields
+    schema: Type.Object(
+      {
+        equipmentId: Id('Equipment id'),
+        userId: Id('Owner: the SME borrower'),
+        periodMinutes: Type.Integer({ minimum: 1, maximum: 1440 }),
+        runMinutes: Type.Integer({ minimum: 0, maximum: 1440 }),
+        outputUnits: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+        energyWh: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 }),
+        status: OneOf(['running', 'idle', 'fault', 'offline']),
+        geo: Type.Optional(Geo),
+      },
+      { additionalProperties: false },
+    ),
+    entities: { equipment: '/equipmentId', user: '/userId' },
+  },
+  {
     type: 'complaint',
     description: 'A complaint filed with the lender or a regulator.',
     schema: Type.Object(
@@ -160,11 +197,11 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'label',
-    description: 'Ground truth that arrives later: confirmed fraud, legitimate, default, complaint agent.',
+    description: 'Ground truth that arrives later: confirmed fraud, legitimate, default, complaint agent, intermediary, scam victim, fake traffic.',
     schema: Type.Object(
       {
         subjectEventId: Id('The event the label is about'),
-        label: OneOf(['fraud', 'legitimate', 'default', 'complaint_agent', 'intermediary']),
+        label: OneOf(['fraud', 'legitimate', 'default', 'complaint_agent', 'intermediary', 'scam_victim', 'fake_traffic']),
         userId: Type.Optional(Id('Customer id')),
         daysPastDue: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
         source: Type.String({ minLength: 1, maxLength: 64, description: 'review desk, collections, chargeback, …' }),

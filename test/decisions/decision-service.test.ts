@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import type { Engine } from '../../src/app/open-engine.ts'
 import type { XiezhiError } from '../../src/core/errors.ts'
 import { explainDecision } from '../../src/decisions/explain-decision.ts'
@@ -121,6 +121,41 @@ describe('explain', () => {
       await engine.close()
       data.remove()
     }
+  })
+})
+
+describe('the shipped click and complaint strategies', () => {
+  const data = tempDataDir()
+  let engine: Engine
+  before(async () => {
+    engine = await openTestEngine(data.dir)
+  })
+  after(async () => {
+    await engine.close()
+    data.remove()
+  })
+  const decide = async (event: object) => JSON.parse((await engine.decisions.decide('default', event)).body) as { action: string; reasons: { code: string; evidence: object }[] }
+
+  test('a device that clicked from two cities within the hour has its third click rejected', async () => {
+    const click = (i: number, city: string) =>
+      exampleEvent('marketing.click', { id: `click-${i}`, occurredAt: minutesAgo(30 - i), data: { clickId: `clk-${i}`, deviceId: 'dev-traveller', city } })
+    // features count only earlier clicks: the second city is seen from the third click on
+    assert.equal((await decide(click(1, '北京'))).action, 'approve')
+    assert.equal((await decide(click(2, '广州'))).action, 'approve')
+    const third = await decide(click(3, '广州'))
+    assert.equal(third.action, 'reject')
+    assert.deepEqual(third.reasons.map((r) => r.code), ['CLICK_IMPOSSIBLE_TRAVEL'])
+    assert.deepEqual(third.reasons[0]!.evidence, { 'features.distinctCitiesPerDevice1h': 2 })
+  })
+
+  test('one phone complaining for a third customer goes to the investigation desk', async () => {
+    const complaint = (i: number) =>
+      exampleEvent('complaint', { id: `complaint-${i}`, occurredAt: minutesAgo(30 - i), data: { complaintId: `cmp-${i}`, userId: `u-debtor-${i}`, phone: '13600136000' } })
+    assert.equal((await decide(complaint(1))).action, 'approve')
+    assert.equal((await decide(complaint(2))).action, 'approve')
+    const third = await decide(complaint(3))
+    assert.equal(third.action, 'review')
+    assert.deepEqual(third.reasons.map((r) => r.code), ['COMPLAINT_PHONE_MANY_CUSTOMERS'])
   })
 })
 

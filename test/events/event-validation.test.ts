@@ -26,12 +26,16 @@ describe('every built-in type has a valid example', () => {
     for (const t of builtinEventTypes) assert.deepEqual(issuesOf(exampleEvent(t.type)), [], t.type)
   })
 
-  test('entities are extracted per type, contacts included', () => {
+  test('entities are extracted per type, contacts and equipment included', () => {
     const accepted = registry().accept('default', exampleEvent('credit.application'))
     assert.deepEqual(
       accepted.entities.map((e) => e.kind),
       ['user', 'id_number', 'phone', 'device', 'ip', 'bank_card', 'address', 'contacts', 'contacts'],
     )
+    const kinds = (type: string) => registry().accept('default', exampleEvent(type)).entities.map((e) => `${e.kind}:${e.value}`)
+    assert.deepEqual(kinds('equipment.telemetry'), ['equipment:eq-cnc-0042', 'user:u-20001'])
+    // an anonymous click has no user
+    assert.deepEqual(kinds('marketing.click'), ['device:dev-a1b2c3', 'ip:203.0.113.7'])
   })
 })
 
@@ -67,6 +71,19 @@ describe('bad input names every offending field', () => {
     },
     { name: 'hour 24', body: exampleEvent('login', { occurredAt: '2026-11-01T24:00:00+08:00' }), issues: ['/occurredAt invalid_format'] },
     { name: 'bad ip reported once', body: exampleEvent('login', { data: { ip: 'not-an-ip' } }), issues: ['/data/ip invalid_value'] },
+    { name: 'a click with only its required fields', body: exampleEvent('marketing.click', { data: { city: undefined, geo: undefined } }), issues: [] },
+    {
+      name: 'a click without its campaign, from an empty city',
+      body: exampleEvent('marketing.click', { data: { campaignId: undefined, city: '' } }),
+      issues: ['/data/campaignId required', '/data/city invalid_minLength'],
+    },
+    { name: 'equipment at fault, idle all period', body: exampleEvent('equipment.telemetry', { data: { status: 'fault', runMinutes: 0, outputUnits: 0 } }), issues: [] },
+    {
+      name: 'equipment minutes as a float, an unknown status',
+      body: exampleEvent('equipment.telemetry', { data: { runMinutes: 52.5, status: 'broken' } }),
+      issues: ['/data/runMinutes invalid_type', '/data/status invalid_value'],
+    },
+    { name: 'the newer labels', body: exampleEvent('label', { data: { label: 'fake_traffic' } }), issues: [] },
   ]
   for (const row of table) test(row.name, () => assert.deepEqual(issuesOf(row.body), row.issues))
 

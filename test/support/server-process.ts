@@ -158,8 +158,8 @@ export interface MakeEventOptions {
 }
 
 const processPrefix = `ev-${randomBytes(4).toString('hex')}`
-/** Fields that identify the event's own application, loan or complaint; they follow the event id. */
-const ownIdFields = ['applicationId', 'loanId', 'complaintId'] as const
+/** Fields that identify the event's own application, loan, complaint or click; they follow the event id. */
+const ownIdFields = ['applicationId', 'loanId', 'complaintId', 'clickId'] as const
 
 /** The index-th event of a deterministic sequence that cycles through the example types. */
 export function makeEvent(index: number, options: MakeEventOptions = {}): EventInput {

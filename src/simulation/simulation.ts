@@ -1,0 +1,75 @@
+import { invalidInput } from '../core/errors.ts'
+import { beijingOffsetMs, dayMs } from './activity-cycle.ts'
+import { Population } from './customers.ts'
+import { startAccountTakeovers } from './scenarios/account-takeover.ts'
+import { startDebtAvoidanceAgents } from './scenarios/debt-avoidance-agents.ts'
+import { startFakeMarketingTraffic } from './scenarios/fake-marketing-traffic.ts'
+import { startFraudRings } from './scenarios/fraud-rings.ts'
+import { startIntermediaries } from './scenarios/intermediaries.ts'
+import { startScamVictims } from './scenarios/scam-victims.ts'
+import { type GroundTruth, type SimulatedEvent, World } from './world.ts'
+import { type WorldConfig, defaultWorldConfig } from './world-config.ts'
+
+export interface SimulationOptions {
+  seed: number
+  days: number
+  customers: number
+  /** First local (Beijing) day, YYYY-MM-DD, or an exact ISO 8601 instant. Default 2026-01-01. */
+  start?: string
+  /** Prefix of event ids; default `sim<seed>-`. */
+  idPrefix?: string
+  labelEvents?: boolean
+  config?: WorldConfig
+}
+
+export const defaultStart = '2026-01-01'
+
+/**
+ * A lending population over a period: the same seed and options give the
+ * same events, byte for byte. Events come out in time order; ground truth
+ * goes to `onTruth`, never into the events.
+ */
+export function* simulate(options: SimulationOptions, onTruth: (truth: GroundTruth) => void = () => {}): Generator<SimulatedEvent> {
+  const startMs = parseStart(options.start ?? defaultStart)
+  checkOptions(options)
+  const world = new World(
+    {
+      seed: options.seed,
+      startMs,
+      endMs: startMs + options.days * dayMs,
+      customers: options.customers,
+      idPrefix: options.idPrefix ?? `sim${options.seed}-`,
+      labelEvents: options.labelEvents ?? false,
+      config: options.config ?? defaultWorldConfig,
+    },
+    onTruth,
+  )
+  const population = new Population(world)
+  population.start()
+  startFraudRings(world, population)
+  startIntermediaries(world, population)
+  startAccountTakeovers(world, population)
+  startScamVictims(world, population)
+  startDebtAvoidanceAgents(world, population)
+  startFakeMarketingTraffic(world)
+  for (;;) {
+    const ready = world.step()
+    if (ready.length === 0) return
+    yield* ready
+  }
+}
+
+function parseStart(start: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(start) ? Date.parse(`${start}T00:00:00Z`) - beijingOffsetMs : Date.parse(start)
+  if (Number.isNaN(ms)) throw invalidInput('The start is not a date', [{ pointer: '/start', code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant' }])
+  return ms
+}
+
+function checkOptions(options: SimulationOptions): void {
+  const issues = []
+  if (!Number.isInteger(options.seed)) issues.push({ pointer: '/seed', code: 'invalid_value', message: 'the seed must be a whole number' })
+  if (!(options.days > 0 && options.days <= 3_660)) issues.push({ pointer: '/days', code: 'out_of_range', message: 'days must be above 0 and at most 3660' })
+  if (!(Number.isInteger(options.customers) && options.customers >= 0 && options.customers <= 50_000_000))
+    issues.push({ pointer: '/customers', code: 'out_of_range', message: 'customers must be a whole number from 0 to 50,000,000' })
+  if (issues.length > 0) throw invalidInput('The simulation options have errors', issues)
+}
