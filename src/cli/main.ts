@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { Command, InvalidArgumentError } from 'commander'
 import { readConfig } from '../app/config.ts'
 import { loadDefinitions, strategyCatalogue } from '../app/load-definitions.ts'
+import { defaultDemoOptions } from '../app/demo-traffic.ts'
 import { defaultTenant, openRecords } from '../app/open-engine.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { explainDecision } from '../decisions/explain-decision.ts'
@@ -10,10 +11,17 @@ import { openClient } from './decision-client.ts'
 import { readEvents } from './event-source.ts'
 import { replay } from './replay-command.ts'
 import { serve } from './serve-command.ts'
+import { runSimulation } from './simulate-command.ts'
 
 const integer = (value: string) => {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number')
+  return n
+}
+
+const positive = (value: string) => {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number above 0')
   return n
 }
 
@@ -24,7 +32,17 @@ program
   .description('start the decision API on the embedded default (SQLite under XIEZHI_DATA_DIR, default ./data)')
   .option('-p, --port <port>', 'port (default: PORT or 8710)', integer)
   .option('--host <host>', 'address to listen on (default: HOST or 127.0.0.1)')
-  .action((options: { port?: number; host?: string }) => serve(options))
+  .option('--demo', 'also feed the engine simulated traffic in the background: the last days of a lending population, up to now')
+  .option('--demo-rate <perSecond>', 'demo events per second', positive, defaultDemoOptions.rate)
+  .option('--demo-days <n>', 'days of simulated history the demo plays', positive, defaultDemoOptions.days)
+  .option('--demo-customers <n>', 'customers in the demo population', integer, defaultDemoOptions.customers)
+  .option('--demo-seed <n>', 'seed of the demo population', integer, defaultDemoOptions.seed)
+  .action((options: { port?: number; host?: string; demo?: boolean; demoRate: number; demoDays: number; demoCustomers: number; demoSeed: number }) =>
+    serve(
+      { ...(options.port !== undefined ? { port: options.port } : {}), ...(options.host ? { host: options.host } : {}) },
+      options.demo ? { rate: options.demoRate, days: options.demoDays, customers: options.demoCustomers, seed: options.demoSeed } : undefined,
+    ),
+  )
 
 program
   .command('decide')
@@ -59,6 +77,24 @@ program
   .option('--json', 'print one JSON line with the figures')
   .action(async (file: string, options: { server?: string; rate: number; concurrency: number; json?: boolean }) => {
     await replay(file, { ...options, json: options.json ?? false })
+  })
+
+program
+  .command('simulate')
+  .description('write the events of a simulated lending population as NDJSON, in time order, deterministic for a seed; ground truth goes to --labels')
+  .option('--days <n>', 'length of the period in days', positive, 30)
+  .option('--customers <n>', 'customers in the population (on the book at the start or arriving during the period)', integer, 10_000)
+  .option('--seed <n>', 'seed: the same seed and options give the same events', integer, 1)
+  .option('--start <date>', 'first day, YYYY-MM-DD (Beijing time), or an ISO 8601 instant', '2026-01-01')
+  .option('--out <file>', 'events file (default: stdout)')
+  .option('--labels <file>', 'ground truth file: one line per labelled event, with the scenario and when the lender learns it')
+  .option('--label-events', 'also put delayed label events into the stream, at the time each truth becomes known')
+  .option('--config <file>', 'YAML overriding the world\'s rates (see docs/simulation.md)')
+  .option('--id-prefix <prefix>', 'prefix of event ids (default sim<seed>-)')
+  .option('--report', 'decide every event with the shipped strategies on a throw-away engine and report, per scenario, the catch rate, and per decision point the approval and false-positive rates')
+  .option('--json', 'print the summary (or the report) as one JSON line')
+  .action(async (options: { days: number; customers: number; seed: number; start: string; out?: string; labels?: string; labelEvents?: boolean; config?: string; idPrefix?: string; report?: boolean; json?: boolean }) => {
+    await runSimulation({ ...options, labelEvents: options.labelEvents ?? false, report: options.report ?? false, json: options.json ?? false })
   })
 
 program

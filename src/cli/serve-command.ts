@@ -2,10 +2,14 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildServer, createLogger } from '../api/build-server.ts'
 import { readConfig } from '../app/config.ts'
+import { type DemoOptions, startDemoTraffic } from '../app/demo-traffic.ts'
 import { defaultTenant, openEngine } from '../app/open-engine.ts'
 
-/** Starts the HTTP service on the embedded default and stops cleanly on SIGINT/SIGTERM. */
-export async function serve(overrides: { port?: number; host?: string } = {}) {
+/**
+ * Starts the HTTP service on the embedded default and stops cleanly on
+ * SIGINT/SIGTERM; with `demo`, also feeds it simulated traffic.
+ */
+export async function serve(overrides: { port?: number; host?: string } = {}, demo?: DemoOptions) {
   const config = readConfig(process.env, overrides)
   const logger = createLogger(config.logLevel)
   const engine = await openEngine(config, {
@@ -19,8 +23,10 @@ export async function serve(overrides: { port?: number; host?: string } = {}) {
   const { app } = await buildServer(engine, { logger })
   const address = await app.listen({ port: config.port, host: config.host })
   logger.info({ address, docs: `${address}/docs` }, 'xiezhi is serving decisions')
+  const demoTraffic = demo ? startDemoTraffic(engine, logger, demo) : undefined
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping')
+    await demoTraffic?.stop()
     await app.close()
     await engine.close()
     process.exit(0)

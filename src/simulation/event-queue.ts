@@ -5,23 +5,24 @@
  * (A heap of a few hundred thousand entries is all this needs; no library
  * offers one worth a dependency.)
  */
-interface Pending {
+interface Pending<Tag> {
   at: number
   order: number
   run: () => void
+  tag: Tag
 }
 
-export class EventQueue {
-  private readonly heap: Pending[] = []
+export class EventQueue<Tag> {
+  private readonly heap: Pending<Tag>[] = []
   private scheduled = 0
 
   get size(): number {
     return this.heap.length
   }
 
-  push(at: number, run: () => void): void {
+  push(at: number, run: () => void, tag: Tag): void {
     const heap = this.heap
-    const item = { at, order: this.scheduled++, run }
+    const item = { at, order: this.scheduled++, run, tag }
     let index = heap.length
     heap.push(item)
     while (index > 0) {
@@ -37,7 +38,7 @@ export class EventQueue {
     return this.heap.length > 0 ? this.heap[0]!.at : Number.POSITIVE_INFINITY
   }
 
-  pop(): Pending | undefined {
+  pop(): Pending<Tag> | undefined {
     const heap = this.heap
     const top = heap[0]
     const last = heap.pop()
@@ -57,4 +58,4 @@ export class EventQueue {
   }
 }
 
-const before = (a: Pending, b: Pending) => a.at < b.at || (a.at === b.at && a.order < b.order)
+const before = <Tag>(a: Pending<Tag>, b: Pending<Tag>) => a.at < b.at || (a.at === b.at && a.order < b.order)

@@ -60,8 +60,7 @@ export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lo
 
 /** A point within a few kilometres of the city centre, to 4 decimals (about 10 m). */
 export function near(random: Random, city: City): { lat: number; lon: number } {
-  const round = (x: number) => Math.round(x * 10_000) / 10_000
-  return { lat: round(city.lat + (random.float() - 0.5) * 0.1), lon: round(city.lon + (random.float() - 0.5) * 0.1) }
+  return { lat: Math.round((city.lat + (random.float() - 0.5) * 0.1) * 10_000) / 10_000, lon: Math.round((city.lon + (random.float() - 0.5) * 0.1) * 10_000) / 10_000 }
 }
 
 export const ipIn = (random: Random, city: City): string => `${city.ipBlock}.${random.int(0, 255)}.${random.int(1, 254)}`

@@ -45,17 +45,17 @@ export function* simulate(options: SimulationOptions, onTruth: (truth: GroundTru
     onTruth,
   )
   const population = new Population(world)
-  population.start()
-  startFraudRings(world, population)
-  startIntermediaries(world, population)
-  startAccountTakeovers(world, population)
-  startScamVictims(world, population)
-  startDebtAvoidanceAgents(world, population)
-  startFakeMarketingTraffic(world)
+  world.as('genuine', () => population.start())
+  world.as('fraud_ring', () => startFraudRings(world, population))
+  world.as('intermediary', () => startIntermediaries(world, population))
+  world.as('account_takeover', () => startAccountTakeovers(world, population))
+  world.as('scam_victim', () => startScamVictims(world, population))
+  world.as('debt_avoidance_agent', () => startDebtAvoidanceAgents(world, population))
+  world.as('fake_marketing_traffic', () => startFakeMarketingTraffic(world))
   for (;;) {
     const ready = world.step()
     if (ready.length === 0) return
-    yield* ready
+    for (let i = 0; i < ready.length; i++) yield ready[i]!
   }
 }
 

@@ -34,7 +34,7 @@ describe('POST /v1/events', () => {
     const decision = response.json()
     assert.equal(decision.eventId, 'api-1')
     assert.equal(decision.action, 'review')
-    assert.deepEqual(decision.strategy, { id: 'loan-drawdown', version: 1 })
+    assert.deepEqual(decision.strategy, { id: 'loan-drawdown', version: 2 })
     assert.ok(decision.reasons.some((r: { code: string }) => r.code === 'SCREEN_SHARING_ACTIVE'))
     assert.equal(typeof decision.scores.scam, 'number')
     // the features the drawdown strategy reads, and only those

@@ -29,7 +29,7 @@ describe('xiezhi CLI', () => {
     assert.equal(decision.action, 'review')
     const explained = await xiezhi('explain', decision.decisionId)
     assert.equal(explained.code, 0, explained.stderr)
-    assert.match(explained.stdout, /strategy\s+loan-drawdown v1/)
+    assert.match(explained.stdout, /strategy\s+loan-drawdown v2/)
     assert.match(explained.stdout, /SCREEN_SHARING_ACTIVE/)
     assert.match(explained.stdout, /same outcome from the record/)
   })

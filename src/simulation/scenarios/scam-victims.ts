@@ -37,15 +37,25 @@ export function startScamVictims(world: World, population: Population): void {
       const muleCard = random.pick(random.pick(gangs))
       const callForwarding = random.chance(0.3)
       login(world, random, person)
-      const amountMinor = random.chance(overTenThousandShare) ? random.int(101, 500) * 100_00 : random.int(20, 99) * 100_00
-      const drawAt = world.now + random.int(minutes(3), minutes(15))
-      const take = (amount: number) => {
-        const drawn = drawDown(world, person, { amountMinor: amount, bankCard: muleCard, newPayee: true, screenSharingActive: random.chance(0.9), callForwardingActive: callForwarding })
-        world.truth({ eventId: drawn.drawdownEventId, eventType: 'loan.drawdown', scenario: 'scam_victim', label: 'scam_victim', knownAtMs: world.now + random.int(hours(2), days(3)), userId: person.userId })
-      }
-      world.at(drawAt, () => take(amountMinor))
+      // the loss is drawn first, so that the share losing over 10,000 RMB holds per victim, not per drawdown
+      const lossMinor = random.chance(overTenThousandShare) ? random.int(101, 500) * 100_00 : random.int(20, 100) * 100_00
       // the caller often pushes for a second transfer
-      if (random.chance(0.4)) world.at(drawAt + random.int(minutes(10), minutes(50)), () => take(Math.round(amountMinor / 2 / 100) * 100))
+      const second = random.chance(0.4) ? Math.round((lossMinor * random.int(25, 40)) / 100 / 100) * 100 : 0
+      const drawAt = world.now + random.int(minutes(3), minutes(15))
+      const take = (amountMinor: number) => {
+        const drawn = drawDown(world, person, { amountMinor, bankCard: muleCard, newPayee: true, screenSharingActive: random.chance(0.9), callForwardingActive: callForwarding })
+        world.truth({
+          eventId: drawn.drawdownEventId,
+          eventType: 'loan.drawdown',
+          scenario: 'scam_victim',
+          label: 'scam_victim',
+          knownAtMs: world.now + random.int(hours(2), days(3)),
+          userId: person.userId,
+          detail: { age: person.age, sex: person.male ? 'male' : 'female', amountMinor },
+        })
+      }
+      world.at(drawAt, () => take(lossMinor - second))
+      if (second > 0) world.at(drawAt + random.int(minutes(10), minutes(50)), () => take(second))
     })
   }
 }
