@@ -1,38 +1,38 @@
-import { once } from 'node:events'
-import type { Writable } from 'node:stream'
+import { closeSync, openSync, writeSync } from 'node:fs'
 
 /**
- * Buffers lines into large chunks before writing them: one write per line
- * costs more than making the line. Waits for the stream to drain when it
- * asks to, so that a slow reader (a pipe into `xiezhi replay`) holds the
- * writer back instead of filling memory.
+ * Writes lines in large chunks, synchronously: one write per line costs
+ * more than making the line, and a synchronous write holds the producer
+ * back while a slow reader (a pipe into `xiezhi replay`) catches up,
+ * without promises or buffering in memory. Standard output is synchronous
+ * for files and pipes on Linux and macOS, so the same holds there.
  */
 export class LineWriter {
   private chunk = ''
+  private readonly fd: number
 
+  /** `path` undefined or '-' means standard output. */
   constructor(
-    private readonly stream: Writable,
+    path: string | undefined,
     private readonly chunkSize = 1 << 16,
-  ) {}
+  ) {
+    this.fd = path === undefined || path === '-' ? -1 : openSync(path, 'w')
+  }
 
-  /** Returns a promise only when the caller must wait for the stream to drain. */
-  write(line: string): Promise<void> | undefined {
+  write(line: string): void {
     this.chunk += `${line}\n`
-    if (this.chunk.length < this.chunkSize) return undefined
-    return this.flush()
+    if (this.chunk.length >= this.chunkSize) this.flush()
   }
 
-  flush(): Promise<void> | undefined {
-    if (this.chunk === '') return undefined
-    const ok = this.stream.write(this.chunk)
+  flush(): void {
+    if (this.chunk === '') return
+    if (this.fd === -1) process.stdout.write(this.chunk)
+    else writeSync(this.fd, this.chunk)
     this.chunk = ''
-    return ok ? undefined : once(this.stream, 'drain').then(() => {})
   }
 
-  async end(): Promise<void> {
-    await this.flush()
-    if (this.stream === process.stdout) return
-    this.stream.end()
-    await once(this.stream, 'finish')
+  close(): void {
+    this.flush()
+    if (this.fd !== -1) closeSync(this.fd)
   }
 }

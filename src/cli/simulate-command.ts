@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SingleBar } from 'cli-progress'
@@ -49,8 +49,8 @@ export const truthLine = (truth: GroundTruth) =>
 export async function runSimulation(options: SimulateOptions) {
   const config = options.config ? parseWorldConfig(readFileSync(options.config, 'utf8')) : undefined
   const toFile = options.out !== undefined && options.out !== '-'
-  const events = toFile ? new LineWriter(createWriteStream(options.out!, { highWaterMark: 1 << 20 })) : options.report ? undefined : new LineWriter(process.stdout)
-  const labels = options.labels ? new LineWriter(createWriteStream(options.labels)) : undefined
+  const events = toFile || !options.report ? new LineWriter(options.out) : undefined
+  const labels = options.labels ? new LineWriter(options.labels) : undefined
   const report = options.report ? new StrategyReportBuilder() : undefined
   const byType: Record<string, number> = {}
   const byScenario: Record<string, number> = {}
@@ -77,15 +77,15 @@ export async function runSimulation(options: SimulateOptions) {
     for (const event of stream) {
       count++
       byType[event.type] = (byType[event.type] ?? 0) + 1
-      const wait = events?.write(JSON.stringify(event))
-      if (wait) await wait
+      events?.write(JSON.stringify(event))
       if (decider) await decider.decide(event)
     }
     await decider?.finish()
   } finally {
     await decider?.close()
   }
-  await Promise.all([events?.end(), labels?.end()])
+  events?.close()
+  labels?.close()
   const seconds = (performance.now() - started) / 1000
   const summary = { events: count, seconds: Math.round(seconds * 100) / 100, eventsPerSecond: Math.round(count / seconds), eventsByType: byType, truthsByScenario: byScenario }
   // the summary goes to stdout only when the events do not

@@ -32,13 +32,15 @@ export function register(world: World, person: CustomerProfile, origin: Origin =
   })
 }
 
+const loginMethods = ['password', 'sms', 'sms', 'biometric', 'token']
+
 export function login(world: World, random: Random, person: CustomerProfile, origin: Origin & { phone?: string; geo?: { lat: number; lon: number } } = {}): string {
   return world.emit('login', {
     userId: person.userId,
     deviceId: device(person, origin),
     ip: origin.ip ?? person.ip,
     success: random.chance(0.97),
-    method: random.pick(['password', 'sms', 'sms', 'biometric', 'token']),
+    method: random.pick(loginMethods),
     phone: origin.phone ?? person.phone,
     geo: origin.geo ?? near(random, person.city),
   })

@@ -30,8 +30,7 @@ export const defaultStart = '2026-01-01'
  * goes to `onTruth`, never into the events.
  */
 export function* simulate(options: SimulationOptions, onTruth: (truth: GroundTruth) => void = () => {}): Generator<SimulatedEvent> {
-  const startMs = parseStart(options.start ?? defaultStart)
-  checkOptions(options)
+  const startMs = checkOptions(options)
   const world = new World(
     {
       seed: options.seed,
@@ -59,17 +58,19 @@ export function* simulate(options: SimulationOptions, onTruth: (truth: GroundTru
   }
 }
 
-function parseStart(start: string): number {
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(start) ? Date.parse(`${start}T00:00:00Z`) - beijingOffsetMs : Date.parse(start)
-  if (Number.isNaN(ms)) throw invalidInput('The start is not a date', [{ pointer: '/start', code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant' }])
-  return ms
-}
-
-function checkOptions(options: SimulationOptions): void {
+/** Checks the options, naming every mistake; returns the start instant. */
+function checkOptions(options: SimulationOptions): number {
   const issues = []
+  const start = options.start ?? defaultStart
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(start)
+  const startMs = day ? Date.parse(`${start}T00:00:00Z`) - beijingOffsetMs : Date.parse(start)
+  // Date.parse rolls 30 February over into March; a day must survive the round trip
+  if (Number.isNaN(startMs) || (day && new Date(startMs + beijingOffsetMs).toISOString().slice(0, 10) !== start))
+    issues.push({ pointer: '/start', code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant' })
   if (!Number.isInteger(options.seed)) issues.push({ pointer: '/seed', code: 'invalid_value', message: 'the seed must be a whole number' })
   if (!(options.days > 0 && options.days <= 3_660)) issues.push({ pointer: '/days', code: 'out_of_range', message: 'days must be above 0 and at most 3660' })
   if (!(Number.isInteger(options.customers) && options.customers >= 0 && options.customers <= 50_000_000))
     issues.push({ pointer: '/customers', code: 'out_of_range', message: 'customers must be a whole number from 0 to 50,000,000' })
   if (issues.length > 0) throw invalidInput('The simulation options have errors', issues)
+  return startMs
 }

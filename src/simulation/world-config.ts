@@ -97,10 +97,9 @@ export function parseWorldConfig(yamlText: string): WorldConfig {
   }
   const merged = mergeDefaults(defaultWorldConfig, overrides)
   const issues = [...Value.Errors(WorldConfigSchema, merged)].map((e) => ({ pointer: e.path, code: 'invalid_value', message: e.message }))
-  if (issues.length === 0) {
-    for (const [name, range] of ranges(merged as WorldConfig)) {
-      if (range[0] > range[1]) issues.push({ pointer: `/${name}`, code: 'invalid_range', message: 'the least is above the most' })
-    }
+  for (const [name, range] of ranges(merged as WorldConfig)) {
+    if (Array.isArray(range) && typeof range[0] === 'number' && typeof range[1] === 'number' && range[0] > range[1])
+      issues.push({ pointer: `/${name}`, code: 'invalid_range', message: 'the least is above the most' })
   }
   if (issues.length > 0) throw invalidInput('The simulation config has errors', issues)
   return merged as WorldConfig
@@ -115,12 +114,13 @@ function mergeDefaults(defaults: unknown, overrides: unknown): unknown {
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
-function ranges(config: WorldConfig): [string, [number, number]][] {
+/** The `[least, most]` pairs, read defensively: the config may not have passed the schema. */
+function ranges(config: WorldConfig): [string, unknown][] {
   return [
-    ['fraudRings/members', config.fraudRings.members],
-    ['intermediaries/clients', config.intermediaries.clients],
-    ['debtAvoidanceAgents/clients', config.debtAvoidanceAgents.clients],
-    ['fakeTraffic/clicks', config.fakeTraffic.clicks],
-    ['equipment/machines', config.equipment.machines],
+    ['fraudRings/members', config.fraudRings?.members],
+    ['intermediaries/clients', config.intermediaries?.clients],
+    ['debtAvoidanceAgents/clients', config.debtAvoidanceAgents?.clients],
+    ['fakeTraffic/clicks', config.fakeTraffic?.clicks],
+    ['equipment/machines', config.equipment?.machines],
   ]
 }

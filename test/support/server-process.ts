@@ -34,13 +34,15 @@ export interface StartServerOptions {
   dataDir: string
   /** Extra environment, e.g. `{ XIEZHI_AUTH: 'on' }` (the key is then in `${dataDir}/bootstrap-api-key`); HOST and PORT are chosen here. */
   env?: NodeJS.ProcessEnv
+  /** More arguments for `serve`, e.g. `['--demo']`. */
+  args?: string[]
   readyTimeoutMs?: number
 }
 
 /** Starts `xiezhi serve` (XIEZHI_AUTH=off unless `env` says otherwise) on a free port; resolves once /readyz answers 200. */
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'serve'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'serve', ...(options.args ?? [])], {
     cwd: repoRoot,
     env: serverEnv({ XIEZHI_AUTH: 'off', ...options.env, XIEZHI_DATA_DIR: options.dataDir, HOST: '127.0.0.1', PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe'],
