@@ -12,10 +12,14 @@ export class SlidingWindow {
   private head = 0
   private sum = 0
   private distinct: Map<string, number> | undefined
-  // monotonic deque of (time, value) for max; front is the window's maximum
+  // monotonic deque of (time, position, value) for max; front is the window's maximum.
+  // Positions count entries ever added, so that dropping the oldest entry over
+  // capacity removes exactly it, not others with the same time.
   private maxTs: number[] = []
+  private maxSeq: number[] = []
   private maxValues: number[] = []
   private maxHead = 0
+  private headSeq = 0
   private latestTs = Number.NEGATIVE_INFINITY
   saturated = false
 
@@ -60,8 +64,10 @@ export class SlidingWindow {
       while (this.maxValues.length > this.maxHead && this.maxValues[this.maxValues.length - 1]! <= value) {
         this.maxValues.pop()
         this.maxTs.pop()
+        this.maxSeq.pop()
       }
       this.maxTs.push(t)
+      this.maxSeq.push(this.headSeq + this.ts.length - 1 - this.head)
       this.maxValues.push(value)
     }
     if (this.ts.length - this.head > this.capacity) {
@@ -78,8 +84,8 @@ export class SlidingWindow {
   }
 
   private evictOne() {
-    const t = this.ts[this.head]!
     const value = this.values[this.head]!
+    const seq = this.headSeq++
     this.head++
     if (this.distinct) {
       const key = String(value)
@@ -87,7 +93,7 @@ export class SlidingWindow {
       if (left === 0) this.distinct.delete(key)
       else this.distinct.set(key, left)
     } else if (typeof value === 'number') this.sum -= value
-    while (this.maxHead < this.maxTs.length && this.maxTs[this.maxHead]! <= t) this.maxHead++
+    while (this.maxHead < this.maxSeq.length && this.maxSeq[this.maxHead]! <= seq) this.maxHead++
     this.compact()
   }
 
@@ -104,6 +110,7 @@ export class SlidingWindow {
     }
     if (this.maxHead > 64 && this.maxHead * 2 > this.maxTs.length) {
       this.maxTs = this.maxTs.slice(this.maxHead)
+      this.maxSeq = this.maxSeq.slice(this.maxHead)
       this.maxValues = this.maxValues.slice(this.maxHead)
       this.maxHead = 0
     }
@@ -138,6 +145,7 @@ export class SlidingWindow {
     this.values.splice(i, 0, value)
     this.enter(value)
     this.maxTs = []
+    this.maxSeq = []
     this.maxValues = []
     this.maxHead = 0
     for (let j = this.head; this.aggregate === 'max' && j < this.ts.length; j++) {
@@ -146,8 +154,10 @@ export class SlidingWindow {
       while (this.maxValues.length > 0 && this.maxValues[this.maxValues.length - 1]! <= v) {
         this.maxValues.pop()
         this.maxTs.pop()
+        this.maxSeq.pop()
       }
       this.maxTs.push(this.ts[j]!)
+      this.maxSeq.push(this.headSeq + j - this.head)
       this.maxValues.push(v)
     }
     if (this.ts.length - this.head > this.capacity) {

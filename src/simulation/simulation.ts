@@ -67,7 +67,9 @@ function checkOptions(options: SimulationOptions): number {
   // Date.parse rolls 30 February over into March; a day must survive the round trip
   if (Number.isNaN(startMs) || (day && new Date(startMs + beijingOffsetMs).toISOString().slice(0, 10) !== start))
     issues.push({ pointer: '/start', code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant' })
-  if (!Number.isInteger(options.seed)) issues.push({ pointer: '/seed', code: 'invalid_value', message: 'the seed must be a whole number' })
+  // the generators take 32 bits: a larger seed would silently repeat a smaller one's world
+  if (!(Number.isInteger(options.seed) && options.seed >= 0 && options.seed < 2 ** 32))
+    issues.push({ pointer: '/seed', code: 'out_of_range', message: 'the seed must be a whole number from 0 to 4294967295' })
   if (!(options.days > 0 && options.days <= 3_660)) issues.push({ pointer: '/days', code: 'out_of_range', message: 'days must be above 0 and at most 3660' })
   if (!(Number.isInteger(options.customers) && options.customers >= 0 && options.customers <= 50_000_000))
     issues.push({ pointer: '/customers', code: 'out_of_range', message: 'customers must be a whole number from 0 to 50,000,000' })

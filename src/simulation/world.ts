@@ -80,7 +80,7 @@ export class World {
   private scenario: ScenarioName = 'genuine'
   readonly startMs: number
   readonly endMs: number
-  private readonly output: SimulatedEvent[] = []
+  private output: SimulatedEvent[] = []
   private eventCount = 0
   private readonly counters = new Map<string, number>()
 
@@ -175,7 +175,6 @@ export class World {
 
   /** Runs happenings until some events are ready; an empty result means the period is over. */
   step(): SimulatedEvent[] {
-    this.output.length = 0
     while (this.output.length === 0) {
       const next = this.queue.pop()
       if (next === undefined) break
@@ -183,7 +182,9 @@ export class World {
       this.scenario = next.tag
       next.run()
     }
-    return this.output
+    const ready = this.output
+    this.output = []
+    return ready
   }
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type FeatureDefinition, parseFeatureDefinitions } from '../../src/features/feature-definition.ts'
 import { FeatureEngine, type ObservedEvent } from '../../src/features/feature-engine.ts'
+import { SlidingWindow } from '../../src/features/sliding-window.ts'
 
 const types = new Set(['credit.application', 'login', 'loan.drawdown'])
 const minute = 60_000
@@ -108,6 +109,19 @@ describe('bounded memory', () => {
     for (let i = 0; i < 250; i++) engine.observe(application(t0 + i, { device: ['hot'] }))
     assert.equal(engine.read(application(t0 + 1000, { device: ['hot'] })).applicationsPerDevice30d, 100)
     assert.deepEqual(engine.stats(), { windows: 1, saturated: 1 })
+  })
+
+  test('dropping the oldest entry over capacity keeps a maximum entered at the same time', () => {
+    const window = new SlidingWindow('max', 60 * minute, 2)
+    window.add(t0, 1)
+    window.add(t0, 10)
+    window.add(t0 + 1, 3) // drops (t0, 1) only; (t0, 10) is still inside
+    assert.equal(window.valueAt(t0 + 1), 10)
+    const sameTime = new SlidingWindow('max', 60 * minute, 2)
+    sameTime.add(t0, 1)
+    sameTime.add(t0, 10)
+    sameTime.add(t0, 3)
+    assert.equal(sameTime.valueAt(t0), 10)
   })
 
   test('sweep drops windows that have fully expired', () => {
