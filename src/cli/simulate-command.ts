@@ -9,7 +9,7 @@ import { simulate } from '../simulation/simulation.ts'
 import { StrategyReportBuilder, formatStrategyReport } from '../simulation/strategy-report.ts'
 import type { GroundTruth, SimulatedEvent } from '../simulation/world.ts'
 import { parseWorldConfig } from '../simulation/world-config.ts'
-import { LineWriter } from './line-writer.ts'
+import { LineWriter, ReaderGone } from './line-writer.ts'
 
 export interface SimulateOptions {
   days: number
@@ -81,11 +81,15 @@ export async function runSimulation(options: SimulateOptions) {
       if (decider) await decider.decide(event)
     }
     await decider?.finish()
+    events?.close()
+  } catch (error) {
+    // `xiezhi simulate | head` is a normal way to look at the first events
+    if (error instanceof ReaderGone) return undefined
+    throw error
   } finally {
     await decider?.close()
+    labels?.close()
   }
-  events?.close()
-  labels?.close()
   const seconds = (performance.now() - started) / 1000
   const summary = { events: count, seconds: Math.round(seconds * 100) / 100, eventsPerSecond: Math.round(count / seconds), eventsByType: byType, truthsByScenario: byScenario }
   // the summary goes to stdout only when the events do not

@@ -8,6 +8,8 @@ import type { Random } from './random.ts'
 import type { World } from './world.ts'
 
 /** A customer who has drawn money: the pool that scammers, account thieves and complaint agents prey on. */
+const noOrigin = {}
+
 export interface Borrower {
   profile: CustomerProfile
   loan: Loan
@@ -75,7 +77,7 @@ export class Population {
         const applyAt = random.chance(0.6) ? world.now + random.int(300_000, 5_400_000) : laterOn(random, world.now, 3, 'customer')
         world.at(applyAt, () => this.apply(profile, sme))
       }
-      this.scheduleLogin(profile, config.loginsPerDay * random.logNormal(1, 0.6))
+      this.startLogins(profile, config.loginsPerDay * random.logNormal(1, 0.6))
       if (random.chance(config.complaintsPerMonth * world.months)) world.at(within(random, world.now, world.endMs, 'customer'), () => this.complain(profile))
       if (sme) this.startMachines(profile, sme)
     }
@@ -107,21 +109,26 @@ export class Population {
         world.truth({ eventId, eventType: 'loan.repayment', scenario: 'credit_default', label: 'default', knownAtMs: dueAtMs + 30 * dayMs + 8 * 3_600_000, userId: profile.userId, daysPastDue: 30 }),
     })
     this.borrowers.push({ profile, loan: drawn, drawnAtMs, defaults })
-    this.scheduleLogin(profile, config.customers.loginsPerDay * random.logNormal(1, 0.6))
+    this.startLogins(profile, config.customers.loginsPerDay * random.logNormal(1, 0.6))
     if (random.chance(config.customers.complaintsPerMonth * world.months)) world.at(within(random, world.now, world.endMs, 'customer'), () => this.complain(profile))
     if (random.chance(config.customers.smeShare)) this.startMachines(profile, { distressed: defaults })
   }
 
-  private scheduleLogin(profile: CustomerProfile, perDay: number): void {
+  /** Logins at the customer's own pace, for the rest of the period. */
+  private startLogins(profile: CustomerProfile, perDay: number): void {
     if (perDay <= 0) return
     const { world, random } = this
-    const nightOwl = profile.riskTrait > 1 && random.chance(0.5)
-    world.at(laterOn(random, world.now, 1 / perDay, nightOwl ? 'night' : 'customer'), () => {
+    const meanDays = 1 / perDay
+    const riskyHours = profile.riskTrait > 1
+    const nextLoginAt = () => laterOn(random, world.now, meanDays, riskyHours && random.chance(0.5) ? 'night' : 'customer')
+    // one happening per customer, scheduled again and again: a new closure per login
+    // would live days in the queue and make the garbage collector the largest cost
+    const logIn = () => {
       if (random.chance(world.config.customers.newDeviceShare)) profile.devices.push(deviceId(random))
-      const onTheMove = random.chance(0.3)
-      login(world, random, profile, onTheMove ? { ip: ipIn(random, profile.city) } : {})
-      this.scheduleLogin(profile, perDay)
-    })
+      login(world, random, profile, random.chance(0.3) ? { ip: ipIn(random, profile.city) } : noOrigin)
+      world.at(nextLoginAt(), logIn)
+    }
+    world.at(nextLoginAt(), logIn)
   }
 
   private apply(profile: CustomerProfile, sme: { distressed: boolean } | undefined): void {
@@ -187,14 +194,12 @@ export class Population {
     const mean = weights.reduce((a, b) => a + b, 0) / weights.length
     // a Poisson process at the peak rate, thinned by the hour's weight
     const gapAtPeak = ((world.endMs - world.startMs) / total) * (mean / peak)
-    const next = () => {
-      world.at(world.now + random.exponential(gapAtPeak), () => {
-        const hour = new Date(world.now + 8 * 3_600_000).getUTCHours()
-        if (random.float() * peak < weights[hour]!) strangerClick(world, random)
-        next()
-      })
+    const maybeClick = () => {
+      const hour = new Date(world.now + 8 * 3_600_000).getUTCHours()
+      if (random.float() * peak < weights[hour]!) strangerClick(world, random)
+      world.at(world.now + random.exponential(gapAtPeak), maybeClick)
     }
-    next()
+    world.at(world.now + random.exponential(gapAtPeak), maybeClick)
   }
 
   /**

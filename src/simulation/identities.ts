@@ -38,4 +38,4 @@ export function bankCard(random: Random): string {
   return body + ((10 - (sum % 10)) % 10)
 }
 
-export const deviceId = (random: Random): string => `dev-${random.hex(16)}`
+export const deviceId = (random: Random): string => `dev-${random.hex16()}`

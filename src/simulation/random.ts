@@ -55,11 +55,9 @@ export class Random {
     return -mean * Math.log(1 - this.float())
   }
 
-  /** `length` lowercase hex digits. */
-  hex(length: number): string {
-    let text = ''
-    while (text.length < length) text += (this.generator.next() >>> 0).toString(16).padStart(8, '0')
-    return text.slice(0, length)
+  /** 16 lowercase hex digits. */
+  hex16(): string {
+    return (this.generator.next() >>> 0).toString(16).padStart(8, '0') + (this.generator.next() >>> 0).toString(16).padStart(8, '0')
   }
 
   digits(length: number): string {
