@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs'
 import { SingleBar } from 'cli-progress'
 import { openClient } from './decision-client.ts'
 import { readEvents } from './event-source.ts'
@@ -12,36 +13,51 @@ export interface ReplayOptions {
 }
 
 /**
- * Sends every event of a file through the engine or a running server, with a
- * progress bar, and sums up: decisions by action, problems by status,
- * achieved rate and latency percentiles.
+ * Sends every event of a file (or of stdin, as it arrives: `xiezhi simulate
+ * | xiezhi replay -`) through the engine or a running server, in order, with
+ * a progress bar, and sums up: decisions by action, problems by status,
+ * achieved rate and latency percentiles. Events are read as they are sent,
+ * so a stream of any length fits in memory.
  */
 export async function replay(path: string, options: ReplayOptions) {
   const client = await openClient(options)
-  const events: unknown[] = []
+  const total = path === '-' ? undefined : await countLines(path)
+  const bar = options.json
+    ? undefined
+    : new SingleBar({ format: total === undefined ? 'replay {value} events' : 'replay [{bar}] {value}/{total} {eta}s left', stream: process.stderr })
+  bar?.start(total ?? 0, 0)
+  const source = readEvents(path)
   let unreadable = 0
-  for await (const item of readEvents(path)) {
-    if (item.error) unreadable++
-    else events.push(item.event)
+  /** The next readable event; one reader at a time, so that events leave in file order. */
+  let reading: Promise<unknown> = Promise.resolve()
+  const nextEvent = (): Promise<{ event: unknown } | undefined> => {
+    const next = reading.then(async () => {
+      for (;;) {
+        const item = await source.next()
+        if (item.done) return undefined
+        if (item.value.error) unreadable++
+        else return { event: item.value.event }
+      }
+    })
+    reading = next
+    return next
   }
-  const bar = options.json ? undefined : new SingleBar({ format: 'replay [{bar}] {value}/{total} {eta}s left', stream: process.stderr })
-  bar?.start(events.length, 0)
   const latencies: number[] = []
   const actions: Record<string, number> = {}
   const problems: Record<string, number> = {}
   const started = performance.now()
-  let next = 0
+  let sent = 0
   const worker = async () => {
     for (;;) {
-      const index = next++
-      if (index >= events.length) return
+      const next = await nextEvent()
+      if (!next) return
+      const index = sent++
       if (options.rate > 0) {
-        const due = started + (index * 1000) / options.rate
-        const wait = due - performance.now()
+        const wait = started + (index * 1000) / options.rate - performance.now()
         if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       }
       const t0 = performance.now()
-      const { status, body } = await client.decide(events[index])
+      const { status, body } = await client.decide(next.event)
       latencies.push(performance.now() - t0)
       if (status === 200) {
         const action = (JSON.parse(body) as { action: string }).action
@@ -57,17 +73,28 @@ export async function replay(path: string, options: ReplayOptions) {
   latencies.sort((a, b) => a - b)
   const pct = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0)
   const summary = {
-    events: events.length,
+    events: sent,
     unreadableLines: unreadable,
     decisionsByAction: actions,
     problemsByStatus: problems,
     seconds: round(seconds),
-    achievedPerSecond: round(events.length / seconds),
+    achievedPerSecond: round(sent / seconds),
     latencyMs: { p50: pct(0.5), p99: pct(0.99), max: pct(1) },
   }
   if (options.json) console.log(JSON.stringify(summary))
   else console.log(formatSummary(summary))
   return summary
+}
+
+/** Non-empty lines of a file, for the progress bar's total (a CSV's header line included: close enough). */
+async function countLines(path: string): Promise<number> {
+  let lines = 0
+  let lastByte = 10
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++
+    lastByte = chunk[chunk.length - 1]!
+  }
+  return lastByte === 10 ? lines : lines + 1
 }
 
 const round = (x: number) => Math.round(x * 100) / 100
