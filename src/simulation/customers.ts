@@ -3,7 +3,7 @@ import { type CustomerProfile, calibrateIntercept, drawLoanTerms, drawProfile, p
 import { deviceId } from './identities.ts'
 import { type Loan, applyForCredit, defaultKnownAt, drawDown, login, newLoanId, register, scheduleRepayments } from './lending-events.ts'
 import { click, strangerClick } from './marketing.ts'
-import { ipIn, near } from './places.ts'
+import { carrierIp, near } from './places.ts'
 import type { Random } from './random.ts'
 import type { World } from './world.ts'
 
@@ -69,6 +69,9 @@ export class Population {
     const { world, random } = this
     const config = world.config.customers
     const profile = this.newProfile(random)
+    if (random.chance(config.householdShare)) this.joinHousehold(profile)
+    this.recentArrivals.push(profile)
+    if (this.recentArrivals.length > 200) this.recentArrivals.shift()
     const sme = random.chance(config.smeShare) ? { distressed: random.chance(2 * world.config.credit.defaultRate) } : undefined
     const registerNow = () => {
       register(world, profile)
@@ -85,6 +88,39 @@ export class Population {
       click(world, random, { deviceId: profile.devices[0]!, ip: profile.ip, city: profile.city })
       world.at(world.now + random.int(60_000, 900_000), registerNow)
     } else registerNow()
+  }
+
+  /** A loan already on the book, or one an agent talked its borrower out of paying, reaches 30 days past due. */
+  private defaulted(profile: CustomerProfile, missedEventId: string, dueAtMs: number, advisedBy?: string): void {
+    this.world.truth({
+      eventId: missedEventId,
+      eventType: 'loan.repayment',
+      scenario: 'credit_default',
+      label: 'default',
+      knownAtMs: dueAtMs + 30 * dayMs + 8 * 3_600_000,
+      userId: profile.userId,
+      daysPastDue: 30,
+      ...(advisedBy ? { actorId: advisedBy } : {}),
+    })
+  }
+
+  private readonly recentArrivals: CustomerProfile[] = []
+
+  /**
+   * Share a home with a customer who arrived recently: the same address and
+   * home network, often the same tablet, each other as contacts. Genuine
+   * entity reuse, which rules about shared devices and addresses must tell
+   * from a ring's.
+   */
+  private joinHousehold(profile: CustomerProfile): void {
+    const { random, recentArrivals } = this
+    if (recentArrivals.length === 0) return
+    const partner = random.pick(recentArrivals)
+    profile.city = partner.city
+    profile.address = partner.address
+    profile.ip = partner.ip
+    if (random.chance(0.5)) profile.devices = [partner.devices[0]!]
+    profile.contacts = [{ phone: partner.phone, relation: 'spouse' }, ...profile.contacts.slice(1)]
   }
 
   /**
@@ -105,8 +141,8 @@ export class Population {
       aprBps: config.credit.aprBps,
       missFrom,
       drawnAtMs,
-      onFirstMiss: (eventId, dueAtMs) =>
-        world.truth({ eventId, eventType: 'loan.repayment', scenario: 'credit_default', label: 'default', knownAtMs: dueAtMs + 30 * dayMs + 8 * 3_600_000, userId: profile.userId, daysPastDue: 30 }),
+      onFirstMiss: (eventId, dueAtMs) => this.defaulted(profile, eventId, dueAtMs),
+      onStop: (eventId, dueAtMs, advisedBy) => this.defaulted(profile, eventId, dueAtMs, advisedBy),
     })
     this.borrowers.push({ profile, loan: drawn, drawnAtMs, defaults })
     this.startLogins(profile, config.customers.loginsPerDay * random.logNormal(1, 0.6))
@@ -125,7 +161,7 @@ export class Population {
     // would live days in the queue and make the garbage collector the largest cost
     const logIn = () => {
       if (random.chance(world.config.customers.newDeviceShare)) profile.devices.push(deviceId(random))
-      login(world, random, profile, random.chance(0.3) ? { ip: ipIn(random, profile.city) } : noOrigin)
+      login(world, random, profile, random.chance(0.3) ? { ip: carrierIp(random, profile.city) } : noOrigin)
       world.at(nextLoginAt(), logIn)
     }
     world.at(nextLoginAt(), logIn)
@@ -160,7 +196,12 @@ export class Population {
     world.at(drawAt, () => {
       const amountMinor = Math.max(100_000, Math.round((loan.amountMinor * (0.5 + 0.5 * random.float())) / 10_000) * 10_000)
       const drawn = drawDown(world, profile, { amountMinor })
-      scheduleRepayments(world, random, profile, drawn, { termMonths: loan.termMonths, aprBps: config.credit.aprBps, missFrom })
+      scheduleRepayments(world, random, profile, drawn, {
+        termMonths: loan.termMonths,
+        aprBps: config.credit.aprBps,
+        missFrom,
+        onStop: (eventId, dueAtMs, advisedBy) => this.defaulted(profile, eventId, dueAtMs, advisedBy),
+      })
       this.borrowers.push({ profile, loan: drawn, drawnAtMs: world.now, defaults })
       if (!defaults && random.chance(config.customers.repeatDrawdownsPerMonth * world.months)) {
         world.at(within(random, world.now, world.endMs, 'customer'), () => {

@@ -88,9 +88,11 @@ export interface Loan {
   /** Absent for loans drawn before the simulated period. */
   drawdownEventId?: string
   principalMinor: number
+  /** Set when the borrower decides to stop paying on an agent's advice: instalments due from then on are missed. */
+  stoppedPaying?: { atMs: number; advisedBy: string }
 }
 
-export function drawDown(world: World, person: CustomerProfile, drawdown: Drawdown): Required<Loan> {
+export function drawDown(world: World, person: CustomerProfile, drawdown: Drawdown): Loan & { drawdownEventId: string } {
   const loanId = newLoanId(world)
   const drawdownEventId = world.emit('loan.drawdown', {
     loanId,
@@ -119,6 +121,8 @@ export interface RepaymentPlan {
   drawnAtMs?: number
   /** Called with the event of the first missed instalment and its due time. */
   onFirstMiss?: (eventId: string, dueAtMs: number) => void
+  /** Called likewise when a paying borrower stops paying (`Loan.stoppedPaying`). */
+  onStop?: (eventId: string, dueAtMs: number, advisedBy: string) => void
 }
 
 /**
@@ -167,7 +171,15 @@ export function scheduleRepayments(
       return
     }
     const late = random.chance(0.05) ? random.int(1, 7) : 0
-    world.at(dueAt + late * dayMs + random.int(0, 3_600_000), repayment('paid', dueAmountMinor, late))
+    const pay = repayment('paid', dueAmountMinor, late)
+    world.at(dueAt + late * dayMs + random.int(0, 3_600_000), () => {
+      const stopped = loan.stoppedPaying
+      if (stopped === undefined || stopped.atMs > dueAt) return pay()
+      // the first instalment due after the borrower stopped is missed, and seen again at 30 days past due; later ones show nothing
+      if (stopped.atMs <= dueAt - 30 * dayMs) return
+      world.at(dueAt + dayMs, () => plan.onStop?.(repayment('missed', 0, 1)(), dueAt, stopped.advisedBy))
+      world.at(dueAt + 30 * dayMs, repayment('missed', 0, 30))
+    })
   }
 }
 

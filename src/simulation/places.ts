@@ -63,7 +63,14 @@ export function near(random: Random, city: City): { lat: number; lon: number } {
   return { lat: Math.round((city.lat + (random.float() - 0.5) * 0.1) * 10_000) / 10_000, lon: Math.round((city.lon + (random.float() - 0.5) * 0.1) * 10_000) / 10_000 }
 }
 
-export const ipIn = (random: Random, city: City): string => `${city.ipBlock}.${random.int(0, 255)}.${random.int(1, 254)}`
+export const ipIn = (random: Random, city: City): string => `${city.ipBlock}.${random.int(0, 254)}.${random.int(1, 254)}`
+
+/**
+ * A mobile carrier's public address: carriers put thousands of phones behind
+ * a few NAT addresses (CGNAT), so on mobile data unrelated customers share IPs —
+ * the reason an IP rule must not be read like a device rule.
+ */
+export const carrierIp = (random: Random, city: City): string => `${city.ipBlock}.255.${random.int(1, 32)}`
 
 const streets = ['人民路', '解放路', '建设路', '中山路', '和平路', '新华路', '胜利路', '文化路', '长江路', '黄河路', '花园路', '滨江路']
 const districts = ['东城区', '西城区', '高新区', '经开区', '新区', '老城区']

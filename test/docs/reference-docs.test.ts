@@ -4,11 +4,12 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { parse as parseYaml } from 'yaml'
 import { systemReasons } from '../../src/core/reason.ts'
+import { defaultWorldConfig } from '../../src/simulation/world-config.ts'
 
 /** Codes are a contract: a code the software emits must be documented in docs/reference/. */
 const root = new URL('../..', import.meta.url).pathname
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
-const documented = (page: string) => new Set([...read(page).matchAll(/`([A-Za-z_<>-]+)`/g)].map((m) => m[1]!))
+const documented = (page: string) => new Set([...read(page).matchAll(/`([A-Za-z0-9_<>.-]+)`/g)].map((m) => m[1]!))
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
@@ -37,4 +38,14 @@ test('every reason code of the platform and the shipped strategies is documented
   const missing = [...Object.keys(systemReasons), ...strategyCodes].filter((code) => !docs.has(code))
   assert.ok(strategyCodes.length >= 15)
   assert.deepEqual(missing, [])
+})
+
+test('every setting of the simulated world is documented in docs/simulation.md', () => {
+  const docs = documented('docs/simulation.md')
+  const keys = Object.entries(defaultWorldConfig).flatMap(([section, settings]) => Object.keys(settings).map((key) => `${section}.${key}`))
+  assert.ok(keys.length >= 20)
+  assert.deepEqual(
+    keys.filter((key) => !docs.has(key)),
+    [],
+  )
 })

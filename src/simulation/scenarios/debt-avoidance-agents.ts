@@ -16,8 +16,12 @@ const templates = [
  * network, with the same template text, to pressure the lender into waiving
  * interest. The complaints desk recognises the campaign 3–10 days later.
  *
+ * Their clients stop paying while the complaint is pending, so the loans
+ * reach 30 days past due (labelled `default`, with the agent as actor).
+ *
  * Signals: complaints for many different customers from one phone or IP;
- * bursts within an hour; near-identical text; regulator and social channels.
+ * bursts within an hour; near-identical text; regulator and social channels;
+ * then missed instalments of the same customers.
  */
 export function startDebtAvoidanceAgents(world: World, population: Population): void {
   const random = world.random('debt-avoidance-agents')
@@ -47,6 +51,8 @@ export function startDebtAvoidanceAgents(world: World, population: Population): 
             text: template(client.loan.loanId),
           })
           world.truth({ eventId: complaintId, eventType: 'complaint', scenario: 'debt_avoidance_agent', label: 'complaint_agent', knownAtMs: world.now + random.int(days(3), days(10)), userId: client.profile.userId, actorId: agentId })
+          // the agent's advice: stop paying while the complaint is pending
+          if (!client.defaults) client.loan.stoppedPaying ??= { atMs: world.now, advisedBy: agentId }
         })
       }
     })
