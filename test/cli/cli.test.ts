@@ -4,22 +4,14 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { promisify } from 'node:util'
+import { cliEntry, cliRunner } from '../support/cli-process.ts'
 import { exampleEvent, tempDataDir } from '../support/temp-engine.ts'
 
 const run = promisify(execFile)
-const main = new URL('../../src/cli/main.ts', import.meta.url).pathname
 const data = tempDataDir()
 after(() => data.remove())
 
-const xiezhi = async (...args: string[]) => {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, XIEZHI_DATA_DIR: data.dir, LOG_LEVEL: 'warn' } })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const xiezhi = cliRunner(data.dir)
 
 describe('xiezhi CLI', () => {
   test('decide an example event, then explain the stored decision', async () => {
@@ -73,7 +65,7 @@ describe('xiezhi CLI', () => {
         join(config.dir, 'strategies', 'login.yaml'),
         'id: login\nversion: 1\neventType: login\nruleSets:\n  - id: s\n    mode: serial\n    rules:\n      - id: r\n        when: features.nope > 1\n        action: reject\n        reason: { code: NOPE_CODE, zh: 不, en: no }\n',
       )
-      const { code, stderr } = await run(process.execPath, ['--import', 'tsx', main, 'decide', 'examples/events/login.json'], {
+      const { code, stderr } = await run(process.execPath, ['--import', 'tsx', cliEntry, 'decide', 'examples/events/login.json'], {
         env: { ...process.env, XIEZHI_DATA_DIR: join(config.dir, 'data'), XIEZHI_CONFIG_DIR: config.dir },
       }).then(
         () => ({ code: 0, stderr: '' }),

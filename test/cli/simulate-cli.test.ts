@@ -5,22 +5,14 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { promisify } from 'node:util'
 import { startServer } from '../support/server-process.ts'
+import { cliEntry, cliRunner } from '../support/cli-process.ts'
 import { tempDataDir } from '../support/temp-engine.ts'
 
 const run = promisify(execFile)
-const main = new URL('../../src/cli/main.ts', import.meta.url).pathname
 const data = tempDataDir()
 after(() => data.remove())
 
-const xiezhi = async (...args: string[]) => {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, XIEZHI_DATA_DIR: data.dir, LOG_LEVEL: 'warn' }, maxBuffer: 64 << 20 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const xiezhi = cliRunner(data.dir)
 
 const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line))
 
@@ -81,7 +73,7 @@ describe('xiezhi simulate', () => {
   })
 
   test('pipes into xiezhi replay', async () => {
-    const { stdout } = await run('bash', ['-c', `set -o pipefail; node --import tsx ${main} simulate --days 1 --customers 150 --seed 8 2>/dev/null | node --import tsx ${main} replay - --json`], {
+    const { stdout } = await run('bash', ['-c', `set -o pipefail; node --import tsx ${cliEntry} simulate --days 1 --customers 150 --seed 8 2>/dev/null | node --import tsx ${cliEntry} replay - --json`], {
       env: { ...process.env, XIEZHI_DATA_DIR: join(data.dir, 'piped'), LOG_LEVEL: 'warn' },
     })
     const summary = JSON.parse(stdout)
