@@ -7,9 +7,10 @@ import { carrierIp, near } from './places.ts'
 import type { Random } from './random.ts'
 import type { World } from './world.ts'
 
-/** A customer who has drawn money: the pool that scammers, account thieves and complaint agents prey on. */
+/** A login from the customer's own device and home network. */
 const noOrigin = {}
 
+/** A customer who has drawn money: the pool that scammers, account thieves and complaint agents prey on. */
 export interface Borrower {
   profile: CustomerProfile
   loan: Loan
@@ -35,6 +36,8 @@ const complaintTexts = [
  */
 export class Population {
   readonly borrowers: Borrower[] = []
+  /** Who arrived lately: the people a newcomer may share a home with. */
+  private readonly recentArrivals: CustomerProfile[] = []
   private readonly random: Random
   private readonly intercept: number
   private readonly year: number
@@ -103,8 +106,6 @@ export class Population {
       ...(advisedBy ? { actorId: advisedBy } : {}),
     })
   }
-
-  private readonly recentArrivals: CustomerProfile[] = []
 
   /**
    * Share a home with a customer who arrived recently: the same address and
