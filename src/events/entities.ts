@@ -1,5 +1,5 @@
 /** The kinds of key an event can mention; features and (later) the graph are keyed by them. */
-export const entityKinds = ['user', 'id_number', 'phone', 'device', 'ip', 'bank_card', 'address', 'contacts', 'equipment'] as const
+export const entityKinds = ['user', 'id_number', 'phone', 'device', 'ip', 'bank_card', 'address', 'contacts', 'equipment', 'terminal'] as const
 export type EntityKind = (typeof entityKinds)[number]
 
 export const isEntityKind = (value: unknown): value is EntityKind =>

@@ -1,30 +1,52 @@
 import { parseDurationMs } from '../core/duration.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
+import { windowAggregates } from './sliding-window.ts'
 
-export const featureKinds = ['count', 'distinct_count', 'sum', 'max'] as const
+/** Aggregates over a sliding window per entity, and the two calendar features that need no window. */
+export const featureKinds = [...windowAggregates, 'hour_of_day', 'day_of_week'] as const
 export type FeatureKind = (typeof featureKinds)[number]
+export type CalendarKind = 'hour_of_day' | 'day_of_week'
+
+/** Kinds that aggregate a number taken from the event (`field`). */
+const numericKinds = new Set<FeatureKind>(['sum', 'avg', 'min', 'max', 'stddev', 'last'])
+
+export const isCalendarKind = (kind: FeatureKind): kind is CalendarKind => kind === 'hour_of_day' || kind === 'day_of_week'
 
 /**
- * One declarative sliding-window aggregate per entity, e.g. "distinct users
- * per device in 24 h". Names carry their unit and window
- * (`distinctUsersPerDevice24h`, `drawdownAmountSumMinor7d`).
+ * One declarative feature, e.g. "distinct users per device in 24 h". Names
+ * carry their unit and window (`distinctUsersPerDevice24h`,
+ * `drawdownAmountSumMinor7d`).
+ *
+ * Window kinds read what came before the event (the event itself only with
+ * `includesEvent`); `first_seen` and `time_since_last` are in seconds, −1
+ * when the window is empty; `stddev` is the population standard deviation.
+ * Calendar kinds give the event's local hour (0–23) or weekday (0 = Monday).
  */
 export interface FeatureDefinition {
   name: string
   kind: FeatureKind
-  /** The entity the window is kept per. */
-  entity: EntityKind
-  /** Events that feed the window. Any event that mentions the entity can read it. */
+  /** The entity the window is kept per; calendar kinds have none. */
+  entity?: EntityKind
+  /** Events that feed the window (calendar kinds: that get the value). Any event that mentions the entity can read it. */
   eventTypes: string[]
   window: string
   windowMs: number
-  /** sum / max: JSON pointer to an integer in `data`; distinct_count: a pointer to a string, or use `of`. */
+  /** Leave out the most recent stretch, e.g. labels not known yet: the window is (t − delay − window, t − delay]. */
+  delay?: string
+  delayMs: number
+  /** Count the event itself: the window is (t − window, t]. */
+  includesEvent: boolean
+  /** Numeric kinds: JSON pointer to a number in `data`; distinct_count: a pointer to a string, or use `of`. */
   field?: string
   /** distinct_count: count distinct entities of this kind (e.g. users per device). */
   of?: EntityKind
+  /** Calendar kinds: an IANA time zone, default Asia/Shanghai. */
+  timeZone: string
   description?: string
 }
+
+export const defaultTimeZone = 'Asia/Shanghai'
 
 /** Validates a list of raw definitions against the known event types; every problem is named. */
 export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<string>): FeatureDefinition[] {
@@ -40,30 +62,42 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
       fail('', 'invalid_type', 'must be an object')
       return
     }
-    const { name, kind, entity, window, field, of, description } = item
+    const { name, kind, entity, window, field, of, description, delay, includesEvent, timeZone } = item
     const eventTypes = item.eventTypes
     if (typeof name !== 'string' || !/^[a-z][A-Za-z0-9]{1,79}$/.test(name)) fail('name', 'invalid_format', 'name must be camelCase letters and digits')
     else if (names.has(name)) fail('name', 'duplicate', `feature "${name}" is declared twice`)
     else names.add(name)
     if (!(featureKinds as readonly unknown[]).includes(kind)) fail('kind', 'invalid_value', `kind must be one of ${featureKinds.join(', ')}`)
-    if (!isEntityKind(entity)) fail('entity', 'unknown_entity_kind', `"${String(entity)}" is not an entity kind`)
+    const calendar = kind === 'hour_of_day' || kind === 'day_of_week'
+    if (!(calendar && entity === undefined) && !isEntityKind(entity)) fail('entity', 'unknown_entity_kind', `"${String(entity)}" is not an entity kind`)
     const windowMs = typeof window === 'string' ? parseDurationMs(window) : undefined
-    if (windowMs === undefined) fail('window', 'invalid_format', 'window must look like 10m, 1h, 24h, 7d or 30d')
+    if (windowMs === undefined && !(calendar && window === undefined)) fail('window', 'invalid_format', 'window must look like 10m, 1h, 24h, 7d or 30d')
+    const delayMs = typeof delay === 'string' ? parseDurationMs(delay) : delay === undefined ? 0 : undefined
+    if (delayMs === undefined) fail('delay', 'invalid_format', 'delay must look like 1h, 7d or 30d')
+    if (includesEvent !== undefined && typeof includesEvent !== 'boolean') fail('includesEvent', 'invalid_type', 'includesEvent must be true or false')
+    if (includesEvent === true && delay !== undefined) fail('includesEvent', 'not_allowed', 'a delayed window ends before the event, so it cannot include it')
+    if (timeZone !== undefined && !(calendar && isTimeZone(timeZone))) {
+      fail('timeZone', calendar ? 'invalid_value' : 'not_allowed', calendar ? `"${String(timeZone)}" is not an IANA time zone` : 'timeZone applies to hour_of_day and day_of_week only')
+    }
     if (!Array.isArray(eventTypes) || eventTypes.length === 0) fail('eventTypes', 'required', 'eventTypes must list at least one event type')
     else
       eventTypes.forEach((t, j) => {
         if (!knownEventTypes.has(t)) issues.push({ pointer: `${at('eventTypes')}/${j}`, code: 'unknown_event_type', message: `"${t}" is not an event type` })
       })
-    if ((kind === 'sum' || kind === 'max') && !isPointer(field)) fail('field', 'required', `a ${kind} feature needs field, a JSON pointer into data such as "/amountMinor"`)
+    if (numericKinds.has(kind as FeatureKind) && !isPointer(field)) fail('field', 'required', `a ${kind} feature needs field, a JSON pointer into data such as "/amountMinor"`)
     if (kind === 'distinct_count' && !isPointer(field) && !isEntityKind(of)) fail('of', 'required', 'a distinct_count feature needs of (an entity kind) or field (a JSON pointer)')
     if (of !== undefined && !isEntityKind(of)) fail('of', 'unknown_entity_kind', `"${String(of)}" is not an entity kind`)
     definitions.push({
       name: name as string,
       kind: kind as FeatureKind,
-      entity: entity as EntityKind,
+      ...(isEntityKind(entity) ? { entity } : {}),
       eventTypes: eventTypes as string[],
-      window: window as string,
+      window: (window as string | undefined) ?? '',
       windowMs: windowMs ?? 0,
+      ...(typeof delay === 'string' ? { delay } : {}),
+      delayMs: delayMs ?? 0,
+      includesEvent: includesEvent === true,
+      timeZone: typeof timeZone === 'string' ? timeZone : defaultTimeZone,
       ...(isPointer(field) ? { field } : {}),
       ...(isEntityKind(of) ? { of } : {}),
       ...(typeof description === 'string' ? { description } : {}),
@@ -71,6 +105,16 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
   })
   if (issues.length > 0) throw invalidInput('The feature definitions are invalid', issues)
   return definitions
+}
+
+function isTimeZone(value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value })
+    return true
+  } catch {
+    return false
+  }
 }
 
 const isPointer = (value: unknown): value is string => typeof value === 'string' && /^(\/[^/]+)+$/.test(value)

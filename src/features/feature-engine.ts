@@ -1,6 +1,7 @@
 import type { EntityKind } from '../events/entities.ts'
-import type { FeatureDefinition } from './feature-definition.ts'
-import { SlidingWindow } from './sliding-window.ts'
+import { LocalCalendar } from './local-calendar.ts'
+import { type CalendarKind, type FeatureDefinition, isCalendarKind } from './feature-definition.ts'
+import { SlidingWindow, type WindowAggregate, emptyValue } from './sliding-window.ts'
 
 /** An event as the feature engine sees it: entity keys are blind indexes, never clear values. */
 export interface ObservedEvent {
@@ -19,8 +20,16 @@ export interface FeatureEngineOptions {
 
 interface CompiledFeature {
   definition: FeatureDefinition
+  aggregate: WindowAggregate
   feeds: Set<string>
   pick: (event: ObservedEvent) => (number | string)[] | undefined
+}
+
+interface CalendarFeature {
+  name: string
+  kind: CalendarKind
+  types: Set<string>
+  calendar: LocalCalendar
 }
 
 /**
@@ -41,16 +50,27 @@ interface EntityGroup {
  */
 export class FeatureEngine {
   private readonly groups: EntityGroup[]
+  private readonly calendars: CalendarFeature[] = []
+  private readonly empty: FeatureValues = {}
 
   constructor(
     readonly definitions: FeatureDefinition[],
     private readonly options: FeatureEngineOptions = { maxEntriesPerKey: 20_000 },
   ) {
     const byKind = new Map<EntityKind, EntityGroup>()
+    const calendars = new Map<string, LocalCalendar>()
     for (const definition of definitions) {
-      const group: EntityGroup = byKind.get(definition.entity) ?? { kind: definition.entity, features: [], windows: new Map() }
-      byKind.set(definition.entity, group)
-      group.features.push({ definition, feeds: new Set(definition.eventTypes), pick: valuePicker(definition) })
+      const { kind, entity } = definition
+      this.empty[definition.name] = isCalendarKind(kind) ? 0 : emptyValue(kind)
+      if (isCalendarKind(kind)) {
+        const calendar = calendars.get(definition.timeZone) ?? new LocalCalendar(definition.timeZone)
+        calendars.set(definition.timeZone, calendar)
+        this.calendars.push({ name: definition.name, kind, types: new Set(definition.eventTypes), calendar })
+        continue
+      }
+      const group: EntityGroup = byKind.get(entity!) ?? { kind: entity!, features: [], windows: new Map() }
+      byKind.set(entity!, group)
+      group.features.push({ definition, aggregate: kind, feeds: new Set(definition.eventTypes), pick: valuePicker(definition) })
     }
     this.groups = [...byKind.values()]
   }
@@ -72,26 +92,28 @@ export class FeatureEngine {
   }
 
   private visit(event: ObservedEvent, thenAdd: boolean): FeatureValues {
-    const values: FeatureValues = {}
     // declaration order, so replies list features as the catalogue does
-    for (const definition of this.definitions) values[definition.name] = 0
+    const values: FeatureValues = { ...this.empty }
     const t = event.occurredAtMs
     for (const group of this.groups) {
       for (const key of event.keys[group.kind] ?? []) {
         const slots = group.windows.get(key)
-        if (slots) {
-          for (let i = 0; i < slots.length; i++) {
-            const window = slots[i]
-            if (!window) continue
-            const name = group.features[i]!.definition.name
-            // a multi-valued entity (contacts) reports its riskiest value
-            const value = window.valueAt(t)
-            if (value > values[name]!) values[name] = value
-          }
+        for (let i = 0; i < group.features.length; i++) {
+          const feature = group.features[i]!
+          const window = slots?.[i]
+          const own = feature.definition.includesEvent && feature.feeds.has(event.type) ? feature.pick(event) : undefined
+          if (!window && !own) continue
+          const name = feature.definition.name
+          const value = window ? (own ? window.valueWith(t, own) : window.valueAt(t)) : aggregateOfOwn(feature.aggregate, own!)
+          // a multi-valued entity (contacts) reports its riskiest value
+          if (value > values[name]!) values[name] = value
         }
         // reading every key before adding to it keeps each read strictly before the event
         if (thenAdd) this.addToKey(group, key, event)
       }
+    }
+    for (const feature of this.calendars) {
+      if (feature.types.has(event.type)) values[feature.name] = feature.kind === 'hour_of_day' ? feature.calendar.hourOf(t) : feature.calendar.weekdayOf(t)
     }
     return values
   }
@@ -107,7 +129,7 @@ export class FeatureEngine {
         slots = new Array(group.features.length)
         group.windows.set(key, slots)
       }
-      const window = slots[i] ?? new SlidingWindow(feature.definition.kind, feature.definition.windowMs, this.options.maxEntriesPerKey)
+      const window = slots[i] ?? new SlidingWindow(feature.aggregate, feature.definition.windowMs, this.options.maxEntriesPerKey, feature.definition.delayMs)
       slots[i] = window
       for (const value of picked) window.add(event.occurredAtMs, value)
     }
@@ -122,7 +144,8 @@ export class FeatureEngine {
         for (let i = 0; i < slots.length; i++) {
           const window = slots[i]
           if (!window) continue
-          if (window.newestTs <= nowMs - group.features[i]!.definition.windowMs) {
+          const { windowMs, delayMs } = group.features[i]!.definition
+          if (window.newestTs <= nowMs - windowMs - delayMs) {
             slots[i] = undefined
             dropped++
           } else live++
@@ -135,7 +158,7 @@ export class FeatureEngine {
 
   /** The longest window: how much history a rebuild has to replay. */
   get horizonMs(): number {
-    return Math.max(0, ...this.definitions.map((d) => d.windowMs))
+    return Math.max(0, ...this.definitions.map((d) => d.windowMs + d.delayMs))
   }
 
   stats(): { windows: number; saturated: number } {
@@ -156,7 +179,7 @@ export class FeatureEngine {
 
 /** What one event contributes to a feature's window: one entry for counts, the field's value, or each distinct key. */
 function valuePicker(definition: FeatureDefinition): CompiledFeature['pick'] {
-  if (definition.kind === 'count') return () => ONE
+  if (definition.field === undefined && definition.of === undefined) return () => ONE
   if (definition.kind === 'distinct_count' && definition.of) {
     const of = definition.of
     return (event) => event.keys[of]
@@ -174,3 +197,6 @@ function valuePicker(definition: FeatureDefinition): CompiledFeature['pick'] {
 }
 
 const ONE = [1]
+
+/** A window with nothing yet but the event itself (`includesEvent`). */
+const aggregateOfOwn = (aggregate: WindowAggregate, own: (number | string)[]) => new SlidingWindow(aggregate, 1, own.length + 1).valueWith(0, own)

@@ -157,7 +157,7 @@ async function audit(engine: Engine, setClock: (atMs: number) => void): Promise<
     for (const definition of engine.features.definitions) {
       const name = definition.name
       if (read[name] !== expected[name]) {
-        assert.fail(`${where}: feature ${name} reads ${read[name]} in the engine but the oracle computes ${expected[name]}\n${explain(oracle, definition.entity, event)}`)
+        assert.fail(`${where}: feature ${name} reads ${read[name]} in the engine but the oracle computes ${expected[name]}\n${explain(oracle, definition.entity!, event)}`)
       }
       if (expected[name]! > 0) nonZero.set(kindOf.get(name)!, (nonZero.get(kindOf.get(name)!) ?? 0) + 1)
       featureChecks++
@@ -184,7 +184,7 @@ async function audit(engine: Engine, setClock: (atMs: number) => void): Promise<
     for (const name of wanted) {
       if (decision.features[name] !== expected[name]) {
         const definition = engine.features.definitions.find((d) => d.name === name)!
-        assert.fail(`${where}: feature ${name} is ${decision.features[name]} in the decision but the oracle computes ${expected[name]}\n${explain(oracle, definition.entity, event)}`)
+        assert.fail(`${where}: feature ${name} is ${decision.features[name]} in the decision but the oracle computes ${expected[name]}\n${explain(oracle, definition.entity!, event)}`)
       }
     }
 

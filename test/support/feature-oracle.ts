@@ -94,8 +94,8 @@ export class FeatureOracle {
 
   private valueOf(definition: FeatureDefinition, entities: Map<string, string[]>, atMs: number): number {
     let highest = 0
-    for (const value of entities.get(definition.entity) ?? []) {
-      const history = this.mentioning.get(indexKey(definition.entity, value)) ?? []
+    for (const value of entities.get(definition.entity!) ?? []) {
+      const history = this.mentioning.get(indexKey(definition.entity!, value)) ?? []
       const inWindow = history.filter((e) => definition.eventTypes.includes(e.type) && e.atMs > atMs - definition.windowMs && e.atMs <= atMs)
       const aggregate = aggregateOf(definition, inWindow)
       if (aggregate > highest) highest = aggregate
@@ -125,6 +125,8 @@ function aggregateOf(definition: FeatureDefinition, events: Recorded[]): number 
       if (numbers.length === 0) return 0
       return definition.kind === 'sum' ? numbers.reduce((a, b) => a + b, 0) : Math.max(...numbers)
     }
+    default:
+      throw new Error(`the oracle does not compute ${definition.kind} features yet`)
   }
 }
 

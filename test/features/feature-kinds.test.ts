@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import fc from 'fast-check'
+import { XiezhiError } from '../../src/core/errors.ts'
+import { type FeatureDefinition, featureKinds, parseFeatureDefinitions } from '../../src/features/feature-definition.ts'
+import { FeatureEngine, type ObservedEvent } from '../../src/features/feature-engine.ts'
+
+const types = new Set(['card.transaction', 'login'])
+const hour = 3_600_000
+const t0 = Date.parse('2026-03-02T00:00:00Z') // a Monday
+
+/** What a feature must be, recomputed naively from every earlier event (and the event itself with includesEvent). */
+function expected(definition: FeatureDefinition, history: ObservedEvent[], event: ObservedEvent): number {
+  const t = event.occurredAtMs
+  const key = event.keys.bank_card![0]!
+  const upTo = t - definition.delayMs
+  const from = upTo - definition.windowMs
+  const seen = [...history, ...(definition.includesEvent ? [event] : [])]
+  const inWindow = seen.filter((e) => e.keys.bank_card![0] === key && definition.eventTypes.includes(e.type) && e.occurredAtMs > from && e.occurredAtMs <= upTo)
+  const numbers = inWindow.map((e) => e.data.amountMinor as number)
+  const n = numbers.length
+  const mean = numbers.reduce((a, b) => a + b, 0) / n
+  switch (definition.kind) {
+    case 'count':
+      return n
+    case 'distinct_count':
+      return new Set(inWindow.map((e) => e.data.terminalId)).size
+    case 'sum':
+      return numbers.reduce((a, b) => a + b, 0)
+    case 'avg':
+      return n === 0 ? 0 : mean
+    case 'stddev':
+      return n === 0 ? 0 : Math.sqrt(numbers.reduce((a, b) => a + (b - mean) ** 2, 0) / n)
+    case 'min':
+      return n === 0 ? 0 : Math.min(...numbers)
+    case 'max':
+      return n === 0 ? 0 : Math.max(...numbers)
+    case 'first_seen':
+      return n === 0 ? -1 : (upTo - inWindow[0]!.occurredAtMs) / 1000
+    case 'last':
+      return n === 0 ? 0 : numbers[n - 1]!
+    case 'time_since_last':
+      return n === 0 ? -1 : (upTo - inWindow[n - 1]!.occurredAtMs) / 1000
+    case 'hour_of_day':
+      return new Date(t + 8 * hour).getUTCHours()
+    case 'day_of_week':
+      return (new Date(t + 8 * hour).getUTCDay() + 6) % 7
+  }
+}
+
+const windowKinds = featureKinds.filter((k) => k !== 'hour_of_day' && k !== 'day_of_week')
+
+/** Every window kind, plain, delayed and including the event; plus both calendar kinds. */
+const definitions = parseFeatureDefinitions(
+  [
+    ...windowKinds.flatMap((kind) => {
+      const base = {
+        kind,
+        entity: 'bank_card',
+        eventTypes: ['card.transaction'],
+        window: '6h',
+        ...(kind === 'distinct_count' ? { field: '/terminalId' } : ['sum', 'avg', 'min', 'max', 'stddev', 'last'].includes(kind) ? { field: '/amountMinor' } : {}),
+      }
+      const name = kind.replace(/_(.)/g, (_, c: string) => c.toUpperCase())
+      return [
+        { ...base, name: `${name}Plain` },
+        { ...base, name: `${name}Delayed`, delay: '2h' },
+        { ...base, name: `${name}WithEvent`, includesEvent: true },
+      ]
+    }),
+    { name: 'hourOfDay', kind: 'hour_of_day', eventTypes: ['card.transaction'] },
+    { name: 'dayOfWeek', kind: 'day_of_week', eventTypes: ['card.transaction'] },
+  ],
+  types,
+)
+
+const eventArbitrary = fc.record({
+  gapMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 * hour })),
+  card: fc.constantFrom('c1', 'c2', 'c3'),
+  terminal: fc.constantFrom('t1', 't2', 't3', 't4'),
+  amountMinor: fc.integer({ min: 0, max: 5_000_000 }),
+  type: fc.constantFrom('card.transaction', 'card.transaction', 'login'),
+})
+
+describe('every feature kind, against a naive recomputation', () => {
+  test('online values equal the definition for random streams (ties, gaps, delays, the event itself)', () => {
+    fc.assert(
+      fc.property(fc.array(eventArbitrary, { minLength: 1, maxLength: 60 }), (stream) => {
+        const engine = new FeatureEngine(definitions)
+        const history: ObservedEvent[] = []
+        let t = t0
+        for (const item of stream) {
+          t += item.gapMs
+          const event: ObservedEvent = { type: item.type, occurredAtMs: t, data: { amountMinor: item.amountMinor, terminalId: item.terminal }, keys: { bank_card: [item.card] } }
+          const values = engine.observe(event)
+          for (const definition of definitions) {
+            const applies = definition.eventTypes.includes(event.type) || !definition.includesEvent
+            if (definition.kind === 'hour_of_day' || definition.kind === 'day_of_week') {
+              if (event.type === 'card.transaction') assert.equal(values[definition.name], expected(definition, history, event), definition.name)
+              continue
+            }
+            if (!applies) continue
+            const want = expected(definition, history, event)
+            assert.ok(Math.abs(values[definition.name]! - want) <= 1e-6 * Math.max(1, Math.abs(want)), `${definition.name} at ${t - t0}: ${values[definition.name]} ≠ ${want}`)
+          }
+          history.push(event)
+        }
+      }),
+      { numRuns: 150, seed: 20261127 },
+    )
+  })
+
+  test('a read is a dry run: read then observe give the same values', () => {
+    const engine = new FeatureEngine(definitions)
+    const event = (at: number, amountMinor: number): ObservedEvent => ({ type: 'card.transaction', occurredAtMs: at, data: { amountMinor, terminalId: 't1' }, keys: { bank_card: ['c1'] } })
+    engine.observe(event(t0, 100))
+    const dry = engine.read(event(t0 + hour, 300))
+    assert.deepEqual(engine.read(event(t0 + hour, 300)), dry)
+    assert.deepEqual(engine.observe(event(t0 + hour, 300)), dry)
+    assert.equal(dry.avgWithEvent, 200)
+    assert.equal(dry.avgPlain, 100)
+  })
+
+  test('calendar features follow the time zone', () => {
+    const [utc] = parseFeatureDefinitions([{ name: 'hourUtc', kind: 'hour_of_day', eventTypes: ['login'], timeZone: 'UTC' }], types)
+    const engine = new FeatureEngine([utc!])
+    assert.equal(engine.read({ type: 'login', occurredAtMs: t0 + 3 * hour, data: {}, keys: {} }).hourUtc, 3)
+  })
+})
+
+describe('definitions are checked', () => {
+  const issues = (raw: object) => {
+    try {
+      parseFeatureDefinitions([raw], types)
+      return []
+    } catch (error) {
+      assert.ok(error instanceof XiezhiError)
+      return error.issues.map((i) => `${i.pointer} ${i.code}`)
+    }
+  }
+  test('each mistake is named', () => {
+    assert.deepEqual(issues({ name: 'a1', kind: 'avg', entity: 'bank_card', eventTypes: ['login'], window: '1h' }), ['/features/0/field required'])
+    assert.deepEqual(issues({ name: 'a1', kind: 'count', entity: 'bank_card', eventTypes: ['login'], window: '1h', delay: 'soon' }), ['/features/0/delay invalid_format'])
+    assert.deepEqual(issues({ name: 'a1', kind: 'count', entity: 'bank_card', eventTypes: ['login'], window: '1h', delay: '1h', includesEvent: true }), ['/features/0/includesEvent not_allowed'])
+    assert.deepEqual(issues({ name: 'a1', kind: 'hour_of_day', eventTypes: ['login'], timeZone: 'Mars/Olympus' }), ['/features/0/timeZone invalid_value'])
+    assert.deepEqual(issues({ name: 'a1', kind: 'count', entity: 'bank_card', eventTypes: ['login'], window: '1h', timeZone: 'UTC' }), ['/features/0/timeZone not_allowed'])
+    assert.deepEqual(issues({ name: 'a1', kind: 'count', eventTypes: ['login'], window: '1h' }), ['/features/0/entity unknown_entity_kind'])
+  })
+})
