@@ -10,6 +10,7 @@ import { sendProblem } from './present-problem.ts'
 import { registerDecisionRoutes } from './routes/decision-routes.ts'
 import { registerEventRoutes } from './routes/event-routes.ts'
 import { registerEventTypeRoutes } from './routes/event-type-routes.ts'
+import { registerFeatureRoutes } from './routes/feature-routes.ts'
 import { registerOperationsRoutes } from './routes/operations-routes.ts'
 
 declare module 'fastify' {
@@ -71,6 +72,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerEventRoutes(app, engine, metrics)
   registerDecisionRoutes(app, engine)
   registerEventTypeRoutes(app, engine)
+  registerFeatureRoutes(app, engine)
   registerOperationsRoutes(app, engine, metrics)
   return { app, metrics }
 }

@@ -1,6 +1,7 @@
 import type { RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { FeatureEngine } from '../features/feature-engine.ts'
+import { decisionLogHistory } from './decision-log-history.ts'
 
 /**
  * Feature state lives in memory; on start it is rebuilt from the decision log
@@ -9,12 +10,9 @@ import type { FeatureEngine } from '../features/feature-engine.ts'
  */
 export async function rebuildFeatures(store: RecordStore, vault: PersonalDataVault, features: FeatureEngine, sinceMs: number): Promise<number> {
   let count = 0
-  for await (const batch of store.decisionsSince(sinceMs)) {
-    for (const decision of batch) {
-      const event = JSON.parse(vault.open(decision.sealedEvent)) as { type: string; data: Record<string, unknown> }
-      features.add({ type: event.type, occurredAtMs: decision.occurredAtMs, data: event.data, keys: decision.entityKeys })
-      count++
-    }
+  for await (const { observed } of decisionLogHistory(store, vault, sinceMs)) {
+    features.add(observed)
+    count++
   }
   return count
 }

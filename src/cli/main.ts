@@ -11,6 +11,7 @@ import { openClient } from './decision-client.ts'
 import { readEvents } from './event-source.ts'
 import { replay } from './replay-command.ts'
 import { serve } from './serve-command.ts'
+import { featuresCommand } from './features-command.ts'
 import { runSimulation } from './simulate-command.ts'
 
 const integer = (value: string) => {
@@ -24,6 +25,12 @@ const positive = (value: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number above 0')
   return n
 }
+
+// `xiezhi … | head` closes the pipe early: that is a normal end, not a crash
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
 
 const program = new Command('xiezhi').description('Xiezhi (獬豸): real-time risk decisions with reasons').showHelpAfterError()
 
@@ -124,6 +131,8 @@ program
       await records.close()
     }
   })
+
+program.addCommand(featuresCommand())
 
 const keys = program.command('keys').description('API keys for machine clients')
 keys

@@ -3,11 +3,11 @@ import type { Clock } from '../core/clock.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { uuidv7 } from '../core/ids.ts'
 import { systemReasons } from '../core/reason.ts'
-import type { EntityKind } from '../events/entities.ts'
 import type { AcceptedEvent } from '../events/event.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
-import type { FeatureEngine, ObservedEvent } from '../features/feature-engine.ts'
+import type { FeatureEngine } from '../features/feature-engine.ts'
+import { observedEvent } from '../features/observed-event.ts'
 import type { Strategy, StrategyOutcome } from '../strategy/strategy.ts'
 import type { Decision, DecisionTrace } from './decision.ts'
 import type { GroupCommit } from './group-commit.ts'
@@ -83,14 +83,8 @@ export class DecisionService {
   /** Everything synchronous: no other event can slip between the feature read and the append. */
   private evaluate(event: AcceptedEvent, started: number): { decision: Decision; record: StoredDecision } {
     const { vault, features, strategies, clock } = this.deps
-    const keys: Partial<Record<EntityKind, string[]>> = {}
-    for (const entity of event.entities) {
-      const index = vault.blindIndex(entity.kind, entity.value)
-      const list = keys[entity.kind]
-      if (list) list.push(index)
-      else keys[entity.kind] = [index]
-    }
-    const observed: ObservedEvent = { type: event.type, occurredAtMs: event.occurredAtMs, data: event.data, keys }
+    const observed = observedEvent(event, (kind, value) => vault.blindIndex(kind, value))
+    const keys = observed.keys
     const featureStart = performance.now()
     const featureValues = features.observe(observed)
     const strategyStart = performance.now()

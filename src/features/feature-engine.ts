@@ -85,6 +85,19 @@ export class FeatureEngine {
     return this.visit(event, false)
   }
 
+  /** The current values of the window features kept per one entity key, as of `atMs` (nothing is added). */
+  valuesOf(kind: EntityKind, key: string, atMs: number): FeatureValues {
+    const values: FeatureValues = {}
+    const group = this.groups.find((g) => g.kind === kind)
+    if (!group) return values
+    const slots = group.windows.get(key)
+    group.features.forEach((feature, i) => {
+      const window = slots?.[i]
+      values[feature.definition.name] = window ? window.valueAt(atMs) : emptyValue(feature.aggregate)
+    })
+    return values
+  }
+
   add(event: ObservedEvent): void {
     for (const group of this.groups) {
       for (const key of event.keys[group.kind] ?? []) this.addToKey(group, key, event)

@@ -1,5 +1,6 @@
 import { invalidInput } from '../core/errors.ts'
-import { beijingOffsetMs, dayMs } from './activity-cycle.ts'
+import { parseDayOrInstant } from '../core/day-or-instant.ts'
+import { dayMs } from './activity-cycle.ts'
 import { Population } from './customers.ts'
 import { startAccountTakeovers } from './scenarios/account-takeover.ts'
 import { startDebtAvoidanceAgents } from './scenarios/debt-avoidance-agents.ts'
@@ -61,11 +62,8 @@ export function* simulate(options: SimulationOptions, onTruth: (truth: GroundTru
 /** Checks the options, naming every mistake; returns the start instant. */
 function checkOptions(options: SimulationOptions): number {
   const issues = []
-  const start = options.start ?? defaultStart
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(start)
-  const startMs = day ? Date.parse(`${start}T00:00:00Z`) - beijingOffsetMs : Date.parse(start)
-  // Date.parse rolls 30 February over into March; a day must survive the round trip
-  if (Number.isNaN(startMs) || (day && new Date(startMs + beijingOffsetMs).toISOString().slice(0, 10) !== start))
+  const startMs = parseDayOrInstant(options.start ?? defaultStart) ?? Number.NaN
+  if (Number.isNaN(startMs))
     issues.push({ pointer: '/start', code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant' })
   // the generators take 32 bits: a larger seed would silently repeat a smaller one's world
   if (!(Number.isInteger(options.seed) && options.seed >= 0 && options.seed < 2 ** 32))

@@ -39,6 +39,7 @@ export class Strategy {
   private readonly ruleSets: CompiledRuleSet[]
   private readonly offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
   private readonly toCelEvent: ValueConverter
+  private readonly doubleFeatures: ReadonlySet<string>
   /** Every feature a model, rule or offer of this strategy reads: what a decision records as used. */
   readonly featuresRead: ReadonlySet<string>
 
@@ -49,6 +50,8 @@ export class Strategy {
     ruleSets: CompiledRuleSet[]
     offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
     toCelEvent: ValueConverter
+    /** Features CEL sees as doubles; the rest are ints (BigInt). */
+    doubleFeatures: ReadonlySet<string>
   }) {
     this.document = parts.document
     this.source = parts.source
@@ -56,6 +59,7 @@ export class Strategy {
     this.ruleSets = parts.ruleSets
     this.offer = parts.offer
     this.toCelEvent = parts.toCelEvent
+    this.doubleFeatures = parts.doubleFeatures
     const expressions = [...parts.ruleSets.flatMap((set) => set.rules.map((rule) => rule.when)), ...(parts.offer ? [parts.offer.limitMinor, parts.offer.aprBps] : [])]
     this.featuresRead = new Set([
       ...parts.document.models.flatMap((model) => model.inputs.map((input) => input.feature)),
@@ -65,6 +69,12 @@ export class Strategy {
 
   get id() {
     return this.document.id
+  }
+
+  private celFeatures(values: Record<string, number>): Record<string, bigint | number> {
+    const out: Record<string, bigint | number> = {}
+    for (const name in values) out[name] = this.doubleFeatures.has(name) ? values[name]! : BigInt(values[name]!)
+    return out
   }
 
   get version() {
@@ -85,7 +95,7 @@ export class Strategy {
     }
     const context = {
       event: this.toCelEvent(input.event),
-      features: bigintValues(input.features),
+      features: this.celFeatures(input.features),
       scores,
     }
     let action: Action = this.document.defaultAction
@@ -136,11 +146,6 @@ export class Strategy {
   }
 }
 
-const bigintValues = (values: Record<string, number>) => {
-  const out: Record<string, bigint> = {}
-  for (const name in values) out[name] = BigInt(values[name]!)
-  return out
-}
 
 function toSafeInteger(value: unknown): number {
   const n = typeof value === 'bigint' ? Number(value) : Number.NaN

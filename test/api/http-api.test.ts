@@ -144,3 +144,33 @@ describe('operations', () => {
     assert.match(docs.body, /<html/i)
   })
 })
+
+describe('the feature catalogue', () => {
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: auth })
+
+  test('lists and describes features with the strategies that read them', async () => {
+    const list = (await get('/v1/features')).json() as { items: { name: string; usedBy: { strategy: string }[] }[] }
+    assert.ok(list.items.length >= 40)
+    const described = (await get('/v1/features/distinctUsersPerBankCard30d')).json()
+    assert.equal(described.kind, 'distinct_count')
+    assert.equal(described.entity, 'bank_card')
+    assert.deepEqual(described.usedBy, [{ strategy: 'loan-drawdown', version: 2 }])
+    assert.equal((await get('/v1/features/noSuchFeature')).statusCode, 404)
+  })
+
+  test("a dry run computes an event's features without recording it; values show what is kept per entity", async () => {
+    const card = 'card-dry-run-1'
+    const drawdown = (id: string) => recent('loan.drawdown', id, { bankCard: card, userId: `u-${id}` })
+    await post(drawdown('fr-1'))
+    const dry = () => app.inject({ method: 'POST', url: '/v1/features/dry-run', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(drawdown('fr-2')) })
+    const first = (await dry()).json()
+    assert.equal(first.features.drawdownsPerBankCard24h, 1)
+    assert.deepEqual((await dry()).json(), first, 'a dry run changes nothing')
+    assert.equal((await get(`/v1/decisions?entityType=bank_card&entityValue=${card}`)).json().items.length, 1, 'nothing was recorded')
+    const values = (await get(`/v1/features/values?entityType=bank_card&entityValue=${card}`)).json()
+    assert.equal(values.values.drawdownsPerBankCard24h, 1)
+    const invalid = await app.inject({ method: 'POST', url: '/v1/features/dry-run', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ ...drawdown('fr-3'), data: { amountMinor: 1.5 } }) })
+    assert.equal(invalid.statusCode, 400)
+    assert.equal((await get('/v1/features/values?entityType=planet&entityValue=x')).statusCode, 400)
+  })
+})

@@ -82,6 +82,26 @@ describe('xiezhi simulate', () => {
   })
 })
 
+test('features backfill from the decision log equals backfill from the events file, one row per event', async () => {
+  const dir = join(data.dir, 'backfill')
+  const run = cliRunner(dir)
+  const events = join(data.dir, 'backfill-events.ndjson')
+  assert.equal((await run('simulate', '--days', '2', '--customers', '300', '--seed', '12', '--out', events)).code, 0)
+  const replayed = await run('replay', events, '--json', '--concurrency', '1')
+  assert.equal(replayed.code, 0, replayed.stderr)
+  const fromLog = join(data.dir, 'from-log.csv')
+  const fromFile = join(data.dir, 'from-file.csv')
+  const logged = await run('features', 'backfill', '--from', '2026-01-01', '--to', '2026-01-03', '--out', fromLog, '--json')
+  assert.equal(logged.code, 0, logged.stderr)
+  assert.equal((await run('features', 'backfill', '--from', '2026-01-01', '--to', '2026-01-03', '--events', events, '--out', fromFile)).code, 0)
+  const csv = readFileSync(fromLog, 'utf8').trim().split('\n')
+  assert.equal(csv.length - 1, JSON.parse(replayed.stdout).events)
+  assert.equal(JSON.parse(logged.stdout).rows, csv.length - 1)
+  assert.equal(readFileSync(fromFile, 'utf8'), readFileSync(fromLog, 'utf8'))
+  const listed = JSON.parse((await run('features', 'list', '--json')).stdout)
+  assert.equal(csv[0]!.split(',').length, 3 + listed.items.length)
+})
+
 test('serve --demo fills the decision log with simulated traffic, and a restart adds to it', async () => {
   const dir = join(data.dir, 'demo')
   const args = ['--demo', '--demo-rate', '400', '--demo-days', '2', '--demo-customers', '300']

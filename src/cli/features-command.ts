@@ -1,0 +1,172 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { readConfig } from '../app/config.ts'
+import { decisionLogHistory } from '../app/decision-log-history.ts'
+import { loadDefinitions } from '../app/load-definitions.ts'
+import { defaultTenant, openEngine, openRecords } from '../app/open-engine.ts'
+import { parseDayOrInstant } from '../core/day-or-instant.ts'
+import { type EntityKind, isEntityKind } from '../events/entities.ts'
+import type { EventTypeRegistry } from '../events/event-type-registry.ts'
+import { type BackfillRow, type HistoricalEvent, backfillFeatures, horizonOf } from '../features/backfill.ts'
+import { describeFeature } from '../features/feature-catalogue.ts'
+import type { FeatureDefinition } from '../features/feature-definition.ts'
+import { observedEvent } from '../features/observed-event.ts'
+import { readBootstrapKey } from './decision-client.ts'
+import { readEvents } from './event-source.ts'
+import { LineWriter } from './line-writer.ts'
+
+const instant = (value: string) => {
+  const ms = parseDayOrInstant(value)
+  if (ms === undefined) throw new InvalidArgumentError('give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant')
+  return ms
+}
+
+/** `xiezhi features …`: the catalogue, current values, dry runs and backfill. */
+export function featuresCommand(): Command {
+  const features = new Command('features').description('the feature library: list, describe, current values, dry runs, backfill')
+
+  features
+    .command('list')
+    .description('list the feature catalogue with the strategies that read each feature')
+    .option('--json', 'one JSON line')
+    .action(async (options: { json?: boolean }) => {
+      const items = await catalogue()
+      if (options.json) return console.log(JSON.stringify({ items }))
+      for (const f of items) {
+        const scope = f.window ? `${f.window}${f.delay ? ` delayed ${f.delay}` : ''}${f.includesEvent ? ' +event' : ''}` : f.timeZone
+        console.log(`${f.name.padEnd(40)} ${f.kind.padEnd(16)} ${(f.entity ?? '—').padEnd(10)} ${String(scope).padEnd(18)} ${f.usedBy.map((u) => u.strategy).join(', ') || '—'}`)
+      }
+    })
+
+  features
+    .command('describe')
+    .description('one feature: its definition and who reads it')
+    .argument('<name>')
+    .action(async (name: string) => {
+      const found = (await catalogue()).find((f) => f.name === name)
+      if (!found) {
+        console.error(`xiezhi: feature "${name}" does not exist`)
+        process.exitCode = 1
+        return
+      }
+      console.log(JSON.stringify(found, null, 2))
+    })
+
+  features
+    .command('values')
+    .description("an entity's current feature values (in this process from the decision log, or from a running server)")
+    .argument('<entityType>', 'user, device, phone, …')
+    .argument('<entityValue>')
+    .option('--server <url>', 'ask a running server')
+    .action(async (entityType: string, entityValue: string, options: { server?: string }) => {
+      if (!isEntityKind(entityType)) throw new InvalidArgumentError(`"${entityType}" is not an entity kind`)
+      if (options.server) return console.log(await ask(options.server, `/v1/features/values?entityType=${entityType}&entityValue=${encodeURIComponent(entityValue)}`))
+      const engine = await openEngine(readConfig(process.env))
+      try {
+        const now = engine.clock.nowMs()
+        console.log(JSON.stringify({ entityType, asOf: new Date(now).toISOString(), values: engine.features.valuesOf(entityType as EntityKind, engine.vault.blindIndex(entityType as EntityKind, entityValue), now) }))
+      } finally {
+        await engine.close()
+      }
+    })
+
+  features
+    .command('dry-run')
+    .description('the features of a hypothetical event (a .json file), without recording it')
+    .argument('<file>')
+    .option('--server <url>', 'ask a running server')
+    .action(async (file: string, options: { server?: string }) => {
+      const body = await readFirstEvent(file)
+      if (options.server) return console.log(await ask(options.server, '/v1/features/dry-run', body))
+      const engine = await openEngine(readConfig(process.env))
+      try {
+        const event = engine.registry.accept(defaultTenant, body)
+        console.log(JSON.stringify({ eventId: event.id, eventType: event.type, features: engine.features.read(observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))) }))
+      } finally {
+        await engine.close()
+      }
+    })
+
+  features
+    .command('backfill')
+    .description('compute every feature for every event in [from, to), point in time, from the decision log (or an events file)')
+    .requiredOption('--from <day>', 'first day (YYYY-MM-DD, Beijing) or instant', instant)
+    .requiredOption('--to <day>', 'end, exclusive', instant)
+    .option('--events <file>', 'read the history from an NDJSON or CSV file of events (in the order they happened) instead of the decision log')
+    .option('--out <file>', 'where to write (default stdout); .csv gives CSV, anything else NDJSON')
+    .option('--json', 'print the summary as one JSON line')
+    .action(async (options: { from: number; to: number; events?: string; out?: string; json?: boolean }) => {
+      const records = await openRecords(readConfig(process.env))
+      try {
+        const { features: definitions } = loadDefinitions(records.config.configDir, records.registry, defaultTenant)
+        const since = options.from - horizonOf(definitions)
+        const history = options.events ? fileHistory(options.events, records.registry) : decisionLogHistory(records.store, records.vault, since)
+        const started = performance.now()
+        const rows = await writeRows(backfillFeatures(definitions, history, { fromMs: options.from, toMs: options.to }), definitions, options.out)
+        const seconds = Math.round((performance.now() - started) / 10) / 100
+        const summary = { rows, features: definitions.length, seconds, from: new Date(options.from).toISOString(), to: new Date(options.to).toISOString() }
+        const say = options.out ? console.log : console.error
+        say(options.json ? JSON.stringify(summary) : `backfilled ${rows} events × ${definitions.length} features in ${seconds} s`)
+      } finally {
+        await records.close()
+      }
+    })
+
+  return features
+}
+
+async function catalogue() {
+  const records = await openRecords(readConfig(process.env))
+  try {
+    const { features, strategies } = loadDefinitions(records.config.configDir, records.registry, defaultTenant)
+    return features.map((d) => describeFeature(d, strategies.values()))
+  } finally {
+    await records.close()
+  }
+}
+
+async function ask(server: string, path: string, body?: unknown): Promise<string> {
+  const key = readBootstrapKey()
+  const response = await fetch(new URL(path, server), {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  if (!response.ok) process.exitCode = 1
+  return response.text()
+}
+
+async function readFirstEvent(file: string): Promise<unknown> {
+  for await (const item of readEvents(file)) {
+    if (item.error) throw new InvalidArgumentError(`${file} line ${item.line}: ${item.error}`)
+    return item.event
+  }
+  throw new InvalidArgumentError(`${file} holds no event`)
+}
+
+/** Events from a file, validated like posted ones; entity values serve as their own keys. */
+async function* fileHistory(path: string, registry: EventTypeRegistry): AsyncGenerator<HistoricalEvent> {
+  for await (const item of readEvents(path)) {
+    if (item.error) throw new InvalidArgumentError(`${path} line ${item.line}: ${item.error}`)
+    const event = registry.accept(defaultTenant, item.event)
+    yield { eventId: event.id, observed: observedEvent(event, (kind, value) => `${kind}\u0000${value}`) }
+  }
+}
+
+/** CSV (a header, then one row per event) when the file ends in .csv; NDJSON otherwise. */
+async function writeRows(rows: AsyncIterable<BackfillRow>, definitions: FeatureDefinition[], out: string | undefined): Promise<number> {
+  const writer = new LineWriter(out)
+  const csv = out?.endsWith('.csv') ?? false
+  if (csv) writer.write(['eventId', 'eventType', 'occurredAt', ...definitions.map((d) => d.name)].join(','))
+  let count = 0
+  for await (const row of rows) {
+    count++
+    const occurredAt = new Date(row.occurredAtMs).toISOString()
+    if (csv) writer.write([csvField(row.eventId), row.eventType, occurredAt, ...definitions.map((d) => row.values[d.name])].join(','))
+    else writer.write(JSON.stringify({ eventId: row.eventId, eventType: row.eventType, occurredAt, features: row.values }))
+  }
+  writer.close()
+  return count
+}
+
+/** Event ids are free text: quote them when CSV needs it (RFC 4180). */
+const csvField = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text)
