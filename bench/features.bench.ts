@@ -1,0 +1,87 @@
+/**
+ * The feature benchmark: `npm run bench:features` (table) or
+ * `npm run -s bench:features -- --json` (one JSON line).
+ *
+ * Online: the shipped catalogue (every feature, read then add per event, as
+ * the decision path does) over a simulated population, in memory, on one
+ * thread. The first events only fill the windows; the measured ones run
+ * with that many live entities. Memory is the heap growth over an empty
+ * engine, divided by the live windows and entities.
+ */
+import { parseArgs } from 'node:util'
+import { loadDefinitions } from '../src/app/load-definitions.ts'
+import { defaultTenant } from '../src/app/open-engine.ts'
+import { EventTypeRegistry } from '../src/events/event-type-registry.ts'
+import { FeatureEngine, type ObservedEvent } from '../src/features/feature-engine.ts'
+import { observedEvent } from '../src/features/observed-event.ts'
+import { simulate } from '../src/simulation/simulation.ts'
+
+const { values: flags } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '150000' },
+    days: { type: 'string', default: '30' },
+    measure: { type: 'string', default: '200000' },
+    json: { type: 'boolean', default: false },
+  },
+  strict: true,
+})
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+const registry = new EventTypeRegistry(() => Date.parse('2100-01-01T00:00:00Z'))
+const { features: definitions } = loadDefinitions(new URL('../config', import.meta.url).pathname, registry, defaultTenant)
+
+log(`simulating ${flags.customers} customers over ${flags.days} days…`)
+global.gc?.()
+const heapBefore = process.memoryUsage().heapUsed
+const engine = new FeatureEngine(definitions)
+// the last `measure` events are kept aside and timed; every earlier one fills the windows as it comes
+const measure = Number(flags.measure)
+const ring: ObservedEvent[] = new Array(measure)
+const entityKeys = new Set<string>()
+let total = 0
+for (const event of simulate({ seed: 3, days: Number(flags.days), customers: Number(flags.customers) })) {
+  const slot = total++ % measure
+  const warming = ring[slot]
+  if (warming) {
+    engine.observe(warming)
+    for (const [kind, keys] of Object.entries(warming.keys)) for (const key of keys ?? []) entityKeys.add(`${kind}:${key}`)
+  }
+  ring[slot] = observedEvent(registry.accept(defaultTenant, event), (kind, value) => `${kind}:${value}`)
+}
+// the ring in time order: from the oldest slot round to the newest
+const kept = [...ring.slice(total % measure), ...ring.slice(0, total % measure)].filter((e) => e !== undefined)
+const measured = kept.length
+const warm = total - measured
+const entities = entityKeys.size
+entityKeys.clear()
+global.gc?.()
+const { windows } = engine.stats()
+const keptBytes = kept.length * 1_200 // the held-back events, roughly, counted out of the engine's share
+const heapAfterWarm = process.memoryUsage().heapUsed - keptBytes
+
+const started = performance.now()
+for (const event of kept) engine.observe(event)
+const seconds = (performance.now() - started) / 1000
+
+const result = {
+  bench: 'features',
+  features: definitions.length,
+  events: total,
+  measuredEvents: measured,
+  eventsPerSecond: Math.round(measured / seconds),
+  microsecondsPerEvent: Math.round((seconds / measured) * 1e6 * 100) / 100,
+  liveEntities: entities,
+  liveWindows: windows,
+  heapMegabytes: Math.round((heapAfterWarm - heapBefore) / 1e5) / 10,
+  bytesPerWindow: Math.round((heapAfterWarm - heapBefore) / windows),
+  bytesPerEntity: Math.round((heapAfterWarm - heapBefore) / entities),
+  heapMeasuredExactly: typeof global.gc === 'function',
+  target: 100_000,
+}
+if (flags.json) console.log(JSON.stringify(result))
+else {
+  console.log(`features: ${result.features} features, online read-then-add, ${result.measuredEvents} events measured after ${warm} to fill the windows`)
+  console.log(`  rate      ${result.eventsPerSecond} events/s (${result.microsecondsPerEvent} µs an event); target ${result.target}`)
+  console.log(`  live      ${result.liveEntities} entities, ${result.liveWindows} windows`)
+  console.log(`  memory    ${result.heapMegabytes} MB: ${result.bytesPerWindow} B a window, ${result.bytesPerEntity} B an entity${result.heapMeasuredExactly ? '' : ' (run with node --expose-gc for exact figures)'}`)
+}
