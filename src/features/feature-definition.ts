@@ -1,10 +1,11 @@
 import { parseDurationMs } from '../core/duration.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
-import { windowAggregates } from './sliding-window.ts'
+import { type WindowAggregate, windowAggregates } from './sliding-window.ts'
+import type { ObservedEvent } from './feature-engine.ts'
 
 /** Aggregates over a sliding window per entity, and the two calendar features that need no window. */
-export const featureKinds = [...windowAggregates, 'hour_of_day', 'day_of_week'] as const
+export const featureKinds = [...windowAggregates, 'hour_of_day', 'day_of_week', 'expression'] as const
 export type FeatureKind = (typeof featureKinds)[number]
 export type CalendarKind = 'hour_of_day' | 'day_of_week'
 
@@ -12,6 +13,7 @@ export type CalendarKind = 'hour_of_day' | 'day_of_week'
 const numericKinds = new Set<FeatureKind>(['sum', 'avg', 'min', 'max', 'stddev', 'last'])
 
 export const isCalendarKind = (kind: FeatureKind): kind is CalendarKind => kind === 'hour_of_day' || kind === 'day_of_week'
+export const isWindowKind = (kind: FeatureKind): kind is WindowAggregate => !isCalendarKind(kind) && kind !== 'expression'
 
 /**
  * One declarative feature, e.g. "distinct users per device in 24 h". Names
@@ -43,7 +45,17 @@ export interface FeatureDefinition {
   of?: EntityKind
   /** Calendar kinds: an IANA time zone, default Asia/Shanghai. */
   timeZone: string
+  /** Window kinds: a CEL condition on `event` (`event.type`, `event.data…`); only events that meet it feed the window. */
+  where?: string
+  /** `expression`: a CEL expression over earlier features (`features.a`), giving a number. */
+  expression?: string
   description?: string
+  /** `where`, compiled (`compileFeatureExpressions`). */
+  filter?: (event: ObservedEvent) => boolean
+  /** `expression`, compiled. */
+  derive?: (values: Record<string, number>) => number
+  /** How strategies see the value in CEL, known once expressions are compiled. */
+  celType?: 'int' | 'double'
 }
 
 export const defaultTimeZone = 'Asia/Shanghai'
@@ -62,16 +74,23 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
       fail('', 'invalid_type', 'must be an object')
       return
     }
-    const { name, kind, entity, window, field, of, description, delay, includesEvent, timeZone } = item
+    const { name, kind, entity, window, field, of, description, delay, includesEvent, timeZone, where, expression } = item
     const eventTypes = item.eventTypes
     if (typeof name !== 'string' || !/^[a-z][A-Za-z0-9]{1,79}$/.test(name)) fail('name', 'invalid_format', 'name must be camelCase letters and digits')
     else if (names.has(name)) fail('name', 'duplicate', `feature "${name}" is declared twice`)
     else names.add(name)
     if (!(featureKinds as readonly unknown[]).includes(kind)) fail('kind', 'invalid_value', `kind must be one of ${featureKinds.join(', ')}`)
+    const derived = kind === 'expression'
     const calendar = kind === 'hour_of_day' || kind === 'day_of_week'
-    if (!(calendar && entity === undefined) && !isEntityKind(entity)) fail('entity', 'unknown_entity_kind', `"${String(entity)}" is not an entity kind`)
+    const windowless = calendar || derived
+    if (!(windowless && entity === undefined) && !isEntityKind(entity)) fail('entity', 'unknown_entity_kind', `"${String(entity)}" is not an entity kind`)
     const windowMs = typeof window === 'string' ? parseDurationMs(window) : undefined
-    if (windowMs === undefined && !(calendar && window === undefined)) fail('window', 'invalid_format', 'window must look like 10m, 1h, 24h, 7d or 30d')
+    if (windowMs === undefined && !(windowless && window === undefined)) fail('window', 'invalid_format', 'window must look like 10m, 1h, 24h, 7d or 30d')
+    if (derived && (typeof expression !== 'string' || expression.trim() === '')) fail('expression', 'required', 'an expression feature needs expression, CEL over earlier features')
+    if (!derived && expression !== undefined) fail('expression', 'not_allowed', 'expression applies to kind expression only')
+    if (where !== undefined && (windowless || typeof where !== 'string' || where.trim() === '')) {
+      fail('where', windowless ? 'not_allowed' : 'invalid_type', windowless ? 'where applies to window kinds only' : 'where must be a CEL condition')
+    }
     const delayMs = typeof delay === 'string' ? parseDurationMs(delay) : delay === undefined ? 0 : undefined
     if (delayMs === undefined) fail('delay', 'invalid_format', 'delay must look like 1h, 7d or 30d')
     if (includesEvent !== undefined && typeof includesEvent !== 'boolean') fail('includesEvent', 'invalid_type', 'includesEvent must be true or false')
@@ -79,7 +98,9 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
     if (timeZone !== undefined && !(calendar && isTimeZone(timeZone))) {
       fail('timeZone', calendar ? 'invalid_value' : 'not_allowed', calendar ? `"${String(timeZone)}" is not an IANA time zone` : 'timeZone applies to hour_of_day and day_of_week only')
     }
-    if (!Array.isArray(eventTypes) || eventTypes.length === 0) fail('eventTypes', 'required', 'eventTypes must list at least one event type')
+    if (derived && eventTypes === undefined) {
+      // a derived feature is computed for every event
+    } else if (!Array.isArray(eventTypes) || eventTypes.length === 0) fail('eventTypes', 'required', 'eventTypes must list at least one event type')
     else
       eventTypes.forEach((t, j) => {
         if (!knownEventTypes.has(t)) issues.push({ pointer: `${at('eventTypes')}/${j}`, code: 'unknown_event_type', message: `"${t}" is not an event type` })
@@ -91,13 +112,15 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
       name: name as string,
       kind: kind as FeatureKind,
       ...(isEntityKind(entity) ? { entity } : {}),
-      eventTypes: eventTypes as string[],
+      eventTypes: (eventTypes as string[] | undefined) ?? [],
       window: (window as string | undefined) ?? '',
       windowMs: windowMs ?? 0,
       ...(typeof delay === 'string' ? { delay } : {}),
       delayMs: delayMs ?? 0,
       includesEvent: includesEvent === true,
       timeZone: typeof timeZone === 'string' ? timeZone : defaultTimeZone,
+      ...(typeof where === 'string' ? { where } : {}),
+      ...(typeof expression === 'string' ? { expression } : {}),
       ...(isPointer(field) ? { field } : {}),
       ...(isEntityKind(of) ? { of } : {}),
       ...(typeof description === 'string' ? { description } : {}),

@@ -1,6 +1,6 @@
 import type { EntityKind } from '../events/entities.ts'
 import { LocalCalendar } from './local-calendar.ts'
-import { type CalendarKind, type FeatureDefinition, isCalendarKind } from './feature-definition.ts'
+import { type CalendarKind, type FeatureDefinition, isCalendarKind, isWindowKind } from './feature-definition.ts'
 import { SlidingWindow, type WindowAggregate, emptyValue } from './sliding-window.ts'
 
 /** An event as the feature engine sees it: entity keys are blind indexes, never clear values. */
@@ -22,6 +22,7 @@ interface CompiledFeature {
   definition: FeatureDefinition
   aggregate: WindowAggregate
   feeds: Set<string>
+  /** What the event adds to the window, or undefined when it adds nothing (no value, or `where` says no). */
   pick: (event: ObservedEvent) => (number | string)[] | undefined
 }
 
@@ -51,6 +52,7 @@ interface EntityGroup {
 export class FeatureEngine {
   private readonly groups: EntityGroup[]
   private readonly calendars: CalendarFeature[] = []
+  private readonly derived: { name: string; derive: (values: FeatureValues) => number }[] = []
   private readonly empty: FeatureValues = {}
 
   constructor(
@@ -61,7 +63,14 @@ export class FeatureEngine {
     const calendars = new Map<string, LocalCalendar>()
     for (const definition of definitions) {
       const { kind, entity } = definition
-      this.empty[definition.name] = isCalendarKind(kind) ? 0 : emptyValue(kind)
+      this.empty[definition.name] = isWindowKind(kind) ? emptyValue(kind) : 0
+      if ((definition.where && !definition.filter) || (definition.expression && !definition.derive)) {
+        throw new Error(`feature "${definition.name}" has CEL that was not compiled: call compileFeatureExpressions first`)
+      }
+      if (kind === 'expression') {
+        this.derived.push({ name: definition.name, derive: definition.derive! })
+        continue
+      }
       if (isCalendarKind(kind)) {
         const calendar = calendars.get(definition.timeZone) ?? new LocalCalendar(definition.timeZone)
         calendars.set(definition.timeZone, calendar)
@@ -70,7 +79,7 @@ export class FeatureEngine {
       }
       const group: EntityGroup = byKind.get(entity!) ?? { kind: entity!, features: [], windows: new Map() }
       byKind.set(entity!, group)
-      group.features.push({ definition, aggregate: kind, feeds: new Set(definition.eventTypes), pick: valuePicker(definition) })
+      group.features.push({ definition, aggregate: kind as WindowAggregate, feeds: new Set(definition.eventTypes), pick: valuePicker(definition) })
     }
     this.groups = [...byKind.values()]
   }
@@ -128,6 +137,8 @@ export class FeatureEngine {
     for (const feature of this.calendars) {
       if (feature.types.has(event.type)) values[feature.name] = feature.kind === 'hour_of_day' ? feature.calendar.hourOf(t) : feature.calendar.weekdayOf(t)
     }
+    // in declaration order, so that an expression sees the expressions before it
+    for (const feature of this.derived) values[feature.name] = feature.derive(values)
     return values
   }
 
@@ -192,6 +203,12 @@ export class FeatureEngine {
 
 /** What one event contributes to a feature's window: one entry for counts, the field's value, or each distinct key. */
 function valuePicker(definition: FeatureDefinition): CompiledFeature['pick'] {
+  const pick = unfilteredPicker(definition)
+  const filter = definition.filter
+  return filter ? (event) => (filter(event) ? pick(event) : undefined) : pick
+}
+
+function unfilteredPicker(definition: FeatureDefinition): CompiledFeature['pick'] {
   if (definition.field === undefined && definition.of === undefined) return () => ONE
   if (definition.kind === 'distinct_count' && definition.of) {
     const of = definition.of

@@ -4,9 +4,10 @@ import { type Action, actions, isAction } from '../core/actions.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 import type { EventTypeDefinition } from '../events/event-type-registry.ts'
 import type { FeatureDefinition } from '../features/feature-definition.ts'
-import { celSchemaOf, celValueConverter } from './cel/json-schema-to-cel.ts'
-import { createCelEnvironment } from './cel/cel-environment.ts'
-import { type CompiledExpression, compileExpression } from './cel/condition.ts'
+import { featureCelType } from '../features/feature-expressions.ts'
+import { celSchemaOf, celValueConverter } from '../cel/json-schema-to-cel.ts'
+import { createCelEnvironment } from '../cel/cel-environment.ts'
+import { type CompiledExpression, compileExpression } from '../cel/condition.ts'
 import type { RuleDocument, StrategyDocument } from './strategy-document.ts'
 import { Strategy } from './strategy.ts'
 
@@ -20,37 +21,6 @@ export interface StrategyCatalogue {
  * schemas, type-checks every CEL expression, and returns a ready strategy.
  * Every problem is reported with a JSON pointer into the document.
  */
-/**
- * A feature's CEL type. Counts and calendar values are ints; sums, minima,
- * maxima and last values are ints when their field is an integer in every
- * event type that feeds them (amounts in fen); means, deviations and times
- * have fractions, so they are doubles and conditions compare them with
- * doubles (`> 100.0`).
- */
-function celTypeOfFeature(feature: FeatureDefinition, catalogue: StrategyCatalogue): 'int' | 'double' {
-  switch (feature.kind) {
-    case 'avg':
-    case 'stddev':
-    case 'first_seen':
-    case 'time_since_last':
-      return 'double'
-    case 'sum':
-    case 'min':
-    case 'max':
-    case 'last':
-      return feature.eventTypes.every((type) => schemaTypeAt(catalogue.eventType(type)?.schema, feature.field!) === 'integer') ? 'int' : 'double'
-    default:
-      return 'int'
-  }
-}
-
-/** The JSON Schema `type` at a pointer into `data`, following `properties`. */
-function schemaTypeAt(schema: unknown, pointer: string): unknown {
-  let node = schema as { properties?: Record<string, unknown>; type?: unknown } | undefined
-  for (const segment of pointer.split('/').slice(1)) node = node?.properties?.[segment] as typeof node
-  return node?.type
-}
-
 export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Strategy {
   const issues: FieldIssue[] = []
   const fail = (pointer: string, code: string, message: string) => issues.push({ pointer, code, message })
@@ -89,7 +59,8 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   const checking = createCelEnvironment()
   const eventSchema = { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, occurredAt: { type: 'string' }, data: eventType?.schema ?? {} } }
   checking.registerVariable({ name: 'event', schema: celSchemaOf(eventSchema) as Record<string, never> })
-  const featureTypes = new Map(catalogue.features.map((f) => [f.name, celTypeOfFeature(f, catalogue)]))
+  const schemaOf = (type: string) => catalogue.eventType(type)?.schema
+  const featureTypes = new Map(catalogue.features.map((f) => [f.name, f.celType ?? featureCelType(f, schemaOf)]))
   checking.registerVariable({ name: 'features', schema: Object.fromEntries(featureTypes) })
   checking.registerVariable({ name: 'scores', schema: Object.fromEntries([...modelNames].map((n) => [n, 'double'])) })
   const runtime = createCelEnvironment().registerVariable('event', 'map').registerVariable('features', 'map').registerVariable('scores', 'map')

@@ -1,7 +1,7 @@
 import { type Action, worstOf } from '../core/actions.ts'
 import { type Reason, systemReasons } from '../core/reason.ts'
-import type { ValueConverter } from './cel/json-schema-to-cel.ts'
-import type { CompiledExpression } from './cel/condition.ts'
+import type { ValueConverter } from '../cel/json-schema-to-cel.ts'
+import type { CompiledExpression } from '../cel/condition.ts'
 import { score } from './logistic-scorecard.ts'
 import type { RuleDocument, StrategyDocument } from './strategy-document.ts'
 

@@ -16,7 +16,7 @@ import { after, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { TypeError as CelTypeError, type Environment, EvaluationError } from '@marcbachmann/cel-js'
 import { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
-import { createCelEnvironment } from '../../src/strategy/cel/cel-environment.ts'
+import { createCelEnvironment } from '../../src/cel/cel-environment.ts'
 import {
   celValuesEqual,
   exprValueToCel,

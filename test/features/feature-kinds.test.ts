@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { XiezhiError } from '../../src/core/errors.ts'
 import { type FeatureDefinition, featureKinds, parseFeatureDefinitions } from '../../src/features/feature-definition.ts'
 import { FeatureEngine, type ObservedEvent } from '../../src/features/feature-engine.ts'
+import { compileFeatureExpressions } from '../../src/features/feature-expressions.ts'
 
 const types = new Set(['card.transaction', 'login'])
 const hour = 3_600_000
@@ -16,7 +17,8 @@ function expected(definition: FeatureDefinition, history: ObservedEvent[], event
   const upTo = t - definition.delayMs
   const from = upTo - definition.windowMs
   const seen = [...history, ...(definition.includesEvent ? [event] : [])]
-  const inWindow = seen.filter((e) => e.keys.bank_card![0] === key && definition.eventTypes.includes(e.type) && e.occurredAtMs > from && e.occurredAtMs <= upTo)
+  const passes = (e: ObservedEvent) => definition.where === undefined || (e.data.amountMinor as number) >= 1_000_000
+  const inWindow = seen.filter((e) => e.keys.bank_card![0] === key && definition.eventTypes.includes(e.type) && e.occurredAtMs > from && e.occurredAtMs <= upTo && passes(e))
   const numbers = inWindow.map((e) => e.data.amountMinor as number)
   const n = numbers.length
   const mean = numbers.reduce((a, b) => a + b, 0) / n
@@ -45,10 +47,12 @@ function expected(definition: FeatureDefinition, history: ObservedEvent[], event
       return new Date(t + 8 * hour).getUTCHours()
     case 'day_of_week':
       return (new Date(t + 8 * hour).getUTCDay() + 6) % 7
+    case 'expression':
+      throw new Error('expressions are checked from their inputs')
   }
 }
 
-const windowKinds = featureKinds.filter((k) => k !== 'hour_of_day' && k !== 'day_of_week')
+const windowKinds = featureKinds.filter((k) => k !== 'hour_of_day' && k !== 'day_of_week' && k !== 'expression')
 
 /** Every window kind, plain, delayed and including the event; plus both calendar kinds. */
 const definitions = parseFeatureDefinitions(
@@ -70,9 +74,15 @@ const definitions = parseFeatureDefinitions(
     }),
     { name: 'hourOfDay', kind: 'hour_of_day', eventTypes: ['card.transaction'] },
     { name: 'dayOfWeek', kind: 'day_of_week', eventTypes: ['card.transaction'] },
+    { name: 'largeCountPlain', kind: 'count', entity: 'bank_card', eventTypes: ['card.transaction'], window: '6h', where: 'event.data.amountMinor >= 1000000' },
+    { name: 'largeAvgWithEvent', kind: 'avg', entity: 'bank_card', eventTypes: ['card.transaction'], window: '6h', field: '/amountMinor', includesEvent: true, where: 'event.data.amountMinor >= 1000000' },
+    { name: 'largeShare', kind: 'expression', expression: 'features.countPlain == 0 ? 0.0 : double(features.largeCountPlain) / double(features.countPlain)' },
+    { name: 'nightAndLarge', kind: 'expression', expression: 'features.hourOfDay <= 6 && features.largeCountPlain > 0 ? 1 : 0' },
   ],
   types,
 )
+const cardSchema = { type: 'object', properties: { amountMinor: { type: 'integer' }, terminalId: { type: 'string' } } }
+compileFeatureExpressions(definitions, () => cardSchema)
 
 const eventArbitrary = fc.record({
   gapMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 * hour })),
@@ -95,6 +105,7 @@ describe('every feature kind, against a naive recomputation', () => {
           const values = engine.observe(event)
           for (const definition of definitions) {
             const applies = definition.eventTypes.includes(event.type) || !definition.includesEvent
+            if (definition.kind === 'expression') continue
             if (definition.kind === 'hour_of_day' || definition.kind === 'day_of_week') {
               if (event.type === 'card.transaction') assert.equal(values[definition.name], expected(definition, history, event), definition.name)
               continue
@@ -102,6 +113,11 @@ describe('every feature kind, against a naive recomputation', () => {
             if (!applies) continue
             const want = expected(definition, history, event)
             assert.ok(Math.abs(values[definition.name]! - want) <= 1e-6 * Math.max(1, Math.abs(want)), `${definition.name} at ${t - t0}: ${values[definition.name]} ≠ ${want}`)
+          }
+          if (event.type === 'card.transaction') {
+            const share = values.countPlain === 0 ? 0 : values.largeCountPlain! / values.countPlain!
+            assert.ok(Math.abs(values.largeShare! - share) < 1e-12, 'largeShare')
+            assert.equal(values.nightAndLarge, values.hourOfDay! <= 6 && values.largeCountPlain! > 0 ? 1 : 0)
           }
           history.push(event)
         }
@@ -145,5 +161,26 @@ describe('definitions are checked', () => {
     assert.deepEqual(issues({ name: 'a1', kind: 'hour_of_day', eventTypes: ['login'], timeZone: 'Mars/Olympus' }), ['/features/0/timeZone invalid_value'])
     assert.deepEqual(issues({ name: 'a1', kind: 'count', entity: 'bank_card', eventTypes: ['login'], window: '1h', timeZone: 'UTC' }), ['/features/0/timeZone not_allowed'])
     assert.deepEqual(issues({ name: 'a1', kind: 'count', eventTypes: ['login'], window: '1h' }), ['/features/0/entity unknown_entity_kind'])
+    assert.deepEqual(issues({ name: 'a1', kind: 'expression' }), ['/features/0/expression required'])
+    assert.deepEqual(issues({ name: 'a1', kind: 'hour_of_day', eventTypes: ['login'], where: 'true' }), ['/features/0/where not_allowed'])
+  })
+
+  test('CEL in where and expression is type-checked against the event schema and earlier features', () => {
+    const compileIssues = (raw: object[]) => {
+      try {
+        compileFeatureExpressions(parseFeatureDefinitions(raw, types), () => cardSchema)
+        return []
+      } catch (error) {
+        assert.ok(error instanceof XiezhiError)
+        return error.issues.map((i) => `${i.pointer} ${i.code}`)
+      }
+    }
+    const count = { name: 'n1', kind: 'count', entity: 'bank_card', eventTypes: ['card.transaction'], window: '1h' }
+    assert.deepEqual(compileIssues([{ ...count, where: "event.data.amountMinor > 'many'" }]), ['/features/0/where cel_type_error'])
+    assert.deepEqual(compileIssues([{ ...count, where: 'event.data.nope > 1' }]), ['/features/0/where cel_type_error'])
+    assert.deepEqual(compileIssues([{ ...count, where: 'event.data.amountMinor' }]), ['/features/0/where cel_type_error'])
+    assert.deepEqual(compileIssues([count, { name: 'e1', kind: 'expression', expression: 'features.later + 1' }, { ...count, name: 'later' }]), ['/features/1/expression cel_type_error'])
+    assert.deepEqual(compileIssues([count, { name: 'e1', kind: 'expression', expression: 'features.n1 > 1' }]), ['/features/1/expression cel_type_error'])
+    assert.deepEqual(compileIssues([count, { ...count, name: 'n2', where: 'event.data.amountMinor >= 100' }, { name: 'e1', kind: 'expression', expression: 'features.n1 - features.n2' }]), [])
   })
 })

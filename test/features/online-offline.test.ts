@@ -34,6 +34,8 @@ const extraFeatures = [
   { name: 'daysPastDueAvgPerUser30dKnown', kind: 'avg', entity: 'user', eventTypes: ['loan.repayment'], field: '/daysPastDue', window: '30d', delay: '2d' },
   { name: 'drawdownMaxMinorPerUser30dKnown', kind: 'max', entity: 'user', eventTypes: ['loan.drawdown'], field: '/amountMinor', window: '30d', delay: '1d' },
   { name: 'telemetryRunMinutesLastPerMachine1d', kind: 'last', entity: 'equipment', eventTypes: ['equipment.telemetry'], field: '/runMinutes', window: '1d' },
+  { name: 'largeDrawdownsPerUser30d', kind: 'count', entity: 'user', eventTypes: ['loan.drawdown'], window: '30d', where: 'event.data.amountMinor >= 1000000' },
+  { name: 'drawdownAvgYuanPerUser7d', kind: 'expression', expression: 'features.drawdownsPerUser7d == 0 ? 0.0 : features.drawdownAvgMinorPerUser7d / 100.0' },
   { name: 'localHour', kind: 'hour_of_day', eventTypes: ['login', 'loan.drawdown', 'credit.application', 'marketing.click'] },
   { name: 'localWeekday', kind: 'day_of_week', eventTypes: ['login', 'loan.drawdown', 'credit.application', 'marketing.click'] },
 ]
@@ -48,7 +50,7 @@ test('online == offline for every feature kind over a simulated month', async ()
   assert.deepEqual(new Set(catalogue.features.map((f) => f.kind)), new Set(featureKinds), 'every kind is declared')
   // for each event type, a strategy that reads every feature, so that each decision records them all
   mkdirSync(join(configDir, 'strategies'))
-  const doubles = new Set(['avg', 'stddev', 'first_seen', 'time_since_last'])
+  const doubles = new Set(['avg', 'stddev', 'first_seen', 'time_since_last', 'expression'])
   const types = ['account.registered', 'login', 'credit.application', 'loan.drawdown', 'loan.repayment', 'complaint', 'marketing.click', 'equipment.telemetry', 'label']
   for (const type of types) {
     const rules = catalogue.features.map((f) => ({

@@ -7,8 +7,8 @@ import fc from 'fast-check'
 import { readConfig } from '../../src/app/config.ts'
 import { loadDefinitions, readDocument } from '../../src/app/load-definitions.ts'
 import { EventTypeRegistry } from '../../src/events/event-type-registry.ts'
-import { createCelEnvironment } from '../../src/strategy/cel/cel-environment.ts'
-import { compileToClosure } from '../../src/strategy/cel/compile-to-closure.ts'
+import { createCelEnvironment } from '../../src/cel/cel-environment.ts'
+import { compileToClosure } from '../../src/cel/compile-to-closure.ts'
 import { celValuesEqual, exprValueToCel, formatCelValue, readSimpleTestFile } from '../conformance/cel-textproto.ts'
 
 /**

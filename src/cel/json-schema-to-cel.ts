@@ -4,7 +4,7 @@
  * schema at save time, and converts payload integers to CEL ints (BigInt) at
  * evaluation time, so that `amountMinor / 100` means integer division as CEL says.
  */
-type JsonSchema = {
+export type JsonSchema = {
   type?: string | string[]
   properties?: Record<string, JsonSchema>
   items?: JsonSchema
