@@ -5,9 +5,10 @@ import { type Clock, systemClock } from '../core/clock.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { DecisionService, type StageTimer } from '../decisions/decision-service.ts'
 import { GroupCommit } from '../decisions/group-commit.ts'
-import type { RecordStore } from '../decisions/record-store.ts'
+import type { RecordStore, StoredFeatureVersion } from '../decisions/record-store.ts'
 import { EventTypeRegistry, maxClockSkewMs } from '../events/event-type-registry.ts'
 import { PersonalDataVault } from '../events/personal-data-vault.ts'
+import { featureDefinitionHash, featureDefinitionText } from '../features/feature-catalogue.ts'
 import { FeatureEngine } from '../features/feature-engine.ts'
 import { SqliteRecordStore } from '../store/sqlite/sqlite-record-store.ts'
 import type { StrategyCatalogue } from '../strategy/compile-strategy.ts'
@@ -33,6 +34,13 @@ export interface Records {
 export interface Engine extends Records {
   catalogue: StrategyCatalogue
   features: FeatureEngine
+  /**
+   * The version of each feature in force. A new or changed feature is
+   * recorded here at start, and its windows are filled from the decision
+   * log like every other before the first decision: a strategy never reads
+   * a feature without its history.
+   */
+  featureVersions: ReadonlyMap<string, StoredFeatureVersion>
   strategies: Map<string, Strategy>
   commit: GroupCommit
   decisions: DecisionService
@@ -72,6 +80,10 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const { store, vault, registry } = records
     const { features: definitions, strategies } = loadDefinitions(config.configDir, registry, defaultTenant)
     for (const strategy of strategies.values()) await recordStrategyVersion(store, strategy, clock)
+    const featureVersions = new Map<string, StoredFeatureVersion>()
+    for (const definition of definitions) {
+      featureVersions.set(definition.name, await store.recordFeatureVersion(definition.name, featureDefinitionHash(definition), featureDefinitionText(definition), clock.nowMs()))
+    }
     const features = new FeatureEngine(definitions)
     const rebuildStart = performance.now()
     const events = await rebuildFeatures(store, vault, features, clock.nowMs() - features.horizonMs - maxClockSkewMs)
@@ -84,7 +96,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
     sweep.unref()
     return {
-      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant), features, strategies, commit, decisions, rebuilt,
+      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant), features, featureVersions, strategies, commit, decisions, rebuilt,
       async close() {
         clearInterval(sweep)
         await commit.drain()

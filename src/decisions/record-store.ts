@@ -19,6 +19,10 @@ export interface RecordStore {
   saveStrategyVersion(version: StoredStrategyVersion): Promise<void>
   getStrategyVersion(id: string, version: number): Promise<StoredStrategyVersion | undefined>
 
+  /** Records a feature definition under the next version unless its latest version has the same hash; returns the version in force. */
+  recordFeatureVersion(name: string, hash: string, definition: string, atMs: number): Promise<StoredFeatureVersion>
+  listFeatureVersions(name?: string): Promise<StoredFeatureVersion[]>
+
   saveEventType(definition: CustomEventType): Promise<void>
   listEventTypes(): Promise<CustomEventType[]>
 
@@ -69,6 +73,14 @@ export interface StoredStrategyVersion {
   version: number
   hash: string
   document: string
+  savedAtMs: number
+}
+
+export interface StoredFeatureVersion {
+  name: string
+  version: number
+  hash: string
+  definition: string
   savedAtMs: number
 }
 

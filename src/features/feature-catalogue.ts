@@ -1,4 +1,18 @@
+import { hash } from 'node:crypto'
+import stringify from 'safe-stable-stringify'
 import type { FeatureDefinition } from './feature-definition.ts'
+
+/**
+ * What makes a feature's values what they are: a change to any of these is a
+ * new version (a new description is not).
+ */
+export function featureDefinitionText(definition: FeatureDefinition): string {
+  const { name, kind, entity, eventTypes, window, delay, includesEvent, field, of, timeZone, where, expression } = definition
+  const calendar = kind === 'hour_of_day' || kind === 'day_of_week'
+  return stringify({ name, kind, entity, eventTypes, window, delay, includesEvent, field, of, timeZone: calendar ? timeZone : undefined, where, expression }) ?? ''
+}
+
+export const featureDefinitionHash = (definition: FeatureDefinition) => hash('sha256', featureDefinitionText(definition), 'hex')
 
 /** What the catalogue says of one feature: its definition and the strategies that read it. */
 export interface FeatureDescription {
@@ -15,10 +29,17 @@ export interface FeatureDescription {
   where?: string
   expression?: string
   description?: string
+  /** The version in force and since when (versions are recorded when the engine starts with a changed definition). */
+  version?: number
+  since?: string
   usedBy: { strategy: string; version: number }[]
 }
 
-export function describeFeature(definition: FeatureDefinition, strategies: Iterable<{ id: string; version: number; featuresRead: ReadonlySet<string> }>): FeatureDescription {
+export function describeFeature(
+  definition: FeatureDefinition,
+  strategies: Iterable<{ id: string; version: number; featuresRead: ReadonlySet<string> }>,
+  version?: { version: number; savedAtMs: number },
+): FeatureDescription {
   const calendar = definition.kind === 'hour_of_day' || definition.kind === 'day_of_week'
   const derived = definition.kind === 'expression'
   return {
@@ -34,6 +55,7 @@ export function describeFeature(definition: FeatureDefinition, strategies: Itera
     ...(definition.where ? { where: definition.where } : {}),
     ...(definition.expression ? { expression: definition.expression } : {}),
     ...(definition.description ? { description: definition.description } : {}),
+    ...(version ? { version: version.version, since: new Date(version.savedAtMs).toISOString() } : {}),
     usedBy: [...strategies].filter((s) => s.featuresRead.has(definition.name)).map((s) => ({ strategy: s.id, version: s.version })),
   }
 }

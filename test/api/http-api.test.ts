@@ -155,6 +155,9 @@ describe('the feature catalogue', () => {
     assert.equal(described.kind, 'distinct_count')
     assert.equal(described.entity, 'bank_card')
     assert.deepEqual(described.usedBy, [{ strategy: 'loan-drawdown', version: 2 }])
+    assert.equal(described.version, 1)
+    const versions = (await get('/v1/features/distinctUsersPerBankCard30d/versions')).json()
+    assert.deepEqual(versions.items.map((v: { version: number; definition: { window: string } }) => [v.version, v.definition.window]), [[1, '30d']])
     assert.equal((await get('/v1/features/noSuchFeature')).statusCode, 404)
   })
 

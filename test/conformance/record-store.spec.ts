@@ -95,6 +95,21 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       assert.equal(await store.getStrategyVersion('s', 2), undefined)
     })
 
+    withStore('a feature gets a new version only when its definition changes', async (store) => {
+      assert.equal((await store.recordFeatureVersion('f', 'h1', '{"a":1}', 1)).version, 1)
+      assert.equal((await store.recordFeatureVersion('f', 'h1', '{"a":1}', 2)).version, 1)
+      assert.equal((await store.recordFeatureVersion('f', 'h2', '{"a":2}', 3)).version, 2)
+      assert.equal((await store.recordFeatureVersion('g', 'h1', '{}', 4)).version, 1)
+      assert.deepEqual(
+        (await store.listFeatureVersions('f')).map((v) => [v.version, v.hash, v.savedAtMs]),
+        [
+          [1, 'h1', 1],
+          [2, 'h2', 3],
+        ],
+      )
+      assert.equal((await store.listFeatureVersions()).length, 3)
+    })
+
     withStore('event types are saved per tenant and replaced by type', async (store) => {
       const def = { tenantId: 'acme', type: 'merchant.payout', description: 'v1', schema: { type: 'object' }, entities: {} }
       await store.saveEventType(def)

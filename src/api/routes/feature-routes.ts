@@ -21,11 +21,11 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
   const describe = (name: string) => {
     const definition = engine.features.definitions.find((d) => d.name === name)
     if (!definition) throw notFound(`Feature "${name}" does not exist`)
-    return describeFeature(definition, engine.strategies.values())
+    return describeFeature(definition, engine.strategies.values(), engine.featureVersions.get(name))
   }
 
   app.get('/v1/features', { schema: { summary: 'List the feature catalogue', tags: ['features'] } }, async () => ({
-    items: engine.features.definitions.map((d) => describeFeature(d, engine.strategies.values())),
+    items: engine.features.definitions.map((d) => describeFeature(d, engine.strategies.values(), engine.featureVersions.get(d.name))),
   }))
 
   app.get<{ Querystring: Static<typeof EntityQuery> }>(
@@ -43,6 +43,16 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
       const { entityType, entityValue } = request.query
       const key = engine.vault.blindIndex(entityType as (typeof entityKinds)[number], entityValue)
       return { entityType, asOf: new Date(engine.clock.nowMs()).toISOString(), values: engine.features.valuesOf(entityType as (typeof entityKinds)[number], key, engine.clock.nowMs()) }
+    },
+  )
+
+  app.get<{ Params: Static<typeof FeatureName> }>(
+    '/v1/features/:name/versions',
+    { schema: { summary: "A feature's recorded versions, oldest first", tags: ['features'], params: FeatureName, response: { 404: Problem } } },
+    async (request) => {
+      describe(request.params.name)
+      const versions = await engine.store.listFeatureVersions(request.params.name)
+      return { items: versions.map((v) => ({ version: v.version, since: new Date(v.savedAtMs).toISOString(), definition: JSON.parse(v.definition) })) }
     },
   )
 

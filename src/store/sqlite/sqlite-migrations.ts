@@ -62,4 +62,17 @@ export const sqliteMigrations: Record<string, Migration> = {
         .execute()
     },
   },
+  '0002-feature-versions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('feature_versions')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('saved_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('feature_versions_pk', ['name', 'version'])
+        .execute()
+    },
+  },
 }

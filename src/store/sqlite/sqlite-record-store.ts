@@ -9,6 +9,7 @@ import type {
   RecordStore,
   StoredApiKey,
   StoredDecision,
+  StoredFeatureVersion,
   StoredStrategyVersion,
 } from '../../decisions/record-store.ts'
 import type { CustomEventType } from '../../events/event-type-registry.ts'
@@ -128,6 +129,22 @@ export class SqliteRecordStore implements RecordStore {
     return row && { id: row.strategy_id, version: row.version, hash: row.hash, document: row.document, savedAtMs: row.saved_at }
   }
 
+  async recordFeatureVersion(name: string, hash: string, definition: string, atMs: number): Promise<StoredFeatureVersion> {
+    return this.db.transaction().execute(async (tx) => {
+      const latest = await tx.selectFrom('feature_versions').selectAll().where('name', '=', name).orderBy('version', 'desc').limit(1).executeTakeFirst()
+      if (latest?.hash === hash) return toFeatureVersion(latest)
+      const row = { name, version: (latest?.version ?? 0) + 1, hash, definition, saved_at: atMs }
+      await tx.insertInto('feature_versions').values(row).execute()
+      return toFeatureVersion(row)
+    })
+  }
+
+  async listFeatureVersions(name?: string) {
+    let query = this.db.selectFrom('feature_versions').selectAll().orderBy('name').orderBy('version')
+    if (name !== undefined) query = query.where('name', '=', name)
+    return (await query.execute()).map(toFeatureVersion)
+  }
+
   async saveEventType(definition: CustomEventType) {
     const row = { tenant_id: definition.tenantId, type: definition.type, definition: JSON.stringify(definition) }
     await this.db
@@ -203,3 +220,11 @@ function decodeCursor(cursor: string): number {
   if (!match) throw invalidInput('The cursor is invalid', [{ pointer: '/cursor', code: 'invalid_cursor', message: 'cursor must be a value returned as nextCursor' }])
   return Number(match[1])
 }
+
+const toFeatureVersion = (row: { name: string; version: number; hash: string; definition: string; saved_at: number }): StoredFeatureVersion => ({
+  name: row.name,
+  version: row.version,
+  hash: row.hash,
+  definition: row.definition,
+  savedAtMs: row.saved_at,
+})

@@ -23,6 +23,7 @@ export interface SqliteSchema {
   }
   decision_entities: { tenant_id: string; entity_key: string; seq: number }
   strategy_versions: { strategy_id: string; version: number; hash: string; document: string; saved_at: number }
+  feature_versions: { name: string; version: number; hash: string; definition: string; saved_at: number }
   event_types: { tenant_id: string; type: string; definition: string }
   api_keys: { id: string; tenant_id: string; name: string; secret_hash: string; created_at: number; revoked_at: number | null }
 }
