@@ -16,7 +16,7 @@ export function createMetrics() {
     decisions: new Counter({ name: 'xiezhi_decisions_total', help: 'Decisions made, by action', labelNames: ['event_type', 'action'], registers: [registry] }),
     reasons: new Counter({ name: 'xiezhi_decision_reasons_total', help: 'Reason codes given in decisions', labelNames: ['code'], registers: [registry] }),
     rejected: new Counter({ name: 'xiezhi_events_rejected_total', help: 'Events refused before deciding, by problem status', labelNames: ['status'], registers: [registry] }),
-    featureWindows: new Gauge({ name: 'xiezhi_feature_windows', help: 'Sliding windows held in memory', registers: [registry] }),
+    featureEntities: new Gauge({ name: 'xiezhi_feature_entities', help: 'Entities whose feature windows are held in memory', registers: [registry] }),
   }
 }
 

@@ -1,7 +1,7 @@
 import { parseDurationMs } from '../core/duration.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
-import { type WindowAggregate, windowAggregates } from './sliding-window.ts'
+import { type WindowAggregate, windowAggregates } from './window-aggregates.ts'
 import type { ObservedEvent } from './feature-engine.ts'
 
 /** Aggregates over a sliding window per entity, and the two calendar features that need no window. */

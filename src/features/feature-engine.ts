@@ -1,7 +1,8 @@
 import type { EntityKind } from '../events/entities.ts'
+import { EntityLog, type LogEntry, type LogLayout } from './entity-log.ts'
+import { type CalendarKind, type FeatureDefinition, isCalendarKind } from './feature-definition.ts'
 import { LocalCalendar } from './local-calendar.ts'
-import { type CalendarKind, type FeatureDefinition, isCalendarKind, isWindowKind } from './feature-definition.ts'
-import { SlidingWindow, type WindowAggregate, emptyValue } from './sliding-window.ts'
+import { type WindowAggregate, aggregateOf, emptyValue } from './window-aggregates.ts'
 
 /** An event as the feature engine sees it: entity keys are blind indexes, never clear values. */
 export interface ObservedEvent {
@@ -14,16 +15,33 @@ export interface ObservedEvent {
 export type FeatureValues = Record<string, number>
 
 export interface FeatureEngineOptions {
-  /** Most entries one window keeps for one entity; bounds memory against hot keys. */
+  /** Most entries one entity's log keeps; bounds memory against hot keys. */
   maxEntriesPerKey: number
 }
 
-interface CompiledFeature {
-  definition: FeatureDefinition
+/** How one window feature takes its value from an event. */
+interface WindowFeature {
+  name: string
   aggregate: WindowAggregate
+  includesEvent: boolean
   feeds: Set<string>
-  /** What the event adds to the window, or undefined when it adds nothing (no value, or `where` says no). */
-  pick: (event: ObservedEvent) => (number | string)[] | undefined
+  filter: ((event: ObservedEvent) => boolean) | undefined
+  /** A number from `data` (numeric kinds), or undefined. */
+  number: ((event: ObservedEvent) => number | undefined) | undefined
+  /** Strings to count distinct (distinct_count), or undefined. */
+  strings: ((event: ObservedEvent) => string | string[] | undefined) | undefined
+}
+
+/** The window features kept per one entity kind, over one log per entity key. */
+interface EntityGroup {
+  kind: EntityKind
+  features: WindowFeature[]
+  layout: LogLayout
+  logs: Map<string, EntityLog>
+  /** The longest window plus delay: a log older than that holds nothing any feature reads. */
+  horizonMs: number
+  /** Reused for every event: the log copies what it keeps. */
+  scratch: LogEntry
 }
 
 interface CalendarFeature {
@@ -31,17 +49,6 @@ interface CalendarFeature {
   kind: CalendarKind
   types: Set<string>
   calendar: LocalCalendar
-}
-
-/**
- * The features kept per one entity kind. Windows are stored per entity key as
- * one slot per feature, so an event costs one map lookup per entity rather
- * than one per feature.
- */
-interface EntityGroup {
-  kind: EntityKind
-  features: CompiledFeature[]
-  windows: Map<string, (SlidingWindow | undefined)[]>
 }
 
 /**
@@ -59,29 +66,43 @@ export class FeatureEngine {
     readonly definitions: FeatureDefinition[],
     private readonly options: FeatureEngineOptions = { maxEntriesPerKey: 20_000 },
   ) {
-    const byKind = new Map<EntityKind, EntityGroup>()
+    const byKind = new Map<EntityKind, { features: WindowFeature[]; layout: LogLayout['features']; horizonMs: number }>()
     const calendars = new Map<string, LocalCalendar>()
     for (const definition of definitions) {
       const { kind, entity } = definition
-      this.empty[definition.name] = isWindowKind(kind) ? emptyValue(kind) : 0
       if ((definition.where && !definition.filter) || (definition.expression && !definition.derive)) {
         throw new Error(`feature "${definition.name}" has CEL that was not compiled: call compileFeatureExpressions first`)
       }
       if (kind === 'expression') {
+        this.empty[definition.name] = 0
         this.derived.push({ name: definition.name, derive: definition.derive! })
         continue
       }
       if (isCalendarKind(kind)) {
+        this.empty[definition.name] = 0
         const calendar = calendars.get(definition.timeZone) ?? new LocalCalendar(definition.timeZone)
         calendars.set(definition.timeZone, calendar)
         this.calendars.push({ name: definition.name, kind, types: new Set(definition.eventTypes), calendar })
         continue
       }
-      const group: EntityGroup = byKind.get(entity!) ?? { kind: entity!, features: [], windows: new Map() }
+      this.empty[definition.name] = emptyValue(kind)
+      const group = byKind.get(entity!) ?? { features: [], layout: [], horizonMs: 0 }
       byKind.set(entity!, group)
-      group.features.push({ definition, aggregate: kind as WindowAggregate, feeds: new Set(definition.eventTypes), pick: valuePicker(definition) })
+      const strings = kind === 'distinct_count' ? stringPicker(definition) : undefined
+      const number = strings || definition.field === undefined ? undefined : numberPicker(definition.field)
+      group.features.push({ name: definition.name, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, number, strings })
+      group.layout.push({ aggregate: kind, windowMs: definition.windowMs, delayMs: definition.delayMs, numberColumn: number ? -2 : -1, stringColumn: strings ? -2 : -1 })
+      group.horizonMs = Math.max(group.horizonMs, definition.windowMs + definition.delayMs)
     }
-    this.groups = [...byKind.values()]
+    this.groups = [...byKind.entries()].map(([kind, group]) => {
+      // each feature that reads a value gets its own column
+      let numberColumns = 0
+      let stringColumns = 0
+      const features = group.layout.map((f) => ({ ...f, numberColumn: f.numberColumn === -2 ? numberColumns++ : -1, stringColumn: f.stringColumn === -2 ? stringColumns++ : -1 }))
+      const layout: LogLayout = { features, numberColumns, stringColumns, words: Math.ceil(features.length / 32), capacity: options.maxEntriesPerKey }
+      const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(undefined) }
+      return { kind, features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch }
+    })
   }
 
   /** Values as of just before `event`, then `event` joins the windows. */
@@ -94,23 +115,25 @@ export class FeatureEngine {
     return this.visit(event, false)
   }
 
+  add(event: ObservedEvent): void {
+    for (const group of this.groups) {
+      const keys = event.keys[group.kind]
+      if (!keys || keys.length === 0) continue
+      const entry = entryOf(group, event)
+      if (entry) for (const key of keys) this.logOf(group, key).append(event.occurredAtMs, entry)
+    }
+  }
+
   /** The current values of the window features kept per one entity key, as of `atMs` (nothing is added). */
   valuesOf(kind: EntityKind, key: string, atMs: number): FeatureValues {
     const values: FeatureValues = {}
     const group = this.groups.find((g) => g.kind === kind)
     if (!group) return values
-    const slots = group.windows.get(key)
-    group.features.forEach((feature, i) => {
-      const window = slots?.[i]
-      values[feature.definition.name] = window ? window.valueAt(atMs) : emptyValue(feature.aggregate)
+    const log = group.logs.get(key)
+    group.features.forEach((feature, f) => {
+      values[feature.name] = log ? log.valueAt(f, atMs) : emptyValue(feature.aggregate)
     })
     return values
-  }
-
-  add(event: ObservedEvent): void {
-    for (const group of this.groups) {
-      for (const key of event.keys[group.kind] ?? []) this.addToKey(group, key, event)
-    }
   }
 
   private visit(event: ObservedEvent, thenAdd: boolean): FeatureValues {
@@ -118,20 +141,21 @@ export class FeatureEngine {
     const values: FeatureValues = { ...this.empty }
     const t = event.occurredAtMs
     for (const group of this.groups) {
-      for (const key of event.keys[group.kind] ?? []) {
-        const slots = group.windows.get(key)
-        for (let i = 0; i < group.features.length; i++) {
-          const feature = group.features[i]!
-          const window = slots?.[i]
-          const own = feature.definition.includesEvent && feature.feeds.has(event.type) ? feature.pick(event) : undefined
-          if (!window && !own) continue
-          const name = feature.definition.name
-          const value = window ? (own ? window.valueWith(t, own) : window.valueAt(t)) : aggregateOfOwn(feature.aggregate, own!)
+      const keys = event.keys[group.kind]
+      if (!keys || keys.length === 0) continue
+      const entry = entryOf(group, event)
+      for (const key of keys) {
+        const log = group.logs.get(key)
+        for (let f = 0; f < group.features.length; f++) {
+          const feature = group.features[f]!
+          const own = feature.includesEvent && entry && fed(entry, f) ? ownValues(group, entry, f) : undefined
+          if (!log && !own) continue
+          const value = log ? log.valueAt(f, t, own) : aggregateOf(feature.aggregate, own!.map(() => t), own!, t)
           // a multi-valued entity (contacts) reports its riskiest value
-          if (value > values[name]!) values[name] = value
+          if (value > values[feature.name]!) values[feature.name] = value
         }
         // reading every key before adding to it keeps each read strictly before the event
-        if (thenAdd) this.addToKey(group, key, event)
+        if (thenAdd && entry) (log ?? this.logOf(group, key)).append(t, entry)
       }
     }
     for (const feature of this.calendars) {
@@ -142,91 +166,114 @@ export class FeatureEngine {
     return values
   }
 
-  private addToKey(group: EntityGroup, key: string, event: ObservedEvent) {
-    let slots = group.windows.get(key)
-    for (let i = 0; i < group.features.length; i++) {
-      const feature = group.features[i]!
-      if (!feature.feeds.has(event.type)) continue
-      const picked = feature.pick(event)
-      if (!picked) continue
-      if (!slots) {
-        slots = new Array(group.features.length)
-        group.windows.set(key, slots)
-      }
-      const window = slots[i] ?? new SlidingWindow(feature.aggregate, feature.definition.windowMs, this.options.maxEntriesPerKey, feature.definition.delayMs)
-      slots[i] = window
-      for (const value of picked) window.add(event.occurredAtMs, value)
+  private logOf(group: EntityGroup, key: string): EntityLog {
+    let log = group.logs.get(key)
+    if (!log) {
+      log = new EntityLog(group.layout)
+      group.logs.set(key, log)
     }
+    return log
   }
 
-  /** Drops windows whose newest entry has left the window: their aggregates are all zero. */
+  /** Drops logs whose newest entry has left every window: their aggregates are all empty. */
   sweep(nowMs: number): number {
     let dropped = 0
     for (const group of this.groups) {
-      for (const [key, slots] of group.windows) {
-        let live = 0
-        for (let i = 0; i < slots.length; i++) {
-          const window = slots[i]
-          if (!window) continue
-          const { windowMs, delayMs } = group.features[i]!.definition
-          if (window.newestTs <= nowMs - windowMs - delayMs) {
-            slots[i] = undefined
-            dropped++
-          } else live++
+      for (const [key, log] of group.logs) {
+        if (log.newestTs <= nowMs - group.horizonMs) {
+          group.logs.delete(key)
+          dropped++
         }
-        if (live === 0) group.windows.delete(key)
       }
     }
     return dropped
   }
 
-  /** The longest window: how much history a rebuild has to replay. */
+  /** The longest window plus delay: how much history a rebuild has to replay. */
   get horizonMs(): number {
     return Math.max(0, ...this.definitions.map((d) => d.windowMs + d.delayMs))
   }
 
-  stats(): { windows: number; saturated: number } {
-    let windows = 0
+  /** Entity logs kept, and how many reached their capacity. */
+  stats(): { entities: number; saturated: number } {
+    let entities = 0
     let saturated = 0
     for (const group of this.groups) {
-      for (const slots of group.windows.values()) {
-        for (const window of slots) {
-          if (!window) continue
-          windows++
-          if (window.saturated) saturated++
-        }
+      for (const log of group.logs.values()) {
+        entities++
+        if (log.saturated) saturated++
       }
     }
-    return { windows, saturated }
+    return { entities, saturated }
   }
 }
 
-/** What one event contributes to a feature's window: one entry for counts, the field's value, or each distinct key. */
-function valuePicker(definition: FeatureDefinition): CompiledFeature['pick'] {
-  const pick = unfilteredPicker(definition)
-  const filter = definition.filter
-  return filter ? (event) => (filter(event) ? pick(event) : undefined) : pick
-}
-
-function unfilteredPicker(definition: FeatureDefinition): CompiledFeature['pick'] {
-  if (definition.field === undefined && definition.of === undefined) return () => ONE
-  if (definition.kind === 'distinct_count' && definition.of) {
-    const of = definition.of
-    return (event) => event.keys[of]
-  }
-  const segments = definition.field!.split('/').slice(1)
-  return (event) => {
-    let node: unknown = event.data
-    for (const segment of segments) {
-      if (node === null || typeof node !== 'object') return undefined
-      node = (node as Record<string, unknown>)[segment]
+/** What `event` adds to the logs of `group`: the features it feeds and their values; undefined when it feeds none. */
+function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined {
+  const { layout, scratch } = group
+  let entry: LogEntry | undefined
+  scratch.mask.fill(0)
+  for (let f = 0; f < group.features.length; f++) {
+    const feature = group.features[f]!
+    if (!feature.feeds.has(event.type)) continue
+    const column = layout.features[f]!
+    let number: number | undefined
+    let strings: string | string[] | undefined
+    if (feature.number) {
+      number = feature.number(event)
+      if (number === undefined) continue
+    } else if (feature.strings) {
+      strings = feature.strings(event)
+      if (strings === undefined || strings.length === 0) continue
     }
-    if (definition.kind === 'distinct_count') return typeof node === 'string' || typeof node === 'number' ? [String(node)] : undefined
-    return typeof node === 'number' && Number.isFinite(node) ? [node] : undefined
+    if (feature.filter && !feature.filter(event)) continue
+    entry = scratch
+    entry.mask[f >>> 5]! |= 1 << (f & 31)
+    if (column.numberColumn >= 0) entry.numbers[column.numberColumn] = number!
+    if (column.stringColumn >= 0) entry.strings[column.stringColumn] = strings
   }
+  return entry
+}
+
+const fed = (entry: LogEntry, f: number) => (entry.mask[f >>> 5]! & (1 << (f & 31))) !== 0
+
+/** The event's own contribution to feature `f`, for `includesEvent`. */
+function ownValues(group: EntityGroup, entry: LogEntry, f: number): (number | string)[] {
+  const column = group.layout.features[f]!
+  if (column.numberColumn >= 0) return [entry.numbers[column.numberColumn]!]
+  if (column.stringColumn >= 0) {
+    const value = entry.strings[column.stringColumn]
+    return typeof value === 'string' ? [value] : (value ?? [])
+  }
+  return ONE
 }
 
 const ONE = [1]
 
-/** A window with nothing yet but the event itself (`includesEvent`). */
-const aggregateOfOwn = (aggregate: WindowAggregate, own: (number | string)[]) => new SlidingWindow(aggregate, 1, own.length + 1).valueWith(0, own)
+function numberPicker(field: string): (event: ObservedEvent) => number | undefined {
+  const segments = field.split('/').slice(1)
+  return (event) => {
+    const node = at(event.data, segments)
+    return typeof node === 'number' && Number.isFinite(node) ? node : undefined
+  }
+}
+
+/** distinct_count: the keys of another entity (`of`, deduplicated), or a field's value as text. */
+function stringPicker(definition: FeatureDefinition): (event: ObservedEvent) => string | string[] | undefined {
+  const of = definition.of
+  if (of) return (event) => event.keys[of]
+  const segments = definition.field!.split('/').slice(1)
+  return (event) => {
+    const node = at(event.data, segments)
+    return typeof node === 'string' || typeof node === 'number' ? String(node) : undefined
+  }
+}
+
+function at(data: unknown, segments: string[]): unknown {
+  let node = data
+  for (const segment of segments) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<string, unknown>)[segment]
+  }
+  return node
+}

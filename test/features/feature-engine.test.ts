@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type FeatureDefinition, parseFeatureDefinitions } from '../../src/features/feature-definition.ts'
 import { FeatureEngine, type ObservedEvent } from '../../src/features/feature-engine.ts'
-import { SlidingWindow } from '../../src/features/sliding-window.ts'
 
 const types = new Set(['credit.application', 'login', 'loan.drawdown'])
 const minute = 60_000
@@ -108,20 +107,20 @@ describe('bounded memory', () => {
     })
     for (let i = 0; i < 250; i++) engine.observe(application(t0 + i, { device: ['hot'] }))
     assert.equal(engine.read(application(t0 + 1000, { device: ['hot'] })).applicationsPerDevice30d, 100)
-    assert.deepEqual(engine.stats(), { windows: 1, saturated: 1 })
+    assert.deepEqual(engine.stats(), { entities: 1, saturated: 1 })
   })
 
   test('dropping the oldest entry over capacity keeps a maximum entered at the same time', () => {
-    const window = new SlidingWindow('max', 60 * minute, 2)
-    window.add(t0, 1)
-    window.add(t0, 10)
-    window.add(t0 + 1, 3) // drops (t0, 1) only; (t0, 10) is still inside
-    assert.equal(window.valueAt(t0 + 1), 10)
-    const sameTime = new SlidingWindow('max', 60 * minute, 2)
-    sameTime.add(t0, 1)
-    sameTime.add(t0, 10)
-    sameTime.add(t0, 3)
-    assert.equal(sameTime.valueAt(t0), 10)
+    const maxOf = (times: number[], amounts: number[], readAt: number) => {
+      const engine = new FeatureEngine(define([{ name: 'amountMax1h', kind: 'max', entity: 'device', eventTypes: ['credit.application'], field: '/amountMinor', window: '1h' }]), {
+        maxEntriesPerKey: 2,
+      })
+      times.forEach((at, i) => engine.observe(application(at, { device: ['d'] }, amounts[i])))
+      return engine.read(application(readAt, { device: ['d'] })).amountMax1h
+    }
+    // the third entry drops (t0, 1) only; (t0, 10) is still inside
+    assert.equal(maxOf([t0, t0, t0 + 1], [1, 10, 3], t0 + 1), 10)
+    assert.equal(maxOf([t0, t0, t0], [1, 10, 3], t0), 10)
   })
 
   test('sweep drops windows that have fully expired', () => {
@@ -129,7 +128,7 @@ describe('bounded memory', () => {
     engine.observe({ type: 'login', occurredAtMs: t0, data: {}, keys: { device: ['d1'] } })
     engine.observe({ type: 'login', occurredAtMs: t0 + 9 * minute, data: {}, keys: { device: ['d2'] } })
     assert.equal(engine.sweep(t0 + 12 * minute), 1)
-    assert.equal(engine.stats().windows, 1)
+    assert.equal(engine.stats().entities, 1)
   })
 })
 

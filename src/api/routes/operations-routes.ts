@@ -13,7 +13,7 @@ export function registerOperationsRoutes(app: FastifyInstance, engine: Engine, m
   })
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    metrics.featureWindows.set(engine.features.stats().windows)
+    metrics.featureEntities.set(engine.features.stats().entities)
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
 
