@@ -42,6 +42,8 @@ interface EntityGroup {
   horizonMs: number
   /** Reused for every event: the log copies what it keeps. */
   scratch: LogEntry
+  /** For each event type, the features it feeds, so that an event looks at those only. */
+  fedBy: Map<string, number[]>
 }
 
 interface CalendarFeature {
@@ -64,7 +66,7 @@ export class FeatureEngine {
 
   constructor(
     readonly definitions: FeatureDefinition[],
-    private readonly options: FeatureEngineOptions = { maxEntriesPerKey: 20_000 },
+    options: FeatureEngineOptions = { maxEntriesPerKey: 20_000 },
   ) {
     const byKind = new Map<EntityKind, { features: WindowFeature[]; layout: LogLayout['features']; horizonMs: number }>()
     const calendars = new Map<string, LocalCalendar>()
@@ -101,7 +103,11 @@ export class FeatureEngine {
       const features = group.layout.map((f) => ({ ...f, numberColumn: f.numberColumn === -2 ? numberColumns++ : -1, stringColumn: f.stringColumn === -2 ? stringColumns++ : -1 }))
       const layout: LogLayout = { features, numberColumns, stringColumns, words: Math.ceil(features.length / 32), capacity: options.maxEntriesPerKey }
       const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(undefined) }
-      return { kind, features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch }
+      const fedBy = new Map<string, number[]>()
+      group.features.forEach((feature, f) => {
+        for (const type of feature.feeds) fedBy.set(type, [...(fedBy.get(type) ?? []), f])
+      })
+      return { kind, features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch, fedBy }
     })
   }
 
@@ -210,12 +216,13 @@ export class FeatureEngine {
 
 /** What `event` adds to the logs of `group`: the features it feeds and their values; undefined when it feeds none. */
 function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined {
+  const fedFeatures = group.fedBy.get(event.type)
+  if (!fedFeatures) return undefined
   const { layout, scratch } = group
   let entry: LogEntry | undefined
   scratch.mask.fill(0)
-  for (let f = 0; f < group.features.length; f++) {
+  for (const f of fedFeatures) {
     const feature = group.features[f]!
-    if (!feature.feeds.has(event.type)) continue
     const column = layout.features[f]!
     let number: number | undefined
     let strings: string | string[] | undefined

@@ -1,12 +1,13 @@
 /**
  * Local hour and weekday of instants in one time zone. The zone's offset is
- * looked up once per UTC hour and remembered: events arrive roughly in time
- * order, so a lookup through Intl (about a microsecond) is rare, and zones
- * with daylight saving time still change offset on the hour.
+ * looked up once per quarter of an hour and remembered: events arrive
+ * roughly in time order, so a lookup through Intl (about a microsecond) is
+ * rare, and every zone changes its offset on a quarter hour (Newfoundland
+ * and Adelaide on the half hour).
  */
 export class LocalCalendar {
   private readonly format: Intl.DateTimeFormat
-  private hour = Number.NaN
+  private quarter = Number.NaN
   private offsetMs = 0
 
   constructor(readonly timeZone: string) {
@@ -24,12 +25,12 @@ export class LocalCalendar {
   }
 
   private offsetAt(atMs: number): number {
-    const hour = Math.floor(atMs / 3_600_000)
-    if (hour !== this.hour) {
-      this.hour = hour
-      const parts = Object.fromEntries(this.format.formatToParts(hour * 3_600_000).map((p) => [p.type, p.value]))
+    const quarter = Math.floor(atMs / 900_000)
+    if (quarter !== this.quarter) {
+      this.quarter = quarter
+      const parts = Object.fromEntries(this.format.formatToParts(quarter * 900_000).map((p) => [p.type, p.value]))
       const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute))
-      this.offsetMs = local - hour * 3_600_000
+      this.offsetMs = local - quarter * 900_000
     }
     return this.offsetMs
   }

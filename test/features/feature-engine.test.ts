@@ -115,7 +115,7 @@ describe('bounded memory', () => {
       const engine = new FeatureEngine(define([{ name: 'amountMax1h', kind: 'max', entity: 'device', eventTypes: ['credit.application'], field: '/amountMinor', window: '1h' }]), {
         maxEntriesPerKey: 2,
       })
-      times.forEach((at, i) => engine.observe(application(at, { device: ['d'] }, amounts[i])))
+      for (const [i, at] of times.entries()) engine.observe(application(at, { device: ['d'] }, amounts[i]))
       return engine.read(application(readAt, { device: ['d'] })).amountMax1h
     }
     // the third entry drops (t0, 1) only; (t0, 10) is still inside
