@@ -141,6 +141,12 @@ describe('every feature kind, against a naive recomputation', () => {
     const [utc] = parseFeatureDefinitions([{ name: 'hourUtc', kind: 'hour_of_day', eventTypes: ['login'], timeZone: 'UTC' }], types)
     const engine = new FeatureEngine([utc!])
     assert.equal(engine.read({ type: 'login', occurredAtMs: t0 + 3 * hour, data: {}, keys: {} }).hourUtc, 3)
+    // zones whose clocks change on the half hour: Newfoundland springs forward at 05:30Z
+    const [stJohns] = parseFeatureDefinitions([{ name: 'hourStJohns', kind: 'hour_of_day', eventTypes: ['login'], timeZone: 'America/St_Johns' }], types)
+    const newfoundland = new FeatureEngine([stJohns!])
+    const hourAt = (iso: string) => newfoundland.read({ type: 'login', occurredAtMs: Date.parse(iso), data: {}, keys: {} }).hourStJohns
+    assert.equal(hourAt('2018-03-11T05:15:00Z'), 1)
+    assert.equal(hourAt('2018-03-11T05:45:00Z'), 3)
   })
 })
 
