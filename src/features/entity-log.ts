@@ -1,3 +1,4 @@
+import { speedKmh } from '../core/geo.ts'
 import { type WindowAggregate, aggregateOf, emptyValue } from './window-aggregates.ts'
 
 /** How one feature reads the logs of its entity kind. */
@@ -5,7 +6,7 @@ export interface LogFeature {
   aggregate: WindowAggregate
   windowMs: number
   delayMs: number
-  /** Which column of the log holds this feature's value: a number, or strings (distinct counts); −1 for counts and times. */
+  /** Which column of the log holds this feature's value: a number (geo_velocity: latitude, and longitude in the next), or strings (distinct counts); −1 for counts and times. */
   numberColumn: number
   stringColumn: number
 }
@@ -86,6 +87,7 @@ export class EntityLog {
   valueAt(f: number, t: number, own?: readonly (number | string)[]): number {
     const feature = this.layout.features[f]!
     const asOf = t - feature.delayMs
+    if (feature.aggregate === 'geo_velocity') return this.velocity(f, asOf, t < this.latest, own)
     if (t < this.latest) return this.scan(f, asOf, own ?? [])
     this.settle(f, asOf)
     if (own === undefined || own.length === 0) return this.current(f, asOf)
@@ -154,7 +156,7 @@ export class EntityLog {
       if (map) for (const key of typeof value === 'string' ? [value] : (value ?? [])) map.set(key, (map.get(key) ?? 0) + 1)
       return
     }
-    if (feature.numberColumn < 0) return
+    if (feature.numberColumn < 0 || feature.aggregate === 'geo_velocity') return
     const value = this.numbers[i * this.layout.numberColumns + feature.numberColumn]!
     if (Number.isNaN(this.state[row + SHIFT]!)) this.state[row + SHIFT] = value
     const d = value - this.state[row + SHIFT]!
@@ -186,7 +188,7 @@ export class EntityLog {
       }
       return
     }
-    if (feature.numberColumn < 0) return
+    if (feature.numberColumn < 0 || feature.aggregate === 'geo_velocity') return
     const d = this.numbers[i * this.layout.numberColumns + feature.numberColumn]! - this.state[row + SHIFT]!
     this.state[row + SUM]! -= d
     this.state[row + SQUARES]! -= d * d
@@ -241,6 +243,8 @@ export class EntityLog {
         return this.valueOf(f, this.state[row + LAST]!)
       case 'time_since_last':
         return (asOf - this.ts[this.state[row + LAST]! - this.base]!) / 1000
+      case 'geo_velocity':
+        return 0
     }
   }
 
@@ -289,6 +293,29 @@ export class EntityLog {
       default:
         return extreme ?? 0
     }
+  }
+
+  /** km/h from the newest place in the window to `own` ([lat, lon] of the event); 0 without either. */
+  private velocity(f: number, asOf: number, late: boolean, own: readonly (number | string)[] | undefined): number {
+    if (own === undefined || own.length < 2) return 0
+    let last = -1
+    if (late) {
+      const from = asOf - this.layout.features[f]!.windowMs
+      for (let seq = this.base + this.size - 1; seq >= this.base; seq--) {
+        const t = this.ts[seq - this.base]!
+        if (t <= from) break
+        if (t <= asOf && this.feeds(seq, f)) {
+          last = seq
+          break
+        }
+      }
+    } else {
+      this.settle(f, asOf)
+      if (this.state[f * STATE + COUNT]! > 0) last = this.state[f * STATE + LAST]!
+    }
+    if (last < 0) return 0
+    const at = (last - this.base) * this.layout.numberColumns + this.layout.features[f]!.numberColumn
+    return speedKmh({ lat: this.numbers[at]!, lon: this.numbers[at + 1]! }, { lat: own[0] as number, lon: own[1] as number }, asOf - this.ts[last - this.base]!)
   }
 
   /** A read before the newest entry (a late event): recomputed from the retained entries, ignoring anything newer. */

@@ -22,7 +22,9 @@ export const isWindowKind = (kind: FeatureKind): kind is WindowAggregate => !isC
  *
  * Window kinds read what came before the event (the event itself only with
  * `includesEvent`); `first_seen` and `time_since_last` are in seconds, −1
- * when the window is empty; `stddev` is the population standard deviation.
+ * when the window is empty; `stddev` is the population standard deviation;
+ * `geo_velocity` is the km/h from the entity's last place in the window to
+ * this event's (0 when either is unknown).
  * Calendar kinds give the event's local hour (0–23) or weekday (0 = Monday).
  */
 export interface FeatureDefinition {
@@ -106,6 +108,7 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
         if (!knownEventTypes.has(t)) issues.push({ pointer: `${at('eventTypes')}/${j}`, code: 'unknown_event_type', message: `"${t}" is not an event type` })
       })
     if (numericKinds.has(kind as FeatureKind) && !isPointer(field)) fail('field', 'required', `a ${kind} feature needs field, a JSON pointer into data such as "/amountMinor"`)
+    if (kind === 'geo_velocity' && !isPointer(field)) fail('field', 'required', 'a geo_velocity feature needs field, a JSON pointer to {lat, lon} in data such as "/geo"')
     if (kind === 'distinct_count' && !isPointer(field) && !isEntityKind(of)) fail('of', 'required', 'a distinct_count feature needs of (an entity kind) or field (a JSON pointer)')
     if (of !== undefined && !isEntityKind(of)) fail('of', 'unknown_entity_kind', `"${String(of)}" is not an entity kind`)
     definitions.push({

@@ -30,6 +30,8 @@ interface WindowFeature {
   number: ((event: ObservedEvent) => number | undefined) | undefined
   /** Strings to count distinct (distinct_count), or undefined. */
   strings: ((event: ObservedEvent) => string | string[] | undefined) | undefined
+  /** A place (geo_velocity), or undefined. */
+  place: ((event: ObservedEvent) => [number, number] | undefined) | undefined
 }
 
 /** The window features kept per one entity kind, over one log per entity key. */
@@ -91,16 +93,21 @@ export class FeatureEngine {
       const group = byKind.get(entity!) ?? { features: [], layout: [], horizonMs: 0 }
       byKind.set(entity!, group)
       const strings = kind === 'distinct_count' ? stringPicker(definition) : undefined
-      const number = strings || definition.field === undefined ? undefined : numberPicker(definition.field)
-      group.features.push({ name: definition.name, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, number, strings })
-      group.layout.push({ aggregate: kind, windowMs: definition.windowMs, delayMs: definition.delayMs, numberColumn: number ? -2 : -1, stringColumn: strings ? -2 : -1 })
+      const place = kind === 'geo_velocity' ? placePicker(definition.field!) : undefined
+      const number = strings || place || definition.field === undefined ? undefined : numberPicker(definition.field)
+      group.features.push({ name: definition.name, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, number, strings, place })
+      group.layout.push({ aggregate: kind, windowMs: definition.windowMs, delayMs: definition.delayMs, numberColumn: number ? -2 : place ? -3 : -1, stringColumn: strings ? -2 : -1 })
       group.horizonMs = Math.max(group.horizonMs, definition.windowMs + definition.delayMs)
     }
     this.groups = [...byKind.entries()].map(([kind, group]) => {
       // each feature that reads a value gets its own column
       let numberColumns = 0
       let stringColumns = 0
-      const features = group.layout.map((f) => ({ ...f, numberColumn: f.numberColumn === -2 ? numberColumns++ : -1, stringColumn: f.stringColumn === -2 ? stringColumns++ : -1 }))
+      const features = group.layout.map((f) => {
+        // a place takes two columns: latitude, then longitude
+        const numberColumn = f.numberColumn === -2 ? numberColumns++ : f.numberColumn === -3 ? (numberColumns += 2) - 2 : -1
+        return { ...f, numberColumn, stringColumn: f.stringColumn === -2 ? stringColumns++ : -1 }
+      })
       const layout: LogLayout = { features, numberColumns, stringColumns, words: Math.ceil(features.length / 32), capacity: options.maxEntriesPerKey }
       const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(undefined) }
       const fedBy = new Map<string, number[]>()
@@ -154,7 +161,8 @@ export class FeatureEngine {
         const log = group.logs.get(key)
         for (let f = 0; f < group.features.length; f++) {
           const feature = group.features[f]!
-          const own = feature.includesEvent && entry && fed(entry, f) ? ownValues(group, entry, f) : undefined
+          // a velocity always needs the event's own place; other kinds only with includesEvent
+          const own = (feature.includesEvent || feature.place) && entry && fed(entry, f) ? ownValues(group, entry, f) : undefined
           if (!log && !own) continue
           const value = log ? log.valueAt(f, t, own) : aggregateOf(feature.aggregate, own!.map(() => t), own!, t)
           // a multi-valued entity (contacts) reports its riskiest value
@@ -226,7 +234,11 @@ function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined
     const column = layout.features[f]!
     let number: number | undefined
     let strings: string | string[] | undefined
-    if (feature.number) {
+    let place: [number, number] | undefined
+    if (feature.place) {
+      place = feature.place(event)
+      if (place === undefined) continue
+    } else if (feature.number) {
       number = feature.number(event)
       if (number === undefined) continue
     } else if (feature.strings) {
@@ -236,7 +248,10 @@ function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined
     if (feature.filter && !feature.filter(event)) continue
     entry = scratch
     entry.mask[f >>> 5]! |= 1 << (f & 31)
-    if (column.numberColumn >= 0) entry.numbers[column.numberColumn] = number!
+    if (place) {
+      entry.numbers[column.numberColumn] = place[0]
+      entry.numbers[column.numberColumn + 1] = place[1]
+    } else if (column.numberColumn >= 0) entry.numbers[column.numberColumn] = number!
     if (column.stringColumn >= 0) entry.strings[column.stringColumn] = strings
   }
   return entry
@@ -247,6 +262,7 @@ const fed = (entry: LogEntry, f: number) => (entry.mask[f >>> 5]! & (1 << (f & 3
 /** The event's own contribution to feature `f`, for `includesEvent`. */
 function ownValues(group: EntityGroup, entry: LogEntry, f: number): (number | string)[] {
   const column = group.layout.features[f]!
+  if (column.aggregate === 'geo_velocity') return [entry.numbers[column.numberColumn]!, entry.numbers[column.numberColumn + 1]!]
   if (column.numberColumn >= 0) return [entry.numbers[column.numberColumn]!]
   if (column.stringColumn >= 0) {
     const value = entry.strings[column.stringColumn]
@@ -262,6 +278,14 @@ function numberPicker(field: string): (event: ObservedEvent) => number | undefin
   return (event) => {
     const node = at(event.data, segments)
     return typeof node === 'number' && Number.isFinite(node) ? node : undefined
+  }
+}
+
+function placePicker(field: string): (event: ObservedEvent) => [number, number] | undefined {
+  const segments = field.split('/').slice(1)
+  return (event) => {
+    const node = at(event.data, segments) as { lat?: unknown; lon?: unknown } | undefined
+    return node && typeof node.lat === 'number' && typeof node.lon === 'number' ? [node.lat, node.lon] : undefined
   }
 }
 

@@ -20,6 +20,7 @@ export function featureCelType(feature: FeatureDefinition, schemaOf: EventSchema
     case 'stddev':
     case 'first_seen':
     case 'time_since_last':
+    case 'geo_velocity':
       return 'double'
     case 'sum':
     case 'min':

@@ -1,3 +1,4 @@
+import { distanceKm } from '../core/geo.ts'
 import { type Random, cumulative } from './random.ts'
 
 /**
@@ -52,11 +53,6 @@ export function farCity(random: Random, from: City, minKm = 800): City {
   return cities.reduce((far, city) => (distanceKm(from, city) > distanceKm(from, far) ? city : far))
 }
 
-export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180
-  const h = Math.sin(((b.lat - a.lat) * rad) / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lon - a.lon) * rad) / 2) ** 2
-  return 2 * 6371 * Math.asin(Math.sqrt(h))
-}
 
 /** A point within a few kilometres of the city centre, to 4 decimals (about 10 m). */
 export function near(random: Random, city: City): { lat: number; lon: number } {

@@ -5,6 +5,7 @@ import { XiezhiError } from '../../src/core/errors.ts'
 import { type FeatureDefinition, featureKinds, parseFeatureDefinitions } from '../../src/features/feature-definition.ts'
 import { FeatureEngine, type ObservedEvent } from '../../src/features/feature-engine.ts'
 import { compileFeatureExpressions } from '../../src/features/feature-expressions.ts'
+import { speedKmh } from '../../src/core/geo.ts'
 
 const types = new Set(['card.transaction', 'login'])
 const hour = 3_600_000
@@ -47,6 +48,13 @@ function expected(definition: FeatureDefinition, history: ObservedEvent[], event
       return new Date(t + 8 * hour).getUTCHours()
     case 'day_of_week':
       return (new Date(t + 8 * hour).getUTCDay() + 6) % 7
+    case 'geo_velocity': {
+      const here = event.data.geo as { lat: number; lon: number } | undefined
+      const before = inWindow.filter((e) => e.data.geo !== undefined && e !== event)
+      const last = before[before.length - 1]
+      if (!here || !definition.eventTypes.includes(event.type) || !last) return 0
+      return speedKmh(last.data.geo as { lat: number; lon: number }, here, upTo - last.occurredAtMs)
+    }
     case 'expression':
       throw new Error('expressions are checked from their inputs')
   }
@@ -63,7 +71,13 @@ const definitions = parseFeatureDefinitions(
         entity: 'bank_card',
         eventTypes: ['card.transaction'],
         window: '6h',
-        ...(kind === 'distinct_count' ? { field: '/terminalId' } : ['sum', 'avg', 'min', 'max', 'stddev', 'last'].includes(kind) ? { field: '/amountMinor' } : {}),
+        ...(kind === 'distinct_count'
+          ? { field: '/terminalId' }
+          : kind === 'geo_velocity'
+            ? { field: '/geo' }
+            : ['sum', 'avg', 'min', 'max', 'stddev', 'last'].includes(kind)
+              ? { field: '/amountMinor' }
+              : {}),
       }
       const name = kind.replace(/_(.)/g, (_, c: string) => c.toUpperCase())
       return [
@@ -90,6 +104,7 @@ const eventArbitrary = fc.record({
   terminal: fc.constantFrom('t1', 't2', 't3', 't4'),
   amountMinor: fc.integer({ min: 0, max: 5_000_000 }),
   type: fc.constantFrom('card.transaction', 'card.transaction', 'login'),
+  place: fc.constantFrom(undefined, { lat: 31.23, lon: 121.47 }, { lat: 39.9, lon: 116.4 }, { lat: 23.13, lon: 113.26 }),
 })
 
 describe('every feature kind, against a naive recomputation', () => {
@@ -101,7 +116,12 @@ describe('every feature kind, against a naive recomputation', () => {
         let t = t0
         for (const item of stream) {
           t += item.gapMs
-          const event: ObservedEvent = { type: item.type, occurredAtMs: t, data: { amountMinor: item.amountMinor, terminalId: item.terminal }, keys: { bank_card: [item.card] } }
+          const event: ObservedEvent = {
+            type: item.type,
+            occurredAtMs: t,
+            data: { amountMinor: item.amountMinor, terminalId: item.terminal, ...(item.place ? { geo: item.place } : {}) },
+            keys: { bank_card: [item.card] },
+          }
           const values = engine.observe(event)
           for (const definition of definitions) {
             const applies = definition.eventTypes.includes(event.type) || !definition.includesEvent

@@ -53,13 +53,13 @@ export class FeatureOracle {
     const entities = this.entitiesOf(event)
     const atMs = Date.parse(event.occurredAt)
     const values: Record<string, number> = {}
-    for (const definition of this.definitions) values[definition.name] = this.valueOf(definition, entities, atMs)
+    for (const definition of this.definitions) values[definition.name] = this.valueOf(definition, entities, atMs, event)
     return values
   }
 
   /** One feature for `event`. */
   value(definition: FeatureDefinition, event: OracleEvent): number {
-    return this.valueOf(definition, this.entitiesOf(event), Date.parse(event.occurredAt))
+    return this.valueOf(definition, this.entitiesOf(event), Date.parse(event.occurredAt), event)
   }
 
   /** `event` becomes history for every later question. */
@@ -92,16 +92,33 @@ export class FeatureOracle {
     return found
   }
 
-  private valueOf(definition: FeatureDefinition, entities: Map<string, string[]>, atMs: number): number {
+  private valueOf(definition: FeatureDefinition, entities: Map<string, string[]>, atMs: number, event: OracleEvent): number {
     let highest = 0
     for (const value of entities.get(definition.entity!) ?? []) {
       const history = this.mentioning.get(indexKey(definition.entity!, value)) ?? []
       const inWindow = history.filter((e) => definition.eventTypes.includes(e.type) && e.atMs > atMs - definition.windowMs && e.atMs <= atMs)
-      const aggregate = aggregateOf(definition, inWindow)
+      const aggregate = definition.kind === 'geo_velocity' ? velocityOf(definition, inWindow, event, atMs) : aggregateOf(definition, inWindow)
       if (aggregate > highest) highest = aggregate
     }
     return highest
   }
+}
+
+/** km/h from the newest earlier place to the event's own, straight from the haversine formula. */
+function velocityOf(definition: FeatureDefinition, events: Recorded[], event: OracleEvent, atMs: number): number {
+  const here = definition.eventTypes.includes(event.type) ? place(at(event.data, definition.field!)) : undefined
+  const earlier = events.filter((e) => place(at(e.data, definition.field!)) !== undefined)
+  const last = earlier[earlier.length - 1]
+  if (!here || !last) return 0
+  const from = place(at(last.data, definition.field!))!
+  const rad = Math.PI / 180
+  const h = Math.sin(((here.lat - from.lat) * rad) / 2) ** 2 + Math.cos(from.lat * rad) * Math.cos(here.lat * rad) * Math.sin(((here.lon - from.lon) * rad) / 2) ** 2
+  return (2 * 6371 * Math.asin(Math.sqrt(h))) / (Math.max(atMs - last.atMs, 1_000) / 3_600_000)
+}
+
+function place(node: unknown): { lat: number; lon: number } | undefined {
+  const p = node as { lat?: unknown; lon?: unknown } | undefined
+  return p && typeof p.lat === 'number' && typeof p.lon === 'number' ? { lat: p.lat, lon: p.lon } : undefined
 }
 
 function aggregateOf(definition: FeatureDefinition, events: Recorded[]): number {
