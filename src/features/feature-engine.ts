@@ -22,6 +22,7 @@ export interface FeatureEngineOptions {
 /** How one window feature takes its value from an event. */
 interface WindowFeature {
   name: string
+  definition: FeatureDefinition
   aggregate: WindowAggregate
   includesEvent: boolean
   feeds: Set<string>
@@ -70,7 +71,7 @@ export class FeatureEngine {
     readonly definitions: FeatureDefinition[],
     options: FeatureEngineOptions = { maxEntriesPerKey: 20_000 },
   ) {
-    const byKind = new Map<EntityKind, { features: WindowFeature[]; layout: LogLayout['features']; horizonMs: number }>()
+    const byKind = new Map<EntityKind, { features: WindowFeature[]; horizonMs: number }>()
     const calendars = new Map<string, LocalCalendar>()
     for (const definition of definitions) {
       const { kind, entity } = definition
@@ -90,23 +91,23 @@ export class FeatureEngine {
         continue
       }
       this.empty[definition.name] = emptyValue(kind)
-      const group = byKind.get(entity!) ?? { features: [], layout: [], horizonMs: 0 }
+      const group = byKind.get(entity!) ?? { features: [], horizonMs: 0 }
       byKind.set(entity!, group)
       const strings = kind === 'distinct_count' ? stringPicker(definition) : undefined
       const place = kind === 'geo_velocity' ? placePicker(definition.field!) : undefined
       const number = strings || place || definition.field === undefined ? undefined : numberPicker(definition.field)
-      group.features.push({ name: definition.name, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, number, strings, place })
-      group.layout.push({ aggregate: kind, windowMs: definition.windowMs, delayMs: definition.delayMs, numberColumn: number ? -2 : place ? -3 : -1, stringColumn: strings ? -2 : -1 })
+      group.features.push({ name: definition.name, definition, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, number, strings, place })
       group.horizonMs = Math.max(group.horizonMs, definition.windowMs + definition.delayMs)
     }
     this.groups = [...byKind.entries()].map(([kind, group]) => {
-      // each feature that reads a value gets its own column
+      // each feature that reads a value gets its own column; a place takes two, latitude then longitude
       let numberColumns = 0
       let stringColumns = 0
-      const features = group.layout.map((f) => {
-        // a place takes two columns: latitude, then longitude
-        const numberColumn = f.numberColumn === -2 ? numberColumns++ : f.numberColumn === -3 ? (numberColumns += 2) - 2 : -1
-        return { ...f, numberColumn, stringColumn: f.stringColumn === -2 ? stringColumns++ : -1 }
+      const features = group.features.map((feature): LogLayout['features'][number] => {
+        const numberColumn = feature.number || feature.place ? numberColumns : -1
+        numberColumns += feature.place ? 2 : feature.number ? 1 : 0
+        const stringColumn = feature.strings ? stringColumns++ : -1
+        return { aggregate: feature.aggregate, windowMs: feature.definition.windowMs, delayMs: feature.definition.delayMs, numberColumn, stringColumn }
       })
       const layout: LogLayout = { features, numberColumns, stringColumns, words: Math.ceil(features.length / 32), capacity: options.maxEntriesPerKey }
       const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(undefined) }
