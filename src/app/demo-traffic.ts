@@ -53,8 +53,7 @@ export function startDemoTraffic(engine: Engine, logger: Logger, options: DemoOp
   let sent = 0
   const report = setInterval(() => logger.info({ decided: sent, actions }, 'demo traffic'), 30_000)
   report.unref()
-  const run = (async () => {
-    const began = performance.now()
+  const play = async (began: number) => {
     for (const event of events) {
       if (stopped) return
       const wait = began + (sent * 1000) / options.rate - performance.now()
@@ -70,6 +69,17 @@ export function startDemoTraffic(engine: Engine, logger: Logger, options: DemoOp
       sent++
     }
     logger.info({ decided: sent, actions }, 'demo traffic finished: the simulated period has caught up with now')
+  }
+  const run = (async () => {
+    const began = performance.now()
+    try {
+      await play(began)
+    } catch (error) {
+      // bad options or a broken simulation end the demo, never the server
+      logger.error({ err: error }, 'demo traffic stopped')
+    } finally {
+      clearInterval(report)
+    }
   })()
   logger.info({ ...options, from: new Date(startedAtMs - options.days * 86_400_000).toISOString() }, 'demo traffic started')
   return {

@@ -7,7 +7,7 @@ import { parseDayOrInstant } from '../core/day-or-instant.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import { type BackfillRow, type HistoricalEvent, backfillFeatures, horizonOf } from '../features/backfill.ts'
-import { describeFeature } from '../features/feature-catalogue.ts'
+import { describeFeature, featureDefinitionHash } from '../features/feature-catalogue.ts'
 import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { observedEvent } from '../features/observed-event.ts'
 import { readBootstrapKey } from './decision-client.ts'
@@ -118,7 +118,12 @@ async function catalogue() {
   const records = await openRecords(readConfig(process.env))
   try {
     const { features, strategies } = loadDefinitions(records.config.configDir, records.registry, defaultTenant)
-    return features.map((d) => describeFeature(d, strategies.values()))
+    const recorded = new Map((await records.store.listFeatureVersions()).map((v) => [v.name, v]))
+    // the version is the recorded one when the definition has not changed since the engine last started
+    return features.map((d) => {
+      const version = recorded.get(d.name)
+      return describeFeature(d, strategies.values(), version?.hash === featureDefinitionHash(d) ? version : undefined)
+    })
   } finally {
     await records.close()
   }
@@ -158,13 +163,17 @@ async function writeRows(rows: AsyncIterable<BackfillRow>, definitions: FeatureD
   const csv = out?.endsWith('.csv') ?? false
   if (csv) writer.write(['eventId', 'eventType', 'occurredAt', ...definitions.map((d) => d.name)].join(','))
   let count = 0
-  for await (const row of rows) {
-    count++
-    const occurredAt = new Date(row.occurredAtMs).toISOString()
-    if (csv) writer.write([csvField(row.eventId), row.eventType, occurredAt, ...definitions.map((d) => row.values[d.name])].join(','))
-    else writer.write(JSON.stringify({ eventId: row.eventId, eventType: row.eventType, occurredAt, features: row.values }))
+  try {
+    for await (const row of rows) {
+      count++
+      const occurredAt = new Date(row.occurredAtMs).toISOString()
+      if (csv) writer.write([csvField(row.eventId), row.eventType, occurredAt, ...definitions.map((d) => row.values[d.name])].join(','))
+      else writer.write(JSON.stringify({ eventId: row.eventId, eventType: row.eventType, occurredAt, features: row.values }))
+    }
+  } finally {
+    // what was computed before a failure is written out, not lost in the buffer
+    writer.close()
   }
-  writer.close()
   return count
 }
 

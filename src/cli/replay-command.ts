@@ -14,7 +14,8 @@ export interface ReplayOptions {
 
 /**
  * Sends every event of a file (or of stdin, as it arrives: `xiezhi simulate
- * | xiezhi replay -`) through the engine or a running server, in order, with
+ * | xiezhi replay -`) through the engine or a running server, sent in file
+ * order (with more than one in flight they may be decided slightly out of it), with
  * a progress bar, and sums up: decisions by action, problems by status,
  * achieved rate and latency percentiles. Events are read as they are sent,
  * so a stream of any length fits in memory.
@@ -86,7 +87,7 @@ export async function replay(path: string, options: ReplayOptions) {
   return summary
 }
 
-/** Non-empty lines of a file, for the progress bar's total (a CSV's header line included: close enough). */
+/** Lines of a file, for the progress bar's total (a CSV's header and blank lines included: close enough). */
 async function countLines(path: string): Promise<number> {
   let lines = 0
   let lastByte = 10

@@ -20,6 +20,14 @@ export interface LogLayout {
   words: number
   /** Most entries one entity keeps; beyond it the oldest go and the log says it is saturated. */
   capacity: number
+  /**
+   * How long an entry is kept after a newer one arrived: the longest window
+   * plus delay, plus the lateness an event may have and still see its whole
+   * window. Entries are forgotten only as newer ones arrive, never because of
+   * a read, so a log fed the same events holds the same entries whether it
+   * served decisions or a backfill.
+   */
+  keepMs: number
 }
 
 /** What an event adds to one entity's log: which features it feeds, and their values. */
@@ -43,12 +51,16 @@ const STATE = 8
 /**
  * Every window feature of one entity, kept over one shared, time-ordered
  * log of the entity's events: timestamps, a mask of the features each event
- * feeds and the values they read, in typed arrays. Each feature is two
+ * feeds and the values they read, in flat arrays of numbers. Each feature is two
  * positions into the log (window start, and how far entries have entered it)
  * with running aggregates, so an entity with a dozen features costs one log
  * instead of a dozen windows, and a read is a few array lookups in memory
  * that sits together. Written because no library offers exact multi-window
  * aggregates over shared columns.
+ *
+ * The positions only move forward, so they are valid for reads at or after
+ * the latest read (`settledTs`); an earlier read — a late event, a dry run —
+ * is computed from the retained entries instead, without changing anything.
  *
  * Sequence numbers count the entries ever appended; index = sequence − base.
  */
@@ -65,6 +77,8 @@ export class EntityLog {
   private readonly distinct: (Map<string, number> | undefined)[]
   private readonly extremes: (number[] | undefined)[]
   private latest = Number.NEGATIVE_INFINITY
+  /** The time the positions have been moved to; reads before it must not use them. */
+  private settledTs = Number.NEGATIVE_INFINITY
   saturated = false
 
   constructor(private readonly layout: LogLayout) {
@@ -83,12 +97,18 @@ export class EntityLog {
     return this.latest
   }
 
-  /** Feature `f` as of `t`: over entries in (t − delay − window, t − delay], optionally with `own` values at `t` folded in. */
-  valueAt(f: number, t: number, own?: readonly (number | string)[]): number {
+  /**
+   * Feature `f` as of `t`: over entries in (t − delay − window, t − delay],
+   * optionally with `own` values at `t` folded in. `moveOn` lets the read
+   * move the positions to `t` (the decision path); without it nothing changes.
+   */
+  valueAt(f: number, t: number, own?: readonly (number | string)[], moveOn = true): number {
     const feature = this.layout.features[f]!
     const asOf = t - feature.delayMs
-    if (feature.aggregate === 'geo_velocity') return this.velocity(f, asOf, t < this.latest, own)
-    if (t < this.latest) return this.scan(f, asOf, own ?? [])
+    const fromPositions = moveOn && t >= this.settledTs && t >= this.latest
+    if (fromPositions) this.settledTs = t
+    if (feature.aggregate === 'geo_velocity') return this.velocity(f, asOf, !fromPositions, own)
+    if (!fromPositions) return this.scan(f, asOf, own ?? [])
     this.settle(f, asOf)
     if (own === undefined || own.length === 0) return this.current(f, asOf)
     return this.folded(f, asOf, own)
@@ -100,7 +120,7 @@ export class EntityLog {
       return
     }
     this.latest = t
-    this.compact()
+    this.forgetBefore(t - this.layout.keepMs)
     this.push(t, entry)
     if (this.size > this.layout.capacity) {
       this.saturated = true
@@ -365,6 +385,7 @@ export class EntityLog {
     kept.splice(at, 0, { t, entry })
     this.base += this.size + 1 // fresh sequence numbers: no feature position points into the old ones
     this.size = 0
+    this.settledTs = Number.NEGATIVE_INFINITY
     this.state.fill(0)
     for (let f = 0; f < this.layout.features.length; f++) {
       this.state[f * STATE + SHIFT] = Number.NaN
@@ -392,12 +413,21 @@ export class EntityLog {
     this.shiftOut(1)
   }
 
-  /** Forgets entries every feature has left behind, once they are half the log. */
-  private compact(): void {
-    let oldest = this.base + this.size
-    for (let f = 0; f < this.layout.features.length; f++) oldest = Math.min(oldest, this.state[f * STATE + HEAD]!, this.state[f * STATE + TAIL]!)
-    const drop = oldest - this.base
-    if (drop > 16 && drop * 2 > this.size) this.shiftOut(drop)
+  /** Forgets entries at or before `cutoffTs`, once they are a good part of the log; features let them leave first. */
+  private forgetBefore(cutoffTs: number): void {
+    let drop = 0
+    while (drop < this.size && this.ts[drop]! <= cutoffTs) drop++
+    if (drop <= 16 || drop * 2 <= this.size) return
+    const cut = this.base + drop
+    for (let f = 0; f < this.layout.features.length; f++) {
+      const row = f * STATE
+      const head = Math.max(this.state[row + HEAD]!, this.base)
+      const entered = Math.min(this.state[row + TAIL]!, cut)
+      for (let seq = head; seq < entered; seq++) if (this.feeds(seq, f)) this.leave(f, seq)
+      this.state[row + HEAD] = Math.max(head, cut)
+      this.state[row + TAIL] = Math.max(this.state[row + TAIL]!, cut)
+    }
+    this.shiftOut(drop)
   }
 
   private shiftOut(drop: number): void {

@@ -17,7 +17,12 @@ export type FeatureValues = Record<string, number>
 export interface FeatureEngineOptions {
   /** Most entries one entity's log keeps; bounds memory against hot keys. */
   maxEntriesPerKey: number
+  /** How late an event may arrive (after a newer one of the same entity) and still see its whole window. */
+  lateAllowanceMs?: number
 }
+
+/** An hour: events that arrive later than that behind a newer one of the same entity may see part of their window. */
+export const defaultLateAllowanceMs = 3_600_000
 
 /** How one window feature takes its value from an event. */
 interface WindowFeature {
@@ -66,6 +71,8 @@ export class FeatureEngine {
   private readonly calendars: CalendarFeature[] = []
   private readonly derived: { name: string; derive: (values: FeatureValues) => number }[] = []
   private readonly empty: FeatureValues = {}
+  /** The newest event time seen: sweeping by the wall clock would drop windows a replay of the past still needs. */
+  private newestSeenMs = Number.NEGATIVE_INFINITY
 
   constructor(
     readonly definitions: FeatureDefinition[],
@@ -109,7 +116,14 @@ export class FeatureEngine {
         const stringColumn = feature.strings ? stringColumns++ : -1
         return { aggregate: feature.aggregate, windowMs: feature.definition.windowMs, delayMs: feature.definition.delayMs, numberColumn, stringColumn }
       })
-      const layout: LogLayout = { features, numberColumns, stringColumns, words: Math.ceil(features.length / 32), capacity: options.maxEntriesPerKey }
+      const layout: LogLayout = {
+        features,
+        numberColumns,
+        stringColumns,
+        words: Math.ceil(features.length / 32),
+        capacity: options.maxEntriesPerKey,
+        keepMs: group.horizonMs + (options.lateAllowanceMs ?? defaultLateAllowanceMs),
+      }
       const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(undefined) }
       const fedBy = new Map<string, number[]>()
       group.features.forEach((feature, f) => {
@@ -130,6 +144,7 @@ export class FeatureEngine {
   }
 
   add(event: ObservedEvent): void {
+    if (event.occurredAtMs > this.newestSeenMs) this.newestSeenMs = event.occurredAtMs
     for (const group of this.groups) {
       const keys = event.keys[group.kind]
       if (!keys || keys.length === 0) continue
@@ -145,7 +160,7 @@ export class FeatureEngine {
     if (!group) return values
     const log = group.logs.get(key)
     group.features.forEach((feature, f) => {
-      values[feature.name] = log ? log.valueAt(f, atMs) : emptyValue(feature.aggregate)
+      values[feature.name] = log ? log.valueAt(f, atMs, undefined, false) : emptyValue(feature.aggregate)
     })
     return values
   }
@@ -154,6 +169,7 @@ export class FeatureEngine {
     // declaration order, so replies list features as the catalogue does
     const values: FeatureValues = { ...this.empty }
     const t = event.occurredAtMs
+    if (thenAdd && t > this.newestSeenMs) this.newestSeenMs = t
     for (const group of this.groups) {
       const keys = event.keys[group.kind]
       if (!keys || keys.length === 0) continue
@@ -165,7 +181,8 @@ export class FeatureEngine {
           // a velocity always needs the event's own place; other kinds only with includesEvent
           const own = (feature.includesEvent || feature.place) && entry && fed(entry, f) ? ownValues(group, entry, f) : undefined
           if (!log && !own) continue
-          const value = log ? log.valueAt(f, t, own) : aggregateOf(feature.aggregate, own!.map(() => t), own!, t)
+          // a dry run reads without moving the log's positions: a later, earlier-stamped event must find them where they were
+          const value = log ? log.valueAt(f, t, own, thenAdd) : aggregateOf(feature.aggregate, own!.map(() => t), own!, t)
           // a multi-valued entity (contacts) reports its riskiest value
           if (value > values[feature.name]!) values[feature.name] = value
         }
@@ -190,12 +207,13 @@ export class FeatureEngine {
     return log
   }
 
-  /** Drops logs whose newest entry has left every window: their aggregates are all empty. */
+  /** Drops logs whose newest entry has left every window as of `nowMs` (or the newest event seen, if earlier). */
   sweep(nowMs: number): number {
+    const asOf = Math.min(nowMs, this.newestSeenMs + defaultLateAllowanceMs)
     let dropped = 0
     for (const group of this.groups) {
       for (const [key, log] of group.logs) {
-        if (log.newestTs <= nowMs - group.horizonMs) {
+        if (log.newestTs <= asOf - group.horizonMs) {
           group.logs.delete(key)
           dropped++
         }
@@ -230,6 +248,9 @@ function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined
   const { layout, scratch } = group
   let entry: LogEntry | undefined
   scratch.mask.fill(0)
+  // values of the previous event (perhaps another entity's) must not ride along in this one's entry
+  scratch.numbers.fill(0)
+  scratch.strings.fill(undefined)
   for (const f of fedFeatures) {
     const feature = group.features[f]!
     const column = layout.features[f]!

@@ -100,6 +100,40 @@ describe('which events feed and read a feature', () => {
   })
 })
 
+describe('reads never change what a later event sees', () => {
+  const count1h = () =>
+    new FeatureEngine(define([{ name: 'applicationsPerDevice1h', kind: 'count', entity: 'device', eventTypes: ['credit.application'], window: '1h' }]))
+  const login = (at: number): ObservedEvent => ({ type: 'login', occurredAtMs: at, data: {}, keys: { device: ['d'] } })
+
+  test('an event that feeds nothing, stamped later, leaves the window for a slightly earlier one', () => {
+    const engine = count1h()
+    engine.observe(application(t0, { device: ['d'] }))
+    engine.observe(application(t0 + 10 * minute, { device: ['d'] }))
+    engine.observe(login(t0 + 70 * minute))
+    assert.equal(engine.observe(application(t0 + 65 * minute, { device: ['d'] })).applicationsPerDevice1h, 1)
+  })
+
+  test('a dry run and current values in the future change nothing', () => {
+    const engine = count1h()
+    engine.observe(application(t0, { device: ['d'] }))
+    engine.observe(application(t0 + 10 * minute, { device: ['d'] }))
+    assert.equal(engine.read(application(t0 + 5 * 60 * minute, { device: ['d'] })).applicationsPerDevice1h, 0)
+    assert.equal(engine.valuesOf('device', 'd', t0 + 9 * 60 * minute).applicationsPerDevice1h, 0)
+    assert.equal(engine.observe(application(t0 + 20 * minute, { device: ['d'] })).applicationsPerDevice1h, 2)
+  })
+
+  test('a late event within the hour sees exactly what came before it, as a replay of the same events does', () => {
+    const online = count1h()
+    const events = Array.from({ length: 121 }, (_, i) => application(t0 + i * minute, { device: ['d'] }))
+    for (const event of events) online.observe(event)
+    const late = application(t0 + 100 * minute, { device: ['d'] })
+    const replayed = count1h()
+    for (const event of events) replayed.add(event)
+    assert.equal(online.observe(late).applicationsPerDevice1h, 60)
+    assert.equal(replayed.read(late).applicationsPerDevice1h, 60)
+  })
+})
+
 describe('bounded memory', () => {
   test('a hot key keeps at most maxEntriesPerKey entries and says it is saturated', () => {
     const engine = new FeatureEngine(define([{ name: 'applicationsPerDevice30d', kind: 'count', entity: 'device', eventTypes: ['credit.application'], window: '30d' }]), {
