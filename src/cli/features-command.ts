@@ -33,7 +33,8 @@ export function featuresCommand(): Command {
       if (options.json) return console.log(JSON.stringify({ items }))
       for (const f of items) {
         const scope = f.window ? `${f.window}${f.delay ? ` delayed ${f.delay}` : ''}${f.includesEvent ? ' +event' : ''}` : f.timeZone
-        console.log(`${f.name.padEnd(40)} ${f.kind.padEnd(16)} ${(f.entity ?? '—').padEnd(10)} ${String(scope).padEnd(18)} ${f.usedBy.map((u) => u.strategy).join(', ') || '—'}`)
+        const version = f.version ? `v${f.version}` : 'new'
+        console.log(`${f.name.padEnd(40)} ${version.padEnd(5)} ${f.kind.padEnd(16)} ${(f.entity ?? '—').padEnd(10)} ${String(scope ?? '').padEnd(18)} ${f.usedBy.map((u) => u.strategy).join(', ') || '—'}`)
       }
     })
 

@@ -190,6 +190,9 @@ program.parseAsync().catch((error: unknown) => {
   if (error instanceof XiezhiError) {
     console.error(`xiezhi: ${error.message}`)
     for (const issue of error.issues) console.error(`  ${issue.pointer || '/'}: ${issue.message} (${issue.code})`)
+  } else if (error instanceof InvalidArgumentError) {
+    // a bad argument found inside a command: said like commander's own, without a stack trace
+    console.error(`xiezhi: ${error.message}`)
   } else console.error(error)
   process.exit(1)
 })

@@ -100,6 +100,9 @@ test('features backfill from the decision log equals backfill from the events fi
   assert.equal(readFileSync(fromFile, 'utf8'), readFileSync(fromLog, 'utf8'))
   const listed = JSON.parse((await run('features', 'list', '--json')).stdout)
   assert.equal(csv[0]!.split(',').length, 3 + listed.items.length)
+  const wrongKind = await run('features', 'values', 'planet', 'x')
+  assert.notEqual(wrongKind.code, 0)
+  assert.equal(wrongKind.stderr.trim(), 'xiezhi: "planet" is not an entity kind')
 })
 
 test('serve --demo fills the decision log with simulated traffic, and a restart adds to it', async () => {
