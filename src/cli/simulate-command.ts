@@ -26,7 +26,7 @@ export interface SimulateOptions {
 }
 
 /** A ground-truth line: times as ISO 8601, so the file reads like the events. */
-export const truthLine = (truth: GroundTruth) =>
+const truthLine = (truth: GroundTruth) =>
   JSON.stringify({
     eventId: truth.eventId,
     eventType: truth.eventType,

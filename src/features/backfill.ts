@@ -34,6 +34,3 @@ export async function* backfillFeatures(
     else engine.add(observed)
   }
 }
-
-/** How much history before the range the windows need. */
-export const horizonOf = (definitions: FeatureDefinition[]) => new FeatureEngine(definitions).horizonMs

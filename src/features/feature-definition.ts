@@ -1,7 +1,7 @@
 import { parseDurationMs } from '../core/duration.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
-import { type WindowAggregate, windowAggregates } from './window-aggregates.ts'
+import { windowAggregates } from './window-aggregates.ts'
 import type { ObservedEvent } from './feature-engine.ts'
 
 /** Aggregates over a sliding window per entity, and the two calendar features that need no window. */
@@ -13,7 +13,6 @@ export type CalendarKind = 'hour_of_day' | 'day_of_week'
 const numericKinds = new Set<FeatureKind>(['sum', 'avg', 'min', 'max', 'stddev', 'last'])
 
 export const isCalendarKind = (kind: FeatureKind): kind is CalendarKind => kind === 'hour_of_day' || kind === 'day_of_week'
-export const isWindowKind = (kind: FeatureKind): kind is WindowAggregate => !isCalendarKind(kind) && kind !== 'expression'
 
 /**
  * One declarative feature, e.g. "distinct users per device in 24 h". Names
@@ -61,6 +60,9 @@ export interface FeatureDefinition {
 }
 
 export const defaultTimeZone = 'Asia/Shanghai'
+
+/** How much history the windows need: the longest window plus its delay. */
+export const horizonOf = (definitions: readonly FeatureDefinition[]) => Math.max(0, ...definitions.map((d) => d.windowMs + d.delayMs))
 
 /** Validates a list of raw definitions against the known event types; every problem is named. */
 export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<string>): FeatureDefinition[] {

@@ -1,6 +1,6 @@
 import type { EntityKind } from '../events/entities.ts'
 import { EntityLog, type LogEntry, type LogLayout } from './entity-log.ts'
-import { type CalendarKind, type FeatureDefinition, isCalendarKind } from './feature-definition.ts'
+import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind } from './feature-definition.ts'
 import { LocalCalendar } from './local-calendar.ts'
 import { type WindowAggregate, aggregateOf, emptyValue } from './window-aggregates.ts'
 
@@ -224,7 +224,7 @@ export class FeatureEngine {
 
   /** The longest window plus delay: how much history a rebuild has to replay. */
   get horizonMs(): number {
-    return Math.max(0, ...this.definitions.map((d) => d.windowMs + d.delayMs))
+    return horizonOf(this.definitions)
   }
 
   /** Entity logs kept, and how many reached their capacity. */

@@ -16,10 +16,6 @@ export class EventQueue<Tag> {
   private length = 0
   private scheduled = 0
 
-  get size(): number {
-    return this.length
-  }
-
   push(at: number, run: () => void, tag: Tag): void {
     if (this.length === this.at.length) this.grow()
     const order = this.scheduled++

@@ -75,7 +75,7 @@ export interface WorldOptions {
  */
 export class World {
   now: number
-  readonly queue = new EventQueue<ScenarioName>()
+  private readonly queue = new EventQueue<ScenarioName>()
   /** The scenario of the happening running now; what it schedules and emits belongs to it too. */
   private scenario: ScenarioName = 'genuine'
   readonly startMs: number
