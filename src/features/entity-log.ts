@@ -432,10 +432,11 @@ export class EntityLog {
 
   private shiftOut(drop: number): void {
     const { words, numberColumns, stringColumns } = this.layout
-    this.ts.copyWithin(0, drop, this.size)
-    this.masks.copyWithin(0, drop * words, this.size * words)
-    this.numbers.copyWithin(0, drop * numberColumns, this.size * numberColumns)
-    this.strings.copyWithin(0, drop * stringColumns, this.size * stringColumns)
+    // plain loops: Array.prototype.copyWithin takes a generic, per-element path on ordinary arrays
+    shiftLeft(this.ts, drop, this.size)
+    shiftLeft(this.masks, drop * words, this.size * words)
+    shiftLeft(this.numbers, drop * numberColumns, this.size * numberColumns)
+    shiftLeft(this.strings, drop * stringColumns, this.size * stringColumns)
     this.strings.fill(undefined, (this.size - drop) * stringColumns, this.size * stringColumns)
     this.base += drop
     this.size -= drop
@@ -452,3 +453,8 @@ export class EntityLog {
 }
 
 const zeros = (n: number): number[] => new Array(n).fill(0)
+
+/** Moves items [from, end) to the start of the array. */
+function shiftLeft<T>(items: T[], from: number, end: number): void {
+  for (let i = from; i < end; i++) items[i - from] = items[i]!
+}

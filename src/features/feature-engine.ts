@@ -27,17 +27,30 @@ export const defaultLateAllowanceMs = 3_600_000
 /** How one window feature takes its value from an event. */
 interface WindowFeature {
   name: string
+  /** Position in the declaration order: where the value goes in the engine's scratch row. */
+  index: number
   definition: FeatureDefinition
   aggregate: WindowAggregate
   includesEvent: boolean
   feeds: Set<string>
   filter: ((event: ObservedEvent) => boolean) | undefined
-  /** A number from `data` (numeric kinds), or undefined. */
-  number: ((event: ObservedEvent) => number | undefined) | undefined
-  /** Strings to count distinct (distinct_count), or undefined. */
-  strings: ((event: ObservedEvent) => string | string[] | undefined) | undefined
-  /** A place (geo_velocity), or undefined. */
-  place: ((event: ObservedEvent) => [number, number] | undefined) | undefined
+  /** What the feature takes from an event (its number, strings or place), or undefined for counts and times. */
+  source: ValueSource | undefined
+}
+
+/**
+ * A value taken from events: a number or a place at a JSON pointer, or the
+ * strings a distinct count counts. Features that read the same value share
+ * one source, so it is taken once per event and kept once per log entry.
+ */
+interface ValueSource {
+  key: string
+  kind: 'number' | 'place' | 'strings'
+  pick: (event: ObservedEvent) => number | [number, number] | string | string[] | undefined
+  /** The first column of the log's numbers (a place takes two) or strings that holds it. */
+  column: number
+  /** The value taken from the event being visited (entryOf). */
+  value: number | [number, number] | string | string[] | undefined
 }
 
 /** The window features kept per one entity kind, over one log per entity key. */
@@ -52,10 +65,12 @@ interface EntityGroup {
   scratch: LogEntry
   /** For each event type, the features it feeds, so that an event looks at those only. */
   fedBy: Map<string, number[]>
+  /** For each event type, the value sources its features read. */
+  sourcesFor: Map<string, ValueSource[]>
 }
 
 interface CalendarFeature {
-  name: string
+  index: number
   kind: CalendarKind
   types: Set<string>
   calendar: LocalCalendar
@@ -69,8 +84,12 @@ interface CalendarFeature {
 export class FeatureEngine {
   private readonly groups: EntityGroup[]
   private readonly calendars: CalendarFeature[] = []
-  private readonly derived: { name: string; derive: (values: FeatureValues) => number }[] = []
-  private readonly empty: FeatureValues = {}
+  private readonly derived: { name: string; index: number; derive: (values: FeatureValues) => number }[] = []
+  /** Every feature's value when nothing fed it, in declaration order. */
+  private readonly empty: Float64Array
+  /** The values of the event being visited, in declaration order, before they become a record. */
+  private readonly row: Float64Array
+  private readonly toRecord: (row: Float64Array, offset: number) => FeatureValues
   /** The newest event time seen: sweeping by the wall clock would drop windows a replay of the past still needs. */
   private newestSeenMs = Number.NEGATIVE_INFINITY
 
@@ -80,40 +99,55 @@ export class FeatureEngine {
   ) {
     const byKind = new Map<EntityKind, { features: WindowFeature[]; horizonMs: number }>()
     const calendars = new Map<string, LocalCalendar>()
-    for (const definition of definitions) {
+    this.empty = new Float64Array(definitions.length)
+    this.row = new Float64Array(definitions.length)
+    this.toRecord = recordMaker(definitions.map((d) => d.name))
+    definitions.forEach((definition, index) => {
       const { kind, entity } = definition
       if ((definition.where && !definition.filter) || (definition.expression && !definition.derive)) {
         throw new Error(`feature "${definition.name}" has CEL that was not compiled: call compileFeatureExpressions first`)
       }
       if (kind === 'expression') {
-        this.empty[definition.name] = 0
-        this.derived.push({ name: definition.name, derive: definition.derive! })
-        continue
+        this.derived.push({ name: definition.name, index, derive: definition.derive! })
+        return
       }
       if (isCalendarKind(kind)) {
-        this.empty[definition.name] = 0
         const calendar = calendars.get(definition.timeZone) ?? new LocalCalendar(definition.timeZone)
         calendars.set(definition.timeZone, calendar)
-        this.calendars.push({ name: definition.name, kind, types: new Set(definition.eventTypes), calendar })
-        continue
+        this.calendars.push({ index, kind, types: new Set(definition.eventTypes), calendar })
+        return
       }
-      this.empty[definition.name] = emptyValue(kind)
+      this.empty[index] = emptyValue(kind)
       const group = byKind.get(entity!) ?? { features: [], horizonMs: 0 }
       byKind.set(entity!, group)
-      const strings = kind === 'distinct_count' ? stringPicker(definition) : undefined
-      const place = kind === 'geo_velocity' ? placePicker(definition.field!) : undefined
-      const number = strings || place || definition.field === undefined ? undefined : numberPicker(definition.field)
-      group.features.push({ name: definition.name, definition, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, number, strings, place })
+      group.features.push({ name: definition.name, index, definition, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, source: sourceOf(definition) })
       group.horizonMs = Math.max(group.horizonMs, definition.windowMs + definition.delayMs)
-    }
+    })
     this.groups = [...byKind.entries()].map(([kind, group]) => {
       // each feature that reads a value gets its own column; a place takes two, latitude then longitude
+      // one column per distinct value source (a place takes two: latitude, then longitude)
+      const sources = new Map<string, ValueSource>()
       let numberColumns = 0
       let stringColumns = 0
+      for (const feature of group.features) {
+        const source = feature.source
+        if (!source) continue
+        const shared = sources.get(source.key)
+        if (shared) {
+          feature.source = shared
+          continue
+        }
+        sources.set(source.key, source)
+        if (source.kind === 'strings') source.column = stringColumns++
+        else {
+          source.column = numberColumns
+          numberColumns += source.kind === 'place' ? 2 : 1
+        }
+      }
       const features = group.features.map((feature): LogLayout['features'][number] => {
-        const numberColumn = feature.number || feature.place ? numberColumns : -1
-        numberColumns += feature.place ? 2 : feature.number ? 1 : 0
-        const stringColumn = feature.strings ? stringColumns++ : -1
+        const source = feature.source
+        const numberColumn = source && source.kind !== 'strings' ? source.column : -1
+        const stringColumn = source?.kind === 'strings' ? source.column : -1
         return { aggregate: feature.aggregate, windowMs: feature.definition.windowMs, delayMs: feature.definition.delayMs, numberColumn, stringColumn }
       })
       const layout: LogLayout = {
@@ -126,10 +160,16 @@ export class FeatureEngine {
       }
       const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(undefined) }
       const fedBy = new Map<string, number[]>()
+      const sourcesFor = new Map<string, ValueSource[]>()
       group.features.forEach((feature, f) => {
-        for (const type of feature.feeds) fedBy.set(type, [...(fedBy.get(type) ?? []), f])
+        for (const type of feature.feeds) {
+          fedBy.set(type, [...(fedBy.get(type) ?? []), f])
+          const needed = sourcesFor.get(type) ?? []
+          if (feature.source && !needed.includes(feature.source)) needed.push(feature.source)
+          sourcesFor.set(type, needed)
+        }
       })
-      return { kind, features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch, fedBy }
+      return { kind, features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch, fedBy, sourcesFor }
     })
   }
 
@@ -165,9 +205,51 @@ export class FeatureEngine {
     return values
   }
 
+  /**
+   * The offline execution: `observe` for every event of `events` (in the
+   * order given), with the values in one matrix, a row of
+   * `definitions.length` values per event in declaration order. The events
+   * are visited entity by entity instead of one by one: each entity's log
+   * sees its own events in the same order as online, through the same code,
+   * so every value is the one `observe` would give, while the log stays in
+   * the processor's cache for all of its events. `wanted(i) === false` skips
+   * the reads of event `i` (it only feeds the windows, like `add`), leaving its
+   * row at the empty values. Logs persist across calls, so a long history
+   * goes through in consecutive batches.
+   */
+  observeBatch(events: readonly ObservedEvent[], wanted?: (index: number) => boolean): Float64Array {
+    const width = this.definitions.length
+    const rows = new Float64Array(events.length * width)
+    for (let i = 0; i < events.length; i++) {
+      rows.set(this.empty, i * width)
+      if (events[i]!.occurredAtMs > this.newestSeenMs) this.newestSeenMs = events[i]!.occurredAtMs
+    }
+    for (const group of this.groups) {
+      const batch = batchEntries(group, events)
+      for (const [key, occurrences] of batch.occurrences) {
+        let log = group.logs.get(key)
+        for (const i of occurrences) {
+          const entry = batch.entryAt(i)
+          const t = batch.times[i]!
+          if (wanted?.(i) !== false) this.readKey(group, log, entry, t, true, rows, i * width)
+          if (entry) (log ??= this.logOf(group, key)).append(t, entry)
+        }
+      }
+    }
+    if (this.calendars.length > 0 || this.derived.length > 0) {
+      for (let i = 0; i < events.length; i++) if (wanted?.(i) !== false) this.finishRow(events[i]!, rows, i * width)
+    }
+    return rows
+  }
+
+  /** The record of row `i` of an `observeBatch` matrix. */
+  recordOf(rows: Float64Array, i: number): FeatureValues {
+    return this.toRecord(rows, i * this.definitions.length)
+  }
+
   private visit(event: ObservedEvent, thenAdd: boolean): FeatureValues {
-    // declaration order, so replies list features as the catalogue does
-    const values: FeatureValues = { ...this.empty }
+    const row = this.row
+    row.set(this.empty)
     const t = event.occurredAtMs
     if (thenAdd && t > this.newestSeenMs) this.newestSeenMs = t
     for (const group of this.groups) {
@@ -176,25 +258,40 @@ export class FeatureEngine {
       const entry = entryOf(group, event)
       for (const key of keys) {
         const log = group.logs.get(key)
-        for (let f = 0; f < group.features.length; f++) {
-          const feature = group.features[f]!
-          // a velocity always needs the event's own place; other kinds only with includesEvent
-          const own = (feature.includesEvent || feature.place) && entry && fed(entry, f) ? ownValues(group, entry, f) : undefined
-          if (!log && !own) continue
-          // a dry run reads without moving the log's positions: a later, earlier-stamped event must find them where they were
-          const value = log ? log.valueAt(f, t, own, thenAdd) : aggregateOf(feature.aggregate, own!.map(() => t), own!, t)
-          // a multi-valued entity (contacts) reports its riskiest value
-          if (value > values[feature.name]!) values[feature.name] = value
-        }
+        this.readKey(group, log, entry, t, thenAdd, row, 0)
         // reading every key before adding to it keeps each read strictly before the event
         if (thenAdd && entry) (log ?? this.logOf(group, key)).append(t, entry)
       }
     }
-    for (const feature of this.calendars) {
-      if (feature.types.has(event.type)) values[feature.name] = feature.kind === 'hour_of_day' ? feature.calendar.hourOf(t) : feature.calendar.weekdayOf(t)
+    return this.finishRow(event, row, 0)
+  }
+
+  /** Reads every feature of `group` from one key's log (or none yet) into `row` at `offset`; a multi-valued entity (contacts) keeps its riskiest value. */
+  private readKey(group: EntityGroup, log: EntityLog | undefined, entry: LogEntry | undefined, t: number, moveOn: boolean, row: Float64Array, offset: number): void {
+    for (let f = 0; f < group.features.length; f++) {
+      const feature = group.features[f]!
+      // a velocity always needs the event's own place; other kinds only with includesEvent
+      const own = (feature.includesEvent || feature.aggregate === 'geo_velocity') && entry && fed(entry, f) ? ownValues(group, entry, f) : undefined
+      if (!log && !own) continue
+      // a dry run reads without moving the log's positions: a later, earlier-stamped event must find them where they were
+      const value = log ? log.valueAt(f, t, own, moveOn) : aggregateOf(feature.aggregate, own!.map(() => t), own!, t)
+      if (value > row[offset + feature.index]!) row[offset + feature.index] = value
     }
+  }
+
+  /** Adds the calendar and derived features to a row, and returns the row as a record. */
+  private finishRow(event: ObservedEvent, row: Float64Array, offset: number): FeatureValues {
+    const t = event.occurredAtMs
+    for (const feature of this.calendars) {
+      if (feature.types.has(event.type)) row[offset + feature.index] = feature.kind === 'hour_of_day' ? feature.calendar.hourOf(t) : feature.calendar.weekdayOf(t)
+    }
+    const values = this.toRecord(row, offset)
     // in declaration order, so that an expression sees the expressions before it
-    for (const feature of this.derived) values[feature.name] = feature.derive(values)
+    for (const feature of this.derived) {
+      const value = feature.derive(values)
+      values[feature.name] = value
+      row[offset + feature.index] = value
+    }
     return values
   }
 
@@ -245,38 +342,90 @@ export class FeatureEngine {
 function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined {
   const fedFeatures = group.fedBy.get(event.type)
   if (!fedFeatures) return undefined
-  const { layout, scratch } = group
+  const { scratch } = group
   let entry: LogEntry | undefined
   scratch.mask.fill(0)
   // values of the previous event (perhaps another entity's) must not ride along in this one's entry
   scratch.numbers.fill(0)
   scratch.strings.fill(undefined)
+  for (const source of group.sourcesFor.get(event.type)!) {
+    const value = source.pick(event)
+    source.value = value
+    if (value === undefined) continue
+    if (source.kind === 'strings') scratch.strings[source.column] = value as string | string[]
+    else if (source.kind === 'place') {
+      scratch.numbers[source.column] = (value as [number, number])[0]
+      scratch.numbers[source.column + 1] = (value as [number, number])[1]
+    } else scratch.numbers[source.column] = value as number
+  }
   for (const f of fedFeatures) {
     const feature = group.features[f]!
-    const column = layout.features[f]!
-    let number: number | undefined
-    let strings: string | string[] | undefined
-    let place: [number, number] | undefined
-    if (feature.place) {
-      place = feature.place(event)
-      if (place === undefined) continue
-    } else if (feature.number) {
-      number = feature.number(event)
-      if (number === undefined) continue
-    } else if (feature.strings) {
-      strings = feature.strings(event)
-      if (strings === undefined || strings.length === 0) continue
-    }
+    // an event without the feature's value (or with no strings to count) does not feed it
+    if (feature.source && feature.source.value === undefined) continue
     if (feature.filter && !feature.filter(event)) continue
     entry = scratch
     entry.mask[f >>> 5]! |= 1 << (f & 31)
-    if (place) {
-      entry.numbers[column.numberColumn] = place[0]
-      entry.numbers[column.numberColumn + 1] = place[1]
-    } else if (column.numberColumn >= 0) entry.numbers[column.numberColumn] = number!
-    if (column.stringColumn >= 0) entry.strings[column.stringColumn] = strings
   }
   return entry
+}
+
+/**
+ * Makes the record of an event's values from the scratch row with an object
+ * literal compiled once for the catalogue: one shape for every event, keys in
+ * declaration order. Filling a record key by key, or spreading one, costs a
+ * dictionary lookup per feature, which was a quarter of the decision path's
+ * feature time. Names are camelCase letters and digits (checked at parse), so
+ * they are safe as keys in generated code.
+ */
+function recordMaker(names: string[]): (row: Float64Array, offset: number) => FeatureValues {
+  for (const name of names) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`feature name "${name}" is not letters and digits`)
+  return new Function('row', 'at', `return {${names.map((name, i) => `${name}: row[at + ${i}]`).join(', ')}}`) as (row: Float64Array, offset: number) => FeatureValues
+}
+
+/**
+ * What a batch of events adds to the logs of `group`, worked out in event
+ * order into flat columns (the events are read once, in order; the entity by
+ * entity pass then reads these columns, not the scattered event objects), and
+ * for each key of the group's entity, the events that mention it, in order
+ * (an event naming a key twice appears twice).
+ */
+function batchEntries(group: EntityGroup, events: readonly ObservedEvent[]) {
+  const { words, numberColumns, stringColumns } = group.layout
+  const n = events.length
+  const fedAny = new Uint8Array(n)
+  const times = new Float64Array(n)
+  const masks = new Int32Array(n * words)
+  const numbers = new Float64Array(n * numberColumns)
+  const strings: (string | string[] | undefined)[] = stringColumns > 0 ? new Array(n * stringColumns) : []
+  const occurrences = new Map<string, number[]>()
+  for (let i = 0; i < n; i++) {
+    const event = events[i]!
+    const keys = event.keys[group.kind]
+    if (!keys || keys.length === 0) continue
+    times[i] = event.occurredAtMs
+    const entry = entryOf(group, event)
+    if (entry) {
+      fedAny[i] = 1
+      for (let w = 0; w < words; w++) masks[i * words + w] = entry.mask[w]!
+      for (let c = 0; c < numberColumns; c++) numbers[i * numberColumns + c] = entry.numbers[c]!
+      for (let c = 0; c < stringColumns; c++) strings[i * stringColumns + c] = entry.strings[c]
+    }
+    for (const key of keys) {
+      const list = occurrences.get(key)
+      if (list) list.push(i)
+      else occurrences.set(key, [i])
+    }
+  }
+  const { scratch } = group
+  /** Event `i`'s entry, in the group's scratch entry (valid until the next call), or undefined when it feeds nothing. */
+  const entryAt = (i: number): LogEntry | undefined => {
+    if (fedAny[i] === 0) return undefined
+    for (let w = 0; w < words; w++) scratch.mask[w] = masks[i * words + w]!
+    for (let c = 0; c < numberColumns; c++) scratch.numbers[c] = numbers[i * numberColumns + c]!
+    for (let c = 0; c < stringColumns; c++) scratch.strings[c] = strings[i * stringColumns + c]
+    return scratch
+  }
+  return { times, occurrences, entryAt }
 }
 
 const fed = (entry: LogEntry, f: number) => (entry.mask[f >>> 5]! & (1 << (f & 31))) !== 0
@@ -295,31 +444,42 @@ function ownValues(group: EntityGroup, entry: LogEntry, f: number): (number | st
 
 const ONE = [1]
 
-function numberPicker(field: string): (event: ObservedEvent) => number | undefined {
-  const segments = field.split('/').slice(1)
-  return (event) => {
-    const node = at(event.data, segments)
+/** The value source a window feature reads, before features that read the same value are merged; undefined for counts and times. */
+function sourceOf(definition: FeatureDefinition): ValueSource | undefined {
+  const { kind, field, of } = definition
+  const make = (key: string, sourceKind: ValueSource['kind'], pick: ValueSource['pick']): ValueSource => ({ key, kind: sourceKind, pick, column: -1, value: undefined })
+  if (kind === 'distinct_count') {
+    // the keys of another entity (`of`, deduplicated), or a field's value as text
+    if (of) return make(`keys:${of}`, 'strings', (event) => (event.keys[of]?.length ? event.keys[of] : undefined))
+    const read = pointerReader(field!)
+    return make(`text:${field}`, 'strings', (event) => {
+      const node = read(event.data)
+      const text = typeof node === 'string' || typeof node === 'number' ? String(node) : ''
+      return text === '' ? undefined : text
+    })
+  }
+  if (field === undefined) return undefined
+  const read = pointerReader(field)
+  if (kind === 'geo_velocity') {
+    return make(`place:${field}`, 'place', (event) => {
+      const node = read(event.data) as { lat?: unknown; lon?: unknown } | undefined
+      return node && typeof node.lat === 'number' && typeof node.lon === 'number' ? [node.lat, node.lon] : undefined
+    })
+  }
+  return make(`number:${field}`, 'number', (event) => {
+    const node = read(event.data)
     return typeof node === 'number' && Number.isFinite(node) ? node : undefined
-  }
+  })
 }
 
-function placePicker(field: string): (event: ObservedEvent) => [number, number] | undefined {
+/** Reads a JSON pointer in event data; the common one-segment pointer without a loop. */
+function pointerReader(field: string): (data: unknown) => unknown {
   const segments = field.split('/').slice(1)
-  return (event) => {
-    const node = at(event.data, segments) as { lat?: unknown; lon?: unknown } | undefined
-    return node && typeof node.lat === 'number' && typeof node.lon === 'number' ? [node.lat, node.lon] : undefined
+  if (segments.length === 1) {
+    const key = segments[0]!
+    return (data) => (data !== null && typeof data === 'object' ? (data as Record<string, unknown>)[key] : undefined)
   }
-}
-
-/** distinct_count: the keys of another entity (`of`, deduplicated), or a field's value as text. */
-function stringPicker(definition: FeatureDefinition): (event: ObservedEvent) => string | string[] | undefined {
-  const of = definition.of
-  if (of) return (event) => event.keys[of]
-  const segments = definition.field!.split('/').slice(1)
-  return (event) => {
-    const node = at(event.data, segments)
-    return typeof node === 'string' || typeof node === 'number' ? String(node) : undefined
-  }
+  return (data) => at(data, segments)
 }
 
 function at(data: unknown, segments: string[]): unknown {

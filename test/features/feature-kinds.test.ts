@@ -146,6 +146,42 @@ describe('every feature kind, against a naive recomputation', () => {
     )
   })
 
+  test('the batch execution (entity by entity) gives every event the values observe gives it', () => {
+    const batchEvent = fc.record({
+      gapMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 * hour }), fc.integer({ min: -2 * hour, max: -1 })),
+      cards: fc.array(fc.constantFrom('c1', 'c2', 'c3'), { minLength: 0, maxLength: 3 }),
+      terminal: fc.constantFrom('t1', 't2', 't3', 't4'),
+      amountMinor: fc.integer({ min: 0, max: 5_000_000 }),
+      type: fc.constantFrom('card.transaction', 'card.transaction', 'login'),
+      place: fc.constantFrom(undefined, { lat: 31.23, lon: 121.47 }, { lat: 39.9, lon: 116.4 }),
+      wanted: fc.boolean(),
+    })
+    fc.assert(
+      fc.property(fc.array(batchEvent, { minLength: 1, maxLength: 80 }), fc.integer({ min: 1, max: 40 }), (stream, batchSize) => {
+        let t = t0
+        // late events (negative gaps), several cards per event, the same card twice: the cases where order matters
+        const events: ObservedEvent[] = stream.map((item) => {
+          t += item.gapMs
+          const data = { amountMinor: item.amountMinor, terminalId: item.terminal, ...(item.place ? { geo: item.place } : {}) }
+          return { type: item.type, occurredAtMs: t, data, keys: { bank_card: item.cards } }
+        })
+        const online = new FeatureEngine(definitions)
+        const expectedRows = events.map((event, i) => (stream[i]!.wanted ? online.observe(event) : (online.add(event), undefined)))
+        const offline = new FeatureEngine(definitions)
+        for (let from = 0; from < events.length; from += batchSize) {
+          const batch = events.slice(from, from + batchSize)
+          const rows = offline.observeBatch(batch, (i) => stream[from + i]!.wanted)
+          batch.forEach((_, i) => {
+            const want = expectedRows[from + i]
+            if (want) assert.deepEqual(offline.recordOf(rows, i), want, `event ${from + i}`)
+          })
+        }
+        assert.deepEqual(offline.stats(), online.stats())
+      }),
+      { numRuns: 150, seed: 20261128 },
+    )
+  })
+
   test('a read is a dry run: read then observe give the same values', () => {
     const engine = new FeatureEngine(definitions)
     const event = (at: number, amountMinor: number): ObservedEvent => ({ type: 'card.transaction', occurredAtMs: at, data: { amountMinor, terminalId: 't1' }, keys: { bank_card: ['c1'] } })
