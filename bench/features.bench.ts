@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { loadDefinitions } from '../src/app/load-definitions.ts'
 import { defaultTenant } from '../src/app/open-engine.ts'
 import { EventTypeRegistry } from '../src/events/event-type-registry.ts'
+import { PersonalDataVault } from '../src/events/personal-data-vault.ts'
 import { FeatureEngine, type ObservedEvent } from '../src/features/feature-engine.ts'
 import { observedEvent } from '../src/features/observed-event.ts'
 import { simulate } from '../src/simulation/simulation.ts'
@@ -29,6 +30,9 @@ const { values: flags } = parseArgs({
 const log = (line: string) => process.stderr.write(`${line}\n`)
 const registry = new EventTypeRegistry(() => Date.parse('2100-01-01T00:00:00Z'))
 const { features: definitions } = loadDefinitions(new URL('../config', import.meta.url).pathname, registry, defaultTenant)
+// entity keys are blind indexes, as in the engine
+const { indexKey, sealKey } = PersonalDataVault.generateKeys()
+const vault = new PersonalDataVault(indexKey, sealKey)
 
 log(`simulating ${flags.customers} customers over ${flags.days} days…`)
 global.gc?.()
@@ -46,7 +50,7 @@ for (const event of simulate({ seed: 3, days: Number(flags.days), customers: Num
     engine.observe(warming)
     for (const [kind, keys] of Object.entries(warming.keys)) for (const key of keys ?? []) entityKeys.add(`${kind}:${key}`)
   }
-  ring[slot] = observedEvent(registry.accept(defaultTenant, event), (kind, value) => `${kind}:${value}`)
+  ring[slot] = observedEvent(registry.accept(defaultTenant, event), (kind, value) => vault.blindIndex(kind, value))
 }
 // the ring in time order: from the oldest slot round to the newest
 const kept = [...ring.slice(total % measure), ...ring.slice(0, total % measure)].filter((e) => e !== undefined)
