@@ -11,11 +11,14 @@ import { registerDecisionRoutes } from './routes/decision-routes.ts'
 import { registerEventRoutes } from './routes/event-routes.ts'
 import { registerEventTypeRoutes } from './routes/event-type-routes.ts'
 import { registerFeatureRoutes } from './routes/feature-routes.ts'
+import { registerListRoutes } from './routes/list-routes.ts'
 import { registerOperationsRoutes } from './routes/operations-routes.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
     tenantId: string
+    /** Who is asking, as recorded on list changes: `key:<id>` of the API key, or `anonymous` with XIEZHI_AUTH=off. */
+    actor: string
   }
 }
 
@@ -36,6 +39,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   })
   const metrics = createMetrics()
   app.decorateRequest('tenantId', '')
+  app.decorateRequest('actor', '')
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -51,6 +55,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     if (!request.url.startsWith('/v1/')) return
     if (engine.config.authDisabled) {
       request.tenantId = defaultTenant
+      request.actor = 'anonymous'
       return
     }
     const identity = await authenticate(engine, request)
@@ -59,6 +64,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
       return sendProblem(reply.header('www-authenticate', 'Bearer'), new XiezhiError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>"'))
     }
     request.tenantId = identity.tenantId
+    request.actor = `key:${identity.keyId}`
   })
 
   app.setErrorHandler((error, request, reply) => {
@@ -73,6 +79,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerDecisionRoutes(app, engine)
   registerEventTypeRoutes(app, engine)
   registerFeatureRoutes(app, engine)
+  registerListRoutes(app, engine)
   registerOperationsRoutes(app, engine, metrics)
   return { app, metrics }
 }

@@ -10,6 +10,7 @@ import { EventTypeRegistry, maxClockSkewMs } from '../events/event-type-registry
 import { PersonalDataVault } from '../events/personal-data-vault.ts'
 import { featureDefinitionHash, featureDefinitionText } from '../features/feature-catalogue.ts'
 import { FeatureEngine } from '../features/feature-engine.ts'
+import { ListMembership } from '../lists/list-membership.ts'
 import { SqliteRecordStore } from '../store/sqlite/sqlite-record-store.ts'
 import type { StrategyCatalogue } from '../strategy/compile-strategy.ts'
 import type { Strategy } from '../strategy/strategy.ts'
@@ -45,6 +46,8 @@ export interface Engine extends Records {
   commit: GroupCommit
   decisions: DecisionService
   rebuilt: { events: number; ms: number }
+  /** Lists (名单) in memory: `lists.has(listName, entityKey, atMs)`, point in time; changed through `lists/list-service.ts`. */
+  lists: ListMembership
 }
 
 export interface EngineOptions {
@@ -84,6 +87,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     for (const definition of definitions) {
       featureVersions.set(definition.name, await store.recordFeatureVersion(definition.name, featureDefinitionHash(definition), featureDefinitionText(definition), clock.nowMs()))
     }
+    const lists = await ListMembership.load(store)
     const features = new FeatureEngine(definitions)
     const rebuildStart = performance.now()
     const events = await rebuildFeatures(store, vault, features, clock.nowMs() - features.horizonMs - maxClockSkewMs)
@@ -96,7 +100,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
     sweep.unref()
     return {
-      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant), features, featureVersions, strategies, commit, decisions, rebuilt,
+      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant), features, featureVersions, strategies, commit, decisions, rebuilt, lists,
       async close() {
         clearInterval(sweep)
         await commit.drain()

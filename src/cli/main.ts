@@ -12,6 +12,7 @@ import { readEvents } from './event-source.ts'
 import { replay } from './replay-command.ts'
 import { serve } from './serve-command.ts'
 import { featuresCommand } from './features-command.ts'
+import { listsCommand } from './lists-command.ts'
 import { runSimulation } from './simulate-command.ts'
 
 const integer = (value: string) => {
@@ -133,6 +134,7 @@ program
   })
 
 program.addCommand(featuresCommand())
+program.addCommand(listsCommand())
 
 const keys = program.command('keys').description('API keys for machine clients')
 keys

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'idempotency_conflict'
+  | 'conflict'
   | 'not_found'
   | 'unauthorized'
   | 'invalid_configuration'

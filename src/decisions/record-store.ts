@@ -1,5 +1,6 @@
 import type { Action } from '../core/actions.ts'
 import type { CustomEventType } from '../events/event-type-registry.ts'
+import type { ListDefinition, ListEntry } from '../lists/list.ts'
 
 /**
  * The records port: everything that must survive a crash. The SQLite adapter
@@ -30,6 +31,19 @@ export interface RecordStore {
   findApiKey(id: string): Promise<StoredApiKey | undefined>
   listApiKeys(): Promise<StoredApiKey[]>
   revokeApiKey(id: string, atMs: number): Promise<boolean>
+
+  // lists (名单): entries are never deleted; a removal is recorded on the entry
+  /** False when the tenant already has a list of that name (which stays as it was). */
+  createList(list: ListDefinition): Promise<boolean>
+  /** Every list of every tenant, by tenant and name. */
+  listLists(): Promise<ListDefinition[]>
+  /** All or none, in one transaction. */
+  addListEntries(entries: ListEntry[]): Promise<void>
+  getListEntry(tenantId: string, listName: string, entryId: string): Promise<ListEntry | undefined>
+  /** Records the removal and returns the entry as it now stands; undefined if there is no such entry or it was already removed. */
+  removeListEntry(tenantId: string, listName: string, entryId: string, removedBy: string, atMs: number): Promise<ListEntry | undefined>
+  /** Entries in the order they were added, filtered by what the query gives. */
+  listEntries(query: ListEntryQuery): Promise<ListEntry[]>
 
   close(): Promise<void>
 }
@@ -91,4 +105,14 @@ export interface StoredApiKey {
   secretHash: string
   createdAtMs: number
   revokedAtMs: number | null
+}
+
+export interface ListEntryQuery {
+  tenantId?: string
+  listName?: string
+  /** Only the entries of this blind index. */
+  entityKey?: string
+  /** Only entries added after the entry of this id (none if there is no such entry): a cursor. */
+  afterId?: string
+  limit?: number
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { RecordStore, StoredDecision } from '../../src/decisions/record-store.ts'
+import type { ListDefinition, ListEntry } from '../../src/lists/list.ts'
 
 /**
  * The contract of the records port. Every adapter (SQLite today, PostgreSQL
@@ -124,6 +125,82 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       assert.equal(await store.revokeApiKey('abc', 5), true)
       assert.equal(await store.revokeApiKey('abc', 6), false)
       assert.deepEqual(await store.listApiKeys(), [{ ...key, revokedAtMs: 5 }])
+    })
+
+    const list = (overrides: Partial<ListDefinition> = {}): ListDefinition => ({
+      tenantId: 'default',
+      name: 'fraud-phones',
+      kind: 'black',
+      entityKind: 'phone',
+      description: 'confirmed fraud',
+      createdBy: 'key:abc',
+      createdAtMs: t0,
+      ...overrides,
+    })
+    let entryNumber = 0
+    const entry = (overrides: Partial<ListEntry> = {}): ListEntry => {
+      entryNumber++
+      return {
+        id: `0190-${String(entryNumber).padStart(6, '0')}`,
+        tenantId: 'default',
+        listName: 'fraud-phones',
+        entityKey: `key-${entryNumber}`,
+        maskedValue: '138****1234',
+        reason: 'confirmed fraud',
+        source: 'case 17',
+        addedBy: 'key:abc',
+        addedAtMs: t0 + entryNumber,
+        expiresAtMs: null,
+        removedAtMs: null,
+        removedBy: null,
+        ...overrides,
+      }
+    }
+
+    withStore('a list name is taken once per tenant; the first list stands', async (store) => {
+      assert.equal(await store.createList(list()), true)
+      assert.equal(await store.createList(list({ kind: 'white', description: 'second' })), false)
+      assert.equal(await store.createList(list({ tenantId: 'acme' })), true)
+      assert.equal(await store.createList(list({ name: 'good-devices', kind: 'white', entityKind: 'device' })), true)
+      assert.deepEqual(await store.listLists(), [list({ tenantId: 'acme' }), list(), list({ name: 'good-devices', kind: 'white', entityKind: 'device' })])
+    })
+
+    withStore('list entries are kept as given, found by list, key and cursor, in the order they were added', async (store) => {
+      await store.createList(list())
+      await store.createList(list({ name: 'other' }))
+      // ids made in the same millisecond need not sort in the order they were added
+      const entries = [entry({ id: 'zz-1' }), entry({ id: 'aa-2', expiresAtMs: t0 + 86_400_000 }), entry({ id: 'mm-3', entityKey: 'shared' }), entry({ id: 'bb-4', listName: 'other', entityKey: 'shared' })]
+      await store.addListEntries(entries.slice(0, 2))
+      await store.addListEntries(entries.slice(2))
+      assert.deepEqual(await store.listEntries({ tenantId: 'default', listName: 'fraud-phones' }), entries.slice(0, 3))
+      assert.deepEqual(await store.listEntries({ tenantId: 'default', listName: 'fraud-phones', entityKey: 'shared' }), [entries[2]])
+      assert.deepEqual(await store.listEntries({ tenantId: 'default', listName: 'fraud-phones', limit: 2 }), entries.slice(0, 2))
+      assert.deepEqual(await store.listEntries({ tenantId: 'default', listName: 'fraud-phones', afterId: entries[1]!.id }), entries.slice(2, 3))
+      assert.deepEqual(await store.listEntries({}), entries)
+      assert.deepEqual(await store.listEntries({ afterId: 'no-such-entry' }), [])
+      assert.deepEqual(await store.listEntries({ tenantId: 'acme' }), [])
+      assert.deepEqual(await store.getListEntry('default', 'fraud-phones', entries[1]!.id), entries[1])
+      assert.equal(await store.getListEntry('default', 'other', entries[1]!.id), undefined)
+    })
+
+    withStore('a batch of list entries is all or nothing', async (store) => {
+      await store.createList(list())
+      const first = entry()
+      await store.addListEntries([first])
+      await assert.rejects(store.addListEntries([entry(), { ...first }]))
+      assert.deepEqual(await store.listEntries({}), [first])
+    })
+
+    withStore('a removal is recorded once on the entry, which is kept', async (store) => {
+      await store.createList(list())
+      const added = entry()
+      await store.addListEntries([added])
+      assert.equal(await store.removeListEntry('default', 'other-list', added.id, 'key:def', t0 + 50), undefined)
+      const removed = await store.removeListEntry('default', 'fraud-phones', added.id, 'key:def', t0 + 50)
+      assert.deepEqual(removed, { ...added, removedAtMs: t0 + 50, removedBy: 'key:def' })
+      assert.equal(await store.removeListEntry('default', 'fraud-phones', added.id, 'key:xyz', t0 + 60), undefined)
+      assert.equal(await store.removeListEntry('default', 'fraud-phones', 'no-such-entry', 'key:xyz', t0 + 60), undefined)
+      assert.deepEqual(await store.listEntries({}), [removed])
     })
   })
 }

@@ -75,4 +75,39 @@ export const sqliteMigrations: Record<string, Migration> = {
         .execute()
     },
   },
+  '0003-lists': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('lists')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('black', 'grey', 'white')`))
+        .addColumn('entity_kind', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lists_pk', ['tenant_id', 'name'])
+        .execute()
+      // an entry is never deleted: removed_at/removed_by are set once, so every past moment of a list can be asked about
+      await db.schema
+        .createTable('list_entries')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('list_name', 'text', (c) => c.notNull())
+        .addColumn('entity_key', 'text', (c) => c.notNull())
+        .addColumn('masked_value', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('added_by', 'text', (c) => c.notNull())
+        .addColumn('added_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer')
+        .addColumn('removed_at', 'integer')
+        .addColumn('removed_by', 'text')
+        .addForeignKeyConstraint('list_entries_list', ['tenant_id', 'list_name'], 'lists', ['tenant_id', 'name'])
+        .execute()
+      await db.schema.createIndex('list_entries_key').on('list_entries').columns(['tenant_id', 'list_name', 'entity_key']).execute()
+      await db.schema.createIndex('list_entries_list_seq').on('list_entries').columns(['tenant_id', 'list_name', 'seq']).execute()
+    },
+  },
 }

@@ -1,18 +1,21 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type Database from 'better-sqlite3'
-import { Kysely, Migrator, type Selectable, SqliteDialect } from 'kysely'
+import { type Insertable, Kysely, Migrator, type Selectable, SqliteDialect } from 'kysely'
 import type { Action } from '../../core/actions.ts'
 import { invalidInput } from '../../core/errors.ts'
 import type {
   DecisionQuery,
+  ListEntryQuery,
   RecordStore,
   StoredApiKey,
   StoredDecision,
   StoredFeatureVersion,
   StoredStrategyVersion,
 } from '../../decisions/record-store.ts'
+import type { EntityKind } from '../../events/entities.ts'
 import type { CustomEventType } from '../../events/event-type-registry.ts'
+import type { ListDefinition, ListEntry, ListKind } from '../../lists/list.ts'
 import { type DecisionAppender, inThreadAppender, openWritableDatabase, workerAppender } from './sqlite-decision-appender.ts'
 import { sqliteMigrations } from './sqlite-migrations.ts'
 import type { SqliteSchema } from './sqlite-schema.ts'
@@ -180,6 +183,73 @@ export class SqliteRecordStore implements RecordStore {
     return result.numUpdatedRows > 0n
   }
 
+  async createList(list: ListDefinition) {
+    const result = await this.db
+      .insertInto('lists')
+      .values({
+        tenant_id: list.tenantId,
+        name: list.name,
+        kind: list.kind,
+        entity_kind: list.entityKind,
+        description: list.description,
+        created_by: list.createdBy,
+        created_at: list.createdAtMs,
+      })
+      .onConflict((c) => c.doNothing())
+      .executeTakeFirst()
+    return result.numInsertedOrUpdatedRows === 1n
+  }
+
+  async listLists() {
+    return (await this.db.selectFrom('lists').selectAll().orderBy('tenant_id').orderBy('name').execute()).map(toList)
+  }
+
+  async addListEntries(entries: ListEntry[]) {
+    if (entries.length === 0) return
+    await this.db.transaction().execute(async (tx) => {
+      // a few hundred rows per statement stays well under SQLite's limit of bound parameters
+      for (let i = 0; i < entries.length; i += 500) await tx.insertInto('list_entries').values(entries.slice(i, i + 500).map(toEntryRow)).execute()
+    })
+  }
+
+  async getListEntry(tenantId: string, listName: string, entryId: string) {
+    const row = await this.db
+      .selectFrom('list_entries')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('list_name', '=', listName)
+      .where('id', '=', entryId)
+      .executeTakeFirst()
+    return row && toEntry(row)
+  }
+
+  async removeListEntry(tenantId: string, listName: string, entryId: string, removedBy: string, atMs: number) {
+    const row = await this.db
+      .updateTable('list_entries')
+      .set({ removed_at: atMs, removed_by: removedBy })
+      .where('tenant_id', '=', tenantId)
+      .where('list_name', '=', listName)
+      .where('id', '=', entryId)
+      .where('removed_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    return row && toEntry(row)
+  }
+
+  async listEntries(query: ListEntryQuery) {
+    let select = this.db.selectFrom('list_entries').selectAll()
+    if (query.tenantId !== undefined) select = select.where('tenant_id', '=', query.tenantId)
+    if (query.listName !== undefined) select = select.where('list_name', '=', query.listName)
+    if (query.entityKey !== undefined) select = select.where('entity_key', '=', query.entityKey)
+    if (query.afterId !== undefined) {
+      const afterId = query.afterId
+      select = select.where('seq', '>', (eb) => eb.fn.coalesce(eb.selectFrom('list_entries').select('seq').where('id', '=', afterId), eb.val(Number.MAX_SAFE_INTEGER)))
+    }
+    select = select.orderBy('seq')
+    if (query.limit !== undefined) select = select.limit(query.limit)
+    return (await select.execute()).map(toEntry)
+  }
+
   async close() {
     await this.appender.close()
     await this.db.destroy()
@@ -227,4 +297,44 @@ const toFeatureVersion = (row: { name: string; version: number; hash: string; de
   hash: row.hash,
   definition: row.definition,
   savedAtMs: row.saved_at,
+})
+
+const toList = (row: Selectable<SqliteSchema['lists']>): ListDefinition => ({
+  tenantId: row.tenant_id,
+  name: row.name,
+  kind: row.kind as ListKind,
+  entityKind: row.entity_kind as EntityKind,
+  description: row.description,
+  createdBy: row.created_by,
+  createdAtMs: row.created_at,
+})
+
+const toEntryRow = (e: ListEntry): Insertable<SqliteSchema['list_entries']> => ({
+  id: e.id,
+  tenant_id: e.tenantId,
+  list_name: e.listName,
+  entity_key: e.entityKey,
+  masked_value: e.maskedValue,
+  reason: e.reason,
+  source: e.source,
+  added_by: e.addedBy,
+  added_at: e.addedAtMs,
+  expires_at: e.expiresAtMs,
+  removed_at: e.removedAtMs,
+  removed_by: e.removedBy,
+})
+
+const toEntry = (row: Selectable<SqliteSchema['list_entries']>): ListEntry => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  listName: row.list_name,
+  entityKey: row.entity_key,
+  maskedValue: row.masked_value,
+  reason: row.reason,
+  source: row.source,
+  addedBy: row.added_by,
+  addedAtMs: row.added_at,
+  expiresAtMs: row.expires_at,
+  removedAtMs: row.removed_at,
+  removedBy: row.removed_by,
 })
