@@ -88,7 +88,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
       featureVersions.set(definition.name, await store.recordFeatureVersion(definition.name, featureDefinitionHash(definition), featureDefinitionText(definition), clock.nowMs()))
     }
     const lists = await ListMembership.load(store)
-    const features = new FeatureEngine(definitions)
+    const features = new FeatureEngine(definitions, { lists })
     const rebuildStart = performance.now()
     const events = await rebuildFeatures(store, vault, features, clock.nowMs() - features.horizonMs - maxClockSkewMs)
     const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart) }

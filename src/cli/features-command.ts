@@ -6,6 +6,7 @@ import { defaultTenant, openEngine, openRecords } from '../app/open-engine.ts'
 import { parseDayOrInstant } from '../core/day-or-instant.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
+import { ListMembership } from '../lists/list-membership.ts'
 import { type BackfillRow, type HistoricalEvent, backfillFeatures } from '../features/backfill.ts'
 import { describeFeature, featureDefinitionHash } from '../features/feature-catalogue.ts'
 import { type FeatureDefinition, horizonOf } from '../features/feature-definition.ts'
@@ -102,7 +103,8 @@ export function featuresCommand(): Command {
         const since = options.from - horizonOf(definitions)
         const history = options.events ? fileHistory(options.events, records.registry) : decisionLogHistory(records.store, records.vault, since)
         const started = performance.now()
-        const rows = await writeRows(backfillFeatures(definitions, history, { fromMs: options.from, toMs: options.to }), definitions, options.out)
+        const lists = await ListMembership.load(records.store)
+        const rows = await writeRows(backfillFeatures(definitions, history, { fromMs: options.from, toMs: options.to }, { lists }), definitions, options.out)
         const seconds = Math.round((performance.now() - started) / 10) / 100
         const summary = { rows, features: definitions.length, seconds, from: new Date(options.from).toISOString(), to: new Date(options.to).toISOString() }
         const say = options.out ? console.log : console.error

@@ -7,9 +7,9 @@ import type { FeatureDefinition } from './feature-definition.ts'
  * new version (a new description is not).
  */
 export function featureDefinitionText(definition: FeatureDefinition): string {
-  const { name, kind, entity, eventTypes, window, delay, includesEvent, field, of, timeZone, where, expression } = definition
+  const { name, kind, entity, pairedWith, list, eventTypes, window, delay, includesEvent, field, of, timeZone, where, expression } = definition
   const calendar = kind === 'hour_of_day' || kind === 'day_of_week'
-  return stringify({ name, kind, entity, eventTypes, window, delay, includesEvent, field, of, timeZone: calendar ? timeZone : undefined, where, expression }) ?? ''
+  return stringify({ name, kind, entity, pairedWith, list, eventTypes, window, delay, includesEvent, field, of, timeZone: calendar ? timeZone : undefined, where, expression }) ?? ''
 }
 
 export const featureDefinitionHash = (definition: FeatureDefinition) => hash('sha256', featureDefinitionText(definition), 'hex')
@@ -19,6 +19,8 @@ export interface FeatureDescription {
   name: string
   kind: FeatureDefinition['kind']
   entity?: string
+  pairedWith?: string
+  list?: string
   eventTypes: string[]
   window?: string
   delay?: string
@@ -41,13 +43,15 @@ export function describeFeature(
   version?: { version: number; savedAtMs: number },
 ): FeatureDescription {
   const calendar = definition.kind === 'hour_of_day' || definition.kind === 'day_of_week'
-  const derived = definition.kind === 'expression'
+  const windowless = definition.kind === 'expression' || definition.kind === 'in_list'
   return {
     name: definition.name,
     kind: definition.kind,
     ...(definition.entity ? { entity: definition.entity } : {}),
+    ...(definition.pairedWith ? { pairedWith: definition.pairedWith } : {}),
+    ...(definition.list ? { list: definition.list } : {}),
     eventTypes: definition.eventTypes,
-    ...(calendar ? { timeZone: definition.timeZone } : derived ? {} : { window: definition.window }),
+    ...(calendar ? { timeZone: definition.timeZone } : windowless ? {} : { window: definition.window }),
     ...(definition.delay ? { delay: definition.delay } : {}),
     includesEvent: definition.includesEvent,
     ...(definition.field ? { field: definition.field } : {}),

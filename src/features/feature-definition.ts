@@ -4,8 +4,8 @@ import { type EntityKind, isEntityKind } from '../events/entities.ts'
 import { windowAggregates } from './window-aggregates.ts'
 import type { ObservedEvent } from './feature-engine.ts'
 
-/** Aggregates over a sliding window per entity, and the two calendar features that need no window. */
-export const featureKinds = [...windowAggregates, 'hour_of_day', 'day_of_week', 'expression'] as const
+/** Aggregates over a sliding window per entity; calendar features, list membership and expressions need no window. */
+export const featureKinds = [...windowAggregates, 'hour_of_day', 'day_of_week', 'in_list', 'expression'] as const
 export type FeatureKind = (typeof featureKinds)[number]
 export type CalendarKind = 'hour_of_day' | 'day_of_week'
 
@@ -25,12 +25,19 @@ export const isCalendarKind = (kind: FeatureKind): kind is CalendarKind => kind 
  * `geo_velocity` is the km/h from the entity's last place in the window to
  * this event's (0 when either is unknown).
  * Calendar kinds give the event's local hour (0–23) or weekday (0 = Monday).
+ * `in_list` is 1 when one of the event's values of `entity` is on `list` at
+ * the event's time (lists keep their history, so a backfill sees the list as
+ * it stood), else 0.
  */
 export interface FeatureDefinition {
   name: string
   kind: FeatureKind
-  /** The entity the window is kept per; calendar kinds have none. */
+  /** The entity the window is kept per (in_list: whose values are looked up); calendar kinds have none. */
   entity?: EntityKind
+  /** Window kinds: keep the window per pair of `entity` and this kind, e.g. logins per user and device. */
+  pairedWith?: EntityKind
+  /** in_list: the list's name. */
+  list?: string
   /** Events that feed the window (calendar kinds: that get the value). Any event that mentions the entity can read it. */
   eventTypes: string[]
   window: string
@@ -78,7 +85,7 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
       fail('', 'invalid_type', 'must be an object')
       return
     }
-    const { name, kind, entity, window, field, of, description, delay, includesEvent, timeZone, where, expression } = item
+    const { name, kind, entity, window, field, of, description, delay, includesEvent, timeZone, where, expression, list, pairedWith } = item
     const eventTypes = item.eventTypes
     if (typeof name !== 'string' || !/^[a-z][A-Za-z0-9]{1,79}$/.test(name)) fail('name', 'invalid_format', 'name must be camelCase letters and digits')
     else if (names.has(name)) fail('name', 'duplicate', `feature "${name}" is declared twice`)
@@ -86,8 +93,16 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
     if (!(featureKinds as readonly unknown[]).includes(kind)) fail('kind', 'invalid_value', `kind must be one of ${featureKinds.join(', ')}`)
     const derived = kind === 'expression'
     const calendar = kind === 'hour_of_day' || kind === 'day_of_week'
-    const windowless = calendar || derived
-    if (!(windowless && entity === undefined) && !isEntityKind(entity)) fail('entity', 'unknown_entity_kind', `"${String(entity)}" is not an entity kind`)
+    const listed = kind === 'in_list'
+    const windowless = calendar || derived || listed
+    if (!((calendar || derived) && entity === undefined) && !isEntityKind(entity)) fail('entity', 'unknown_entity_kind', `"${String(entity)}" is not an entity kind`)
+    if (listed && (typeof list !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(list))) fail('list', 'required', 'an in_list feature needs list, the name of a list (lower case letters, digits, - and _)')
+    if (!listed && list !== undefined) fail('list', 'not_allowed', 'list applies to kind in_list only')
+    if (pairedWith !== undefined) {
+      if (windowless) fail('pairedWith', 'not_allowed', 'pairedWith applies to window kinds only')
+      else if (!isEntityKind(pairedWith)) fail('pairedWith', 'unknown_entity_kind', `"${String(pairedWith)}" is not an entity kind`)
+      else if (pairedWith === entity) fail('pairedWith', 'invalid_value', 'pairedWith must be another entity kind than entity')
+    }
     const windowMs = typeof window === 'string' ? parseDurationMs(window) : undefined
     if (windowMs === undefined && !(windowless && window === undefined)) fail('window', 'invalid_format', 'window must look like 10m, 1h, 24h, 7d or 30d')
     if (derived && (typeof expression !== 'string' || expression.trim() === '')) fail('expression', 'required', 'an expression feature needs expression, CEL over earlier features')
@@ -117,6 +132,8 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
       name: name as string,
       kind: kind as FeatureKind,
       ...(isEntityKind(entity) ? { entity } : {}),
+      ...(isEntityKind(pairedWith) ? { pairedWith } : {}),
+      ...(typeof list === 'string' ? { list } : {}),
       eventTypes: (eventTypes as string[] | undefined) ?? [],
       window: (window as string | undefined) ?? '',
       windowMs: windowMs ?? 0,

@@ -15,10 +15,17 @@ export interface ObservedEvent {
 export type FeatureValues = Record<string, number>
 
 export interface FeatureEngineOptions {
-  /** Most entries one entity's log keeps; bounds memory against hot keys. */
-  maxEntriesPerKey: number
+  /** Most entries one entity's log keeps (default 20,000); bounds memory against hot keys. */
+  maxEntriesPerKey?: number
   /** How late an event may arrive (after a newer one of the same entity) and still see its whole window. */
   lateAllowanceMs?: number
+  /** Where in_list features look entity keys up, point in time; without it they are 0. */
+  lists?: ListLookup
+}
+
+/** Point-in-time list membership by entity key (lists/list-membership.ts). */
+export interface ListLookup {
+  has(listName: string, key: string, atMs: number): boolean
 }
 
 /** An hour: events that arrive later than that behind a newer one of the same entity may see part of their window. */
@@ -53,9 +60,12 @@ interface ValueSource {
   value: number | [number, number] | string | string[] | undefined
 }
 
-/** The window features kept per one entity kind, over one log per entity key. */
+/** The window features kept per one entity kind (or pair of kinds), over one log per entity key. */
 interface EntityGroup {
-  kind: EntityKind
+  /** The entity kind, or two joined by "+" for a pair (`user+device`). */
+  kind: string
+  /** The keys of an event that this group keeps logs for: the entity's, or each pair of the two entities'. */
+  keysOf: (event: ObservedEvent) => readonly string[] | undefined
   features: WindowFeature[]
   layout: LogLayout
   logs: Map<string, EntityLog>
@@ -67,6 +77,13 @@ interface EntityGroup {
   fedBy: Map<string, number[]>
   /** For each event type, the value sources its features read. */
   sourcesFor: Map<string, ValueSource[]>
+}
+
+interface ListFeature {
+  index: number
+  entity: EntityKind
+  list: string
+  types: Set<string>
 }
 
 interface CalendarFeature {
@@ -84,6 +101,8 @@ interface CalendarFeature {
 export class FeatureEngine {
   private readonly groups: EntityGroup[]
   private readonly calendars: CalendarFeature[] = []
+  private readonly listed: ListFeature[] = []
+  private readonly lists: ListLookup | undefined
   private readonly derived: { name: string; index: number; derive: (values: FeatureValues) => number }[] = []
   /** Every feature's value when nothing fed it, in declaration order. */
   private readonly empty: Float64Array
@@ -95,9 +114,10 @@ export class FeatureEngine {
 
   constructor(
     readonly definitions: FeatureDefinition[],
-    options: FeatureEngineOptions = { maxEntriesPerKey: 20_000 },
+    options: FeatureEngineOptions = {},
   ) {
-    const byKind = new Map<EntityKind, { features: WindowFeature[]; horizonMs: number }>()
+    this.lists = options.lists
+    const byKind = new Map<string, { features: WindowFeature[]; horizonMs: number }>()
     const calendars = new Map<string, LocalCalendar>()
     this.empty = new Float64Array(definitions.length)
     this.row = new Float64Array(definitions.length)
@@ -117,14 +137,18 @@ export class FeatureEngine {
         this.calendars.push({ index, kind, types: new Set(definition.eventTypes), calendar })
         return
       }
+      if (kind === 'in_list') {
+        this.listed.push({ index, entity: entity!, list: definition.list!, types: new Set(definition.eventTypes) })
+        return
+      }
       this.empty[index] = emptyValue(kind)
-      const group = byKind.get(entity!) ?? { features: [], horizonMs: 0 }
-      byKind.set(entity!, group)
+      const groupKind = definition.pairedWith ? `${entity}+${definition.pairedWith}` : entity!
+      const group = byKind.get(groupKind) ?? { features: [], horizonMs: 0 }
+      byKind.set(groupKind, group)
       group.features.push({ name: definition.name, index, definition, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, source: sourceOf(definition) })
       group.horizonMs = Math.max(group.horizonMs, definition.windowMs + definition.delayMs)
     })
     this.groups = [...byKind.entries()].map(([kind, group]) => {
-      // each feature that reads a value gets its own column; a place takes two, latitude then longitude
       // one column per distinct value source (a place takes two: latitude, then longitude)
       const sources = new Map<string, ValueSource>()
       let numberColumns = 0
@@ -155,7 +179,7 @@ export class FeatureEngine {
         numberColumns,
         stringColumns,
         words: Math.ceil(features.length / 32),
-        capacity: options.maxEntriesPerKey,
+        capacity: options.maxEntriesPerKey ?? 20_000,
         keepMs: group.horizonMs + (options.lateAllowanceMs ?? defaultLateAllowanceMs),
       }
       const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(undefined) }
@@ -169,7 +193,7 @@ export class FeatureEngine {
           sourcesFor.set(type, needed)
         }
       })
-      return { kind, features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch, fedBy, sourcesFor }
+      return { kind, keysOf: keysOf(group.features[0]!.definition), features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch, fedBy, sourcesFor }
     })
   }
 
@@ -186,15 +210,15 @@ export class FeatureEngine {
   add(event: ObservedEvent): void {
     if (event.occurredAtMs > this.newestSeenMs) this.newestSeenMs = event.occurredAtMs
     for (const group of this.groups) {
-      const keys = event.keys[group.kind]
+      const keys = group.keysOf(event)
       if (!keys || keys.length === 0) continue
       const entry = entryOf(group, event)
       if (entry) for (const key of keys) this.logOf(group, key).append(event.occurredAtMs, entry)
     }
   }
 
-  /** The current values of the window features kept per one entity key, as of `atMs` (nothing is added). */
-  valuesOf(kind: EntityKind, key: string, atMs: number): FeatureValues {
+  /** The current values of the window features kept per one entity key (a pair: `user+device` and both keys joined by "|"), as of `atMs` (nothing is added). */
+  valuesOf(kind: EntityKind | `${EntityKind}+${EntityKind}`, key: string, atMs: number): FeatureValues {
     const values: FeatureValues = {}
     const group = this.groups.find((g) => g.kind === kind)
     if (!group) return values
@@ -232,11 +256,13 @@ export class FeatureEngine {
           const entry = batch.entryAt(i)
           const t = batch.times[i]!
           if (wanted?.(i) !== false) this.readKey(group, log, entry, t, true, rows, i * width)
-          if (entry) (log ??= this.logOf(group, key)).append(t, entry)
+          if (!entry) continue
+          log ??= this.logOf(group, key)
+          log.append(t, entry)
         }
       }
     }
-    if (this.calendars.length > 0 || this.derived.length > 0) {
+    if (this.calendars.length > 0 || this.listed.length > 0 || this.derived.length > 0) {
       for (let i = 0; i < events.length; i++) if (wanted?.(i) !== false) this.finishRow(events[i]!, rows, i * width)
     }
     return rows
@@ -253,7 +279,7 @@ export class FeatureEngine {
     const t = event.occurredAtMs
     if (thenAdd && t > this.newestSeenMs) this.newestSeenMs = t
     for (const group of this.groups) {
-      const keys = event.keys[group.kind]
+      const keys = group.keysOf(event)
       if (!keys || keys.length === 0) continue
       const entry = entryOf(group, event)
       for (const key of keys) {
@@ -282,6 +308,11 @@ export class FeatureEngine {
   /** Adds the calendar and derived features to a row, and returns the row as a record. */
   private finishRow(event: ObservedEvent, row: Float64Array, offset: number): FeatureValues {
     const t = event.occurredAtMs
+    for (const feature of this.listed) {
+      if (!feature.types.has(event.type) || !this.lists) continue
+      const keys = event.keys[feature.entity]
+      row[offset + feature.index] = keys?.some((key) => this.lists!.has(feature.list, key, t)) ? 1 : 0
+    }
     for (const feature of this.calendars) {
       if (feature.types.has(event.type)) row[offset + feature.index] = feature.kind === 'hour_of_day' ? feature.calendar.hourOf(t) : feature.calendar.weekdayOf(t)
     }
@@ -382,6 +413,18 @@ function recordMaker(names: string[]): (row: Float64Array, offset: number) => Fe
   return new Function('row', 'at', `return {${names.map((name, i) => `${name}: row[at + ${i}]`).join(', ')}}`) as (row: Float64Array, offset: number) => FeatureValues
 }
 
+/** The keys a group of features is kept per: one entity's, or every pair of two entities' keys, joined by "|". */
+function keysOf(definition: FeatureDefinition): (event: ObservedEvent) => readonly string[] | undefined {
+  const { entity, pairedWith } = definition
+  if (!pairedWith) return (event) => event.keys[entity!]
+  return (event) => {
+    const left = event.keys[entity!]
+    const right = event.keys[pairedWith]
+    if (!left || !right) return undefined
+    return left.flatMap((a) => right.map((b) => `${a}|${b}`))
+  }
+}
+
 /**
  * What a batch of events adds to the logs of `group`, worked out in event
  * order into flat columns (the events are read once, in order; the entity by
@@ -400,7 +443,7 @@ function batchEntries(group: EntityGroup, events: readonly ObservedEvent[]) {
   const occurrences = new Map<string, number[]>()
   for (let i = 0; i < n; i++) {
     const event = events[i]!
-    const keys = event.keys[group.kind]
+    const keys = group.keysOf(event)
     if (!keys || keys.length === 0) continue
     times[i] = event.occurredAtMs
     const entry = entryOf(group, event)

@@ -19,7 +19,8 @@ function expected(definition: FeatureDefinition, history: ObservedEvent[], event
   const from = upTo - definition.windowMs
   const seen = [...history, ...(definition.includesEvent ? [event] : [])]
   const passes = (e: ObservedEvent) => definition.where === undefined || (e.data.amountMinor as number) >= 1_000_000
-  const inWindow = seen.filter((e) => e.keys.bank_card![0] === key && definition.eventTypes.includes(e.type) && e.occurredAtMs > from && e.occurredAtMs <= upTo && passes(e))
+  const samePair = (e: ObservedEvent) => definition.pairedWith === undefined || e.keys.terminal?.[0] === event.keys.terminal?.[0]
+  const inWindow = seen.filter((e) => e.keys.bank_card![0] === key && samePair(e) && definition.eventTypes.includes(e.type) && e.occurredAtMs > from && e.occurredAtMs <= upTo && passes(e))
   const numbers = inWindow.map((e) => e.data.amountMinor as number)
   const n = numbers.length
   const mean = numbers.reduce((a, b) => a + b, 0) / n
@@ -55,12 +56,17 @@ function expected(definition: FeatureDefinition, history: ObservedEvent[], event
       if (!here || !definition.eventTypes.includes(event.type) || !last) return 0
       return speedKmh(last.data.geo as { lat: number; lon: number }, here, upTo - last.occurredAtMs)
     }
+    case 'in_list':
+      return hotCards.has(definition.list!, key, t) ? 1 : 0
     case 'expression':
       throw new Error('expressions are checked from their inputs')
   }
 }
 
-const windowKinds = featureKinds.filter((k) => k !== 'hour_of_day' && k !== 'day_of_week' && k !== 'expression')
+/** A list with card c2 on it from two hours after the start. */
+const hotCards = { has: (list: string, key: string, atMs: number) => list === 'hot-cards' && key === 'c2' && atMs >= t0 + 2 * hour }
+
+const windowKinds = featureKinds.filter((k) => k !== 'hour_of_day' && k !== 'day_of_week' && k !== 'in_list' && k !== 'expression')
 
 /** Every window kind, plain, delayed and including the event; plus both calendar kinds. */
 const definitions = parseFeatureDefinitions(
@@ -87,6 +93,9 @@ const definitions = parseFeatureDefinitions(
       ]
     }),
     { name: 'hourOfDay', kind: 'hour_of_day', eventTypes: ['card.transaction'] },
+    { name: 'cardOnHotList', kind: 'in_list', entity: 'bank_card', list: 'hot-cards', eventTypes: ['card.transaction'] },
+    { name: 'countPerCardAndTerminal', kind: 'count', entity: 'bank_card', pairedWith: 'terminal', eventTypes: ['card.transaction'], window: '6h' },
+    { name: 'sumPerCardAndTerminalWithEvent', kind: 'sum', entity: 'bank_card', pairedWith: 'terminal', eventTypes: ['card.transaction'], window: '6h', field: '/amountMinor', includesEvent: true },
     { name: 'dayOfWeek', kind: 'day_of_week', eventTypes: ['card.transaction'] },
     { name: 'largeCountPlain', kind: 'count', entity: 'bank_card', eventTypes: ['card.transaction'], window: '6h', where: 'event.data.amountMinor >= 1000000' },
     { name: 'largeAvgWithEvent', kind: 'avg', entity: 'bank_card', eventTypes: ['card.transaction'], window: '6h', field: '/amountMinor', includesEvent: true, where: 'event.data.amountMinor >= 1000000' },
@@ -111,7 +120,7 @@ describe('every feature kind, against a naive recomputation', () => {
   test('online values equal the definition for random streams (ties, gaps, delays, the event itself)', () => {
     fc.assert(
       fc.property(fc.array(eventArbitrary, { minLength: 1, maxLength: 60 }), (stream) => {
-        const engine = new FeatureEngine(definitions)
+        const engine = new FeatureEngine(definitions, { lists: hotCards })
         const history: ObservedEvent[] = []
         let t = t0
         for (const item of stream) {
@@ -120,13 +129,13 @@ describe('every feature kind, against a naive recomputation', () => {
             type: item.type,
             occurredAtMs: t,
             data: { amountMinor: item.amountMinor, terminalId: item.terminal, ...(item.place ? { geo: item.place } : {}) },
-            keys: { bank_card: [item.card] },
+            keys: { bank_card: [item.card], terminal: [item.terminal] },
           }
           const values = engine.observe(event)
           for (const definition of definitions) {
             const applies = definition.eventTypes.includes(event.type) || !definition.includesEvent
             if (definition.kind === 'expression') continue
-            if (definition.kind === 'hour_of_day' || definition.kind === 'day_of_week') {
+            if (definition.kind === 'hour_of_day' || definition.kind === 'day_of_week' || definition.kind === 'in_list') {
               if (event.type === 'card.transaction') assert.equal(values[definition.name], expected(definition, history, event), definition.name)
               continue
             }
@@ -163,11 +172,15 @@ describe('every feature kind, against a naive recomputation', () => {
         const events: ObservedEvent[] = stream.map((item) => {
           t += item.gapMs
           const data = { amountMinor: item.amountMinor, terminalId: item.terminal, ...(item.place ? { geo: item.place } : {}) }
-          return { type: item.type, occurredAtMs: t, data, keys: { bank_card: item.cards } }
+          return { type: item.type, occurredAtMs: t, data, keys: { bank_card: item.cards, terminal: [item.terminal] } }
         })
-        const online = new FeatureEngine(definitions)
-        const expectedRows = events.map((event, i) => (stream[i]!.wanted ? online.observe(event) : (online.add(event), undefined)))
-        const offline = new FeatureEngine(definitions)
+        const online = new FeatureEngine(definitions, { lists: hotCards })
+        const expectedRows = events.map((event, i) => {
+          if (stream[i]!.wanted) return online.observe(event)
+          online.add(event)
+          return undefined
+        })
+        const offline = new FeatureEngine(definitions, { lists: hotCards })
         for (let from = 0; from < events.length; from += batchSize) {
           const batch = events.slice(from, from + batchSize)
           const rows = offline.observeBatch(batch, (i) => stream[from + i]!.wanted)

@@ -14,6 +14,7 @@ import { decisionLogHistory } from '../../src/app/decision-log-history.ts'
 import { defaultTenant, openEngine } from '../../src/app/open-engine.ts'
 import { backfillFeatures } from '../../src/features/backfill.ts'
 import { featureKinds } from '../../src/features/feature-definition.ts'
+import { ListService } from '../../src/lists/list-service.ts'
 import { simulate } from '../../src/simulation/simulation.ts'
 import { defaultWorldConfig } from '../../src/simulation/world-config.ts'
 import { tempDataDir } from '../support/temp-engine.ts'
@@ -35,6 +36,8 @@ const extraFeatures = [
   { name: 'drawdownMaxMinorPerUser30dKnown', kind: 'max', entity: 'user', eventTypes: ['loan.drawdown'], field: '/amountMinor', window: '30d', delay: '1d' },
   { name: 'telemetryRunMinutesLastPerMachine1d', kind: 'last', entity: 'equipment', eventTypes: ['equipment.telemetry'], field: '/runMinutes', window: '1d' },
   { name: 'largeDrawdownsPerUser30d', kind: 'count', entity: 'user', eventTypes: ['loan.drawdown'], window: '30d', where: 'event.data.amountMinor >= 1000000' },
+  { name: 'loginsPerUserAndDevice7d', kind: 'count', entity: 'user', pairedWith: 'device', eventTypes: ['login'], window: '7d' },
+  { name: 'userOnWatchList', kind: 'in_list', entity: 'user', list: 'watched-users', eventTypes: ['login', 'credit.application', 'loan.drawdown'] },
   { name: 'drawdownAvgYuanPerUser7d', kind: 'expression', expression: 'features.drawdownsPerUser7d == 0 ? 0.0 : features.drawdownAvgMinorPerUser7d / 100.0' },
   { name: 'localHour', kind: 'hour_of_day', eventTypes: ['login', 'loan.drawdown', 'credit.application', 'marketing.click'] },
   { name: 'localWeekday', kind: 'day_of_week', eventTypes: ['login', 'loan.drawdown', 'credit.application', 'marketing.click'] },
@@ -61,20 +64,32 @@ test('online == offline for every feature kind over a simulated month', async ()
     }))
     writeFileSync(join(configDir, 'strategies', `${type}.yaml`), stringify({ id: `reads-all-${type.replace('.', '-')}`, version: 1, eventType: type, defaultAction: 'approve', ruleSets: [{ id: 'all', mode: 'parallel', rules }] }))
   }
-  const engine = await openEngine(readConfig({ XIEZHI_DATA_DIR: data.dir, XIEZHI_CONFIG_DIR: configDir }, { authDisabled: true }))
+  // the clock follows the simulated month, so that list entries are added at simulated times
+  let nowMs = Date.parse('2026-01-01T00:00:00Z')
+  const engine = await openEngine(readConfig({ XIEZHI_DATA_DIR: data.dir, XIEZHI_CONFIG_DIR: configDir }, { authDisabled: true }), { clock: { nowMs: () => nowMs } })
+  const lists = new ListService({ store: engine.store, membership: engine.lists, vault: engine.vault, clock: engine.clock })
+  await lists.createList(defaultTenant, { name: 'watched-users', kind: 'grey', entityKind: 'user' }, 'test')
+  const watched = new Set<string>()
   try {
     const online = new Map<string, Record<string, number>>()
     const start = '2026-01-01'
     const config = { ...defaultWorldConfig, customers: { ...defaultWorldConfig.customers, smeShare: 0.1 } }
     for (const event of simulate({ seed: 11, days: 30, customers: 250, start, labelEvents: true, config })) {
+      nowMs = Date.parse(event.occurredAt) + 1_000
       const { body } = await engine.decisions.decide(defaultTenant, event)
       online.set(event.id, (JSON.parse(body) as { features: Record<string, number> }).features)
+      // every 40th applicant goes on the watch list from then on: the backfill must see the list as it stood
+      const userId = (event.data as { userId?: string }).userId
+      if (event.type === 'credit.application' && userId && !watched.has(userId) && online.size % 40 === 0) {
+        watched.add(userId)
+        await lists.addEntries(defaultTenant, 'watched-users', [{ value: userId, reason: 'test', source: 'test' }], 'test')
+      }
     }
     assert.ok(online.size > 3_000, `${online.size} events`)
     let compared = 0
     const nonZero = new Set<string>()
     const startMs = Date.parse('2025-12-31T16:00:00Z')
-    for await (const row of backfillFeatures(engine.features.definitions, decisionLogHistory(engine.store, engine.vault, 0), { fromMs: startMs, toMs: startMs + 30 * 86_400_000 })) {
+    for await (const row of backfillFeatures(engine.features.definitions, decisionLogHistory(engine.store, engine.vault, 0), { fromMs: startMs, toMs: startMs + 30 * 86_400_000 }, { lists: engine.lists })) {
       const recorded = online.get(row.eventId)
       assert.ok(recorded, `${row.eventId} was decided online`)
       assert.deepEqual(row.values, recorded, `${row.eventId} (${row.eventType})`)
