@@ -6,7 +6,7 @@ import { systemReasons } from '../core/reason.ts'
 import type { AcceptedEvent } from '../events/event.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
-import type { FeatureEngine } from '../features/feature-engine.ts'
+import type { FeatureEngine, ObservedEvent } from '../features/feature-engine.ts'
 import { observedEvent } from '../features/observed-event.ts'
 import type { Strategy, StrategyOutcome } from '../strategy/strategy.ts'
 import type { Decision, DecisionTrace } from './decision.ts'
@@ -73,17 +73,34 @@ export class DecisionService {
       if (stored.bodyHash !== event.bodyHash) throw conflict(event.id)
       return { status: 'replayed', body: stored.response }
     }
-    const { decision, record } = this.evaluate(event, started)
+    const inherited = await this.keysOfSubject(event)
+    const { decision, record } = this.evaluate(event, started, inherited)
     const committing = performance.now()
     await this.deps.commit.append(record)
     this.deps.timeStage?.('commit', performance.now() - committing)
     return { status: 'created', body: record.response, decision }
   }
 
+  /**
+   * A label is about an earlier event (`subjectEventId`): it takes that
+   * event's entity keys as well as its own, so that features over labels can
+   * be kept per device, card or phone of the labelled event ("confirmed fraud
+   * on this device in 30 days"), counted from when the label became known.
+   * The keys are recorded with the label, so a backfill and a restart see
+   * them too. A label of an event not (yet) recorded inherits nothing.
+   */
+  private async keysOfSubject(event: AcceptedEvent): Promise<Record<string, string[]> | undefined> {
+    if (event.type !== 'label') return undefined
+    const subjectEventId = (event.data as { subjectEventId?: unknown }).subjectEventId
+    if (typeof subjectEventId !== 'string') return undefined
+    return (await this.deps.store.findByEventId(event.tenantId, subjectEventId))?.entityKeys
+  }
+
   /** Everything synchronous: no other event can slip between the feature read and the append. */
-  private evaluate(event: AcceptedEvent, started: number): { decision: Decision; record: StoredDecision } {
+  private evaluate(event: AcceptedEvent, started: number, inherited?: Record<string, string[]>): { decision: Decision; record: StoredDecision } {
     const { vault, features, strategies, clock } = this.deps
     const observed = observedEvent(event, (kind, value) => vault.blindIndex(kind, value))
+    if (inherited) observed.keys = mergeKeys(observed.keys, inherited)
     const keys = observed.keys
     const featureStart = performance.now()
     const featureValues = features.observe(observed)
@@ -155,3 +172,10 @@ const conflict = (eventId: string) =>
   new XiezhiError('idempotency_conflict', `Event "${eventId}" was already received with a different body`, [
     { pointer: '/id', code: 'idempotency_conflict', message: 'this event id was already used for a different event' },
   ])
+
+/** Each kind's keys from both, without repeats: the event's own first. */
+function mergeKeys(own: ObservedEvent['keys'], inherited: Record<string, string[]>): ObservedEvent['keys'] {
+  const merged: Record<string, string[]> = { ...own }
+  for (const [kind, keys] of Object.entries(inherited)) merged[kind] = [...new Set([...(merged[kind] ?? []), ...keys])]
+  return merged as ObservedEvent['keys']
+}

@@ -11,7 +11,8 @@ export interface RecordStore {
   /** Appends decisions in order, durably, in one transaction; all or none. */
   appendDecisions(batch: StoredDecision[]): Promise<void>
   lastDecisionHash(): Promise<string | undefined>
-  findByEventId(tenantId: string, eventId: string): Promise<{ bodyHash: string; response: string } | undefined>
+  /** The decision of an event: for idempotent replies, and the entity keys a later label of it inherits. */
+  findByEventId(tenantId: string, eventId: string): Promise<{ bodyHash: string; response: string; entityKeys: Record<string, string[]> } | undefined>
   getDecision(tenantId: string, decisionId: string): Promise<StoredDecision | undefined>
   listDecisions(query: DecisionQuery): Promise<{ items: StoredDecision[]; nextCursor?: string }>
   /** Every decision whose event occurred at or after `sinceMs`, in the order they were appended. */

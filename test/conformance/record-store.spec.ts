@@ -46,7 +46,7 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
     withStore('appended decisions are found by event id and by decision id, byte for byte', async (store) => {
       const d = decision()
       await store.appendDecisions([d])
-      assert.deepEqual(await store.findByEventId('default', d.eventId), { bodyHash: d.bodyHash, response: d.response })
+      assert.deepEqual(await store.findByEventId('default', d.eventId), { bodyHash: d.bodyHash, response: d.response, entityKeys: d.entityKeys })
       assert.deepEqual(await store.getDecision('default', d.decisionId), d)
       assert.equal(await store.getDecision('other-tenant', d.decisionId), undefined)
       assert.equal(await store.findByEventId('default', 'missing'), undefined)

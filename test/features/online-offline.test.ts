@@ -37,6 +37,8 @@ const extraFeatures = [
   { name: 'telemetryRunMinutesLastPerMachine1d', kind: 'last', entity: 'equipment', eventTypes: ['equipment.telemetry'], field: '/runMinutes', window: '1d' },
   { name: 'largeDrawdownsPerUser30d', kind: 'count', entity: 'user', eventTypes: ['loan.drawdown'], window: '30d', where: 'event.data.amountMinor >= 1000000' },
   { name: 'loginsPerUserAndDevice7d', kind: 'count', entity: 'user', pairedWith: 'device', eventTypes: ['login'], window: '7d' },
+  // a label names only a user: a device count over labels is non-zero only through the keys it inherits from its event
+  { name: 'fakeTrafficLabelsPerDevice30d', kind: 'count', entity: 'device', eventTypes: ['label'], window: '30d', where: "event.data.label == 'fake_traffic'" },
   { name: 'userOnWatchList', kind: 'in_list', entity: 'user', list: 'watched-users', eventTypes: ['login', 'credit.application', 'loan.drawdown'] },
   { name: 'drawdownAvgYuanPerUser7d', kind: 'expression', expression: 'features.drawdownsPerUser7d == 0 ? 0.0 : features.drawdownAvgMinorPerUser7d / 100.0' },
   { name: 'localHour', kind: 'hour_of_day', eventTypes: ['login', 'loan.drawdown', 'credit.application', 'marketing.click'] },

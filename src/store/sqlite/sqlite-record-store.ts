@@ -30,7 +30,7 @@ type DecisionRow = Selectable<SqliteSchema['decisions']>
 export class SqliteRecordStore implements RecordStore {
   private constructor(
     private readonly db: Kysely<SqliteSchema>,
-    private readonly selectByEvent: Database.Statement<[string, string], { body_hash: string; response: string }>,
+    private readonly selectByEvent: Database.Statement<[string, string], { body_hash: string; response: string; entity_keys: string }>,
     private readonly appender: DecisionAppender,
   ) {}
 
@@ -46,8 +46,8 @@ export class SqliteRecordStore implements RecordStore {
     const migrator = new Migrator({ db, provider: { getMigrations: async () => sqliteMigrations } })
     const { error } = await migrator.migrateToLatest()
     if (error) throw error
-    const selectByEvent = sqlite.prepare<[string, string], { body_hash: string; response: string }>(
-      'select body_hash, response from decisions where tenant_id = ? and event_id = ?',
+    const selectByEvent = sqlite.prepare<[string, string], { body_hash: string; response: string; entity_keys: string }>(
+      'select body_hash, response, entity_keys from decisions where tenant_id = ? and event_id = ?',
     )
     const appender = options.writer === 'worker' && file !== ':memory:' ? workerAppender(file) : inThreadAppender(sqlite)
     return new SqliteRecordStore(db, selectByEvent, appender)
@@ -65,7 +65,7 @@ export class SqliteRecordStore implements RecordStore {
   /** On every decision's path (idempotency), hence a prepared statement. */
   async findByEventId(tenantId: string, eventId: string) {
     const row = this.selectByEvent.get(tenantId, eventId)
-    return row && { bodyHash: row.body_hash, response: row.response }
+    return row && { bodyHash: row.body_hash, response: row.response, entityKeys: JSON.parse(row.entity_keys) as Record<string, string[]> }
   }
 
   async getDecision(tenantId: string, decisionId: string) {
