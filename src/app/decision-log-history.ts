@@ -3,12 +3,13 @@ import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { HistoricalEvent } from '../features/backfill.ts'
 
 /**
- * The events of the decision log whose time is at or after `sinceMs`, in the
+ * The events of the decision log whose time is at or after `sinceMs` (and
+ * that were logged after position `afterSeq`), in the
  * order they were decided — the order the online feature engine saw them —
  * opened from their sealed copies and keyed by the stored blind indexes.
  */
-export async function* decisionLogHistory(store: RecordStore, vault: PersonalDataVault, sinceMs: number): AsyncGenerator<HistoricalEvent> {
-  for await (const batch of store.decisionsSince(sinceMs)) {
+export async function* decisionLogHistory(store: RecordStore, vault: PersonalDataVault, sinceMs: number, afterSeq = 0): AsyncGenerator<HistoricalEvent> {
+  for await (const batch of store.decisionsSince(sinceMs, undefined, afterSeq)) {
     for (const decision of batch) {
       const event = JSON.parse(vault.open(decision.sealedEvent)) as { data: Record<string, unknown> }
       yield { eventId: decision.eventId, observed: { type: decision.eventType, occurredAtMs: decision.occurredAtMs, data: event.data, keys: decision.entityKeys } }

@@ -9,6 +9,7 @@ import type { RecordStore, StoredFeatureVersion } from '../decisions/record-stor
 import { EventTypeRegistry, maxClockSkewMs } from '../events/event-type-registry.ts'
 import { PersonalDataVault } from '../events/personal-data-vault.ts'
 import { featureDefinitionHash, featureDefinitionText } from '../features/feature-catalogue.ts'
+import { horizonOf } from '../features/feature-definition.ts'
 import { FeatureEngine } from '../features/feature-engine.ts'
 import { ListMembership } from '../lists/list-membership.ts'
 import { SqliteRecordStore } from '../store/sqlite/sqlite-record-store.ts'
@@ -17,6 +18,7 @@ import type { Strategy } from '../strategy/strategy.ts'
 import type { XiezhiConfig } from './config.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import { loadDefinitions, strategyCatalogue } from './load-definitions.ts'
+import { featureSnapshotFile, writeFeatureSnapshot } from './feature-snapshot-file.ts'
 import { rebuildFeatures } from './rebuild-features.ts'
 
 export const defaultTenant = 'default'
@@ -45,7 +47,10 @@ export interface Engine extends Records {
   strategies: Map<string, Strategy>
   commit: GroupCommit
   decisions: DecisionService
-  rebuilt: { events: number; ms: number }
+  /** How feature state came back on start: events replayed, time taken, and whether from the snapshot (or why not). */
+  rebuilt: { events: number; ms: number; snapshot: string }
+  /** Writes the feature state to its snapshot file once every decision made so far is committed; bytes and ms, or undefined after a failed commit. */
+  snapshotFeatures(): Promise<{ bytes: number; ms: number } | undefined>
   /** Lists (名单) in memory: `lists.has(listName, entityKey, atMs)`, point in time; changed through `lists/list-service.ts`. */
   lists: ListMembership
 }
@@ -88,22 +93,40 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
       featureVersions.set(definition.name, await store.recordFeatureVersion(definition.name, featureDefinitionHash(definition), featureDefinitionText(definition), clock.nowMs()))
     }
     const lists = await ListMembership.load(store)
-    const features = new FeatureEngine(definitions, { lists })
     const rebuildStart = performance.now()
-    const events = await rebuildFeatures(store, vault, features, clock.nowMs() - features.horizonMs - maxClockSkewMs)
-    const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart) }
+    const sinceMs = clock.nowMs() - horizonOf(definitions) - maxClockSkewMs
+    const snapshotFile = featureSnapshotFile(config.dataDir)
+    const { features, events, snapshot } = await rebuildFeatures(store, vault, () => new FeatureEngine(definitions, { lists }), sinceMs, snapshotFile)
+    const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart), snapshot }
     const commit = new GroupCommit(store, options.onFatal ?? ((error) => { throw error }))
     const decisions = new DecisionService(
       { registry, vault, features, strategies, store, commit, clock, ...(options.timeStage ? { timeStage: options.timeStage } : {}) },
       await store.lastDecisionHash(),
     )
+    const snapshotFeatures = async () => {
+      // the state must hold committed decisions only: wait until nothing is on its way to the log, then
+      // take it in one synchronous step, so that no event is decided in between
+      while (!commit.idle) {
+        if (commit.failed) return undefined
+        await commit.drain()
+      }
+      if (commit.failed) return undefined
+      const started = performance.now()
+      const bytes = writeFeatureSnapshot(snapshotFile, { lastDecisionHash: decisions.lastHash, takenAtMs: clock.nowMs(), state: features.snapshot() })
+      return { bytes, ms: Math.round(performance.now() - started) }
+    }
     const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
     sweep.unref()
+    const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(options.onFatal ?? (() => {})), config.featureSnapshotSeconds * 1000) : undefined
+    snapshots?.unref()
     return {
-      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant), features, featureVersions, strategies, commit, decisions, rebuilt, lists,
+      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant), features, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
       async close() {
         clearInterval(sweep)
+        clearInterval(snapshots)
         await commit.drain()
+        // a clean stop leaves a fresh snapshot: the next start replays nothing
+        await snapshotFeatures()
         await store.close()
         unlock()
       },

@@ -18,7 +18,8 @@ export async function serve(overrides: { port?: number; host?: string } = {}, de
       process.exit(1)
     },
   })
-  logger.info({ dataDir: config.dataDir, rebuiltEvents: engine.rebuilt.events, rebuildMs: engine.rebuilt.ms }, 'feature state rebuilt from the decision log')
+  const { events, ms, snapshot } = engine.rebuilt
+  logger.info({ dataDir: config.dataDir, snapshot, replayedEvents: events, rebuildMs: ms }, snapshot === 'restored' ? 'feature state restored from its snapshot and the decision log after it' : 'feature state rebuilt from the decision log')
   await ensureBootstrapKey(engine, logger)
   const { app } = await buildServer(engine, { logger })
   const address = await app.listen({ port: config.port, host: config.host })

@@ -47,6 +47,11 @@ export class DecisionService {
     this.previousHash = lastHash ?? genesisHash
   }
 
+  /** The chain hash of the latest decision made (committed once the group commit is idle). */
+  get lastHash(): string {
+    return this.previousHash
+  }
+
   async decide(tenantId: string, body: unknown): Promise<DecisionResult> {
     const started = performance.now()
     const event = this.deps.registry.accept(tenantId, body)
@@ -155,7 +160,8 @@ export class DecisionService {
   }
 }
 
-const genesisHash = '0'.repeat(64)
+/** The chain hash before the first decision. */
+export const genesisHash = '0'.repeat(64)
 
 /** The decision records the features its strategy read, in catalogue order; every one is still kept up to date. */
 function pick(values: Record<string, number>, wanted: ReadonlySet<string>): Record<string, number> {

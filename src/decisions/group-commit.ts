@@ -39,6 +39,11 @@ export class GroupCommit {
     })
   }
 
+  /** Nothing waiting, nothing being written: every decision appended is committed. */
+  get idle(): boolean {
+    return !this.scheduled && this.inFlight === 0 && this.pending.length === 0
+  }
+
   /** Resolves once everything appended so far is committed (or has failed). */
   async drain(): Promise<void> {
     while (this.scheduled || this.inFlight > 0 || (this.pending.length > 0 && !this.failure)) await new Promise((r) => setImmediate(r))

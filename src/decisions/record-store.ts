@@ -15,8 +15,10 @@ export interface RecordStore {
   findByEventId(tenantId: string, eventId: string): Promise<{ bodyHash: string; response: string; entityKeys: Record<string, string[]> } | undefined>
   getDecision(tenantId: string, decisionId: string): Promise<StoredDecision | undefined>
   listDecisions(query: DecisionQuery): Promise<{ items: StoredDecision[]; nextCursor?: string }>
-  /** Every decision whose event occurred at or after `sinceMs`, in the order they were appended. */
-  decisionsSince(sinceMs: number, batchSize?: number): AsyncIterable<StoredDecision[]>
+  /** Every decision whose event occurred at or after `sinceMs`, in the order they were appended (after position `afterSeq`). */
+  decisionsSince(sinceMs: number, batchSize?: number, afterSeq?: number): AsyncIterable<StoredDecision[]>
+  /** The position in the log (append order) of the decision with this chain hash. */
+  seqOfDecisionHash(hash: string): Promise<number | undefined>
 
   saveStrategyVersion(version: StoredStrategyVersion): Promise<void>
   getStrategyVersion(id: string, version: number): Promise<StoredStrategyVersion | undefined>

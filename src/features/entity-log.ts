@@ -37,6 +37,22 @@ export interface LogEntry {
   strings: (string | string[] | undefined)[]
 }
 
+/** A log's contents, as `exportState` gives them (structured-clone safe). */
+export interface EntityLogState {
+  base: number
+  size: number
+  ts: number[]
+  masks: number[]
+  numbers: number[]
+  strings: (string | string[] | undefined)[]
+  state: number[]
+  distinct: (Map<string, number> | undefined)[]
+  extremes: (number[] | undefined)[]
+  latest: number
+  settledTs: number
+  saturated: boolean
+}
+
 // per-feature running state, one row of STATE numbers per feature
 const HEAD = 0 // first sequence number inside the window
 const TAIL = 1 // first sequence number not yet entered (delayed windows enter entries as they come of age)
@@ -95,6 +111,56 @@ export class EntityLog {
 
   get newestTs(): number {
     return this.latest
+  }
+
+  /**
+   * Everything the log holds, running aggregates included (a snapshot):
+   * `fromState` gives a log that answers every read bit for bit as this one
+   * would. Rebuilding the aggregates from the entries instead would sum in
+   * another order, and averages could differ in their last digit.
+   */
+  exportState(): EntityLogState {
+    const { words, numberColumns, stringColumns } = this.layout
+    return {
+      base: this.base,
+      size: this.size,
+      ts: this.ts.slice(0, this.size),
+      masks: this.masks.slice(0, this.size * words),
+      numbers: this.numbers.slice(0, this.size * numberColumns),
+      strings: this.strings.slice(0, this.size * stringColumns),
+      state: this.state.slice(),
+      distinct: this.distinct.map((map) => map && new Map(map)),
+      extremes: this.extremes.map((extreme) => extreme?.slice()),
+      latest: this.latest,
+      settledTs: this.settledTs,
+      saturated: this.saturated,
+    }
+  }
+
+  static fromState(layout: LogLayout, saved: EntityLogState): EntityLog {
+    const log = new EntityLog(layout)
+    const { words, numberColumns, stringColumns } = layout
+    const room = Math.max(4, saved.size)
+    const padded = <T>(items: T[], width: number, fill: T) => items.concat(new Array((room - saved.size) * width).fill(fill))
+    log.base = saved.base
+    log.size = saved.size
+    log.ts = padded(saved.ts, 1, 0)
+    log.masks = padded(saved.masks, words, 0)
+    log.numbers = padded(saved.numbers, numberColumns, 0)
+    log.strings = padded(saved.strings, stringColumns, undefined)
+    saved.state.forEach((value, i) => {
+      log.state[i] = value
+    })
+    saved.distinct.forEach((map, f) => {
+      if (map) log.distinct[f] = map
+    })
+    saved.extremes.forEach((extreme, f) => {
+      if (extreme) log.extremes[f] = extreme
+    })
+    log.latest = saved.latest
+    log.settledTs = saved.settledTs
+    log.saturated = saved.saturated
+    return log
   }
 
   /**

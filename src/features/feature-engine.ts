@@ -1,8 +1,10 @@
+import { hash } from 'node:crypto'
 import type { EntityKind } from '../events/entities.ts'
-import { EntityLog, type LogEntry, type LogLayout } from './entity-log.ts'
+import { featureDefinitionText } from './feature-catalogue.ts'
+import { EntityLog, type EntityLogState, type LogEntry, type LogLayout } from './entity-log.ts'
 import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind } from './feature-definition.ts'
 import { LocalCalendar } from './local-calendar.ts'
-import { type WindowAggregate, aggregateOf, emptyValue } from './window-aggregates.ts'
+import { type WindowAggregate, aggregateOf, emptyValue, windowAggregates } from './window-aggregates.ts'
 
 /** An event as the feature engine sees it: entity keys are blind indexes, never clear values. */
 export interface ObservedEvent {
@@ -13,6 +15,14 @@ export interface ObservedEvent {
 }
 
 export type FeatureValues = Record<string, number>
+
+/** Every entity log, per group of features (`FeatureEngine.snapshot`); structured-clone safe (node:v8 serialize). */
+export interface FeatureStateSnapshot {
+  /** The window definitions and limits the state was kept for: another engine's snapshot is not restored. */
+  layoutHash: string
+  newestSeenMs: number
+  groups: { kind: string; keys: string[]; logs: EntityLogState[] }[]
+}
 
 export interface FeatureEngineOptions {
   /** Most entries one entity's log keeps (default 20,000); bounds memory against hot keys. */
@@ -111,6 +121,8 @@ export class FeatureEngine {
   private readonly toRecord: (row: Float64Array, offset: number) => FeatureValues
   /** The newest event time seen: sweeping by the wall clock would drop windows a replay of the past still needs. */
   private newestSeenMs = Number.NEGATIVE_INFINITY
+  /** What a snapshot's state depends on: the window features' definitions, in order, and the log limits. */
+  readonly layoutHash: string
 
   constructor(
     readonly definitions: FeatureDefinition[],
@@ -148,6 +160,8 @@ export class FeatureEngine {
       group.features.push({ name: definition.name, index, definition, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, source: sourceOf(definition) })
       group.horizonMs = Math.max(group.horizonMs, definition.windowMs + definition.delayMs)
     })
+    const windowed = definitions.filter((d) => (windowAggregates as readonly string[]).includes(d.kind))
+    this.layoutHash = hash('sha256', JSON.stringify([windowed.map(featureDefinitionText), options.maxEntriesPerKey ?? 20_000, options.lateAllowanceMs ?? defaultLateAllowanceMs]), 'hex')
     this.groups = [...byKind.entries()].map(([kind, group]) => {
       // one column per distinct value source (a place takes two: latitude, then longitude)
       const sources = new Map<string, ValueSource>()
@@ -353,6 +367,34 @@ export class FeatureEngine {
   /** The longest window plus delay: how much history a rebuild has to replay. */
   get horizonMs(): number {
     return horizonOf(this.definitions)
+  }
+
+  /**
+   * The state of every window as flat columns: each log's retained entries.
+   * Taken between events (the caller makes sure no event is half-way), it
+   * restores into a fresh engine of the same definitions that answers every
+   * read as this one would.
+   */
+  snapshot(): FeatureStateSnapshot {
+    const groups = this.groups.map((group) => ({
+      kind: group.kind,
+      keys: [...group.logs.keys()],
+      logs: [...group.logs.values()].map((log) => log.exportState()),
+    }))
+    return { layoutHash: this.layoutHash, newestSeenMs: this.newestSeenMs, groups }
+  }
+
+  /** Loads a snapshot into this engine, which must not have seen an event; false (and nothing loaded) when it was taken with other definitions. */
+  restore(snapshot: FeatureStateSnapshot): boolean {
+    if (snapshot.layoutHash !== this.layoutHash) return false
+    if (this.groups.some((group) => group.logs.size > 0)) throw new Error('a snapshot is restored into a fresh engine only')
+    if (snapshot.groups.some((saved) => !this.groups.some((g) => g.kind === saved.kind))) return false
+    for (const saved of snapshot.groups) {
+      const group = this.groups.find((g) => g.kind === saved.kind)!
+      saved.keys.forEach((key, k) => group.logs.set(key, EntityLog.fromState(group.layout, saved.logs[k]!)))
+    }
+    this.newestSeenMs = snapshot.newestSeenMs
+    return true
   }
 
   /** Entity logs kept, and how many reached their capacity. */

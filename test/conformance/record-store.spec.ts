@@ -87,6 +87,13 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       const seen: string[] = []
       for await (const page of store.decisionsSince(batch[1]!.occurredAtMs, 2)) seen.push(...page.map((d) => d.decisionId))
       assert.deepEqual(seen, batch.slice(1).map((d) => d.decisionId))
+      // from a position on: what a snapshot taken after the third decision still needs
+      const third = await store.seqOfDecisionHash(batch[2]!.hash)
+      assert.ok(third !== undefined)
+      assert.equal(await store.seqOfDecisionHash('no such hash'), undefined)
+      const after: string[] = []
+      for await (const page of store.decisionsSince(0, 2, third)) after.push(...page.map((d) => d.decisionId))
+      assert.deepEqual(after, batch.slice(3).map((d) => d.decisionId))
     })
 
     withStore('strategy versions are immutable once saved', async (store) => {

@@ -57,6 +57,12 @@ export class SqliteRecordStore implements RecordStore {
     return this.appender.append(batch)
   }
 
+  async seqOfDecisionHash(hash: string): Promise<number | undefined> {
+    // newest first: the decision asked for is usually recent (a snapshot's last), and seq is the rowid
+    const row = await this.db.selectFrom('decisions').select('seq').where('hash', '=', hash).orderBy('seq', 'desc').limit(1).executeTakeFirst()
+    return row?.seq
+  }
+
   async lastDecisionHash(): Promise<string | undefined> {
     const row = await this.db.selectFrom('decisions').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst()
     return row?.hash
@@ -97,8 +103,8 @@ export class SqliteRecordStore implements RecordStore {
     return { items: page.map(toDecision), ...(more ? { nextCursor: encodeCursor(page[page.length - 1]!.seq) } : {}) }
   }
 
-  async *decisionsSince(sinceMs: number, batchSize = 5_000): AsyncIterable<StoredDecision[]> {
-    let after = 0
+  async *decisionsSince(sinceMs: number, batchSize = 5_000, afterSeq = 0): AsyncIterable<StoredDecision[]> {
+    let after = afterSeq
     for (;;) {
       const rows = await this.db
         .selectFrom('decisions')

@@ -1,0 +1,57 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { deserialize, serialize } from 'node:v8'
+import type { FeatureStateSnapshot } from '../features/feature-engine.ts'
+
+const format = 'xiezhi-feature-state'
+const version = 1
+
+/** A feature snapshot as stored: the state, and the last decision whose event it includes. */
+export interface SavedFeatureState {
+  /** Chain hash of the last decision in the state; events after it in the decision log are replayed on start. */
+  lastDecisionHash: string
+  takenAtMs: number
+  state: FeatureStateSnapshot
+}
+
+export const featureSnapshotFile = (dataDir: string) => join(dataDir, 'feature-state.snapshot')
+
+/**
+ * Writes the snapshot so that a crash at any moment leaves either the
+ * previous file or the new one, whole: a temporary file, flushed to disk,
+ * renamed over the old one, and the directory flushed too.
+ */
+export function writeFeatureSnapshot(file: string, saved: SavedFeatureState): number {
+  const bytes = serialize({ format, version, ...saved })
+  const temporary = `${file}.tmp`
+  const fd = openSync(temporary, 'w', 0o600)
+  try {
+    let written = 0
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temporary, file)
+  const directory = openSync(dirname(file), 'r')
+  try {
+    fsyncSync(directory)
+  } finally {
+    closeSync(directory)
+  }
+  return bytes.length
+}
+
+/** The stored snapshot, or why there is none to use (no file, another format, unreadable). */
+export function readFeatureSnapshot(file: string): SavedFeatureState | { unusable: string } {
+  if (!existsSync(file)) return { unusable: 'no snapshot yet' }
+  try {
+    const saved = deserialize(readFileSync(file)) as Partial<SavedFeatureState> & { format?: unknown; version?: unknown }
+    if (saved.format !== format || saved.version !== version || typeof saved.lastDecisionHash !== 'string' || !saved.state) {
+      return { unusable: `not a ${format} version ${version} file` }
+    }
+    return { lastDecisionHash: saved.lastDecisionHash, takenAtMs: Number(saved.takenAtMs), state: saved.state }
+  } catch (error) {
+    return { unusable: `unreadable: ${(error as Error).message}` }
+  }
+}
