@@ -9,6 +9,7 @@
  * every event (the events themselves collected), over the entities seen.
  */
 import { parseArgs } from 'node:util'
+import { deserialize, serialize } from 'node:v8'
 import { loadDefinitions } from '../src/app/load-definitions.ts'
 import { defaultTenant } from '../src/app/open-engine.ts'
 import { EventTypeRegistry } from '../src/events/event-type-registry.ts'
@@ -71,6 +72,14 @@ global.gc?.()
 const { entities: logs } = engine.stats()
 const heapAfter = process.memoryUsage().heapUsed
 
+// a snapshot of that state, as the server writes it (the decisions wait while it is taken), and its restore
+let t = performance.now()
+const snapshotBytes = serialize(engine.snapshot())
+const snapshotSeconds = (performance.now() - t) / 1000
+t = performance.now()
+new FeatureEngine(definitions).restore(deserialize(snapshotBytes))
+const restoreSeconds = (performance.now() - t) / 1000
+
 const result = {
   bench: 'features',
   features: definitions.length,
@@ -83,6 +92,9 @@ const result = {
   heapMegabytes: Math.round((heapAfter - heapBefore) / 1e5) / 10,
   bytesPerEntity: Math.round((heapAfter - heapBefore) / entities),
   heapMeasuredExactly: typeof global.gc === 'function',
+  snapshotMegabytes: Math.round(snapshotBytes.length / 1e5) / 10,
+  snapshotSeconds: Math.round(snapshotSeconds * 100) / 100,
+  restoreSeconds: Math.round(restoreSeconds * 100) / 100,
   target: 100_000,
 }
 if (flags.json) console.log(JSON.stringify(result))
@@ -91,4 +103,5 @@ else {
   console.log(`  rate      ${result.eventsPerSecond} events/s (${result.microsecondsPerEvent} µs an event); target ${result.target}`)
   console.log(`  live      ${result.liveEntities} entities (${result.entityLogs} with a log in memory)`)
   console.log(`  memory    ${result.heapMegabytes} MB: ${result.bytesPerEntity} B an entity${result.heapMeasuredExactly ? '' : ' (run with node --expose-gc for exact figures)'}`)
+  console.log(`  snapshot  ${result.snapshotMegabytes} MB taken in ${result.snapshotSeconds} s, restored in ${result.restoreSeconds} s`)
 }

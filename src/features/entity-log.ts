@@ -37,20 +37,20 @@ export interface LogEntry {
   strings: (string | string[] | undefined)[]
 }
 
-/** A log's contents, as `exportState` gives them (structured-clone safe). */
-export interface EntityLogState {
-  base: number
-  size: number
-  ts: number[]
-  masks: number[]
-  numbers: number[]
-  strings: (string | string[] | undefined)[]
-  state: number[]
-  distinct: (Map<string, number> | undefined)[]
-  extremes: (number[] | undefined)[]
-  latest: number
-  settledTs: number
-  saturated: boolean
+/** The number columns a snapshot keeps logs in (log-columns.ts): per log `scalars` (base, size, latest, settledTs, saturated), its entries, its running state, and per distinct count and min/max their sizes and contents. */
+export const numberColumnNames = ['scalars', 'ts', 'masks', 'numbers', 'state', 'setSizes', 'setCounts', 'dequeSizes', 'dequeSeqs'] as const
+export type NumberColumn = (typeof numberColumnNames)[number]
+
+/** Where `writeTo` puts a log, value by value. */
+export type LogColumnsWriter = Record<NumberColumn, { push(value: number): void }> & {
+  putStrings(value: string | string[] | undefined): void
+  putSetKey(key: string): void
+}
+
+/** Gives back what a writer got, in the same order (`readFrom`). */
+export type LogColumnsReader = Record<NumberColumn, { next(): number }> & {
+  getStrings(): string | string[] | undefined
+  getSetKey(): string
 }
 
 // per-feature running state, one row of STATE numbers per feature
@@ -114,52 +114,90 @@ export class EntityLog {
   }
 
   /**
-   * Everything the log holds, running aggregates included (a snapshot):
-   * `fromState` gives a log that answers every read bit for bit as this one
-   * would. Rebuilding the aggregates from the entries instead would sum in
-   * another order, and averages could differ in their last digit.
+   * Everything the log holds, running aggregates included, appended to the
+   * columns of a snapshot: `readFrom` gives a log that answers every read
+   * bit for bit as this one would. (Rebuilding the aggregates from the
+   * entries instead would sum in another order, and averages could differ in
+   * their last digit.)
    */
-  exportState(): EntityLogState {
+  /** Adds to `sizes` how many values `writeTo` will put in each column, so that the columns are made once, at their size. */
+  measure(sizes: Record<NumberColumn | 'strings' | 'setKeys', number>): void {
     const { words, numberColumns, stringColumns } = this.layout
-    return {
-      base: this.base,
-      size: this.size,
-      ts: this.ts.slice(0, this.size),
-      masks: this.masks.slice(0, this.size * words),
-      numbers: this.numbers.slice(0, this.size * numberColumns),
-      strings: this.strings.slice(0, this.size * stringColumns),
-      state: this.state.slice(),
-      distinct: this.distinct.map((map) => map && new Map(map)),
-      extremes: this.extremes.map((extreme) => extreme?.slice()),
-      latest: this.latest,
-      settledTs: this.settledTs,
-      saturated: this.saturated,
+    sizes.scalars += 5
+    sizes.ts += this.size
+    sizes.masks += this.size * words
+    sizes.numbers += this.size * numberColumns
+    sizes.strings += this.size * stringColumns
+    sizes.state += this.state.length
+    for (const map of this.distinct) {
+      if (!map) continue
+      sizes.setSizes++
+      sizes.setCounts += map.size
+      sizes.setKeys += map.size
+    }
+    for (const extreme of this.extremes) {
+      if (!extreme) continue
+      sizes.dequeSizes++
+      sizes.dequeSeqs += extreme.length
     }
   }
 
-  static fromState(layout: LogLayout, saved: EntityLogState): EntityLog {
+  writeTo(columns: LogColumnsWriter): void {
+    const { words, numberColumns, stringColumns } = this.layout
+    columns.scalars.push(this.base)
+    columns.scalars.push(this.size)
+    columns.scalars.push(this.latest)
+    columns.scalars.push(this.settledTs)
+    columns.scalars.push(this.saturated ? 1 : 0)
+    for (let i = 0; i < this.size; i++) columns.ts.push(this.ts[i]!)
+    for (let i = 0; i < this.size * words; i++) columns.masks.push(this.masks[i]!)
+    for (let i = 0; i < this.size * numberColumns; i++) columns.numbers.push(this.numbers[i]!)
+    for (let i = 0; i < this.size * stringColumns; i++) columns.putStrings(this.strings[i])
+    for (const value of this.state) columns.state.push(value)
+    for (const map of this.distinct) {
+      if (!map) continue
+      columns.setSizes.push(map.size)
+      for (const [key, count] of map) {
+        columns.putSetKey(key)
+        columns.setCounts.push(count)
+      }
+    }
+    for (const extreme of this.extremes) {
+      if (!extreme) continue
+      columns.dequeSizes.push(extreme.length)
+      for (const seq of extreme) columns.dequeSeqs.push(seq)
+    }
+  }
+
+  static readFrom(layout: LogLayout, columns: LogColumnsReader): EntityLog {
     const log = new EntityLog(layout)
     const { words, numberColumns, stringColumns } = layout
-    const room = Math.max(4, saved.size)
-    const padded = <T>(items: T[], width: number, fill: T) => items.concat(new Array((room - saved.size) * width).fill(fill))
-    log.base = saved.base
-    log.size = saved.size
-    log.ts = padded(saved.ts, 1, 0)
-    log.masks = padded(saved.masks, words, 0)
-    log.numbers = padded(saved.numbers, numberColumns, 0)
-    log.strings = padded(saved.strings, stringColumns, undefined)
-    saved.state.forEach((value, i) => {
-      log.state[i] = value
-    })
-    saved.distinct.forEach((map, f) => {
-      if (map) log.distinct[f] = map
-    })
-    saved.extremes.forEach((extreme, f) => {
-      if (extreme) log.extremes[f] = extreme
-    })
-    log.latest = saved.latest
-    log.settledTs = saved.settledTs
-    log.saturated = saved.saturated
+    log.base = columns.scalars.next()
+    const size = columns.scalars.next()
+    log.latest = columns.scalars.next()
+    log.settledTs = columns.scalars.next()
+    log.saturated = columns.scalars.next() === 1
+    const room = Math.max(4, size)
+    log.size = size
+    log.ts = zeros(room)
+    log.masks = zeros(room * words)
+    log.numbers = zeros(room * numberColumns)
+    log.strings = new Array(room * stringColumns).fill(undefined)
+    for (let i = 0; i < size; i++) log.ts[i] = columns.ts.next()
+    for (let i = 0; i < size * words; i++) log.masks[i] = columns.masks.next()
+    for (let i = 0; i < size * numberColumns; i++) log.numbers[i] = columns.numbers.next()
+    for (let i = 0; i < size * stringColumns; i++) log.strings[i] = columns.getStrings()
+    for (let i = 0; i < log.state.length; i++) log.state[i] = columns.state.next()
+    for (const map of log.distinct) {
+      if (!map) continue
+      const entries = columns.setSizes.next()
+      for (let i = 0; i < entries; i++) map.set(columns.getSetKey(), columns.setCounts.next())
+    }
+    for (const extreme of log.extremes) {
+      if (!extreme) continue
+      const length = columns.dequeSizes.next()
+      for (let i = 0; i < length; i++) extreme.push(columns.dequeSeqs.next())
+    }
     return log
   }
 

@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto'
 import type { EntityKind } from '../events/entities.ts'
 import { featureDefinitionText } from './feature-catalogue.ts'
-import { EntityLog, type EntityLogState, type LogEntry, type LogLayout } from './entity-log.ts'
+import { EntityLog, type LogEntry, type LogLayout } from './entity-log.ts'
+import { ColumnsReader, ColumnsWriter, type GroupColumns, noColumnSizes } from './log-columns.ts'
 import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind } from './feature-definition.ts'
 import { LocalCalendar } from './local-calendar.ts'
 import { type WindowAggregate, aggregateOf, emptyValue, windowAggregates } from './window-aggregates.ts'
@@ -16,12 +17,12 @@ export interface ObservedEvent {
 
 export type FeatureValues = Record<string, number>
 
-/** Every entity log, per group of features (`FeatureEngine.snapshot`); structured-clone safe (node:v8 serialize). */
+/** Every entity log, per group of features, in flat columns (`FeatureEngine.snapshot`); structured-clone safe (node:v8 serialize). */
 export interface FeatureStateSnapshot {
   /** The window definitions and limits the state was kept for: another engine's snapshot is not restored. */
   layoutHash: string
   newestSeenMs: number
-  groups: { kind: string; keys: string[]; logs: EntityLogState[] }[]
+  groups: (GroupColumns & { kind: string })[]
 }
 
 export interface FeatureEngineOptions {
@@ -376,11 +377,16 @@ export class FeatureEngine {
    * read as this one would.
    */
   snapshot(): FeatureStateSnapshot {
-    const groups = this.groups.map((group) => ({
-      kind: group.kind,
-      keys: [...group.logs.keys()],
-      logs: [...group.logs.values()].map((log) => log.exportState()),
-    }))
+    const groups = this.groups.map((group) => {
+      const sizes = noColumnSizes()
+      for (const log of group.logs.values()) log.measure(sizes)
+      const columns = new ColumnsWriter(sizes)
+      for (const [key, log] of group.logs) {
+        columns.keys.push(key)
+        log.writeTo(columns)
+      }
+      return { kind: group.kind, ...columns.finish() }
+    })
     return { layoutHash: this.layoutHash, newestSeenMs: this.newestSeenMs, groups }
   }
 
@@ -391,7 +397,8 @@ export class FeatureEngine {
     if (snapshot.groups.some((saved) => !this.groups.some((g) => g.kind === saved.kind))) return false
     for (const saved of snapshot.groups) {
       const group = this.groups.find((g) => g.kind === saved.kind)!
-      saved.keys.forEach((key, k) => group.logs.set(key, EntityLog.fromState(group.layout, saved.logs[k]!)))
+      const columns = new ColumnsReader(saved)
+      for (const key of saved.keys) group.logs.set(key, EntityLog.readFrom(group.layout, columns))
     }
     this.newestSeenMs = snapshot.newestSeenMs
     return true
