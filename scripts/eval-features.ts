@@ -25,9 +25,9 @@ import { EventTypeDefinitionBody } from '../src/api/api-schemas.ts'
 import { XiezhiError } from '../src/core/errors.ts'
 import type { EntityPaths } from '../src/events/entities.ts'
 import { EventTypeRegistry } from '../src/events/event-type-registry.ts'
-import { type FeatureDefinition, parseFeatureDefinitions } from '../src/features/feature-definition.ts'
+import { declareFeatures } from '../src/features/declare-features.ts'
+import type { FeatureDefinition } from '../src/features/feature-definition.ts'
 import { FeatureEngine, type ObservedEvent } from '../src/features/feature-engine.ts'
-import { compileFeatureExpressions } from '../src/features/feature-expressions.ts'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const defaultDataDir = resolve(repoRoot, '../shared/data/fraud-detection-handbook-simulated')
@@ -388,11 +388,7 @@ export function loadDeclaration(dir = exampleDir): Declaration {
   const known = new Set(registry.list(tenantId).map((t) => t.type))
   const document = parseYaml(readFileSync(featuresFile, 'utf8')) as { features?: unknown } | null
   // as the server reads config/features.yaml (app/load-definitions.ts): parse, then type-check and compile the CEL
-  const definitions = inFile(featuresFile, () => {
-    const parsed = parseFeatureDefinitions(document?.features, known)
-    compileFeatureExpressions(parsed, (type) => registry.find(tenantId, type)?.schema)
-    return parsed
-  })
+  const definitions = inFile(featuresFile, () => declareFeatures(document?.features, known, (type) => registry.find(tenantId, type)?.schema))
   const missing = handbookColumns.filter((c) => !definitions.some((d) => d.name === c.feature))
   if (missing.length > 0) throw new Error(`${featuresFile}: no feature ${missing.map((c) => `${c.feature} (for ${c.column})`).join(', ')}`)
   return { registry, definitions }

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { XiezhiError } from '../core/errors.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
-import { type FeatureDefinition, parseFeatureDefinitions } from '../features/feature-definition.ts'
-import { compileFeatureExpressions } from '../features/feature-expressions.ts'
+import { declareFeatures } from '../features/declare-features.ts'
+import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-strategy.ts'
 import type { Strategy } from '../strategy/strategy.ts'
 
@@ -12,11 +12,9 @@ import type { Strategy } from '../strategy/strategy.ts'
 export function loadDefinitions(configDir: string, registry: EventTypeRegistry, tenantId: string) {
   const knownTypes = new Set(registry.list(tenantId).map((t) => t.type))
   const featuresFile = join(configDir, 'features.yaml')
-  const features = inFile(featuresFile, () => {
-    const parsed = parseFeatureDefinitions((readDocument(featuresFile) as { features?: unknown })?.features, knownTypes)
-    compileFeatureExpressions(parsed, (type) => registry.find(tenantId, type)?.schema)
-    return parsed
-  })
+  const features = inFile(featuresFile, () =>
+    declareFeatures((readDocument(featuresFile) as { features?: unknown })?.features, knownTypes, (type) => registry.find(tenantId, type)?.schema),
+  )
   const strategies = new Map<string, Strategy>()
   const dir = join(configDir, 'strategies')
   for (const name of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) {
