@@ -5,6 +5,7 @@ import { EntityLog, type LogEntry, type LogLayout } from './entity-log.ts'
 import { ColumnsReader, ColumnsWriter, type GroupColumns, noColumnSizes } from './log-columns.ts'
 import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind } from './feature-definition.ts'
 import { LocalCalendar } from './local-calendar.ts'
+import { type ValueSource, sourceOf } from './value-sources.ts'
 import { type WindowAggregate, aggregateOf, emptyValue, windowAggregates } from './window-aggregates.ts'
 
 /** An event as the feature engine sees it: entity keys are blind indexes, never clear values. */
@@ -54,21 +55,6 @@ interface WindowFeature {
   filter: ((event: ObservedEvent) => boolean) | undefined
   /** What the feature takes from an event (its number, strings or place), or undefined for counts and times. */
   source: ValueSource | undefined
-}
-
-/**
- * A value taken from events: a number or a place at a JSON pointer, or the
- * strings a distinct count counts. Features that read the same value share
- * one source, so it is taken once per event and kept once per log entry.
- */
-interface ValueSource {
-  key: string
-  kind: 'number' | 'place' | 'strings'
-  pick: (event: ObservedEvent) => number | [number, number] | string | string[] | undefined
-  /** The first column of the log's numbers (a place takes two) or strings that holds it. */
-  column: number
-  /** The value taken from the event being visited (entryOf). */
-  value: number | [number, number] | string | string[] | undefined
 }
 
 /** The window features kept per one entity kind (or pair of kinds), over one log per entity key. */
@@ -535,50 +521,3 @@ function ownValues(group: EntityGroup, entry: LogEntry, f: number): (number | st
 }
 
 const ONE = [1]
-
-/** The value source a window feature reads, before features that read the same value are merged; undefined for counts and times. */
-function sourceOf(definition: FeatureDefinition): ValueSource | undefined {
-  const { kind, field, of } = definition
-  const make = (key: string, sourceKind: ValueSource['kind'], pick: ValueSource['pick']): ValueSource => ({ key, kind: sourceKind, pick, column: -1, value: undefined })
-  if (kind === 'distinct_count') {
-    // the keys of another entity (`of`, deduplicated), or a field's value as text
-    if (of) return make(`keys:${of}`, 'strings', (event) => (event.keys[of]?.length ? event.keys[of] : undefined))
-    const read = pointerReader(field!)
-    return make(`text:${field}`, 'strings', (event) => {
-      const node = read(event.data)
-      const text = typeof node === 'string' || typeof node === 'number' ? String(node) : ''
-      return text === '' ? undefined : text
-    })
-  }
-  if (field === undefined) return undefined
-  const read = pointerReader(field)
-  if (kind === 'geo_velocity') {
-    return make(`place:${field}`, 'place', (event) => {
-      const node = read(event.data) as { lat?: unknown; lon?: unknown } | undefined
-      return node && typeof node.lat === 'number' && typeof node.lon === 'number' ? [node.lat, node.lon] : undefined
-    })
-  }
-  return make(`number:${field}`, 'number', (event) => {
-    const node = read(event.data)
-    return typeof node === 'number' && Number.isFinite(node) ? node : undefined
-  })
-}
-
-/** Reads a JSON pointer in event data; the common one-segment pointer without a loop. */
-function pointerReader(field: string): (data: unknown) => unknown {
-  const segments = field.split('/').slice(1)
-  if (segments.length === 1) {
-    const key = segments[0]!
-    return (data) => (data !== null && typeof data === 'object' ? (data as Record<string, unknown>)[key] : undefined)
-  }
-  return (data) => at(data, segments)
-}
-
-function at(data: unknown, segments: string[]): unknown {
-  let node = data
-  for (const segment of segments) {
-    if (node === null || typeof node !== 'object') return undefined
-    node = (node as Record<string, unknown>)[segment]
-  }
-  return node
-}

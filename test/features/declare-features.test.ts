@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parse } from 'yaml'
-import { XiezhiError } from '../../src/core/errors.ts'
+import type { XiezhiError } from '../../src/core/errors.ts'
 import { type FeatureDeclaration, declareFeatures } from '../../src/features/declare-features.ts'
 import { FeatureEngine } from '../../src/features/feature-engine.ts'
 

@@ -1,0 +1,64 @@
+import type { FeatureDefinition } from './feature-definition.ts'
+import type { ObservedEvent } from './feature-engine.ts'
+
+/**
+ * A value taken from events: a number or a place at a JSON pointer, or the
+ * strings a distinct count counts. Features that read the same value share
+ * one source, so it is taken once per event and kept once per log entry.
+ */
+export interface ValueSource {
+  key: string
+  kind: 'number' | 'place' | 'strings'
+  pick: (event: ObservedEvent) => number | [number, number] | string | string[] | undefined
+  /** The first column of the log's numbers (a place takes two) or strings that holds it. */
+  column: number
+  /** The value taken from the event being visited (entryOf). */
+  value: number | [number, number] | string | string[] | undefined
+}
+
+/** The value source a window feature reads, before features that read the same value are merged; undefined for counts and times. */
+export function sourceOf(definition: FeatureDefinition): ValueSource | undefined {
+  const { kind, field, of } = definition
+  const make = (key: string, sourceKind: ValueSource['kind'], pick: ValueSource['pick']): ValueSource => ({ key, kind: sourceKind, pick, column: -1, value: undefined })
+  if (kind === 'distinct_count') {
+    // the keys of another entity (`of`, deduplicated), or a field's value as text
+    if (of) return make(`keys:${of}`, 'strings', (event) => (event.keys[of]?.length ? event.keys[of] : undefined))
+    const read = pointerReader(field!)
+    return make(`text:${field}`, 'strings', (event) => {
+      const node = read(event.data)
+      const text = typeof node === 'string' || typeof node === 'number' ? String(node) : ''
+      return text === '' ? undefined : text
+    })
+  }
+  if (field === undefined) return undefined
+  const read = pointerReader(field)
+  if (kind === 'geo_velocity') {
+    return make(`place:${field}`, 'place', (event) => {
+      const node = read(event.data) as { lat?: unknown; lon?: unknown } | undefined
+      return node && typeof node.lat === 'number' && typeof node.lon === 'number' ? [node.lat, node.lon] : undefined
+    })
+  }
+  return make(`number:${field}`, 'number', (event) => {
+    const node = read(event.data)
+    return typeof node === 'number' && Number.isFinite(node) ? node : undefined
+  })
+}
+
+/** Reads a JSON pointer in event data; the common one-segment pointer without a loop. */
+function pointerReader(field: string): (data: unknown) => unknown {
+  const segments = field.split('/').slice(1)
+  if (segments.length === 1) {
+    const key = segments[0]!
+    return (data) => (data !== null && typeof data === 'object' ? (data as Record<string, unknown>)[key] : undefined)
+  }
+  return (data) => at(data, segments)
+}
+
+function at(data: unknown, segments: string[]): unknown {
+  let node = data
+  for (const segment of segments) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<string, unknown>)[segment]
+  }
+  return node
+}
