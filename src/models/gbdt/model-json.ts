@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
 import { type FieldIssue, XiezhiError } from '../../core/errors.ts'
+import { checkedDocument } from '../json-document.ts'
 import { GbdtModel, type TreeArrays } from './tree-model.ts'
 
 /**
@@ -80,17 +80,8 @@ export const serializeModel = (model: GbdtModel) => JSON.stringify(modelToJson(m
 
 /** Reads a model from JSON text or a parsed value; throws `invalid_input` naming each problem by JSON pointer. */
 export function loadModel(input: string | unknown): GbdtModel {
-  let value: unknown = input
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input)
-    } catch (error) {
-      throw refused([{ pointer: '', code: 'invalid_json', message: (error as Error).message }])
-    }
-  }
-  const issues: FieldIssue[] = [...Value.Errors(GbdtModelJson, value)].slice(0, 20).map((e) => ({ pointer: e.path, code: 'invalid_model', message: e.message }))
-  if (issues.length > 0) throw refused(issues)
-  const json = value as typeof GbdtModelJson.static
+  const json = checkedDocument(input, GbdtModelJson, refused)
+  const issues: FieldIssue[] = []
   if (new Set(json.featureNames).size !== json.featureNames.length) issues.push({ pointer: '/featureNames', code: 'invalid_model', message: 'has a name twice' })
   if (!Number.isFinite(json.baseScore)) issues.push({ pointer: '/baseScore', code: 'invalid_model', message: 'must be finite' })
   for (const [t, tree] of json.trees.entries()) issues.push(...treeIssues(tree, json.featureNames.length, `/trees/${t}`))

@@ -16,6 +16,20 @@ export interface TreeArrays {
   gain: Float64Array
 }
 
+/** A tree of `size` nodes, every array zeroed, to be filled. */
+export function emptyTreeArrays(size: number): TreeArrays {
+  return {
+    feature: new Int32Array(size),
+    threshold: new Float64Array(size),
+    defaultLeft: new Uint8Array(size),
+    left: new Int32Array(size),
+    right: new Int32Array(size),
+    value: new Float64Array(size),
+    cover: new Float64Array(size),
+    gain: new Float64Array(size),
+  }
+}
+
 export interface GbdtModelParts {
   objective: ObjectiveName
   featureNames: readonly string[]

@@ -1,6 +1,6 @@
 import type { FieldIssue } from '../../core/errors.ts'
 import type { ObjectiveName } from '../gbdt/objective.ts'
-import { GbdtModel, type TreeArrays } from '../gbdt/tree-model.ts'
+import { GbdtModel, type TreeArrays, emptyTreeArrays } from '../gbdt/tree-model.ts'
 import { type ImportIssueCode, type ImportProvenance, ImportedModel, importRefused, lightgbmZeroThreshold } from './imported-model.ts'
 
 /**
@@ -226,16 +226,7 @@ class Reader {
 
     // pre-order from split node 0; a leaf ~c becomes its own node
     const size = 2 * leaves - 1
-    const out: TreeArrays = {
-      feature: new Int32Array(size),
-      threshold: new Float64Array(size),
-      defaultLeft: new Uint8Array(size),
-      left: new Int32Array(size),
-      right: new Int32Array(size),
-      value: new Float64Array(size),
-      cover: new Float64Array(size),
-      gain: new Float64Array(size),
-    }
+    const out = emptyTreeArrays(size)
     const seenSplit = new Uint8Array(splits)
     const seenLeaf = new Uint8Array(leaves)
     let next = 0

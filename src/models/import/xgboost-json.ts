@@ -1,6 +1,6 @@
 import type { FieldIssue } from '../../core/errors.ts'
 import type { ObjectiveName } from '../gbdt/objective.ts'
-import { GbdtModel, type TreeArrays } from '../gbdt/tree-model.ts'
+import { GbdtModel, type TreeArrays, emptyTreeArrays } from '../gbdt/tree-model.ts'
 import { float32LessThanBound, float32Logit } from './float32.ts'
 import { type ImportIssueCode, type ImportProvenance, ImportedModel, importRefused } from './imported-model.ts'
 
@@ -232,16 +232,7 @@ class Reader {
     }
     if (this.issues.length > 0) return undefined
     const size = order.length
-    const out: TreeArrays = {
-      feature: new Int32Array(size),
-      threshold: new Float64Array(size),
-      defaultLeft: new Uint8Array(size),
-      left: new Int32Array(size),
-      right: new Int32Array(size),
-      value: new Float64Array(size),
-      cover: new Float64Array(size),
-      gain: new Float64Array(size),
-    }
+    const out = emptyTreeArrays(size)
     order.forEach((node, i) => {
       const leaf = left[node] === -1
       out.cover[i] = hessian[node]!

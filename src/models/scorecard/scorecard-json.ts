@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
 import { type FieldIssue, XiezhiError } from '../../core/errors.ts'
+import { checkedDocument } from '../json-document.ts'
 import { Scorecard, type ScorecardBin, type ScorecardDefinition, type ScorecardVariable } from './scorecard.ts'
 
 /**
@@ -105,17 +105,8 @@ export const serializeScorecard = (scorecard: Scorecard, space?: number) => JSON
 
 /** Reads a scorecard from JSON text or a parsed value; throws `invalid_input` naming each problem by JSON pointer. */
 export function loadScorecard(input: string | unknown): Scorecard {
-  let value: unknown = input
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input)
-    } catch (error) {
-      throw refused([{ pointer: '', code: 'invalid_json', message: (error as Error).message }])
-    }
-  }
-  const issues: FieldIssue[] = [...Value.Errors(ScorecardJson, value)].slice(0, 20).map((e) => ({ pointer: e.path, code: 'invalid_model', message: e.message }))
-  if (issues.length > 0) throw refused(issues)
-  const json = value as typeof ScorecardJson.static
+  const json = checkedDocument(input, ScorecardJson, refused)
+  const issues: FieldIssue[] = []
   const names = new Set<string>()
   const variables = json.variables.map((v, i): ScorecardVariable => {
     if (names.has(v.name)) issues.push({ pointer: `/variables/${i}/name`, code: 'invalid_model', message: `${JSON.stringify(v.name)} is named twice` })
