@@ -11,7 +11,7 @@ export interface XiezhiConfig {
   logLevel: string
   /** Start the server without API keys: for local trials only. */
   authDisabled: boolean
-  /** How often feature state is snapshotted (0: only on a clean stop); a restart replays the decision log from the snapshot on. */
+  /** How often feature state is snapshotted while serving (0, the default: only on a clean stop, since decisions wait while it is taken); a restart replays the decision log from the snapshot on. */
   featureSnapshotSeconds: number
 }
 
@@ -36,7 +36,7 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     bodyLimitBytes: int('XIEZHI_BODY_LIMIT_BYTES', 64 * 1024, 1_024, 16 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
     authDisabled: env.XIEZHI_AUTH === 'off',
-    featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 300, 0, 86_400),
+    featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 0, 0, 86_400),
     ...overrides,
   }
   if (issues.length > 0) throw invalidInput('The environment is invalid', issues)
