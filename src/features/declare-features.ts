@@ -45,8 +45,8 @@ interface Window extends Common {
 export type FeatureDeclaration =
   | (Window & { kind: 'count' | 'first_seen' | 'time_since_last' })
   | (Window & { kind: 'sum' | 'avg' | 'min' | 'max' | 'stddev' | 'last'; field: DataPointer })
-  | (Window & { kind: 'distinct_count'; of: EntityKind })
-  | (Window & { kind: 'distinct_count'; field: DataPointer })
+  | (Window & { kind: 'distinct_count'; of: EntityKind; approximate?: boolean })
+  | (Window & { kind: 'distinct_count'; field: DataPointer; approximate?: boolean })
   | (Window & { kind: 'geo_velocity'; field: DataPointer })
   | (Common & { kind: 'hour_of_day' | 'day_of_week'; eventTypes: string[]; timeZone?: string })
   | (Common & { kind: 'in_list'; entity: EntityKind; list: string; eventTypes: string[] })

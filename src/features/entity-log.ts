@@ -1,9 +1,12 @@
 import { speedKmh } from '../core/geo.ts'
+import { SlidingHyperLogLog, estimateDistinct } from './sliding-hyperloglog.ts'
 import { type WindowAggregate, aggregateOf, emptyValue } from './window-aggregates.ts'
 
 /** How one feature reads the logs of its entity kind. */
 export interface LogFeature {
   aggregate: WindowAggregate
+  /** distinct_count: a HyperLogLog estimate instead of the exact count. */
+  approximate: boolean
   windowMs: number
   delayMs: number
   /** Which column of the log holds this feature's value: a number (geo_velocity: latitude, and longitude in the next), or strings (distinct counts); −1 for counts and times. */
@@ -37,8 +40,8 @@ export interface LogEntry {
   strings: (string | string[] | undefined)[]
 }
 
-/** The number columns a snapshot keeps logs in (log-columns.ts): per log `scalars` (base, size, latest, settledTs, saturated), its entries, its running state, and per distinct count and min/max their sizes and contents. */
-export const numberColumnNames = ['scalars', 'ts', 'masks', 'numbers', 'state', 'setSizes', 'setCounts', 'dequeSizes', 'dequeSeqs'] as const
+/** The number columns a snapshot keeps logs in (log-columns.ts): per log `scalars` (base, size, latest, settledTs, saturated), its entries, its running state, per distinct count and min/max their sizes and contents, and the approximate distinct counts' sketches. */
+export const numberColumnNames = ['scalars', 'ts', 'masks', 'numbers', 'state', 'setSizes', 'setCounts', 'dequeSizes', 'dequeSeqs', 'sketches'] as const
 export type NumberColumn = (typeof numberColumnNames)[number]
 
 /** Where `writeTo` puts a log, value by value. */
@@ -91,6 +94,8 @@ export class EntityLog {
   private strings: (string | string[] | undefined)[]
   private readonly state: number[]
   private readonly distinct: (Map<string, number> | undefined)[]
+  /** Approximate distinct counts: a sketch instead of the map. */
+  private readonly sketches: (SlidingHyperLogLog | undefined)[]
   private readonly extremes: (number[] | undefined)[]
   private latest = Number.NEGATIVE_INFINITY
   /** The time the positions have been moved to; reads before it must not use them. */
@@ -104,7 +109,8 @@ export class EntityLog {
     this.numbers = zeros(room * layout.numberColumns)
     this.strings = new Array(room * layout.stringColumns).fill(undefined)
     this.state = zeros(layout.features.length * STATE)
-    this.distinct = layout.features.map((f) => (f.aggregate === 'distinct_count' ? new Map() : undefined))
+    this.distinct = layout.features.map((f) => (f.aggregate === 'distinct_count' && !f.approximate ? new Map() : undefined))
+    this.sketches = layout.features.map((f) => (f.approximate ? new SlidingHyperLogLog() : undefined))
     this.extremes = layout.features.map((f) => (f.aggregate === 'min' || f.aggregate === 'max' ? [] : undefined))
     for (let f = 0; f < layout.features.length; f++) this.state[f * STATE + SHIFT] = Number.NaN
   }
@@ -140,6 +146,7 @@ export class EntityLog {
       sizes.dequeSizes++
       sizes.dequeSeqs += extreme.length
     }
+    for (const sketch of this.sketches) if (sketch) sizes.sketches += sketch.storedNumbers
   }
 
   writeTo(columns: LogColumnsWriter): void {
@@ -167,6 +174,7 @@ export class EntityLog {
       columns.dequeSizes.push(extreme.length)
       for (const seq of extreme) columns.dequeSeqs.push(seq)
     }
+    for (const sketch of this.sketches) sketch?.writeTo(columns.sketches)
   }
 
   static readFrom(layout: LogLayout, columns: LogColumnsReader): EntityLog {
@@ -198,6 +206,9 @@ export class EntityLog {
       const length = columns.dequeSizes.next()
       for (let i = 0; i < length; i++) extreme.push(columns.dequeSeqs.next())
     }
+    log.sketches.forEach((sketch, f) => {
+      if (sketch) log.sketches[f] = SlidingHyperLogLog.readFrom(columns.sketches)
+    })
     return log
   }
 
@@ -278,6 +289,8 @@ export class EntityLog {
       const value = this.strings[i * this.layout.stringColumns + feature.stringColumn]
       const map = this.distinct[f]
       if (map) for (const key of typeof value === 'string' ? [value] : (value ?? [])) map.set(key, (map.get(key) ?? 0) + 1)
+      const sketch = this.sketches[f]
+      if (sketch) for (const key of typeof value === 'string' ? [value] : (value ?? [])) sketch.add(this.ts[i]!, key)
       return
     }
     if (feature.numberColumn < 0 || feature.aggregate === 'geo_velocity') return
@@ -349,7 +362,7 @@ export class EntityLog {
       case 'count':
         return count
       case 'distinct_count':
-        return this.distinct[f]!.size
+        return this.sketches[f] ? this.sketches[f].estimate(asOf - feature.windowMs) : this.distinct[f]!.size
       case 'sum':
         return sum + count * shift
       case 'avg':
@@ -381,6 +394,8 @@ export class EntityLog {
       case 'count':
         return count + own.length
       case 'distinct_count': {
+        const sketch = this.sketches[f]
+        if (sketch) return sketch.estimate(asOf - feature.windowMs, own.map(String))
         const map = this.distinct[f]!
         const added = new Set<string>()
         for (const value of own) if (!map.has(String(value))) added.add(String(value))
@@ -460,6 +475,7 @@ export class EntityLog {
       times.push(asOf)
       values.push(value)
     }
+    if (feature.approximate) return estimateDistinct(values.map(String))
     return aggregateOf(feature.aggregate, times, values, asOf)
   }
 
@@ -496,6 +512,7 @@ export class EntityLog {
       this.state[f * STATE + HEAD] = this.base
       this.state[f * STATE + TAIL] = this.base
       this.distinct[f]?.clear()
+      if (this.sketches[f]) this.sketches[f] = new SlidingHyperLogLog()
       if (this.extremes[f]) this.extremes[f] = []
     }
     for (const item of kept) this.push(item.t, item.entry)

@@ -7,9 +7,9 @@ import type { FeatureDefinition } from './feature-definition.ts'
  * new version (a new description is not).
  */
 export function featureDefinitionText(definition: FeatureDefinition): string {
-  const { name, kind, entity, pairedWith, list, eventTypes, window, delay, includesEvent, field, of, timeZone, where, expression } = definition
+  const { name, kind, entity, pairedWith, list, eventTypes, window, delay, includesEvent, field, of, approximate, timeZone, where, expression } = definition
   const calendar = kind === 'hour_of_day' || kind === 'day_of_week'
-  return stringify({ name, kind, entity, pairedWith, list, eventTypes, window, delay, includesEvent, field, of, timeZone: calendar ? timeZone : undefined, where, expression }) ?? ''
+  return stringify({ name, kind, entity, pairedWith, list, eventTypes, window, delay, includesEvent, field, of, approximate, timeZone: calendar ? timeZone : undefined, where, expression }) ?? ''
 }
 
 export const featureDefinitionHash = (definition: FeatureDefinition) => hash('sha256', featureDefinitionText(definition), 'hex')
@@ -27,6 +27,7 @@ export interface FeatureDescription {
   includesEvent: boolean
   field?: string
   of?: string
+  approximate?: boolean
   timeZone?: string
   where?: string
   expression?: string
@@ -56,6 +57,7 @@ export function describeFeature(
     includesEvent: definition.includesEvent,
     ...(definition.field ? { field: definition.field } : {}),
     ...(definition.of ? { of: definition.of } : {}),
+    ...(definition.approximate ? { approximate: true } : {}),
     ...(definition.where ? { where: definition.where } : {}),
     ...(definition.expression ? { expression: definition.expression } : {}),
     ...(definition.description ? { description: definition.description } : {}),

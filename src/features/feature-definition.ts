@@ -51,6 +51,8 @@ export interface FeatureDefinition {
   field?: string
   /** distinct_count: count distinct entities of this kind (e.g. users per device). */
   of?: EntityKind
+  /** distinct_count: a HyperLogLog estimate (about 6.5 % standard error) kept in bounded memory, for windows with many distinct values. */
+  approximate?: boolean
   /** Calendar kinds: an IANA time zone, default Asia/Shanghai. */
   timeZone: string
   /** Window kinds: a CEL condition on `event` (`event.type`, `event.data…`); only events that meet it feed the window. */
@@ -85,7 +87,7 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
       fail('', 'invalid_type', 'must be an object')
       return
     }
-    const { name, kind, entity, window, field, of, description, delay, includesEvent, timeZone, where, expression, list, pairedWith } = item
+    const { name, kind, entity, window, field, of, description, delay, includesEvent, timeZone, where, expression, list, pairedWith, approximate } = item
     const eventTypes = item.eventTypes
     if (typeof name !== 'string' || !/^[a-z][A-Za-z0-9]{1,79}$/.test(name)) fail('name', 'invalid_format', 'name must be camelCase letters and digits')
     else if (names.has(name)) fail('name', 'duplicate', `feature "${name}" is declared twice`)
@@ -96,6 +98,9 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
     const listed = kind === 'in_list'
     const windowless = calendar || derived || listed
     if (!((calendar || derived) && entity === undefined) && !isEntityKind(entity)) fail('entity', 'unknown_entity_kind', `"${String(entity)}" is not an entity kind`)
+    if (approximate !== undefined && (kind !== 'distinct_count' || typeof approximate !== 'boolean')) {
+      fail('approximate', kind !== 'distinct_count' ? 'not_allowed' : 'invalid_type', kind !== 'distinct_count' ? 'approximate applies to distinct_count only' : 'approximate must be true or false')
+    }
     if (listed && (typeof list !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(list))) fail('list', 'required', 'an in_list feature needs list, the name of a list (lower case letters, digits, - and _)')
     if (!listed && list !== undefined) fail('list', 'not_allowed', 'list applies to kind in_list only')
     if (pairedWith !== undefined) {
@@ -145,6 +150,7 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
       ...(typeof expression === 'string' ? { expression } : {}),
       ...(isPointer(field) ? { field } : {}),
       ...(isEntityKind(of) ? { of } : {}),
+      ...(approximate === true ? { approximate } : {}),
       ...(typeof description === 'string' ? { description } : {}),
     })
   })

@@ -173,7 +173,7 @@ export class FeatureEngine {
         const source = feature.source
         const numberColumn = source && source.kind !== 'strings' ? source.column : -1
         const stringColumn = source?.kind === 'strings' ? source.column : -1
-        return { aggregate: feature.aggregate, windowMs: feature.definition.windowMs, delayMs: feature.definition.delayMs, numberColumn, stringColumn }
+        return { aggregate: feature.aggregate, approximate: feature.definition.approximate === true, windowMs: feature.definition.windowMs, delayMs: feature.definition.delayMs, numberColumn, stringColumn }
       })
       const layout: LogLayout = {
         features,

@@ -56,7 +56,7 @@ const ints = (size: number) => new GrowingColumn(new Int32Array(size), (n) => ne
 /** How many values each column will hold (`EntityLog.measure`): columns made at their size spare the collector a run of ever larger copies. */
 export type ColumnSizes = Record<NumberColumn | 'strings' | 'setKeys', number>
 
-export const noColumnSizes = (): ColumnSizes => ({ scalars: 0, ts: 0, masks: 0, numbers: 0, state: 0, setSizes: 0, setCounts: 0, dequeSizes: 0, dequeSeqs: 0, strings: 0, setKeys: 0 })
+export const noColumnSizes = (): ColumnSizes => ({ scalars: 0, ts: 0, masks: 0, numbers: 0, state: 0, setSizes: 0, setCounts: 0, dequeSizes: 0, dequeSeqs: 0, sketches: 0, strings: 0, setKeys: 0 })
 
 export class ColumnsWriter implements LogColumnsWriter {
   readonly keys: string[] = []
@@ -69,6 +69,7 @@ export class ColumnsWriter implements LogColumnsWriter {
   readonly setCounts: GrowingColumn<Float64Array>
   readonly dequeSizes: GrowingColumn<Float64Array>
   readonly dequeSeqs: GrowingColumn<Float64Array>
+  readonly sketches: GrowingColumn<Float64Array>
   private readonly stringShapes: GrowingColumn<Int32Array>
   private readonly stringRefs: GrowingColumn<Int32Array>
   private readonly setRefs: GrowingColumn<Int32Array>
@@ -85,6 +86,7 @@ export class ColumnsWriter implements LogColumnsWriter {
     this.setCounts = doubles(sizes.setCounts)
     this.dequeSizes = doubles(sizes.dequeSizes)
     this.dequeSeqs = doubles(sizes.dequeSeqs)
+    this.sketches = doubles(sizes.sketches)
     this.stringShapes = ints(sizes.strings)
     // lists of keys (contacts) may hold more than one string an entry
     this.stringRefs = ints(sizes.strings)
@@ -138,6 +140,7 @@ export class ColumnsReader implements LogColumnsReader {
   readonly setCounts: ColumnCursor
   readonly dequeSizes: ColumnCursor
   readonly dequeSeqs: ColumnCursor
+  readonly sketches: ColumnCursor
   private readonly shapes: ColumnCursor
   private readonly strings: ColumnCursor
   private readonly setKeys: ColumnCursor
@@ -153,6 +156,7 @@ export class ColumnsReader implements LogColumnsReader {
     this.setCounts = cursor('setCounts')
     this.dequeSizes = cursor('dequeSizes')
     this.dequeSeqs = cursor('dequeSeqs')
+    this.sketches = cursor('sketches')
     this.shapes = new ColumnCursor(columns.stringShapes, 'stringShapes')
     this.strings = new ColumnCursor(columns.stringRefs, 'stringRefs')
     this.setKeys = new ColumnCursor(columns.setRefs, 'setRefs')

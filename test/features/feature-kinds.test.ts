@@ -7,6 +7,7 @@ import { type FeatureDefinition, featureKinds, parseFeatureDefinitions } from '.
 import { FeatureEngine, type ObservedEvent } from '../../src/features/feature-engine.ts'
 import { compileFeatureExpressions } from '../../src/features/feature-expressions.ts'
 import { speedKmh } from '../../src/core/geo.ts'
+import { estimateDistinct } from '../../src/features/sliding-hyperloglog.ts'
 
 const types = new Set(['card.transaction', 'login'])
 const hour = 3_600_000
@@ -29,6 +30,7 @@ function expected(definition: FeatureDefinition, history: ObservedEvent[], event
     case 'count':
       return n
     case 'distinct_count':
+      if (definition.approximate) return estimateDistinct(inWindow.map((e) => String(e.data.terminalId)))
       return new Set(inWindow.map((e) => e.data.terminalId)).size
     case 'sum':
       return numbers.reduce((a, b) => a + b, 0)
@@ -94,6 +96,9 @@ const definitions = parseFeatureDefinitions(
       ]
     }),
     { name: 'hourOfDay', kind: 'hour_of_day', eventTypes: ['card.transaction'] },
+    { name: 'terminalsPerCardApproximate', kind: 'distinct_count', entity: 'bank_card', field: '/terminalId', approximate: true, eventTypes: ['card.transaction'], window: '6h' },
+    { name: 'terminalsPerCardApproximateDelayed', kind: 'distinct_count', entity: 'bank_card', field: '/terminalId', approximate: true, eventTypes: ['card.transaction'], window: '6h', delay: '2h' },
+    { name: 'terminalsPerCardApproximateWithEvent', kind: 'distinct_count', entity: 'bank_card', field: '/terminalId', approximate: true, eventTypes: ['card.transaction'], window: '6h', includesEvent: true },
     { name: 'cardOnHotList', kind: 'in_list', entity: 'bank_card', list: 'hot-cards', eventTypes: ['card.transaction'] },
     { name: 'countPerCardAndTerminal', kind: 'count', entity: 'bank_card', pairedWith: 'terminal', eventTypes: ['card.transaction'], window: '6h' },
     { name: 'sumPerCardAndTerminalWithEvent', kind: 'sum', entity: 'bank_card', pairedWith: 'terminal', eventTypes: ['card.transaction'], window: '6h', field: '/amountMinor', includesEvent: true },

@@ -36,6 +36,7 @@ const extraFeatures = [
   { name: 'drawdownMaxMinorPerUser30dKnown', kind: 'max', entity: 'user', eventTypes: ['loan.drawdown'], field: '/amountMinor', window: '30d', delay: '1d' },
   { name: 'telemetryRunMinutesLastPerMachine1d', kind: 'last', entity: 'equipment', eventTypes: ['equipment.telemetry'], field: '/runMinutes', window: '1d' },
   { name: 'largeDrawdownsPerUser30d', kind: 'count', entity: 'user', eventTypes: ['loan.drawdown'], window: '30d', where: 'event.data.amountMinor >= 1000000' },
+  { name: 'ipsPerDeviceApproximate30d', kind: 'distinct_count', entity: 'device', of: 'ip', approximate: true, eventTypes: ['login', 'credit.application'], window: '30d' },
   { name: 'loginsPerUserAndDevice7d', kind: 'count', entity: 'user', pairedWith: 'device', eventTypes: ['login'], window: '7d' },
   // a label names only a user: a device count over labels is non-zero only through the keys it inherits from its event
   { name: 'fakeTrafficLabelsPerDevice30d', kind: 'count', entity: 'device', eventTypes: ['label'], window: '30d', where: "event.data.label == 'fake_traffic'" },
