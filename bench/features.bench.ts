@@ -20,7 +20,7 @@ import { simulate } from '../src/simulation/simulation.ts'
 
 const { values: flags } = parseArgs({
   options: {
-    customers: { type: 'string', default: '150000' },
+    customers: { type: 'string', default: '80000' },
     days: { type: 'string', default: '30' },
     measure: { type: 'string', default: '200000' },
     json: { type: 'boolean', default: false },
