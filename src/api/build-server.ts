@@ -12,6 +12,8 @@ import { registerEventRoutes } from './routes/event-routes.ts'
 import { registerEventTypeRoutes } from './routes/event-type-routes.ts'
 import { registerFeatureRoutes } from './routes/feature-routes.ts'
 import { registerListRoutes } from './routes/list-routes.ts'
+import { registerModelRoutes } from './routes/model-routes.ts'
+import { registerMonitoringRoutes } from './routes/monitoring-routes.ts'
 import { registerOperationsRoutes } from './routes/operations-routes.ts'
 
 declare module 'fastify' {
@@ -80,6 +82,8 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerEventTypeRoutes(app, engine)
   registerFeatureRoutes(app, engine)
   registerListRoutes(app, engine)
+  registerModelRoutes(app, engine)
+  registerMonitoringRoutes(app, engine)
   registerOperationsRoutes(app, engine, metrics)
   return { app, metrics }
 }

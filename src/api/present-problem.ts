@@ -76,7 +76,9 @@ function asXiezhiError(error: unknown): XiezhiError | undefined {
       ])
     case 'FST_ERR_VALIDATION': {
       const validation = (error as { validation?: { instancePath: string; message?: string; keyword: string; params?: Record<string, unknown> }[]; validationContext?: string }).validation ?? []
-      const context = (error as { validationContext?: string }).validationContext ?? 'body'
+      // fastify calls the query string `querystring`; problems name it `/query/…`, as the routes' own checks do
+      const raw = (error as { validationContext?: string }).validationContext ?? 'body'
+      const context = raw === 'querystring' ? 'query' : raw
       return new XiezhiError(
         'invalid_input',
         `The request ${context} is invalid`,

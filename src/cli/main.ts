@@ -13,6 +13,9 @@ import { replay } from './replay-command.ts'
 import { serve } from './serve-command.ts'
 import { featuresCommand } from './features-command.ts'
 import { listsCommand } from './lists-command.ts'
+import { modelsCommand } from './models-command.ts'
+import { trainCommand } from './train-command.ts'
+import { monitorCommand } from './monitor-command.ts'
 import { runSimulation } from './simulate-command.ts'
 
 const integer = (value: string) => {
@@ -135,6 +138,9 @@ program
 
 program.addCommand(featuresCommand())
 program.addCommand(listsCommand())
+program.addCommand(modelsCommand())
+program.addCommand(trainCommand())
+program.addCommand(monitorCommand())
 
 const keys = program.command('keys').description('API keys for machine clients')
 keys

@@ -1,6 +1,7 @@
 import type { Action } from '../core/actions.ts'
 import type { CustomEventType } from '../events/event-type-registry.ts'
 import type { ListDefinition, ListEntry } from '../lists/list.ts'
+import type { AliasMoveRecord, ModelArtifactRecord, ModelPromotionRecord, ModelVersionRecord } from '../models/registry/model-records.ts'
 
 /**
  * The records port: everything that must survive a crash. The SQLite adapter
@@ -47,6 +48,31 @@ export interface RecordStore {
   removeListEntry(tenantId: string, listName: string, entryId: string, removedBy: string, atMs: number): Promise<ListEntry | undefined>
   /** Entries in the order they were added, filtered by what the query gives. */
   listEntries(query: ListEntryQuery): Promise<ListEntry[]>
+
+  // the model registry (模型注册表): versions are immutable; promotions and alias moves are kept for good
+  /**
+   * Records a version under the model's next number (1, 2, …), unless the
+   * model already has a version with the same artifact hash: then that one is
+   * returned, unchanged, with `created: false`.
+   */
+  addModelVersion(version: Omit<ModelArtifactRecord, 'version'>): Promise<{ version: ModelVersionRecord; created: boolean }>
+  /** One version with its artifact. */
+  getModelVersion(tenantId: string, name: string, version: number): Promise<ModelArtifactRecord | undefined>
+  /** Versions without their artifacts, by name then version; one model's when `name` is given. */
+  listModelVersions(tenantId: string, name?: string): Promise<ModelVersionRecord[]>
+  createModelPromotion(promotion: ModelPromotionRecord): Promise<void>
+  getModelPromotion(tenantId: string, name: string, id: string): Promise<ModelPromotionRecord | undefined>
+  /** A model's promotions in the order they were requested. */
+  listModelPromotions(tenantId: string, name: string): Promise<ModelPromotionRecord[]>
+  /**
+   * Appends a move of an alias, and with `approval` records that promotion's
+   * approval in the same transaction: all or none. False (nothing recorded)
+   * when another move already follows `move.previousMoveId`, or the promotion
+   * is not pending any more.
+   */
+  moveModelAlias(move: AliasMoveRecord, approval?: { promotionId: string; approvedBy: string; atMs: number }): Promise<boolean>
+  /** A model's alias moves, every alias, in the order they were made. */
+  listModelAliasMoves(tenantId: string, name: string): Promise<AliasMoveRecord[]>
 
   close(): Promise<void>
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { RecordStore, StoredDecision } from '../../src/decisions/record-store.ts'
 import type { ListDefinition, ListEntry } from '../../src/lists/list.ts'
+import type { AliasMoveRecord, ModelArtifactRecord, ModelPromotionRecord } from '../../src/models/registry/model-records.ts'
 
 /**
  * The contract of the records port. Every adapter (SQLite today, PostgreSQL
@@ -208,6 +209,88 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       assert.equal(await store.removeListEntry('default', 'fraud-phones', added.id, 'key:xyz', t0 + 60), undefined)
       assert.equal(await store.removeListEntry('default', 'fraud-phones', 'no-such-entry', 'key:xyz', t0 + 60), undefined)
       assert.deepEqual(await store.listEntries({}), [removed])
+    })
+
+    const modelVersion = (overrides: Partial<Omit<ModelArtifactRecord, 'version'>> = {}): Omit<ModelArtifactRecord, 'version'> => ({
+      tenantId: 'default',
+      name: 'fraud-app',
+      kind: 'gbdt',
+      hash: 'a'.repeat(64),
+      artifact: '{"format":"xiezhi-gbdt"}',
+      metadata: { features: ['x', 'y'], label: 'fraud', metrics: { auc: 0.9 } },
+      createdBy: 'key:abc',
+      createdAtMs: t0,
+      ...overrides,
+    })
+    const move = (overrides: Partial<AliasMoveRecord> = {}): AliasMoveRecord => ({
+      id: `move-${++entryNumber}`,
+      tenantId: 'default',
+      name: 'fraud-app',
+      alias: 'champion',
+      previousMoveId: null,
+      fromVersion: null,
+      toVersion: 1,
+      kind: 'promotion',
+      promotionId: null,
+      movedBy: 'key:def',
+      movedAtMs: t0 + 10,
+      note: '',
+      ...overrides,
+    })
+
+    withStore('model versions are numbered per model, immutable, and the same artifact is not recorded twice', async (store) => {
+      const first = await store.addModelVersion(modelVersion())
+      const { artifact: _, ...withoutArtifact } = modelVersion()
+      assert.deepEqual(first, { created: true, version: { ...withoutArtifact, version: 1 } })
+      const again = await store.addModelVersion(modelVersion({ createdBy: 'someone else', createdAtMs: t0 + 5 }))
+      assert.deepEqual(again, { created: false, version: first.version })
+      const second = await store.addModelVersion(modelVersion({ hash: 'b'.repeat(64), artifact: '{"v":2}', createdAtMs: t0 + 6 }))
+      assert.equal(second.version.version, 2)
+      assert.equal((await store.addModelVersion(modelVersion({ name: 'other' }))).version.version, 1)
+      assert.equal((await store.addModelVersion(modelVersion({ tenantId: 'acme' }))).version.version, 1)
+      assert.deepEqual(await store.getModelVersion('default', 'fraud-app', 2), { ...modelVersion({ hash: 'b'.repeat(64), artifact: '{"v":2}', createdAtMs: t0 + 6 }), version: 2 })
+      assert.equal(await store.getModelVersion('default', 'fraud-app', 3), undefined)
+      assert.equal(await store.getModelVersion('acme', 'other', 1), undefined)
+      const listed = await store.listModelVersions('default')
+      assert.deepEqual(listed.map((v) => [v.name, v.version]), [['fraud-app', 1], ['fraud-app', 2], ['other', 1]])
+      assert.ok(listed.every((v) => !('artifact' in v)), 'a listing leaves the artifacts out')
+      assert.deepEqual((await store.listModelVersions('default', 'fraud-app')).map((v) => v.version), [1, 2])
+    })
+
+    withStore('a promotion is approved once, together with the alias move it makes', async (store) => {
+      await store.addModelVersion(modelVersion())
+      const promotion: ModelPromotionRecord = {
+        id: 'p-1', tenantId: 'default', name: 'fraud-app', alias: 'champion', version: 1,
+        requestedBy: 'key:abc', requestedAtMs: t0 + 1, note: 'better AUC', status: 'pending', approvedBy: null, approvedAtMs: null,
+      }
+      await store.createModelPromotion(promotion)
+      assert.deepEqual(await store.getModelPromotion('default', 'fraud-app', 'p-1'), promotion)
+      assert.equal(await store.getModelPromotion('default', 'other', 'p-1'), undefined)
+      const first = move({ promotionId: 'p-1' })
+      assert.equal(await store.moveModelAlias(first, { promotionId: 'p-1', approvedBy: 'key:def', atMs: t0 + 10 }), true)
+      const approved = { ...promotion, status: 'approved' as const, approvedBy: 'key:def', approvedAtMs: t0 + 10 }
+      assert.deepEqual(await store.listModelPromotions('default', 'fraud-app'), [approved])
+      // a second approval of the same promotion records nothing, not even its move
+      assert.equal(await store.moveModelAlias(move({ previousMoveId: first.id, fromVersion: 1, promotionId: 'p-1' }), { promotionId: 'p-1', approvedBy: 'key:xyz', atMs: t0 + 20 }), false)
+      assert.deepEqual(await store.listModelAliasMoves('default', 'fraud-app'), [first])
+      assert.deepEqual(await store.getModelPromotion('default', 'fraud-app', 'p-1'), approved)
+    })
+
+    withStore('alias moves form a chain: only one move can follow a move, and the history is kept in order', async (store) => {
+      await store.addModelVersion(modelVersion())
+      await store.addModelVersion(modelVersion({ hash: 'b'.repeat(64) }))
+      const first = move()
+      assert.equal(await store.moveModelAlias(first), true)
+      assert.equal(await store.moveModelAlias(move({ toVersion: 2 })), false, 'a second first move of the alias')
+      const second = move({ previousMoveId: first.id, fromVersion: 1, toVersion: 2 })
+      assert.equal(await store.moveModelAlias(second), true)
+      assert.equal(await store.moveModelAlias(move({ previousMoveId: first.id, fromVersion: 1, toVersion: 1, kind: 'rollback' })), false, 'a move from a state that is gone')
+      const back = move({ previousMoveId: second.id, fromVersion: 2, toVersion: 1, kind: 'rollback', note: 'alerts' })
+      assert.equal(await store.moveModelAlias(back), true)
+      const other = move({ alias: 'challenger', toVersion: 2 })
+      assert.equal(await store.moveModelAlias(other), true, 'each alias has its own chain')
+      assert.deepEqual(await store.listModelAliasMoves('default', 'fraud-app'), [first, second, back, other])
+      assert.deepEqual(await store.listModelAliasMoves('acme', 'fraud-app'), [])
     })
   })
 }

@@ -110,4 +110,62 @@ export const sqliteMigrations: Record<string, Migration> = {
       await db.schema.createIndex('list_entries_list_seq').on('list_entries').columns(['tenant_id', 'list_name', 'seq']).execute()
     },
   },
+  '0004-model-registry': {
+    async up(db: Kysely<unknown>) {
+      // versions are immutable: one row per (model, version), the artifact with its hash
+      await db.schema
+        .createTable('model_versions')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('gbdt', 'scorecard', 'imported-xgboost', 'imported-lightgbm')`))
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('artifact', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('model_versions_pk', ['tenant_id', 'name', 'version'])
+        .execute()
+      await db.schema.createIndex('model_versions_hash').on('model_versions').columns(['tenant_id', 'name', 'hash']).execute()
+      // a promotion is approved once (approved_at/approved_by set once); never deleted
+      await db.schema
+        .createTable('model_promotions')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('alias', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('requested_at', 'integer', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'approved')`))
+        .addColumn('approved_by', 'text')
+        .addColumn('approved_at', 'integer')
+        .addForeignKeyConstraint('model_promotions_version', ['tenant_id', 'name', 'version'], 'model_versions', ['tenant_id', 'name', 'version'])
+        .execute()
+      await db.schema.createIndex('model_promotions_model').on('model_promotions').columns(['tenant_id', 'name', 'seq']).execute()
+      // the history of every alias, append-only; each move names the one before it ('' for the first), and the unique
+      // constraint lets only one move follow a given move, so concurrent changes of an alias cannot both land
+      await db.schema
+        .createTable('model_alias_moves')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('alias', 'text', (c) => c.notNull())
+        .addColumn('previous_move_id', 'text', (c) => c.notNull())
+        .addColumn('from_version', 'integer')
+        .addColumn('to_version', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('promotion', 'rollback')`))
+        .addColumn('promotion_id', 'text')
+        .addColumn('moved_by', 'text', (c) => c.notNull())
+        .addColumn('moved_at', 'integer', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addUniqueConstraint('model_alias_moves_chain', ['tenant_id', 'name', 'alias', 'previous_move_id'])
+        .addForeignKeyConstraint('model_alias_moves_version', ['tenant_id', 'name', 'to_version'], 'model_versions', ['tenant_id', 'name', 'version'])
+        .execute()
+      await db.schema.createIndex('model_alias_moves_model').on('model_alias_moves').columns(['tenant_id', 'name', 'seq']).execute()
+    },
+  },
 }

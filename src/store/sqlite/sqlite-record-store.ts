@@ -16,6 +16,7 @@ import type {
 import type { EntityKind } from '../../events/entities.ts'
 import type { CustomEventType } from '../../events/event-type-registry.ts'
 import type { ListDefinition, ListEntry, ListKind } from '../../lists/list.ts'
+import type { AliasMoveRecord, ModelArtifactRecord, ModelKind, ModelPromotionRecord, ModelVersionRecord, PromotionStatus } from '../../models/registry/model-records.ts'
 import { type DecisionAppender, inThreadAppender, openWritableDatabase, workerAppender } from './sqlite-decision-appender.ts'
 import { sqliteMigrations } from './sqlite-migrations.ts'
 import type { SqliteSchema } from './sqlite-schema.ts'
@@ -256,6 +257,131 @@ export class SqliteRecordStore implements RecordStore {
     return (await select.execute()).map(toEntry)
   }
 
+  async addModelVersion(input: Omit<ModelArtifactRecord, 'version'>) {
+    return this.db.transaction().execute(async (tx) => {
+      const same = await tx
+        .selectFrom('model_versions')
+        .select(versionColumns)
+        .where('tenant_id', '=', input.tenantId)
+        .where('name', '=', input.name)
+        .where('hash', '=', input.hash)
+        .orderBy('version')
+        .limit(1)
+        .executeTakeFirst()
+      if (same) return { version: toModelVersion(same), created: false }
+      const latest = await tx
+        .selectFrom('model_versions')
+        .select((eb) => eb.fn.max('version').as('version'))
+        .where('tenant_id', '=', input.tenantId)
+        .where('name', '=', input.name)
+        .executeTakeFirst()
+      const row = {
+        tenant_id: input.tenantId,
+        name: input.name,
+        version: (latest?.version ?? 0) + 1,
+        kind: input.kind,
+        hash: input.hash,
+        artifact: input.artifact,
+        metadata: JSON.stringify(input.metadata),
+        created_by: input.createdBy,
+        created_at: input.createdAtMs,
+      }
+      await tx.insertInto('model_versions').values(row).execute()
+      return { version: toModelVersion(row), created: true }
+    })
+  }
+
+  async getModelVersion(tenantId: string, name: string, version: number) {
+    const row = await this.db
+      .selectFrom('model_versions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .executeTakeFirst()
+    return row && { ...toModelVersion(row), artifact: row.artifact }
+  }
+
+  async listModelVersions(tenantId: string, name?: string) {
+    let query = this.db.selectFrom('model_versions').select(versionColumns).where('tenant_id', '=', tenantId)
+    if (name !== undefined) query = query.where('name', '=', name)
+    return (await query.orderBy('name').orderBy('version').execute()).map(toModelVersion)
+  }
+
+  async createModelPromotion(p: ModelPromotionRecord) {
+    await this.db
+      .insertInto('model_promotions')
+      .values({
+        id: p.id,
+        tenant_id: p.tenantId,
+        name: p.name,
+        alias: p.alias,
+        version: p.version,
+        requested_by: p.requestedBy,
+        requested_at: p.requestedAtMs,
+        note: p.note,
+        status: p.status,
+        approved_by: p.approvedBy,
+        approved_at: p.approvedAtMs,
+      })
+      .execute()
+  }
+
+  async getModelPromotion(tenantId: string, name: string, id: string) {
+    const row = await this.db.selectFrom('model_promotions').selectAll().where('tenant_id', '=', tenantId).where('name', '=', name).where('id', '=', id).executeTakeFirst()
+    return row && toPromotion(row)
+  }
+
+  async listModelPromotions(tenantId: string, name: string) {
+    const rows = await this.db.selectFrom('model_promotions').selectAll().where('tenant_id', '=', tenantId).where('name', '=', name).orderBy('seq').execute()
+    return rows.map(toPromotion)
+  }
+
+  async moveModelAlias(move: AliasMoveRecord, approval?: { promotionId: string; approvedBy: string; atMs: number }) {
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        if (approval) {
+          const approved = await tx
+            .updateTable('model_promotions')
+            .set({ status: 'approved', approved_by: approval.approvedBy, approved_at: approval.atMs })
+            .where('tenant_id', '=', move.tenantId)
+            .where('name', '=', move.name)
+            .where('id', '=', approval.promotionId)
+            .where('status', '=', 'pending')
+            .executeTakeFirst()
+          if (approved.numUpdatedRows !== 1n) throw new MoveRefused()
+        }
+        await tx
+          .insertInto('model_alias_moves')
+          .values({
+            id: move.id,
+            tenant_id: move.tenantId,
+            name: move.name,
+            alias: move.alias,
+            previous_move_id: move.previousMoveId ?? '',
+            from_version: move.fromVersion,
+            to_version: move.toVersion,
+            kind: move.kind,
+            promotion_id: move.promotionId,
+            moved_by: move.movedBy,
+            moved_at: move.movedAtMs,
+            note: move.note,
+          })
+          .execute()
+        return true
+      })
+    } catch (error) {
+      // another move follows the same one already: the alias moved in the meantime
+      if (error instanceof MoveRefused || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false
+      throw error
+    }
+  }
+
+  async listModelAliasMoves(tenantId: string, name: string) {
+    const rows = await this.db.selectFrom('model_alias_moves').selectAll().where('tenant_id', '=', tenantId).where('name', '=', name).orderBy('seq').execute()
+    return rows.map(toAliasMove)
+  }
+
   async close() {
     await this.appender.close()
     await this.db.destroy()
@@ -343,4 +469,49 @@ const toEntry = (row: Selectable<SqliteSchema['list_entries']>): ListEntry => ({
   expiresAtMs: row.expires_at,
   removedAtMs: row.removed_at,
   removedBy: row.removed_by,
+})
+
+/** Thrown inside a transaction to roll it back when an approval finds its promotion no longer pending. */
+class MoveRefused extends Error {}
+
+const versionColumns = ['tenant_id', 'name', 'version', 'kind', 'hash', 'metadata', 'created_by', 'created_at'] as const
+
+const toModelVersion = (row: Omit<Selectable<SqliteSchema['model_versions']>, 'artifact'>): ModelVersionRecord => ({
+  tenantId: row.tenant_id,
+  name: row.name,
+  version: row.version,
+  kind: row.kind as ModelKind,
+  hash: row.hash,
+  metadata: JSON.parse(row.metadata),
+  createdBy: row.created_by,
+  createdAtMs: row.created_at,
+})
+
+const toPromotion = (row: Selectable<SqliteSchema['model_promotions']>): ModelPromotionRecord => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  alias: row.alias,
+  version: row.version,
+  requestedBy: row.requested_by,
+  requestedAtMs: row.requested_at,
+  note: row.note,
+  status: row.status as PromotionStatus,
+  approvedBy: row.approved_by,
+  approvedAtMs: row.approved_at,
+})
+
+const toAliasMove = (row: Selectable<SqliteSchema['model_alias_moves']>): AliasMoveRecord => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  alias: row.alias,
+  previousMoveId: row.previous_move_id === '' ? null : row.previous_move_id,
+  fromVersion: row.from_version,
+  toVersion: row.to_version,
+  kind: row.kind as AliasMoveRecord['kind'],
+  promotionId: row.promotion_id,
+  movedBy: row.moved_by,
+  movedAtMs: row.moved_at,
+  note: row.note,
 })

@@ -42,4 +42,44 @@ export interface SqliteSchema {
     removed_at: number | null
     removed_by: string | null
   }
+  model_versions: {
+    tenant_id: string
+    name: string
+    version: number
+    kind: string
+    hash: string
+    artifact: string
+    metadata: string
+    created_by: string
+    created_at: number
+  }
+  model_promotions: {
+    seq: Generated<number>
+    id: string
+    tenant_id: string
+    name: string
+    alias: string
+    version: number
+    requested_by: string
+    requested_at: number
+    note: string
+    status: string
+    approved_by: string | null
+    approved_at: number | null
+  }
+  model_alias_moves: {
+    seq: Generated<number>
+    id: string
+    tenant_id: string
+    name: string
+    alias: string
+    previous_move_id: string
+    from_version: number | null
+    to_version: number
+    kind: string
+    promotion_id: string | null
+    moved_by: string
+    moved_at: number
+    note: string
+  }
 }
