@@ -70,10 +70,8 @@ interface EntityGroup {
   horizonMs: number
   /** Reused for every event: the log copies what it keeps. */
   scratch: LogEntry
-  /** For each event type, the features it feeds, so that an event looks at those only. */
-  fedBy: Map<string, number[]>
-  /** For each event type, the value sources its features read. */
-  sourcesFor: Map<string, ValueSource[]>
+  /** For each event type, the features it feeds (so that an event looks at those only) and the value sources they read. */
+  feedsOf: Map<string, { features: number[]; sources: ValueSource[] }>
 }
 
 interface ListFeature {
@@ -184,17 +182,16 @@ export class FeatureEngine {
         keepMs: group.horizonMs + (options.lateAllowanceMs ?? defaultLateAllowanceMs),
       }
       const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(undefined) }
-      const fedBy = new Map<string, number[]>()
-      const sourcesFor = new Map<string, ValueSource[]>()
+      const feedsOf = new Map<string, { features: number[]; sources: ValueSource[] }>()
       group.features.forEach((feature, f) => {
         for (const type of feature.feeds) {
-          fedBy.set(type, [...(fedBy.get(type) ?? []), f])
-          const needed = sourcesFor.get(type) ?? []
-          if (feature.source && !needed.includes(feature.source)) needed.push(feature.source)
-          sourcesFor.set(type, needed)
+          const feeds = feedsOf.get(type) ?? { features: [], sources: [] }
+          feeds.features.push(f)
+          if (feature.source && !feeds.sources.includes(feature.source)) feeds.sources.push(feature.source)
+          feedsOf.set(type, feeds)
         }
       })
-      return { kind, keysOf: keysOf(group.features[0]!.definition), features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch, fedBy, sourcesFor }
+      return { kind, keysOf: keysOf(group.features[0]!.definition), features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch, feedsOf }
     })
   }
 
@@ -406,15 +403,16 @@ export class FeatureEngine {
 
 /** What `event` adds to the logs of `group`: the features it feeds and their values; undefined when it feeds none. */
 function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined {
-  const fedFeatures = group.fedBy.get(event.type)
-  if (!fedFeatures) return undefined
+  const feeds = group.feedsOf.get(event.type)
+  if (!feeds) return undefined
   const { scratch } = group
   let entry: LogEntry | undefined
-  scratch.mask.fill(0)
-  // values of the previous event (perhaps another entity's) must not ride along in this one's entry
-  scratch.numbers.fill(0)
-  scratch.strings.fill(undefined)
-  for (const source of group.sourcesFor.get(event.type)!) {
+  // values of the previous event (perhaps another entity's) must not ride along in this one's entry;
+  // loops, not Array.prototype.fill, which costs more than these few slots
+  for (let w = 0; w < scratch.mask.length; w++) scratch.mask[w] = 0
+  for (let c = 0; c < scratch.numbers.length; c++) scratch.numbers[c] = 0
+  for (let c = 0; c < scratch.strings.length; c++) scratch.strings[c] = undefined
+  for (const source of feeds.sources) {
     const value = source.pick(event)
     source.value = value
     if (value === undefined) continue
@@ -424,7 +422,7 @@ function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined
       scratch.numbers[source.column + 1] = (value as [number, number])[1]
     } else scratch.numbers[source.column] = value as number
   }
-  for (const f of fedFeatures) {
+  for (const f of feeds.features) {
     const feature = group.features[f]!
     // an event without the feature's value (or with no strings to count) does not feed it
     if (feature.source && feature.source.value === undefined) continue
