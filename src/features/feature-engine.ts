@@ -101,6 +101,8 @@ export class FeatureEngine {
   private readonly derived: { name: string; index: number; derive: (values: FeatureValues) => number }[] = []
   /** Every feature's value when nothing fed it, in declaration order. */
   private readonly empty: Float64Array
+  /** The features whose value when nothing fed it is not 0. */
+  private readonly emptyNotZero: number[]
   /** The values of the event being visited, in declaration order, before they become a record. */
   private readonly row: Float64Array
   private readonly toRecord: (row: Float64Array, offset: number) => FeatureValues
@@ -145,6 +147,7 @@ export class FeatureEngine {
       group.features.push({ name: definition.name, index, definition, aggregate: kind, includesEvent: definition.includesEvent, feeds: new Set(definition.eventTypes), filter: definition.filter, source: sourceOf(definition) })
       group.horizonMs = Math.max(group.horizonMs, definition.windowMs + definition.delayMs)
     })
+    this.emptyNotZero = [...this.empty.keys()].filter((index) => this.empty[index] !== 0)
     const windowed = definitions.filter((d) => (windowAggregates as readonly string[]).includes(d.kind))
     this.layoutHash = hash('sha256', JSON.stringify([windowed.map(featureDefinitionText), options.maxEntriesPerKey ?? 20_000, options.lateAllowanceMs ?? defaultLateAllowanceMs]), 'hex')
     this.groups = [...byKind.entries()].map(([kind, group]) => {
@@ -242,8 +245,10 @@ export class FeatureEngine {
   observeBatch(events: readonly ObservedEvent[], wanted?: (index: number) => boolean): Float64Array {
     const width = this.definitions.length
     const rows = new Float64Array(events.length * width)
+    // rows start at 0; only the kinds whose empty value is not 0 (−1 for the times) are set
+    const notZero = this.emptyNotZero
     for (let i = 0; i < events.length; i++) {
-      rows.set(this.empty, i * width)
+      for (const index of notZero) rows[i * width + index] = this.empty[index]!
       if (events[i]!.occurredAtMs > this.newestSeenMs) this.newestSeenMs = events[i]!.occurredAtMs
     }
     for (const group of this.groups) {
