@@ -119,13 +119,6 @@ export class EntityLog {
     return this.latest
   }
 
-  /**
-   * Everything the log holds, running aggregates included, appended to the
-   * columns of a snapshot: `readFrom` gives a log that answers every read
-   * bit for bit as this one would. (Rebuilding the aggregates from the
-   * entries instead would sum in another order, and averages could differ in
-   * their last digit.)
-   */
   /** Adds to `sizes` how many values `writeTo` will put in each column, so that the columns are made once, at their size. */
   measure(sizes: Record<NumberColumn | 'strings' | 'setKeys', number>): void {
     const { words, numberColumns, stringColumns } = this.layout
@@ -149,6 +142,13 @@ export class EntityLog {
     for (const sketch of this.sketches) if (sketch) sizes.sketches += sketch.storedNumbers
   }
 
+  /**
+   * Everything the log holds, running aggregates included, appended to the
+   * columns of a snapshot: `readFrom` gives a log that answers every read
+   * bit for bit as this one would. (Rebuilding the aggregates from the
+   * entries instead would sum in another order, and averages could differ in
+   * their last digit.)
+   */
   writeTo(columns: LogColumnsWriter): void {
     const { words, numberColumns, stringColumns } = this.layout
     columns.scalars.push(this.base)
