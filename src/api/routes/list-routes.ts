@@ -1,12 +1,12 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../../app/open-engine.ts'
-import { XiezhiError } from '../../core/errors.ts'
 import { entityKinds } from '../../events/entities.ts'
 import { type ListKind, listKinds, listNamePattern } from '../../lists/list.ts'
 import { ListService, maxEntriesPerAdd } from '../../lists/list-service.ts'
 import { entryView, listView } from '../../lists/list-view.ts'
 import { Problem } from '../api-schemas.ts'
+import { locatedInRequest } from '../located-in-request.ts'
 
 const Name = Type.String({ pattern: listNamePattern, description: 'Lower-case letters, digits, _ and -, starting with a letter' })
 const Instant = Type.String({ format: 'date-time' })
@@ -102,7 +102,7 @@ export function registerListRoutes(app: FastifyInstance, engine: Engine) {
       },
     },
     async (request, reply) => {
-      const list = await located({ name: 'body', kind: 'body', entityKind: 'body', description: 'body' }, () =>
+      const list = await locatedInRequest({ name: 'body', kind: 'body', entityKind: 'body', description: 'body' }, () =>
         lists.createList(request.tenantId, request.body, request.actor),
       )
       return reply.code(201).send(listView(list))
@@ -112,7 +112,7 @@ export function registerListRoutes(app: FastifyInstance, engine: Engine) {
   app.get<{ Params: Static<typeof ListParams> }>(
     '/v1/lists/:name',
     { schema: { summary: 'Describe one list', tags: ['lists'], params: ListParams, response: { 200: ListView, 404: Problem } } },
-    async (request) => located({ name: 'params' }, async () => counted(request.tenantId, request.params.name)),
+    async (request) => locatedInRequest({ name: 'params' }, async () => counted(request.tenantId, request.params.name)),
   )
 
   app.post<{ Params: Static<typeof ListParams>; Body: Static<typeof NewEntriesBody> }>(
@@ -135,7 +135,7 @@ export function registerListRoutes(app: FastifyInstance, engine: Engine) {
         source: e.source,
         ...(e.expiresAt === undefined ? {} : { expiresAtMs: Date.parse(e.expiresAt) }),
       }))
-      const added = await located({ name: 'params', entries: 'body' }, () => lists.addEntries(request.tenantId, request.params.name, inputs, request.actor))
+      const added = await locatedInRequest({ name: 'params', entries: 'body' }, () => lists.addEntries(request.tenantId, request.params.name, inputs, request.actor))
       const nowMs = engine.clock.nowMs()
       return reply.code(201).send({ items: added.map((e) => entryView(e, nowMs)) })
     },
@@ -153,7 +153,7 @@ export function registerListRoutes(app: FastifyInstance, engine: Engine) {
       },
     },
     async (request) => {
-      const removed = await located({ name: 'params', entryId: 'params' }, () =>
+      const removed = await locatedInRequest({ name: 'params', entryId: 'params' }, () =>
         lists.removeEntry(request.tenantId, request.params.name, request.params.entryId, request.actor),
       )
       return entryView(removed, engine.clock.nowMs())
@@ -182,30 +182,12 @@ export function registerListRoutes(app: FastifyInstance, engine: Engine) {
       const atMs = at === undefined ? engine.clock.nowMs() : Date.parse(at)
       const asOf = new Date(atMs).toISOString()
       if (value !== undefined) {
-        const found = await located({ name: 'params', value: 'query' }, () => lists.lookup(request.tenantId, request.params.name, value, atMs))
+        const found = await locatedInRequest({ name: 'params', value: 'query' }, () => lists.lookup(request.tenantId, request.params.name, value, atMs))
         return { asOf, onList: found.onList, items: found.entries.map((e) => entryView(e, atMs)) }
       }
-      const page = await located({ name: 'params' }, () => lists.entries(request.tenantId, request.params.name, { limit, ...(cursor === undefined ? {} : { afterId: cursor }) }))
+      const page = await locatedInRequest({ name: 'params' }, () => lists.entries(request.tenantId, request.params.name, { limit, ...(cursor === undefined ? {} : { afterId: cursor }) }))
       return { asOf, items: page.items.map((e) => entryView(e, atMs)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }
     },
   )
 }
 
-/**
- * The list service points into its own input (`/name`, `/entries/0/value`);
- * a client needs to know where that was in the request (`/params/name`,
- * `/body/entries/0/value`), as for the schema's own errors.
- */
-async function located<T>(where: Record<string, 'body' | 'params' | 'query'>, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if (!(error instanceof XiezhiError)) throw error
-    const issues = error.issues.map((issue) => {
-      const field = issue.pointer.split('/')[1] ?? ''
-      const part = Object.hasOwn(where, field) ? where[field] : undefined
-      return part ? { ...issue, pointer: `/${part}${issue.pointer}` } : issue
-    })
-    throw new XiezhiError(error.kind, error.message, issues)
-  }
-}

@@ -6,6 +6,7 @@ import { aliasPattern, modelKinds, modelNamePattern } from '../../models/registr
 import { ModelRegistry } from '../../models/registry/model-registry.ts'
 import { artifactView, detailView, moveView, promotionView, summaryView, versionView } from '../../models/registry/model-views.ts'
 import { Problem } from '../api-schemas.ts'
+import { locatedInRequest } from '../located-in-request.ts'
 
 /** A model upload may be far larger than an event: a 300-tree model is a few MB of JSON. */
 export const modelBodyLimitBytes = 64 * 1024 * 1024
@@ -101,7 +102,7 @@ export function registerModelRoutes(app: FastifyInstance, engine: Engine) {
   app.get<{ Params: Static<typeof ModelParams> }>(
     '/v1/models/:name',
     { schema: { summary: 'A model: its versions, aliases, promotions and the history of its aliases', tags: ['models'], params: ModelParams, response: { 200: DetailView, 404: Problem } } },
-    async (request) => detailView(await located({ name: 'params' }, () => registry.model(request.tenantId, request.params.name))),
+    async (request) => detailView(await locatedInRequest({ name: 'params' }, () => registry.model(request.tenantId, request.params.name))),
   )
 
   app.post<{ Params: Static<typeof ModelParams>; Body: Static<typeof NewVersionBody> }>(
@@ -120,7 +121,7 @@ export function registerModelRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request, reply) => {
       const { model, kind, metadata } = request.body
-      const { version, created } = await located({ name: 'params', model: 'body', kind: 'body', metadata: 'body' }, () =>
+      const { version, created } = await locatedInRequest({ name: 'params', model: 'body', kind: 'body', metadata: 'body' }, () =>
         registry.register(request.tenantId, request.params.name, { model, ...(kind ? { kind } : {}), ...(metadata ? { metadata } : {}) }, request.actor),
       )
       return reply.code(created ? 201 : 200).send(versionView(version))
@@ -130,7 +131,7 @@ export function registerModelRoutes(app: FastifyInstance, engine: Engine) {
   app.get<{ Params: Static<typeof VersionParams> }>(
     '/v1/models/:name/versions/:version',
     { schema: { summary: 'One version with its artifact', tags: ['models'], params: VersionParams, response: { 200: ArtifactView, 404: Problem } } },
-    async (request) => artifactView(await located({ name: 'params', version: 'params' }, () => registry.version(request.tenantId, request.params.name, request.params.version))),
+    async (request) => artifactView(await locatedInRequest({ name: 'params', version: 'params' }, () => registry.version(request.tenantId, request.params.name, request.params.version))),
   )
 
   app.post<{ Params: Static<typeof ModelParams>; Body: Static<typeof PromotionBody> }>(
@@ -146,7 +147,7 @@ export function registerModelRoutes(app: FastifyInstance, engine: Engine) {
       },
     },
     async (request, reply) => {
-      const promotion = await located({ name: 'params', alias: 'body', version: 'body', note: 'body' }, () =>
+      const promotion = await locatedInRequest({ name: 'params', alias: 'body', version: 'body', note: 'body' }, () =>
         registry.requestPromotion(request.tenantId, request.params.name, request.body, request.actor),
       )
       return reply.code(201).send(promotionView(promotion))
@@ -165,7 +166,7 @@ export function registerModelRoutes(app: FastifyInstance, engine: Engine) {
       },
     },
     async (request) => {
-      const { promotion, move } = await located({ name: 'params', promotionId: 'params', version: 'params', alias: 'params' }, () =>
+      const { promotion, move } = await locatedInRequest({ name: 'params', promotionId: 'params', version: 'params', alias: 'params' }, () =>
         registry.approvePromotion(request.tenantId, request.params.name, request.params.promotionId, request.actor),
       )
       return { promotion: promotionView(promotion), move: moveView(move) }
@@ -187,7 +188,7 @@ export function registerModelRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       // an optional body: fastify would refuse a missing one against a body schema
       const note = rollbackNote(request.body)
-      const move = await located({ name: 'params', alias: 'params', note: 'body' }, () =>
+      const move = await locatedInRequest({ name: 'params', alias: 'params', note: 'body' }, () =>
         registry.rollback(request.tenantId, request.params.name, request.params.alias, request.actor, note),
       )
       return moveView(move)
@@ -195,17 +196,3 @@ export function registerModelRoutes(app: FastifyInstance, engine: Engine) {
   )
 }
 
-/** The registry points into its own input (`/name`, `/model/trees/0`); the client needs to know where that was in the request. */
-async function located<T>(where: Record<string, 'body' | 'params' | 'query'>, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if (!(error instanceof XiezhiError)) throw error
-    const issues = error.issues.map((issue) => {
-      const field = issue.pointer.split('/')[1] ?? ''
-      const part = Object.hasOwn(where, field) ? where[field] : undefined
-      return part ? { ...issue, pointer: `/${part}${issue.pointer}` } : issue
-    })
-    throw new XiezhiError(error.kind, error.message, issues)
-  }
-}
