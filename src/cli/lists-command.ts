@@ -5,13 +5,12 @@ import { readConfig } from '../app/config.ts'
 import { lockDataDir } from '../app/data-dir-lock.ts'
 import { defaultTenant, openRecords } from '../app/open-engine.ts'
 import { parseDayOrInstant } from '../core/day-or-instant.ts'
-import { type ErrorKind, type FieldIssue, XiezhiError } from '../core/errors.ts'
 import { entityKinds } from '../events/entities.ts'
 import { type ListKind, listKinds } from '../lists/list.ts'
 import { ListMembership } from '../lists/list-membership.ts'
 import { ListService, type NewEntry } from '../lists/list-service.ts'
 import { entryView, listView } from '../lists/list-view.ts'
-import { readBootstrapKey } from './decision-client.ts'
+import { callServer } from './server-call.ts'
 
 type ListJson = ReturnType<typeof listView>
 type EntryJson = ReturnType<typeof entryView>
@@ -227,17 +226,7 @@ async function localBackend(author: string, mode: 'read' | 'write'): Promise<Lis
 
 /** A running server over HTTP. */
 function httpBackend(server: string): ListsBackend {
-  const key = readBootstrapKey()
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(new URL(path, server), {
-      method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const text = await response.text()
-    if (!response.ok) throw serverProblem(response.status, text)
-    return JSON.parse(text) as T
-  }
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => (await callServer<T>(server, method, path, body)).body
   const list = (name: string) => `/v1/lists/${encodeURIComponent(name)}`
   return {
     create: (input) => call('POST', '/v1/lists', input),
@@ -259,13 +248,3 @@ function httpBackend(server: string): ListsBackend {
   }
 }
 
-/** A problem the server answered with, as the error it stands for: `main.ts` prints it like the same error raised here. */
-function serverProblem(status: number, body: string): XiezhiError {
-  try {
-    const problem = JSON.parse(body) as { type?: string; detail?: string; errors?: FieldIssue[] }
-    const kind = (problem.type?.split('/').pop() ?? '').replaceAll('-', '_') as ErrorKind
-    return new XiezhiError(kind, problem.detail ?? `the server answered ${status}`, problem.errors ?? [])
-  } catch {
-    return new XiezhiError('invalid_input', `the server answered ${status}: ${body.slice(0, 200)}`)
-  }
-}

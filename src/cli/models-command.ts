@@ -4,7 +4,6 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { readConfig } from '../app/config.ts'
 import { lockDataDir } from '../app/data-dir-lock.ts'
 import { defaultTenant, openRecords } from '../app/open-engine.ts'
-import { type ErrorKind, type FieldIssue, XiezhiError } from '../core/errors.ts'
 import { modelKinds } from '../models/registry/model-records.ts'
 import { ModelRegistry, type NewModelVersion } from '../models/registry/model-registry.ts'
 import {
@@ -21,7 +20,7 @@ import {
   summaryView,
   versionView,
 } from '../models/registry/model-views.ts'
-import { readBootstrapKey } from './decision-client.ts'
+import { callServer } from './server-call.ts'
 
 /** What the commands ask for, answered in this process (from the data directory) or by a running server: the same JSON either way. */
 export interface ModelsBackend {
@@ -222,17 +221,7 @@ async function localBackend(actor: string, mode: 'read' | 'write'): Promise<Mode
 
 /** A running server over HTTP: the actor is the server's API key. */
 function httpBackend(server: string): ModelsBackend {
-  const key = readBootstrapKey()
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const response = await fetch(new URL(path, server), {
-      method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const text = await response.text()
-    if (!response.ok) throw serverProblem(response.status, text)
-    return { status: response.status, body: JSON.parse(text) as T }
-  }
+  const call = <T>(method: string, path: string, body?: unknown) => callServer<T>(server, method, path, body)
   const model = (name: string) => `/v1/models/${encodeURIComponent(name)}`
   return {
     async register(name, input) {
@@ -249,13 +238,3 @@ function httpBackend(server: string): ModelsBackend {
   }
 }
 
-/** A problem the server answered with, as the error it stands for: `main.ts` prints it like the same error raised here. */
-function serverProblem(status: number, body: string): XiezhiError {
-  try {
-    const problem = JSON.parse(body) as { type?: string; detail?: string; errors?: FieldIssue[] }
-    const kind = (problem.type?.split('/').pop() ?? '').replaceAll('-', '_') as ErrorKind
-    return new XiezhiError(kind, problem.detail ?? `the server answered ${status}`, problem.errors ?? [])
-  } catch {
-    return new XiezhiError('invalid_input', `the server answered ${status}: ${body.slice(0, 200)}`)
-  }
-}

@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { readConfig } from '../app/config.ts'
 import { defaultTenant, openRecords } from '../app/open-engine.ts'
-import { type ErrorKind, type FieldIssue, XiezhiError } from '../core/errors.ts'
+import { XiezhiError } from '../core/errors.ts'
 import { decisionLogSource } from '../monitoring/decision-log-source.ts'
 import { defaultCapacity, type ScoreMonitorInput, scoreMonitorRequest } from '../monitoring/monitoring-request.ts'
 import { type ScoreMonitorReport, monitorScore } from '../monitoring/score-monitor.ts'
-import { readBootstrapKey } from './decision-client.ts'
+import { callServer } from './server-call.ts'
 
 interface MonitorOptions {
   eventType: string
@@ -112,24 +112,10 @@ async function monitorHere(input: ScoreMonitorInput): Promise<ScoreMonitorReport
 }
 
 async function askServer(server: string, input: ScoreMonitorInput): Promise<ScoreMonitorReport> {
-  const key = readBootstrapKey()
   const query = new URLSearchParams(Object.entries(input).map(([k, v]) => [k, String(v)]))
-  const response = await fetch(new URL(`/v1/monitoring/scores?${query}`, server), { headers: key ? { authorization: `Bearer ${key}` } : {} })
-  const text = await response.text()
-  if (!response.ok) throw serverProblem(response.status, text)
-  return JSON.parse(text) as ScoreMonitorReport
+  return (await callServer<ScoreMonitorReport>(server, 'GET', `/v1/monitoring/scores?${query}`)).body
 }
 
-/** A problem the server answered with, as the error it stands for, so `main.ts` prints it like one raised here. */
-function serverProblem(status: number, body: string): XiezhiError {
-  try {
-    const problem = JSON.parse(body) as { type?: string; detail?: string; errors?: FieldIssue[] }
-    const kind = (problem.type?.split('/').pop() ?? '').replaceAll('-', '_') as ErrorKind
-    return new XiezhiError(kind, problem.detail ?? `the server answered ${status}`, problem.errors ?? [])
-  } catch {
-    return new XiezhiError('invalid_input', `the server answered ${status}: ${body.slice(0, 200)}`)
-  }
-}
 
 const fixed = (value: number | null, digits = 3) => (value === null ? '—' : value.toFixed(digits))
 
