@@ -58,6 +58,8 @@ export interface Engine extends Records {
 export interface EngineOptions {
   clock?: Clock
   onFatal?: (error: Error) => void
+  /** A periodic feature snapshot that could not be written (the next one, or a clean stop, tries again; a restart replays more of the log). */
+  onSnapshotError?: (error: Error) => void
   timeStage?: StageTimer
 }
 
@@ -117,7 +119,8 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     }
     const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
     sweep.unref()
-    const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(options.onFatal ?? (() => {})), config.featureSnapshotSeconds * 1000) : undefined
+    const onSnapshotError = options.onSnapshotError ?? ((error: Error) => process.emitWarning(error))
+    const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(onSnapshotError), config.featureSnapshotSeconds * 1000) : undefined
     snapshots?.unref()
     return {
       ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant), features, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
@@ -126,7 +129,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
         clearInterval(snapshots)
         await commit.drain()
         // a clean stop leaves a fresh snapshot: the next start replays nothing
-        await snapshotFeatures()
+        await snapshotFeatures().catch(onSnapshotError)
         await store.close()
         unlock()
       },

@@ -17,6 +17,7 @@ export async function serve(overrides: { port?: number; host?: string } = {}, de
       logger.fatal({ err: error }, 'the decision log could not be written; stopping so that a restart rebuilds state from it')
       process.exit(1)
     },
+    onSnapshotError: (error) => logger.warn({ err: error }, 'the feature snapshot could not be written; decisions go on, and a restart replays more of the decision log'),
   })
   const { events, ms, snapshot } = engine.rebuilt
   logger.info({ dataDir: config.dataDir, snapshot, replayedEvents: events, rebuildMs: ms }, snapshot === 'restored' ? 'feature state restored from its snapshot and the decision log after it' : 'feature state rebuilt from the decision log')
