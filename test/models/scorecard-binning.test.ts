@@ -3,6 +3,7 @@ import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { BinLookup } from '../../src/models/scorecard/bins.ts'
 import { type BinningSettings, binVariable } from '../../src/models/scorecard/binning.ts'
+import { xorshiftDraws } from './scorecard-fixtures.ts'
 
 const settings = (overrides: Partial<BinningSettings> = {}): BinningSettings => ({
   method: 'monotone',
@@ -19,14 +20,7 @@ const settings = (overrides: Partial<BinningSettings> = {}): BinningSettings => 
 
 /** Seeded rows: x uniform on [0, 100) with a few NaN, bad with probability `risk(x)`. */
 function numericRows(rows: number, seed: number, risk: (x: number) => number, missingShare = 0.05) {
-  let state = seed >>> 0 || 1
-  const draw = () => {
-    // xorshift32: enough for test data
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) / 4_294_967_296
-  }
+  const draw = xorshiftDraws(seed)
   const values = new Float64Array(rows)
   const labels = new Float64Array(rows)
   for (let i = 0; i < rows; i++) {

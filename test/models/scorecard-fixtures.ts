@@ -44,15 +44,20 @@ export const handCard = (): ScorecardDefinition => ({
   ],
 })
 
-/** Seeded applicants with a known risk: bad more likely when young, renting or with many inquiries. */
-export function applicants(rows: number, seed: number): ScorecardData {
+/** Uniform draws in [0, 1) from a seeded xorshift32: enough for test data. */
+export function xorshiftDraws(seed: number): () => number {
   let state = seed >>> 0 || 1
-  const draw = () => {
+  return () => {
     state ^= state << 13
     state ^= state >>> 17
     state ^= state << 5
     return (state >>> 0) / 4_294_967_296
   }
+}
+
+/** Seeded applicants with a known risk: bad more likely when young, renting or with many inquiries. */
+export function applicants(rows: number, seed: number): ScorecardData {
+  const draw = xorshiftDraws(seed)
   const age = new Float64Array(rows)
   const inquiries = new Float64Array(rows)
   const housing: (string | null)[] = []

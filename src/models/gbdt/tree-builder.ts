@@ -1,6 +1,7 @@
 import { type BinnedData, missingBin } from './binning.ts'
 import { type HistogramBuilder, type HistogramLayout, type NodeRows, subtractHistogram } from './histogram.ts'
 import { findBestSplit, leafWeight, type NodeSums, type Split, type SplitRules } from './split-finder.ts'
+import type { TreeArrays } from './tree-model.ts'
 
 /**
  * Grows one tree on the rows `node.rows[0…rowCount)` with their gradients.
@@ -17,20 +18,10 @@ export interface GrowthRules {
   learningRate: number
 }
 
-/** A grown tree: node 0 is the root; children come after their parent; `feature` −1 marks a leaf. */
-export interface GrownTree {
-  feature: Int32Array
-  /** The split in bins (value bins 1…bin go left), for updating the training margins. */
+/** A grown tree (node 0 is the root; children come after their parent), with each split also in bins. */
+export interface GrownTree extends TreeArrays {
+  /** The split in bins (value bins 1…bin go left), for updating the training margins. Leaf values are times the learning rate; internal nodes hold the value they would have as a leaf. */
   bin: Int32Array
-  threshold: Float64Array
-  defaultLeft: Uint8Array
-  left: Int32Array
-  right: Int32Array
-  /** Leaf values, times the learning rate; internal nodes hold the value they would have as a leaf. */
-  value: Float64Array
-  /** Sum of the hessians of the training rows that reached the node. */
-  cover: Float64Array
-  gain: Float64Array
 }
 
 export interface TreeContext {
