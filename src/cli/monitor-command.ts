@@ -7,27 +7,8 @@ import { defaultCapacity, type ScoreMonitorInput, scoreMonitorRequest } from '..
 import { type ScoreMonitorReport, monitorScore } from '../monitoring/score-monitor.ts'
 import { callServer } from './server-call.ts'
 
-interface MonitorOptions {
-  eventType: string
-  score: string
-  from: string
-  to: string
-  bucket: 'day' | 'week'
-  timeZone?: string
-  label: string
-  negatives?: string
-  maturityDays?: number
-  cutoff?: string
-  capacity: string
-  baselineFrom?: string
-  baselineTo?: string
-  bins?: number
-  warning?: number
-  alert?: number
-  minVolume?: number
-  server?: string
-  json?: boolean
-}
+/** The request as the command line gives it (commander fills the defaults), and where to send it. */
+type MonitorOptions = ScoreMonitorInput & { server?: string; json?: boolean }
 
 const whole = (value: string) => {
   const n = Number(value)
@@ -63,30 +44,11 @@ export function monitorCommand(): Command {
     .option('--min-volume <n>', 'buckets with fewer decisions raise no drift alert (default 30)', whole)
     .option('--server <url>', 'ask a running server (its key: XIEZHI_API_KEY or the bootstrap key)')
     .option('--json', 'print the report as one JSON line')
-    .action(async (options: MonitorOptions) => {
-      const input: ScoreMonitorInput = {
-        eventType: options.eventType,
-        score: options.score,
-        from: options.from,
-        to: options.to,
-        bucket: options.bucket,
-        label: options.label,
-        capacity: options.capacity,
-        ...defined({
-          timeZone: options.timeZone,
-          negatives: options.negatives,
-          maturityDays: options.maturityDays,
-          cutoff: options.cutoff,
-          baselineFrom: options.baselineFrom,
-          baselineTo: options.baselineTo,
-          bins: options.bins,
-          warning: options.warning,
-          alert: options.alert,
-          minVolume: options.minVolume,
-        }),
-      }
-      const report = options.server ? await askServer(options.server, input) : await monitorHere(input)
-      console.log(options.json ? JSON.stringify(report) : table(report))
+    .action(async ({ server, json, ...given }: MonitorOptions) => {
+      // options not given stay out of the request, which fills its own defaults
+      const input = defined(given) as ScoreMonitorInput
+      const report = server ? await askServer(server, input) : await monitorHere(input)
+      console.log(json ? JSON.stringify(report) : table(report))
       process.exitCode = report.alerts.some((a) => a.level === 'alert') ? 2 : 0
     })
 }
