@@ -78,7 +78,8 @@ export class DecisionService {
       if (stored.bodyHash !== event.bodyHash) throw conflict(event.id)
       return { status: 'replayed', body: stored.response }
     }
-    const inherited = await this.keysOfSubject(event)
+    // only a label waits on the log for its subject's keys; every other event goes straight on
+    const inherited = event.type === 'label' ? await this.keysOfSubject(event) : undefined
     const { decision, record } = this.evaluate(event, started, inherited)
     const committing = performance.now()
     await this.deps.commit.append(record)
@@ -95,7 +96,6 @@ export class DecisionService {
    * them too. A label of an event not (yet) recorded inherits nothing.
    */
   private async keysOfSubject(event: AcceptedEvent): Promise<Record<string, string[]> | undefined> {
-    if (event.type !== 'label') return undefined
     const subjectEventId = (event.data as { subjectEventId?: unknown }).subjectEventId
     if (typeof subjectEventId !== 'string') return undefined
     return (await this.deps.store.findByEventId(event.tenantId, subjectEventId))?.entityKeys
