@@ -3,7 +3,7 @@ import type { RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { FeatureEngine } from '../features/feature-engine.ts'
 import { decisionLogHistory } from './decision-log-history.ts'
-import { readFeatureSnapshot } from './feature-snapshot-file.ts'
+import { type SavedFeatureState, readFeatureSnapshot } from './feature-snapshot-file.ts'
 
 export interface RebuiltFeatures {
   features: FeatureEngine
@@ -30,24 +30,28 @@ export async function rebuildFeatures(
 ): Promise<RebuiltFeatures> {
   const saved = readFeatureSnapshot(snapshotFile)
   let features = newEngine()
+  let snapshot = 'unusable' in saved ? saved.unusable : restoreInto(features, saved.state)
   let afterSeq = 0
-  let snapshot: string
-  if ('unusable' in saved) snapshot = saved.unusable
-  else if (!features.restore(saved.state)) snapshot = 'taken with other feature definitions'
-  else {
+  if (!('unusable' in saved) && snapshot === 'restored') {
     const seq = await store.seqOfDecisionHash(saved.lastDecisionHash)
-    if (seq === undefined && saved.lastDecisionHash !== genesisHash) {
-      snapshot = 'its last decision is not in the decision log'
-      features = newEngine()
-    } else {
-      snapshot = 'restored'
-      afterSeq = seq ?? 0
-    }
+    if (seq === undefined && saved.lastDecisionHash !== genesisHash) snapshot = 'its last decision is not in the decision log'
+    else afterSeq = seq ?? 0
   }
+  // a snapshot not used may have been half loaded: start from an empty engine
+  if (snapshot !== 'restored') features = newEngine()
   let events = 0
   for await (const { observed } of decisionLogHistory(store, vault, sinceMs, afterSeq)) {
     features.add(observed)
     events++
   }
   return { features, events, snapshot }
+}
+
+/** 'restored', or why the snapshot cannot be used (the engine is then left to be replaced). */
+function restoreInto(features: FeatureEngine, state: SavedFeatureState['state']): string {
+  try {
+    return features.restore(state) ? 'restored' : 'taken with other feature definitions'
+  } catch (error) {
+    return `unreadable: ${(error as Error).message}`
+  }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { deserialize, serialize } from 'node:v8'
 import { after, before, describe, test } from 'node:test'
 import { featureSnapshotFile } from '../../src/app/feature-snapshot-file.ts'
 import type { Engine } from '../../src/app/open-engine.ts'
@@ -82,6 +83,15 @@ describe('a restart changes nothing', () => {
       a = await openTestEngine(interrupted.dir)
       // a clean close leaves a snapshot with every event in it
       assert.deepEqual([a.rebuilt.snapshot, a.rebuilt.events], ['restored', 0])
+      await a.close()
+      // a damaged snapshot (its running state cut short) is not used: the decision log serves instead
+      const file = featureSnapshotFile(interrupted.dir)
+      const saved = deserialize(readFileSync(file)) as { state: { groups: { numbers: { state: Float64Array } }[] } }
+      for (const group of saved.state.groups) group.numbers.state = group.numbers.state.subarray(0, 1)
+      writeFileSync(file, serialize(saved))
+      a = await openTestEngine(interrupted.dir)
+      assert.match(a.rebuilt.snapshot, /^unreadable: /)
+      assert.equal(a.rebuilt.events, history.length)
       await a.close()
       // without the snapshot the state comes back from the decision log
       rmSync(featureSnapshotFile(interrupted.dir))
