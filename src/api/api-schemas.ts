@@ -37,6 +37,11 @@ export const Decision = Type.Object(
     action: Action,
     offer: Type.Optional(Type.Object({ limitMinor: Type.Integer(), aprBps: Type.Integer() }, { description: 'Credit applications: limit in minor units, price as annual rate in basis points' })),
     scores: Type.Record(Type.String(), Type.Number()),
+    models: Type.Optional(
+      Type.Record(Type.String(), Type.Object({ model: Type.String(), alias: Type.String(), version: Type.Integer() }), {
+        description: 'The registry model version behind each registry score',
+      }),
+    ),
     reasons: Type.Array(Reason),
     features: Type.Record(Type.String(), Type.Number()),
     strategy: Type.Union([Type.Object({ id: Type.String(), version: Type.Integer() }), Type.Null()]),

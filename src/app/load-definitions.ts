@@ -7,29 +7,40 @@ import { declareFeatures } from '../features/declare-features.ts'
 import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-strategy.ts'
 import type { Strategy } from '../strategy/strategy.ts'
+import type { ModelSlots } from '../models/serving/model-serving.ts'
 
 /** Reads `features.yaml` and `strategies/*.yaml|json` from the config folder; errors name the file. */
-export function loadDefinitions(configDir: string, registry: EventTypeRegistry, tenantId: string) {
+export function loadDefinitions(configDir: string, registry: EventTypeRegistry, tenantId: string, models?: ModelSlots) {
+  const features = loadFeatures(configDir, registry, tenantId)
+  return { features, strategies: loadStrategies(configDir, features, registry, tenantId, models) }
+}
+
+/** Reads the feature catalogue, `features.yaml`. */
+export function loadFeatures(configDir: string, registry: EventTypeRegistry, tenantId: string): FeatureDefinition[] {
   const knownTypes = new Set(registry.list(tenantId).map((t) => t.type))
   const featuresFile = join(configDir, 'features.yaml')
-  const features = inFile(featuresFile, () =>
+  return inFile(featuresFile, () =>
     declareFeatures((readDocument(featuresFile) as { features?: unknown })?.features, knownTypes, (type) => registry.find(tenantId, type)?.schema),
   )
+}
+
+/** Reads and compiles `strategies/*.yaml|json`, one per event type; `models` serves the registry models they name. */
+export function loadStrategies(configDir: string, features: FeatureDefinition[], registry: EventTypeRegistry, tenantId: string, models?: ModelSlots): Map<string, Strategy> {
   const strategies = new Map<string, Strategy>()
   const dir = join(configDir, 'strategies')
   for (const name of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) {
     const file = join(dir, name)
-    const strategy = inFile(file, () => compileStrategy(readDocument(file), strategyCatalogue(features, registry, tenantId)))
+    const strategy = inFile(file, () => compileStrategy(readDocument(file), strategyCatalogue(features, registry, tenantId, models)))
     const clash = strategies.get(strategy.document.eventType)
     if (clash) throw new XiezhiError('invalid_configuration', `${file}: strategy "${strategy.id}" and "${clash.id}" both decide ${strategy.document.eventType}`)
     strategies.set(strategy.document.eventType, strategy)
   }
-  return { features, strategies }
+  return strategies
 }
 
-/** What strategies are checked against: the feature catalogue and the tenant's event types. */
-export function strategyCatalogue(features: FeatureDefinition[], registry: EventTypeRegistry, tenantId: string): StrategyCatalogue {
-  return { features, eventType: (type) => registry.find(tenantId, type) }
+/** What strategies are checked against: the feature catalogue, the tenant's event types and, where served, registry models. */
+export function strategyCatalogue(features: FeatureDefinition[], registry: EventTypeRegistry, tenantId: string, models?: ModelSlots): StrategyCatalogue {
+  return { features, eventType: (type) => registry.find(tenantId, type), ...(models ? { models } : {}) }
 }
 
 export function readDocument(file: string): unknown {

@@ -17,7 +17,9 @@ import type { StrategyCatalogue } from '../strategy/compile-strategy.ts'
 import type { Strategy } from '../strategy/strategy.ts'
 import type { XiezhiConfig } from './config.ts'
 import { lockDataDir } from './data-dir-lock.ts'
-import { loadDefinitions, strategyCatalogue } from './load-definitions.ts'
+import { loadFeatures, loadStrategies, strategyCatalogue } from './load-definitions.ts'
+import { ModelRegistry } from '../models/registry/model-registry.ts'
+import { ModelServing } from '../models/serving/model-serving.ts'
 import { featureSnapshotFile, writeFeatureSnapshot } from './feature-snapshot-file.ts'
 import { rebuildFeatures } from './rebuild-features.ts'
 
@@ -45,6 +47,8 @@ export interface Engine extends Records {
    */
   featureVersions: ReadonlyMap<string, StoredFeatureVersion>
   strategies: Map<string, Strategy>
+  /** Registry models (the default tenant's) at the versions their aliases point to: what strategies score with. */
+  models: ModelServing
   commit: GroupCommit
   decisions: DecisionService
   /** How feature state came back on start: events replayed, time taken, and whether from the snapshot (or why not). */
@@ -88,7 +92,9 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
   try {
     records = await openRecords(config, clock, 'worker')
     const { store, vault, registry } = records
-    const { features: definitions, strategies } = loadDefinitions(config.configDir, registry, defaultTenant)
+    const definitions = loadFeatures(config.configDir, registry, defaultTenant)
+    const models = await ModelServing.open(new ModelRegistry({ store, clock }), defaultTenant, new Set(definitions.map((d) => d.name)))
+    const strategies = loadStrategies(config.configDir, definitions, registry, defaultTenant, models.slot)
     for (const strategy of strategies.values()) await recordStrategyVersion(store, strategy, clock)
     const featureVersions = new Map<string, StoredFeatureVersion>()
     for (const definition of definitions) {
@@ -123,7 +129,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(onSnapshotError), config.featureSnapshotSeconds * 1000) : undefined
     snapshots?.unref()
     return {
-      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant), features, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
+      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant, models.slot), features, models, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
       async close() {
         clearInterval(sweep)
         clearInterval(snapshots)

@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { readConfig } from '../app/config.ts'
 import { decisionLogHistory } from '../app/decision-log-history.ts'
-import { loadDefinitions } from '../app/load-definitions.ts'
+import { loadFeatures, loadStrategies } from '../app/load-definitions.ts'
+import { ModelRegistry } from '../models/registry/model-registry.ts'
+import { ModelServing } from '../models/serving/model-serving.ts'
 import { defaultTenant, openEngine, openRecords } from '../app/open-engine.ts'
 import { parseDayOrInstant } from '../core/day-or-instant.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
@@ -99,7 +101,7 @@ export function featuresCommand(): Command {
     .action(async (options: { from: number; to: number; events?: string; out?: string; json?: boolean }) => {
       const records = await openRecords(readConfig(process.env))
       try {
-        const { features: definitions } = loadDefinitions(records.config.configDir, records.registry, defaultTenant)
+        const definitions = loadFeatures(records.config.configDir, records.registry, defaultTenant)
         const since = options.from - horizonOf(definitions)
         const history = options.events ? fileHistory(options.events, records.registry) : decisionLogHistory(records.store, records.vault, since)
         const started = performance.now()
@@ -120,7 +122,9 @@ export function featuresCommand(): Command {
 async function catalogue() {
   const records = await openRecords(readConfig(process.env))
   try {
-    const { features, strategies } = loadDefinitions(records.config.configDir, records.registry, defaultTenant)
+    const features = loadFeatures(records.config.configDir, records.registry, defaultTenant)
+    const models = await ModelServing.open(new ModelRegistry({ store: records.store, clock: records.clock }), defaultTenant, new Set(features.map((f) => f.name)))
+    const strategies = loadStrategies(records.config.configDir, features, records.registry, defaultTenant, models.slot)
     const recorded = new Map((await records.store.listFeatureVersions()).map((v) => [v.name, v]))
     // the version is the recorded one when the definition has not changed since the engine last started
     return features.map((d) => {

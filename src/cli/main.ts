@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { Command, InvalidArgumentError } from 'commander'
 import { readConfig } from '../app/config.ts'
-import { loadDefinitions, strategyCatalogue } from '../app/load-definitions.ts'
+import { loadFeatures, strategyCatalogue } from '../app/load-definitions.ts'
+import { ModelRegistry } from '../models/registry/model-registry.ts'
+import { type ModelUse, pinnedModelSlots } from '../models/serving/model-serving.ts'
 import { defaultDemoOptions } from '../app/demo-traffic.ts'
 import { defaultTenant, openRecords } from '../app/open-engine.ts'
 import { XiezhiError } from '../core/errors.ts'
@@ -116,9 +118,11 @@ program
   .action(async (decisionId: string, options: { json?: boolean }) => {
     const records = await openRecords(readConfig(process.env))
     try {
-      const { features } = loadDefinitions(records.config.configDir, records.registry, defaultTenant)
+      const features = loadFeatures(records.config.configDir, records.registry, defaultTenant)
       const catalogue = strategyCatalogue(features, records.registry, defaultTenant)
-      const explanation = await explainDecision({ ...records, catalogue }, defaultTenant, decisionId)
+      const registry = new ModelRegistry({ store: records.store, clock: records.clock })
+      const models = { pinned: (uses: Record<string, ModelUse>) => pinnedModelSlots(registry, defaultTenant, uses) }
+      const explanation = await explainDecision({ ...records, catalogue, models }, defaultTenant, decisionId)
       if (options.json) console.log(JSON.stringify(explanation))
       else {
         const d = explanation.decision
@@ -126,6 +130,7 @@ program
         console.log(`strategy   ${d.strategy ? `${d.strategy.id} v${d.strategy.version}` : 'none'}`)
         console.log(`action     ${d.action}${d.offer ? ` (limit ${d.offer.limitMinor} minor units, ${d.offer.aprBps} bps)` : ''}`)
         console.log(`scores     ${JSON.stringify(d.scores)}`)
+        for (const [score, use] of Object.entries(d.models ?? {})) console.log(`model      ${score}: ${use.model} version ${use.version} (alias ${use.alias})`)
         console.log(`path       ${explanation.path.join(' → ') || 'no rule hit'}`)
         for (const r of d.reasons) console.log(`reason     ${r.code}: ${r.message.en} / ${r.message.zh} ${JSON.stringify(r.evidence)}`)
         console.log(explanation.reproduced ? 'replayed   same outcome from the record' : `replayed   DIFFERENT:\n  ${explanation.differences.join('\n  ')}`)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { readConfig } from '../app/config.ts'
-import { loadDefinitions } from '../app/load-definitions.ts'
+import { loadFeatures } from '../app/load-definitions.ts'
 import { defaultTenant, openRecords } from '../app/open-engine.ts'
 import { defaultTrainParams, type TrainedFromHistory, trainableLabels, trainFromHistory } from '../app/train-from-history.ts'
 import { parseDayOrInstant } from '../core/day-or-instant.ts'
@@ -74,7 +74,7 @@ export function trainCommand(): Command {
       const records = await openRecords(config)
       let trained: TrainedFromHistory
       try {
-        const { features: definitions } = loadDefinitions(config.configDir, records.registry, defaultTenant)
+        const definitions = loadFeatures(config.configDir, records.registry, defaultTenant)
         const lists = await ListMembership.load(records.store)
         trained = await trainFromHistory(
           { store: records.store, vault: records.vault, definitions, lists },

@@ -114,7 +114,7 @@ export class DecisionService {
     const strategy = strategies.get(event.type)
     const outcome: StrategyOutcome = strategy
       ? strategy.decide({ event: { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data }, features: featureValues })
-      : { action: 'approve', scores: {}, reasons: [{ code: 'NO_STRATEGY', message: systemReasons.NO_STRATEGY, evidence: {} }], hits: [], ruleErrors: [] }
+      : { action: 'approve', scores: {}, reasons: [{ code: 'NO_STRATEGY', message: systemReasons.NO_STRATEGY, evidence: {} }], hits: [], ruleErrors: [], models: {} }
     this.deps.timeStage?.('strategy', performance.now() - strategyStart)
     const decidedAtMs = clock.nowMs()
     const decision: Decision = {
@@ -124,6 +124,7 @@ export class DecisionService {
       action: outcome.action,
       ...(outcome.offer ? { offer: outcome.offer } : {}),
       scores: outcome.scores,
+      ...(Object.keys(outcome.models).length > 0 ? { models: outcome.models } : {}),
       reasons: outcome.reasons,
       features: strategy ? pick(featureValues, strategy.featuresRead) : {},
       strategy: strategy ? { id: strategy.id, version: strategy.version } : null,

@@ -1,5 +1,6 @@
 import type { Action } from '../core/actions.ts'
 import type { Reason } from '../core/reason.ts'
+import type { ModelUse } from '../models/serving/model-serving.ts'
 
 /** The reply to an event: what to do, why, and from which strategy version. */
 export interface Decision {
@@ -9,6 +10,8 @@ export interface Decision {
   action: Action
   offer?: { limitMinor: number; aprBps: number }
   scores: Record<string, number>
+  /** The registry version behind each registry score (absent when the strategy has none): what `explain` replays with. */
+  models?: Record<string, ModelUse>
   reasons: Reason[]
   /** The values of the features the strategy read, as of just before the event. */
   features: Record<string, number>

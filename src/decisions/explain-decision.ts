@@ -1,5 +1,6 @@
 import { notFound } from '../core/errors.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
+import type { ModelServing } from '../models/serving/model-serving.ts'
 import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-strategy.ts'
 import type { Decision, DecisionTrace } from './decision.ts'
 import type { RecordStore } from './record-store.ts'
@@ -13,7 +14,7 @@ export interface Explanation {
   /** The rules that hit, in order: the path through the strategy. */
   path: string[]
   ruleErrors: DecisionTrace['ruleErrors']
-  replayed: Pick<Decision, 'action' | 'scores' | 'reasons' | 'offer'>
+  replayed: Pick<Decision, 'action' | 'scores' | 'models' | 'reasons' | 'offer'>
 }
 
 /**
@@ -21,7 +22,7 @@ export interface Explanation {
  * feature snapshot and the strategy version it was decided by.
  */
 export async function explainDecision(
-  deps: { store: RecordStore; vault: PersonalDataVault; catalogue: StrategyCatalogue },
+  deps: { store: RecordStore; vault: PersonalDataVault; catalogue: StrategyCatalogue; models: Pick<ModelServing, 'pinned'> },
   tenantId: string,
   decisionId: string,
 ): Promise<Explanation> {
@@ -34,9 +35,17 @@ export async function explainDecision(
   if (stored.strategyId !== null && stored.strategyVersion !== null) {
     const version = await deps.store.getStrategyVersion(stored.strategyId, stored.strategyVersion)
     if (!version) throw notFound(`Strategy "${stored.strategyId}" version ${stored.strategyVersion} is not recorded`)
-    const strategy = compileStrategy(JSON.parse(version.document), deps.catalogue)
+    // registry models at the versions the decision recorded, whatever their aliases point at now
+    const models = await deps.models.pinned(decision.models ?? {})
+    const strategy = compileStrategy(JSON.parse(version.document), { ...deps.catalogue, models })
     const outcome = strategy.decide({ event, features: decision.features })
-    replayed = { action: outcome.action, scores: outcome.scores, reasons: outcome.reasons, ...(outcome.offer ? { offer: outcome.offer } : {}) }
+    replayed = {
+      action: outcome.action,
+      scores: outcome.scores,
+      ...(Object.keys(outcome.models).length > 0 ? { models: outcome.models } : {}),
+      reasons: outcome.reasons,
+      ...(outcome.offer ? { offer: outcome.offer } : {}),
+    }
   }
   const differences: string[] = []
   const compare = (name: string, a: unknown, b: unknown) => {
@@ -44,6 +53,7 @@ export async function explainDecision(
   }
   compare('action', decision.action, replayed.action)
   compare('scores', decision.scores, replayed.scores)
+  compare('models', decision.models, replayed.models)
   compare('reasons', decision.reasons, replayed.reasons)
   compare('offer', decision.offer, replayed.offer)
   return { decisionId, reproduced: differences.length === 0, differences, decision, path: trace.hits, ruleErrors: trace.ruleErrors, replayed }

@@ -8,12 +8,16 @@ import { featureCelType } from '../features/feature-expressions.ts'
 import { celSchemaOf, celValueConverter } from '../cel/json-schema-to-cel.ts'
 import { createCelEnvironment } from '../cel/cel-environment.ts'
 import { type CompiledExpression, compileExpression } from '../cel/condition.ts'
+import type { ModelSlots } from '../models/serving/model-serving.ts'
+import { compileModels } from './compile-models.ts'
 import type { RuleDocument, StrategyDocument } from './strategy-document.ts'
 import { Strategy } from './strategy.ts'
 
 export interface StrategyCatalogue {
   features: FeatureDefinition[]
   eventType: (type: string) => EventTypeDefinition | undefined
+  /** Registry models by alias; without it a strategy may hold inline scorecards only. */
+  models?: ModelSlots
 }
 
 /**
@@ -38,22 +42,7 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   if (onRuleError !== 'ignore' && !isAction(onRuleError)) fail('/onRuleError', 'invalid_value', `onRuleError must be ignore or one of ${actions.join(', ')}`)
 
   const featureNames = new Set(catalogue.features.map((f) => f.name))
-  const models = Array.isArray(doc.models) ? (doc.models as Record<string, unknown>[]) : []
-  if (doc.models !== undefined && !Array.isArray(doc.models)) fail('/models', 'invalid_type', 'models must be a list')
-  const modelNames = new Set<string>()
-  models.forEach((model, i) => {
-    if (typeof model?.name !== 'string' || !/^[a-z][A-Za-z0-9]*$/.test(model.name)) fail(`/models/${i}/name`, 'invalid_format', 'name must be camelCase')
-    else if (modelNames.has(model.name)) fail(`/models/${i}/name`, 'duplicate', `model "${model.name}" is declared twice`)
-    else modelNames.add(model.name)
-    if (typeof model?.intercept !== 'number') fail(`/models/${i}/intercept`, 'invalid_type', 'intercept must be a number')
-    const inputs = Array.isArray(model?.inputs) ? (model.inputs as Record<string, unknown>[]) : []
-    if (!Array.isArray(model?.inputs)) fail(`/models/${i}/inputs`, 'invalid_type', 'inputs must be a list')
-    inputs.forEach((input, j) => {
-      if (!featureNames.has(input?.feature as string)) fail(`/models/${i}/inputs/${j}/feature`, 'unknown_feature', `"${String(input?.feature)}" is not in the feature catalogue`)
-      if (typeof input?.weight !== 'number') fail(`/models/${i}/inputs/${j}/weight`, 'invalid_type', 'weight must be a number')
-      if (input?.cap !== undefined && typeof input.cap !== 'number') fail(`/models/${i}/inputs/${j}/cap`, 'invalid_type', 'cap must be a number')
-    })
-  })
+  const { models, scoreNames } = compileModels(doc.models, featureNames, catalogue.models, fail)
 
   // the checking environment knows the exact shape of event, features and scores
   const checking = createCelEnvironment()
@@ -62,7 +51,7 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   const schemaOf = (type: string) => catalogue.eventType(type)?.schema
   const featureTypes = new Map(catalogue.features.map((f) => [f.name, f.celType ?? featureCelType(f, schemaOf)]))
   checking.registerVariable({ name: 'features', schema: Object.fromEntries(featureTypes) })
-  checking.registerVariable({ name: 'scores', schema: Object.fromEntries([...modelNames].map((n) => [n, 'double'])) })
+  checking.registerVariable({ name: 'scores', schema: Object.fromEntries([...scoreNames].map((name) => [name, 'double'])) })
   const runtime = createCelEnvironment().registerVariable('event', 'map').registerVariable('features', 'map').registerVariable('scores', 'map')
   const compile = (pointer: string, source: unknown, type: string): CompiledExpression | undefined => {
     if (typeof source !== 'string' || source.trim() === '') return void fail(pointer, 'required', 'a CEL expression is required')
@@ -103,6 +92,7 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
     document: { ...document, defaultAction: defaultAction as Action, onRuleError: onRuleError as Action | 'ignore', models: document.models ?? [] },
     source: stringify(doc) ?? '',
     hash: createHash('sha256').update(stringify(doc) ?? '').digest('hex'),
+    models,
     ruleSets: ruleSets.map((set) => ({ ...set, rules: set.rules.filter((r) => r !== undefined) })),
     offer,
     toCelEvent: celValueConverter(eventSchema),

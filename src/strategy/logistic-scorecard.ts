@@ -34,4 +34,4 @@ export function score(model: LogisticScorecard, features: Record<string, number>
 }
 
 /** Scores are stored and compared as text in replies; six decimals keep them stable and readable. */
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6
+export const round6 = (x: number) => Math.round(x * 1e6) / 1e6

@@ -2,7 +2,11 @@ import { type Action, worstOf } from '../core/actions.ts'
 import { type Reason, systemReasons } from '../core/reason.ts'
 import type { ValueConverter } from '../cel/json-schema-to-cel.ts'
 import type { CompiledExpression } from '../cel/condition.ts'
-import { score } from './logistic-scorecard.ts'
+import type { ModelUse } from '../models/serving/model-serving.ts'
+import type { ServedModel } from '../models/serving/served-model.ts'
+import type { CompiledModel } from './compile-models.ts'
+import { factorReasons } from './model-factor-reasons.ts'
+import { round6, score } from './logistic-scorecard.ts'
 import type { RuleDocument, StrategyDocument } from './strategy-document.ts'
 
 export interface CompiledRule extends Omit<RuleDocument, 'when'> {
@@ -28,6 +32,8 @@ export interface StrategyOutcome {
   /** Rules that hit, in evaluation order: the path the decision took. */
   hits: string[]
   ruleErrors: { ruleId: string; message: string }[]
+  /** The registry version behind each registry score, as the decision records it. */
+  models: Record<string, ModelUse>
 }
 
 /** A validated, compiled strategy. Pure: the same input always gives the same outcome. */
@@ -40,13 +46,16 @@ export class Strategy {
   private readonly offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
   private readonly toCelEvent: ValueConverter
   private readonly doubleFeatures: ReadonlySet<string>
-  /** Every feature a model, rule or offer of this strategy reads: what a decision records as used. */
-  readonly featuresRead: ReadonlySet<string>
+  private readonly models: CompiledModel[]
+  /** Features rules, offers and inline scorecards read: fixed by the document. */
+  private readonly featuresReadByDocument: ReadonlySet<string>
+  private featuresReadNow: { served: ServedModel[]; names: ReadonlySet<string> } = { served: [], names: new Set() }
 
   constructor(parts: {
     document: StrategyDocument
     source: string
     hash: string
+    models: CompiledModel[]
     ruleSets: CompiledRuleSet[]
     offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
     toCelEvent: ValueConverter
@@ -60,11 +69,25 @@ export class Strategy {
     this.offer = parts.offer
     this.toCelEvent = parts.toCelEvent
     this.doubleFeatures = parts.doubleFeatures
+    this.models = parts.models
     const expressions = [...parts.ruleSets.flatMap((set) => set.rules.map((rule) => rule.when)), ...(parts.offer ? [parts.offer.limitMinor, parts.offer.aprBps] : [])]
-    this.featuresRead = new Set([
-      ...parts.document.models.flatMap((model) => model.inputs.map((input) => input.feature)),
+    this.featuresReadByDocument = new Set([
+      ...parts.models.flatMap((model) => (model.kind === 'logistic' ? model.scorecard.inputs.map((input) => input.feature) : [])),
       ...expressions.flatMap((e) => e.references.features),
     ])
+  }
+
+  /**
+   * Every feature a model, rule or offer of this strategy reads: what a
+   * decision records as used. A registry model's inputs are its current
+   * version's, so the set changes when an alias moves.
+   */
+  get featuresRead(): ReadonlySet<string> {
+    const served = this.models.flatMap((model) => (model.kind === 'registry' ? [model.slot.served] : []))
+    if (served.some((model, i) => model !== this.featuresReadNow.served[i])) {
+      this.featuresReadNow = { served, names: new Set([...this.featuresReadByDocument, ...served.flatMap((model) => model.features)]) }
+    }
+    return served.length === 0 ? this.featuresReadByDocument : this.featuresReadNow.names
   }
 
   get id() {
@@ -88,10 +111,26 @@ export class Strategy {
   decide(input: StrategyInput): StrategyOutcome {
     const scores: Record<string, number> = {}
     const contributions: Record<string, Record<string, number>> = {}
-    for (const model of this.document.models) {
-      const result = score(model, input.features)
-      scores[model.name] = result.value
-      contributions[model.name] = result.contributions
+    const ruleErrors: StrategyOutcome['ruleErrors'] = []
+    const served = new Map<string, { model: CompiledModel & { kind: 'registry' }; version: ServedModel }>()
+    const models: Record<string, ModelUse> = {}
+    for (const model of this.models) {
+      if (model.kind === 'logistic') {
+        const result = score(model.scorecard, input.features)
+        scores[model.name] = result.value
+        contributions[model.name] = result.contributions
+        continue
+      }
+      // the version is read once: a promotion landing mid-decision cannot mix two versions
+      const version = model.slot.served
+      served.set(model.name, { model, version })
+      models[model.name] = { model: model.slot.model, alias: model.slot.alias, version: version.version }
+      try {
+        scores[model.name] = round6(version.score(input.features))
+      } catch (error) {
+        // rules reading the missing score fail too, and the degraded-mode policy decides
+        ruleErrors.push({ ruleId: `model:${model.name}`, message: (error as Error).message.split('\n')[0]! })
+      }
     }
     const context = {
       event: this.toCelEvent(input.event),
@@ -101,7 +140,7 @@ export class Strategy {
     let action: Action = this.document.defaultAction
     const reasons: Reason[] = []
     const hits: string[] = []
-    const ruleErrors: StrategyOutcome['ruleErrors'] = []
+    const explained = new Set<string>()
     for (const set of this.ruleSets) {
       for (const rule of set.rules) {
         let hit: unknown
@@ -121,6 +160,13 @@ export class Strategy {
           ruleId: rule.id,
           ruleSetId: set.id,
         })
+        // a registry score a hit rule read is explained once, by the inputs that raised it most (TreeSHAP for trees)
+        for (const name of rule.when.references.scores) {
+          const use = served.get(name)
+          if (!use || explained.has(name) || scores[name] === undefined) continue
+          explained.add(name)
+          reasons.push(...factorReasons(use.model, use.version, input.features, { ruleId: rule.id, ruleSetId: set.id }))
+        }
         if (set.mode === 'serial') break
       }
     }
@@ -128,7 +174,7 @@ export class Strategy {
       action = hits.length === 0 ? this.document.onRuleError : worstOf(action, this.document.onRuleError)
       reasons.push({ code: 'RULE_ERROR', message: systemReasons.RULE_ERROR, evidence: { rules: ruleErrors.map((e) => e.ruleId) } })
     }
-    const outcome: StrategyOutcome = { action, scores, reasons, hits, ruleErrors }
+    const outcome: StrategyOutcome = { action, scores, reasons, hits, ruleErrors, models }
     if (action === 'approve' && this.offer) this.makeOffer(outcome, context)
     return outcome
   }

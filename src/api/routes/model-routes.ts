@@ -93,7 +93,8 @@ const DetailView = Type.Object({
 
 /** The model registry: versions, aliases, promotions (author ≠ approver) and rollbacks. */
 export function registerModelRoutes(app: FastifyInstance, engine: Engine) {
-  const registry = new ModelRegistry({ store: engine.store, clock: engine.clock })
+  // a move of an alias a strategy reads is checked and then served by the engine
+  const registry = new ModelRegistry({ store: engine.store, clock: engine.clock, aliasWatcher: engine.models })
 
   app.get('/v1/models', { schema: { summary: 'List the models', tags: ['models'], response: { 200: Type.Object({ items: Type.Array(SummaryView) }) } } }, async (request) => ({
     items: (await registry.models(request.tenantId)).map(summaryView),

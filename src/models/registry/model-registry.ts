@@ -42,6 +42,12 @@ export interface ModelDetail {
 
 const maxNoteLength = 500
 
+/** Who serves aliases (the decision path): may refuse a move before it is made, and loads it once made. */
+export interface AliasWatcher {
+  checkMove(tenantId: string, name: string, alias: string, version: number): Promise<void>
+  moved(tenantId: string, name: string): Promise<void>
+}
+
 /**
  * The model registry (模型注册表). A model is a name; its versions are
  * immutable artifacts with their metadata. Aliases (`champion`,
@@ -52,7 +58,7 @@ const maxNoteLength = 500
  * the API says where that was in the request.
  */
 export class ModelRegistry {
-  constructor(private readonly deps: { store: RecordStore; clock: Clock }) {}
+  constructor(private readonly deps: { store: RecordStore; clock: Clock; aliasWatcher?: AliasWatcher }) {}
 
   /** Loads the model with its kind's loader and records it as the next version; an artifact the model already has returns that version (`created: false`). */
   async register(tenantId: string, name: string, input: NewModelVersion, actor: string): Promise<{ version: ModelVersionRecord; created: boolean }> {
@@ -174,7 +180,9 @@ export class ModelRegistry {
       movedAtMs: atMs,
       note: promotion.note,
     }
+    await this.deps.aliasWatcher?.checkMove(tenantId, name, promotion.alias, promotion.version)
     if (!(await this.deps.store.moveModelAlias(move, { promotionId, approvedBy: actor, atMs }))) throw aliasMoved(promotion.alias)
+    await this.deps.aliasWatcher?.moved(tenantId, name)
     return { promotion: { ...promotion, status: 'approved', approvedBy: actor, approvedAtMs: atMs }, move }
   }
 
@@ -209,7 +217,9 @@ export class ModelRegistry {
       movedAtMs: atMs,
       note,
     }
+    await this.deps.aliasWatcher?.checkMove(tenantId, name, alias, target)
     if (!(await this.deps.store.moveModelAlias(move))) throw aliasMoved(alias)
+    await this.deps.aliasWatcher?.moved(tenantId, name)
     return move
   }
 
