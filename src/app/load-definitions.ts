@@ -7,6 +7,7 @@ import { declareFeatures } from '../features/declare-features.ts'
 import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-strategy.ts'
 import type { Strategy } from '../strategy/strategy.ts'
+import { decisionPointKey } from '../strategy/decision-point.ts'
 import type { ModelSlots } from '../models/serving/model-serving.ts'
 
 /** Reads `features.yaml` and `strategies/*.yaml|json` from the config folder; errors name the file. */
@@ -24,16 +25,17 @@ export function loadFeatures(configDir: string, registry: EventTypeRegistry, ten
   )
 }
 
-/** Reads and compiles `strategies/*.yaml|json`, one per event type; `models` serves the registry models they name. */
+/** Reads and compiles `strategies/*.yaml|json`, one per decision point (`decisionPointKey`); `models` serves the registry models they name. */
 export function loadStrategies(configDir: string, features: FeatureDefinition[], registry: EventTypeRegistry, tenantId: string, models?: ModelSlots): Map<string, Strategy> {
   const strategies = new Map<string, Strategy>()
   const dir = join(configDir, 'strategies')
   for (const name of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) {
     const file = join(dir, name)
     const strategy = inFile(file, () => compileStrategy(readDocument(file), strategyCatalogue(features, registry, tenantId, models)))
-    const clash = strategies.get(strategy.document.eventType)
-    if (clash) throw new XiezhiError('invalid_configuration', `${file}: strategy "${strategy.id}" and "${clash.id}" both decide ${strategy.document.eventType}`)
-    strategies.set(strategy.document.eventType, strategy)
+    const point = decisionPointKey(strategy.document.eventType, strategy.document.product)
+    const clash = strategies.get(point)
+    if (clash) throw new XiezhiError('invalid_configuration', `${file}: strategy "${strategy.id}" and "${clash.id}" both decide ${point}`)
+    strategies.set(point, strategy)
   }
   return strategies
 }

@@ -46,6 +46,7 @@ export interface Engine extends Records {
    * a feature without its history.
    */
   featureVersions: ReadonlyMap<string, StoredFeatureVersion>
+  /** Strategies by decision point: the event type, or `type/product` (`strategy/decision-point.ts`). */
   strategies: Map<string, Strategy>
   /** Registry models (the default tenant's) at the versions their aliases point to: what strategies score with. */
   models: ModelServing

@@ -131,7 +131,8 @@ program
         console.log(`action     ${d.action}${d.offer ? ` (limit ${d.offer.limitMinor} minor units, ${d.offer.aprBps} bps)` : ''}`)
         console.log(`scores     ${JSON.stringify(d.scores)}`)
         for (const [score, use] of Object.entries(d.models ?? {})) console.log(`model      ${score}: ${use.model} version ${use.version} (alias ${use.alias})`)
-        console.log(`path       ${explanation.path.join(' → ') || 'no rule hit'}`)
+        console.log(`path       ${explanation.path.join(' → ') || '(not recorded)'}`)
+        console.log(`hits       ${explanation.hits.join(', ') || 'no rule hit'}`)
         for (const r of d.reasons) console.log(`reason     ${r.code}: ${r.message.en} / ${r.message.zh} ${JSON.stringify(r.evidence)}`)
         console.log(explanation.reproduced ? 'replayed   same outcome from the record' : `replayed   DIFFERENT:\n  ${explanation.differences.join('\n  ')}`)
       }

@@ -8,6 +8,7 @@ import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { FeatureEngine, ObservedEvent } from '../features/feature-engine.ts'
 import { observedEvent } from '../features/observed-event.ts'
+import { strategyFor } from '../strategy/decision-point.ts'
 import type { Strategy, StrategyOutcome } from '../strategy/strategy.ts'
 import type { Decision, DecisionTrace } from './decision.ts'
 import type { GroupCommit } from './group-commit.ts'
@@ -111,10 +112,10 @@ export class DecisionService {
     const featureValues = features.observe(observed)
     const strategyStart = performance.now()
     this.deps.timeStage?.('features', strategyStart - featureStart)
-    const strategy = strategies.get(event.type)
+    const strategy = strategyFor(strategies, event.type, event.data)
     const outcome: StrategyOutcome = strategy
-      ? strategy.decide({ event: { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data }, features: featureValues })
-      : { action: 'approve', scores: {}, reasons: [{ code: 'NO_STRATEGY', message: systemReasons.NO_STRATEGY, evidence: {} }], hits: [], ruleErrors: [], models: {} }
+      ? strategy.decide({ event: { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data }, features: featureValues, keys })
+      : { action: 'approve', scores: {}, reasons: [{ code: 'NO_STRATEGY', message: systemReasons.NO_STRATEGY, evidence: {} }], hits: [], path: [], ruleErrors: [], models: {} }
     this.deps.timeStage?.('strategy', performance.now() - strategyStart)
     const decidedAtMs = clock.nowMs()
     const decision: Decision = {
@@ -134,6 +135,7 @@ export class DecisionService {
     const response = JSON.stringify(decision)
     const trace: DecisionTrace = {
       hits: outcome.hits,
+      path: outcome.path,
       ruleErrors: outcome.ruleErrors,
       strategyHash: strategy?.hash ?? null,
     }

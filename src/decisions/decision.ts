@@ -27,6 +27,8 @@ export interface Decision {
  */
 export interface DecisionTrace {
   hits: string[]
+  /** The flow's nodes, in the order the decision went through them (absent in records made before flows). */
+  path?: string[]
   ruleErrors: { ruleId: string; message: string }[]
   strategyHash: string | null
 }

@@ -11,7 +11,9 @@ export interface Explanation {
   reproduced: boolean
   differences: string[]
   decision: Decision
-  /** The rules that hit, in order: the path through the strategy. */
+  /** The rules (decision-table rows, score bands) that hit, in order. */
+  hits: string[]
+  /** The flow's nodes the decision went through, in order (empty for decisions recorded before flows). */
   path: string[]
   ruleErrors: DecisionTrace['ruleErrors']
   replayed: Pick<Decision, 'action' | 'scores' | 'models' | 'reasons' | 'offer'>
@@ -38,7 +40,7 @@ export async function explainDecision(
     // registry models at the versions the decision recorded, whatever their aliases point at now
     const models = await deps.models.pinned(decision.models ?? {})
     const strategy = compileStrategy(JSON.parse(version.document), { ...deps.catalogue, models })
-    const outcome = strategy.decide({ event, features: decision.features })
+    const outcome = strategy.decide({ event, features: decision.features, keys: stored.entityKeys })
     replayed = {
       action: outcome.action,
       scores: outcome.scores,
@@ -56,5 +58,5 @@ export async function explainDecision(
   compare('models', decision.models, replayed.models)
   compare('reasons', decision.reasons, replayed.reasons)
   compare('offer', decision.offer, replayed.offer)
-  return { decisionId, reproduced: differences.length === 0, differences, decision, path: trace.hits, ruleErrors: trace.ruleErrors, replayed }
+  return { decisionId, reproduced: differences.length === 0, differences, decision, hits: trace.hits, path: trace.path ?? [], ruleErrors: trace.ruleErrors, replayed }
 }

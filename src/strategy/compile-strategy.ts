@@ -10,7 +10,8 @@ import { createCelEnvironment } from '../cel/cel-environment.ts'
 import { type CompiledExpression, compileExpression } from '../cel/condition.ts'
 import type { ModelSlots } from '../models/serving/model-serving.ts'
 import { compileModels } from './compile-models.ts'
-import type { RuleDocument, StrategyDocument } from './strategy-document.ts'
+import { compileFlow, compileOffer } from './compile-flow.ts'
+import { type StrategyDocument, stages } from './strategy-document.ts'
 import { Strategy } from './strategy.ts'
 
 export interface StrategyCatalogue {
@@ -38,6 +39,10 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   if (!eventType) fail('/eventType', 'unknown_event_type', `"${String(doc.eventType)}" is not an event type`)
   const defaultAction = doc.defaultAction ?? 'approve'
   if (!isAction(defaultAction)) fail('/defaultAction', 'invalid_value', `defaultAction must be one of ${actions.join(', ')}`)
+  if (doc.product !== undefined && (typeof doc.product !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(doc.product))) {
+    fail('/product', 'invalid_format', 'product must be a product code: letters, digits, _ . -')
+  }
+  if (doc.stage !== undefined && !(stages as readonly unknown[]).includes(doc.stage)) fail('/stage', 'invalid_value', `stage must be one of ${stages.join(', ')}`)
   const onRuleError = doc.onRuleError ?? 'review'
   if (onRuleError !== 'ignore' && !isAction(onRuleError)) fail('/onRuleError', 'invalid_value', `onRuleError must be ignore or one of ${actions.join(', ')}`)
 
@@ -57,34 +62,12 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
     if (typeof source !== 'string' || source.trim() === '') return void fail(pointer, 'required', 'a CEL expression is required')
     const result = compileExpression(source, checking, runtime)
     if ('ok' in result) return void fail(pointer, 'cel_type_error', result.message)
-    if (result.type !== type && result.type !== 'dyn') return void fail(pointer, 'cel_type_error', `must evaluate to ${type}, not ${result.type}`)
+    if (type !== 'dyn' && result.type !== type && result.type !== 'dyn') return void fail(pointer, 'cel_type_error', `must evaluate to ${type}, not ${result.type}`)
     return result
   }
 
-  const ruleSetIds = new Set<string>()
-  const ruleIds = new Set<string>()
-  const ruleSets = (Array.isArray(doc.ruleSets) ? (doc.ruleSets as Record<string, unknown>[]) : []).map((set, i) => {
-    const at = `/ruleSets/${i}`
-    if (typeof set?.id !== 'string' || set.id === '') fail(`${at}/id`, 'required', 'a rule set needs an id')
-    else if (ruleSetIds.has(set.id)) fail(`${at}/id`, 'duplicate', `rule set "${set.id}" is declared twice`)
-    else ruleSetIds.add(set.id)
-    if (set?.mode !== 'serial' && set?.mode !== 'parallel') fail(`${at}/mode`, 'invalid_value', 'mode must be serial or parallel')
-    const rules = (Array.isArray(set?.rules) ? (set.rules as Record<string, unknown>[]) : []).map((rule, j) =>
-      compileRule(rule, `${at}/rules/${j}`, ruleIds, fail, compile),
-    )
-    if (!Array.isArray(set?.rules) || rules.length === 0) fail(`${at}/rules`, 'required', 'a rule set needs at least one rule')
-    return { id: set?.id as string, mode: set?.mode as 'serial' | 'parallel', rules }
-  })
-  if (!Array.isArray(doc.ruleSets)) fail('/ruleSets', 'invalid_type', 'ruleSets must be a list')
-
-  let offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
-  if (doc.offer !== undefined) {
-    const o = doc.offer as Record<string, unknown>
-    if (doc.eventType !== 'credit.application') fail('/offer', 'not_allowed', 'only credit.application strategies make an offer')
-    const limitMinor = compile('/offer/limitMinor', o?.limitMinor, 'int')
-    const aprBps = compile('/offer/aprBps', o?.aprBps, 'int')
-    if (limitMinor && aprBps) offer = { limitMinor, aprBps }
-  }
+  const nodes = compileFlow(doc, scoreNames, compile, fail)
+  const offer = doc.offer === undefined ? undefined : compileOffer(doc.offer, '/offer', doc.eventType, compile, fail)
 
   if (issues.length > 0) throw invalidInput(`Strategy "${String(doc.id)}" version ${String(doc.version)} is invalid`, issues)
   const document = doc as unknown as StrategyDocument
@@ -93,30 +76,9 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
     source: stringify(doc) ?? '',
     hash: createHash('sha256').update(stringify(doc) ?? '').digest('hex'),
     models,
-    ruleSets: ruleSets.map((set) => ({ ...set, rules: set.rules.filter((r) => r !== undefined) })),
+    nodes,
     offer,
     toCelEvent: celValueConverter(eventSchema),
     doubleFeatures: new Set([...featureTypes].filter(([, type]) => type === 'double').map(([name]) => name)),
   })
-}
-
-function compileRule(
-  rule: Record<string, unknown>,
-  at: string,
-  ruleIds: Set<string>,
-  fail: (pointer: string, code: string, message: string) => void,
-  compile: (pointer: string, source: unknown, type: string) => CompiledExpression | undefined,
-) {
-  if (typeof rule?.id !== 'string' || rule.id === '') fail(`${at}/id`, 'required', 'a rule needs an id')
-  else if (ruleIds.has(rule.id)) fail(`${at}/id`, 'duplicate', `rule "${rule.id}" is declared twice`)
-  else ruleIds.add(rule.id)
-  if (!isAction(rule?.action)) fail(`${at}/action`, 'invalid_value', `action must be one of ${actions.join(', ')}`)
-  const reason = rule?.reason as Record<string, unknown> | undefined
-  if (typeof reason?.code !== 'string' || !/^[A-Z][A-Z0-9_]{2,63}$/.test(reason.code)) fail(`${at}/reason/code`, 'invalid_format', 'reason code must be UPPER_SNAKE_CASE')
-  for (const language of ['zh', 'en'] as const) {
-    if (typeof reason?.[language] !== 'string' || reason[language] === '') fail(`${at}/reason/${language}`, 'required', `reason needs a ${language} message`)
-  }
-  const when = compile(`${at}/when`, rule?.when, 'bool')
-  if (!when) return undefined
-  return { ...(rule as unknown as RuleDocument), when }
 }

@@ -1,27 +1,22 @@
 import { type Action, worstOf } from '../core/actions.ts'
 import { type Reason, systemReasons } from '../core/reason.ts'
 import type { ValueConverter } from '../cel/json-schema-to-cel.ts'
-import type { CompiledExpression } from '../cel/condition.ts'
+import type { CompiledExpression, References } from '../cel/condition.ts'
+import type { EntityKind } from '../events/entities.ts'
 import type { ModelUse } from '../models/serving/model-serving.ts'
 import type { ServedModel } from '../models/serving/served-model.ts'
+import { type CompiledNode, type CompiledOffer, type CompiledRule, end } from './compile-flow.ts'
 import type { CompiledModel } from './compile-models.ts'
 import { factorReasons } from './model-factor-reasons.ts'
 import { round6, score } from './logistic-scorecard.ts'
-import type { RuleDocument, StrategyDocument } from './strategy-document.ts'
-
-export interface CompiledRule extends Omit<RuleDocument, 'when'> {
-  when: CompiledExpression
-}
-
-export interface CompiledRuleSet {
-  id: string
-  mode: 'serial' | 'parallel'
-  rules: CompiledRule[]
-}
+import type { StrategyDocument } from './strategy-document.ts'
+import { trafficBucket } from './traffic-bucket.ts'
 
 export interface StrategyInput {
   event: { id: string; type: string; occurredAt: string; data: Record<string, unknown> }
   features: Record<string, number>
+  /** The event's entity keys (blind indexes): what a traffic split hashes to keep an applicant on one branch. */
+  keys?: Partial<Record<EntityKind, readonly string[]>>
 }
 
 export interface StrategyOutcome {
@@ -29,8 +24,10 @@ export interface StrategyOutcome {
   scores: Record<string, number>
   reasons: Reason[]
   offer?: { limitMinor: number; aprBps: number }
-  /** Rules that hit, in evaluation order: the path the decision took. */
+  /** Rules (and decision-table rows, score bands) that hit, in evaluation order. */
   hits: string[]
+  /** The nodes of the flow the decision went through, in order. */
+  path: string[]
   ruleErrors: { ruleId: string; message: string }[]
   /** The registry version behind each registry score, as the decision records it. */
   models: Record<string, ModelUse>
@@ -42,8 +39,8 @@ export class Strategy {
   /** The document as written (canonical JSON): what is stored, hashed and recompiled by `explain`. */
   readonly source: string
   readonly hash: string
-  private readonly ruleSets: CompiledRuleSet[]
-  private readonly offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
+  private readonly nodes: CompiledNode[]
+  private readonly offer: CompiledOffer | undefined
   private readonly toCelEvent: ValueConverter
   private readonly doubleFeatures: ReadonlySet<string>
   private readonly models: CompiledModel[]
@@ -56,8 +53,8 @@ export class Strategy {
     source: string
     hash: string
     models: CompiledModel[]
-    ruleSets: CompiledRuleSet[]
-    offer: { limitMinor: CompiledExpression; aprBps: CompiledExpression } | undefined
+    nodes: CompiledNode[]
+    offer: CompiledOffer | undefined
     toCelEvent: ValueConverter
     /** Features CEL sees as doubles; the rest are ints (BigInt). */
     doubleFeatures: ReadonlySet<string>
@@ -65,12 +62,16 @@ export class Strategy {
     this.document = parts.document
     this.source = parts.source
     this.hash = parts.hash
-    this.ruleSets = parts.ruleSets
+    this.nodes = parts.nodes
     this.offer = parts.offer
     this.toCelEvent = parts.toCelEvent
     this.doubleFeatures = parts.doubleFeatures
     this.models = parts.models
-    const expressions = [...parts.ruleSets.flatMap((set) => set.rules.map((rule) => rule.when)), ...(parts.offer ? [parts.offer.limitMinor, parts.offer.aprBps] : [])]
+    const offers = [parts.offer, ...parts.nodes.map((node) => (node.kind === 'output' ? node.offer : undefined))].filter((o) => o !== undefined)
+    const expressions: CompiledExpression[] = [
+      ...parts.nodes.flatMap((node) => (node.kind === 'rules' ? node.rules.flatMap((rule) => rule.conditions) : [])),
+      ...offers.flatMap((offer) => [offer.limitMinor, offer.aprBps]),
+    ]
     this.featuresReadByDocument = new Set([
       ...parts.models.flatMap((model) => (model.kind === 'logistic' ? model.scorecard.inputs.map((input) => input.feature) : [])),
       ...expressions.flatMap((e) => e.references.features),
@@ -104,8 +105,9 @@ export class Strategy {
     return this.document.version
   }
 
+  /** Rules, decision-table rows and score bands. */
   get ruleCount() {
-    return this.ruleSets.reduce((n, set) => n + set.rules.length, 0)
+    return this.nodes.reduce((n, node) => n + (node.kind === 'rules' ? node.rules.length : 0), 0)
   }
 
   decide(input: StrategyInput): StrategyOutcome {
@@ -137,52 +139,87 @@ export class Strategy {
       features: this.celFeatures(input.features),
       scores,
     }
-    let action: Action = this.document.defaultAction
-    const reasons: Reason[] = []
-    const hits: string[] = []
+    const walk: FlowWalk = { action: this.document.defaultAction, reasons: [], hits: [], path: [], ruleErrors }
     const explained = new Set<string>()
-    for (const set of this.ruleSets) {
-      for (const rule of set.rules) {
-        let hit: unknown
-        try {
-          hit = rule.when.evaluate(context)
-        } catch (error) {
-          ruleErrors.push({ ruleId: rule.id, message: (error as Error).message.split('\n')[0]! })
-          continue
-        }
-        if (hit !== true) continue
-        hits.push(rule.id)
-        action = hits.length === 1 ? rule.action : worstOf(action, rule.action)
-        reasons.push({
-          code: rule.reason.code,
-          message: { zh: rule.reason.zh, en: rule.reason.en },
-          evidence: evidenceFor(rule.when, input, scores, contributions),
-          ruleId: rule.id,
-          ruleSetId: set.id,
-        })
-        // a registry score a hit rule read is explained once, by the inputs that raised it most (TreeSHAP for trees)
-        for (const name of rule.when.references.scores) {
-          const use = served.get(name)
-          if (!use || explained.has(name) || scores[name] === undefined) continue
-          explained.add(name)
-          reasons.push(...factorReasons(use.model, use.version, input.features, { ruleId: rule.id, ruleSetId: set.id }))
-        }
-        if (set.mode === 'serial') break
+    const explain = (rule: CompiledRule, nodeId: string) => {
+      // a registry score a hit read is explained once, by the inputs that raised it most (TreeSHAP for trees)
+      for (const name of rule.references.scores) {
+        const use = served.get(name)
+        if (!use || explained.has(name) || scores[name] === undefined) continue
+        explained.add(name)
+        walk.reasons.push(...factorReasons(use.model, use.version, input.features, { ruleId: rule.id, ruleSetId: nodeId }))
       }
     }
+    let offer = this.offer
+    for (let at = 0; at !== end; ) {
+      const node = this.nodes[at]!
+      walk.path.push(node.id)
+      if (node.kind === 'rules') {
+        const hit = this.runRules(node, context, walk, (rule) => {
+          walk.reasons.push({ code: rule.reason.code, message: { zh: rule.reason.zh, en: rule.reason.en }, evidence: evidenceFor(rule.references, input, scores, contributions), ruleId: rule.id, ruleSetId: node.id })
+          explain(rule, node.id)
+        })
+        at = hit ? node.onHit : node.onMiss
+      } else if (node.kind === 'split') {
+        const applicant = input.keys?.[node.by]?.[0]
+        // without the applicant's key there is nothing stable to hash: the first branch, as for an unsplit flow
+        const bucket = applicant === undefined ? 0 : trafficBucket(`${this.id}/${node.id}`, applicant)
+        at = node.targets[node.upperBuckets.findIndex((upper) => bucket < upper)]!
+      } else {
+        if (node.action) walk.action = node.action
+        if (node.reason) walk.reasons.push({ code: node.reason.code, message: { zh: node.reason.zh, en: node.reason.en }, evidence: {}, ruleSetId: node.id })
+        offer = node.offer ?? offer
+        at = end
+      }
+    }
+    const { action, reasons, hits, path } = walk
     if (ruleErrors.length > 0 && this.document.onRuleError !== 'ignore') {
-      action = hits.length === 0 ? this.document.onRuleError : worstOf(action, this.document.onRuleError)
+      walk.action = hits.length === 0 ? this.document.onRuleError : worstOf(action, this.document.onRuleError)
       reasons.push({ code: 'RULE_ERROR', message: systemReasons.RULE_ERROR, evidence: { rules: ruleErrors.map((e) => e.ruleId) } })
     }
-    const outcome: StrategyOutcome = { action, scores, reasons, hits, ruleErrors, models }
-    if (action === 'approve' && this.offer) this.makeOffer(outcome, context)
+    const outcome: StrategyOutcome = { action: walk.action, scores, reasons, hits, path, ruleErrors, models }
+    if (outcome.action === 'approve' && offer) this.makeOffer(outcome, context, offer)
     return outcome
   }
 
-  private makeOffer(outcome: StrategyOutcome, context: Record<string, unknown>) {
+  /** Runs a rule set, decision table or score bands under its hit policy; whether anything hit. */
+  private runRules(node: CompiledNode & { kind: 'rules' }, context: Record<string, unknown>, walk: FlowWalk, onHit: (rule: CompiledRule) => void): boolean {
+    let chosen: CompiledRule | undefined
+    let hitAny = false
+    for (const rule of node.rules) {
+      let holds = true
+      try {
+        for (const condition of rule.conditions) {
+          if (condition.evaluate(context) !== true) {
+            holds = false
+            break
+          }
+        }
+      } catch (error) {
+        walk.ruleErrors.push({ ruleId: rule.id, message: (error as Error).message.split('\n')[0]! })
+        continue
+      }
+      if (!holds) continue
+      hitAny = true
+      if (node.policy === 'priority') {
+        if (!chosen || worstOf(chosen.action, rule.action) !== chosen.action) chosen = rule
+        continue
+      }
+      record(walk, rule)
+      onHit(rule)
+      if (node.policy === 'first') break
+    }
+    if (chosen) {
+      record(walk, chosen)
+      onHit(chosen)
+    }
+    return hitAny
+  }
+
+  private makeOffer(outcome: StrategyOutcome, context: Record<string, unknown>, offer: CompiledOffer) {
     try {
-      const limitMinor = toSafeInteger(this.offer!.limitMinor.evaluate(context))
-      const aprBps = toSafeInteger(this.offer!.aprBps.evaluate(context))
+      const limitMinor = toSafeInteger(offer.limitMinor.evaluate(context))
+      const aprBps = toSafeInteger(offer.aprBps.evaluate(context))
       if (limitMinor < 0 || aprBps < 0) throw new Error('limit and price must not be negative')
       outcome.offer = { limitMinor, aprBps }
     } catch (error) {
@@ -192,6 +229,21 @@ export class Strategy {
   }
 }
 
+
+/** What a walk through the flow has gathered so far. */
+interface FlowWalk {
+  action: Action
+  reasons: Reason[]
+  hits: string[]
+  path: string[]
+  ruleErrors: StrategyOutcome['ruleErrors']
+}
+
+/** The first hit sets the action (a whitelist rule may approve below the default); later hits can only make it worse. */
+function record(walk: FlowWalk, rule: CompiledRule) {
+  walk.hits.push(rule.id)
+  walk.action = walk.hits.length === 1 ? rule.action : worstOf(walk.action, rule.action)
+}
 
 function toSafeInteger(value: unknown): number {
   const n = typeof value === 'bigint' ? Number(value) : Number.NaN
@@ -205,14 +257,14 @@ function toSafeInteger(value: unknown): number {
  * are left out on purpose: they may be personal identifiers.
  */
 function evidenceFor(
-  when: CompiledExpression,
+  references: References,
   input: StrategyInput,
   scores: Record<string, number>,
   contributions: Record<string, Record<string, number>>,
 ): Record<string, unknown> {
   const evidence: Record<string, unknown> = {}
-  for (const name of when.references.features) evidence[`features.${name}`] = input.features[name]
-  for (const name of when.references.scores) {
+  for (const name of references.features) evidence[`features.${name}`] = input.features[name]
+  for (const name of references.scores) {
     evidence[`scores.${name}`] = scores[name]
     const top = Object.entries(contributions[name] ?? {})
       .filter(([, c]) => c !== 0)
@@ -220,7 +272,7 @@ function evidenceFor(
       .slice(0, 3)
     if (top.length > 0) evidence[`scores.${name}.topContributions`] = Object.fromEntries(top)
   }
-  for (const path of when.references.eventFields) {
+  for (const path of references.eventFields) {
     let node: unknown = input.event
     for (const segment of path) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined
     if (typeof node === 'number' || typeof node === 'boolean') evidence[`event.${path.join('.')}`] = node

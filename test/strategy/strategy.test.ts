@@ -170,8 +170,8 @@ describe('a strategy is checked at load with errors that point at the problem', 
       '/version invalid_value',
       '/eventType unknown_event_type',
       '/models/0/inputs/0/feature unknown_feature',
-      '/ruleSets/0/mode invalid_value',
       '/ruleSets/1/id duplicate',
+      '/ruleSets/0/mode invalid_value',
       '/ruleSets/1/rules/0/id duplicate',
     ])
   })
