@@ -14,7 +14,10 @@ import { FeatureEngine } from '../features/feature-engine.ts'
 import { ListMembership } from '../lists/list-membership.ts'
 import { SqliteRecordStore } from '../store/sqlite/sqlite-record-store.ts'
 import type { StrategyCatalogue } from '../strategy/compile-strategy.ts'
+import { compileStrategy } from '../strategy/compile-strategy.ts'
+import type { StrategyDeployment } from '../strategy/lifecycle/deployment.ts'
 import type { Strategy } from '../strategy/strategy.ts'
+import { StrategyBook } from '../strategy/strategy-book.ts'
 import type { XiezhiConfig } from './config.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import { loadFeatures, loadStrategies, strategyCatalogue } from './load-definitions.ts'
@@ -46,8 +49,8 @@ export interface Engine extends Records {
    * a feature without its history.
    */
   featureVersions: ReadonlyMap<string, StoredFeatureVersion>
-  /** Strategies by decision point: the event type, or `type/product` (`strategy/decision-point.ts`). */
-  strategies: Map<string, Strategy>
+  /** The strategies in service by decision point (the event type, or `type/product`): champions, challengers and shadows. */
+  strategies: StrategyBook
   /** Registry models (the default tenant's) at the versions their aliases point to: what strategies score with. */
   models: ModelServing
   commit: GroupCommit
@@ -95,8 +98,12 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const { store, vault, registry } = records
     const definitions = loadFeatures(config.configDir, registry, defaultTenant)
     const models = await ModelServing.open(new ModelRegistry({ store, clock }), defaultTenant, new Set(definitions.map((d) => d.name)))
-    const strategies = loadStrategies(config.configDir, definitions, registry, defaultTenant, models.slot)
-    for (const strategy of strategies.values()) await recordStrategyVersion(store, strategy, clock)
+    const catalogue = strategyCatalogue(definitions, registry, defaultTenant, models.slot)
+    const strategies = new StrategyBook((document) => compileStrategy(document, catalogue))
+    for (const strategy of loadStrategies(config.configDir, definitions, registry, defaultTenant, models.slot).values()) {
+      await recordStrategyVersion(store, strategy, clock)
+      await strategies.deployed(configDeployment(strategy, clock.nowMs()), new Map([[strategy.version, strategy.source]]))
+    }
     const featureVersions = new Map<string, StoredFeatureVersion>()
     for (const definition of definitions) {
       featureVersions.set(definition.name, await store.recordFeatureVersion(definition.name, featureDefinitionHash(definition), featureDefinitionText(definition), clock.nowMs()))
@@ -130,7 +137,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(onSnapshotError), config.featureSnapshotSeconds * 1000) : undefined
     snapshots?.unref()
     return {
-      ...records, catalogue: strategyCatalogue(definitions, registry, defaultTenant, models.slot), features, models, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
+      ...records, catalogue, features, models, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
       async close() {
         clearInterval(sweep)
         clearInterval(snapshots)
@@ -160,6 +167,11 @@ async function recordStrategyVersion(store: RecordStore, strategy: Strategy, clo
   if (!existing) {
     await store.saveStrategyVersion({ id: strategy.id, version: strategy.version, hash: strategy.hash, document: strategy.source, savedAtMs: clock.nowMs() })
   }
+}
+
+/** A config file's version, put in service as the strategy's champion. */
+function configDeployment(strategy: Strategy, atMs: number): StrategyDeployment {
+  return { id: `config-${strategy.id}-${strategy.version}`, strategyId: strategy.id, champion: strategy.version, challengers: [], shadows: [], kind: 'config', previousId: null, movedBy: 'config', movedAtMs: atMs, note: '' }
 }
 
 /** Keys for blind indexes and sealed bodies live beside the data they protect, readable by the owner only. */

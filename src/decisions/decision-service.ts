@@ -8,9 +8,9 @@ import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { FeatureEngine, ObservedEvent } from '../features/feature-engine.ts'
 import { observedEvent } from '../features/observed-event.ts'
-import { strategyFor } from '../strategy/decision-point.ts'
-import type { Strategy, StrategyOutcome } from '../strategy/strategy.ts'
-import type { Decision, DecisionTrace } from './decision.ts'
+import type { StrategyBook } from '../strategy/strategy-book.ts'
+import type { StrategyInput, StrategyOutcome } from '../strategy/strategy.ts'
+import type { Decision, DecisionTrace, ShadowOutcome } from './decision.ts'
 import type { GroupCommit } from './group-commit.ts'
 import type { RecordStore, StoredDecision } from './record-store.ts'
 
@@ -37,7 +37,7 @@ export class DecisionService {
       registry: EventTypeRegistry
       vault: PersonalDataVault
       features: FeatureEngine
-      strategies: Map<string, Strategy>
+      strategies: StrategyBook
       store: RecordStore
       commit: GroupCommit
       clock: Clock
@@ -112,10 +112,18 @@ export class DecisionService {
     const featureValues = features.observe(observed)
     const strategyStart = performance.now()
     this.deps.timeStage?.('features', strategyStart - featureStart)
-    const strategy = strategyFor(strategies, event.type, event.data)
+    const live = strategies.for(event.type, event.data)
+    const chosen = live ? strategies.armFor(live, keys) : undefined
+    const strategy = chosen?.strategy
+    const input: StrategyInput = { event: { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data }, features: featureValues, keys }
     const outcome: StrategyOutcome = strategy
-      ? strategy.decide({ event: { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data }, features: featureValues, keys })
+      ? strategy.decide(input)
       : { action: 'approve', scores: {}, reasons: [{ code: 'NO_STRATEGY', message: systemReasons.NO_STRATEGY, evidence: {} }], hits: [], path: [], ruleErrors: [], models: {} }
+    // shadows decide the same input without effect: what they would have done is kept for the comparison
+    const shadows = live?.shadows.map((shadow): ShadowOutcome => {
+      const would = shadow.decide(input)
+      return { version: shadow.version, action: would.action, hits: would.hits, reasons: would.reasons.map((r) => r.code) }
+    })
     this.deps.timeStage?.('strategy', performance.now() - strategyStart)
     const decidedAtMs = clock.nowMs()
     const decision: Decision = {
@@ -128,7 +136,7 @@ export class DecisionService {
       ...(Object.keys(outcome.models).length > 0 ? { models: outcome.models } : {}),
       reasons: outcome.reasons,
       features: strategy ? pick(featureValues, strategy.featuresRead) : {},
-      strategy: strategy ? { id: strategy.id, version: strategy.version } : null,
+      strategy: strategy ? { id: strategy.id, version: strategy.version, ...(live!.challengers.length > 0 ? { arm: chosen!.arm } : {}) } : null,
       decidedAt: new Date(decidedAtMs).toISOString(),
       latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
     }
@@ -137,6 +145,7 @@ export class DecisionService {
       hits: outcome.hits,
       path: outcome.path,
       ruleErrors: outcome.ruleErrors,
+      ...(shadows && shadows.length > 0 ? { shadows } : {}),
       strategyHash: strategy?.hash ?? null,
     }
     const hash = chainHash(this.previousHash, response, event.bodyHash)

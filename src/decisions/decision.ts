@@ -15,7 +15,8 @@ export interface Decision {
   reasons: Reason[]
   /** The values of the features the strategy read, as of just before the event. */
   features: Record<string, number>
-  strategy: { id: string; version: number } | null
+  /** The version that decided; `arm` says champion or challenger while a deployment splits traffic. */
+  strategy: { id: string; version: number; arm?: 'champion' | 'challenger' } | null
   decidedAt: string
   /** Time to decide, from validated input to reply, excluding the durable commit. */
   latencyMs: number
@@ -31,4 +32,14 @@ export interface DecisionTrace {
   path?: string[]
   ruleErrors: { ruleId: string; message: string }[]
   strategyHash: string | null
+  /** What each shadow version would have decided (absent without shadows). */
+  shadows?: ShadowOutcome[]
+}
+
+/** A shadow version's decision of the same event, kept without effect. */
+export interface ShadowOutcome {
+  version: number
+  action: Action
+  hits: string[]
+  reasons: string[]
 }

@@ -21,11 +21,11 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
   const describe = (name: string) => {
     const definition = engine.features.definitions.find((d) => d.name === name)
     if (!definition) throw notFound(`Feature "${name}" does not exist`)
-    return describeFeature(definition, engine.strategies.values(), engine.featureVersions.get(name))
+    return describeFeature(definition, engine.strategies.all(), engine.featureVersions.get(name))
   }
 
   app.get('/v1/features', { schema: { summary: 'List the feature catalogue', tags: ['features'] } }, async () => ({
-    items: engine.features.definitions.map((d) => describeFeature(d, engine.strategies.values(), engine.featureVersions.get(d.name))),
+    items: engine.features.definitions.map((d) => describeFeature(d, engine.strategies.all(), engine.featureVersions.get(d.name))),
   }))
 
   app.get<{ Querystring: Static<typeof EntityQuery> }>(

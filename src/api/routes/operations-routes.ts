@@ -9,7 +9,7 @@ export function registerOperationsRoutes(app: FastifyInstance, engine: Engine, m
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const failure = engine.commit.failed
     if (failure) return reply.code(503).send({ status: 'unavailable', reason: 'the decision log cannot be written' })
-    return { status: 'ready', strategies: [...engine.strategies.values()].map((s) => ({ id: s.id, version: s.version, eventType: s.document.eventType })) }
+    return { status: 'ready', strategies: engine.strategies.all().map((s) => ({ id: s.id, version: s.version, eventType: s.document.eventType })) }
   })
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
