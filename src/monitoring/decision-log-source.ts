@@ -1,12 +1,18 @@
+import type { Action } from '../core/actions.ts'
+import type { Decision, DecisionTrace, ShadowOutcome } from '../decisions/decision.ts'
 import type { RecordStore } from '../decisions/record-store.ts'
 import type { KnownLabel } from './label-outcomes.ts'
 
-/** One decision as monitoring sees it: the scores and the feature values it recorded. */
+/** One decision as monitoring sees it: the scores and the feature values it recorded, what it did and which version did it. */
 export interface MonitoredDecision {
   eventId: string
   occurredAtMs: number
   scores: Record<string, number>
   features: Record<string, number>
+  action?: Action
+  strategy?: Decision['strategy']
+  /** What shadow versions would have decided. */
+  shadows?: ShadowOutcome[]
 }
 
 /** What the monitor reads: the port it declares, kept apart from the store so tests can hand it rows. */
@@ -37,8 +43,17 @@ export function decisionLogSource(store: RecordStore, open: (sealed: Buffer) => 
     async *decisions(eventType, fromMs, toMs) {
       for await (const items of pages(eventType, fromMs, toMs)) {
         for (const d of items) {
-          const reply = JSON.parse(d.response) as { scores?: Record<string, number>; features?: Record<string, number> }
-          yield { eventId: d.eventId, occurredAtMs: d.occurredAtMs, scores: reply.scores ?? {}, features: reply.features ?? {} }
+          const reply = JSON.parse(d.response) as Partial<Decision>
+          const { shadows } = JSON.parse(d.trace) as DecisionTrace
+          yield {
+            eventId: d.eventId,
+            occurredAtMs: d.occurredAtMs,
+            scores: reply.scores ?? {},
+            features: reply.features ?? {},
+            action: d.action,
+            strategy: reply.strategy ?? null,
+            ...(shadows ? { shadows } : {}),
+          }
         }
       }
     },

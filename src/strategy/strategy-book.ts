@@ -39,6 +39,11 @@ export class StrategyBook implements DeploymentWatcher {
     return [...this.byPoint.values()].flatMap((live) => [live.champion, ...live.challengers.map((c) => c.strategy), ...live.shadows])
   }
 
+  /** The live strategy whose champion is a version of `strategyId`. */
+  liveOf(strategyId: string): LiveStrategy | undefined {
+    return [...this.byPoint.values()].find((live) => live.champion.id === strategyId)
+  }
+
   /** The live strategy of an event: its product's own, else its event type's. */
   for(eventType: string, data: Readonly<Record<string, unknown>>): LiveStrategy | undefined {
     return strategyFor(this.byPoint, eventType, data)

@@ -11,7 +11,9 @@ import { after, before, describe, test } from 'node:test'
 import { parse as parseYaml } from 'yaml'
 import { type Engine, defaultTenant } from '../../src/app/open-engine.ts'
 import type { Decision, DecisionTrace } from '../../src/decisions/decision.ts'
+import type { ArmComparison } from '../../src/monitoring/arm-comparison.ts'
 import type { StrategyDeployment } from '../../src/strategy/lifecycle/deployment.ts'
+import { buildServer } from '../../src/api/build-server.ts'
 import { exampleEvent, openTestEngine, tempDataDir } from '../support/temp-engine.ts'
 
 const data = tempDataDir('xiezhi-arms-')
@@ -79,6 +81,29 @@ describe('a deployment with a challenger and a shadow', () => {
     // 25 % of 400 is 100, standard deviation 8.7: far outside ±5σ would mean a biased split
     assert.ok(Math.abs(challengers - 100) < 44, `the challenger took ${challengers} of 400`)
     for (const u of [3, 17, 99, 250]) assert.equal((await apply(`u-arm-${u}`)).strategy!.arm, arms.get(`u-arm-${u}`), 'the same applicant meets the same arm')
+  })
+
+  test('the comparison report counts each arm and the shadow from the log, and checks the split', async () => {
+    const { app } = await buildServer(engine)
+    try {
+      const day = new Date().toISOString().slice(0, 10)
+      const reply = await app.inject({ url: `/v1/monitoring/strategies/credit-application/arms?from=2026-01-01&to=2099-01-01` })
+      assert.equal(reply.statusCode, 200, reply.body)
+      const report = reply.json() as ArmComparison
+      const [champion, challenger] = report.arms
+      assert.deepEqual([champion!.version, champion!.arm, challenger!.version, challenger!.arm], [1, 'champion', 2, 'challenger'])
+      assert.equal(champion!.decisions + challenger!.decisions, n)
+      assert.equal(challenger!.reviewRate.rate, 1)
+      assert.equal(report.shadows[0]!.rejectRate.rate, 1)
+      assert.equal(report.sampleRatio?.mismatch, false)
+      assert.deepEqual(report.sampleRatio?.expected, { 1: 75, 2: 25 })
+      const bad = await app.inject({ url: `/v1/monitoring/strategies/credit-application/arms?from=${day}&to=2020-01-01` })
+      assert.equal(bad.statusCode, 400)
+      assert.equal(bad.json().errors[0].pointer, '/query/to')
+      assert.equal((await app.inject({ url: '/v1/monitoring/strategies/ghost/arms?from=2026-01-01&to=2027-01-01' })).statusCode, 404)
+    } finally {
+      await app.close()
+    }
   })
 
   test('a larger share keeps every applicant the challenger had', async () => {

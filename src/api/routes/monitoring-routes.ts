@@ -1,7 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../../app/open-engine.ts'
-import { XiezhiError } from '../../core/errors.ts'
+import { parseDayOrInstant } from '../../core/day-or-instant.ts'
+import { XiezhiError, invalidInput } from '../../core/errors.ts'
+import { compareArms } from '../../monitoring/arm-comparison.ts'
+import { defaultMaturityDays } from '../../monitoring/label-outcomes.ts'
 import { decisionLogSource } from '../../monitoring/decision-log-source.ts'
 import { defaultCapacity, maxMonitoredDays, scoreMonitorRequest } from '../../monitoring/monitoring-request.ts'
 import { monitorScore } from '../../monitoring/score-monitor.ts'
@@ -64,4 +67,62 @@ export function registerMonitoringRoutes(app: FastifyInstance, engine: Engine) {
       return monitorScore(decisionLogSource(engine.store, (sealed) => engine.vault.open(sealed), request.tenantId), monitored)
     },
   )
+
+  app.get<{ Params: { strategyId: string }; Querystring: Static<typeof ArmQuery> }>(
+    '/v1/monitoring/strategies/:strategyId/arms',
+    {
+      schema: {
+        summary: 'Compare the versions of a live strategy: champion, challengers and shadows',
+        description:
+          'Per version that decided over [from, to): decisions, actions, approval / review / reject rates, fraud caught and the bad rate of matured approvals, each with a 95 % Wilson interval; what shadow versions would have done and how often they agree; and a sample-ratio check of the split against the live deployment\'s shares. Definitions: docs/monitoring.md.',
+        tags: ['monitoring'],
+        params: Type.Object({ strategyId: Type.String({ minLength: 1, maxLength: 80 }) }),
+        querystring: ArmQuery,
+        response: { 400: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const { query } = request
+      const live = engine.strategies.liveOf(request.params.strategyId)
+      if (!live) {
+        throw new XiezhiError('not_found', `No strategy "${request.params.strategyId}" is in service`, [
+          { pointer: '/strategyId', code: 'unknown_strategy', message: 'names no strategy in service' },
+        ])
+      }
+      const { deployment, champion } = live
+      const expectedShares = new Map([[deployment.champion, 100 - deployment.challengers.reduce((sum, c) => sum + c.share, 0)], ...deployment.challengers.map((c) => [c.version, c.share] as [number, number])])
+      const nowMs = engine.clock.nowMs()
+      const instant = (name: string, text: string) => {
+        const ms = parseDayOrInstant(text)
+        if (ms === undefined) throw invalidInput(`${name} is not a time`, [{ pointer: `/query/${name}`, code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant with its offset' }])
+        return ms
+      }
+      const fromMs = instant('from', query.from)
+      const toMs = instant('to', query.to)
+      if (toMs <= fromMs) throw invalidInput('The period is empty', [{ pointer: '/query/to', code: 'invalid_range', message: 'to must be after from' }])
+      return compareArms(decisionLogSource(engine.store, (sealed) => engine.vault.open(sealed), request.tenantId), {
+        eventType: champion.document.eventType,
+        strategyId: champion.id,
+        fromMs,
+        toMs,
+        cutoffMs: query.cutoff === undefined ? nowMs : instant('cutoff', query.cutoff),
+        fraudLabel: query.fraudLabel ?? 'fraud',
+        badLabel: query.badLabel ?? 'default',
+        maturityDays: query.maturityDays ?? defaultMaturityDays,
+        ...(deployment.challengers.length > 0 ? { expectedShares } : {}),
+      })
+    },
+  )
 }
+
+const ArmQuery = Type.Object(
+  {
+    from: When('Start of the period (events that occurred at or after it)'),
+    to: When('End of the period, exclusive'),
+    cutoff: Type.Optional(When('Labels known at or before this moment count; now by default')),
+    fraudLabel: Type.Optional({ ...LabelKind, description: 'The label kind of fraud caught; fraud by default' }),
+    badLabel: Type.Optional({ ...LabelKind, description: 'The label kind of a bad loan (30+ days past due); default by default' }),
+    maturityDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_650, description: 'Approvals at least this many days old at the cut-off count for the bad rate; 30 by default' })),
+  },
+  { additionalProperties: false },
+)
