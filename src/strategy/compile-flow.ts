@@ -4,6 +4,7 @@ import type { CompiledExpression, References } from '../cel/condition.ts'
 import { isEntityKind, type EntityKind } from '../events/entities.ts'
 import { bucketCount } from './traffic-bucket.ts'
 import { endOfFlow, type OfferDocument } from './strategy-document.ts'
+import { type EvidencePlan, evidencePlan } from './rule-evidence.ts'
 import { cellCondition } from './table-cell.ts'
 
 type Fail = (pointer: string, code: string, message: string) => void
@@ -17,6 +18,7 @@ export interface CompiledRule {
   reason: { code: string } & LocalizedMessage
   /** What its conditions read, for the reason's evidence. */
   references: References
+  evidence: EvidencePlan
 }
 
 /** Where a node goes: a node's index, or -1 for the end of the flow. */
@@ -231,7 +233,8 @@ function outcomeOf(raw: Record<string, unknown>, at: string, id: string, conditi
   if (!isAction(raw?.action)) fail(`${at}/action`, 'invalid_value', `action must be one of ${actions.join(', ')}`)
   const reason = checkReason(raw?.reason, `${at}/reason`, fail)
   if (!conditions || !reason || !isAction(raw?.action)) return []
-  return [{ id, conditions, action: raw.action, reason, references: mergedReferences(conditions) }]
+  const references = mergedReferences(conditions)
+  return [{ id, conditions, action: raw.action, reason, references, evidence: evidencePlan(references) }]
 }
 
 function mergedReferences(conditions: CompiledExpression[]): References {

@@ -1,7 +1,7 @@
 import { type Action, worstOf } from '../core/actions.ts'
 import { type Reason, systemReasons } from '../core/reason.ts'
 import type { ValueConverter } from '../cel/json-schema-to-cel.ts'
-import type { CompiledExpression, References } from '../cel/condition.ts'
+import type { CompiledExpression } from '../cel/condition.ts'
 import type { EntityKind } from '../events/entities.ts'
 import type { ModelUse } from '../models/serving/model-serving.ts'
 import type { ServedModel } from '../models/serving/served-model.ts'
@@ -10,6 +10,7 @@ import type { CompiledModel } from './compile-models.ts'
 import { factorReasons } from './model-factor-reasons.ts'
 import { round6, score } from './logistic-scorecard.ts'
 import type { StrategyDocument } from './strategy-document.ts'
+import { gatherEvidence, topThree } from './rule-evidence.ts'
 import { trafficBucket } from './traffic-bucket.ts'
 
 export interface StrategyInput {
@@ -42,7 +43,8 @@ export class Strategy {
   private readonly nodes: CompiledNode[]
   private readonly offer: CompiledOffer | undefined
   private readonly toCelEvent: ValueConverter
-  private readonly doubleFeatures: ReadonlySet<string>
+  /** Each feature a CEL expression reads, and whether CEL sees it as a double. */
+  private readonly celFeatureTypes: readonly (readonly [name: string, double: boolean])[]
   private readonly models: CompiledModel[]
   /** Features rules, offers and inline scorecards read: fixed by the document. */
   private readonly featuresReadByDocument: ReadonlySet<string>
@@ -65,7 +67,6 @@ export class Strategy {
     this.nodes = parts.nodes
     this.offer = parts.offer
     this.toCelEvent = parts.toCelEvent
-    this.doubleFeatures = parts.doubleFeatures
     this.models = parts.models
     const offers = [parts.offer, ...parts.nodes.map((node) => (node.kind === 'output' ? node.offer : undefined))].filter((o) => o !== undefined)
     const expressions: CompiledExpression[] = [
@@ -76,6 +77,7 @@ export class Strategy {
       ...parts.models.flatMap((model) => (model.kind === 'logistic' ? model.scorecard.inputs.map((input) => input.feature) : [])),
       ...expressions.flatMap((e) => e.references.features),
     ])
+    this.celFeatureTypes = [...new Set(expressions.flatMap((e) => e.references.features))].map((name) => [name, parts.doubleFeatures.has(name)] as const)
   }
 
   /**
@@ -95,9 +97,13 @@ export class Strategy {
     return this.document.id
   }
 
+  /** The features CEL reads, typed as CEL wants them: ints as BigInt, the rest as numbers. Only those its expressions read are converted. */
   private celFeatures(values: Record<string, number>): Record<string, bigint | number> {
     const out: Record<string, bigint | number> = {}
-    for (const name in values) out[name] = this.doubleFeatures.has(name) ? values[name]! : BigInt(values[name]!)
+    for (const [name, double] of this.celFeatureTypes) {
+      const value = values[name]
+      if (value !== undefined) out[name] = double ? value : value >= 0 && value < smallInts.length && Number.isInteger(value) ? smallInts[value]! : BigInt(value)
+    }
     return out
   }
 
@@ -113,6 +119,8 @@ export class Strategy {
   decide(input: StrategyInput): StrategyOutcome {
     const scores: Record<string, number> = {}
     const contributions: Record<string, Record<string, number>> = {}
+    const tops: Record<string, Record<string, number> | undefined> = {}
+    const topOf = (score: string) => (score in tops ? tops[score] : (tops[score] = contributions[score] && topThree(contributions[score])))
     const ruleErrors: StrategyOutcome['ruleErrors'] = []
     const served = new Map<string, { model: CompiledModel & { kind: 'registry' }; version: ServedModel }>()
     const models: Record<string, ModelUse> = {}
@@ -156,7 +164,7 @@ export class Strategy {
       walk.path.push(node.id)
       if (node.kind === 'rules') {
         const hit = this.runRules(node, context, walk, (rule) => {
-          walk.reasons.push({ code: rule.reason.code, message: { zh: rule.reason.zh, en: rule.reason.en }, evidence: evidenceFor(rule.references, input, scores, contributions), ruleId: rule.id, ruleSetId: node.id })
+          walk.reasons.push({ code: rule.reason.code, message: { zh: rule.reason.zh, en: rule.reason.en }, evidence: gatherEvidence(rule.evidence, input, scores, topOf), ruleId: rule.id, ruleSetId: node.id })
           explain(rule, node.id)
         })
         at = hit ? node.onHit : node.onMiss
@@ -230,6 +238,9 @@ export class Strategy {
 }
 
 
+/** Counts are mostly small: their CEL ints are made once, not on every decision. */
+const smallInts = Array.from({ length: 1024 }, (_, i) => BigInt(i))
+
 /** What a walk through the flow has gathered so far. */
 interface FlowWalk {
   action: Action
@@ -249,33 +260,4 @@ function toSafeInteger(value: unknown): number {
   const n = typeof value === 'bigint' ? Number(value) : Number.NaN
   if (!Number.isSafeInteger(n)) throw new Error(`expected an integer, got ${String(value)}`)
   return n
-}
-
-/**
- * What a reason shows: the features and scores the rule read (with each
- * score's top contributions), and numeric or boolean event fields. Strings
- * are left out on purpose: they may be personal identifiers.
- */
-function evidenceFor(
-  references: References,
-  input: StrategyInput,
-  scores: Record<string, number>,
-  contributions: Record<string, Record<string, number>>,
-): Record<string, unknown> {
-  const evidence: Record<string, unknown> = {}
-  for (const name of references.features) evidence[`features.${name}`] = input.features[name]
-  for (const name of references.scores) {
-    evidence[`scores.${name}`] = scores[name]
-    const top = Object.entries(contributions[name] ?? {})
-      .filter(([, c]) => c !== 0)
-      .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
-      .slice(0, 3)
-    if (top.length > 0) evidence[`scores.${name}.topContributions`] = Object.fromEntries(top)
-  }
-  for (const path of references.eventFields) {
-    let node: unknown = input.event
-    for (const segment of path) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined
-    if (typeof node === 'number' || typeof node === 'boolean') evidence[`event.${path.join('.')}`] = node
-  }
-  return evidence
 }

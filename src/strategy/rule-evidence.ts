@@ -1,0 +1,67 @@
+import type { References } from '../cel/condition.ts'
+import type { StrategyInput } from './strategy.ts'
+
+/**
+ * What a reason shows: the features and scores its conditions read (with an
+ * inline scorecard's top contributions), and numeric or boolean event
+ * fields. Strings are left out on purpose: they may be personal identifiers.
+ * The keys are made once per rule, not per decision.
+ */
+export interface EvidencePlan {
+  features: readonly (readonly [name: string, key: string])[]
+  scores: readonly (readonly [name: string, key: string, topKey: string])[]
+  eventFields: readonly (readonly [path: readonly string[], key: string])[]
+}
+
+export function evidencePlan(references: References): EvidencePlan {
+  return {
+    features: references.features.map((name) => [name, `features.${name}`] as const),
+    scores: references.scores.map((name) => [name, `scores.${name}`, `scores.${name}.topContributions`] as const),
+    eventFields: references.eventFields.map((path) => [path, `event.${path.join('.')}`] as const),
+  }
+}
+
+export function gatherEvidence(
+  plan: EvidencePlan,
+  input: StrategyInput,
+  scores: Readonly<Record<string, number>>,
+  topContributions: (score: string) => Record<string, number> | undefined,
+): Record<string, unknown> {
+  const evidence: Record<string, unknown> = {}
+  for (const [name, key] of plan.features) evidence[key] = input.features[name]
+  for (const [name, key, topKey] of plan.scores) {
+    evidence[key] = scores[name]
+    const top = topContributions(name)
+    if (top) evidence[topKey] = top
+  }
+  for (const [path, key] of plan.eventFields) {
+    let node: unknown = input.event
+    for (const segment of path) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined
+    if (typeof node === 'number' || typeof node === 'boolean') evidence[key] = node
+  }
+  return evidence
+}
+
+/** An inline scorecard's three largest contributions by size (the earlier input on a tie), for evidence; undefined when all are zero. */
+export function topThree(contributions: Readonly<Record<string, number>>): Record<string, number> | undefined {
+  // one pass keeping the best three: this runs for every hit that reads a score
+  const names: string[] = []
+  const sizes: number[] = []
+  for (const name in contributions) {
+    const size = Math.abs(contributions[name]!)
+    if (size === 0) continue
+    let at = names.length
+    while (at > 0 && sizes[at - 1]! < size) at--
+    if (at >= 3) continue
+    names.splice(at, 0, name)
+    sizes.splice(at, 0, size)
+    if (names.length > 3) {
+      names.pop()
+      sizes.pop()
+    }
+  }
+  if (names.length === 0) return undefined
+  const top: Record<string, number> = {}
+  for (const name of names) top[name] = contributions[name]!
+  return top
+}
