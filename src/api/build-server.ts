@@ -1,5 +1,7 @@
 import fastifySwagger from '@fastify/swagger'
 import scalarReference from '@scalar/fastify-api-reference'
+import fastifyCookie from '@fastify/cookie'
+import type { WorkbenchUser } from '../access/workbench-users.ts'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import pino from 'pino'
 import type { Engine } from '../app/open-engine.ts'
@@ -14,13 +16,18 @@ import { registerFeatureRoutes } from './routes/feature-routes.ts'
 import { registerListRoutes } from './routes/list-routes.ts'
 import { registerModelRoutes } from './routes/model-routes.ts'
 import { registerMonitoringRoutes } from './routes/monitoring-routes.ts'
+import { registerCaseRoutes } from './routes/case-routes.ts'
+import { registerSessionRoutes, sessionCookie } from './routes/session-routes.ts'
 import { registerOperationsRoutes } from './routes/operations-routes.ts'
+import { registerStrategyRoutes } from './routes/strategy-routes.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
     tenantId: string
-    /** Who is asking, as recorded on list changes: `key:<id>` of the API key, or `anonymous` with XIEZHI_AUTH=off. */
+    /** Who is asking, as recorded on every change: `user:<name>` for a workbench session, `key:<id>` for an API key, `anonymous` with XIEZHI_AUTH=off. */
     actor: string
+    /** The signed-in workbench user, whose roles limit what it may do; null for API keys and with XIEZHI_AUTH=off. */
+    user: WorkbenchUser | null
   }
 }
 
@@ -42,6 +49,8 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   const metrics = createMetrics()
   app.decorateRequest('tenantId', '')
   app.decorateRequest('actor', '')
+  app.decorateRequest('user', null)
+  await app.register(fastifyCookie)
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -55,6 +64,20 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
 
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/')) return
+    // signing in needs no credentials; a workbench session is a cookie, an API client a bearer key
+    if (request.method === 'POST' && request.url.split('?')[0] === '/v1/session') {
+      request.tenantId = defaultTenant
+      request.actor = 'anonymous'
+      return
+    }
+    const session = request.cookies[sessionCookie]
+    const user = session && !request.headers.authorization ? await engine.users.session(session) : undefined
+    if (user) {
+      request.tenantId = defaultTenant
+      request.actor = `user:${user.username}`
+      request.user = user
+      return
+    }
     if (engine.config.authDisabled) {
       request.tenantId = defaultTenant
       request.actor = 'anonymous'
@@ -84,6 +107,9 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerListRoutes(app, engine)
   registerModelRoutes(app, engine)
   registerMonitoringRoutes(app, engine)
+  registerStrategyRoutes(app, engine)
+  registerSessionRoutes(app, engine)
+  registerCaseRoutes(app, engine)
   registerOperationsRoutes(app, engine, metrics)
   return { app, metrics }
 }

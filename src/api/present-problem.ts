@@ -11,6 +11,7 @@ const statusOf: Record<ErrorKind, number> = {
   conflict: 409,
   not_found: 404,
   unauthorized: 401,
+  forbidden: 403,
   invalid_configuration: 500,
 }
 
@@ -23,6 +24,7 @@ const titleOf: Record<ErrorKind, string> = {
   conflict: 'The request conflicts with what is already recorded',
   not_found: 'Not found',
   unauthorized: 'Authentication required',
+  forbidden: 'Not allowed for this role',
   invalid_configuration: 'The server is misconfigured',
 }
 

@@ -13,6 +13,8 @@ export interface XiezhiConfig {
   authDisabled: boolean
   /** How often feature state is snapshotted while serving (0, the default: only on a clean stop, since decisions wait while it is taken); a restart replays the decision log from the snapshot on. */
   featureSnapshotSeconds: number
+  /** How long a workbench sign-in lasts. */
+  sessionHours: number
 }
 
 export const defaultPort = 8710
@@ -37,6 +39,7 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     logLevel: env.LOG_LEVEL || 'info',
     authDisabled: env.XIEZHI_AUTH === 'off',
     featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 0, 0, 86_400),
+    sessionHours: int('XIEZHI_SESSION_HOURS', 12, 1, 24 * 30),
     ...overrides,
   }
   if (issues.length > 0) throw invalidInput('The environment is invalid', issues)

@@ -1,8 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ApiKeys } from '../access/api-keys.ts'
+import { WorkbenchUsers } from '../access/workbench-users.ts'
+import { CaseDesk } from '../cases/case-desk.ts'
 import { type Clock, systemClock } from '../core/clock.ts'
-import { XiezhiError } from '../core/errors.ts'
 import { DecisionService, type StageTimer } from '../decisions/decision-service.ts'
 import { GroupCommit } from '../decisions/group-commit.ts'
 import type { RecordStore, StoredFeatureVersion } from '../decisions/record-store.ts'
@@ -15,8 +16,7 @@ import { ListMembership } from '../lists/list-membership.ts'
 import { SqliteRecordStore } from '../store/sqlite/sqlite-record-store.ts'
 import type { StrategyCatalogue } from '../strategy/compile-strategy.ts'
 import { compileStrategy } from '../strategy/compile-strategy.ts'
-import type { StrategyDeployment } from '../strategy/lifecycle/deployment.ts'
-import type { Strategy } from '../strategy/strategy.ts'
+import { StrategyLifecycle } from '../strategy/lifecycle/strategy-lifecycle.ts'
 import { StrategyBook } from '../strategy/strategy-book.ts'
 import type { XiezhiConfig } from './config.ts'
 import { lockDataDir } from './data-dir-lock.ts'
@@ -59,6 +59,10 @@ export interface Engine extends Records {
   rebuilt: { events: number; ms: number; snapshot: string }
   /** Writes the feature state to its snapshot file once every decision made so far is committed; bytes and ms, or undefined after a failed commit. */
   snapshotFeatures(): Promise<{ bytes: number; ms: number } | undefined>
+  /** The review desk: cases from review decisions, phone verification, dispositions. */
+  cases: CaseDesk
+  /** Workbench users and sessions. */
+  users: WorkbenchUsers
   /** Lists (名单) in memory: `lists.has(listName, entityKey, atMs)`, point in time; changed through `lists/list-service.ts`. */
   lists: ListMembership
 }
@@ -69,6 +73,8 @@ export interface EngineOptions {
   /** A periodic feature snapshot that could not be written (the next one, or a clean stop, tries again; a restart replays more of the log). */
   onSnapshotError?: (error: Error) => void
   timeStage?: StageTimer
+  /** A review decision whose case could not be opened (the next start opens it). */
+  onCaseError?: (error: Error) => void
 }
 
 export async function openRecords(config: XiezhiConfig, clock: Clock = systemClock, writer: 'worker' | 'thread' = 'thread'): Promise<Records> {
@@ -100,10 +106,12 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const models = await ModelServing.open(new ModelRegistry({ store, clock }), defaultTenant, new Set(definitions.map((d) => d.name)))
     const catalogue = strategyCatalogue(definitions, registry, defaultTenant, models.slot)
     const strategies = new StrategyBook((document) => compileStrategy(document, catalogue))
+    // config files are versions approved by `config`; a new one goes live unless the lifecycle has moved past it
+    const lifecycle = new StrategyLifecycle({ store, clock, catalogue: () => catalogue })
     for (const strategy of loadStrategies(config.configDir, definitions, registry, defaultTenant, models.slot).values()) {
-      await recordStrategyVersion(store, strategy, clock)
-      await strategies.deployed(configDeployment(strategy, clock.nowMs()), new Map([[strategy.version, strategy.source]]))
+      if ((await lifecycle.recordConfigVersion(strategy)).deploy) await lifecycle.deployConfigVersion(strategy.id, strategy.version)
     }
+    for (const { deployment, documents } of await lifecycle.liveDeployments()) await strategies.deployed(deployment, documents)
     const featureVersions = new Map<string, StoredFeatureVersion>()
     for (const definition of definitions) {
       featureVersions.set(definition.name, await store.recordFeatureVersion(definition.name, featureDefinitionHash(definition), featureDefinitionText(definition), clock.nowMs()))
@@ -115,10 +123,27 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const { features, events, snapshot } = await rebuildFeatures(store, vault, () => new FeatureEngine(definitions, { lists }), sinceMs, snapshotFile)
     const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart), snapshot }
     const commit = new GroupCommit(store, options.onFatal ?? ((error) => { throw error }))
-    const decisions = new DecisionService(
-      { registry, vault, features, strategies, store, commit, clock, ...(options.timeStage ? { timeStage: options.timeStage } : {}) },
+    const onCaseError = options.onCaseError ?? ((error: Error) => process.emitWarning(error))
+    const decisions: DecisionService = new DecisionService(
+      {
+        registry,
+        vault,
+        features,
+        strategies,
+        store,
+        commit,
+        clock,
+        ...(options.timeStage ? { timeStage: options.timeStage } : {}),
+        // a review opens a case once durable; a case that fails to open is opened by the next start's catch-up
+        committed: async (record) => {
+          if (record.action === 'review') await cases.openFor(record).catch(onCaseError)
+        },
+      },
       await store.lastDecisionHash(),
     )
+    const cases = new CaseDesk({ store, vault, registry, clock, decide: (tenantId, event) => decisions.decide(tenantId, event) })
+    await cases.catchUp()
+    const users = new WorkbenchUsers({ store: store.users, clock, sessionHours: config.sessionHours })
     const snapshotFeatures = async () => {
       // the state must hold committed decisions only: wait until nothing is on its way to the log, then
       // take it in one synchronous step, so that no event is decided in between
@@ -137,7 +162,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(onSnapshotError), config.featureSnapshotSeconds * 1000) : undefined
     snapshots?.unref()
     return {
-      ...records, catalogue, features, models, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
+      ...records, catalogue, features, models, cases, users, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
       async close() {
         clearInterval(sweep)
         clearInterval(snapshots)
@@ -153,25 +178,6 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     unlock()
     throw error
   }
-}
-
-/** A strategy version is immutable: the same id and version must always mean the same document. */
-async function recordStrategyVersion(store: RecordStore, strategy: Strategy, clock: Clock) {
-  const existing = await store.getStrategyVersion(strategy.id, strategy.version)
-  if (existing && existing.hash !== strategy.hash) {
-    throw new XiezhiError(
-      'invalid_configuration',
-      `strategy "${strategy.id}" version ${strategy.version} differs from the version already recorded; give the change a new version number`,
-    )
-  }
-  if (!existing) {
-    await store.saveStrategyVersion({ id: strategy.id, version: strategy.version, hash: strategy.hash, document: strategy.source, savedAtMs: clock.nowMs() })
-  }
-}
-
-/** A config file's version, put in service as the strategy's champion. */
-function configDeployment(strategy: Strategy, atMs: number): StrategyDeployment {
-  return { id: `config-${strategy.id}-${strategy.version}`, strategyId: strategy.id, champion: strategy.version, challengers: [], shadows: [], kind: 'config', previousId: null, movedBy: 'config', movedAtMs: atMs, note: '' }
 }
 
 /** Keys for blind indexes and sealed bodies live beside the data they protect, readable by the owner only. */

@@ -16,8 +16,10 @@ import { serve } from './serve-command.ts'
 import { featuresCommand } from './features-command.ts'
 import { listsCommand } from './lists-command.ts'
 import { modelsCommand } from './models-command.ts'
+import { strategiesCommand } from './strategies-command.ts'
 import { trainCommand } from './train-command.ts'
 import { monitorCommand } from './monitor-command.ts'
+import { usersCommand } from './users-command.ts'
 import { runSimulation } from './simulate-command.ts'
 
 const integer = (value: string) => {
@@ -145,8 +147,10 @@ program
 program.addCommand(featuresCommand())
 program.addCommand(listsCommand())
 program.addCommand(modelsCommand())
+program.addCommand(strategiesCommand())
 program.addCommand(trainCommand())
 program.addCommand(monitorCommand())
+program.addCommand(usersCommand())
 
 const keys = program.command('keys').description('API keys for machine clients')
 keys

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { readConfig } from '../app/config.ts'
 import { lockDataDir } from '../app/data-dir-lock.ts'
 import { defaultTenant, openRecords } from '../app/open-engine.ts'
+import { looksLikeOnnx } from '../models/import/onnx-model.ts'
 import { modelKinds } from '../models/registry/model-records.ts'
 import { ModelRegistry, type NewModelVersion } from '../models/registry/model-registry.ts'
 import {
@@ -91,7 +92,7 @@ export function modelsCommand(): Command {
 
   models
     .command('register')
-    .description('register a model file as a new version: xiezhi-gbdt or xiezhi-scorecard JSON, XGBoost JSON, or a LightGBM text model')
+    .description('register a model file as a new version: xiezhi-gbdt or xiezhi-scorecard JSON, XGBoost JSON, a LightGBM text model, or an ONNX tree ensemble (.onnx)')
     .argument('<name>')
     .argument('<file>')
     .addOption(new Option('--kind <kind>', 'the kind the file must be').choices([...modelKinds]))
@@ -100,8 +101,9 @@ export function modelsCommand(): Command {
     .addOption(byOption())
     .option('--json', 'one JSON line')
     .action(async (name: string, file: string, options: { kind?: string; metadata?: string; server?: string; by: string; json?: boolean }) => {
-      // JSON or LightGBM text alike: the registry tells the kind from the document
-      const model = readFileSync(file, 'utf8')
+      // JSON or LightGBM text alike: the registry tells the kind from the document; an ONNX file is bytes, sent in base64
+      const bytes = readFileSync(file)
+      const model = looksLikeOnnx(bytes) ? { format: 'onnx', base64: bytes.toString('base64') } : bytes.toString('utf8')
       const metadata = options.metadata ? (JSON.parse(readFileSync(options.metadata, 'utf8')) as Record<string, unknown>) : undefined
       await withBackend(options, 'write', async (backend) => {
         const { version, created } = await backend.register(name, { model, ...(options.kind ? { kind: options.kind } : {}), ...(metadata ? { metadata } : {}) })

@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'conflict'
   | 'not_found'
   | 'unauthorized'
+  | 'forbidden'
   | 'invalid_configuration'
 
 /** One offending field: a JSON pointer into the input, a stable code and a sentence. */
@@ -34,3 +35,6 @@ export class XiezhiError extends Error {
 
 export const invalidInput = (message: string, issues: FieldIssue[]) => new XiezhiError('invalid_input', message, issues)
 export const notFound = (message: string) => new XiezhiError('not_found', message)
+
+/** The caller is known but its role may not do this (a workbench user without the role). */
+export const forbidden = (message: string, role: string) => new XiezhiError('forbidden', message, [{ pointer: '', code: 'role_required', message: `needs the ${role} role` }])

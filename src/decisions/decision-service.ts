@@ -42,6 +42,8 @@ export class DecisionService {
       commit: GroupCommit
       clock: Clock
       timeStage?: StageTimer
+      /** Called with each new decision once it is durable (the review desk opens cases from it); its failure does not undo the decision. */
+      committed?: (record: StoredDecision) => Promise<void>
     },
     lastHash: string | undefined,
   ) {
@@ -85,6 +87,7 @@ export class DecisionService {
     const committing = performance.now()
     await this.deps.commit.append(record)
     this.deps.timeStage?.('commit', performance.now() - committing)
+    await this.deps.committed?.(record)
     return { status: 'created', body: record.response, decision }
   }
 

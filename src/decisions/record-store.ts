@@ -1,7 +1,11 @@
+import type { UserStore } from '../access/user-store.ts'
+import type { CaseStore } from '../cases/case-store.ts'
 import type { Action } from '../core/actions.ts'
 import type { CustomEventType } from '../events/event-type-registry.ts'
 import type { ListDefinition, ListEntry } from '../lists/list.ts'
 import type { AliasMoveRecord, ModelArtifactRecord, ModelPromotionRecord, ModelVersionRecord } from '../models/registry/model-records.ts'
+import type { StrategyDeployment } from '../strategy/lifecycle/deployment.ts'
+import type { Approval, DraftChange, StrategyVersionRecord, Submission } from '../strategy/lifecycle/strategy-records.ts'
 
 /**
  * The records port: everything that must survive a crash. The SQLite adapter
@@ -9,6 +13,11 @@ import type { AliasMoveRecord, ModelArtifactRecord, ModelPromotionRecord, ModelV
  * contract every adapter passes.
  */
 export interface RecordStore {
+  /** The review desk's cases and their history. */
+  readonly cases: CaseStore
+  /** Workbench users and their sessions. */
+  readonly users: UserStore
+
   /** Appends decisions in order, durably, in one transaction; all or none. */
   appendDecisions(batch: StoredDecision[]): Promise<void>
   lastDecisionHash(): Promise<string | undefined>
@@ -73,6 +82,40 @@ export interface RecordStore {
   moveModelAlias(move: AliasMoveRecord, approval?: { promotionId: string; approvedBy: string; atMs: number }): Promise<boolean>
   /** A model's alias moves, every alias, in the order they were made. */
   listModelAliasMoves(tenantId: string, name: string): Promise<AliasMoveRecord[]>
+
+  // backtests: a draft strategy replayed over history; the report is kept for the submission that cites it
+  /** The events of the log for a replay, in append order, without their replies and traces. */
+  loggedEvents(query: LoggedEventQuery): AsyncIterable<LoggedEvent[]>
+  /** How many events `loggedEvents(query)` would yield now: a progress bar's total. */
+  countLoggedEvents(query: LoggedEventQuery): Promise<number>
+  /** Records a backtest as requested (status `running`). */
+  createBacktest(backtest: StoredBacktest): Promise<void>
+  /** Records its end once: false (nothing changed) when there is no such backtest or it has ended already. */
+  finishBacktest(tenantId: string, id: string, end: BacktestEnd): Promise<boolean>
+  getBacktest(tenantId: string, id: string): Promise<StoredBacktest | undefined>
+
+  // the strategy lifecycle: versions go draft → submitted → approved (a draft's document may change, nothing else
+  // does); deployments form a chain per strategy, each naming the one before it, and are never changed
+  /** Records a version (a new draft, or one approved at once from the config folder); false, nothing recorded, when the strategy has that version already. */
+  addStrategyVersion(version: StrategyVersionRecord): Promise<boolean>
+  /** Replaces a draft's document; false (nothing changed) when there is no such version or it is not a draft any more. */
+  replaceStrategyDraft(id: string, version: number, change: DraftChange): Promise<boolean>
+  /** Draft → submitted; false (nothing changed) when there is no such version or it is not a draft. */
+  submitStrategyVersion(id: string, version: number, submission: Submission): Promise<boolean>
+  /**
+   * Submitted → approved and, with `deployment`, that deployment appended, in
+   * one transaction: all or none. False (nothing recorded) when the version is
+   * not submitted any more, or another deployment already follows
+   * `deployment.previousId`.
+   */
+  approveStrategyVersion(id: string, version: number, approval: Approval, deployment?: StrategyDeployment): Promise<boolean>
+  getStrategyVersionRecord(id: string, version: number): Promise<StrategyVersionRecord | undefined>
+  /** Versions with their documents, by strategy id then version; one strategy's when `id` is given. */
+  listStrategyVersions(id?: string): Promise<StrategyVersionRecord[]>
+  /** Appends a deployment; false (nothing recorded) when another deployment already follows `deployment.previousId` (null: the strategy's first). */
+  addStrategyDeployment(deployment: StrategyDeployment): Promise<boolean>
+  /** Deployments in the order they were made; one strategy's when `strategyId` is given. */
+  listStrategyDeployments(strategyId?: string): Promise<StrategyDeployment[]>
 
   close(): Promise<void>
 }
@@ -145,3 +188,43 @@ export interface ListEntryQuery {
   afterId?: string
   limit?: number
 }
+
+/** Which decisions `loggedEvents` yields: those whose event occurred in [sinceMs, untilMs) and, when given, is of one of `eventTypes`. */
+export interface LoggedEventQuery {
+  sinceMs: number
+  untilMs?: number
+  eventTypes?: readonly string[]
+  /** Only events of these types come with their sealed copy (`sealedEvent`, null for the others); all of them when not given. */
+  sealedOf?: readonly string[]
+  /** Decisions per batch yielded (5,000 unless told). */
+  batchSize?: number
+}
+
+/** A decision's event and outcome, without the reply and the trace: what a replay of the log reads. */
+export type LoggedEvent = Pick<StoredDecision, 'tenantId' | 'eventId' | 'eventType' | 'action' | 'occurredAtMs' | 'strategyId' | 'strategyVersion' | 'entityKeys'> & {
+  sealedEvent: Buffer | null
+}
+
+/** A backtest's record: what was replayed, by whom, and once ended its report (JSON) or why it failed. */
+export interface StoredBacktest {
+  id: string
+  tenantId: string
+  strategyId: string
+  strategyVersion: number
+  /** sha256 of the draft's canonical JSON: what a submission checks it carries the document that was backtested. */
+  strategyHash: string
+  /** The draft as backtested (canonical JSON). */
+  strategyDocument: string
+  fromMs: number
+  toMs: number
+  status: BacktestStatus
+  requestedBy: string
+  requestedAtMs: number
+  finishedAtMs: number | null
+  report: string | null
+  error: string | null
+}
+
+export type BacktestStatus = 'running' | 'done' | 'failed'
+
+export type BacktestEnd = { status: 'done'; finishedAtMs: number; report: string } | { status: 'failed'; finishedAtMs: number; error: string }

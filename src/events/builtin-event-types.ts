@@ -197,11 +197,11 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'label',
-    description: 'Ground truth that arrives later: confirmed fraud, legitimate, default, complaint agent, intermediary, scam victim, fake traffic.',
+    description: "Ground truth that arrives later: confirmed fraud, legitimate, default, credit risk (a reviewer's call), complaint agent, intermediary, scam victim, fake traffic.",
     schema: Type.Object(
       {
         subjectEventId: Id('The event the label is about'),
-        label: OneOf(['fraud', 'legitimate', 'default', 'complaint_agent', 'intermediary', 'scam_victim', 'fake_traffic']),
+        label: OneOf(['fraud', 'legitimate', 'default', 'credit_risk', 'complaint_agent', 'intermediary', 'scam_victim', 'fake_traffic']),
         userId: Type.Optional(Id('Customer id')),
         daysPastDue: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
         source: Type.String({ minLength: 1, maxLength: 64, description: 'review desk, collections, chargeback, …' }),

@@ -68,15 +68,15 @@ export async function compareArms(source: MonitoringSource, request: ArmComparis
   const shadows = new Map<number, Tally & { agree: number }>()
   for await (const d of source.decisions(request.eventType, request.fromMs, request.toMs)) {
     if (d.strategy?.id !== request.strategyId || d.action === undefined) continue
-    let arm = arms.get(d.strategy.version)
-    if (!arm) arms.set(d.strategy.version, (arm = { ...newTally(), arm: d.strategy.arm ?? 'only' }))
+    const arm = arms.get(d.strategy.version) ?? { ...newTally(), arm: d.strategy.arm ?? 'only' }
+    arms.set(d.strategy.version, arm)
     const fraudOutcome = fraud.outcomeOf(d.eventId, d.occurredAtMs)
     const mature = d.occurredAtMs + request.maturityDays * dayMs <= request.cutoffMs
     const badOutcome = mature ? bad.outcomeOf(d.eventId, d.occurredAtMs) : 'pending'
     count(arm, d.action, fraudOutcome === 'positive', badOutcome)
     for (const shadow of d.shadows ?? []) {
-      let tally = shadows.get(shadow.version)
-      if (!tally) shadows.set(shadow.version, (tally = { ...newTally(), agree: 0 }))
+      const tally = shadows.get(shadow.version) ?? { ...newTally(), agree: 0 }
+      shadows.set(shadow.version, tally)
       count(tally, shadow.action, fraudOutcome === 'positive', badOutcome)
       if (shadow.action === d.action) tally.agree++
     }

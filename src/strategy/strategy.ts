@@ -120,7 +120,10 @@ export class Strategy {
     const scores: Record<string, number> = {}
     const contributions: Record<string, Record<string, number>> = {}
     const tops: Record<string, Record<string, number> | undefined> = {}
-    const topOf = (score: string) => (score in tops ? tops[score] : (tops[score] = contributions[score] && topThree(contributions[score])))
+    const topOf = (score: string) => {
+      if (!(score in tops)) tops[score] = contributions[score] && topThree(contributions[score])
+      return tops[score]
+    }
     const ruleErrors: StrategyOutcome['ruleErrors'] = []
     const served = new Map<string, { model: CompiledModel & { kind: 'registry' }; version: ServedModel }>()
     const models: Record<string, ModelUse> = {}

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { RecordStore, StoredDecision } from '../../src/decisions/record-store.ts'
+import type { RecordStore, StoredBacktest, StoredDecision } from '../../src/decisions/record-store.ts'
 import type { ListDefinition, ListEntry } from '../../src/lists/list.ts'
 import type { AliasMoveRecord, ModelArtifactRecord, ModelPromotionRecord } from '../../src/models/registry/model-records.ts'
+import type { StrategyDeployment } from '../../src/strategy/lifecycle/deployment.ts'
+import type { StrategyVersionRecord } from '../../src/strategy/lifecycle/strategy-records.ts'
 
 /**
  * The contract of the records port. Every adapter (SQLite today, PostgreSQL
@@ -291,6 +293,120 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       assert.equal(await store.moveModelAlias(other), true, 'each alias has its own chain')
       assert.deepEqual(await store.listModelAliasMoves('default', 'fraud-app'), [first, second, back, other])
       assert.deepEqual(await store.listModelAliasMoves('acme', 'fraud-app'), [])
+    })
+
+    withStore('loggedEvents yields the events of a period and of given types in append order, without replies, and counts them', async (store) => {
+      const batch = Array.from({ length: 6 }, (_, i) => decision({ eventType: i % 3 === 0 ? 'label' : 'login', action: i === 1 ? 'review' : 'approve' }))
+      await store.appendDecisions(batch.slice(0, 4))
+      await store.appendDecisions(batch.slice(4))
+      const read = async (query: Parameters<RecordStore['loggedEvents']>[0]) => {
+        const seen: string[][] = []
+        for await (const page of store.loggedEvents(query)) seen.push(page.map((e) => e.eventId))
+        return seen
+      }
+      const ids = (indices: number[]) => indices.map((i) => batch[i]!.eventId)
+      assert.deepEqual(await read({ sinceMs: batch[1]!.occurredAtMs, untilMs: batch[5]!.occurredAtMs, batchSize: 2 }), [ids([1, 2]), ids([3, 4])])
+      assert.deepEqual(await read({ sinceMs: 0, eventTypes: ['label'] }), [ids([0, 3])])
+      assert.deepEqual(await read({ sinceMs: 0, eventTypes: [] }), [])
+      assert.equal(await store.countLoggedEvents({ sinceMs: batch[1]!.occurredAtMs, untilMs: batch[5]!.occurredAtMs }), 4)
+      assert.equal(await store.countLoggedEvents({ sinceMs: batch[1]!.occurredAtMs, eventTypes: ['login', 'complaint'] }), 4)
+      assert.equal(await store.countLoggedEvents({ sinceMs: 0, eventTypes: [] }), 0)
+      let first: unknown
+      for await (const page of store.loggedEvents({ sinceMs: 0, batchSize: 2 })) {
+        first = page[1]
+        break
+      }
+      // the sealed copy only of the types asked for
+      const sealed: (Buffer | null)[] = []
+      for await (const page of store.loggedEvents({ sinceMs: 0, sealedOf: ['label'] })) sealed.push(...page.map((e) => e.sealedEvent))
+      assert.deepEqual(sealed, batch.map((d) => (d.eventType === 'label' ? d.sealedEvent : null)))
+      const d = batch[1]!
+      assert.deepEqual(first, {
+        tenantId: d.tenantId, eventId: d.eventId, eventType: d.eventType, action: 'review', occurredAtMs: d.occurredAtMs,
+        strategyId: d.strategyId, strategyVersion: d.strategyVersion, sealedEvent: d.sealedEvent, entityKeys: d.entityKeys,
+      })
+    })
+
+    withStore('a backtest is kept per tenant and ends once, with its report or its error', async (store) => {
+      const backtest: StoredBacktest = {
+        id: 'bt-1', tenantId: 'default', strategyId: 'credit-application', strategyVersion: 2, strategyHash: 'c'.repeat(64), strategyDocument: '{"id":"credit-application"}',
+        fromMs: t0, toMs: t0 + 86_400_000, status: 'running', requestedBy: 'key:abc', requestedAtMs: t0 + 5, finishedAtMs: null, report: null, error: null,
+      }
+      await store.createBacktest(backtest)
+      await store.createBacktest({ ...backtest, id: 'bt-2' })
+      assert.deepEqual(await store.getBacktest('default', 'bt-1'), backtest)
+      assert.equal(await store.getBacktest('acme', 'bt-1'), undefined)
+      await assert.rejects(store.createBacktest(backtest), 'an id is taken once')
+      assert.equal(await store.finishBacktest('acme', 'bt-1', { status: 'done', finishedAtMs: t0 + 9, report: '{}' }), false, "another tenant's")
+      assert.equal(await store.finishBacktest('default', 'bt-1', { status: 'done', finishedAtMs: t0 + 9, report: '{"decided":3}' }), true)
+      assert.equal(await store.finishBacktest('default', 'bt-1', { status: 'failed', finishedAtMs: t0 + 10, error: 'late' }), false, 'it ended already')
+      assert.deepEqual(await store.getBacktest('default', 'bt-1'), { ...backtest, status: 'done', finishedAtMs: t0 + 9, report: '{"decided":3}' })
+      assert.equal(await store.finishBacktest('default', 'bt-2', { status: 'failed', finishedAtMs: t0 + 11, error: 'the log could not be read' }), true)
+      assert.deepEqual(await store.getBacktest('default', 'bt-2'), { ...backtest, id: 'bt-2', status: 'failed', finishedAtMs: t0 + 11, error: 'the log could not be read' })
+      assert.equal(await store.finishBacktest('default', 'missing', { status: 'failed', finishedAtMs: t0, error: 'x' }), false)
+    })
+
+    const strategyVersion = (overrides: Partial<StrategyVersionRecord> = {}): StrategyVersionRecord => ({
+      id: 'applications', version: 1, state: 'draft', hash: 'a'.repeat(64), document: '{"id":"applications","version":1}', authors: ['alice'],
+      createdAtMs: t0, updatedAtMs: t0, submittedBy: null, submittedAtMs: null, submitNote: '', backtestId: null, approvedBy: null, approvedAtMs: null, approveNote: '',
+      ...overrides,
+    })
+    const deployment = (overrides: Partial<StrategyDeployment> = {}): StrategyDeployment => ({
+      id: `dep-${++n}`, strategyId: 'applications', champion: 1, challengers: [], shadows: [], kind: 'publish', previousId: null, movedBy: 'carol', movedAtMs: t0 + n, note: '',
+      ...overrides,
+    })
+
+    withStore('a strategy version goes draft → submitted → approved, once each; only a draft changes', async (store) => {
+      const draft = strategyVersion()
+      assert.equal(await store.addStrategyVersion(draft), true)
+      assert.equal(await store.addStrategyVersion(strategyVersion({ hash: 'b'.repeat(64) })), false, 'a number is taken once')
+      assert.deepEqual(await store.getStrategyVersionRecord('applications', 1), draft)
+      const change = { hash: 'c'.repeat(64), document: '{"id":"applications","version":1,"x":1}', authors: ['alice', 'dave'], updatedAtMs: t0 + 1 }
+      assert.equal(await store.replaceStrategyDraft('applications', 1, change), true)
+      assert.equal(await store.replaceStrategyDraft('applications', 2, change), false, 'no such version')
+      assert.equal(await store.approveStrategyVersion('applications', 1, { approvedBy: 'carol', atMs: t0 + 2, note: '' }), false, 'a draft is not approved')
+      const submission = { submittedBy: 'bob', atMs: t0 + 3, note: 'ready', backtestId: 'bt-1' }
+      assert.equal(await store.submitStrategyVersion('applications', 1, submission), true)
+      assert.equal(await store.submitStrategyVersion('applications', 1, submission), false, 'submitted once')
+      assert.equal(await store.replaceStrategyDraft('applications', 1, { ...change, hash: 'd'.repeat(64) }), false, 'frozen once submitted')
+      const first = deployment()
+      assert.equal(await store.approveStrategyVersion('applications', 1, { approvedBy: 'carol', atMs: t0 + 4, note: 'ok' }, first), true)
+      assert.equal(await store.approveStrategyVersion('applications', 1, { approvedBy: 'erin', atMs: t0 + 5, note: '' }), false, 'approved once')
+      assert.deepEqual(await store.getStrategyVersionRecord('applications', 1), {
+        ...draft, ...change, state: 'approved', submittedBy: 'bob', submittedAtMs: t0 + 3, submitNote: 'ready', backtestId: 'bt-1', approvedBy: 'carol', approvedAtMs: t0 + 4, approveNote: 'ok',
+      })
+      assert.deepEqual(await store.listStrategyDeployments('applications'), [first], 'the approval and its deployment landed together')
+      await store.addStrategyVersion(strategyVersion({ id: 'accounts' }))
+      await store.addStrategyVersion(strategyVersion({ version: 2 }))
+      assert.deepEqual((await store.listStrategyVersions()).map((v) => `${v.id} ${v.version}`), ['accounts 1', 'applications 1', 'applications 2'])
+      assert.deepEqual((await store.listStrategyVersions('applications')).map((v) => v.version), [1, 2])
+      assert.equal(await store.getStrategyVersionRecord('applications', 3), undefined)
+    })
+
+    withStore('a version saved with saveStrategyVersion (a config file) reads as approved by config', async (store) => {
+      await store.saveStrategyVersion({ id: 'login', version: 2, hash: 'a'.repeat(64), document: '{}', savedAtMs: t0 })
+      const record = await store.getStrategyVersionRecord('login', 2)
+      assert.deepEqual([record?.state, record?.authors, record?.approvedBy, record?.approvedAtMs, record?.createdAtMs], ['approved', ['config'], 'config', t0, t0])
+      await store.addStrategyVersion(strategyVersion({ id: 'login', version: 3 }))
+      assert.deepEqual(await store.getStrategyVersion('login', 3), { id: 'login', version: 3, hash: 'a'.repeat(64), document: '{"id":"applications","version":1}', savedAtMs: t0 })
+    })
+
+    withStore("a strategy's deployments form a chain: only one deployment follows another", async (store) => {
+      await store.addStrategyVersion(strategyVersion({ state: 'approved', approvedBy: 'carol', approvedAtMs: t0 }))
+      await store.addStrategyVersion(strategyVersion({ version: 2, state: 'submitted', submittedBy: 'bob', submittedAtMs: t0 }))
+      const first = deployment({ challengers: [{ version: 2, share: 12.5 }], shadows: [3], kind: 'config', movedBy: 'config' })
+      assert.equal(await store.addStrategyDeployment(first), true)
+      assert.equal(await store.addStrategyDeployment(deployment()), false, 'a second first deployment')
+      const second = deployment({ previousId: first.id, champion: 2 })
+      assert.equal(await store.addStrategyDeployment(second), true)
+      assert.equal(await store.addStrategyDeployment(deployment({ previousId: first.id, kind: 'rollback' })), false, 'from a state that is gone')
+      assert.equal(await store.approveStrategyVersion('applications', 2, { approvedBy: 'carol', atMs: t0, note: '' }, deployment({ previousId: first.id, champion: 2 })), false, 'the deployment lost')
+      assert.equal((await store.getStrategyVersionRecord('applications', 2))?.state, 'submitted', 'so the approval did not land')
+      await store.addStrategyVersion(strategyVersion({ id: 'accounts', state: 'approved', approvedBy: 'carol', approvedAtMs: t0 }))
+      const other = deployment({ strategyId: 'accounts' })
+      assert.equal(await store.addStrategyDeployment(other), true, 'each strategy has its own chain')
+      assert.deepEqual(await store.listStrategyDeployments('applications'), [first, second])
+      assert.deepEqual(await store.listStrategyDeployments(), [first, second, other])
     })
   })
 }

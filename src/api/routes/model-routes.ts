@@ -24,7 +24,7 @@ const AliasParams = Type.Object({ name: Name, alias: Alias })
 const NewVersionBody = Type.Object(
   {
     model: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.String({ minLength: 1 })], {
-      description: "The model: a xiezhi-gbdt or xiezhi-scorecard document, XGBoost's JSON model (object or text), or LightGBM's text model (a string)",
+      description: "The model: a xiezhi-gbdt or xiezhi-scorecard document, XGBoost's JSON model (object or text), LightGBM's text model (a string), or an ONNX tree ensemble as { \"format\": \"onnx\", \"base64\": \"<the .onnx file>\" }",
     }),
     kind: Type.Optional(Type.Unsafe<(typeof modelKinds)[number]>({ type: 'string', enum: [...modelKinds], description: 'If given, the document must be of this kind' })),
     metadata: Type.Optional(
@@ -113,7 +113,7 @@ export function registerModelRoutes(app: FastifyInstance, engine: Engine) {
       schema: {
         summary: 'Register a model version',
         description:
-          'The model is loaded with the loader of its kind (gbdt, scorecard, imported-xgboost, imported-lightgbm) and kept as canonical JSON with its sha256; versions are numbered 1, 2, … per model and never change. Registering an artifact the model already has returns that version (200) instead of a new one (201).',
+          'The model is loaded with the loader of its kind (gbdt, scorecard, imported-xgboost, imported-lightgbm, imported-onnx) and kept as canonical JSON with its sha256; versions are numbered 1, 2, … per model and never change. Registering an artifact the model already has returns that version (200) instead of a new one (201).',
         tags: ['models'],
         params: ModelParams,
         body: NewVersionBody,

@@ -6,7 +6,7 @@
  */
 
 /** What a version's artifact is; each kind has its loader (`model-artifact.ts`). */
-export const modelKinds = ['gbdt', 'scorecard', 'imported-xgboost', 'imported-lightgbm'] as const
+export const modelKinds = ['gbdt', 'scorecard', 'imported-xgboost', 'imported-lightgbm', 'imported-onnx'] as const
 export type ModelKind = (typeof modelKinds)[number]
 export const isModelKind = (value: unknown): value is ModelKind => typeof value === 'string' && (modelKinds as readonly string[]).includes(value)
 

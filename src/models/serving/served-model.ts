@@ -3,6 +3,7 @@ import { loadModel, modelFormat } from '../gbdt/model-json.ts'
 import type { GbdtModel } from '../gbdt/tree-model.ts'
 import { explain } from '../gbdt/tree-shap.ts'
 import { importedModelOf } from '../import/imported-model.ts'
+import { onnxImportedModelOf } from '../import/onnx-model.ts'
 import type { ModelArtifactRecord } from '../registry/model-records.ts'
 import { loadScorecard, scorecardFormat } from '../scorecard/scorecard-json.ts'
 
@@ -41,8 +42,8 @@ export function servedModelOf(record: ModelArtifactRecord): ServedModel {
 }
 
 function treeModel(record: ModelArtifactRecord, model: GbdtModel): ServedModel {
-  // an import keeps its library's own arithmetic (XGBoost's float32 sums) and missing-value rules
-  const imported = importedModelOf(model)
+  // an import keeps its library's own arithmetic (XGBoost's and onnxruntime's float32 sums) and missing-value rules
+  const imported = onnxImportedModelOf(model) ?? importedModelOf(model)
   const scorer = imported ?? model
   const shap = imported ? (row: Float64Array) => imported.explain(row) : (row: Float64Array) => explain(model, row)
   const features = [...model.featureNames]

@@ -168,4 +168,152 @@ export const sqliteMigrations: Record<string, Migration> = {
       await db.schema.createIndex('model_alias_moves_model').on('model_alias_moves').columns(['tenant_id', 'name', 'seq']).execute()
     },
   },
+  '0005-backtests': {
+    async up(db: Kysely<unknown>) {
+      // a backtest ends once (status, finished_at and report or error set together); never deleted, so a submission can cite it
+      await db.schema
+        .createTable('backtests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('strategy_version', 'integer', (c) => c.notNull())
+        .addColumn('strategy_hash', 'text', (c) => c.notNull())
+        .addColumn('strategy_document', 'text', (c) => c.notNull())
+        .addColumn('period_from', 'integer', (c) => c.notNull())
+        .addColumn('period_to', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('running', 'done', 'failed')`))
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('requested_at', 'integer', (c) => c.notNull())
+        .addColumn('finished_at', 'integer')
+        .addColumn('report', 'text')
+        .addColumn('error', 'text')
+        .execute()
+      await db.schema.createIndex('backtests_strategy').on('backtests').columns(['tenant_id', 'strategy_id', 'requested_at']).execute()
+    },
+  },
+  '0006-model-kind-imported-onnx': {
+    async up(db: Kysely<unknown>) {
+      // SQLite cannot change a CHECK constraint in place: model_versions is rebuilt with the new kind allowed
+      // (sqlite.org/lang_altertable.html, "other kinds of table schema changes"); promotions and alias
+      // moves name it in their foreign keys, which hold again once the new table has the old name
+      const enforced = (await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)).rows[0]?.foreign_keys === 1
+      await sql`pragma foreign_keys = off`.execute(db)
+      await db.schema
+        .createTable('model_versions_next')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('gbdt', 'scorecard', 'imported-xgboost', 'imported-lightgbm', 'imported-onnx')`))
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('artifact', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('model_versions_pk', ['tenant_id', 'name', 'version'])
+        .execute()
+      await sql`insert into model_versions_next select tenant_id, name, version, kind, hash, artifact, metadata, created_by, created_at from model_versions`.execute(db)
+      await db.schema.dropTable('model_versions').execute()
+      await db.schema.alterTable('model_versions_next').renameTo('model_versions').execute()
+      await db.schema.createIndex('model_versions_hash').on('model_versions').columns(['tenant_id', 'name', 'hash']).execute()
+      const broken = await sql`pragma foreign_key_check`.execute(db)
+      if (enforced) await sql`pragma foreign_keys = on`.execute(db)
+      if (broken.rows.length > 0) throw new Error(`rebuilding model_versions broke ${broken.rows.length} foreign keys`)
+    },
+  },
+  '0007-strategy-lifecycle': {
+    async up(db: Kysely<unknown>) {
+      // a version's state moves forward once per step (draft → submitted → approved); only a draft's document changes.
+      // Versions recorded before this migration came from config files: approved, by `config`, when they were saved
+      const versions = db.schema.alterTable('strategy_versions')
+      await versions.addColumn('state', 'text', (c) => c.notNull().defaultTo('approved').check(sql`state in ('draft', 'submitted', 'approved')`)).execute()
+      await versions.addColumn('authors', 'text', (c) => c.notNull().defaultTo('["config"]')).execute()
+      await versions.addColumn('updated_at', 'integer').execute()
+      await versions.addColumn('submitted_by', 'text').execute()
+      await versions.addColumn('submitted_at', 'integer').execute()
+      await versions.addColumn('submit_note', 'text', (c) => c.notNull().defaultTo('')).execute()
+      await versions.addColumn('backtest_id', 'text').execute()
+      await versions.addColumn('approved_by', 'text', (c) => c.defaultTo('config')).execute()
+      await versions.addColumn('approved_at', 'integer').execute()
+      await versions.addColumn('approve_note', 'text', (c) => c.notNull().defaultTo('')).execute()
+      await sql`update strategy_versions set updated_at = saved_at, approved_at = saved_at`.execute(db)
+      // each deployment names the one before it ('' for the first), and the unique constraint lets only one follow a
+      // given deployment, so two concurrent changes of what runs cannot both land
+      await db.schema
+        .createTable('strategy_deployments')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('champion', 'integer', (c) => c.notNull())
+        .addColumn('challengers', 'text', (c) => c.notNull())
+        .addColumn('shadows', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('config', 'publish', 'rollback')`))
+        .addColumn('previous_id', 'text', (c) => c.notNull())
+        .addColumn('moved_by', 'text', (c) => c.notNull())
+        .addColumn('moved_at', 'integer', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addUniqueConstraint('strategy_deployments_chain', ['strategy_id', 'previous_id'])
+        .addForeignKeyConstraint('strategy_deployments_champion', ['strategy_id', 'champion'], 'strategy_versions', ['strategy_id', 'version'])
+        .execute()
+      await db.schema.createIndex('strategy_deployments_strategy').on('strategy_deployments').columns(['strategy_id', 'seq']).execute()
+    },
+  },
+  '0008-review-desk': {
+    async up(db: Kysely<unknown>) {
+      // a case per review decision; the queue is read by status, priority and SLA
+      await db.schema
+        .createTable('review_cases')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('decision_id', 'text', (c) => c.notNull().unique())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('queue', 'text', (c) => c.notNull())
+        .addColumn('risk', 'text', (c) => c.notNull().check(sql`risk in ('high', 'medium', 'low')`))
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('open', 'claimed', 'closed')`))
+        .addColumn('assignee', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('due_at', 'integer', (c) => c.notNull())
+        .addColumn('callback_at', 'integer')
+        .addColumn('claimed_at', 'integer')
+        .addColumn('closed_at', 'integer')
+        .addColumn('disposition', 'text')
+        .addColumn('resolution', 'text')
+        .addColumn('amount_minor', 'integer')
+        .addColumn('entity_keys', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('review_cases_queue').on('review_cases').columns(['tenant_id', 'status', 'priority desc', 'due_at']).execute()
+      await db.schema.createIndex('review_cases_assignee').on('review_cases').columns(['tenant_id', 'assignee', 'status']).execute()
+      // a case's history: appended, never changed
+      await db.schema
+        .createTable('review_case_activities')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('case_id', 'text', (c) => c.notNull().references('review_cases.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('at', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('review_case_activities_case').on('review_case_activities').columns(['case_id', 'seq']).execute()
+      // workbench users; a session is kept by the hash of its token only
+      await db.schema
+        .createTable('users')
+        .addColumn('username', 'text', (c) => c.primaryKey())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('disabled_at', 'integer')
+        .execute()
+      await db.schema
+        .createTable('user_sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().references('users.username'))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addColumn('ended_at', 'integer')
+        .execute()
+    },
+  },
 }

@@ -5,10 +5,15 @@ import { type Insertable, Kysely, Migrator, type Selectable, SqliteDialect } fro
 import type { Action } from '../../core/actions.ts'
 import { invalidInput } from '../../core/errors.ts'
 import type {
+  BacktestEnd,
+  BacktestStatus,
   DecisionQuery,
   ListEntryQuery,
+  LoggedEvent,
+  LoggedEventQuery,
   RecordStore,
   StoredApiKey,
+  StoredBacktest,
   StoredDecision,
   StoredFeatureVersion,
   StoredStrategyVersion,
@@ -17,8 +22,14 @@ import type { EntityKind } from '../../events/entities.ts'
 import type { CustomEventType } from '../../events/event-type-registry.ts'
 import type { ListDefinition, ListEntry, ListKind } from '../../lists/list.ts'
 import type { AliasMoveRecord, ModelArtifactRecord, ModelKind, ModelPromotionRecord, ModelVersionRecord, PromotionStatus } from '../../models/registry/model-records.ts'
+import type { StrategyDeployment } from '../../strategy/lifecycle/deployment.ts'
+import type { Approval, DraftChange, StoredState, StrategyVersionRecord, Submission } from '../../strategy/lifecycle/strategy-records.ts'
 import { type DecisionAppender, inThreadAppender, openWritableDatabase, workerAppender } from './sqlite-decision-appender.ts'
+import type { UserStore } from '../../access/user-store.ts'
+import type { CaseStore } from '../../cases/case-store.ts'
+import { SqliteCaseStore } from './sqlite-case-store.ts'
 import { sqliteMigrations } from './sqlite-migrations.ts'
+import { SqliteUserStore } from './sqlite-user-store.ts'
 import type { SqliteSchema } from './sqlite-schema.ts'
 
 type DecisionRow = Selectable<SqliteSchema['decisions']>
@@ -29,11 +40,19 @@ type DecisionRow = Selectable<SqliteSchema['decisions']>
  * appends through prepared statements (`sqlite-decision-appender.ts`).
  */
 export class SqliteRecordStore implements RecordStore {
+  readonly cases: CaseStore
+  readonly users: UserStore
+
   private constructor(
     private readonly db: Kysely<SqliteSchema>,
     private readonly selectByEvent: Database.Statement<[string, string], { body_hash: string; response: string; entity_keys: string }>,
     private readonly appender: DecisionAppender,
-  ) {}
+    /** The connection itself, for the few reads that take many rows (`loggedEvents`). */
+    private readonly sqlite: Database.Database,
+  ) {
+    this.cases = new SqliteCaseStore(db)
+    this.users = new SqliteUserStore(db)
+  }
 
   /**
    * Opens (and migrates) the database. With `writer: 'worker'` (the server's
@@ -51,7 +70,7 @@ export class SqliteRecordStore implements RecordStore {
       'select body_hash, response, entity_keys from decisions where tenant_id = ? and event_id = ?',
     )
     const appender = options.writer === 'worker' && file !== ':memory:' ? workerAppender(file) : inThreadAppender(sqlite)
-    return new SqliteRecordStore(db, selectByEvent, appender)
+    return new SqliteRecordStore(db, selectByEvent, appender, sqlite)
   }
 
   appendDecisions(batch: StoredDecision[]): Promise<void> {
@@ -382,6 +401,172 @@ export class SqliteRecordStore implements RecordStore {
     return rows.map(toAliasMove)
   }
 
+  /**
+   * A replay reads up to the whole log: a prepared statement in raw mode
+   * (arrays, not objects), only the columns a replay needs, and the sealed
+   * event only for the types that want it, take a third of the time of the
+   * usual row objects.
+   */
+  async *loggedEvents(query: LoggedEventQuery): AsyncIterable<LoggedEvent[]> {
+    if (query.eventTypes?.length === 0) return
+    // the clause walks the log by seq: `+occurred_at` keeps SQLite from ranging over the time index and sorting every page
+    const { clause, parameters } = loggedEventsWhere(query, '+occurred_at')
+    const sealed = query.sealedOf === undefined ? 'sealed_event' : query.sealedOf.length === 0 ? 'null' : `case when event_type in (${query.sealedOf.map(() => '?').join(', ')}) then sealed_event end`
+    const select = this.sqlite
+      .prepare(
+        `select seq, tenant_id, event_id, event_type, action, occurred_at, strategy_id, strategy_version, ${sealed}, entity_keys from decisions where seq > ? and ${clause} order by seq limit ?`,
+      )
+      .raw(true)
+    const batchSize = query.batchSize ?? 5_000
+    // the walk starts at the first event of the period (found on the time index), not at the start of the log
+    const first = this.firstSeqSince(query.sinceMs)
+    if (first === null) return
+    let after = first - 1
+    for (;;) {
+      const rows = select.all(...(query.sealedOf ?? []), after, ...parameters, batchSize) as LoggedRow[]
+      if (rows.length === 0) return
+      after = rows[rows.length - 1]![0]
+      const events = new Array<LoggedEvent>(rows.length)
+      for (let i = 0; i < rows.length; i++) {
+        const [, tenantId, eventId, eventType, action, occurredAtMs, strategyId, strategyVersion, sealedEvent, keys] = rows[i]!
+        events[i] = { tenantId, eventId, eventType, action: action as Action, occurredAtMs, strategyId, strategyVersion, sealedEvent, entityKeys: JSON.parse(keys) as Record<string, string[]> }
+      }
+      yield events
+    }
+  }
+
+  async countLoggedEvents(query: LoggedEventQuery) {
+    if (query.eventTypes?.length === 0) return 0
+    if (query.eventTypes === undefined) {
+      // times only: the time index alone answers
+      const { clause, parameters } = loggedEventsWhere(query)
+      return this.sqlite.prepare(`select count(*) from decisions where ${clause}`).pluck().get(...parameters) as number
+    }
+    const first = this.firstSeqSince(query.sinceMs)
+    if (first === null) return 0
+    // the same walk as loggedEvents: with a type filter every row is read anyway, and in seq order that is a sequential read
+    const { clause, parameters } = loggedEventsWhere(query, '+occurred_at')
+    return this.sqlite.prepare(`select count(*) from decisions where seq >= ? and ${clause}`).pluck().get(first, ...parameters) as number
+  }
+
+  /** The position of the first decision whose event occurred at or after `sinceMs` (on the time index), or null. */
+  private firstSeqSince(sinceMs: number): number | null {
+    return this.sqlite.prepare('select min(seq) from decisions where occurred_at >= ?').pluck().get(sinceMs) as number | null
+  }
+
+  async createBacktest(b: StoredBacktest) {
+    await this.db
+      .insertInto('backtests')
+      .values({
+        id: b.id,
+        tenant_id: b.tenantId,
+        strategy_id: b.strategyId,
+        strategy_version: b.strategyVersion,
+        strategy_hash: b.strategyHash,
+        strategy_document: b.strategyDocument,
+        period_from: b.fromMs,
+        period_to: b.toMs,
+        status: b.status,
+        requested_by: b.requestedBy,
+        requested_at: b.requestedAtMs,
+        finished_at: b.finishedAtMs,
+        report: b.report,
+        error: b.error,
+      })
+      .execute()
+  }
+
+  async finishBacktest(tenantId: string, id: string, end: BacktestEnd) {
+    const result = await this.db
+      .updateTable('backtests')
+      .set({ status: end.status, finished_at: end.finishedAtMs, report: end.status === 'done' ? end.report : null, error: end.status === 'failed' ? end.error : null })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst()
+    return result.numUpdatedRows === 1n
+  }
+
+  async getBacktest(tenantId: string, id: string) {
+    const row = await this.db.selectFrom('backtests').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()
+    return row && toBacktest(row)
+  }
+
+  async addStrategyVersion(v: StrategyVersionRecord) {
+    const result = await this.db.insertInto('strategy_versions').values(toStrategyVersionRow(v)).onConflict((c) => c.doNothing()).executeTakeFirst()
+    return result.numInsertedOrUpdatedRows === 1n
+  }
+
+  async replaceStrategyDraft(id: string, version: number, change: DraftChange) {
+    const result = await this.db
+      .updateTable('strategy_versions')
+      .set({ hash: change.hash, document: change.document, authors: JSON.stringify(change.authors), updated_at: change.updatedAtMs })
+      .where('strategy_id', '=', id)
+      .where('version', '=', version)
+      .where('state', '=', 'draft')
+      .executeTakeFirst()
+    return result.numUpdatedRows === 1n
+  }
+
+  async submitStrategyVersion(id: string, version: number, s: Submission) {
+    const result = await this.db
+      .updateTable('strategy_versions')
+      .set({ state: 'submitted', submitted_by: s.submittedBy, submitted_at: s.atMs, submit_note: s.note, backtest_id: s.backtestId })
+      .where('strategy_id', '=', id)
+      .where('version', '=', version)
+      .where('state', '=', 'draft')
+      .executeTakeFirst()
+    return result.numUpdatedRows === 1n
+  }
+
+  async approveStrategyVersion(id: string, version: number, a: Approval, deployment?: StrategyDeployment) {
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        const approved = await tx
+          .updateTable('strategy_versions')
+          .set({ state: 'approved', approved_by: a.approvedBy, approved_at: a.atMs, approve_note: a.note })
+          .where('strategy_id', '=', id)
+          .where('version', '=', version)
+          .where('state', '=', 'submitted')
+          .executeTakeFirst()
+        if (approved.numUpdatedRows !== 1n) throw new MoveRefused()
+        if (deployment) await tx.insertInto('strategy_deployments').values(toDeploymentRow(deployment)).execute()
+        return true
+      })
+    } catch (error) {
+      if (error instanceof MoveRefused || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false
+      throw error
+    }
+  }
+
+  async getStrategyVersionRecord(id: string, version: number) {
+    const row = await this.db.selectFrom('strategy_versions').selectAll().where('strategy_id', '=', id).where('version', '=', version).executeTakeFirst()
+    return row && toStrategyVersion(row)
+  }
+
+  async listStrategyVersions(id?: string) {
+    let query = this.db.selectFrom('strategy_versions').selectAll()
+    if (id !== undefined) query = query.where('strategy_id', '=', id)
+    return (await query.orderBy('strategy_id').orderBy('version').execute()).map(toStrategyVersion)
+  }
+
+  async addStrategyDeployment(d: StrategyDeployment) {
+    try {
+      await this.db.insertInto('strategy_deployments').values(toDeploymentRow(d)).execute()
+      return true
+    } catch (error) {
+      // another deployment follows the same one already: what runs changed in the meantime
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false
+      throw error
+    }
+  }
+
+  async listStrategyDeployments(strategyId?: string) {
+    let query = this.db.selectFrom('strategy_deployments').selectAll()
+    if (strategyId !== undefined) query = query.where('strategy_id', '=', strategyId)
+    return (await query.orderBy('seq').execute()).map(toDeployment)
+  }
+
   async close() {
     await this.appender.close()
     await this.db.destroy()
@@ -515,3 +700,100 @@ const toAliasMove = (row: Selectable<SqliteSchema['model_alias_moves']>): AliasM
   movedAtMs: row.moved_at,
   note: row.note,
 })
+
+const toBacktest = (row: Selectable<SqliteSchema['backtests']>): StoredBacktest => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  strategyId: row.strategy_id,
+  strategyVersion: row.strategy_version,
+  strategyHash: row.strategy_hash,
+  strategyDocument: row.strategy_document,
+  fromMs: row.period_from,
+  toMs: row.period_to,
+  status: row.status as BacktestStatus,
+  requestedBy: row.requested_by,
+  requestedAtMs: row.requested_at,
+  finishedAtMs: row.finished_at,
+  report: row.report,
+  error: row.error,
+})
+
+const toStrategyVersionRow = (v: StrategyVersionRecord): Insertable<SqliteSchema['strategy_versions']> => ({
+  strategy_id: v.id,
+  version: v.version,
+  hash: v.hash,
+  document: v.document,
+  saved_at: v.createdAtMs,
+  state: v.state,
+  authors: JSON.stringify(v.authors),
+  updated_at: v.updatedAtMs,
+  submitted_by: v.submittedBy,
+  submitted_at: v.submittedAtMs,
+  submit_note: v.submitNote,
+  backtest_id: v.backtestId,
+  approved_by: v.approvedBy,
+  approved_at: v.approvedAtMs,
+  approve_note: v.approveNote,
+})
+
+/** Rows saved by `saveStrategyVersion` (config files, before the lifecycle) read as approved by `config` when saved. */
+const toStrategyVersion = (row: Selectable<SqliteSchema['strategy_versions']>): StrategyVersionRecord => ({
+  id: row.strategy_id,
+  version: row.version,
+  state: row.state as StoredState,
+  hash: row.hash,
+  document: row.document,
+  authors: JSON.parse(row.authors) as string[],
+  createdAtMs: row.saved_at,
+  updatedAtMs: row.updated_at ?? row.saved_at,
+  submittedBy: row.submitted_by,
+  submittedAtMs: row.submitted_at,
+  submitNote: row.submit_note,
+  backtestId: row.backtest_id,
+  approvedBy: row.approved_by,
+  approvedAtMs: row.state === 'approved' ? (row.approved_at ?? row.saved_at) : row.approved_at,
+  approveNote: row.approve_note,
+})
+
+const toDeploymentRow = (d: StrategyDeployment): Insertable<SqliteSchema['strategy_deployments']> => ({
+  id: d.id,
+  strategy_id: d.strategyId,
+  champion: d.champion,
+  challengers: JSON.stringify(d.challengers),
+  shadows: JSON.stringify(d.shadows),
+  kind: d.kind,
+  previous_id: d.previousId ?? '',
+  moved_by: d.movedBy,
+  moved_at: d.movedAtMs,
+  note: d.note,
+})
+
+const toDeployment = (row: Selectable<SqliteSchema['strategy_deployments']>): StrategyDeployment => ({
+  id: row.id,
+  strategyId: row.strategy_id,
+  champion: row.champion,
+  challengers: JSON.parse(row.challengers) as StrategyDeployment['challengers'],
+  shadows: JSON.parse(row.shadows) as number[],
+  kind: row.kind as StrategyDeployment['kind'],
+  previousId: row.previous_id === '' ? null : row.previous_id,
+  movedBy: row.moved_by,
+  movedAtMs: row.moved_at,
+  note: row.note,
+})
+
+/** `loggedEvents`' row: seq, tenant, event id and type, action, time, strategy and version, sealed event (or null), entity keys. */
+type LoggedRow = [number, string, string, string, string, number, string | null, number | null, Buffer | null, string]
+
+function loggedEventsWhere(query: LoggedEventQuery, time = 'occurred_at'): { clause: string; parameters: (number | string)[] } {
+  const clauses = [`${time} >= ?`]
+  const parameters: (number | string)[] = [query.sinceMs]
+  if (query.untilMs !== undefined) {
+    clauses.push(`${time} < ?`)
+    parameters.push(query.untilMs)
+  }
+  if (query.eventTypes !== undefined) {
+    clauses.push(`event_type in (${query.eventTypes.map(() => '?').join(', ')})`)
+    parameters.push(...query.eventTypes)
+  }
+  return { clause: clauses.join(' and '), parameters }
+}

@@ -22,7 +22,24 @@ export interface SqliteSchema {
     hash: string
   }
   decision_entities: { tenant_id: string; entity_key: string; seq: number }
-  strategy_versions: { strategy_id: string; version: number; hash: string; document: string; saved_at: number }
+  strategy_versions: {
+    strategy_id: string
+    version: number
+    hash: string
+    document: string
+    saved_at: number
+    // 0007-strategy-lifecycle
+    state: Generated<string>
+    authors: Generated<string>
+    updated_at: number | null
+    submitted_by: string | null
+    submitted_at: number | null
+    submit_note: Generated<string>
+    backtest_id: string | null
+    approved_by: Generated<string | null>
+    approved_at: number | null
+    approve_note: Generated<string>
+  }
   feature_versions: { name: string; version: number; hash: string; definition: string; saved_at: number }
   event_types: { tenant_id: string; type: string; definition: string }
   api_keys: { id: string; tenant_id: string; name: string; secret_hash: string; created_at: number; revoked_at: number | null }
@@ -82,4 +99,57 @@ export interface SqliteSchema {
     moved_at: number
     note: string
   }
+  backtests: {
+    id: string
+    tenant_id: string
+    strategy_id: string
+    strategy_version: number
+    strategy_hash: string
+    strategy_document: string
+    period_from: number
+    period_to: number
+    status: string
+    requested_by: string
+    requested_at: number
+    finished_at: number | null
+    report: string | null
+    error: string | null
+  }
+  strategy_deployments: {
+    seq: Generated<number>
+    id: string
+    strategy_id: string
+    champion: number
+    challengers: string
+    shadows: string
+    kind: string
+    previous_id: string
+    moved_by: string
+    moved_at: number
+    note: string
+  }
+  review_cases: {
+    id: string
+    tenant_id: string
+    decision_id: string
+    event_id: string
+    event_type: string
+    queue: string
+    risk: string
+    priority: number
+    status: string
+    assignee: string | null
+    created_at: number
+    due_at: number
+    callback_at: number | null
+    claimed_at: number | null
+    closed_at: number | null
+    disposition: string | null
+    resolution: string | null
+    amount_minor: number | null
+    entity_keys: string
+  }
+  review_case_activities: { seq: Generated<number>; id: string; case_id: string; kind: string; actor: string; at: number; data: string }
+  users: { username: string; display_name: string; roles: string; password_hash: string; created_at: number; disabled_at: number | null }
+  user_sessions: { token_hash: string; username: string; created_at: number; expires_at: number; ended_at: number | null }
 }

@@ -1,0 +1,48 @@
+import type { CaseActivity, CaseRisk, CaseStatus, ReviewCase } from './review-case.ts'
+
+export interface CaseQuery {
+  tenantId: string
+  status?: CaseStatus
+  queue?: string
+  risk?: CaseRisk
+  assignee?: string
+  /** Open or claimed cases whose SLA had passed at this time. */
+  breachedAtMs?: number
+  limit: number
+  cursor?: string
+}
+
+/** How the queue stands: what a team lead watches. */
+export interface QueueCounts {
+  open: number
+  claimed: number
+  waitingCallback: number
+  breached: number
+  byQueue: Record<string, { open: number; claimed: number; breached: number }>
+}
+
+/**
+ * The review desk's records: cases and their history, in the same store as
+ * the decisions they come from. Changes are compare-and-set on the status
+ * and assignee the caller saw, so two reviewers can never both hold a case.
+ */
+export interface CaseStore {
+  /** Opens the case of a decision, once: false when the decision has a case already. */
+  open(reviewCase: ReviewCase, opened: CaseActivity): Promise<boolean>
+  /** Review decisions of the tenant with no case yet (a start catches up on them), oldest first. */
+  reviewDecisionsWithoutCase(
+    limit: number,
+  ): Promise<{ tenantId: string; decisionId: string; response: string; entityKeys: Record<string, string[]>; eventId: string; eventType: string; decidedAtMs: number; sealedEvent: Buffer }[]>
+  /**
+   * Atomically gives `reviewer` the best open case it may take now: its own
+   * due call-backs first, then by priority and SLA; undefined when none.
+   */
+  claimNext(tenantId: string, reviewer: string, nowMs: number, queues?: readonly string[]): Promise<ReviewCase | undefined>
+  get(tenantId: string, caseId: string): Promise<ReviewCase | undefined>
+  list(query: CaseQuery): Promise<{ items: ReviewCase[]; nextCursor?: string }>
+  /** Applies `change` if the case still has `expected` status and assignee, with its activity, in one transaction; the case after, or undefined if it moved. */
+  update(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, change: Partial<ReviewCase>, activity: CaseActivity): Promise<ReviewCase | undefined>
+  addActivity(activity: CaseActivity): Promise<void>
+  activities(caseId: string): Promise<CaseActivity[]>
+  counts(tenantId: string, nowMs: number): Promise<QueueCounts>
+}

@@ -1,0 +1,73 @@
+import type { Action } from '../core/actions.ts'
+
+/**
+ * A review case (审核案件): a `review` decision waiting for a person. It is
+ * opened from the decision, claimed by one reviewer at a time, worked by
+ * phone (call attempts, call-backs), and closed with a disposition that
+ * becomes a label and resolves the held application or drawdown.
+ */
+export interface ReviewCase {
+  id: string
+  tenantId: string
+  decisionId: string
+  eventId: string
+  eventType: string
+  /** The queue: the decision point (event type). */
+  queue: string
+  risk: CaseRisk
+  /** Higher first; from risk, then amount (`case-priority.ts`). */
+  priority: number
+  status: CaseStatus
+  /** The reviewer holding it (claimed), or who asked for the call-back (open with a call-back). */
+  assignee: string | null
+  createdAtMs: number
+  /** When the SLA is breached if the case is still open. */
+  dueAtMs: number
+  /** Not claimable before this time: a scheduled call-back. */
+  callbackAtMs: number | null
+  claimedAtMs: number | null
+  closedAtMs: number | null
+  disposition: Disposition | null
+  /** What the held decision became: approve or reject. */
+  resolution: Action | null
+  amountMinor: number | null
+  /** The event's entity keys (blind indexes): related decisions are found by them. */
+  entityKeys: Record<string, string[]>
+}
+
+export type CaseStatus = 'open' | 'claimed' | 'closed'
+export const caseRisks = ['high', 'medium', 'low'] as const
+export type CaseRisk = (typeof caseRisks)[number]
+
+/** How a phone verification call (电核) went. */
+export const callOutcomes = [
+  'reached_applicant',
+  'someone_else_answered',
+  'no_answer',
+  'number_not_in_service',
+  'refused',
+  'suspected_scam_victim',
+  'confirmed_impersonation',
+] as const
+export type CallOutcome = (typeof callOutcomes)[number]
+
+/** How a case ends, the label it gives the event, and what the held decision becomes. */
+export const dispositions = {
+  confirmed_fraud: { label: 'fraud', resolution: 'reject' },
+  scam_victim_dissuaded: { label: 'scam_victim', resolution: 'reject' },
+  legitimate_approve: { label: 'legitimate', resolution: 'approve' },
+  credit_risk: { label: 'credit_risk', resolution: 'reject' },
+} as const satisfies Record<string, { label: string; resolution: Action }>
+export type Disposition = keyof typeof dispositions
+export const isDisposition = (value: unknown): value is Disposition => typeof value === 'string' && Object.hasOwn(dispositions, value)
+
+/** One thing that happened to a case, kept for good: the case's history and audit trail. */
+export interface CaseActivity {
+  id: string
+  caseId: string
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed'
+  actor: string
+  atMs: number
+  /** call: outcome, notes; callback_scheduled: at; revealed: field; closed: disposition, notes. */
+  data: Record<string, unknown>
+}

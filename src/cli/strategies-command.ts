@@ -1,0 +1,333 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Command, InvalidArgumentError } from 'commander'
+import { parse as parseYaml } from 'yaml'
+import { readConfig } from '../app/config.ts'
+import { lockDataDir } from '../app/data-dir-lock.ts'
+import { loadFeatures, strategyCatalogue } from '../app/load-definitions.ts'
+import { defaultTenant, openRecords } from '../app/open-engine.ts'
+import { XiezhiError } from '../core/errors.ts'
+import { ModelRegistry } from '../models/registry/model-registry.ts'
+import { ModelServing } from '../models/serving/model-serving.ts'
+import type { DeploymentInput } from '../strategy/lifecycle/deployment-input.ts'
+import type { DocumentDiff } from '../strategy/lifecycle/strategy-diff.ts'
+import { StrategyLifecycle } from '../strategy/lifecycle/strategy-lifecycle.ts'
+import { strategyJsonSchema } from '../strategy/lifecycle/strategy-schema.ts'
+import {
+  type DeploymentView,
+  type DetailView,
+  type DocumentView,
+  type SummaryView,
+  type VersionView,
+  deploymentView,
+  detailView,
+  documentView,
+  summaryView,
+  versionView,
+} from '../strategy/lifecycle/strategy-views.ts'
+import { documentAsYaml } from '../strategy/lifecycle/strategy-yaml.ts'
+import { byOption, serverOption } from './models-command.ts'
+import { callServer } from './server-call.ts'
+
+type DiffView = DocumentDiff & { id: string; from: number; to: number }
+
+/** What the commands ask for, answered in this process (from the data directory) or by a running server: the same JSON either way. */
+export interface StrategiesBackend {
+  all(): Promise<{ items: SummaryView[] }>
+  one(id: string): Promise<DetailView>
+  version(id: string, version: number): Promise<DocumentView>
+  draft(id: string, document: Record<string, unknown>): Promise<VersionView>
+  replace(id: string, version: number, document: Record<string, unknown>): Promise<VersionView>
+  submit(id: string, version: number, input: { backtestId?: string; note?: string }): Promise<VersionView>
+  approve(id: string, version: number, input: { deploy?: boolean; note?: string }): Promise<{ version: VersionView; deployment: DeploymentView | null }>
+  deploy(id: string, input: DeploymentInput): Promise<DeploymentView>
+  rollback(id: string, note?: string): Promise<DeploymentView>
+  diff(id: string, from: number, to: number): Promise<DiffView>
+  close(): Promise<void>
+}
+
+const whole = (value: string) => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number from 1')
+  return n
+}
+const challenger = (value: string, earlier: { version: number; share: number }[] = []) => {
+  const match = /^(\d+):(\d+(?:\.\d+)?)$/.exec(value)
+  if (!match) throw new InvalidArgumentError('give VERSION:SHARE, e.g. 4:10 for version 4 on 10% of the traffic')
+  return [...earlier, { version: Number(match[1]), share: Number(match[2]) }]
+}
+const shadow = (value: string, earlier: number[] = []) => [...earlier, whole(value)]
+
+/** `xiezhi strategies …`: the strategy lifecycle — drafts, submission, approval by someone else, deployments, rollback, diff. */
+export function strategiesCommand(): Command {
+  const strategies = new Command('strategies').description('the strategy lifecycle: drafts, submission, approval by a second person, deployments (champion, challengers, shadows), rollback, diff')
+
+  strategies
+    .command('list')
+    .description('the strategies: decision point, what runs, versions by state')
+    .addOption(serverOption())
+    .option('--json', 'one JSON line')
+    .action(async (options: { server?: string; json?: boolean }) => {
+      await withBackend(options, 'read', async (backend) => {
+        const { items } = await backend.all()
+        if (options.json) return console.log(JSON.stringify({ items }))
+        if (items.length === 0) return console.log('no strategies')
+        for (const s of items) {
+          const point = s.product ? `${s.eventType}/${s.product}` : s.eventType
+          const states = Object.entries(s.versions).filter(([, v]) => v.length > 0).map(([state, v]) => `${state} ${v.map((n) => `v${n}`).join(',')}`).join('  ')
+          console.log(`${s.id.padEnd(28)} ${point.padEnd(32)} ${s.live ? armsLine(s.live) : 'not deployed'}   ${states}`)
+        }
+      })
+    })
+
+  strategies
+    .command('show')
+    .description("a strategy's versions, what runs and its deployments; or one version with its document (and, submitted, what its approver sees)")
+    .argument('<id>')
+    .argument('[version]', 'a version number', whole)
+    .addOption(serverOption())
+    .option('--json', 'one JSON line')
+    .action(async (id: string, version: number | undefined, options: { server?: string; json?: boolean }) => {
+      await withBackend(options, 'read', async (backend) => {
+        if (version !== undefined) {
+          const v = await backend.version(id, version)
+          if (options.json) return console.log(JSON.stringify(v))
+          console.log(versionLine(v))
+          if (v.review?.backtest) console.log(`backtest ${v.review.backtest.id} (${v.review.backtest.status}): ${JSON.stringify(v.review.backtest.figures)}`)
+          if (v.review?.diff) console.log(`against live v${v.review.against}:\n  ${v.review.diff.lines.join('\n  ') || '(no change)'}`)
+          return
+        }
+        const d = await backend.one(id)
+        if (options.json) return console.log(JSON.stringify(d))
+        console.log(`strategy ${d.id} (${d.product ? `${d.eventType}/${d.product}` : d.eventType})`)
+        for (const v of d.versions) console.log(`  ${versionLine(v)}`)
+        console.log(`  runs: ${d.live ? armsLine(d.live) : 'not deployed'}${d.rollbackTo ? `; a rollback goes to ${armsLine(d.rollbackTo)}` : ''}`)
+        for (const m of d.deployments) console.log(`  ${m.movedAt} ${m.kind.padEnd(8)} ${armsLine(m)} by ${m.movedBy}${m.note ? ` (${m.note})` : ''}`)
+      })
+    })
+
+  strategies
+    .command('export')
+    .description('a version as YAML, for config/strategies or import (default: the live champion, else the latest version)')
+    .argument('<id>')
+    .option('--version <n>', 'the version', whole)
+    .option('--out <file>', 'write to this file instead of stdout')
+    .addOption(serverOption())
+    .action(async (id: string, options: { version?: number; out?: string; server?: string }) => {
+      await withBackend(options, 'read', async (backend) => {
+        const d = options.version === undefined ? await backend.one(id) : undefined
+        const version = options.version ?? d?.live?.champion ?? d!.versions[d!.versions.length - 1]!.version
+        const v = await backend.version(id, version)
+        const text = documentAsYaml(JSON.stringify(v.document), `${id} version ${version} (${v.state}${v.approvedBy ? `, approved by ${v.approvedBy}` : ''})`)
+        if (options.out) writeFileSync(options.out, text)
+        else process.stdout.write(text)
+      })
+    })
+
+  strategies
+    .command('import')
+    .description("a YAML or JSON file as a new draft (the strategy's next version); with --replace, as the new document of the draft it names")
+    .argument('<file>')
+    .option('--id <id>', "the strategy (default: the file's id)")
+    .option('--replace', "replace the draft of the file's version instead of adding one")
+    .option('--renumber', "ignore the file's version: the draft takes the next number")
+    .addOption(serverOption())
+    .addOption(byOption())
+    .option('--json', 'one JSON line')
+    .action(async (file: string, options: { id?: string; replace?: boolean; renumber?: boolean; server?: string; by: string; json?: boolean }) => {
+      const document = readDocumentFile(file)
+      const id = options.id ?? (typeof document.id === 'string' ? document.id : undefined)
+      if (!id) throw new XiezhiError('invalid_input', `${file} has no id: give --id`, [{ pointer: '/document/id', code: 'required', message: 'the strategy id' }])
+      if (options.renumber) delete document.version
+      await withBackend(options, 'write', async (backend) => {
+        if (options.replace && typeof document.version !== 'number') throw new XiezhiError('invalid_input', `${file} has no version: --replace replaces the draft of that version`, [{ pointer: '/document/version', code: 'required', message: 'the version of the draft to replace' }])
+        const v = options.replace ? await backend.replace(id, document.version as number, document) : await backend.draft(id, document)
+        if (options.json) return console.log(JSON.stringify(v))
+        console.log(`${options.replace ? 'replaced' : 'drafted'} ${v.id} v${v.version} (sha256 ${v.hash.slice(0, 12)}…) by ${v.authors[v.authors.length - 1]}; submit it with: xiezhi strategies submit ${v.id} ${v.version}`)
+      })
+    })
+
+  strategies
+    .command('submit')
+    .description('submit a draft for approval (its document is frozen), optionally citing a finished backtest of it')
+    .argument('<id>')
+    .argument('<version>', 'the draft', whole)
+    .option('--backtest <id>', 'a finished backtest of this very document')
+    .option('--note <text>', 'for the approver')
+    .addOption(serverOption())
+    .addOption(byOption())
+    .option('--json', 'one JSON line')
+    .action(async (id: string, version: number, options: { backtest?: string; note?: string; server?: string; by: string; json?: boolean }) => {
+      await withBackend(options, 'write', async (backend) => {
+        const v = await backend.submit(id, version, { ...(options.backtest ? { backtestId: options.backtest } : {}), ...(options.note ? { note: options.note } : {}) })
+        if (options.json) return console.log(JSON.stringify(v))
+        console.log(`submitted ${v.id} v${v.version} by ${v.submittedBy}${v.backtestId ? ` with backtest ${v.backtestId}` : ''}; another user approves it with: xiezhi strategies approve ${v.id} ${v.version}`)
+      })
+    })
+
+  strategies
+    .command('approve')
+    .description('approve a submitted version (not one you wrote or submitted) and make it the champion')
+    .argument('<id>')
+    .argument('<version>', 'the submitted version', whole)
+    .option('--no-deploy', 'approve only: deploy it later with xiezhi strategies deploy')
+    .option('--note <text>', 'why')
+    .addOption(serverOption())
+    .addOption(byOption())
+    .option('--json', 'one JSON line')
+    .action(async (id: string, version: number, options: { deploy: boolean; note?: string; server?: string; by: string; json?: boolean }) => {
+      await withBackend(options, 'write', async (backend) => {
+        const approved = await backend.approve(id, version, { deploy: options.deploy, ...(options.note ? { note: options.note } : {}) })
+        if (options.json) return console.log(JSON.stringify(approved))
+        console.log(`approved ${id} v${version} by ${approved.version.approvedBy}${approved.deployment ? `; runs: ${armsLine(approved.deployment)}` : ''}`)
+      })
+    })
+
+  strategies
+    .command('deploy')
+    .description('change what runs: a champion, challengers on a share of the traffic (by a hash of the applicant), shadows')
+    .argument('<id>')
+    .requiredOption('--champion <n>', 'the version that takes the rest of the traffic', whole)
+    .option('--challenger <version:share>', 'a version on a percentage of the traffic; repeat for more', challenger)
+    .option('--shadow <n>', 'a version that decides every event without effect; repeat for more', shadow)
+    .option('--note <text>', 'why')
+    .addOption(serverOption())
+    .addOption(byOption())
+    .option('--json', 'one JSON line')
+    .action(async (id: string, options: { champion: number; challenger?: { version: number; share: number }[]; shadow?: number[]; note?: string; server?: string; by: string; json?: boolean }) => {
+      await withBackend(options, 'write', async (backend) => {
+        const d = await backend.deploy(id, { champion: options.champion, challengers: options.challenger ?? [], shadows: options.shadow ?? [], ...(options.note ? { note: options.note } : {}) })
+        if (options.json) return console.log(JSON.stringify(d))
+        console.log(`deployed ${id}: ${armsLine(d)} by ${d.movedBy}`)
+      })
+    })
+
+  strategies
+    .command('rollback')
+    .description('go back to the deployment before the current one (again for one more step)')
+    .argument('<id>')
+    .option('--note <text>', 'why')
+    .addOption(serverOption())
+    .addOption(byOption())
+    .option('--json', 'one JSON line')
+    .action(async (id: string, options: { note?: string; server?: string; by: string; json?: boolean }) => {
+      await withBackend(options, 'write', async (backend) => {
+        const d = await backend.rollback(id, options.note)
+        if (options.json) return console.log(JSON.stringify(d))
+        console.log(`rolled back ${id}: ${armsLine(d)} by ${d.movedBy}`)
+      })
+    })
+
+  strategies
+    .command('diff')
+    .description('what changed between two versions, rules and rows named by id')
+    .argument('<id>')
+    .argument('<from>', 'a version', whole)
+    .argument('<to>', 'a version', whole)
+    .addOption(serverOption())
+    .option('--json', 'one JSON line')
+    .action(async (id: string, from: number, to: number, options: { server?: string; json?: boolean }) => {
+      await withBackend(options, 'read', async (backend) => {
+        const diff = await backend.diff(id, from, to)
+        if (options.json) return console.log(JSON.stringify(diff))
+        console.log(diff.lines.length === 0 ? `${id} v${from} and v${to} are the same` : diff.lines.join('\n'))
+      })
+    })
+
+  strategies
+    .command('schema')
+    .description('the JSON Schema of a strategy document, for editors (docs/reference/strategy.schema.json)')
+    .action(() => console.log(JSON.stringify(strategyJsonSchema(), null, 2)))
+
+  return strategies
+}
+
+const armsLine = (d: { champion: number; challengers: { version: number; share: number }[]; shadows: number[] }) =>
+  [`v${d.champion}`, ...d.challengers.map((c) => `v${c.version} on ${c.share}%`), ...d.shadows.map((v) => `v${v} in shadow`)].join(', ')
+
+const versionLine = (v: VersionView) =>
+  `v${String(v.version).padEnd(4)} ${(v.role ? `${v.state} (${v.role})` : v.state).padEnd(18)} written by ${v.authors.join(', ')} ${v.updatedAt}` +
+  (v.submittedBy ? `; submitted by ${v.submittedBy}${v.backtestId ? ` with backtest ${v.backtestId}` : ''}` : '') +
+  (v.approvedBy ? `; approved by ${v.approvedBy} ${v.approvedAt}` : '')
+
+function readDocumentFile(file: string): Record<string, unknown> {
+  const text = readFileSync(file, 'utf8')
+  let document: unknown
+  try {
+    document = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+  } catch (error) {
+    throw new XiezhiError('invalid_input', `${file} is not ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`)
+  }
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) throw new XiezhiError('invalid_input', `${file} does not hold a strategy document (an object)`)
+  return document as Record<string, unknown>
+}
+
+async function withBackend(options: { server?: string; by?: string }, mode: 'read' | 'write', work: (backend: StrategiesBackend) => Promise<void>) {
+  const backend = options.server ? httpBackend(options.server) : await localBackend(options.by ?? 'cli', mode)
+  try {
+    await work(backend)
+  } finally {
+    await backend.close()
+  }
+}
+
+/**
+ * In this process, over the data directory; a change takes the directory's
+ * lock (with a server running, use --server). A deployment made here is
+ * recorded; the engine serves it from its next start.
+ */
+async function localBackend(actor: string, mode: 'read' | 'write'): Promise<StrategiesBackend> {
+  const config = readConfig(process.env)
+  const unlock = mode === 'write' ? lockDataDir(config.dataDir) : () => {}
+  try {
+    const records = await openRecords(config)
+    const features = loadFeatures(config.configDir, records.registry, defaultTenant)
+    const models = await ModelServing.open(new ModelRegistry({ store: records.store, clock: records.clock }), defaultTenant, new Set(features.map((f) => f.name)))
+    const catalogue = strategyCatalogue(features, records.registry, defaultTenant, models.slot)
+    const lifecycle = new StrategyLifecycle({ store: records.store, clock: records.clock, catalogue: () => catalogue })
+    const draftView = (record: Parameters<typeof versionView>[0]['record']) => versionView({ record, state: record.state, role: null })
+    return {
+      all: async () => ({ items: (await lifecycle.strategies()).map(summaryView) }),
+      one: async (id) => detailView(await lifecycle.strategy(id)),
+      async version(id, version) {
+        const status = await lifecycle.version(id, version)
+        return documentView(status, status.state === 'submitted' ? await lifecycle.review(defaultTenant, id, version) : undefined)
+      },
+      draft: async (id, document) => draftView(await lifecycle.createDraft(id, { document }, actor)),
+      replace: async (id, version, document) => draftView(await lifecycle.replaceDraft(id, version, { document }, actor)),
+      submit: async (id, version, input) => draftView(await lifecycle.submit(defaultTenant, id, version, input, actor)),
+      async approve(id, version, input) {
+        const { version: record, deployment } = await lifecycle.approve(id, version, input, actor)
+        return { version: versionView({ record, state: deployment ? 'live' : 'approved', role: deployment ? 'champion' : null }), deployment: deployment && deploymentView(deployment) }
+      },
+      deploy: async (id, input) => deploymentView(await lifecycle.deploy(id, input, actor)),
+      rollback: async (id, note) => deploymentView(await lifecycle.rollback(id, actor, note)),
+      diff: async (id, from, to) => ({ id, from, to, ...(await lifecycle.diff(id, from, to)) }),
+      async close() {
+        await records.close()
+        unlock()
+      },
+    }
+  } catch (error) {
+    unlock()
+    throw error
+  }
+}
+
+/** A running server over HTTP: the actor is the server's API key. */
+function httpBackend(server: string): StrategiesBackend {
+  const call = async <T>(method: string, path: string, body?: unknown) => (await callServer<T>(server, method, path, body)).body
+  const strategy = (id: string) => `/v1/strategies/${encodeURIComponent(id)}`
+  return {
+    all: () => call('GET', '/v1/strategies'),
+    one: (id) => call('GET', strategy(id)),
+    version: (id, version) => call('GET', `${strategy(id)}/versions/${version}`),
+    draft: (id, document) => call('POST', `${strategy(id)}/drafts`, { document }),
+    replace: (id, version, document) => call('PUT', `${strategy(id)}/versions/${version}`, { document }),
+    submit: (id, version, input) => call('POST', `${strategy(id)}/versions/${version}/submit`, input),
+    approve: (id, version, input) => call('POST', `${strategy(id)}/versions/${version}/approve`, input),
+    deploy: (id, input) => call('POST', `${strategy(id)}/deployments`, input),
+    rollback: (id, note) => call('POST', `${strategy(id)}/rollback`, note ? { note } : {}),
+    diff: (id, from, to) => call('GET', `${strategy(id)}/diff?from=${from}&to=${to}`),
+    close: async () => {},
+  }
+}

@@ -1,0 +1,203 @@
+import { type Kysely, type Selectable, sql } from 'kysely'
+import type { CaseQuery, CaseStore, QueueCounts } from '../../cases/case-store.ts'
+import type { CaseActivity, CaseRisk, CaseStatus, Disposition, ReviewCase } from '../../cases/review-case.ts'
+import type { Action } from '../../core/actions.ts'
+import type { SqliteSchema } from './sqlite-schema.ts'
+
+type CaseRow = Selectable<SqliteSchema['review_cases']>
+
+const toCase = (r: CaseRow): ReviewCase => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  decisionId: r.decision_id,
+  eventId: r.event_id,
+  eventType: r.event_type,
+  queue: r.queue,
+  risk: r.risk as CaseRisk,
+  priority: r.priority,
+  status: r.status as CaseStatus,
+  assignee: r.assignee,
+  createdAtMs: r.created_at,
+  dueAtMs: r.due_at,
+  callbackAtMs: r.callback_at,
+  claimedAtMs: r.claimed_at,
+  closedAtMs: r.closed_at,
+  disposition: r.disposition as Disposition | null,
+  resolution: r.resolution as Action | null,
+  amountMinor: r.amount_minor,
+  entityKeys: JSON.parse(r.entity_keys) as Record<string, string[]>,
+})
+
+const toRow = (c: Partial<ReviewCase>): Partial<CaseRow> => {
+  const row: Partial<CaseRow> = {}
+  if (c.id !== undefined) row.id = c.id
+  if (c.tenantId !== undefined) row.tenant_id = c.tenantId
+  if (c.decisionId !== undefined) row.decision_id = c.decisionId
+  if (c.eventId !== undefined) row.event_id = c.eventId
+  if (c.eventType !== undefined) row.event_type = c.eventType
+  if (c.queue !== undefined) row.queue = c.queue
+  if (c.risk !== undefined) row.risk = c.risk
+  if (c.priority !== undefined) row.priority = c.priority
+  if (c.status !== undefined) row.status = c.status
+  if (c.assignee !== undefined) row.assignee = c.assignee
+  if (c.createdAtMs !== undefined) row.created_at = c.createdAtMs
+  if (c.dueAtMs !== undefined) row.due_at = c.dueAtMs
+  if (c.callbackAtMs !== undefined) row.callback_at = c.callbackAtMs
+  if (c.claimedAtMs !== undefined) row.claimed_at = c.claimedAtMs
+  if (c.closedAtMs !== undefined) row.closed_at = c.closedAtMs
+  if (c.disposition !== undefined) row.disposition = c.disposition
+  if (c.resolution !== undefined) row.resolution = c.resolution
+  if (c.amountMinor !== undefined) row.amount_minor = c.amountMinor
+  if (c.entityKeys !== undefined) row.entity_keys = JSON.stringify(c.entityKeys)
+  return row
+}
+
+const activityRow = (a: CaseActivity) => ({ id: a.id, case_id: a.caseId, kind: a.kind, actor: a.actor, at: a.atMs, data: JSON.stringify(a.data) })
+
+/** Cases in the records database (migration `0008-review-desk`). */
+export class SqliteCaseStore implements CaseStore {
+  constructor(private readonly db: Kysely<SqliteSchema>) {}
+
+  async open(reviewCase: ReviewCase, opened: CaseActivity): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('review_cases')
+        .values(toRow(reviewCase) as CaseRow)
+        .onConflict((oc) => oc.column('decision_id').doNothing())
+        .executeTakeFirst()
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false
+      await tx.insertInto('review_case_activities').values(activityRow(opened)).execute()
+      return true
+    })
+  }
+
+  async reviewDecisionsWithoutCase(limit: number) {
+    const rows = await this.db
+      .selectFrom('decisions as d')
+      .select(['d.tenant_id', 'd.decision_id', 'd.response', 'd.entity_keys', 'd.event_id', 'd.event_type', 'd.decided_at', 'd.sealed_event'])
+      .where('d.action', '=', 'review')
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('review_cases as c').select('c.id').whereRef('c.decision_id', '=', 'd.decision_id'))))
+      .orderBy('d.seq')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      decisionId: r.decision_id,
+      response: r.response,
+      entityKeys: JSON.parse(r.entity_keys) as Record<string, string[]>,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      decidedAtMs: r.decided_at,
+      sealedEvent: r.sealed_event,
+    }))
+  }
+
+  async claimNext(tenantId: string, reviewer: string, nowMs: number, queues?: readonly string[]): Promise<ReviewCase | undefined> {
+    // one transaction: the pick and the claim cannot be split by another reviewer's claim
+    return this.db.transaction().execute(async (tx) => {
+      let pick = tx
+        .selectFrom('review_cases')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('status', '=', 'open')
+        .where((eb) => eb.or([eb('callback_at', 'is', null), eb('callback_at', '<=', nowMs)]))
+      if (queues && queues.length > 0) pick = pick.where('queue', 'in', [...queues])
+      const row = await pick
+        // the reviewer's own due call-backs first: they know the applicant
+        .orderBy(sql`case when callback_at is not null and assignee = ${reviewer} then 0 else 1 end`)
+        .orderBy('priority', 'desc')
+        .orderBy('due_at')
+        .orderBy('created_at')
+        .limit(1)
+        .executeTakeFirst()
+      if (!row) return undefined
+      await tx.updateTable('review_cases').set({ status: 'claimed', assignee: reviewer, claimed_at: nowMs, callback_at: null }).where('id', '=', row.id).execute()
+      await tx
+        .insertInto('review_case_activities')
+        .values(activityRow({ id: `${row.id}:claim:${nowMs}:${reviewer}`, caseId: row.id, kind: 'claimed', actor: reviewer, atMs: nowMs, data: {} }))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute()
+      return toCase({ ...row, status: 'claimed', assignee: reviewer, claimed_at: nowMs, callback_at: null })
+    })
+  }
+
+  async get(tenantId: string, caseId: string): Promise<ReviewCase | undefined> {
+    const row = await this.db.selectFrom('review_cases').selectAll().where('tenant_id', '=', tenantId).where('id', '=', caseId).executeTakeFirst()
+    return row ? toCase(row) : undefined
+  }
+
+  async list(query: CaseQuery): Promise<{ items: ReviewCase[]; nextCursor?: string }> {
+    let q = this.db.selectFrom('review_cases').selectAll().where('tenant_id', '=', query.tenantId)
+    if (query.status) q = q.where('status', '=', query.status)
+    if (query.queue) q = q.where('queue', '=', query.queue)
+    if (query.risk) q = q.where('risk', '=', query.risk)
+    if (query.assignee) q = q.where('assignee', '=', query.assignee)
+    if (query.breachedAtMs !== undefined) q = q.where('status', '!=', 'closed').where('due_at', '<', query.breachedAtMs)
+    // the queue's order: priority, then SLA; the cursor is the last row's (priority, due, id)
+    if (query.cursor) {
+      const [priority, due, id] = JSON.parse(Buffer.from(query.cursor, 'base64url').toString()) as [number, number, string]
+      q = q.where((eb) =>
+        eb.or([eb('priority', '<', priority), eb.and([eb('priority', '=', priority), eb('due_at', '>', due)]), eb.and([eb('priority', '=', priority), eb('due_at', '=', due), eb('id', '>', id)])]),
+      )
+    }
+    const rows = await q.orderBy('priority', 'desc').orderBy('due_at').orderBy('id').limit(query.limit + 1).execute()
+    const items = rows.slice(0, query.limit).map(toCase)
+    const last = items[items.length - 1]
+    return rows.length > query.limit && last ? { items, nextCursor: Buffer.from(JSON.stringify([last.priority, last.dueAtMs, last.id])).toString('base64url') } : { items }
+  }
+
+  async update(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, change: Partial<ReviewCase>, activity: CaseActivity): Promise<ReviewCase | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      let q = tx.updateTable('review_cases').set(toRow(change)).where('tenant_id', '=', tenantId).where('id', '=', caseId).where('status', '=', expected.status)
+      q = expected.assignee === null ? q.where('assignee', 'is', null) : q.where('assignee', '=', expected.assignee)
+      const updated = await q.executeTakeFirst()
+      if (Number(updated.numUpdatedRows) === 0) return undefined
+      await tx.insertInto('review_case_activities').values(activityRow(activity)).execute()
+      const row = await tx.selectFrom('review_cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow()
+      return toCase(row)
+    })
+  }
+
+  async addActivity(activity: CaseActivity): Promise<void> {
+    await this.db.insertInto('review_case_activities').values(activityRow(activity)).execute()
+  }
+
+  async activities(caseId: string): Promise<CaseActivity[]> {
+    const rows = await this.db.selectFrom('review_case_activities').selectAll().where('case_id', '=', caseId).orderBy('seq').execute()
+    return rows.map((r) => ({ id: r.id, caseId: r.case_id, kind: r.kind as CaseActivity['kind'], actor: r.actor, atMs: r.at, data: JSON.parse(r.data) as Record<string, unknown> }))
+  }
+
+  async counts(tenantId: string, nowMs: number): Promise<QueueCounts> {
+    const rows = await this.db
+      .selectFrom('review_cases')
+      .select((eb) => [
+        'queue',
+        'status',
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.sum<number>(sql`case when due_at < ${nowMs} then 1 else 0 end`).as('breached'),
+        eb.fn.sum<number>(sql`case when callback_at > ${nowMs} then 1 else 0 end`).as('waiting'),
+      ])
+      .where('tenant_id', '=', tenantId)
+      .where('status', '!=', 'closed')
+      .groupBy(['queue', 'status'])
+      .execute()
+    const counts: QueueCounts = { open: 0, claimed: 0, waitingCallback: 0, breached: 0, byQueue: {} }
+    for (const r of rows) {
+      const n = Number(r.n)
+      const breached = Number(r.breached ?? 0)
+      const queue = counts.byQueue[r.queue] ?? { open: 0, claimed: 0, breached: 0 }
+      counts.byQueue[r.queue] = queue
+      if (r.status === 'open') {
+        counts.open += n
+        queue.open += n
+      } else {
+        counts.claimed += n
+        queue.claimed += n
+      }
+      counts.breached += breached
+      queue.breached += breached
+      counts.waitingCallback += Number(r.waiting ?? 0)
+    }
+    return counts
+  }
+}

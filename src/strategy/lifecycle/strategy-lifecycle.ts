@@ -1,0 +1,512 @@
+import type { Clock } from '../../core/clock.ts'
+import { type FieldIssue, invalidInput, XiezhiError } from '../../core/errors.ts'
+import { uuidv7 } from '../../core/ids.ts'
+import type { RecordStore } from '../../decisions/record-store.ts'
+import { type StrategyCatalogue, compileStrategy } from '../compile-strategy.ts'
+import { decisionPointKey } from '../decision-point.ts'
+import type { Strategy } from '../strategy.ts'
+import { type BacktestSummary, backtestSummary } from './backtest-summary.ts'
+import type { DeploymentWatcher, StrategyDeployment } from './deployment.ts'
+import { type ChainState, chainState, type LiveRole, sameArms, type VersionState, versionState, versionsOf } from './deployment-chain.ts'
+import { checkDeploymentInput, checkNote, type DeploymentInput } from './deployment-input.ts'
+import { alreadyApproved, deploymentMoved, notADraft, notSubmitted, nothingToRollBack, unknownStrategy, unknownVersion } from './lifecycle-errors.ts'
+import { type DocumentDiff, diffDocuments } from './strategy-diff.ts'
+import { configActor, strategyIdPattern, type StrategyVersionRecord } from './strategy-records.ts'
+
+export interface LifecycleDeps {
+  store: RecordStore
+  clock: Clock
+  /** What every save is compiled against: the engine's catalogue (features, event types, served registry models). */
+  catalogue: () => StrategyCatalogue
+  /** Who serves deployments: asked before one is recorded, told after. */
+  watcher?: DeploymentWatcher
+}
+
+/** A version as people see it: the record, and its state with the deployment chain read in. */
+export interface VersionStatus {
+  record: StrategyVersionRecord
+  state: VersionState
+  /** Its role in the current deployment, when live. */
+  role: LiveRole | null
+}
+
+export interface StrategySummary {
+  id: string
+  eventType: string
+  product?: string
+  live: StrategyDeployment | null
+  versions: Record<VersionState, number[]>
+}
+
+export interface StrategyDetail {
+  id: string
+  eventType: string
+  product?: string
+  versions: VersionStatus[]
+  /** What runs now and where rollbacks would go; undefined when never deployed. */
+  chain: ChainState | undefined
+  /** Every deployment, oldest first; never deleted. */
+  deployments: StrategyDeployment[]
+}
+
+/** What an approver looks at: the change against the live champion, and the backtest the submission cites. */
+export interface SubmissionReview {
+  against: number | null
+  diff: DocumentDiff | null
+  backtest: BacktestSummary | null
+}
+
+/** What runs for a strategy, with the documents (canonical JSON) of the versions it names. */
+export interface LiveDeployment {
+  deployment: StrategyDeployment
+  documents: ReadonlyMap<number, string>
+}
+
+/** A strategy compiled from a file of the config folder: `Strategy` fits. */
+export interface ConfigVersion {
+  id: string
+  version: number
+  hash: string
+  /** The document as compiled (canonical JSON). */
+  source: string
+}
+
+/** The actor of every HTTP request with authentication off: it cannot tell two people apart. */
+export const anonymousActor = 'anonymous'
+
+/**
+ * The strategy lifecycle (策略生命周期). A strategy's versions are written as
+ * drafts, submitted (the document is frozen, optionally with a finished
+ * backtest of that very document), and approved by an actor who neither
+ * wrote nor submitted them; then deployed: a champion, challengers taking a
+ * share of the traffic, shadows. Deployments form a chain per strategy,
+ * each naming the one before, so only one change can follow another and a
+ * rollback goes back exactly one step. Errors point into the service's
+ * input (`/id`, `/version`, `/document/...`); the API says where that was in
+ * the request. Actors are strings: `key:<id>` over HTTP, `--by` in the CLI.
+ */
+export class StrategyLifecycle {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** Records a new draft under the strategy's next version number; the document's `version` is set to it (or must be it), and its `id` to the strategy's. */
+  async createDraft(id: string, input: { document: unknown }, actor: string): Promise<StrategyVersionRecord> {
+    checkId(id)
+    for (let attempt = 0; ; attempt++) {
+      const versions = await this.deps.store.listStrategyVersions(id)
+      const next = (versions[versions.length - 1]?.version ?? 0) + 1
+      const strategy = this.compileDocument(id, next, input.document, 'next')
+      const record = newVersion({ id, version: next, hash: strategy.hash, source: strategy.source }, actor, this.deps.clock.nowMs(), 'draft')
+      if (await this.deps.store.addStrategyVersion(record)) return record
+      // another draft took the number meanwhile: take the next one (a document that named this number is refused then)
+      if (attempt >= 2) throw new XiezhiError('conflict', `Version ${next} of strategy "${id}" was taken meanwhile; retry`, [{ pointer: '/id', code: 'version_taken', message: 'another draft took the number first' }])
+    }
+  }
+
+  /** Replaces a draft's document, while it is a draft; whoever saves it is one of its authors. */
+  async replaceDraft(id: string, version: number, input: { document: unknown }, actor: string): Promise<StrategyVersionRecord> {
+    const record = await this.record(id, version)
+    if (record.state !== 'draft') throw frozen(record)
+    const strategy = this.compileDocument(id, version, input.document, 'this')
+    const change = { hash: strategy.hash, document: strategy.source, authors: [...new Set([...record.authors, actor])], updatedAtMs: this.deps.clock.nowMs() }
+    if (!(await this.deps.store.replaceStrategyDraft(id, version, change))) throw frozen(await this.record(id, version))
+    return { ...record, ...change }
+  }
+
+  /**
+   * Submits a draft for approval: its document is frozen from now on. A
+   * backtest, if cited, must be a finished backtest (of the tenant) of this
+   * very document: the same strategy, version and hash.
+   */
+  async submit(tenantId: string, id: string, version: number, input: { backtestId?: string; note?: string }, actor: string): Promise<StrategyVersionRecord> {
+    const issues: FieldIssue[] = []
+    if (input.backtestId !== undefined && (typeof input.backtestId !== 'string' || input.backtestId === '' || input.backtestId.length > 64))
+      issues.push({ pointer: '/backtestId', code: 'invalid_format', message: 'backtestId is the id POST /v1/backtests answered with' })
+    checkNote(input.note, issues)
+    if (issues.length > 0) throw invalidInput('The submission is invalid', issues)
+    const record = await this.record(id, version)
+    if (record.state !== 'draft') throw frozen(record)
+    if (input.backtestId !== undefined) await this.checkBacktest(tenantId, record, input.backtestId)
+    const submission = { submittedBy: actor, atMs: this.deps.clock.nowMs(), note: input.note ?? '', backtestId: input.backtestId ?? null }
+    if (!(await this.deps.store.submitStrategyVersion(id, version, submission))) throw frozen(await this.record(id, version))
+    return { ...record, state: 'submitted', submittedBy: actor, submittedAtMs: submission.atMs, submitNote: submission.note, backtestId: submission.backtestId }
+  }
+
+  /**
+   * Approves a submitted version: the approver must be neither one of its
+   * authors nor its submitter (four eyes), and cannot be `anonymous` (with
+   * the server's authentication off, anyone). With `deploy` (the default)
+   * the version becomes the champion in the same transaction; the other arms
+   * of the current deployment stay.
+   */
+  async approve(id: string, version: number, input: { deploy?: boolean; note?: string }, actor: string): Promise<{ version: StrategyVersionRecord; deployment: StrategyDeployment | null }> {
+    const issues: FieldIssue[] = []
+    if (input.deploy !== undefined && typeof input.deploy !== 'boolean') issues.push({ pointer: '/deploy', code: 'invalid_type', message: 'deploy is true or false' })
+    checkNote(input.note, issues)
+    if (issues.length > 0) throw invalidInput('The approval is invalid', issues)
+    const record = await this.record(id, version)
+    if (record.state === 'draft') throw notSubmitted(id, version)
+    if (record.state === 'approved') throw alreadyApproved(id, version, record.approvedBy, record.approvedAtMs)
+    checkFourEyes(record, actor)
+    const atMs = this.deps.clock.nowMs()
+    const approval = { approvedBy: actor, atMs, note: input.note ?? '' }
+    const approved: StrategyVersionRecord = { ...record, state: 'approved', approvedBy: actor, approvedAtMs: atMs, approveNote: approval.note }
+    if (input.deploy === false) {
+      if (!(await this.deps.store.approveStrategyVersion(id, version, approval))) throw await this.approvalRefused(id, version)
+      return { version: approved, deployment: null }
+    }
+    const chain = chainState(await this.deps.store.listStrategyDeployments(id))
+    const deployment = this.newDeployment(id, asChampion(version, chain), 'publish', chain, actor, approval.note, atMs)
+    const documents = await this.documentsOf(deployment, new Map([[version, record.document]]))
+    await this.deps.watcher?.check(deployment, documents)
+    if (!(await this.deps.store.approveStrategyVersion(id, version, approval, deployment))) throw await this.approvalRefused(id, version)
+    await this.deps.watcher?.deployed(deployment, documents)
+    return { version: approved, deployment }
+  }
+
+  /** Changes what runs: every version named must be approved; the champion takes the traffic the challengers leave. */
+  async deploy(id: string, input: DeploymentInput, actor: string): Promise<StrategyDeployment> {
+    const arms = checkDeploymentInput(input)
+    await this.record(id, arms.champion, '/champion')
+    const chain = chainState(await this.deps.store.listStrategyDeployments(id))
+    if (chain && sameArms(chain.current, arms)) {
+      throw new XiezhiError('conflict', `Strategy "${id}" runs exactly that already`, [{ pointer: '/champion', code: 'already_deployed', message: `deployment ${chain.current.id} runs these versions with these shares` }])
+    }
+    return this.recordDeployment(this.newDeployment(id, arms, 'publish', chain, actor, arms.note, this.deps.clock.nowMs()))
+  }
+
+  /** Goes back to the deployment before the current one (a second rollback goes one further). Its versions were approved before: no second approval. */
+  async rollback(id: string, actor: string, note = ''): Promise<StrategyDeployment> {
+    const issues: FieldIssue[] = []
+    checkNote(note, issues)
+    if (issues.length > 0) throw invalidInput('The rollback is invalid', issues)
+    await this.versionsOf(id)
+    const chain = chainState(await this.deps.store.listStrategyDeployments(id))
+    if (!chain) throw nothingToRollBack(id, 'the strategy was never deployed')
+    const target = chain.earlier[chain.earlier.length - 1]
+    if (!target) throw nothingToRollBack(id, `deployment ${chain.current.id} is the first one left; deploy another instead`)
+    return this.recordDeployment(this.newDeployment(id, target, 'rollback', chain, actor, note, this.deps.clock.nowMs()))
+  }
+
+  /**
+   * A strategy of the config folder, at start: records its version as
+   * approved by `config` if it is new; an existing version must have the
+   * same document (a version never changes: edit, then raise it) and be
+   * approved. Says whether to deploy it (`deployConfigVersion`): when the
+   * strategy was never deployed, or the file's version is above the live
+   * champion's and no deployment ever named it (so a rollback away from it
+   * is not undone by the next start).
+   */
+  async recordConfigVersion(strategy: ConfigVersion): Promise<{ version: StrategyVersionRecord; created: boolean; deploy: boolean }> {
+    let existing = await this.deps.store.getStrategyVersionRecord(strategy.id, strategy.version)
+    let created = false
+    if (!existing) {
+      const record = newVersion(strategy, configActor, this.deps.clock.nowMs(), 'approved')
+      created = await this.deps.store.addStrategyVersion(record)
+      existing = created ? record : await this.deps.store.getStrategyVersionRecord(strategy.id, strategy.version)
+    }
+    if (!existing || existing.hash !== strategy.hash) {
+      throw new XiezhiError(
+        'invalid_configuration',
+        `strategy "${strategy.id}" version ${strategy.version} differs from the version already recorded; give the change a new version number`,
+      )
+    }
+    if (existing.state !== 'approved') {
+      throw new XiezhiError(
+        'invalid_configuration',
+        `strategy "${strategy.id}" version ${strategy.version} is a ${existing.state} version written through the API, not approved; give the file another version number`,
+      )
+    }
+    const deployments = await this.deps.store.listStrategyDeployments(strategy.id)
+    const chain = chainState(deployments)
+    const deploy = !chain || (strategy.version > chain.current.champion && !deployments.some((d) => versionsOf(d).includes(strategy.version)))
+    return { version: existing, created, deploy }
+  }
+
+  /** Makes a config file's version the champion (kind `config`, by `config`); the other arms of the current deployment stay. */
+  async deployConfigVersion(id: string, version: number): Promise<StrategyDeployment> {
+    await this.record(id, version)
+    const chain = chainState(await this.deps.store.listStrategyDeployments(id))
+    return this.recordDeployment(this.newDeployment(id, asChampion(version, chain), 'config', chain, configActor, '', this.deps.clock.nowMs()))
+  }
+
+  /** The current deployment of every strategy ever deployed, with the documents of the versions it names. */
+  async liveDeployments(): Promise<LiveDeployment[]> {
+    const byStrategy = new Map<string, StrategyDeployment[]>()
+    for (const d of await this.deps.store.listStrategyDeployments()) byStrategy.set(d.strategyId, [...(byStrategy.get(d.strategyId) ?? []), d])
+    const live: LiveDeployment[] = []
+    for (const deployments of byStrategy.values()) {
+      const deployment = deployments[deployments.length - 1]!
+      live.push({ deployment, documents: await this.documentsOf(deployment) })
+    }
+    return live
+  }
+
+  async strategies(): Promise<StrategySummary[]> {
+    const versions = groupBy(await this.deps.store.listStrategyVersions(), (v) => v.id)
+    const deployments = groupBy(await this.deps.store.listStrategyDeployments(), (d) => d.strategyId)
+    return [...versions].map(([id, records]) => {
+      const chain = deployments.get(id) ?? []
+      const live = chain[chain.length - 1] ?? null
+      const byState: Record<VersionState, number[]> = { draft: [], submitted: [], approved: [], live: [], retired: [] }
+      for (const record of records) byState[versionState(record, chain).state].push(record.version)
+      return { id, ...decisionPointOf(records, live), live, versions: byState }
+    })
+  }
+
+  async strategy(id: string): Promise<StrategyDetail> {
+    const records = await this.versionsOf(id)
+    const deployments = await this.deps.store.listStrategyDeployments(id)
+    const chain = chainState(deployments)
+    return {
+      id,
+      ...decisionPointOf(records, chain?.current ?? null),
+      versions: records.map((record) => ({ record, ...versionState(record, deployments) })),
+      chain,
+      deployments,
+    }
+  }
+
+  async version(id: string, version: number): Promise<VersionStatus> {
+    const record = await this.record(id, version)
+    return { record, ...versionState(record, await this.deps.store.listStrategyDeployments(id)) }
+  }
+
+  /** What the approver of a submission sees: the diff from the live champion to it, and the summary of the backtest it cites. */
+  async review(tenantId: string, id: string, version: number): Promise<SubmissionReview> {
+    const record = await this.record(id, version)
+    const current = chainState(await this.deps.store.listStrategyDeployments(id))?.current
+    const against = current && current.champion !== version ? await this.deps.store.getStrategyVersionRecord(id, current.champion) : undefined
+    const backtest = record.backtestId === null ? undefined : await this.deps.store.getBacktest(tenantId, record.backtestId)
+    return {
+      against: against?.version ?? null,
+      diff: against ? diffDocuments(JSON.parse(against.document), JSON.parse(record.document)) : null,
+      backtest: backtest ? backtestSummary(backtest) : null,
+    }
+  }
+
+  /** A readable diff between two versions (`strategy-diff.ts`). */
+  async diff(id: string, from: number, to: number): Promise<DocumentDiff> {
+    const [a, b] = [await this.record(id, from, '/from'), await this.record(id, to, '/to')]
+    return diffDocuments(JSON.parse(a.document), JSON.parse(b.document))
+  }
+
+  private async record(id: string, version: number, pointer = '/version'): Promise<StrategyVersionRecord> {
+    checkId(id)
+    const found = await this.deps.store.getStrategyVersionRecord(id, version)
+    if (found) return found
+    await this.versionsOf(id)
+    throw unknownVersion(id, version, pointer)
+  }
+
+  private async versionsOf(id: string): Promise<StrategyVersionRecord[]> {
+    checkId(id)
+    const versions = await this.deps.store.listStrategyVersions(id)
+    if (versions.length === 0) throw unknownStrategy(id)
+    return versions
+  }
+
+  /**
+   * Compiles a document for `id` at `version`: its `id` is set to the
+   * strategy's or must be it, as must its `version`. Problems point under
+   * `/document`.
+   */
+  private compileDocument(id: string, version: number, raw: unknown, which: 'next' | 'this'): Strategy {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidInput('The document must be an object', [{ pointer: '/document', code: 'invalid_type', message: 'a strategy document is an object' }])
+    const given = raw as Record<string, unknown>
+    const issues: FieldIssue[] = []
+    if (given.id !== undefined && given.id !== id) issues.push({ pointer: '/document/id', code: 'id_mismatch', message: `the document is strategy "${String(given.id)}", not "${id}"` })
+    if (given.version !== undefined && given.version !== version) {
+      const what = which === 'next' ? `the next version of "${id}" is ${version}: give version ${version} or leave version out` : `this is version ${version}`
+      issues.push({ pointer: '/document/version', code: 'version_mismatch', message: what })
+    }
+    if (issues.length > 0) throw invalidInput('The document does not fit the strategy', issues)
+    try {
+      return compileStrategy({ ...given, id, version }, this.deps.catalogue())
+    } catch (error) {
+      if (!(error instanceof XiezhiError)) throw error
+      throw new XiezhiError(error.kind, error.message, error.issues.map((issue) => ({ ...issue, pointer: `/document${issue.pointer}` })))
+    }
+  }
+
+  private async checkBacktest(tenantId: string, record: StrategyVersionRecord, backtestId: string) {
+    const backtest = await this.deps.store.getBacktest(tenantId, backtestId)
+    if (!backtest) throw new XiezhiError('not_found', `No backtest "${backtestId}"`, [{ pointer: '/backtestId', code: 'unknown_backtest', message: 'the tenant has no backtest of that id' }])
+    if (backtest.status !== 'done') {
+      throw new XiezhiError('conflict', `Backtest "${backtestId}" has not finished`, [
+        { pointer: '/backtestId', code: 'backtest_not_done', message: backtest.status === 'running' ? 'it is still running; submit when it is done' : `it failed: ${backtest.error ?? 'no reason recorded'}` },
+      ])
+    }
+    const differences = [
+      backtest.strategyId !== record.id ? `strategy "${backtest.strategyId}", not "${record.id}"` : '',
+      backtest.strategyVersion !== record.version ? `version ${backtest.strategyVersion}, not ${record.version}` : '',
+      backtest.strategyHash !== record.hash ? `a document with hash ${backtest.strategyHash.slice(0, 12)}…, not this one (${record.hash.slice(0, 12)}…)` : '',
+    ].filter(Boolean)
+    if (differences.length > 0) {
+      throw new XiezhiError('conflict', `Backtest "${backtestId}" is not of this document`, [
+        { pointer: '/backtestId', code: 'backtest_mismatch', message: `it replayed ${differences.join(', ')}; backtest the draft as it stands` },
+      ])
+    }
+  }
+
+  private async approvalRefused(id: string, version: number): Promise<XiezhiError> {
+    const now = await this.record(id, version)
+    return now.state === 'approved' ? alreadyApproved(id, version, now.approvedBy, now.approvedAtMs) : deploymentMoved()
+  }
+
+  private newDeployment(
+    strategyId: string,
+    arms: Pick<StrategyDeployment, 'champion' | 'challengers' | 'shadows'>,
+    kind: StrategyDeployment['kind'],
+    chain: ChainState | undefined,
+    actor: string,
+    note: string,
+    atMs: number,
+  ): StrategyDeployment {
+    return {
+      id: uuidv7(atMs),
+      strategyId,
+      champion: arms.champion,
+      challengers: arms.challengers.map((c) => ({ ...c })),
+      shadows: [...arms.shadows],
+      kind,
+      previousId: chain?.current.id ?? null,
+      movedBy: actor,
+      movedAtMs: atMs,
+      note,
+    }
+  }
+
+  /** Checks a deployment (approved versions, one decision point), asks the watcher, records it, tells the watcher. */
+  private async recordDeployment(deployment: StrategyDeployment): Promise<StrategyDeployment> {
+    const documents = await this.documentsOf(deployment)
+    await this.deps.watcher?.check(deployment, documents)
+    if (!(await this.deps.store.addStrategyDeployment(deployment))) throw deploymentMoved()
+    await this.deps.watcher?.deployed(deployment, documents)
+    return deployment
+  }
+
+  /**
+   * The documents of the versions a deployment names, each checked: it must
+   * exist and be approved (but for `given`, being approved with it), decide
+   * the champion's decision point, which no other live strategy decides.
+   */
+  private async documentsOf(deployment: StrategyDeployment, given: ReadonlyMap<number, string> = new Map()): Promise<Map<number, string>> {
+    const { strategyId: id } = deployment
+    const pointers = new Map<number, string>([[deployment.champion, '/champion']])
+    deployment.challengers.forEach((c, i) => {
+      pointers.set(c.version, `/challengers/${i}/version`)
+    })
+    deployment.shadows.forEach((v, i) => {
+      pointers.set(v, `/shadows/${i}`)
+    })
+    const documents = new Map<number, string>()
+    const issues: FieldIssue[] = []
+    for (const [version, pointer] of pointers) {
+      const known = given.get(version)
+      if (known !== undefined) {
+        documents.set(version, known)
+        continue
+      }
+      const record = await this.record(id, version, pointer)
+      if (record.state !== 'approved') {
+        issues.push({ pointer, code: 'not_approved', message: `version ${version} is ${record.state}: only approved versions run` })
+      }
+      documents.set(version, record.document)
+    }
+    const point = (version: number) => pointOf(documents.get(version)!)
+    const champion = point(deployment.champion)
+    for (const [version, pointer] of pointers) {
+      if (point(version) !== champion) {
+        issues.push({ pointer, code: 'decision_point_mismatch', message: `version ${version} decides ${point(version)}, the champion ${champion}` })
+      }
+    }
+    for (const other of await this.liveElsewhere(id)) {
+      if (pointOf(other.document) === champion) {
+        issues.push({ pointer: '/champion', code: 'decision_point_taken', message: `strategy "${other.id}" (version ${other.version}, live) decides ${champion}` })
+      }
+    }
+    if (issues.length > 0) throw new XiezhiError('conflict', `Strategy "${id}" cannot run that deployment`, issues)
+    return documents
+  }
+
+  /** The live champions of the other strategies. */
+  private async liveElsewhere(id: string): Promise<StrategyVersionRecord[]> {
+    const current = new Map<string, StrategyDeployment>()
+    for (const d of await this.deps.store.listStrategyDeployments()) if (d.strategyId !== id) current.set(d.strategyId, d)
+    const records: StrategyVersionRecord[] = []
+    for (const d of current.values()) {
+      const record = await this.deps.store.getStrategyVersionRecord(d.strategyId, d.champion)
+      if (record) records.push(record)
+    }
+    return records
+  }
+}
+
+/** A version as first recorded: a draft by its author, or approved at once (a config file, by `config`). */
+function newVersion(v: ConfigVersion, actor: string, atMs: number, state: 'draft' | 'approved'): StrategyVersionRecord {
+  return {
+    id: v.id,
+    version: v.version,
+    state,
+    hash: v.hash,
+    document: v.source,
+    authors: [actor],
+    createdAtMs: atMs,
+    updatedAtMs: atMs,
+    submittedBy: null,
+    submittedAtMs: null,
+    submitNote: '',
+    backtestId: null,
+    approvedBy: state === 'approved' ? actor : null,
+    approvedAtMs: state === 'approved' ? atMs : null,
+    approveNote: '',
+  }
+}
+
+/** The arms of the current deployment with `version` as the champion (no longer a challenger or a shadow). */
+function asChampion(version: number, chain: ChainState | undefined): Pick<StrategyDeployment, 'champion' | 'challengers' | 'shadows'> {
+  return {
+    champion: version,
+    challengers: (chain?.current.challengers ?? []).filter((c) => c.version !== version),
+    shadows: (chain?.current.shadows ?? []).filter((v) => v !== version),
+  }
+}
+
+function checkFourEyes(record: StrategyVersionRecord, actor: string) {
+  if (actor === anonymousActor) {
+    throw new XiezhiError('conflict', 'An approval needs a known approver', [
+      { pointer: '/version', code: 'same_actor', message: 'with authentication off every caller is anonymous, who may be the author: approve with an API key, or locally with --by' },
+    ])
+  }
+  if (record.authors.includes(actor) || record.submittedBy === actor) {
+    throw new XiezhiError('conflict', `A version needs an approver other than its authors and its submitter (${actor})`, [
+      { pointer: '/version', code: 'same_actor', message: `written by ${record.authors.join(', ')}, submitted by ${record.submittedBy}; another user or API key must approve it` },
+    ])
+  }
+}
+
+const frozen = (record: StrategyVersionRecord) =>
+  notADraft(record.id, record.version, record.state, record.state === 'approved' ? record.approvedBy : record.submittedBy, record.state === 'approved' ? record.approvedAtMs : record.submittedAtMs)
+
+function checkId(id: string) {
+  if (typeof id !== 'string' || !new RegExp(strategyIdPattern).test(id))
+    throw invalidInput('The strategy id is invalid', [{ pointer: '/id', code: 'invalid_format', message: 'id must be lower-case letters, digits, dots and dashes, starting with a letter' }])
+  if (id === 'schema') throw invalidInput('The strategy id is reserved', [{ pointer: '/id', code: 'reserved', message: '"schema" names the JSON Schema of strategies (GET /v1/strategies/schema)' }])
+}
+
+const pointOf = (document: string) => {
+  const parsed = JSON.parse(document) as { eventType: string; product?: string }
+  return decisionPointKey(parsed.eventType, parsed.product)
+}
+
+function decisionPointOf(records: StrategyVersionRecord[], live: StrategyDeployment | null): { eventType: string; product?: string } {
+  const record = (live && records.find((r) => r.version === live.champion)) ?? records[records.length - 1]!
+  const { eventType, product } = JSON.parse(record.document) as { eventType: string; product?: string }
+  return { eventType, ...(product === undefined ? {} : { product }) }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item])
+  return groups
+}
