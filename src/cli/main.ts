@@ -20,6 +20,7 @@ import { strategiesCommand } from './strategies-command.ts'
 import { trainCommand } from './train-command.ts'
 import { monitorCommand } from './monitor-command.ts'
 import { usersCommand } from './users-command.ts'
+import { evalCommand } from './eval-command.ts'
 import { runSimulation } from './simulate-command.ts'
 
 const integer = (value: string) => {
@@ -150,6 +151,7 @@ program.addCommand(modelsCommand())
 program.addCommand(strategiesCommand())
 program.addCommand(trainCommand())
 program.addCommand(monitorCommand())
+program.addCommand(evalCommand())
 program.addCommand(usersCommand())
 
 const keys = program.command('keys').description('API keys for machine clients')
