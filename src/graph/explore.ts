@@ -1,0 +1,170 @@
+import { type FieldIssue, invalidInput, notFound } from '../core/errors.ts'
+import { type EntityKind, entityKinds, isEntityKind } from '../events/entities.ts'
+import type { LinkGraph } from './link-graph.ts'
+import { NeighbourhoodSearch } from './neighbourhood.ts'
+import { labelsOfMask } from './node-labels.ts'
+import { kindIndex } from './node-table.ts'
+import type { RiskPropagation } from './propagation.ts'
+import { type RingIndex, ringOfNode } from './rings.ts'
+
+/** A k-hop neighbourhood request (the investigator's "expand"): from a node of an earlier answer, or from an entity's blind index. */
+export interface ExploreQuery {
+  /** A node id from an earlier answer … */
+  node?: number
+  /** … or an entity: its kind and blind index (the route computes it from the value the investigator typed). */
+  kind?: string
+  key?: string
+  /** 1–3 (2). */
+  hops?: number
+  /** Nodes in the answer, the centre included: 1–2,000 (200). */
+  maxNodes?: number
+  /** Edges in the answer: 1–20,000 (2,000). */
+  maxEdges?: number
+  /** Adjacency entries read at one node, newest first: 1–10,000 (500); a hub beyond it is shown in part. */
+  maxEdgesPerNode?: number
+  /** Only edges seen within [fromMs, toMs] (all time, up to now). */
+  fromMs?: number
+  toMs?: number
+  /** Only nodes of these kinds beyond the centre (all). */
+  kinds?: string[]
+}
+
+export interface ExploreNode {
+  id: number
+  kind: EntityKind
+  /** The first 8 characters of the blind index: enough to tell nodes apart on screen, not a value. */
+  keyPrefix: string
+  hop: number
+  firstSeen: string
+  lastSeen: string
+  /** Neighbours over all time, and distinct users among them. */
+  degree: number
+  users: number
+  labels: string[]
+  riskLabels: number
+  ring: { id: number; users: number; risk: number; growth: number } | null
+  /** Nodes in its connected component over all time. */
+  componentNodes: number
+  propagatedRisk: number
+}
+
+export interface ExploreEdge {
+  source: number
+  target: number
+  /** Events the pair met in, and when first and last. */
+  count: number
+  firstSeen: string
+  lastSeen: string
+}
+
+export interface ExploreResult {
+  center: number
+  nodes: ExploreNode[]
+  edges: ExploreEdge[]
+  /** A cap cut the answer short: more nodes or edges lie beyond. */
+  truncated: boolean
+  window: { from: string | null; to: string | null }
+  /** When the rings shown were computed (null: never). */
+  ringsComputedAt: string | null
+}
+
+const bounds = { hops: [1, 3, 2], maxNodes: [1, 2_000, 200], maxEdges: [1, 20_000, 2_000], maxEdgesPerNode: [1, 10_000, 500] } as const
+
+/** Checks a query; a refusal names every offending field (pointers as in the query object). */
+export function checkExploreQuery(query: ExploreQuery): Required<Pick<ExploreQuery, 'hops' | 'maxNodes' | 'maxEdges' | 'maxEdgesPerNode'>> {
+  const issues: FieldIssue[] = []
+  const out = {} as Record<keyof typeof bounds, number>
+  for (const [name, [least, most, fallback]] of Object.entries(bounds) as [keyof typeof bounds, readonly [number, number, number]][]) {
+    const value = query[name] ?? fallback
+    if (!Number.isInteger(value) || value < least || value > most) issues.push({ pointer: `/${name}`, code: 'out_of_range', message: `must be a whole number from ${least} to ${most}` })
+    out[name] = value
+  }
+  if (query.node === undefined && (query.kind === undefined || query.key === undefined))
+    issues.push({ pointer: '/node', code: 'required', message: 'give a node id, or an entity kind and key' })
+  if (query.node !== undefined && !(Number.isInteger(query.node) && query.node >= 0)) issues.push({ pointer: '/node', code: 'invalid_value', message: 'a node id is a whole number' })
+  if (query.kind !== undefined && !isEntityKind(query.kind)) issues.push({ pointer: '/kind', code: 'unknown_entity_kind', message: `not one of ${entityKinds.join(', ')}` })
+  query.kinds?.forEach((kind, i) => {
+    if (!isEntityKind(kind)) issues.push({ pointer: `/kinds/${i}`, code: 'unknown_entity_kind', message: `not one of ${entityKinds.join(', ')}` })
+  })
+  for (const name of ['fromMs', 'toMs'] as const) {
+    const value = query[name]
+    if (value !== undefined && !Number.isFinite(value)) issues.push({ pointer: `/${name}`, code: 'invalid_value', message: 'a time in milliseconds since 1970' })
+  }
+  if (query.fromMs !== undefined && query.toMs !== undefined && query.fromMs > query.toMs) issues.push({ pointer: '/fromMs', code: 'invalid_range', message: 'fromMs is after toMs' })
+  if (issues.length > 0) throw invalidInput('The graph query has errors', issues)
+  return out
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/**
+ * The k-hop neighbourhood of a node with caps on nodes and edges, filtered
+ * by time and kind: nodes with their labels, ring and scores, edges with
+ * counts and times. JSON as it stands; values are never shown (the graph
+ * holds blind indexes only), kinds and key prefixes are.
+ */
+export function explore(graph: LinkGraph, rings: RingIndex, propagation: RiskPropagation, query: ExploreQuery, search = new NeighbourhoodSearch()): ExploreResult {
+  const limits = checkExploreQuery(query)
+  const center = query.node ?? graph.nodes.find(kindIndex(query.kind as EntityKind), query.key!)
+  if (center < 0 || center >= graph.nodes.count) throw notFound(query.node === undefined ? 'No such entity in the graph' : `No graph node ${query.node}`)
+  const kindMask = query.kinds ? query.kinds.reduce((mask, kind) => mask | (1 << kindIndex(kind as EntityKind)), 0) : undefined
+  const edgeIds: number[] = []
+  const taken = new Set<number>()
+  let edgesCapped = false
+  search.run(
+    graph,
+    [center],
+    [0],
+    {
+      hops: limits.hops,
+      fromMs: query.fromMs ?? Number.NEGATIVE_INFINITY,
+      toMs: query.toMs ?? Number.POSITIVE_INFINITY,
+      maxNodes: limits.maxNodes,
+      maxEdges: Math.max(10 * limits.maxEdges, 50_000),
+      maxEdgesPerNode: limits.maxEdgesPerNode,
+      ...(kindMask === undefined ? {} : { kindMask }),
+    },
+    (edge) => {
+      if (taken.has(edge)) return
+      if (edgeIds.length === limits.maxEdges) {
+        edgesCapped = true
+        return
+      }
+      taken.add(edge)
+      edgeIds.push(edge)
+    },
+  )
+  const { nodes, edges, labels, components } = graph
+  const shown: ExploreNode[] = []
+  for (let i = 0; i < search.count; i++) {
+    const node = search.found[i]!
+    const ring = ringOfNode(rings, node)
+    shown.push({
+      id: node,
+      kind: nodes.kind(node),
+      keyPrefix: nodes.key(node).slice(0, 8),
+      hop: search.hopOf(node),
+      firstSeen: iso(nodes.firstSeenMs[node]!),
+      lastSeen: iso(nodes.lastSeenMs[node]!),
+      degree: graph.degree(node),
+      users: graph.userDegree[node]!,
+      labels: labelsOfMask(labels.masks[node]!),
+      riskLabels: labels.riskLabels[node]!,
+      ring: ring ? { id: ring.id, users: ring.users, risk: ring.risk, growth: ring.growth } : null,
+      componentNodes: components.sizeOf(node),
+      propagatedRisk: propagation.score(node),
+    })
+  }
+  // only edges whose both ends are shown
+  const listed = edgeIds
+    .filter((edge) => search.reached(edges.ends[2 * edge]!) && search.reached(edges.ends[2 * edge + 1]!))
+    .map((edge) => ({ source: edges.ends[2 * edge]!, target: edges.ends[2 * edge + 1]!, count: edges.counts[edge]!, firstSeen: iso(edges.firstSeenMs[edge]!), lastSeen: iso(edges.lastSeenMs[edge]!) }))
+  return {
+    center,
+    nodes: shown,
+    edges: listed,
+    truncated: search.capped || edgesCapped,
+    window: { from: query.fromMs === undefined ? null : iso(query.fromMs), to: query.toMs === undefined ? null : iso(query.toMs) },
+    ringsComputedAt: Number.isNaN(rings.computedAtMs) ? null : iso(rings.computedAtMs),
+  }
+}

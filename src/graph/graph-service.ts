@@ -1,0 +1,114 @@
+import { computeRings } from './communities.ts'
+import { type ExploreQuery, type ExploreResult, explore } from './explore.ts'
+import { EventEntities, type GraphEvent } from './graph-event.ts'
+import { type GraphFeatureValues, type MeasureScratch, measureEvent } from './graph-measures.ts'
+import { type GraphOptions, type GraphOptionsInput, graphOptions } from './graph-options.ts'
+import { LinkGraph, type LinkGraphColumns } from './link-graph.ts'
+import { NeighbourhoodSearch } from './neighbourhood.ts'
+import { type PropagationColumns, RiskPropagation } from './propagation.ts'
+import { type RingIndex, emptyRingIndex } from './rings.ts'
+
+/** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
+export interface GraphSnapshot {
+  format: 'xiezhi-graph-1'
+  options: GraphOptions
+  graph: LinkGraphColumns
+  propagation: PropagationColumns
+  rings: RingIndex
+  /** The event time at which the scheduled recomputation is next due (`rings.everyMs`). */
+  nextRecomputeMs: number
+}
+
+/**
+ * The relationship graph behind decisions (关系图谱): the link graph, risk
+ * propagated from labelled nodes, and rings. Single-threaded like the
+ * feature engine; the decision path calls `observe` (read, then add), so a
+ * decision sees the graph as it stood before its event.
+ */
+export class GraphService {
+  readonly options: GraphOptions
+  graph: LinkGraph
+  propagation: RiskPropagation
+  rings: RingIndex = emptyRingIndex()
+  private nextRecomputeMs = Number.NaN
+  private readonly scratch: MeasureScratch = { entities: new EventEntities(), seeds: [], seedHops: [], search: new NeighbourhoodSearch() }
+  private readonly exploreSearch = new NeighbourhoodSearch()
+
+  constructor(options: GraphOptionsInput | GraphOptions = {}) {
+    this.options = graphOptions(options)
+    this.graph = new LinkGraph(this.options.riskLabels)
+    this.propagation = new RiskPropagation(this.options.propagation.alpha, this.options.propagation.epsilon)
+  }
+
+  /** The event's graph measures as the graph stands, then the event added: what a decision calls. */
+  observe(event: GraphEvent): GraphFeatureValues {
+    const values = this.measure(event)
+    this.add(event)
+    return values
+  }
+
+  /** The event's graph measures at `atMs` (its own time by default), changing nothing: dry runs, backfills, explanations. */
+  measure(event: GraphEvent, atMs = event.occurredAtMs): GraphFeatureValues {
+    return measureEvent(this.graph, event, atMs, this.options.measure, this.scratch, this.rings, this.propagation)
+  }
+
+  /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users. */
+  add(event: GraphEvent): void {
+    const every = this.options.rings.everyMs
+    if (every > 0) {
+      const atMs = event.occurredAtMs
+      if (Number.isNaN(this.nextRecomputeMs)) this.nextRecomputeMs = (Math.floor(atMs / every) + 1) * every
+      else if (atMs >= this.nextRecomputeMs) {
+        this.recompute(this.graph.newestMs)
+        this.nextRecomputeMs = (Math.floor(atMs / every) + 1) * every
+      }
+    }
+    const riskSeeds = this.graph.add(event)
+    for (const node of riskSeeds) this.propagation.addSeed(this.graph, node, 1 / riskSeeds.length)
+  }
+
+  /**
+   * Recomputes the rings (Louvain over the window ending at `atMs`, by
+   * default the newest event's time) and the propagated risk from every
+   * label on the graph as it is now. Run on a schedule or on demand; seconds
+   * on millions of edges (docs/graph.md).
+   */
+  recompute(atMs = this.graph.newestMs): RingIndex {
+    this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs)
+    this.propagation.recompute(this.graph)
+    return this.rings
+  }
+
+  /** A k-hop neighbourhood for the investigator (`explore.ts`); throws `invalid_input` or `not_found`. */
+  explore(query: ExploreQuery): ExploreResult {
+    return explore(this.graph, this.rings, this.propagation, query, this.exploreSearch)
+  }
+
+  snapshot(): GraphSnapshot {
+    return { format: 'xiezhi-graph-1', options: this.options, graph: this.graph.toColumns(), propagation: this.propagation.toColumns(), rings: this.rings, nextRecomputeMs: this.nextRecomputeMs }
+  }
+
+  static restore(snapshot: GraphSnapshot): GraphService {
+    if (snapshot.format !== 'xiezhi-graph-1') throw new Error(`not a graph snapshot: ${String(snapshot.format)}`)
+    const service = new GraphService(snapshot.options)
+    service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
+    service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
+    service.rings = snapshot.rings
+    service.nextRecomputeMs = snapshot.nextRecomputeMs
+    return service
+  }
+
+  /**
+   * The graph from a history of events in the order they were decided —
+   * `decisionLogHistory(store, vault, 0)` gives the decision log's, with
+   * labels already carrying their subject's keys — identical to the graph
+   * the decisions built online. Rings are then computed once at the newest
+   * event's time.
+   */
+  static async rebuild(history: AsyncIterable<{ observed: GraphEvent }> | Iterable<{ observed: GraphEvent }>, options: GraphOptionsInput = {}, computeRingsAtEnd = true): Promise<GraphService> {
+    const service = new GraphService(options)
+    for await (const { observed } of history) service.add(observed)
+    if (computeRingsAtEnd && service.graph.events > 0) service.recompute()
+    return service
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Typed arrays that grow by doubling: the graph keeps every column in one
+ * of these, so its memory is a few large buffers outside the JS heap, not
+ * millions of small objects the garbage collector has to walk.
+ */
+export type NumberArray = Int32Array | Uint32Array | Float64Array | Uint8Array | Uint16Array
+
+/** `array` if it holds `needed` items, else a copy at least twice as long (new items: `fill`). */
+export function ensureCapacity<T extends NumberArray>(array: T, needed: number, fill = 0): T {
+  if (needed <= array.length) return array
+  let length = Math.max(16, array.length)
+  while (length < needed) length *= 2
+  const bigger = new (array.constructor as new (length: number) => T)(length)
+  bigger.set(array)
+  if (fill !== 0) bigger.fill(fill, array.length)
+  return bigger
+}
+
+/** A copy of the first `length` items, e.g. for a snapshot. */
+export function copyPrefix<T extends NumberArray>(array: T, length: number): T {
+  return array.slice(0, length) as T
+}

@@ -1,0 +1,150 @@
+import { Adjacency, type AdjacencyColumns } from './adjacency.ts'
+import { EdgeStore, type EdgeStoreColumns } from './edge-store.ts'
+import { EventEntities, type GraphEvent, entitiesOf, labelOf } from './graph-event.ts'
+import { copyPrefix, ensureCapacity } from './growable.ts'
+import { NodeLabels, type NodeLabelsColumns } from './node-labels.ts'
+import { NodeTable, type NodeTableColumns, userKind } from './node-table.ts'
+import { UnionFind, type UnionFindColumns } from './union-find.ts'
+
+/** The whole graph's columns: what a snapshot holds and a restore takes. */
+export interface LinkGraphColumns {
+  nodes: NodeTableColumns
+  edges: EdgeStoreColumns
+  adjacency: AdjacencyColumns
+  components: UnionFindColumns
+  labels: NodeLabelsColumns
+  userDegree: Int32Array
+  events: number
+  newestMs: number
+}
+
+const noSeeds: readonly number[] = Object.freeze([])
+
+/**
+ * The link graph (关系图谱): entities as nodes, co-occurrence in events as
+ * edges with first and last time and a count, kept as events arrive.
+ *
+ * - nodes: `NodeTable` (interned (kind, key) → number);
+ * - edges: `EdgeStore` (ends, times, counts, and a hash index of pairs);
+ * - adjacency: `Adjacency` (each node's [neighbour, edge] pairs, in blocks);
+ * - components over all time: `UnionFind`;
+ * - labels: `NodeLabels`; and per node the number of users it links to.
+ *
+ * An event joins its user with each of its other entities; a `label` event
+ * makes no edge but labels every node it names (its keys include the
+ * labelled event's). Nothing is ever removed: windows are applied when the
+ * graph is read.
+ */
+export class LinkGraph {
+  nodes = new NodeTable()
+  edges = new EdgeStore()
+  adjacency = new Adjacency()
+  components = new UnionFind()
+  labels: NodeLabels
+  /** Distinct users each node is linked to (a user's own count is of other users it met in user-less events). */
+  userDegree = new Int32Array(1024)
+  events = 0
+  newestMs = Number.NEGATIVE_INFINITY
+  private readonly entities = new EventEntities()
+  /** The nodes of the event added last, in the order of its entities (anchors first). */
+  readonly lastNodes: number[] = []
+
+  constructor(readonly riskLabels?: readonly string[]) {
+    this.labels = new NodeLabels(riskLabels)
+  }
+
+  /**
+   * Adds one event: nodes, edges, components; or, for a label, the labels.
+   * Returns the users (or, on a label of no user, every node) a risk label
+   * was given to: the seeds of risk propagation (none for other events).
+   */
+  add(event: GraphEvent): readonly number[] {
+    const atMs = event.occurredAtMs
+    const entities = entitiesOf(event, this.entities)
+    const sighting = event.type !== 'label'
+    const nodes = this.lastNodes
+    nodes.length = entities.length
+    for (let i = 0; i < entities.length; i++) nodes[i] = this.internNode(entities.kinds[i]!, entities.keys[i]!, atMs, sighting)
+    this.events++
+    if (atMs > this.newestMs) this.newestMs = atMs
+    if (!sighting) {
+      const label = labelOf(event)
+      return label === undefined ? noSeeds : this.label(nodes, label, atMs)
+    }
+    for (let a = 0; a < entities.anchors; a++) {
+      const anchor = nodes[a]!
+      for (let i = a + 1; i < nodes.length; i++) this.link(anchor, nodes[i]!, atMs)
+    }
+    return noSeeds
+  }
+
+  /** The node of a kind (index) and key, made when new. */
+  internNode(kind: number, key: string, atMs: number, sighting = true): number {
+    const node = this.nodes.intern(kind, key, atMs, sighting)
+    if (node >= this.userDegree.length) this.userDegree = ensureCapacity(this.userDegree, node + 1)
+    this.adjacency.ensureNode(node)
+    this.components.ensureNode(node)
+    this.labels.ensureNode(node)
+    return node
+  }
+
+  /** Records a meeting of `a` and `b` at `atMs`. */
+  link(a: number, b: number, atMs: number): void {
+    if (a === b) return
+    const met = this.edges.meet(a, b, atMs)
+    if (met >= 0) return
+    const edge = ~met
+    this.adjacency.add(a, b, edge)
+    this.adjacency.add(b, a, edge)
+    this.components.union(a, b)
+    if (this.nodes.kinds[b] === userKind) this.userDegree[a]!++
+    if (this.nodes.kinds[a] === userKind) this.userDegree[b]!++
+  }
+
+  private label(nodes: number[], label: string, atMs: number): readonly number[] {
+    let risk = false
+    for (const node of nodes) risk = this.labels.apply(node, label, atMs) || risk
+    if (!risk) return noSeeds
+    const users = nodes.filter((node) => this.nodes.kinds[node] === userKind)
+    return users.length > 0 ? users : nodes
+  }
+
+  degree(node: number): number {
+    return this.adjacency.degree(node)
+  }
+
+  /** Bytes of the typed arrays (capacity) behind edges, adjacency and nodes; node keys live on the JS heap besides. */
+  bytes(): { edges: number; adjacency: number; nodes: number } {
+    const n = this.nodes
+    const nodeBytes = n.kinds.byteLength + n.firstSeenMs.byteLength + n.lastSeenMs.byteLength + this.components.parent.byteLength + this.components.size.byteLength
+    const labelBytes = this.labels.masks.byteLength + this.labels.riskLabels.byteLength + this.labels.firstRiskMs.byteLength + this.userDegree.byteLength
+    return { edges: this.edges.bytes(), adjacency: this.adjacency.bytes(), nodes: nodeBytes + labelBytes }
+  }
+
+  toColumns(): LinkGraphColumns {
+    return {
+      nodes: this.nodes.toColumns(),
+      edges: this.edges.toColumns(),
+      adjacency: this.adjacency.toColumns(),
+      components: this.components.toColumns(),
+      labels: this.labels.toColumns(),
+      userDegree: copyPrefix(this.userDegree, this.nodes.count),
+      events: this.events,
+      newestMs: this.newestMs,
+    }
+  }
+
+  static fromColumns(columns: LinkGraphColumns, riskLabels?: readonly string[]): LinkGraph {
+    const graph = new LinkGraph(riskLabels)
+    graph.nodes = NodeTable.fromColumns(columns.nodes)
+    graph.edges = EdgeStore.fromColumns(columns.edges)
+    graph.adjacency = Adjacency.fromColumns(columns.adjacency)
+    graph.components = UnionFind.fromColumns(columns.components)
+    graph.labels = NodeLabels.fromColumns(columns.labels, riskLabels)
+    graph.userDegree = ensureCapacity(graph.userDegree, columns.nodes.count)
+    graph.userDegree.set(columns.userDegree)
+    graph.events = columns.events
+    graph.newestMs = columns.newestMs
+    return graph
+  }
+}
