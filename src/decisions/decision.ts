@@ -1,6 +1,7 @@
 import type { Action } from '../core/actions.ts'
 import type { Reason } from '../core/reason.ts'
 import type { ModelUse } from '../models/serving/model-serving.ts'
+import type { StrategyOutcome } from '../strategy/strategy.ts'
 
 /** The reply to an event: what to do, why, and from which strategy version. */
 export interface Decision {
@@ -30,7 +31,7 @@ export interface DecisionTrace {
   hits: string[]
   /** The flow's nodes, in the order the decision went through them (absent in records made before flows). */
   path?: string[]
-  ruleErrors: { ruleId: string; message: string }[]
+  ruleErrors: StrategyOutcome['ruleErrors']
   strategyHash: string | null
   /** What each shadow version would have decided (absent without shadows). */
   shadows?: ShadowOutcome[]

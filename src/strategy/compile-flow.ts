@@ -19,6 +19,12 @@ export interface CompiledRule {
   /** What its conditions read, for the reason's evidence. */
   references: References
   evidence: EvidencePlan
+  /**
+   * When a condition cannot be evaluated: `policy`, the strategy's
+   * `onRuleError`; `hit`, fail closed (a blacklist rule acts as if it held);
+   * `skip`, fail open (as if it did not hold).
+   */
+  onError: 'policy' | 'hit' | 'skip'
 }
 
 /** Where a node goes: a node's index, or -1 for the end of the flow. */
@@ -232,9 +238,11 @@ function checkReason(raw: unknown, at: string, fail: Fail): ({ code: string } & 
 function outcomeOf(raw: Record<string, unknown>, at: string, id: string, conditions: CompiledExpression[] | undefined, fail: Fail): CompiledRule[] {
   if (!isAction(raw?.action)) fail(`${at}/action`, 'invalid_value', `action must be one of ${actions.join(', ')}`)
   const reason = checkReason(raw?.reason, `${at}/reason`, fail)
+  const onError = raw?.onError ?? 'policy'
+  if (onError !== 'policy' && onError !== 'hit' && onError !== 'skip') fail(`${at}/onError`, 'invalid_value', 'onError must be hit (fail closed), skip (fail open) or policy (the strategy\'s onRuleError)')
   if (!conditions || !reason || !isAction(raw?.action)) return []
   const references = mergedReferences(conditions)
-  return [{ id, conditions, action: raw.action, reason, references, evidence: evidencePlan(references) }]
+  return [{ id, conditions, action: raw.action, reason, references, evidence: evidencePlan(references), onError: onError as CompiledRule['onError'] }]
 }
 
 function mergedReferences(conditions: CompiledExpression[]): References {

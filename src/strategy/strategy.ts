@@ -29,7 +29,8 @@ export interface StrategyOutcome {
   hits: string[]
   /** The nodes of the flow the decision went through, in order. */
   path: string[]
-  ruleErrors: { ruleId: string; message: string }[]
+  /** Rules (and models) that could not be evaluated, and how each was handled: the strategy's policy, failed closed (hit) or open (skip). */
+  ruleErrors: { ruleId: string; message: string; handled: 'policy' | 'hit' | 'skip' }[]
   /** The registry version behind each registry score, as the decision records it. */
   models: Record<string, ModelUse>
 }
@@ -142,7 +143,7 @@ export class Strategy {
         scores[model.name] = round6(version.score(input.features))
       } catch (error) {
         // rules reading the missing score fail too, and the degraded-mode policy decides
-        ruleErrors.push({ ruleId: `model:${model.name}`, message: (error as Error).message.split('\n')[0]! })
+        ruleErrors.push({ ruleId: `model:${model.name}`, message: (error as Error).message.split('\n')[0]!, handled: 'policy' })
       }
     }
     const context = {
@@ -184,9 +185,15 @@ export class Strategy {
       }
     }
     const { action, reasons, hits, path } = walk
-    if (ruleErrors.length > 0 && this.document.onRuleError !== 'ignore') {
-      walk.action = hits.length === 0 ? this.document.onRuleError : worstOf(action, this.document.onRuleError)
-      reasons.push({ code: 'RULE_ERROR', message: systemReasons.RULE_ERROR, evidence: { rules: ruleErrors.map((e) => e.ruleId) } })
+    if (ruleErrors.length > 0) {
+      // a degraded decision says so, whatever the policy made of it
+      const byPolicy = ruleErrors.some((e) => e.handled === 'policy')
+      if (byPolicy && this.document.onRuleError !== 'ignore') walk.action = hits.length === 0 ? this.document.onRuleError : worstOf(action, this.document.onRuleError)
+      reasons.push({
+        code: 'RULE_ERROR',
+        message: systemReasons.RULE_ERROR,
+        evidence: { rules: ruleErrors.map((e) => e.ruleId), handled: ruleErrors.map((e) => (e.handled === 'policy' ? this.document.onRuleError : e.handled === 'hit' ? 'fail_closed' : 'fail_open')) },
+      })
     }
     const outcome: StrategyOutcome = { action: walk.action, scores, reasons, hits, path, ruleErrors, models }
     if (outcome.action === 'approve' && offer) this.makeOffer(outcome, context, offer)
@@ -207,8 +214,8 @@ export class Strategy {
           }
         }
       } catch (error) {
-        walk.ruleErrors.push({ ruleId: rule.id, message: (error as Error).message.split('\n')[0]! })
-        continue
+        walk.ruleErrors.push({ ruleId: rule.id, message: (error as Error).message.split('\n')[0]!, handled: rule.onError })
+        if (rule.onError !== 'hit') continue
       }
       if (!holds) continue
       hitAny = true

@@ -180,3 +180,28 @@ describe('flows', () => {
     assert.deepEqual(issuesOf({ ...base, stage: 'someday', product: 'no spaces', flow }), ['/product invalid_format', '/stage invalid_value'])
   })
 })
+
+describe('degraded mode', () => {
+  const rule = (id: string, onError?: string) => ({
+    id,
+    when: 'event.data.declaredIncomeMinor < 100',
+    action: 'reject',
+    reason: { code: `R_${id.toUpperCase()}`, zh: '中文', en: 'English' },
+    ...(onError ? { onError } : {}),
+  })
+  const decide = (onError: string | undefined, onRuleError = 'review') =>
+    compileStrategy({ ...base, onRuleError, flow: [{ id: 'list', type: 'ruleSet', mode: 'parallel', rules: [rule('blacklist', onError)] }] }, catalogue).decide(input(0, 1))
+
+  test('a rule that cannot be evaluated follows its own policy, else the strategy’s, and the decision says it is degraded', () => {
+    const closed = decide('hit')
+    assert.deepEqual([closed.action, closed.hits, closed.reasons.map((r) => r.code)], ['reject', ['blacklist'], ['R_BLACKLIST', 'RULE_ERROR']])
+    assert.deepEqual(closed.reasons[1]!.evidence, { rules: ['blacklist'], handled: ['fail_closed'] })
+    const open = decide('skip')
+    assert.deepEqual([open.action, open.hits, open.reasons[0]!.evidence], ['approve', [], { rules: ['blacklist'], handled: ['fail_open'] }])
+    const byPolicy = decide(undefined)
+    assert.deepEqual([byPolicy.action, byPolicy.reasons[0]!.evidence], ['review', { rules: ['blacklist'], handled: ['review'] }])
+    const ignored = decide(undefined, 'ignore')
+    assert.deepEqual([ignored.action, ignored.reasons.map((r) => r.code)], ['approve', ['RULE_ERROR']])
+    assert.deepEqual(issuesOf({ ...base, flow: [{ id: 'list', type: 'ruleSet', mode: 'serial', rules: [rule('x', 'sometimes')] }] }), ['/flow/0/rules/0/onError invalid_value'])
+  })
+})
