@@ -17,6 +17,7 @@ import { registerListRoutes } from './routes/list-routes.ts'
 import { registerModelRoutes } from './routes/model-routes.ts'
 import { registerMonitoringRoutes } from './routes/monitoring-routes.ts'
 import { registerCaseRoutes } from './routes/case-routes.ts'
+import { registerGraphRoutes } from './routes/graph-routes.ts'
 import { registerSessionRoutes, sessionCookie } from './routes/session-routes.ts'
 import { registerOperationsRoutes } from './routes/operations-routes.ts'
 import { registerStrategyRoutes } from './routes/strategy-routes.ts'
@@ -110,6 +111,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerStrategyRoutes(app, engine)
   registerSessionRoutes(app, engine)
   registerCaseRoutes(app, engine)
+  registerGraphRoutes(app, engine)
   registerOperationsRoutes(app, engine, metrics)
   return { app, metrics }
 }

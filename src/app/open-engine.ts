@@ -25,8 +25,13 @@ import { ModelRegistry } from '../models/registry/model-registry.ts'
 import { ModelServing } from '../models/serving/model-serving.ts'
 import { featureSnapshotFile, writeFeatureSnapshot } from './feature-snapshot-file.ts'
 import { rebuildFeatures } from './rebuild-features.ts'
+import { decisionLogHistory } from './decision-log-history.ts'
+import { GraphService } from '../graph/graph-service.ts'
 
 export const defaultTenant = 'default'
+
+/** How often, in event time, the graph's rings and propagated risk are recomputed. */
+const graphRingsEveryMs = 3_600_000
 
 /** The stored side: records, keys and event types. Enough for tools that read or manage, not decide. */
 export interface Records {
@@ -51,6 +56,8 @@ export interface Engine extends Records {
   featureVersions: ReadonlyMap<string, StoredFeatureVersion>
   /** The strategies in service by decision point (the event type, or `type/product`): champions, challengers and shadows. */
   strategies: StrategyBook
+  /** The relationship graph (关系图谱): its measures are features of every decision; explored through /v1/graph. */
+  graph: GraphService
   /** Registry models (the default tenant's) at the versions their aliases point to: what strategies score with. */
   models: ModelServing
   commit: GroupCommit
@@ -122,6 +129,8 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const snapshotFile = featureSnapshotFile(config.dataDir)
     const { features, events, snapshot } = await rebuildFeatures(store, vault, () => new FeatureEngine(definitions, { lists }), sinceMs, snapshotFile)
     const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart), snapshot }
+    // the graph keeps all history: rebuilt from the whole log, rings recomputed every hour of event time so a rebuild lands on the same rings
+    const graph = await GraphService.rebuild(decisionLogHistory(store, vault, 0), { rings: { everyMs: graphRingsEveryMs } }, false)
     const commit = new GroupCommit(store, options.onFatal ?? ((error) => { throw error }))
     const onCaseError = options.onCaseError ?? ((error: Error) => process.emitWarning(error))
     const decisions: DecisionService = new DecisionService(
@@ -129,6 +138,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
         registry,
         vault,
         features,
+        graph,
         strategies,
         store,
         commit,
@@ -162,7 +172,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(onSnapshotError), config.featureSnapshotSeconds * 1000) : undefined
     snapshots?.unref()
     return {
-      ...records, catalogue, features, models, cases, users, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
+      ...records, catalogue, features, graph, models, cases, users, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
       async close() {
         clearInterval(sweep)
         clearInterval(snapshots)

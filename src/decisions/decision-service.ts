@@ -7,6 +7,7 @@ import type { AcceptedEvent } from '../events/event.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { FeatureEngine, ObservedEvent } from '../features/feature-engine.ts'
+import type { GraphService } from '../graph/graph-service.ts'
 import { observedEvent } from '../features/observed-event.ts'
 import type { StrategyBook } from '../strategy/strategy-book.ts'
 import type { StrategyInput, StrategyOutcome } from '../strategy/strategy.ts'
@@ -37,6 +38,8 @@ export class DecisionService {
       registry: EventTypeRegistry
       vault: PersonalDataVault
       features: FeatureEngine
+      /** The relationship graph: its measures join the feature values, read before the event is added, like features. */
+      graph?: GraphService
       strategies: StrategyBook
       store: RecordStore
       commit: GroupCommit
@@ -112,7 +115,8 @@ export class DecisionService {
     if (inherited) observed.keys = mergeKeys(observed.keys, inherited)
     const keys = observed.keys
     const featureStart = performance.now()
-    const featureValues = features.observe(observed)
+    const windowValues = features.observe(observed)
+    const featureValues = this.deps.graph ? { ...windowValues, ...this.deps.graph.observe(observed) } : windowValues
     const strategyStart = performance.now()
     this.deps.timeStage?.('features', strategyStart - featureStart)
     const live = strategies.for(event.type, event.data)
