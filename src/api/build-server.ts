@@ -9,6 +9,7 @@ import { defaultTenant } from '../app/open-engine.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { type DecisionMetrics, createMetrics } from './decision-metrics.ts'
 import { sendProblem } from './present-problem.ts'
+import { registerBacktestRoutes } from './routes/backtest-routes.ts'
 import { registerDecisionRoutes } from './routes/decision-routes.ts'
 import { registerEventRoutes } from './routes/event-routes.ts'
 import { registerEventTypeRoutes } from './routes/event-type-routes.ts'
@@ -108,6 +109,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerListRoutes(app, engine)
   registerModelRoutes(app, engine)
   registerMonitoringRoutes(app, engine)
+  registerBacktestRoutes(app, engine)
   registerStrategyRoutes(app, engine)
   registerSessionRoutes(app, engine)
   registerCaseRoutes(app, engine)

@@ -1,8 +1,13 @@
-import { Environment } from '@marcbachmann/cel-js'
+import { Environment, EvaluationError } from '@marcbachmann/cel-js'
+import type { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
+import { charactersPerUnit, charge } from './evaluation-meter.ts'
 
 /**
  * The CEL dialect every condition in Xiezhi is written in. One place sets the
  * options so that strategies, the conformance suite and `explain` agree.
+ *
+ * The parse limits here are a backstop: `compileExpression` applies Xiezhi's
+ * own, stricter bounds (`cel-limits.ts`) first and reports them with codes.
  */
 export const celOptions = {
   unlistedVariablesAreDyn: false,
@@ -11,6 +16,103 @@ export const celOptions = {
   limits: { maxAstNodes: 2_000, maxDepth: 64, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 32 },
 } as const
 
+const INT_MAX = 2n ** 63n - 1n
+const TIMESTAMP = 'google.protobuf.Timestamp'
+const DURATION = 'google.protobuf.Duration'
+
+let base: Environment | undefined
+
+/** A fresh environment of the dialect, to register variables in. */
 export function createCelEnvironment(): Environment {
-  return new Environment(celOptions)
+  if (!base) {
+    base = new Environment(celOptions)
+    registerMissingStandardFunctions(base)
+    registerStringExtensions(base)
+  }
+  return base.clone()
+}
+
+/**
+ * Standard-library overloads cel-js lacks (found by the conformance suite):
+ * ordering of bytes, int(uint), int/string of a timestamp, string of a
+ * duration, and the identity conversions of timestamps and durations.
+ */
+function registerMissingStandardFunctions(env: Environment) {
+  const compareBytes = (a: Uint8Array, b: Uint8Array) => {
+    const n = Math.min(a.length, b.length)
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+    return a.length - b.length
+  }
+  env.registerOperator('bytes < bytes', (a: Uint8Array, b: Uint8Array) => compareBytes(a, b) < 0)
+  env.registerOperator('bytes <= bytes', (a: Uint8Array, b: Uint8Array) => compareBytes(a, b) <= 0)
+  env.registerOperator('bytes > bytes', (a: Uint8Array, b: Uint8Array) => compareBytes(a, b) > 0)
+  env.registerOperator('bytes >= bytes', (a: Uint8Array, b: Uint8Array) => compareBytes(a, b) >= 0)
+
+  env.registerFunction('int(uint): int', (u: UnsignedInt) => {
+    const value = u.valueOf() as bigint
+    if (value > INT_MAX) throw new EvaluationError({ code: 'numeric_overflow', message: 'int() type error: integer overflow' })
+    return value
+  })
+  env.registerFunction(`int(${TIMESTAMP}): int`, (t: Date) => BigInt(Math.floor(t.getTime() / 1000)))
+  // RFC 3339 as cel-go writes it: no fraction when it is zero, no trailing zeros otherwise
+  env.registerFunction(`string(${TIMESTAMP}): string`, (t: Date) => t.toISOString().replace(/\.(\d*?)0*Z$/, (_, digits: string) => (digits ? `.${digits}Z` : 'Z')))
+  env.registerFunction(`string(${DURATION}): string`, (d: Duration) => d.toString())
+  env.registerFunction(`timestamp(${TIMESTAMP}): ${TIMESTAMP}`, (t: Date) => t)
+  env.registerFunction(`duration(${DURATION}): ${DURATION}`, (d: Duration) => d)
+}
+
+class StringsNamespace {}
+
+/**
+ * Functions of cel-go's strings extension that cel-js does not have:
+ * `charAt`, `replace`, `reverse` and `strings.quote`. Positions count code
+ * points, as CEL does. `replace` pays for the text it builds before building it.
+ */
+function registerStringExtensions(env: Environment) {
+  env.registerFunction('string.charAt(int): string', (s: string, index: bigint) => {
+    const points = [...s]
+    if (index < 0n || index > BigInt(points.length)) throw new EvaluationError({ code: 'index_out_of_range', message: `charAt(${index}): index out of range` })
+    return points[Number(index)] ?? ''
+  })
+  env.registerFunction('string.replace(string, string): string', (s: string, from: string, to: string) => replace(s, from, to, -1))
+  env.registerFunction('string.replace(string, string, int): string', (s: string, from: string, to: string, n: bigint) => replace(s, from, to, n < 0n ? -1 : Number(n)))
+  env.registerFunction('string.reverse(): string', (s: string) => [...s].reverse().join(''))
+  env.registerType('StringsNamespace', StringsNamespace)
+  env.registerConstant('strings', 'StringsNamespace', new StringsNamespace())
+  env.registerFunction('StringsNamespace.quote(string): string', (_: StringsNamespace, s: string) => quote(s))
+}
+
+/** Replaces the first `limit` occurrences (all when negative); an empty `from` matches before every code point and at the end, as in Go. */
+function replace(s: string, from: string, to: string, limit: number): string {
+  const positions: number[] = []
+  if (from === '') {
+    for (let i = 0; i <= s.length && (limit < 0 || positions.length < limit); ) {
+      positions.push(i)
+      const unit = s.codePointAt(i)
+      i += unit !== undefined && unit > 0xffff ? 2 : 1
+    }
+  } else {
+    for (let i = s.indexOf(from); i !== -1 && (limit < 0 || positions.length < limit); i = s.indexOf(from, i + from.length)) positions.push(i)
+  }
+  charge(Math.ceil((s.length + positions.length * (to.length - from.length)) / charactersPerUnit) + positions.length)
+  let out = ''
+  let last = 0
+  for (const at of positions) {
+    out += s.slice(last, at) + to
+    last = at + from.length
+  }
+  return out + s.slice(last)
+}
+
+const quoteEscapes: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' }
+
+/** cel-go's strings.quote: double quotes, C escapes for control characters, backslash and quote; invalid UTF-16 becomes U+FFFD. */
+function quote(s: string): string {
+  let out = '"'
+  for (const c of s) {
+    const unit = c.charCodeAt(0)
+    // a lone surrogate (c is then one UTF-16 unit) is not text: U+FFFD, as Go does for invalid UTF-8
+    out += c.length === 1 && unit >= 0xd800 && unit <= 0xdfff ? '\uFFFD' : (quoteEscapes[c] ?? c)
+  }
+  return `${out}"`
 }

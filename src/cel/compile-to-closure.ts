@@ -11,8 +11,17 @@
  * closure meets a value it was not written for (a missing field, a type mix,
  * an overflow), it hands the call back to cel-js too. So the answer is always
  * cel-js's; closures only make the common case fast.
- * `test/strategy/compile-to-closure.test.ts` checks this differentially.
+ * `test/strategy/compile-to-closure.test.ts` and the fuzz test
+ * (`test/cel/cel-fuzz.test.ts`) check this differentially.
+ *
+ * Closures draw on the same cost budget as the interpreter
+ * (`evaluation-meter.ts`) where their work grows with the data: scanning a
+ * list for `in`, counting, searching or joining text. Every other closure is
+ * constant-time, and each runs at most once per evaluation (no loops).
  */
+import { CelRuntimeError } from './cel-errors.ts'
+import { charactersPerUnit, charge } from './evaluation-meter.ts'
+
 type Closure = (context: Record<string, unknown>) => unknown
 
 interface AstNode {
@@ -23,7 +32,8 @@ interface AstNode {
 /** Thrown inside closures to hand the evaluation back to the interpreter. */
 const HAND_BACK = Symbol('hand back to cel-js')
 
-class NotCompilable extends Error {}
+/** Thrown while compiling when a construct is left to cel-js: a constant, since most expressions with macros meet one and a stack trace apiece costs. */
+const NOT_COMPILABLE = Symbol('not compilable')
 
 const INT_MIN = -(2n ** 63n)
 const INT_MAX = 2n ** 63n - 1n
@@ -34,13 +44,15 @@ export function compileToClosure(ast: unknown, interpret: Closure): Closure | un
   try {
     compiled = compileNode(ast as AstNode)
   } catch (error) {
-    if (error instanceof NotCompilable) return undefined
+    if (error === NOT_COMPILABLE) return undefined
     throw error
   }
   return (context) => {
     try {
       return compiled(context)
-    } catch {
+    } catch (error) {
+      // a spent budget stays spent: the interpreter would fail on its first step
+      if (error instanceof CelRuntimeError) throw error
       return interpret(context)
     }
   }
@@ -72,7 +84,8 @@ function compileNode(node: AstNode): Closure {
       return (context) => {
         const value = operand(context)
         if (typeof value === 'number') return -value
-        if (typeof value === 'bigint' && value !== INT_MIN) return -value
+        // -(-2^63) overflows, and so does negating an out-of-range int from the data
+        if (typeof value === 'bigint' && value > INT_MIN && value <= INT_MAX) return -value
         return handBack()
       }
     }
@@ -113,7 +126,7 @@ function compileNode(node: AstNode): Closure {
     case 'rcall':
       return receiverCall(node)
     default:
-      throw new NotCompilable(node.op)
+      throw NOT_COMPILABLE
   }
 }
 
@@ -123,17 +136,20 @@ function literal(value: unknown): Closure {
   if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' || value === null) {
     return () => value
   }
-  throw new NotCompilable('literal')
+  throw NOT_COMPILABLE
 }
 
 /** JSON objects from events; anything else (maps, messages, missing keys) is cel-js's business. */
 const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+  value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && !Object.hasOwn(value, 'constructor')
+
+/** cel-js types an object by its `constructor`, so one with a key of that name is not a map to it: the interpreter decides. */
+const foreign = (value: unknown) => value !== null && typeof value === 'object' && Object.hasOwn(value, 'constructor')
 
 function select(object: Closure, field: string): Closure {
   return (context) => {
     const value = object(context)
-    return isRecord(value) && Object.hasOwn(value, field) && value[field] !== undefined ? value[field] : handBack()
+    return isRecord(value) && Object.hasOwn(value, field) && value[field] !== undefined && !foreign(value[field]) ? value[field] : handBack()
   }
 }
 
@@ -154,6 +170,7 @@ function equality(op: '==' | '!=', left: Closure, right: Closure): Closure {
     const r = right(context)
     const t = typeof l
     if (t !== typeof r || (t !== 'bigint' && t !== 'number' && t !== 'string' && t !== 'boolean')) return handBack()
+    if (t === 'string') charge(textCost(l as string) + textCost(r as string))
     return op === '==' ? l === r : l !== r
   }
 }
@@ -185,7 +202,10 @@ function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: Closure, right: Closu
     if (typeof l === 'number' && typeof r === 'number' && op !== '%') {
       return op === '+' ? l + r : op === '-' ? l - r : op === '*' ? l * r : l / r
     }
-    if (op === '+' && typeof l === 'string' && typeof r === 'string') return l + r
+    if (op === '+' && typeof l === 'string' && typeof r === 'string') {
+      charge(textCost(l) + textCost(r))
+      return l + r
+    }
     return handBack()
   }
 }
@@ -196,6 +216,7 @@ function membership(element: Closure, collection: Closure): Closure {
     const within = collection(context)
     const t = typeof value
     if (Array.isArray(within) && (t === 'bigint' || t === 'string' || t === 'boolean')) {
+      charge(within.length + (t === 'string' ? textCost(value as string) : 0))
       // a decisive answer needs every item to be of the same type; a mix is cel-js's to judge
       let found = false
       for (const item of within) {
@@ -216,11 +237,11 @@ function call(node: AstNode): Closure {
     const object = compileNode(objectNode)
     return (context) => {
       const value = object(context)
-      return isRecord(value) ? Object.hasOwn(value, field) && value[field] !== undefined : handBack()
+      return isRecord(value) && !foreign(value[field]) ? Object.hasOwn(value, field) && value[field] !== undefined : handBack()
     }
   }
   if (name === 'size' && args.length === 1) return size(compileNode(args[0]!))
-  throw new NotCompilable(name)
+  throw NOT_COMPILABLE
 }
 
 function receiverCall(node: AstNode): Closure {
@@ -233,19 +254,44 @@ function receiverCall(node: AstNode): Closure {
       const s = receiver(context)
       const a = argument(context)
       if (typeof s !== 'string' || typeof a !== 'string') return handBack()
+      charge(textCost(s) + textCost(a))
       return name === 'startsWith' ? s.startsWith(a) : name === 'endsWith' ? s.endsWith(a) : s.includes(a)
     }
   }
-  throw new NotCompilable(name)
+  throw NOT_COMPILABLE
 }
 
 function size(operand: Closure): Closure {
   return (context) => {
     const value = operand(context)
     if (Array.isArray(value)) return BigInt(value.length)
-    // CEL counts code points, not UTF-16 units
-    if (typeof value === 'string') return BigInt([...value].length)
-    if (isRecord(value)) return BigInt(Object.keys(value).length)
+    if (typeof value === 'string') {
+      charge(textCost(value))
+      return BigInt(codePoints(value))
+    }
+    if (isRecord(value)) {
+      const keys = Object.keys(value)
+      charge(keys.length)
+      return BigInt(keys.length)
+    }
     return handBack()
   }
+}
+
+const textCost = (s: string) => Math.ceil(s.length / charactersPerUnit)
+
+/** CEL counts code points, not UTF-16 units: a string's length less its surrogate pairs (without copying it). */
+function codePoints(s: string): number {
+  let pairs = 0
+  for (let i = 0; i < s.length; i++) {
+    const unit = s.charCodeAt(i)
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        pairs++
+        i++
+      }
+    }
+  }
+  return s.length - pairs
 }

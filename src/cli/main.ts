@@ -21,6 +21,7 @@ import { trainCommand } from './train-command.ts'
 import { monitorCommand } from './monitor-command.ts'
 import { usersCommand } from './users-command.ts'
 import { evalCommand } from './eval-command.ts'
+import { backtestCommand } from './backtest-command.ts'
 import { runSimulation } from './simulate-command.ts'
 
 const integer = (value: string) => {
@@ -151,6 +152,7 @@ program.addCommand(modelsCommand())
 program.addCommand(strategiesCommand())
 program.addCommand(trainCommand())
 program.addCommand(monitorCommand())
+program.addCommand(backtestCommand())
 program.addCommand(evalCommand())
 program.addCommand(usersCommand())
 

@@ -1,0 +1,130 @@
+import { type Static, Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { strategyCatalogue } from '../../app/load-definitions.ts'
+import { defaultTenant, type Engine } from '../../app/open-engine.ts'
+import { BacktestJobs } from '../../backtest/backtest-jobs.ts'
+import { backtestRequest, defaultBlocking, maxBacktestDays, maxSampleSize } from '../../backtest/backtest-request.ts'
+import { actions } from '../../core/actions.ts'
+import { XiezhiError } from '../../core/errors.ts'
+import type { ModelSlots } from '../../models/serving/model-serving.ts'
+import { compileStrategy } from '../../strategy/compile-strategy.ts'
+import { Problem } from '../api-schemas.ts'
+import { locatedInRequest } from '../located-in-request.ts'
+
+const When = (description: string) => Type.String({ minLength: 10, maxLength: 40, description: `${description}: YYYY-MM-DD (a Beijing day) or an ISO 8601 instant with its offset` })
+const LabelKind = Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' })
+
+const NewBacktest = Type.Object(
+  {
+    strategy: Type.Record(Type.String(), Type.Unknown(), { description: 'The draft strategy document, as in config/strategies (JSON)' }),
+    from: When('Start of the period (events that occurred at or after it)'),
+    to: When(`End of the period, exclusive; at most ${maxBacktestDays} days after from`),
+    sample: Type.Optional(Type.Integer({ minimum: 0, maximum: maxSampleSize, description: 'Changed decisions in the sample; 20 by default' })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'Seed of the sample; 1 by default' })),
+    blocking: Type.Optional(Type.Array(Type.Unsafe<string>({ type: 'string', enum: [...actions] }), { minItems: 1, maxItems: 4, description: `Actions that count as blocking in the confusion matrices; ${defaultBlocking.join(', ')} by default` })),
+    label: Type.Optional({ ...LabelKind, description: 'The positive label kind; fraud by default' }),
+    negatives: Type.Optional(Type.Array(LabelKind, { maxItems: 20, description: 'Label kinds that count as negatives; legitimate by default' })),
+    maturityDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_650, description: 'Unlabelled events at least this many days old at the cut-off count as negatives; 30 by default' })),
+    cutoff: Type.Optional(When('Labels known at or before this moment count; now by default')),
+  },
+  { additionalProperties: false },
+)
+
+const BacktestParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+
+const Progress = Type.Object({
+  phase: Type.Unsafe<string>({ type: 'string', enum: ['replay', 'labels'], description: 'replay: the events of the period, through the features and the draft; then labels: the label events known now' }),
+  done: Type.Integer({ description: 'Logged events of the period (any type, warm-up included) the replay has gone past, by their positions in the log: an estimate' }),
+  total: Type.Integer({ description: 'Every logged event of the period (any type, warm-up included), counted when the backtest started' }),
+  decided: Type.Integer({ description: 'Events the draft decided so far' }),
+})
+
+const BacktestView = Type.Object({
+  id: Type.String(),
+  status: Type.Unsafe<string>({ type: 'string', enum: ['queued', 'running', 'done', 'failed'] }),
+  strategy: Type.Object({ id: Type.String(), version: Type.Integer(), hash: Type.String({ description: "sha256 of the draft's canonical JSON" }) }),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  requestedBy: Type.String(),
+  requestedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  progress: Type.Optional(Progress),
+  report: Type.Optional(Type.Unknown({ description: 'When done: the report (docs/backtests.md)' })),
+  error: Type.Optional(Type.String({ description: 'When failed: why' })),
+})
+
+/**
+ * Backtests (回测): a draft strategy replayed over the decision log in the
+ * background while the server goes on deciding; the report is kept for the
+ * submission that cites the backtest's id.
+ */
+export function registerBacktestRoutes(app: FastifyInstance, engine: Engine) {
+  const jobs = new BacktestJobs({
+    store: engine.store,
+    vault: engine.vault,
+    definitions: engine.catalogue.features,
+    lists: engine.lists,
+    clock: engine.clock,
+    onError: (error, id) => app.log.error({ err: error, backtestId: id }, 'backtest failed'),
+  })
+  app.addHook('onClose', () => jobs.stop())
+
+  app.post<{ Body: Static<typeof NewBacktest> }>(
+    '/v1/backtests',
+    {
+      schema: {
+        summary: 'Backtest a draft strategy over a period of the decision log, in the background',
+        description:
+          "Compiles the draft, then replays [from, to) of the decision log through it with features recomputed point in time, and compares each decision with the live one and with the labels known at the cut-off. Answers 202 at once; GET /v1/backtests/{id} shows progress and, when done, the report. One backtest runs at a time; others wait their turn. Definitions: docs/backtests.md.",
+        tags: ['backtests'],
+        body: NewBacktest,
+        response: { 202: BacktestView, 400: Problem, 409: Problem },
+      },
+    },
+    async (request, reply) => {
+      const { strategy, ...input } = request.body
+      const checked = await locatedInRequest(Object.fromEntries(Object.keys(NewBacktest.properties).map((key) => [key, 'body' as const])), async () =>
+        backtestRequest(input, engine.clock.nowMs()),
+      )
+      const models = request.tenantId === defaultTenant ? frozenSlots(engine.models.slot) : undefined
+      const draft = compiledDraft(() => compileStrategy(strategy, strategyCatalogue(engine.catalogue.features, engine.registry, request.tenantId, models)))
+      const view = await jobs.submit(request.tenantId, request.actor, draft, checked)
+      return reply.code(202).header('location', `/v1/backtests/${view.id}`).send(view)
+    },
+  )
+
+  app.get<{ Params: Static<typeof BacktestParams> }>(
+    '/v1/backtests/:id',
+    {
+      schema: {
+        summary: 'A backtest: its status, progress while it runs, and the report once done',
+        tags: ['backtests'],
+        params: BacktestParams,
+        response: { 200: BacktestView, 404: Problem },
+      },
+    },
+    async (request) => {
+      const view = await jobs.view(request.tenantId, request.params.id)
+      if (!view) throw new XiezhiError('not_found', `No backtest "${request.params.id}"`, [{ pointer: '/params/id', code: 'unknown_backtest', message: 'the tenant has no backtest of that id' }])
+      return view
+    },
+  )
+}
+
+/** A draft's compile errors, pointing into the request body's `strategy`. */
+function compiledDraft<T>(compile: () => T): T {
+  try {
+    return compile()
+  } catch (error) {
+    if (!(error instanceof XiezhiError)) throw error
+    throw new XiezhiError(error.kind === 'unknown_event_type' ? 'invalid_input' : error.kind, error.message, error.issues.map((issue) => ({ ...issue, pointer: `/body/strategy${issue.pointer}` })))
+  }
+}
+
+/** Registry models at the versions their aliases point to now, held for the whole backtest even if an alias moves meanwhile. */
+function frozenSlots(slots: ModelSlots): ModelSlots {
+  return (model, alias) => {
+    const slot = slots(model, alias)
+    return slot && { model: slot.model, alias: slot.alias, served: slot.served }
+  }
+}

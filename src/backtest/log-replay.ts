@@ -1,0 +1,104 @@
+import type { Action } from '../core/actions.ts'
+import type { LoggedEventQuery, RecordStore } from '../decisions/record-store.ts'
+import type { PersonalDataVault } from '../events/personal-data-vault.ts'
+import type { ObservedEvent } from '../features/feature-engine.ts'
+import type { KnownLabel } from '../monitoring/label-outcomes.ts'
+import type { ReadEntities } from './read-entities.ts'
+import type { ReplayPlan } from './replay-plan.ts'
+
+/** One logged event as the replay needs it. */
+export interface ReplayedEvent {
+  eventId: string
+  /** What the feature engine sees: keys are the stored blind indexes. */
+  observed: ObservedEvent
+  /** The draft decides it: the tenant's, of the draft's type (and product), in [from, to). */
+  decide: boolean
+  /** Decided events: as sealed. */
+  occurredAt: string
+  /** What was decided live: the stored action and the strategy version (null: none, `NO_STRATEGY`). */
+  live: { action: Action; strategyId: string | null; strategyVersion: number | null }
+}
+
+/** Data of an event whose data no window reads and that is not decided: nothing is opened. */
+const unopened: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
+
+/**
+ * The decision log over the plan's warm-up and period, in append order
+ * (the order the online feature engine saw it), a page at a time: only the
+ * events that the draft decides or that add to a window it reads — of a
+ * type that feeds one (the store filters by type), naming an entity a
+ * decided event names (`ReadEntities`). Sealed copies are opened only where their data is
+ * needed: decided events, and events whose data a window reads. Events at
+ * or after the end of the period are not read: a read sees only what came
+ * before its event's time.
+ *
+ * Events of every tenant feed the windows, as they did online (the feature
+ * engine is one per process); only the tenant's events are decided.
+ */
+export async function* replayLog(
+  store: RecordStore,
+  vault: PersonalDataVault,
+  plan: ReplayPlan,
+  tenantId: string,
+  read: ReadEntities,
+  pageSize = 5_000,
+): AsyncGenerator<{ rows: number; firstSeq: number; lastSeq: number; events: ReplayedEvent[] }> {
+  for await (const page of store.loggedEvents(replayQuery(plan, pageSize))) {
+    const kept: ReplayedEvent[] = []
+    for (const d of page) {
+      let decide = d.eventType === plan.eventType && d.tenantId === tenantId && d.occurredAtMs >= plan.fromMs
+      // an event that adds only to windows no decided event reads changes nothing read
+      const feeds = read.feedsRead(d.eventType, d.entityKeys)
+      if (!decide && !feeds) continue
+      let data = unopened
+      let occurredAt = ''
+      if (decide || plan.readsData.has(d.eventType)) {
+        const event = JSON.parse(vault.open(d.sealedEvent!)) as { occurredAt: string; data: Record<string, unknown> }
+        data = event.data
+        occurredAt = event.occurredAt
+        if (decide && plan.product !== undefined && data.product !== plan.product) {
+          decide = false
+          if (!feeds) continue
+        }
+      }
+      kept.push({
+        eventId: d.eventId,
+        observed: { type: d.eventType, occurredAtMs: d.occurredAtMs, data, keys: d.entityKeys },
+        decide,
+        occurredAt,
+        live: { action: d.action, strategyId: d.strategyId, strategyVersion: d.strategyVersion },
+      })
+    }
+    yield { rows: page.length, firstSeq: page[0]!.seq, lastSeq: page[page.length - 1]!.seq, events: kept }
+  }
+}
+
+/** What the replay reads from the store. */
+export const replayQuery = (plan: ReplayPlan, batchSize?: number): LoggedEventQuery => ({
+  sinceMs: plan.warmUpFromMs,
+  untilMs: plan.toMs,
+  eventTypes: [...new Set([...plan.feeds, plan.eventType])],
+  // opened: the decided events, and those whose data a window reads
+  sealedOf: [...new Set([plan.eventType, ...plan.readsData])],
+  ...(batchSize === undefined ? {} : { batchSize }),
+})
+
+/** The labels known now about the period's events: the tenant's label events from the period's start to the end of the log. */
+export const labelQuery = (plan: ReplayPlan, batchSize?: number): LoggedEventQuery => ({
+  sinceMs: plan.fromMs,
+  eventTypes: ['label'],
+  ...(batchSize === undefined ? {} : { batchSize }),
+})
+
+/** The tenant's label events of the label query, as monitoring reads them (subject, kind, when it became known). */
+export async function* readLabels(store: RecordStore, vault: PersonalDataVault, plan: ReplayPlan, tenantId: string, pageSize = 5_000): AsyncGenerator<{ rows: number; labels: KnownLabel[] }> {
+  for await (const page of store.loggedEvents(labelQuery(plan, pageSize))) {
+    const labels: KnownLabel[] = []
+    for (const d of page) {
+      if (d.tenantId !== tenantId) continue
+      const data = (JSON.parse(vault.open(d.sealedEvent!)) as { data?: { subjectEventId?: unknown; label?: unknown } }).data
+      if (typeof data?.subjectEventId === 'string' && typeof data.label === 'string') labels.push({ subjectEventId: data.subjectEventId, label: data.label, knownAtMs: d.occurredAtMs })
+    }
+    yield { rows: page.length, labels }
+  }
+}

@@ -1,0 +1,47 @@
+import { type FeatureDefinition, horizonOf } from '../features/feature-definition.ts'
+import { windowAggregates } from '../features/window-aggregates.ts'
+import type { Strategy } from '../strategy/strategy.ts'
+import { featuresForStrategy } from './features-for-strategy.ts'
+
+/** What a backtest reads from the log and computes: fixed by the draft and the period. */
+export interface ReplayPlan {
+  /** The draft's decision point. */
+  eventType: string
+  /** Only events whose `data.product` is this are decided (a draft for one product). */
+  product: string | undefined
+  /** The features computed: what the draft reads, with what its expressions need. */
+  definitions: FeatureDefinition[]
+  fromMs: number
+  toMs: number
+  /** Where the replay starts: `fromMs` less the longest window (plus delay) of those features. */
+  warmUpFromMs: number
+  /** Event types that feed one of the windows: the only ones, with the draft's own, that the replay keeps. */
+  feeds: ReadonlySet<string>
+  /** Of those, the types whose data a window reads (a field, a `where`): their sealed copies are opened; the others' keys suffice. */
+  readsData: ReadonlySet<string>
+}
+
+const isWindowKind = (definition: FeatureDefinition) => (windowAggregates as readonly string[]).includes(definition.kind)
+
+/**
+ * The plan of a backtest of `draft` over [fromMs, toMs). Events of other
+ * types change no window the draft reads, so they are skipped without
+ * being opened: that, and computing only the draft's features, is what
+ * makes a replay fast.
+ */
+export function replayPlan(draft: Strategy, definitions: readonly FeatureDefinition[], fromMs: number, toMs: number): ReplayPlan {
+  const computed = featuresForStrategy(definitions, draft.featuresRead)
+  const windows = computed.filter(isWindowKind)
+  const feeds = new Set(windows.flatMap((d) => d.eventTypes))
+  const readsData = new Set(windows.filter((d) => d.field !== undefined || d.where !== undefined).flatMap((d) => d.eventTypes))
+  return {
+    eventType: draft.document.eventType,
+    product: draft.document.product,
+    definitions: computed,
+    fromMs,
+    toMs,
+    warmUpFromMs: fromMs - horizonOf(computed),
+    feeds,
+    readsData,
+  }
+}

@@ -1,0 +1,177 @@
+import type { RecordStore } from '../decisions/record-store.ts'
+import type { PersonalDataVault } from '../events/personal-data-vault.ts'
+import type { FeatureDefinition } from '../features/feature-definition.ts'
+import { FeatureEngine, type ListLookup } from '../features/feature-engine.ts'
+import { ListMembership } from '../lists/list-membership.ts'
+import { LabelBook } from '../monitoring/label-outcomes.ts'
+import type { Strategy, StrategyOutcome } from '../strategy/strategy.ts'
+import { ActionCounts } from './action-counts.ts'
+import type { BacktestRequest } from './backtest-request.ts'
+import { type BacktestReport, type ChangedDecision, round6, share } from './backtest-report.ts'
+import { ChangedSample } from './changed-sample.ts'
+import { BlockedEvents } from './confusion-matrix.ts'
+import { readLabels, type ReplayedEvent, replayLog } from './log-replay.ts'
+import { replayPlan } from './replay-plan.ts'
+import { ReadEntities } from './read-entities.ts'
+import { RuleHits } from './rule-hits.ts'
+
+export interface BacktestSources {
+  store: RecordStore
+  vault: PersonalDataVault
+  /** The feature catalogue, compiled (what the draft was compiled against). */
+  definitions: readonly FeatureDefinition[]
+  /** Lists (名单), point in time; read from the store when not given. */
+  lists?: ListLookup
+  tenantId: string
+}
+
+export interface BacktestProgress {
+  /** `replay`: the period's events, through the features and the draft; then `labels`: the label events known now. */
+  phase: 'replay' | 'labels'
+  /** Logged events of the period (any type, warm-up included) the replay has gone past, by their positions in the log: an estimate. */
+  done: number
+  /** Every logged event of the period (any type, warm-up included), counted at the start. */
+  total: number
+  decided: number
+}
+
+export interface BacktestOptions {
+  onProgress?: (progress: BacktestProgress) => void
+  /** Give the thread's other work a turn after every page of the log: a server keeps deciding while it backtests. */
+  yieldBetweenPages?: boolean
+  /** Decisions read from the log at a time (5,000 unless told): smaller pages keep the turns short. */
+  pageSize?: number
+  /** Ends the backtest (with the signal's reason as the error) at the next page. */
+  signal?: AbortSignal
+  /** Every decided event with the features recomputed for it and the draft's outcome (for tests and exports). */
+  onDecision?: (decision: { eventId: string; occurredAtMs: number; live: ReplayedEvent['live']; features: Record<string, number>; outcome: StrategyOutcome }) => void
+}
+
+/**
+ * Replays the decision log through a draft strategy: every event of the
+ * draft's type (and product) in [from, to) is decided again, with its
+ * features recomputed point in time — a fresh feature engine, fed the
+ * logged history in the order the online engine saw it from the longest
+ * window before `from`, reads each event's windows as they stood just
+ * before it (`FeatureEngine.observeBatch`, the code the online engine and
+ * the backfill run). Only the features the draft reads are computed. Each
+ * new decision is compared with the one stored (the live outcome), and both
+ * with the labels known at the cut-off. Nothing is written.
+ */
+export async function runBacktest(sources: BacktestSources, draft: Strategy, request: BacktestRequest, options: BacktestOptions = {}): Promise<BacktestReport> {
+  const started = performance.now()
+  const { store, vault, tenantId } = sources
+  const plan = replayPlan(draft, sources.definitions, request.fromMs, request.toMs)
+  const lists = sources.lists ?? (await ListMembership.load(store))
+  const engine = new FeatureEngine(plan.definitions, { lists })
+  const logged = await store.countLoggedEvents({ sinceMs: plan.warmUpFromMs, untilMs: plan.toMs })
+  const pause = async () => {
+    if (options.yieldBetweenPages) await new Promise((resolve) => setImmediate(resolve))
+    if (options.signal?.aborted) throw new Error('interrupted: the server is stopping')
+  }
+  // when the draft decides a large share of the history, every event is kept rather than sorted out
+  const entities = await ReadEntities.collect(store, plan, tenantId, logged / 10, pause)
+
+  const labels = new LabelBook({ positive: request.labels.positive, negatives: request.labels.negatives, maturityDays: request.labels.maturityDays, cutoffMs: request.labels.cutoffMs })
+  let labelsRead = 0
+  let read = 0
+  let replayed = 0
+  let ruleErrors = 0
+  let withoutStrategy = 0
+  const liveVersions = new Map<string, { id: string; version: number; events: number }>()
+  const counts = new ActionCounts()
+  const rules = new RuleHits(draft.document)
+  const sample = new ChangedSample(request.sample, request.seed)
+  const blocked = new BlockedEvents(new Set(request.blocking))
+
+  const decideOne = (event: ReplayedEvent, features: Record<string, number>) => {
+    const { observed, live } = event
+    const outcome = draft.decide({ event: { id: event.eventId, type: observed.type, occurredAt: event.occurredAt, data: observed.data }, features, keys: observed.keys })
+    counts.add(live.action, outcome.action, observed.occurredAtMs)
+    rules.add(outcome.hits)
+    blocked.add(event.eventId, observed.occurredAtMs, live.action, outcome.action)
+    if (outcome.ruleErrors.length > 0) ruleErrors++
+    if (live.strategyId === null || live.strategyVersion === null) withoutStrategy++
+    else {
+      const key = `${live.strategyId}\u0000${live.strategyVersion}`
+      const seen = liveVersions.get(key)
+      if (seen) seen.events++
+      else liveVersions.set(key, { id: live.strategyId, version: live.strategyVersion, events: 1 })
+    }
+    if (outcome.action !== live.action) sample.offer(() => changedDecision(event, outcome))
+    options.onDecision?.({ eventId: event.eventId, occurredAtMs: observed.occurredAtMs, live, features, outcome })
+  }
+
+  let phase: BacktestProgress['phase'] = 'replay'
+  let firstSeq: number | undefined
+  let done = 0
+  const turn = async () => {
+    options.onProgress?.({ phase, done, total: logged, decided: counts.decided })
+    await pause()
+  }
+  for await (const page of replayLog(store, vault, plan, tenantId, entities, options.pageSize)) {
+    firstSeq ??= page.firstSeq
+    done = Math.min(logged, page.lastSeq - firstSeq + 1)
+    const { events } = page
+    if (events.length > 0) {
+      const rows = engine.observeBatch(
+        events.map((event) => event.observed),
+        (i) => events[i]!.decide,
+      )
+      for (let i = 0; i < events.length; i++) if (events[i]!.decide) decideOne(events[i]!, engine.recordOf(rows, i))
+      replayed += events.length
+    }
+    read += page.rows
+    await turn()
+  }
+  // the labels known now: read after the replay, since most come later than the events they are about
+  phase = 'labels'
+  done = logged
+  for await (const page of readLabels(store, vault, plan, tenantId, options.pageSize)) {
+    for (const label of page.labels) labels.add(label)
+    labelsRead += page.labels.length
+    await turn()
+  }
+
+  const seconds = (performance.now() - started) / 1000
+  const { transitions, ...summary } = counts.summary()
+  const decided = counts.decided
+  return {
+    strategy: { id: draft.id, version: draft.version, hash: draft.hash, eventType: plan.eventType, ...(plan.product === undefined ? {} : { product: plan.product }) },
+    period: { from: iso(plan.fromMs), to: iso(plan.toMs), warmUpFrom: iso(plan.warmUpFromMs) },
+    features: plan.definitions.map((d) => d.name),
+    events: { logged, read, replayed, decided },
+    ...summary,
+    live: { strategies: [...liveVersions.values()].sort((a, b) => b.events - a.events), withoutStrategy },
+    changed: { events: counts.changed, rate: share(counts.changed, decided), transitions, sample: sample.sample() },
+    labels: { positive: request.labels.positive, negatives: request.labels.negatives, maturityDays: request.labels.maturityDays, cutoff: iso(request.labels.cutoffMs), labelsRead },
+    blocking: request.blocking,
+    confusion: blocked.confusion(labels),
+    rules: rules.rates(decided),
+    overlaps: rules.overlaps(),
+    ruleErrors,
+    timing: { seconds: round6(seconds), loggedEventsPerSecond: Math.round(logged / seconds), eventsReadPerSecond: Math.round(read / seconds), eventsDecidedPerSecond: Math.round(decided / seconds) },
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** What the sample shows of a changed decision: ids, type, time, amount and the draft's reasons, nothing personal. */
+function changedDecision(event: ReplayedEvent, outcome: StrategyOutcome): ChangedDecision {
+  const amount = event.observed.data.amountMinor
+  return {
+    eventId: event.eventId,
+    eventType: event.observed.type,
+    occurredAt: iso(event.observed.occurredAtMs),
+    ...(typeof amount === 'number' ? { amountMinor: amount } : {}),
+    live: event.live.action,
+    draft: outcome.action,
+    reasons: outcome.reasons.map((r) => ({
+      code: r.code,
+      ...(r.ruleId === undefined ? {} : { ruleId: r.ruleId }),
+      ...(r.ruleSetId === undefined ? {} : { node: r.ruleSetId }),
+      // event fields stay out: only the features and scores the rule read
+      evidence: Object.fromEntries(Object.entries(r.evidence).filter(([key]) => key.startsWith('features.') || key.startsWith('scores.'))),
+    })),
+  }
+}

@@ -1,0 +1,113 @@
+import { EvaluationError } from '@marcbachmann/cel-js'
+import { Duration } from '@marcbachmann/cel-js/evaluator'
+
+/**
+ * Where cel-js answers differently from the CEL specification and the right
+ * answer is cheap to give, Xiezhi's layer gives it (found by the conformance
+ * suite, docs/reference/cel-conformance.md):
+ *
+ * - int arithmetic that leaves the int64 range fails (`-(-2^63)`, `-2^63 / -1`),
+ *   as do timestamps outside years 1–9999 and durations beyond ±10,000 years;
+ * - `int(double)` fails outside (-2^63, 2^63) instead of returning a larger int;
+ * - `duration.getMilliseconds()` is the millisecond component, not the total;
+ * - time zones may be UTC offsets (`'+08:00'`, `'-02:30'`), not only IANA names;
+ * - `lowerAscii()`/`upperAscii()` change ASCII letters only, and `trim()`
+ *   removes Unicode white space as CEL (Go) defines it;
+ * - `string(bytes)` fails on invalid UTF-8 instead of inserting U+FFFD.
+ *
+ * Each fix applies only to the values it was written for; anything else runs
+ * cel-js's own function (`metered-ast.ts` wires them in).
+ */
+
+const INT_MIN = -(2n ** 63n)
+const INT_MAX = 2n ** 63n - 1n
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, CEL's timestamp range. */
+const TIMESTAMP_MIN_MS = -62_135_596_800_000
+const TIMESTAMP_MAX_MS = 253_402_300_799_999
+/** CEL's duration range: about ±10,000 years, in seconds. */
+const DURATION_MAX_SECONDS = 315_576_000_000n
+
+/** The result of arithmetic or a conversion, checked against CEL's ranges; throws when outside. */
+export function checkRange(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    if (value < INT_MIN || value > INT_MAX) throw new EvaluationError({ code: 'numeric_overflow', message: `integer overflow: ${value}` })
+  } else if (value instanceof Date) {
+    const ms = value.getTime()
+    if (!(ms >= TIMESTAMP_MIN_MS && ms <= TIMESTAMP_MAX_MS)) throw new EvaluationError({ code: 'timestamp_out_of_range', message: 'timestamp out of range (years 1 to 9999)' })
+  } else if (value instanceof Duration) {
+    const seconds = value.seconds
+    if (seconds > DURATION_MAX_SECONDS || seconds < -DURATION_MAX_SECONDS) throw new EvaluationError({ code: 'duration_out_of_range', message: 'duration out of range (±10000 years)' })
+  }
+  return value
+}
+
+/** `int(double)`: truncation, failing outside the open range (-2^63, 2^63) as cel-go does. */
+export function intOfDouble(value: number): bigint {
+  if (!Number.isFinite(value) || value <= -(2 ** 63) || value >= 2 ** 63) throw new EvaluationError({ code: 'numeric_overflow', message: 'int() type error: integer overflow' })
+  return BigInt(Math.trunc(value))
+}
+
+export const durationMilliseconds = (d: Duration): bigint => BigInt(Math.trunc(d.nanos / 1_000_000))
+
+/** `'+08:00'`, `'-02:30'`, `'02:00'`: the offset in minutes, or undefined for anything else (an IANA name). */
+export function utcOffsetMinutes(zone: string): number | undefined {
+  const m = /^([+-]?)(\d{2}):(\d{2})$/.exec(zone)
+  if (!m) return undefined
+  const minutes = Number(m[2]) * 60 + Number(m[3])
+  return m[1] === '-' ? -minutes : minutes
+}
+
+/** The timestamp accessors, for a time at a fixed UTC offset. */
+export function atOffset(name: string, t: Date, offsetMinutes: number): bigint | undefined {
+  const d = new Date(t.getTime() + offsetMinutes * 60_000)
+  switch (name) {
+    case 'getFullYear':
+      return BigInt(d.getUTCFullYear())
+    case 'getMonth':
+      return BigInt(d.getUTCMonth())
+    case 'getDate':
+      return BigInt(d.getUTCDate())
+    case 'getDayOfMonth':
+      return BigInt(d.getUTCDate() - 1)
+    case 'getDayOfWeek':
+      return BigInt(d.getUTCDay())
+    case 'getDayOfYear':
+      return BigInt(Math.round((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000))
+    case 'getHours':
+      return BigInt(d.getUTCHours())
+    case 'getMinutes':
+      return BigInt(d.getUTCMinutes())
+    case 'getSeconds':
+      return BigInt(d.getUTCSeconds())
+    case 'getMilliseconds':
+      return BigInt(d.getUTCMilliseconds())
+    default:
+      return undefined
+  }
+}
+
+export const lowerAscii = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
+export const upperAscii = (s: string) => s.replace(/[a-z]+/g, (m) => m.toUpperCase())
+
+/** Go's unicode.IsSpace, which CEL's trim() uses: JavaScript's set lacks U+0085 and has U+FEFF. */
+const isGoSpace = (c: number) =>
+  (c >= 9 && c <= 13) || c === 32 || c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
+
+/** Every such space is one UTF-16 unit, so the ends can be scanned unit by unit (linear, no regular expression). */
+export function trimSpace(s: string): string {
+  let start = 0
+  let end = s.length
+  while (start < end && isGoSpace(s.charCodeAt(start))) start++
+  while (end > start && isGoSpace(s.charCodeAt(end - 1))) end--
+  return s.slice(start, end)
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+export function stringOfBytes(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes)
+  } catch {
+    throw new EvaluationError({ code: 'invalid_utf8', message: 'string() of bytes that are not valid UTF-8' })
+  }
+}
