@@ -202,6 +202,8 @@ export interface LoggedEventQuery {
 
 /** A decision's event and outcome, without the reply and the trace: what a replay of the log reads. */
 export type LoggedEvent = Pick<StoredDecision, 'tenantId' | 'eventId' | 'eventType' | 'action' | 'occurredAtMs' | 'strategyId' | 'strategyVersion' | 'entityKeys'> & {
+  /** The position in the log (append order): increasing, not necessarily consecutive. */
+  seq: number
   sealedEvent: Buffer | null
 }
 

@@ -321,7 +321,11 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       for await (const page of store.loggedEvents({ sinceMs: 0, sealedOf: ['label'] })) sealed.push(...page.map((e) => e.sealedEvent))
       assert.deepEqual(sealed, batch.map((d) => (d.eventType === 'label' ? d.sealedEvent : null)))
       const d = batch[1]!
-      assert.deepEqual(first, {
+      const { seq, ...rest } = first as { seq: number }
+      const positions: number[] = []
+      for await (const page of store.loggedEvents({ sinceMs: 0 })) positions.push(...page.map((e) => e.seq))
+      assert.ok(positions.every((p, i) => i === 0 || p > positions[i - 1]!) && seq === positions[1], 'positions increase in append order')
+      assert.deepEqual(rest, {
         tenantId: d.tenantId, eventId: d.eventId, eventType: d.eventType, action: 'review', occurredAtMs: d.occurredAtMs,
         strategyId: d.strategyId, strategyVersion: d.strategyVersion, sealedEvent: d.sealedEvent, entityKeys: d.entityKeys,
       })

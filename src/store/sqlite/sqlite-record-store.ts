@@ -428,8 +428,8 @@ export class SqliteRecordStore implements RecordStore {
       after = rows[rows.length - 1]![0]
       const events = new Array<LoggedEvent>(rows.length)
       for (let i = 0; i < rows.length; i++) {
-        const [, tenantId, eventId, eventType, action, occurredAtMs, strategyId, strategyVersion, sealedEvent, keys] = rows[i]!
-        events[i] = { tenantId, eventId, eventType, action: action as Action, occurredAtMs, strategyId, strategyVersion, sealedEvent, entityKeys: JSON.parse(keys) as Record<string, string[]> }
+        const [seq, tenantId, eventId, eventType, action, occurredAtMs, strategyId, strategyVersion, sealedEvent, keys] = rows[i]!
+        events[i] = { seq, tenantId, eventId, eventType, action: action as Action, occurredAtMs, strategyId, strategyVersion, sealedEvent, entityKeys: JSON.parse(keys) as Record<string, string[]> }
       }
       yield events
     }
