@@ -63,7 +63,7 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   const compile = (pointer: string, source: unknown, type: string): CompiledExpression | undefined => {
     if (typeof source !== 'string' || source.trim() === '') return void fail(pointer, 'required', 'a CEL expression is required')
     const result = compileExpression(source, checking, runtime)
-    if ('ok' in result) return void fail(pointer, 'cel_type_error', result.message)
+    if ('ok' in result) return void fail(pointer, result.code, result.message)
     if (type !== 'dyn' && result.type !== type && result.type !== 'dyn') return void fail(pointer, 'cel_type_error', `must evaluate to ${type}, not ${result.type}`)
     return result
   }

@@ -30,7 +30,7 @@ export interface StrategyOutcome {
   /** The nodes of the flow the decision went through, in order. */
   path: string[]
   /** Rules (and models) that could not be evaluated, and how each was handled: the strategy's policy, failed closed (hit) or open (skip). */
-  ruleErrors: { ruleId: string; message: string; handled: 'policy' | 'hit' | 'skip' }[]
+  ruleErrors: { ruleId: string; message: string; handled: 'policy' | 'hit' | 'skip'; code?: string }[]
   /** The registry version behind each registry score, as the decision records it. */
   models: Record<string, ModelUse>
 }
@@ -143,7 +143,7 @@ export class Strategy {
         scores[model.name] = round6(version.score(input.features))
       } catch (error) {
         // rules reading the missing score fail too, and the degraded-mode policy decides
-        ruleErrors.push({ ruleId: `model:${model.name}`, message: (error as Error).message.split('\n')[0]!, handled: 'policy' })
+        ruleErrors.push({ ruleId: `model:${model.name}`, ...errorOf(error), handled: 'policy' })
       }
     }
     const context = {
@@ -214,7 +214,7 @@ export class Strategy {
           }
         }
       } catch (error) {
-        walk.ruleErrors.push({ ruleId: rule.id, message: (error as Error).message.split('\n')[0]!, handled: rule.onError })
+        walk.ruleErrors.push({ ruleId: rule.id, ...errorOf(error), handled: rule.onError })
         if (rule.onError !== 'hit') continue
       }
       if (!holds) continue
@@ -247,6 +247,12 @@ export class Strategy {
   }
 }
 
+
+/** What a decision keeps of an evaluation error: its first line, and its code when it has one (`cel_cost_exceeded`, …). */
+function errorOf(error: unknown): { message: string; code?: string } {
+  const code = (error as { code?: unknown }).code
+  return { message: String((error as Error).message).split('\n')[0]!, ...(typeof code === 'string' ? { code } : {}) }
+}
 
 /** Counts are mostly small: their CEL ints are made once, not on every decision. */
 const smallInts = Array.from({ length: 1024 }, (_, i) => BigInt(i))
