@@ -38,14 +38,26 @@ const NOT_COMPILABLE = Symbol('not compilable')
 const INT_MIN = -(2n ** 63n)
 const INT_MAX = 2n ** 63n - 1n
 
+/**
+ * Variables whose value the caller builds itself as a plain object of
+ * primitives (a strategy's `features` and `scores`): selecting a field of one
+ * needs no check for foreign objects, only that the field is there. Set for
+ * the length of one (synchronous) compilation.
+ */
+let trustedRecords: ReadonlySet<string> = new Set()
+
 /** A fast evaluator for `ast` that agrees with `interpret`, or undefined when nothing would be gained. */
-export function compileToClosure(ast: unknown, interpret: Closure): Closure | undefined {
+export function compileToClosure(ast: unknown, interpret: Closure, trusted: ReadonlySet<string> = new Set()): Closure | undefined {
   let compiled: Closure
+  const outer = trustedRecords
+  trustedRecords = trusted
   try {
     compiled = compileNode(ast as AstNode)
   } catch (error) {
     if (error === NOT_COMPILABLE) return undefined
     throw error
+  } finally {
+    trustedRecords = outer
   }
   return (context) => {
     try {
@@ -70,8 +82,11 @@ function compileNode(node: AstNode): Closure {
       const name = node.args as string
       return (context) => (Object.hasOwn(context, name) ? context[name] : handBack())
     }
-    case '.':
-      return select(compileNode(pair(node)[0] as AstNode), pair(node)[1] as string)
+    case '.': {
+      const [objectNode, field] = pair(node) as [AstNode, string]
+      if (objectNode.op === 'id' && trustedRecords.has(objectNode.args as string)) return trustedSelect(objectNode.args as string, field)
+      return select(compileNode(objectNode), field)
+    }
     case '!_': {
       const operand = compileNode(node.args as AstNode)
       return (context) => {
@@ -145,6 +160,14 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** cel-js types an object by its `constructor`, so one with a key of that name is not a map to it: the interpreter decides. */
 const foreign = (value: unknown) => value !== null && typeof value === 'object' && Object.hasOwn(value, 'constructor')
+
+/** `record.field` of a trusted record: present, or handed back (cel-js then reports the missing key). */
+function trustedSelect(variable: string, field: string): Closure {
+  return (context) => {
+    const record = context[variable] as Record<string, unknown> | undefined
+    return record !== undefined && Object.hasOwn(record, field) ? record[field] : handBack()
+  }
+}
 
 function select(object: Closure, field: string): Closure {
   return (context) => {

@@ -41,6 +41,8 @@ export interface CompileOptions {
   limits?: CelLimits
   /** Only the conformance suite turns this off, for its `disable_check` cases; strategies are always checked. */
   typeCheck?: boolean
+  /** Variables the caller always binds to a plain object of primitives it built itself (a strategy's `features`, `scores`): read without foreign-object checks. */
+  trustedRecords?: ReadonlySet<string>
 }
 
 /**
@@ -82,7 +84,7 @@ export function compileExpression(source: string, checking: Environment, runtime
   }
   meterTree(ast)
   const interpret = (context: Record<string, unknown>) => parsed(context)
-  const closure = compileToClosure(parsed.ast, interpret)
+  const closure = compileToClosure(parsed.ast, interpret, options.trustedRecords)
   const maxCost = limits.evaluation.maxCost
   const bounded =
     (run: (context: Record<string, unknown>) => unknown) =>

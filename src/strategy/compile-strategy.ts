@@ -60,9 +60,11 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   checking.registerVariable({ name: 'features', schema: Object.fromEntries(featureTypes) })
   checking.registerVariable({ name: 'scores', schema: Object.fromEntries([...scoreNames].map((name) => [name, 'double'])) })
   const runtime = createCelEnvironment().registerVariable('event', 'map').registerVariable('features', 'map').registerVariable('scores', 'map')
+  // the strategy builds `features` and `scores` itself, as plain records of numbers
+  const trustedRecords = new Set(['features', 'scores'])
   const compile = (pointer: string, source: unknown, type: string): CompiledExpression | undefined => {
     if (typeof source !== 'string' || source.trim() === '') return void fail(pointer, 'required', 'a CEL expression is required')
-    const result = compileExpression(source, checking, runtime)
+    const result = compileExpression(source, checking, runtime, { trustedRecords })
     if ('ok' in result) return void fail(pointer, result.code, result.message)
     if (type !== 'dyn' && result.type !== type && result.type !== 'dyn') return void fail(pointer, 'cel_type_error', `must evaluate to ${type}, not ${result.type}`)
     return result

@@ -1,7 +1,8 @@
 import { type Action, worstOf } from '../core/actions.ts'
 import { type Reason, systemReasons } from '../core/reason.ts'
 import type { ValueConverter } from '../cel/json-schema-to-cel.ts'
-import type { CompiledExpression } from '../cel/condition.ts'
+import { defaultCelLimits } from '../cel/cel-limits.ts'
+import { type CompiledExpression, Meter } from '../cel/condition.ts'
 import type { EntityKind } from '../events/entities.ts'
 import type { ModelUse } from '../models/serving/model-serving.ts'
 import type { ServedModel } from '../models/serving/served-model.ts'
@@ -151,7 +152,7 @@ export class Strategy {
       features: this.celFeatures(input.features),
       scores,
     }
-    const walk: FlowWalk = { action: this.document.defaultAction, reasons: [], hits: [], path: [], ruleErrors }
+    const walk: FlowWalk = { action: this.document.defaultAction, reasons: [], hits: [], path: [], ruleErrors, budget: new Meter(decisionCost) }
     const explained = new Set<string>()
     const explain = (rule: CompiledRule, nodeId: string) => {
       // a registry score a hit read is explained once, by the inputs that raised it most (TreeSHAP for trees)
@@ -196,7 +197,7 @@ export class Strategy {
       })
     }
     const outcome: StrategyOutcome = { action: walk.action, scores, reasons, hits, path, ruleErrors, models }
-    if (outcome.action === 'approve' && offer) this.makeOffer(outcome, context, offer)
+    if (outcome.action === 'approve' && offer) this.makeOffer(outcome, context, offer, walk.budget)
     return outcome
   }
 
@@ -208,7 +209,7 @@ export class Strategy {
       let holds = true
       try {
         for (const condition of rule.conditions) {
-          if (condition.evaluate(context) !== true) {
+          if (condition.evaluate(context, walk.budget) !== true) {
             holds = false
             break
           }
@@ -234,10 +235,10 @@ export class Strategy {
     return hitAny
   }
 
-  private makeOffer(outcome: StrategyOutcome, context: Record<string, unknown>, offer: CompiledOffer) {
+  private makeOffer(outcome: StrategyOutcome, context: Record<string, unknown>, offer: CompiledOffer, budget: Meter) {
     try {
-      const limitMinor = toSafeInteger(offer.limitMinor.evaluate(context))
-      const aprBps = toSafeInteger(offer.aprBps.evaluate(context))
+      const limitMinor = toSafeInteger(offer.limitMinor.evaluate(context, budget))
+      const aprBps = toSafeInteger(offer.aprBps.evaluate(context, budget))
       if (limitMinor < 0 || aprBps < 0) throw new Error('limit and price must not be negative')
       outcome.offer = { limitMinor, aprBps }
     } catch (error) {
@@ -254,6 +255,9 @@ function errorOf(error: unknown): { message: string; code?: string } {
   return { message: String((error as Error).message).split('\n')[0]!, ...(typeof code === 'string' ? { code } : {}) }
 }
 
+/** A decision's CEL budget: four expressions' worth, shared by all its conditions and offers. */
+const decisionCost = 4 * defaultCelLimits.evaluation.maxCost
+
 /** Counts are mostly small: their CEL ints are made once, not on every decision. */
 const smallInts = Array.from({ length: 1024 }, (_, i) => BigInt(i))
 
@@ -264,6 +268,8 @@ interface FlowWalk {
   hits: string[]
   path: string[]
   ruleErrors: StrategyOutcome['ruleErrors']
+  /** CEL cost the whole decision may spend (docs/reference/cel-safety.md): a hostile event cannot hold a decision for long, however many rules read it. */
+  budget: Meter
 }
 
 /** The first hit sets the action (a whitelist rule may approve below the default); later hits can only make it worse. */
