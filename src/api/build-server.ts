@@ -22,6 +22,8 @@ import { registerGraphRoutes } from './routes/graph-routes.ts'
 import { registerSessionRoutes, sessionCookie } from './routes/session-routes.ts'
 import { registerOperationsRoutes } from './routes/operations-routes.ts'
 import { registerStrategyRoutes } from './routes/strategy-routes.ts'
+import { registerDashboardRoutes } from './routes/dashboard-routes.ts'
+import { registerWebRoutes } from './routes/web-routes.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -115,6 +117,8 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerCaseRoutes(app, engine)
   registerGraphRoutes(app, engine)
   registerOperationsRoutes(app, engine, metrics)
+  registerDashboardRoutes(app, engine)
+  registerWebRoutes(app, engine)
   return { app, metrics }
 }
 

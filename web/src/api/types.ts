@@ -1,0 +1,334 @@
+/**
+ * The shapes of the public API the workbench reads, as documented in
+ * README.md, docs/review-desk.md, docs/monitoring.md,
+ * docs/reference/strategies.md and docs/workbench.md (OpenAPI: /openapi.json).
+ * Written here rather than imported from the server: the UI depends on the
+ * API, not on the server's code.
+ */
+
+export type Role = 'reviewer' | 'analyst' | 'approver' | 'admin'
+export type Action = 'approve' | 'step_up' | 'review' | 'reject'
+export const actions: Action[] = ['approve', 'step_up', 'review', 'reject']
+
+export interface User {
+  username: string
+  displayName: string
+  roles: Role[]
+}
+
+export interface Reason {
+  code: string
+  message: { zh: string; en: string }
+  evidence: Record<string, unknown>
+  ruleId?: string
+  ruleSetId?: string
+}
+
+export interface Decision {
+  decisionId: string
+  eventId: string
+  eventType: string
+  action: Action
+  offer?: { limitMinor: number; aprBps: number }
+  scores: Record<string, number>
+  models?: Record<string, { model: string; alias: string; version: number }>
+  reasons: Reason[]
+  features: Record<string, number>
+  strategy: { id: string; version: number; arm?: 'champion' | 'challenger' } | null
+  decidedAt: string
+  latencyMs: number
+}
+
+export interface Explanation {
+  decisionId: string
+  reproduced: boolean
+  differences: string[]
+  decision: Decision
+  hits: string[]
+  path: string[]
+  ruleErrors: { ruleId: string; message: string }[]
+  replayed: Pick<Decision, 'action' | 'scores' | 'models' | 'reasons' | 'offer'>
+}
+
+export type CaseStatus = 'open' | 'claimed' | 'closed'
+export type CaseRisk = 'high' | 'medium' | 'low'
+export const callOutcomes = [
+  'reached_applicant',
+  'someone_else_answered',
+  'no_answer',
+  'number_not_in_service',
+  'refused',
+  'suspected_scam_victim',
+  'confirmed_impersonation',
+] as const
+export type CallOutcome = (typeof callOutcomes)[number]
+export const dispositions = ['confirmed_fraud', 'scam_victim_dissuaded', 'legitimate_approve', 'credit_risk'] as const
+export type Disposition = (typeof dispositions)[number]
+export type EntityKind = 'user' | 'id_number' | 'phone' | 'device' | 'ip' | 'bank_card' | 'address' | 'contacts' | 'equipment' | 'terminal'
+
+export interface ReviewCase {
+  id: string
+  decisionId: string
+  eventId: string
+  eventType: string
+  queue: string
+  risk: CaseRisk
+  priority: number
+  status: CaseStatus
+  assignee: string | null
+  createdAtMs: number
+  dueAtMs: number
+  callbackAtMs: number | null
+  claimedAtMs: number | null
+  closedAtMs: number | null
+  disposition: Disposition | null
+  resolution: Action | null
+  amountMinor: number | null
+}
+
+export interface CaseActivity {
+  id: string
+  caseId: string
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed'
+  actor: string
+  atMs: number
+  data: Record<string, unknown>
+}
+
+export interface RelatedDecision {
+  decisionId: string
+  eventId: string
+  eventType: string
+  action: Action
+  decidedAt: string
+}
+
+export interface CaseView {
+  case: ReviewCase
+  decision: Decision
+  event: { id: string; type: string; occurredAt: string; data: Record<string, unknown> }
+  activities: CaseActivity[]
+  related: { kind: EntityKind; decisions: RelatedDecision[] }[]
+}
+
+export interface QueueCounts {
+  open: number
+  claimed: number
+  waitingCallback: number
+  breached: number
+  byQueue: Record<string, { open: number; claimed: number; breached: number }>
+}
+
+export interface Page<T> {
+  items: T[]
+  nextCursor?: string
+}
+
+export interface EventType {
+  type: string
+  description?: string
+  entities: Partial<Record<EntityKind, string>>
+}
+
+export type VersionState = 'draft' | 'submitted' | 'approved' | 'live' | 'retired'
+
+export interface StrategySummary {
+  id: string
+  eventType: string
+  product?: string
+  live: { champion: number; challengers: { version: number; share: number }[]; shadows: number[]; deploymentId: string; deployedAt: string } | null
+  versions: Partial<Record<VersionState, number[]>>
+}
+
+export interface StrategyVersion {
+  id: string
+  version: number
+  state: VersionState
+  role: 'champion' | 'challenger' | 'shadow' | null
+  hash: string
+  authors: string[]
+  createdAt: string
+  updatedAt: string
+  submittedBy: string | null
+  submittedAt: string | null
+  submitNote: string
+  backtestId: string | null
+  approvedBy: string | null
+  approvedAt: string | null
+  approveNote: string
+}
+
+export interface Deployment {
+  id: string
+  strategyId: string
+  kind: 'config' | 'publish' | 'rollback'
+  champion: number
+  challengers: { version: number; share: number }[]
+  shadows: number[]
+  previousId: string | null
+  movedBy: string
+  movedAt: string
+  note: string
+}
+
+export interface StrategyDetail {
+  id: string
+  eventType: string
+  product?: string
+  versions: StrategyVersion[]
+  live: Deployment | null
+  rollbackTo: Deployment | null
+  deployments: Deployment[]
+}
+
+export interface Diff {
+  changes: { op: 'added' | 'removed' | 'changed' | 'reordered'; path: string; from?: unknown; to?: unknown }[]
+  lines: string[]
+}
+
+export interface BacktestSummary {
+  id: string
+  status: BacktestStatus
+  from: string
+  to: string
+  requestedBy: string
+  finishedAt: string | null
+  figures: {
+    decided?: number
+    approvalRate?: { draft: number; live: number; change: number }
+    changed?: { events?: number; rate?: number }
+    reviews?: { draft?: number; live?: number }
+    precision?: { draft?: number | null; live?: number | null }
+    recall?: { draft?: number | null; live?: number | null }
+    ruleErrors?: number
+  } | null
+  error: string | null
+}
+
+export interface StrategyDocumentView extends StrategyVersion {
+  document: StrategyDocument
+  review?: { against: number | null; diff: Diff | null; backtest: BacktestSummary | null }
+}
+
+export interface StrategyRule {
+  id: string
+  when: string
+  action: Action
+  reason?: { code: string; zh: string; en: string }
+  [key: string]: unknown
+}
+
+export interface StrategyDocument {
+  id: string
+  version: number
+  eventType: string
+  description?: string
+  models?: { name: string; kind: string }[]
+  ruleSets?: { id: string; mode: string; rules: StrategyRule[] }[]
+  flow?: unknown[]
+  [key: string]: unknown
+}
+
+export type BacktestStatus = 'queued' | 'running' | 'done' | 'failed'
+
+export interface BacktestReport {
+  strategy: { id: string; version: number; hash: string; eventType: string }
+  period: { from: string; to: string; warmUpFrom: string }
+  events: { read: number; replayed: number; decided: number }
+  actions: { draft: Record<Action, { events: number; rate: number }>; live: Record<Action, { events: number; rate: number }> }
+  approvalRate: { draft: number; live: number; change: number }
+  changed: { events: number; rate: number; transitions: { live: Action; draft: Action; events: number }[]; sample: { eventId: string; occurredAt: string; live: Action; draft: Action; reasons: { code: string; ruleId?: string }[] }[] }
+  reviews: { draft: number; live: number; perDay: { day: string; draft: number; live: number }[] }
+  confusion: { draft: { precision: number | null; recall: number | null }; live: { precision: number | null; recall: number | null } }
+  rules: { id: string; node?: string; action?: Action; hits: number; rate: number }[]
+  ruleErrors: number
+  timing: { seconds: number }
+}
+
+export interface Backtest {
+  id: string
+  status: BacktestStatus
+  strategy: { id: string; version: number; hash: string }
+  from: string
+  to: string
+  requestedBy: string
+  requestedAt: string
+  finishedAt?: string
+  progress?: { read: number; total: number; decided: number }
+  report?: BacktestReport
+  error?: string
+}
+
+export interface Rate {
+  count: number
+  of: number
+  rate: number | null
+  low: number | null
+  high: number | null
+}
+
+export interface ArmFigures {
+  version: number
+  decisions: number
+  actions: Record<Action, number>
+  approvalRate: Rate
+  reviewRate: Rate
+  rejectRate: Rate
+  fraudCaught: Rate
+  badRate: Rate
+}
+
+export interface ArmComparison {
+  strategyId: string
+  eventType: string
+  from: string
+  to: string
+  cutoff: string
+  arms: (ArmFigures & { arm: 'champion' | 'challenger' | 'only' })[]
+  shadows: (ArmFigures & { agreement: Rate })[]
+  sampleRatio?: { expected: Record<string, number>; observed: Record<string, number>; chiSquare: number; pValue: number; mismatch: boolean }
+}
+
+export interface ScoreBucket {
+  bucket: string
+  from: string
+  to: string
+  volume: number
+  labelled: number
+  positives: number
+  negatives: number
+  pending: number
+  meanScore: number | null
+  auc: number | null
+  ks: number | null
+  capacity: { precision: number | null; recall: number | null }
+  scorePsi: number | null
+  featurePsi: Record<string, number | null>
+}
+
+export interface ScoreReport {
+  eventType: string
+  score: string
+  buckets: ScoreBucket[]
+  alerts: { bucket: string; subject: 'score' | 'feature'; name: string; psi: number; level: 'warning' | 'alert' }[]
+  unscored: number
+}
+
+export interface DashboardOverview {
+  from: string
+  to: string
+  timeZone: string
+  decisions: number
+  truncated: boolean
+  hourOfDay: ({ hour: number; decisions: number } & Record<Action, number>)[]
+  days: ({ day: string; decisions: number; interventions: number; casesClosed: number; closedLate: number; amountProtectedMinor: number } & Record<Action, number>)[]
+  topRules: { ruleId: string; ruleSetId: string | null; code: string; message: { zh: string; en: string }; hits: number }[]
+  reviewers: { reviewer: string; closed: number; closedLate: number; dispositions: Record<string, number> }[]
+  queueNow: { open: number; claimed: number; waitingCallback: number; breached: number }
+}
+
+export interface ProblemIssue {
+  pointer: string
+  code: string
+  message: string
+}
