@@ -157,7 +157,7 @@ export class CaseDesk {
     }
     await this.deps.store.cases.addActivity(activity)
     return this.moved(
-      await this.deps.store.cases.update(tenantId, caseId, { status: 'claimed', assignee: actor }, { status: 'open', callbackAtMs: call.callbackAtMs, claimedAtMs: null }, {
+      await this.deps.store.cases.update(tenantId, caseId, { status: 'claimed', assignee: actor }, { status: 'open', callbackAtMs: call.callbackAtMs, claimedAtMs: null, dueAtMs: call.callbackAtMs + slaMinutes[held.risk] * 60_000 }, {
         id: randomUUID(),
         caseId,
         kind: 'callback_scheduled',

@@ -3,16 +3,25 @@ import type { CaseRisk } from './review-case.ts'
 /** How long a case may wait before its SLA is breached, by risk. */
 export const slaMinutes: Record<CaseRisk, number> = { high: 30, medium: 120, low: 480 }
 
+/** Amounts (minor units) from which the money at stake alone makes a case medium or high risk: ¥50,000 and ¥300,000. */
+export const amountRisk = { medium: 5_000_000, high: 30_000_000 }
+
+const rank: Record<CaseRisk, number> = { low: 0, medium: 1, high: 2 }
+
 /**
- * A case's risk from its decision's scores (probabilities in [0, 1]; points
- * and other scales are left out): high from 0.6, medium from 0.3; medium
- * when the decision has no such score. Priority orders the queue: risk
- * first, then the amount at stake (in thousands, up to 999).
+ * A case's risk: the higher of what its decision's scores say
+ * (probabilities in [0, 1]; points and other scales are left out: high from
+ * 0.6, medium from 0.3) and what the amount at stake says (`amountRisk`);
+ * medium when there is neither. Priority orders the queue: risk first, then
+ * the amount (in thousands, up to 999).
  */
 export function casePriority(scores: Readonly<Record<string, number>>, amountMinor: number | null): { risk: CaseRisk; priority: number } {
   const probabilities = Object.values(scores).filter((s) => s >= 0 && s <= 1)
   const top = probabilities.length > 0 ? Math.max(...probabilities) : undefined
-  const risk: CaseRisk = top === undefined ? 'medium' : top >= 0.6 ? 'high' : top >= 0.3 ? 'medium' : 'low'
+  const byScore: CaseRisk | undefined = top === undefined ? undefined : top >= 0.6 ? 'high' : top >= 0.3 ? 'medium' : 'low'
+  const byAmount: CaseRisk | undefined = amountMinor === null ? undefined : amountMinor >= amountRisk.high ? 'high' : amountMinor >= amountRisk.medium ? 'medium' : 'low'
+  const known = [byScore, byAmount].filter((r) => r !== undefined)
+  const risk: CaseRisk = known.length === 0 ? 'medium' : known.reduce((a, b) => (rank[b] > rank[a] ? b : a))
   const base = { high: 3000, medium: 2000, low: 1000 }[risk]
   return { risk, priority: base + Math.min(999, Math.floor((amountMinor ?? 0) / 100_000)) }
 }

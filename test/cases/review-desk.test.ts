@@ -150,3 +150,12 @@ test('a signed-out session and an expired one are refused', async () => {
   nowMs += 13 * 3_600_000
   assert.equal((await app.inject({ url: '/v1/cases', headers: { cookie: late } })).statusCode, 401)
 })
+
+test('risk is the higher of the scores’ and the amount’s', async () => {
+  const { casePriority } = await import('../../src/cases/case-priority.ts')
+  assert.equal(casePriority({ fraud: 0.1 }, 48_000_000).risk, 'high', 'a ¥480,000 drawdown is high risk whatever its score')
+  assert.equal(casePriority({ fraud: 0.7 }, 100_000).risk, 'high')
+  assert.equal(casePriority({ fraud: 0.1 }, 100_000).risk, 'low')
+  assert.equal(casePriority({}, null).risk, 'medium')
+  assert.ok(casePriority({ fraud: 0.1 }, 6_000_000).priority > casePriority({ fraud: 0.1 }, 100_000).priority)
+})

@@ -100,7 +100,7 @@ test('the analyst’s path: edit a rule, backtest, submit; a second person appro
   await page.getByRole('button', { name: zh.nav.signOut }).click()
   await signIn(page, wb.url, 'dave', labels)
   await page.goto(`${wb.url}/strategies/${strategyId}/versions/2`)
-  await page.getByText(zh.version.reviewTitle).waitFor()
+  await page.getByText(zh.version.reviewTitle, { exact: true }).waitFor()
   await page.getByTestId('diff').first().getByText(/device-burst\/when/).waitFor()
   const figures = await page.getByTestId('backtest-figures').textContent()
   assert.match(figures ?? '', /\d/)

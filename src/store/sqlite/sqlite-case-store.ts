@@ -95,21 +95,20 @@ export class SqliteCaseStore implements CaseStore {
   async claimNext(tenantId: string, reviewer: string, nowMs: number, queues?: readonly string[]): Promise<ReviewCase | undefined> {
     // one transaction: the pick and the claim cannot be split by another reviewer's claim
     return this.db.transaction().execute(async (tx) => {
-      let pick = tx
-        .selectFrom('review_cases')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('status', '=', 'open')
-        .where((eb) => eb.or([eb('callback_at', 'is', null), eb('callback_at', '<=', nowMs)]))
-      if (queues && queues.length > 0) pick = pick.where('queue', 'in', [...queues])
-      const row = await pick
-        // the reviewer's own due call-backs first: they know the applicant
-        .orderBy(sql`case when callback_at is not null and assignee = ${reviewer} then 0 else 1 end`)
-        .orderBy('priority', 'desc')
-        .orderBy('due_at')
-        .orderBy('created_at')
-        .limit(1)
-        .executeTakeFirst()
+      const open = () => {
+        const q = tx.selectFrom('review_cases').selectAll().where('tenant_id', '=', tenantId).where('status', '=', 'open')
+        return queues && queues.length > 0 ? q.where('queue', 'in', [...queues]) : q
+      }
+      // two picks, each served by an index: the reviewer's own due call-backs first (they know the applicant), then the queue's order
+      const row =
+        (await open().where('assignee', '=', reviewer).where('callback_at', '<=', nowMs).orderBy('priority', 'desc').orderBy('due_at').limit(1).executeTakeFirst()) ??
+        (await open()
+          .where((eb) => eb.or([eb('callback_at', 'is', null), eb('callback_at', '<=', nowMs)]))
+          .orderBy('priority', 'desc')
+          .orderBy('due_at')
+          .orderBy('created_at')
+          .limit(1)
+          .executeTakeFirst())
       if (!row) return undefined
       await tx.updateTable('review_cases').set({ status: 'claimed', assignee: reviewer, claimed_at: nowMs, callback_at: null }).where('id', '=', row.id).execute()
       await tx
@@ -120,6 +119,7 @@ export class SqliteCaseStore implements CaseStore {
       return toCase({ ...row, status: 'claimed', assignee: reviewer, claimed_at: nowMs, callback_at: null })
     })
   }
+
 
   async get(tenantId: string, caseId: string): Promise<ReviewCase | undefined> {
     const row = await this.db.selectFrom('review_cases').selectAll().where('tenant_id', '=', tenantId).where('id', '=', caseId).executeTakeFirst()
@@ -178,7 +178,7 @@ export class SqliteCaseStore implements CaseStore {
         eb.fn.sum<number>(sql`case when callback_at > ${nowMs} then 1 else 0 end`).as('waiting'),
       ])
       .where('tenant_id', '=', tenantId)
-      .where('status', '!=', 'closed')
+      .where('status', 'in', ['open', 'claimed'])
       .groupBy(['queue', 'status'])
       .execute()
     const counts: QueueCounts = { open: 0, claimed: 0, waitingCallback: 0, breached: 0, byQueue: {} }

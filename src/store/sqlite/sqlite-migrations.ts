@@ -316,4 +316,10 @@ export const sqliteMigrations: Record<string, Migration> = {
         .execute()
     },
   },
+  '0009-review-desk-counts': {
+    async up(db: Kysely<unknown>) {
+      // the queue's counts read only this index: open and claimed cases by queue, with their SLA and call-back times
+      await db.schema.createIndex('review_cases_counts').on('review_cases').columns(['tenant_id', 'status', 'queue', 'due_at', 'callback_at']).execute()
+    },
+  },
 }
