@@ -1,4 +1,5 @@
 import { speedKmh } from '../core/geo.ts'
+import type { KeyTable } from './key-table.ts'
 import { SlidingHyperLogLog, estimateDistinct } from './sliding-hyperloglog.ts'
 import { type WindowAggregate, aggregateOf, emptyValue } from './window-aggregates.ts'
 
@@ -9,9 +10,15 @@ export interface LogFeature {
   approximate: boolean
   windowMs: number
   delayMs: number
-  /** Which column of the log holds this feature's value: a number (geo_velocity: latitude, and longitude in the next), or strings (distinct counts); −1 for counts and times. */
+  /** Which column of the log holds this feature's value: a number (geo_velocity: latitude, and longitude in the next), or string ids (distinct counts); −1 for counts and times. */
   numberColumn: number
   stringColumn: number
+  /** Where the feature's running state starts in a log's array (`stateSizeOf` numbers). */
+  state: number
+  /** Where its value goes in a row of values (its place in the declaration order). */
+  index: number
+  /** Whether a read folds in the event's own value: with includesEvent, and always for geo_velocity (the event's place). */
+  readsOwn: boolean
 }
 
 /** The features of one entity kind, and the columns their values need. */
@@ -19,6 +26,8 @@ export interface LogLayout {
   features: LogFeature[]
   numberColumns: number
   stringColumns: number
+  /** The table that gives each string column's ids. */
+  tables: KeyTable[]
   /** 32-bit words of the per-entry mask saying which features an entry feeds. */
   words: number
   /** Most entries one entity keeps; beyond it the oldest go and the log says it is saturated. */
@@ -33,49 +42,117 @@ export interface LogLayout {
   keepMs: number
 }
 
-/** What an event adds to one entity's log: which features it feeds, and their values. */
+/** What an event adds to one entity's log: which features it feeds, and their values (string columns: an id of the column's table, −1 for none). */
 export interface LogEntry {
   mask: number[]
   numbers: number[]
-  strings: (string | string[] | undefined)[]
+  strings: number[]
 }
 
-/** The number columns a snapshot keeps logs in (log-columns.ts): per log `scalars` (base, size, latest, settledTs, saturated), its entries, its running state, per distinct count and min/max their sizes and contents, and the approximate distinct counts' sketches. */
-export const numberColumnNames = ['scalars', 'ts', 'masks', 'numbers', 'state', 'setSizes', 'setCounts', 'dequeSizes', 'dequeSeqs', 'sketches'] as const
-export type NumberColumn = (typeof numberColumnNames)[number]
+// the header of a log's array
+const BASE = 0 // sequence number of the first entry retained
+const SIZE = 1 // entries retained
+const LATEST = 2 // newest entry's time
+const SETTLED = 3 // the time the positions have been moved to; reads before it must not use them
+const SATURATED = 4 // 1 once the log has dropped entries over its capacity
+const HEADER = 5
 
-/** Where `writeTo` puts a log, value by value. */
-export type LogColumnsWriter = Record<NumberColumn, { push(value: number): void }> & {
-  putStrings(value: string | string[] | undefined): void
-  putSetKey(key: string): void
-}
-
-/** Gives back what a writer got, in the same order (`readFrom`). */
-export type LogColumnsReader = Record<NumberColumn, { next(): number }> & {
-  getStrings(): string | string[] | undefined
-  getSetKey(): string
-}
-
-// per-feature running state, one row of STATE numbers per feature
+// a feature's running state, from its `state` offset; only the kinds that need a slot have it
 const HEAD = 0 // first sequence number inside the window
 const TAIL = 1 // first sequence number not yet entered (delayed windows enter entries as they come of age)
 const COUNT = 2
-const SUM = 3
-const SQUARES = 4
-const SHIFT = 5
-const LAST = 6 // sequence number of the newest entry entered
-const EXTREME_HEAD = 7
-const STATE = 8
+const SUM = 3 // sum, avg, stddev: sums of the values less SHIFT, the first value entered
+const SHIFT = 4
+const SQUARES = 5 // stddev only
+const EXTREME = 3 // min, max: the extreme value, and the newest entry that has it (−1: to be found again from the entries)
+const EXTREME_SEQ = 4
+const LAST = 3 // last, time_since_last, geo_velocity: the newest entry entered
+const DISTINCT = 3 // distinct_count: values in the window
+
+/** Numbers of running state a feature of this kind takes in each log. */
+export function stateSizeOf(aggregate: WindowAggregate): number {
+  switch (aggregate) {
+    case 'count':
+    case 'first_seen':
+      return 3
+    case 'last':
+    case 'time_since_last':
+    case 'geo_velocity':
+    case 'distinct_count':
+      return 4
+    case 'sum':
+    case 'avg':
+    case 'min':
+    case 'max':
+      return 5
+    case 'stddev':
+      return 6
+  }
+}
+
+
+/** Room for this many entries in a new log. */
+const initialRoom = 2
+
+/** Precomputed per layout: offsets, and the array every new log starts as. */
+interface Shape {
+  /** Reused for every read: each feature's own values (one number, or a place's two). */
+  own: number[][]
+  start: number
+  width: number
+  /** Header and running state at their initial values, then `initialRoom` empty entries. */
+  blank: number[]
+  /** The distinct counts' multisets are keyed id × stride + feature. */
+  stride: number
+  approximate: number[]
+}
+
+const shapes = new WeakMap<LogLayout, Shape>()
+
+function shapeOf(layout: LogLayout): Shape {
+  let shape = shapes.get(layout)
+  if (shape) return shape
+  // the entries start after the header and every feature's state; each is its time, mask words, number columns, string ids
+  const start = HEADER + layout.features.reduce((n, f) => n + stateSizeOf(f.aggregate), 0)
+  const width = 1 + layout.words + layout.numberColumns + layout.stringColumns
+  const blank = doubles(start + initialRoom * width)
+  blank[LATEST] = Number.NEGATIVE_INFINITY
+  blank[SETTLED] = Number.NEGATIVE_INFINITY
+  resetState(layout, blank, 0)
+  const approximate = layout.features.flatMap((f, i) => (f.approximate ? [i] : []))
+  const own = layout.features.map((f) => (f.aggregate === 'geo_velocity' ? [0, 0] : [0]))
+  shape = { own, start, width, blank, stride: layout.features.length, approximate }
+  shapes.set(layout, shape)
+  return shape
+}
+
+function resetState(layout: LogLayout, d: number[], base: number): void {
+  for (const feature of layout.features) {
+    const s = HEADER + feature.state
+    for (let i = 0; i < stateSizeOf(feature.aggregate); i++) d[s + i] = 0
+    d[s + HEAD] = base
+    d[s + TAIL] = base
+    if (feature.aggregate === 'sum' || feature.aggregate === 'avg' || feature.aggregate === 'stddev') d[s + SHIFT] = Number.NaN
+    if (feature.aggregate === 'min' || feature.aggregate === 'max') d[s + EXTREME_SEQ] = -1
+  }
+}
 
 /**
  * Every window feature of one entity, kept over one shared, time-ordered
- * log of the entity's events: timestamps, a mask of the features each event
- * feeds and the values they read, in flat arrays of numbers. Each feature is two
- * positions into the log (window start, and how far entries have entered it)
- * with running aggregates, so an entity with a dozen features costs one log
- * instead of a dozen windows, and a read is a few array lookups in memory
- * that sits together. Written because no library offers exact multi-window
- * aggregates over shared columns.
+ * log of the entity's events, all in one array of numbers: a header, each
+ * feature's running state (as many numbers as its kind needs: three for a
+ * count), then the entries, each its time, a mask of the features it feeds
+ * and the values they read (strings as ids of a `KeyTable`). Each feature is
+ * two positions into the log (window start, and how far entries have entered
+ * it) with running aggregates, so an entity with a dozen features costs one
+ * log instead of a dozen windows, and a read touches one array that sits
+ * together in memory. The only other objects are a multiset shared by the
+ * log's exact distinct counts, and the sketches of approximate ones. Written
+ * because no library offers exact multi-window aggregates over shared columns.
+ *
+ * A plain array of numbers, not a typed array: V8 keeps it in the heap as
+ * packed doubles, where a typed array per entity would give the collector
+ * hundreds of thousands of external buffers to sweep.
  *
  * The positions only move forward, so they are valid for reads at or after
  * the latest read (`settledTs`); an earlier read — a late event, a dry run —
@@ -84,62 +161,33 @@ const STATE = 8
  * Sequence numbers count the entries ever appended; index = sequence − base.
  */
 export class EntityLog {
-  private base = 0
-  private size = 0
-  // plain arrays of numbers, not typed arrays: V8 keeps them in the heap as packed doubles, where a
-  // typed array per entity would give the collector hundreds of thousands of external buffers to sweep
-  private ts: number[]
-  private masks: number[]
-  private numbers: number[]
-  private strings: (string | string[] | undefined)[]
-  private readonly state: number[]
-  private readonly distinct: (Map<string, number> | undefined)[]
-  /** Approximate distinct counts: a sketch instead of the map. */
-  private readonly sketches: (SlidingHyperLogLog | undefined)[]
-  private readonly extremes: (number[] | undefined)[]
-  private latest = Number.NEGATIVE_INFINITY
-  /** The time the positions have been moved to; reads before it must not use them. */
-  private settledTs = Number.NEGATIVE_INFINITY
-  saturated = false
+  private d: number[]
+  /** Exact distinct counts: occurrences in the window of each (value id × features + feature). */
+  private sets: Map<number, number> | undefined = undefined
+  /** Approximate distinct counts, by feature. */
+  private sketches: (SlidingHyperLogLog | undefined)[] | undefined = undefined
+  private readonly shape: Shape
 
   constructor(private readonly layout: LogLayout) {
-    const room = 4
-    this.ts = zeros(room)
-    this.masks = zeros(room * layout.words)
-    this.numbers = zeros(room * layout.numberColumns)
-    this.strings = new Array(room * layout.stringColumns).fill(undefined)
-    this.state = zeros(layout.features.length * STATE)
-    this.distinct = layout.features.map((f) => (f.aggregate === 'distinct_count' && !f.approximate ? new Map() : undefined))
-    this.sketches = layout.features.map((f) => (f.approximate ? new SlidingHyperLogLog() : undefined))
-    this.extremes = layout.features.map((f) => (f.aggregate === 'min' || f.aggregate === 'max' ? [] : undefined))
-    for (let f = 0; f < layout.features.length; f++) this.state[f * STATE + SHIFT] = Number.NaN
+    this.shape = shapeOf(layout)
+    this.d = this.shape.blank.slice()
+    if (this.shape.approximate.length > 0) this.sketches = layout.features.map((f) => (f.approximate ? new SlidingHyperLogLog() : undefined))
   }
 
   get newestTs(): number {
-    return this.latest
+    return this.d[LATEST]!
   }
 
-  /** Adds to `sizes` how many values `writeTo` will put in each column, so that the columns are made once, at their size. */
-  measure(sizes: Record<NumberColumn | 'strings' | 'setKeys', number>): void {
-    const { words, numberColumns, stringColumns } = this.layout
-    sizes.scalars += 5
-    sizes.ts += this.size
-    sizes.masks += this.size * words
-    sizes.numbers += this.size * numberColumns
-    sizes.strings += this.size * stringColumns
-    sizes.state += this.state.length
-    for (const map of this.distinct) {
-      if (!map) continue
-      sizes.setSizes++
-      sizes.setCounts += map.size
-      sizes.setKeys += map.size
-    }
-    for (const extreme of this.extremes) {
-      if (!extreme) continue
-      sizes.dequeSizes++
-      sizes.dequeSeqs += extreme.length
-    }
-    for (const sketch of this.sketches) if (sketch) sizes.sketches += sketch.storedNumbers
+  get saturated(): boolean {
+    return this.d[SATURATED] === 1
+  }
+
+  /** Numbers `writeTo` puts in each column. */
+  measure(sizes: LogColumnSizes): void {
+    sizes.state += this.shape.start
+    sizes.entries += this.d[SIZE]! * this.shape.width
+    sizes.sets += 1 + 2 * (this.sets?.size ?? 0)
+    for (const sketch of this.sketches ?? []) if (sketch) sizes.sketches += sketch.storedNumbers
   }
 
   /**
@@ -150,65 +198,60 @@ export class EntityLog {
    * their last digit.)
    */
   writeTo(columns: LogColumnsWriter): void {
-    const { words, numberColumns, stringColumns } = this.layout
-    columns.scalars.push(this.base)
-    columns.scalars.push(this.size)
-    columns.scalars.push(this.latest)
-    columns.scalars.push(this.settledTs)
-    columns.scalars.push(this.saturated ? 1 : 0)
-    for (let i = 0; i < this.size; i++) columns.ts.push(this.ts[i]!)
-    for (let i = 0; i < this.size * words; i++) columns.masks.push(this.masks[i]!)
-    for (let i = 0; i < this.size * numberColumns; i++) columns.numbers.push(this.numbers[i]!)
-    for (let i = 0; i < this.size * stringColumns; i++) columns.putStrings(this.strings[i])
-    for (const value of this.state) columns.state.push(value)
-    for (const map of this.distinct) {
-      if (!map) continue
-      columns.setSizes.push(map.size)
-      for (const [key, count] of map) {
-        columns.putSetKey(key)
-        columns.setCounts.push(count)
+    const d = this.d
+    const start = this.shape.start
+    const state = columns.state
+    let at = columns.stateAt
+    for (let i = 0; i < start; i++) state[at++] = d[i]!
+    columns.stateAt = at
+    const end = start + d[SIZE]! * this.shape.width
+    const entries = columns.entries
+    at = columns.entriesAt
+    for (let i = start; i < end; i++) entries[at++] = d[i]!
+    columns.entriesAt = at
+    const sets = columns.sets
+    at = columns.setsAt
+    sets[at++] = this.sets?.size ?? 0
+    if (this.sets) {
+      for (const [key, count] of this.sets) {
+        sets[at++] = key
+        sets[at++] = count
       }
     }
-    for (const extreme of this.extremes) {
-      if (!extreme) continue
-      columns.dequeSizes.push(extreme.length)
-      for (const seq of extreme) columns.dequeSeqs.push(seq)
-    }
-    for (const sketch of this.sketches) sketch?.writeTo(columns.sketches)
+    columns.setsAt = at
+    for (const sketch of this.sketches ?? []) sketch?.writeTo(columns.sketches)
   }
 
   static readFrom(layout: LogLayout, columns: LogColumnsReader): EntityLog {
     const log = new EntityLog(layout)
-    const { words, numberColumns, stringColumns } = layout
-    log.base = columns.scalars.next()
-    const size = columns.scalars.next()
-    log.latest = columns.scalars.next()
-    log.settledTs = columns.scalars.next()
-    log.saturated = columns.scalars.next() === 1
-    const room = Math.max(4, size)
-    log.size = size
-    log.ts = zeros(room)
-    log.masks = zeros(room * words)
-    log.numbers = zeros(room * numberColumns)
-    log.strings = new Array(room * stringColumns).fill(undefined)
-    for (let i = 0; i < size; i++) log.ts[i] = columns.ts.next()
-    for (let i = 0; i < size * words; i++) log.masks[i] = columns.masks.next()
-    for (let i = 0; i < size * numberColumns; i++) log.numbers[i] = columns.numbers.next()
-    for (let i = 0; i < size * stringColumns; i++) log.strings[i] = columns.getStrings()
-    for (let i = 0; i < log.state.length; i++) log.state[i] = columns.state.next()
-    for (const map of log.distinct) {
-      if (!map) continue
-      const entries = columns.setSizes.next()
-      for (let i = 0; i < entries; i++) map.set(columns.getSetKey(), columns.setCounts.next())
+    const { start, width } = log.shape
+    const state = columns.state
+    const from = columns.stateAt
+    if (from + start > state.length) throw new Error("the snapshot's state column ends early")
+    const size = state[from + SIZE]!
+    const entries = columns.entries
+    const entriesFrom = columns.entriesAt
+    if (!(size >= 0) || entriesFrom + size * width > entries.length) throw new Error("the snapshot's entries column ends early")
+    // room for a power of two of entries, as growing by doubling gives (and a few sizes of zeros to copy from)
+    let room = initialRoom
+    while (room < size) room *= 2
+    const d = doubles(start + room * width)
+    for (let i = 0; i < start; i++) d[i] = state[from + i]!
+    for (let i = 0; i < size * width; i++) d[start + i] = entries[entriesFrom + i]!
+    log.d = d
+    columns.stateAt = from + start
+    columns.entriesAt = entriesFrom + size * width
+    if (columns.setsAt >= columns.sets.length) throw new Error("the snapshot's sets column ends early")
+    const n = columns.sets[columns.setsAt++]!
+    if (columns.setsAt + 2 * n > columns.sets.length) throw new Error("the snapshot's sets column ends early")
+    if (n > 0) {
+      const sets = new Map<number, number>()
+      let at = columns.setsAt
+      for (let i = 0; i < n; i++, at += 2) sets.set(columns.sets[at]!, columns.sets[at + 1]!)
+      columns.setsAt = at
+      log.sets = sets
     }
-    for (const extreme of log.extremes) {
-      if (!extreme) continue
-      const length = columns.dequeSizes.next()
-      for (let i = 0; i < length; i++) extreme.push(columns.dequeSeqs.next())
-    }
-    log.sketches.forEach((sketch, f) => {
-      if (sketch) log.sketches[f] = SlidingHyperLogLog.readFrom(columns.sketches)
-    })
+    if (log.sketches) log.sketches = log.sketches.map((sketch) => (sketch ? SlidingHyperLogLog.readFrom(columns.sketches) : undefined))
     return log
   }
 
@@ -217,11 +260,37 @@ export class EntityLog {
    * optionally with `own` values at `t` folded in. `moveOn` lets the read
    * move the positions to `t` (the decision path); without it nothing changes.
    */
-  valueAt(f: number, t: number, own?: readonly (number | string)[], moveOn = true): number {
+  valueAt(f: number, t: number, own?: readonly number[], moveOn = true): number {
+    const d = this.d
+    const fromPositions = moveOn && t >= d[SETTLED]! && t >= d[LATEST]!
+    if (fromPositions) d[SETTLED] = t
+    return this.read(f, t, own, fromPositions)
+  }
+
+  /**
+   * Every feature as of `t` into `row` (each at `offset` + its index),
+   * keeping the higher of that and what the row holds (an event naming
+   * several keys of the entity gets the riskiest); `entry` is the event's own,
+   * folded in where a feature includes it. The decision path: the same as
+   * `valueAt` feature by feature, with the log's header read once.
+   */
+  readInto(t: number, entry: LogEntry | undefined, moveOn: boolean, row: Float64Array, offset: number): void {
+    const d = this.d
+    const features = this.layout.features
+    const fromPositions = moveOn && t >= d[SETTLED]! && t >= d[LATEST]!
+    if (fromPositions) d[SETTLED] = t
+    for (let f = 0; f < features.length; f++) {
+      const feature = features[f]!
+      const own = feature.readsOwn && entry !== undefined && (entry.mask[f >>> 5]! & (1 << (f & 31))) !== 0 ? ownValues(this.layout, entry, f, this.shape.own) : undefined
+      const value = this.read(f, t, own, fromPositions)
+      const at = offset + feature.index
+      if (value > row[at]!) row[at] = value
+    }
+  }
+
+  private read(f: number, t: number, own: readonly number[] | undefined, fromPositions: boolean): number {
     const feature = this.layout.features[f]!
     const asOf = t - feature.delayMs
-    const fromPositions = moveOn && t >= this.settledTs && t >= this.latest
-    if (fromPositions) this.settledTs = t
     if (feature.aggregate === 'geo_velocity') return this.velocity(f, asOf, !fromPositions, own)
     if (!fromPositions) return this.scan(f, asOf, own ?? [])
     this.settle(f, asOf)
@@ -230,194 +299,305 @@ export class EntityLog {
   }
 
   append(t: number, entry: LogEntry): void {
-    if (t < this.latest) {
+    if (t < this.d[LATEST]!) {
       this.insertLate(t, entry)
       return
     }
-    this.latest = t
+    this.d[LATEST] = t
     this.forgetBefore(t - this.layout.keepMs)
-    this.push(t, entry)
-    if (this.size > this.layout.capacity) {
-      this.saturated = true
+    this.acquire(entry)
+    this.push(t, entry.mask, entry.numbers, entry.strings)
+    if (this.d[SIZE]! > this.layout.capacity) {
+      this.d[SATURATED] = 1
       this.dropOldest()
     }
   }
 
-  private push(t: number, entry: LogEntry): void {
-    const { words, numberColumns, stringColumns } = this.layout
-    if (this.size === this.ts.length) this.grow()
-    const i = this.size++
-    this.ts[i] = t
-    for (let w = 0; w < words; w++) this.masks[i * words + w] = entry.mask[w]!
-    for (let c = 0; c < numberColumns; c++) this.numbers[i * numberColumns + c] = entry.numbers[c]!
-    for (let c = 0; c < stringColumns; c++) this.strings[i * stringColumns + c] = entry.strings[c]
+  /** Lets go of every value the log holds (the log is being dropped). */
+  release(): void {
+    this.releaseEntries(0, this.d[SIZE]!)
   }
 
-  private feeds(seq: number, f: number): boolean {
-    const words = this.layout.words
-    return (this.masks[(seq - this.base) * words + (f >>> 5)]! & (1 << (f & 31))) !== 0
+  private acquire(entry: LogEntry): void {
+    const { stringColumns, tables } = this.layout
+    for (let c = 0; c < stringColumns; c++) if (entry.strings[c]! >= 0) tables[c]!.acquire(entry.strings[c]!)
+  }
+
+  private releaseEntries(from: number, to: number): void {
+    const { stringColumns, tables, words, numberColumns } = this.layout
+    if (stringColumns === 0) return
+    const { start, width } = this.shape
+    const d = this.d
+    for (let i = from; i < to; i++) {
+      const at = start + i * width + 1 + words + numberColumns
+      for (let c = 0; c < stringColumns; c++) if (d[at + c]! >= 0) tables[c]!.release(d[at + c]!)
+    }
+  }
+
+  private push(t: number, mask: ArrayLike<number>, numbers: ArrayLike<number>, strings: ArrayLike<number>): void {
+    const { words, numberColumns, stringColumns } = this.layout
+    const { start, width } = this.shape
+    const size = this.d[SIZE]!
+    if (start + (size + 1) * width > this.d.length) this.grow()
+    const d = this.d
+    let at = start + size * width
+    d[at++] = t
+    for (let w = 0; w < words; w++) d[at++] = mask[w]!
+    for (let c = 0; c < numberColumns; c++) d[at++] = numbers[c]!
+    for (let c = 0; c < stringColumns; c++) d[at++] = strings[c]!
+    d[SIZE] = size + 1
   }
 
   /** Enters entries that have come of age, then lets expired ones leave. */
   private settle(f: number, asOf: number): void {
-    const row = f * STATE
-    const end = this.base + this.size
-    let tail = this.state[row + TAIL]!
-    if (tail < this.base) tail = this.base
-    while (tail < end && this.ts[tail - this.base]! <= asOf) {
-      if (this.feeds(tail, f)) this.enter(f, tail)
+    const feature = this.layout.features[f]!
+    const d = this.d
+    const { start, width } = this.shape
+    const s = HEADER + feature.state
+    const base = d[BASE]!
+    const end = base + d[SIZE]!
+    const maskAt = 1 + (f >>> 5)
+    const bit = 1 << (f & 31)
+    let tail = d[s + TAIL]!
+    if (tail < base) tail = base
+    let at = start + (tail - base) * width
+    while (tail < end && d[at]! <= asOf) {
+      if ((d[at + maskAt]! & bit) !== 0) this.enter(f, tail)
       tail++
+      at += width
     }
-    this.state[row + TAIL] = tail
-    const boundary = asOf - this.layout.features[f]!.windowMs
-    let head = Math.max(this.state[row + HEAD]!, this.base)
+    d[s + TAIL] = tail
+    const boundary = asOf - feature.windowMs
+    let head = d[s + HEAD]!
+    if (head < base) head = base
+    at = start + (head - base) * width
     // the head rests on an entry of this feature, so that the oldest one is at hand for first_seen
-    while (head < tail && (this.ts[head - this.base]! <= boundary || !this.feeds(head, f))) {
-      if (this.feeds(head, f)) this.leave(f, head)
+    while (head < tail) {
+      const feeds = (d[at + maskAt]! & bit) !== 0
+      if (feeds && d[at]! > boundary) break
+      if (feeds) this.leave(f, head)
       head++
+      at += width
     }
-    this.state[row + HEAD] = head
+    d[s + HEAD] = head
   }
 
   private enter(f: number, seq: number): void {
-    const row = f * STATE
     const feature = this.layout.features[f]!
-    this.state[row + COUNT]!++
-    this.state[row + LAST] = seq
-    const i = seq - this.base
-    if (feature.stringColumn >= 0) {
-      const value = this.strings[i * this.layout.stringColumns + feature.stringColumn]
-      const map = this.distinct[f]
-      if (map) for (const key of typeof value === 'string' ? [value] : (value ?? [])) map.set(key, (map.get(key) ?? 0) + 1)
-      const sketch = this.sketches[f]
-      if (sketch) for (const key of typeof value === 'string' ? [value] : (value ?? [])) sketch.add(this.ts[i]!, key)
-      return
+    const d = this.d
+    const s = HEADER + feature.state
+    const count = ++d[s + COUNT]!
+    const at = this.shape.start + (seq - d[BASE]!) * this.shape.width
+    switch (feature.aggregate) {
+      case 'count':
+      case 'first_seen':
+        return
+      case 'last':
+      case 'time_since_last':
+      case 'geo_velocity':
+        d[s + LAST] = seq
+        return
+      case 'distinct_count': {
+        const id = d[at + 1 + this.layout.words + this.layout.numberColumns + feature.stringColumn]!
+        if (id < 0) return
+        const table = this.layout.tables[feature.stringColumn]!
+        const members = table.membersOf(id)
+        if (feature.approximate) {
+          const sketch = this.sketches![f]!
+          if (members) for (const member of members) sketch.add(d[at]!, table.text(member))
+          else sketch.add(d[at]!, table.text(id))
+          return
+        }
+        if (members) for (const member of members) this.countIn(f, member)
+        else this.countIn(f, id)
+        return
+      }
+      case 'min':
+      case 'max': {
+        const value = d[at + 1 + this.layout.words + feature.numberColumn]!
+        const extremeSeq = d[s + EXTREME_SEQ]!
+        // ties take the newer entry, which stays longer; an extreme to be found again stays so until the read
+        if (count === 1 || (extremeSeq >= 0 && (feature.aggregate === 'max' ? value >= d[s + EXTREME]! : value <= d[s + EXTREME]!))) {
+          d[s + EXTREME] = value
+          d[s + EXTREME_SEQ] = seq
+        }
+        return
+      }
+      default: {
+        const value = d[at + 1 + this.layout.words + feature.numberColumn]!
+        if (Number.isNaN(d[s + SHIFT]!)) d[s + SHIFT] = value
+        const delta = value - d[s + SHIFT]!
+        d[s + SUM]! += delta
+        if (feature.aggregate === 'stddev') d[s + SQUARES]! += delta * delta
+      }
     }
-    if (feature.numberColumn < 0 || feature.aggregate === 'geo_velocity') return
-    const value = this.numbers[i * this.layout.numberColumns + feature.numberColumn]!
-    if (Number.isNaN(this.state[row + SHIFT]!)) this.state[row + SHIFT] = value
-    const d = value - this.state[row + SHIFT]!
-    this.state[row + SUM]! += d
-    this.state[row + SQUARES]! += d * d
-    const extreme = this.extremes[f]
-    if (extreme) {
-      const max = feature.aggregate === 'max'
-      const front = this.state[row + EXTREME_HEAD]!
-      while (extreme.length > front && (max ? this.valueOf(f, extreme[extreme.length - 1]!) <= value : this.valueOf(f, extreme[extreme.length - 1]!) >= value)) extreme.pop()
-      extreme.push(seq)
+  }
+
+  private countIn(f: number, id: number): void {
+    this.sets ??= new Map()
+    const key = id * this.shape.stride + f
+    const n = this.sets.get(key)
+    if (n === undefined) {
+      this.sets.set(key, 1)
+      this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!++
+    } else this.sets.set(key, n + 1)
+  }
+
+  private countOut(f: number, id: number): void {
+    const sets = this.sets!
+    const key = id * this.shape.stride + f
+    const n = sets.get(key)! - 1
+    if (n > 0) sets.set(key, n)
+    else {
+      sets.delete(key)
+      this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!--
     }
   }
 
   private leave(f: number, seq: number): void {
-    const row = f * STATE
     const feature = this.layout.features[f]!
-    const count = --this.state[row + COUNT]!
-    const i = seq - this.base
-    if (feature.stringColumn >= 0) {
-      const value = this.strings[i * this.layout.stringColumns + feature.stringColumn]
-      const map = this.distinct[f]
-      if (map) {
-        for (const key of typeof value === 'string' ? [value] : (value ?? [])) {
-          const left = map.get(key)! - 1
-          if (left === 0) map.delete(key)
-          else map.set(key, left)
+    const d = this.d
+    const s = HEADER + feature.state
+    const count = --d[s + COUNT]!
+    const at = this.shape.start + (seq - d[BASE]!) * this.shape.width
+    switch (feature.aggregate) {
+      case 'distinct_count': {
+        if (feature.approximate) return
+        const id = d[at + 1 + this.layout.words + this.layout.numberColumns + feature.stringColumn]!
+        if (id < 0) return
+        const members = this.layout.tables[feature.stringColumn]!.membersOf(id)
+        if (members) for (const member of members) this.countOut(f, member)
+        else this.countOut(f, id)
+        return
+      }
+      case 'min':
+      case 'max':
+        if (count === 0 || d[s + EXTREME_SEQ] === seq) d[s + EXTREME_SEQ] = -1
+        return
+      case 'sum':
+      case 'avg':
+      case 'stddev': {
+        const delta = d[at + 1 + this.layout.words + feature.numberColumn]! - d[s + SHIFT]!
+        d[s + SUM]! -= delta
+        if (feature.aggregate === 'stddev') d[s + SQUARES]! -= delta * delta
+        // an empty window starts its sums afresh, so that rounding never accumulates across quiet spells
+        if (count === 0) {
+          d[s + SUM] = 0
+          if (feature.aggregate === 'stddev') d[s + SQUARES] = 0
+          d[s + SHIFT] = Number.NaN
         }
       }
-      return
-    }
-    if (feature.numberColumn < 0 || feature.aggregate === 'geo_velocity') return
-    const d = this.numbers[i * this.layout.numberColumns + feature.numberColumn]! - this.state[row + SHIFT]!
-    this.state[row + SUM]! -= d
-    this.state[row + SQUARES]! -= d * d
-    // an empty window starts its sums afresh, so that rounding never accumulates across quiet spells
-    if (count === 0) {
-      this.state[row + SUM] = 0
-      this.state[row + SQUARES] = 0
-      this.state[row + SHIFT] = Number.NaN
-    }
-    const extreme = this.extremes[f]
-    if (extreme) {
-      let front = this.state[row + EXTREME_HEAD]!
-      while (front < extreme.length && extreme[front]! <= seq) front++
-      if (front > 32 && front * 2 > extreme.length) {
-        extreme.splice(0, front)
-        front = 0
-      }
-      this.state[row + EXTREME_HEAD] = front
     }
   }
 
   private valueOf(f: number, seq: number): number {
-    return this.numbers[(seq - this.base) * this.layout.numberColumns + this.layout.features[f]!.numberColumn]!
+    return this.d[this.shape.start + (seq - this.d[BASE]!) * this.shape.width + 1 + this.layout.words + this.layout.features[f]!.numberColumn]!
+  }
+
+  /** min and max: the extreme of the window, found again from its entries after the previous one left. */
+  private extreme(f: number): number {
+    const feature = this.layout.features[f]!
+    const d = this.d
+    const s = HEADER + feature.state
+    if (d[s + EXTREME_SEQ]! >= 0) return d[s + EXTREME]!
+    const { start, width } = this.shape
+    const base = d[BASE]!
+    const column = 1 + this.layout.words + feature.numberColumn
+    const maskAt = 1 + (f >>> 5)
+    const bit = 1 << (f & 31)
+    const max = feature.aggregate === 'max'
+    let best = 0
+    let bestSeq = -1
+    for (let seq = Math.max(d[s + HEAD]!, base), tail = d[s + TAIL]!; seq < tail; seq++) {
+      const at = start + (seq - base) * width
+      if ((d[at + maskAt]! & bit) === 0) continue
+      const value = d[at + column]!
+      if (bestSeq < 0 || (max ? value >= best : value <= best)) {
+        best = value
+        bestSeq = seq
+      }
+    }
+    d[s + EXTREME] = best
+    d[s + EXTREME_SEQ] = bestSeq
+    return best
   }
 
   private current(f: number, asOf: number): number {
-    const row = f * STATE
     const feature = this.layout.features[f]!
-    const count = this.state[row + COUNT]!
+    const d = this.d
+    const s = HEADER + feature.state
+    const count = d[s + COUNT]!
     if (count === 0) return emptyValue(feature.aggregate)
-    const sum = this.state[row + SUM]!
-    const shift = this.state[row + SHIFT]!
     switch (feature.aggregate) {
       case 'count':
         return count
       case 'distinct_count':
-        return this.sketches[f] ? this.sketches[f].estimate(asOf - feature.windowMs) : this.distinct[f]!.size
+        return feature.approximate ? this.sketches![f]!.estimate(asOf - feature.windowMs) : d[s + DISTINCT]!
       case 'sum':
-        return sum + count * shift
+        return d[s + SUM]! + count * d[s + SHIFT]!
       case 'avg':
-        return sum / count + shift
-      case 'stddev':
-        return Math.sqrt(Math.max(0, this.state[row + SQUARES]! / count - (sum / count) ** 2))
-      case 'min':
-      case 'max': {
-        const extreme = this.extremes[f]!
-        return this.valueOf(f, extreme[this.state[row + EXTREME_HEAD]!]!)
+        return d[s + SUM]! / count + d[s + SHIFT]!
+      case 'stddev': {
+        const sum = d[s + SUM]!
+        return Math.sqrt(Math.max(0, d[s + SQUARES]! / count - (sum / count) ** 2))
       }
+      case 'min':
+      case 'max':
+        return this.extreme(f)
       case 'first_seen':
-        return (asOf - this.ts[this.state[row + HEAD]! - this.base]!) / 1000
+        return (asOf - d[this.shape.start + (d[s + HEAD]! - d[BASE]!) * this.shape.width]!) / 1000
       case 'last':
-        return this.valueOf(f, this.state[row + LAST]!)
+        return this.valueOf(f, d[s + LAST]!)
       case 'time_since_last':
-        return (asOf - this.ts[this.state[row + LAST]! - this.base]!) / 1000
+        return (asOf - d[this.shape.start + (d[s + LAST]! - d[BASE]!) * this.shape.width]!) / 1000
       case 'geo_velocity':
         return 0
     }
   }
 
   /** The current aggregate with `own` (the event's values, at `asOf`) added, without adding them. */
-  private folded(f: number, asOf: number, own: readonly (number | string)[]): number {
-    const row = f * STATE
+  private folded(f: number, asOf: number, own: readonly number[]): number {
     const feature = this.layout.features[f]!
-    const count = this.state[row + COUNT]!
+    const d = this.d
+    const s = HEADER + feature.state
+    const count = d[s + COUNT]!
     switch (feature.aggregate) {
       case 'count':
         return count + own.length
       case 'distinct_count': {
-        const sketch = this.sketches[f]
-        if (sketch) return sketch.estimate(asOf - feature.windowMs, own.map(String))
-        const map = this.distinct[f]!
-        const added = new Set<string>()
-        for (const value of own) if (!map.has(String(value))) added.add(String(value))
-        return map.size + added.size
+        const table = this.layout.tables[feature.stringColumn]!
+        if (feature.approximate) {
+          return this.sketches![f]!.estimate(
+            asOf - feature.windowMs,
+            own.map((id) => table.text(id)),
+          )
+        }
+        let added = 0
+        for (let i = 0; i < own.length; i++) {
+          const id = own[i]!
+          if (own.indexOf(id) < i) continue
+          if (this.sets?.has(id * this.shape.stride + f) !== true) added++
+        }
+        return (count > 0 ? d[s + DISTINCT]! : 0) + added
       }
       case 'first_seen':
-        return count > 0 ? (asOf - this.ts[this.state[row + HEAD]! - this.base]!) / 1000 : 0
+        return count > 0 ? (asOf - d[this.shape.start + (d[s + HEAD]! - d[BASE]!) * this.shape.width]!) / 1000 : 0
       case 'time_since_last':
         return 0
       case 'last':
-        return typeof own[own.length - 1] === 'number' ? (own[own.length - 1] as number) : 0
+        return own[own.length - 1]!
     }
     let n = count
-    let sum = this.state[row + SUM]!
-    let squares = this.state[row + SQUARES]!
-    const shift = Number.isNaN(this.state[row + SHIFT]!) ? (own[0] as number) : this.state[row + SHIFT]!
-    let extreme = count > 0 && this.extremes[f] ? this.current(f, asOf) : undefined
+    const stddev = feature.aggregate === 'stddev'
+    const sums = feature.aggregate === 'sum' || feature.aggregate === 'avg' || stddev
+    let sum = sums ? d[s + SUM]! : 0
+    let squares = stddev ? d[s + SQUARES]! : 0
+    const shift = !sums || Number.isNaN(d[s + SHIFT]!) ? own[0]! : d[s + SHIFT]!
+    let extreme = count > 0 && !sums ? this.extreme(f) : undefined
     for (const value of own) {
-      if (typeof value !== 'number') continue
-      const d = value - shift
-      sum += d
-      squares += d * d
+      const delta = value - shift
+      sum += delta
+      squares += delta * delta
       n++
       if (extreme === undefined || (feature.aggregate === 'max' ? value > extreme : value < extreme)) extreme = value
     }
@@ -435,38 +615,53 @@ export class EntityLog {
   }
 
   /** km/h from the newest place in the window to `own` ([lat, lon] of the event); 0 without either. */
-  private velocity(f: number, asOf: number, late: boolean, own: readonly (number | string)[] | undefined): number {
+  private velocity(f: number, asOf: number, late: boolean, own: readonly number[] | undefined): number {
     if (own === undefined || own.length < 2) return 0
+    const feature = this.layout.features[f]!
+    const d = this.d
+    const { start, width } = this.shape
+    const base = d[BASE]!
     let last = -1
     if (late) {
-      const from = asOf - this.layout.features[f]!.windowMs
-      for (let seq = this.base + this.size - 1; seq >= this.base; seq--) {
-        const t = this.ts[seq - this.base]!
+      const from = asOf - feature.windowMs
+      const maskAt = 1 + (f >>> 5)
+      const bit = 1 << (f & 31)
+      for (let seq = base + d[SIZE]! - 1; seq >= base; seq--) {
+        const at = start + (seq - base) * width
+        const t = d[at]!
         if (t <= from) break
-        if (t <= asOf && this.feeds(seq, f)) {
+        if (t <= asOf && (d[at + maskAt]! & bit) !== 0) {
           last = seq
           break
         }
       }
     } else {
       this.settle(f, asOf)
-      if (this.state[f * STATE + COUNT]! > 0) last = this.state[f * STATE + LAST]!
+      const s = HEADER + feature.state
+      if (d[s + COUNT]! > 0) last = d[s + LAST]!
     }
     if (last < 0) return 0
-    const at = (last - this.base) * this.layout.numberColumns + this.layout.features[f]!.numberColumn
-    return speedKmh({ lat: this.numbers[at]!, lon: this.numbers[at + 1]! }, { lat: own[0] as number, lon: own[1] as number }, asOf - this.ts[last - this.base]!)
+    const at = start + (last - base) * width
+    const place = at + 1 + this.layout.words + feature.numberColumn
+    return speedKmh({ lat: d[place]!, lon: d[place + 1]! }, { lat: own[0]!, lon: own[1]! }, asOf - d[at]!)
   }
 
   /** A read before the newest entry (a late event): recomputed from the retained entries, ignoring anything newer. */
-  private scan(f: number, asOf: number, own: readonly (number | string)[]): number {
+  private scan(f: number, asOf: number, own: readonly number[]): number {
     const feature = this.layout.features[f]!
+    const d = this.d
+    const { start, width } = this.shape
+    const base = d[BASE]!
+    const maskAt = 1 + (f >>> 5)
+    const bit = 1 << (f & 31)
     const times: number[] = []
-    const values: (number | string)[] = []
-    for (let seq = this.base; seq < this.base + this.size; seq++) {
-      const t = this.ts[seq - this.base]!
+    const values: number[] = []
+    for (let seq = base; seq < base + d[SIZE]!; seq++) {
+      const at = start + (seq - base) * width
+      const t = d[at]!
       if (t > asOf) break
-      if (t <= asOf - feature.windowMs || !this.feeds(seq, f)) continue
-      for (const value of this.entryValues(f, seq)) {
+      if (t <= asOf - feature.windowMs || (d[at + maskAt]! & bit) === 0) continue
+      for (const value of this.entryValues(f, at)) {
         times.push(t)
         values.push(value)
       }
@@ -475,107 +670,185 @@ export class EntityLog {
       times.push(asOf)
       values.push(value)
     }
-    if (feature.approximate) return estimateDistinct(values.map(String))
+    if (feature.approximate) {
+      const table = this.layout.tables[feature.stringColumn]!
+      return estimateDistinct(values.map((id) => table.text(id)))
+    }
+    // distinct counts count ids, one to one with the values they stand for
     return aggregateOf(feature.aggregate, times, values, asOf)
   }
 
-  private entryValues(f: number, seq: number): (number | string)[] {
+  private entryValues(f: number, at: number): readonly number[] {
     const feature = this.layout.features[f]!
-    const i = seq - this.base
+    const { words, numberColumns } = this.layout
     if (feature.stringColumn >= 0) {
-      const value = this.strings[i * this.layout.stringColumns + feature.stringColumn]
-      return typeof value === 'string' ? [value] : (value ?? [])
+      const id = this.d[at + 1 + words + numberColumns + feature.stringColumn]!
+      return id < 0 ? [] : this.layout.tables[feature.stringColumn]!.valuesOf(id)
     }
-    return feature.numberColumn >= 0 ? [this.numbers[i * this.layout.numberColumns + feature.numberColumn]!] : [1]
+    return feature.numberColumn >= 0 ? [this.d[at + 1 + words + feature.numberColumn]!] : [1]
   }
 
   /** A late entry goes in its place in time; every feature then re-enters the log from its start. */
   private insertLate(t: number, entry: LogEntry): void {
-    const { words, numberColumns, stringColumns } = this.layout
-    const kept: { t: number; entry: LogEntry }[] = Array.from({ length: this.size }, (_, i) => ({
-      t: this.ts[i]!,
-      entry: {
-        mask: this.masks.slice(i * words, (i + 1) * words),
-        numbers: this.numbers.slice(i * numberColumns, (i + 1) * numberColumns),
-        strings: this.strings.slice(i * stringColumns, (i + 1) * stringColumns),
-      },
-    }))
-    let at = kept.length
-    while (at > 0 && kept[at - 1]!.t > t) at--
-    kept.splice(at, 0, { t, entry })
-    this.base += this.size + 1 // fresh sequence numbers: no feature position points into the old ones
-    this.size = 0
-    this.settledTs = Number.NEGATIVE_INFINITY
-    this.state.fill(0)
-    for (let f = 0; f < this.layout.features.length; f++) {
-      this.state[f * STATE + SHIFT] = Number.NaN
-      this.state[f * STATE + HEAD] = this.base
-      this.state[f * STATE + TAIL] = this.base
-      this.distinct[f]?.clear()
-      if (this.sketches[f]) this.sketches[f] = new SlidingHyperLogLog()
-      if (this.extremes[f]) this.extremes[f] = []
+    const { start, width } = this.shape
+    const d = this.d
+    const size = d[SIZE]!
+    const kept = d.slice(start, start + size * width)
+    let at = size
+    while (at > 0 && kept[(at - 1) * width]! > t) at--
+    const base = d[BASE]! + size + 1 // fresh sequence numbers: no feature position points into the old ones
+    d[BASE] = base
+    d[SIZE] = 0
+    d[SETTLED] = Number.NEGATIVE_INFINITY
+    resetState(this.layout, d, base)
+    this.sets?.clear()
+    if (this.sketches) this.sketches = this.sketches.map((sketch) => (sketch ? new SlidingHyperLogLog() : undefined))
+    const { words, numberColumns } = this.layout
+    const pushKept = (i: number) => {
+      const row = i * width
+      this.push(kept[row]!, kept.slice(row + 1, row + 1 + words), kept.slice(row + 1 + words, row + 1 + words + numberColumns), kept.slice(row + 1 + words + numberColumns, row + width))
     }
-    for (const item of kept) this.push(item.t, item.entry)
-    if (this.size > this.layout.capacity) {
-      this.saturated = true
+    for (let i = 0; i < at; i++) pushKept(i)
+    this.acquire(entry)
+    this.push(t, entry.mask, entry.numbers, entry.strings)
+    for (let i = at; i < size; i++) pushKept(i)
+    if (this.d[SIZE]! > this.layout.capacity) {
+      this.d[SATURATED] = 1
       this.dropOldest()
     }
   }
 
   private dropOldest(): void {
-    const seq = this.base
+    const d = this.d
+    const seq = d[BASE]!
+    const at = this.shape.start
     for (let f = 0; f < this.layout.features.length; f++) {
-      const row = f * STATE
-      const head = Math.max(this.state[row + HEAD]!, this.base)
-      if (head === seq && seq < this.state[row + TAIL]! && this.feeds(seq, f)) this.leave(f, seq)
-      if (head <= seq) this.state[row + HEAD] = seq + 1
-      if (this.state[row + TAIL]! <= seq) this.state[row + TAIL] = seq + 1
+      const s = HEADER + this.layout.features[f]!.state
+      const head = Math.max(d[s + HEAD]!, seq)
+      if (head === seq && seq < d[s + TAIL]! && (d[at + 1 + (f >>> 5)]! & (1 << (f & 31))) !== 0) this.leave(f, seq)
+      if (head <= seq) d[s + HEAD] = seq + 1
+      if (d[s + TAIL]! <= seq) d[s + TAIL] = seq + 1
     }
     this.shiftOut(1)
   }
 
   /** Forgets entries at or before `cutoffTs`, once they are a good part of the log; features let them leave first. */
   private forgetBefore(cutoffTs: number): void {
-    let drop = 0
-    while (drop < this.size && this.ts[drop]! <= cutoffTs) drop++
-    if (drop <= 16 || drop * 2 <= this.size) return
-    const cut = this.base + drop
+    const d = this.d
+    const { start, width } = this.shape
+    const size = d[SIZE]!
+    // entries are in time order: more than 16 of them, and more than half, are old exactly when the
+    // entry at that count is, so the common case (too few to bother) is one comparison, not a scan
+    const enough = Math.max(17, Math.floor(size / 2) + 1)
+    if (enough > size || d[start + (enough - 1) * width]! > cutoffTs) return
+    let drop = enough
+    while (drop < size && d[start + drop * width]! <= cutoffTs) drop++
+    const base = d[BASE]!
+    const cut = base + drop
     for (let f = 0; f < this.layout.features.length; f++) {
-      const row = f * STATE
-      const head = Math.max(this.state[row + HEAD]!, this.base)
-      const entered = Math.min(this.state[row + TAIL]!, cut)
-      for (let seq = head; seq < entered; seq++) if (this.feeds(seq, f)) this.leave(f, seq)
-      this.state[row + HEAD] = Math.max(head, cut)
-      this.state[row + TAIL] = Math.max(this.state[row + TAIL]!, cut)
+      const s = HEADER + this.layout.features[f]!.state
+      const maskAt = 1 + (f >>> 5)
+      const bit = 1 << (f & 31)
+      const head = Math.max(d[s + HEAD]!, base)
+      const entered = Math.min(d[s + TAIL]!, cut)
+      for (let seq = head; seq < entered; seq++) if ((d[start + (seq - base) * width + maskAt]! & bit) !== 0) this.leave(f, seq)
+      d[s + HEAD] = Math.max(head, cut)
+      d[s + TAIL] = Math.max(d[s + TAIL]!, cut)
     }
     this.shiftOut(drop)
   }
 
   private shiftOut(drop: number): void {
-    const { words, numberColumns, stringColumns } = this.layout
-    // plain loops: Array.prototype.copyWithin takes a generic, per-element path on ordinary arrays
-    shiftLeft(this.ts, drop, this.size)
-    shiftLeft(this.masks, drop * words, this.size * words)
-    shiftLeft(this.numbers, drop * numberColumns, this.size * numberColumns)
-    shiftLeft(this.strings, drop * stringColumns, this.size * stringColumns)
-    this.strings.fill(undefined, (this.size - drop) * stringColumns, this.size * stringColumns)
-    this.base += drop
-    this.size -= drop
+    const d = this.d
+    const { start, width } = this.shape
+    const size = d[SIZE]!
+    this.releaseEntries(0, drop)
+    // a plain loop: Array.prototype.copyWithin takes a generic, per-element path on ordinary arrays
+    for (let i = start + drop * width, end = start + size * width; i < end; i++) d[i - drop * width] = d[i]!
+    d[BASE]! += drop
+    d[SIZE] = size - drop
   }
 
+  /** Twice the room for entries, in a new array of exactly that length (pushing would let V8 add its own slack on top). */
   private grow(): void {
-    const { words, numberColumns, stringColumns } = this.layout
-    const more = this.ts.length
-    for (let i = 0; i < more; i++) this.ts.push(0)
-    for (let i = 0; i < more * words; i++) this.masks.push(0)
-    for (let i = 0; i < more * numberColumns; i++) this.numbers.push(0)
-    for (let i = 0; i < more * stringColumns; i++) this.strings.push(undefined)
+    const d = this.d
+    const more = Math.max(initialRoom, (d.length - this.shape.start) / this.shape.width) * this.shape.width
+    this.d = d.concat(zerosOf(more))
   }
 }
 
-const zeros = (n: number): number[] => new Array(n).fill(0)
+/** The event's own contribution to feature `f` (numbers, or ids of strings), in reused arrays valid until the next call. */
+export function ownValues(layout: LogLayout, entry: LogEntry, f: number, reused = shapeOf(layout).own): readonly number[] {
+  const feature = layout.features[f]!
+  const own = reused[f]!
+  if (feature.aggregate === 'geo_velocity') {
+    own[0] = entry.numbers[feature.numberColumn]!
+    own[1] = entry.numbers[feature.numberColumn + 1]!
+    return own
+  }
+  if (feature.numberColumn >= 0) {
+    own[0] = entry.numbers[feature.numberColumn]!
+    return own
+  }
+  if (feature.stringColumn >= 0) {
+    const id = entry.strings[feature.stringColumn]!
+    if (id < 0) return NONE
+    const members = layout.tables[feature.stringColumn]!.membersOf(id)
+    if (members) return members
+    own[0] = id
+    return own
+  }
+  return ONE
+}
 
-/** Moves items [from, end) to the start of the array. */
-function shiftLeft<T>(items: T[], from: number, end: number): void {
-  for (let i = from; i < end; i++) items[i - from] = items[i]!
+const NONE: readonly number[] = []
+const ONE: readonly number[] = [1]
+
+/** An array of `n` zeros that V8 keeps as packed doubles from the start (a first double, not a small integer, fixes the kind), at exactly that length. */
+function doubles(n: number): number[] {
+  return zerosOf(n).slice()
+}
+
+/** Packed-double arrays of zeros by length, made once each (lengths are a layout's sizes: a few dozen in all); never written to. */
+const zeros = new Map<number, number[]>()
+
+function zerosOf(n: number): number[] {
+  let items = zeros.get(n)
+  if (!items) {
+    items = [0.5]
+    for (let i = 1; i < n; i++) items.push(0)
+    items[0] = 0
+    zeros.set(n, items)
+  }
+  return items
+}
+
+/** How many numbers a snapshot's columns take for a group's logs. */
+export interface LogColumnSizes {
+  state: number
+  entries: number
+  sets: number
+  sketches: number
+}
+
+/** Where `writeTo` puts a log: arrays made at their size (`measure`), filled from the positions on. */
+export interface LogColumnsWriter {
+  state: Float64Array
+  stateAt: number
+  entries: Float64Array
+  entriesAt: number
+  sets: Float64Array
+  setsAt: number
+  sketches: { push(value: number): void }
+}
+
+/** Gives back what a writer got, in the same order (`readFrom`). */
+export interface LogColumnsReader {
+  state: Float64Array
+  stateAt: number
+  entries: Float64Array
+  entriesAt: number
+  sets: Float64Array
+  setsAt: number
+  sketches: { next(): number }
 }

@@ -1,8 +1,10 @@
 import { hash } from 'node:crypto'
 import type { EntityKind } from '../events/entities.ts'
 import { featureDefinitionText } from './feature-catalogue.ts'
-import { EntityLog, type LogEntry, type LogLayout } from './entity-log.ts'
+import { EntityLog, type LogEntry, type LogLayout, ownValues, stateSizeOf } from './entity-log.ts'
+import { KeyTable, type KeyTableColumns } from './key-table.ts'
 import { ColumnsReader, ColumnsWriter, type GroupColumns, noColumnSizes } from './log-columns.ts'
+import { KindKeys, KindLogs, type LogDirectory, PairLogs } from './log-directory.ts'
 import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind } from './feature-definition.ts'
 import { LocalCalendar } from './local-calendar.ts'
 import { type ValueSource, sourceOf } from './value-sources.ts'
@@ -18,13 +20,17 @@ export interface ObservedEvent {
 
 export type FeatureValues = Record<string, number>
 
-/** Every entity log, per group of features, in flat columns (`FeatureEngine.snapshot`); structured-clone safe (node:v8 serialize). */
+/** Every entity log, per group of features, in flat columns, and the key tables their entries refer to (`FeatureEngine.snapshot`); structured-clone safe (node:v8 serialize). */
 export interface FeatureStateSnapshot {
-  /** The window definitions and limits the state was kept for: another engine's snapshot is not restored. */
+  /** The window definitions and limits the state was kept for, and the layout of the logs: another engine's snapshot, or one of another layout, is not restored. */
   layoutHash: string
   newestSeenMs: number
+  tables: KeyTableColumns[]
   groups: (GroupColumns & { kind: string })[]
 }
+
+/** The layout of the logs and of their snapshot, part of `layoutHash`: raised when either changes, so that an older snapshot is refused and the state rebuilt from the decision log. */
+const logFormat = 'packed-logs-3'
 
 export interface FeatureEngineOptions {
   /** Most entries one entity's log keeps (default 20,000); bounds memory against hot keys. */
@@ -65,13 +71,18 @@ interface EntityGroup {
   keysOf: (event: ObservedEvent) => readonly string[] | undefined
   features: WindowFeature[]
   layout: LogLayout
-  logs: Map<string, EntityLog>
+  logs: LogDirectory
+  /** A group kept per one entity kind: its logs by key id, and the event's keys as ids. */
+  kindLogs: KindLogs | undefined
+  kindKeys: KindKeys | undefined
+  /** A group kept per pair of entities: its logs by the joined keys. */
+  pairLogs: PairLogs | undefined
   /** The longest window plus delay: a log older than that holds nothing any feature reads. */
   horizonMs: number
   /** Reused for every event: the log copies what it keeps. */
   scratch: LogEntry
-  /** For each event type, the features it feeds (so that an event looks at those only) and the value sources they read. */
-  feedsOf: Map<string, { features: number[]; sources: ValueSource[] }>
+  /** For each event type, the features it feeds (so that an event looks at those only) and the value sources they read, with the column each goes to. */
+  feedsOf: Map<string, { features: number[]; sources: { source: ValueSource; column: number }[] }>
 }
 
 interface ListFeature {
@@ -95,6 +106,19 @@ interface CalendarFeature {
  */
 export class FeatureEngine {
   private readonly groups: EntityGroup[]
+  /** Every value source, shared by the groups that read it. */
+  private readonly sources = new Map<string, ValueSource>()
+  /** The ids of the strings logs keep, one table per strings source; an entity kind's keys (`keys:user`) also index its logs. */
+  private readonly tables = new Map<string, KeyTable>()
+  private readonly kindKeys = new Map<string, KindKeys>()
+  /** The three maps above as arrays, for the end of every event. */
+  private readonly sourceList: ValueSource[]
+  private readonly kindKeysList: KindKeys[]
+  private readonly tableList: KeyTable[]
+  /** observeBatch: its working arrays, reused from batch to batch. */
+  private readonly batchArrays = new BatchArrays()
+  /** observeBatch: each key id's place among the batch's keys (−1: none yet), reset after the batch. */
+  private readonly slotOfId: number[] = []
   private readonly calendars: CalendarFeature[] = []
   private readonly listed: ListFeature[] = []
   private readonly lists: ListLookup | undefined
@@ -106,6 +130,7 @@ export class FeatureEngine {
   /** The values of the event being visited, in declaration order, before they become a record. */
   private readonly row: Float64Array
   private readonly toRecord: (row: Float64Array, offset: number) => FeatureValues
+  private readonly refill: (row: Float64Array, offset: number, record: FeatureValues) => FeatureValues
   /** The newest event time seen: sweeping by the wall clock would drop windows a replay of the past still needs. */
   private newestSeenMs = Number.NEGATIVE_INFINITY
   /** What a snapshot's state depends on: the window features' definitions, in order, and the log limits. */
@@ -121,6 +146,7 @@ export class FeatureEngine {
     this.empty = new Float64Array(definitions.length)
     this.row = new Float64Array(definitions.length)
     this.toRecord = recordMaker(definitions.map((d) => d.name))
+    this.refill = recordFiller(definitions.map((d) => d.name))
     definitions.forEach((definition, index) => {
       const { kind, entity } = definition
       if ((definition.where && !definition.filter) || (definition.expression && !definition.derive)) {
@@ -149,53 +175,68 @@ export class FeatureEngine {
     })
     this.emptyNotZero = [...this.empty.keys()].filter((index) => this.empty[index] !== 0)
     const windowed = definitions.filter((d) => (windowAggregates as readonly string[]).includes(d.kind))
-    this.layoutHash = hash('sha256', JSON.stringify([windowed.map(featureDefinitionText), options.maxEntriesPerKey ?? 20_000, options.lateAllowanceMs ?? defaultLateAllowanceMs]), 'hex')
+    this.layoutHash = hash('sha256', JSON.stringify([logFormat, windowed.map(featureDefinitionText), options.maxEntriesPerKey ?? 20_000, options.lateAllowanceMs ?? defaultLateAllowanceMs]), 'hex')
     this.groups = [...byKind.entries()].map(([kind, group]) => {
-      // one column per distinct value source (a place takes two: latitude, then longitude)
-      const sources = new Map<string, ValueSource>()
+      // one column per distinct value source (a place takes two: latitude, then longitude); a source is shared with other groups
+      const columnOf = new Map<ValueSource, number>()
+      const tables: KeyTable[] = []
       let numberColumns = 0
       let stringColumns = 0
       for (const feature of group.features) {
-        const source = feature.source
-        if (!source) continue
-        const shared = sources.get(source.key)
-        if (shared) {
-          feature.source = shared
-          continue
-        }
-        sources.set(source.key, source)
-        if (source.kind === 'strings') source.column = stringColumns++
-        else {
-          source.column = numberColumns
+        if (!feature.source) continue
+        const source = this.sources.get(feature.source.key) ?? feature.source
+        this.sources.set(source.key, source)
+        feature.source = source
+        if (columnOf.has(source)) continue
+        if (source.kind === 'strings') {
+          source.table ??= this.tableOf(source.key)
+          if (feature.definition.of) source.keys ??= this.keysOfKind(feature.definition.of)
+          tables.push(source.table)
+          columnOf.set(source, stringColumns++)
+        } else {
+          columnOf.set(source, numberColumns)
           numberColumns += source.kind === 'place' ? 2 : 1
         }
       }
+      let state = 0
       const features = group.features.map((feature): LogLayout['features'][number] => {
         const source = feature.source
-        const numberColumn = source && source.kind !== 'strings' ? source.column : -1
-        const stringColumn = source?.kind === 'strings' ? source.column : -1
-        return { aggregate: feature.aggregate, approximate: feature.definition.approximate === true, windowMs: feature.definition.windowMs, delayMs: feature.definition.delayMs, numberColumn, stringColumn }
+        const numberColumn = source && source.kind !== 'strings' ? columnOf.get(source)! : -1
+        const stringColumn = source?.kind === 'strings' ? columnOf.get(source)! : -1
+        const at = state
+        state += stateSizeOf(feature.aggregate)
+        const readsOwn = feature.includesEvent || feature.aggregate === 'geo_velocity'
+        return { aggregate: feature.aggregate, approximate: feature.definition.approximate === true, windowMs: feature.definition.windowMs, delayMs: feature.definition.delayMs, numberColumn, stringColumn, state: at, index: feature.index, readsOwn }
       })
       const layout: LogLayout = {
         features,
         numberColumns,
         stringColumns,
+        tables,
         words: Math.ceil(features.length / 32),
         capacity: options.maxEntriesPerKey ?? 20_000,
         keepMs: group.horizonMs + (options.lateAllowanceMs ?? defaultLateAllowanceMs),
       }
-      const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(undefined) }
-      const feedsOf = new Map<string, { features: number[]; sources: ValueSource[] }>()
+      const scratch: LogEntry = { mask: new Array(layout.words).fill(0), numbers: new Array(numberColumns).fill(0), strings: new Array(stringColumns).fill(-1) }
+      const feedsOf: EntityGroup['feedsOf'] = new Map()
       group.features.forEach((feature, f) => {
         for (const type of feature.feeds) {
           const feeds = feedsOf.get(type) ?? { features: [], sources: [] }
           feeds.features.push(f)
-          if (feature.source && !feeds.sources.includes(feature.source)) feeds.sources.push(feature.source)
+          if (feature.source && !feeds.sources.some((s) => s.source === feature.source)) feeds.sources.push({ source: feature.source, column: columnOf.get(feature.source)! })
           feedsOf.set(type, feeds)
         }
       })
-      return { kind, keysOf: keysOf(group.features[0]!.definition), features: group.features, layout, logs: new Map(), horizonMs: group.horizonMs, scratch, feedsOf }
+      const first = group.features[0]!.definition
+      const kindKeys = first.pairedWith ? undefined : this.keysOfKind(first.entity!)
+      const kindLogs = kindKeys ? new KindLogs(kindKeys.table) : undefined
+      if (kindKeys) kindKeys.logs = kindLogs
+      const pairLogs = kindKeys ? undefined : new PairLogs()
+      return { kind, keysOf: keysOf(first), features: group.features, layout, logs: (kindLogs ?? pairLogs)!, kindLogs, kindKeys, pairLogs, horizonMs: group.horizonMs, scratch, feedsOf }
     })
+    this.sourceList = [...this.sources.values()]
+    this.kindKeysList = [...this.kindKeys.values()]
+    this.tableList = [...this.tables.values()]
   }
 
   /** Values as of just before `event`, then `event` joins the windows. */
@@ -211,11 +252,45 @@ export class FeatureEngine {
   add(event: ObservedEvent): void {
     if (event.occurredAtMs > this.newestSeenMs) this.newestSeenMs = event.occurredAtMs
     for (const group of this.groups) {
+      if (group.kindLogs) {
+        const ids = group.kindKeys!.of(event)
+        if (ids.length === 0) continue
+        const entry = entryOf(group, event)
+        if (entry) for (let k = 0; k < ids.length; k++) this.logAt(group, group.kindKeys!.idAt(k)).append(event.occurredAtMs, entry)
+        continue
+      }
       const keys = group.keysOf(event)
       if (!keys || keys.length === 0) continue
       const entry = entryOf(group, event)
-      if (entry) for (const key of keys) this.logOf(group, key).append(event.occurredAtMs, entry)
+      if (entry) for (const key of keys) this.pairLogOf(group, key).append(event.occurredAtMs, entry)
     }
+    this.doneWithEvents()
+  }
+
+  private keysOfKind(kind: EntityKind): KindKeys {
+    let keys = this.kindKeys.get(kind)
+    if (!keys) {
+      keys = new KindKeys(kind, this.tableOf(`keys:${kind}`))
+      this.kindKeys.set(kind, keys)
+    }
+    return keys
+  }
+
+  private tableOf(name: string): KeyTable {
+    let table = this.tables.get(name)
+    if (!table) {
+      table = new KeyTable(name)
+      this.tables.set(name, table)
+    }
+    return table
+  }
+
+  /** After an event (or a batch): the values taken from it are let go, and the ids only it held are forgotten. */
+  private doneWithEvents(): void {
+    const { sourceList, kindKeysList, tableList } = this
+    for (let i = 0; i < sourceList.length; i++) sourceList[i]!.seen = undefined
+    for (let i = 0; i < kindKeysList.length; i++) kindKeysList[i]!.forget()
+    for (let i = 0; i < tableList.length; i++) tableList[i]!.releaseHeld()
   }
 
   /** The current values of the window features kept per one entity key (a pair: `user+device` and both keys joined by "|"), as of `atMs` (nothing is added). */
@@ -247,26 +322,35 @@ export class FeatureEngine {
     const rows = new Float64Array(events.length * width)
     // rows start at 0; only the kinds whose empty value is not 0 (−1 for the times) are set
     const notZero = this.emptyNotZero
+    // asked once per event, not once per group
+    const reads = new Uint8Array(events.length)
     for (let i = 0; i < events.length; i++) {
+      reads[i] = wanted?.(i) === false ? 0 : 1
       for (const index of notZero) rows[i * width + index] = this.empty[index]!
       if (events[i]!.occurredAtMs > this.newestSeenMs) this.newestSeenMs = events[i]!.occurredAtMs
     }
     for (const group of this.groups) {
-      const batch = batchEntries(group, events)
-      for (const [key, occurrences] of batch.occurrences) {
-        let log = group.logs.get(key)
-        for (const i of occurrences) {
+      const batch = batchEntries(group, events, this.slotOfId, this.batchArrays)
+      const { occurrences, starts } = batch
+      for (let k = 0; k < batch.keys.length; k++) {
+        const key = batch.keys[k]!
+        let log = typeof key === 'number' ? group.kindLogs!.at(key) : group.pairLogs!.get(key)
+        for (let o = starts[k]!; o < starts[k + 1]!; o++) {
+          const i = occurrences[o]!
           const entry = batch.entryAt(i)
           const t = batch.times[i]!
-          if (wanted?.(i) !== false) this.readKey(group, log, entry, t, true, rows, i * width)
+          if (reads[i] === 1) this.readKey(group, log, entry, t, true, rows, i * width)
           if (!entry) continue
-          log ??= this.logOf(group, key)
+          log ??= typeof key === 'number' ? this.logAt(group, key) : this.pairLogOf(group, key)
           log.append(t, entry)
         }
       }
     }
+    this.doneWithEvents()
     if (this.calendars.length > 0 || this.listed.length > 0 || this.derived.length > 0) {
-      for (let i = 0; i < events.length; i++) if (wanted?.(i) !== false) this.finishRow(events[i]!, rows, i * width)
+      // the derived features read a record: one, refilled for every event, since the batch returns rows
+      const record = this.toRecord(rows, 0)
+      for (let i = 0; i < events.length; i++) if (reads[i] === 1) this.finishRow(events[i]!, rows, i * width, record)
     }
     return rows
   }
@@ -282,34 +366,53 @@ export class FeatureEngine {
     const t = event.occurredAtMs
     if (thenAdd && t > this.newestSeenMs) this.newestSeenMs = t
     for (const group of this.groups) {
+      const kindLogs = group.kindLogs
+      if (kindLogs) {
+        const ids = group.kindKeys!.of(event)
+        if (ids.length === 0) continue
+        const entry = entryOf(group, event)
+        for (let k = 0; k < ids.length; k++) {
+          const log = ids[k]! >= 0 ? kindLogs.at(ids[k]!) : undefined
+          this.readKey(group, log, entry, t, thenAdd, row, 0)
+          // reading every key before adding to it keeps each read strictly before the event
+          if (thenAdd && entry) (log ?? this.logAt(group, group.kindKeys!.idAt(k))).append(t, entry)
+        }
+        continue
+      }
       const keys = group.keysOf(event)
       if (!keys || keys.length === 0) continue
       const entry = entryOf(group, event)
       for (const key of keys) {
-        const log = group.logs.get(key)
+        const log = group.pairLogs!.get(key)
         this.readKey(group, log, entry, t, thenAdd, row, 0)
-        // reading every key before adding to it keeps each read strictly before the event
-        if (thenAdd && entry) (log ?? this.logOf(group, key)).append(t, entry)
+        if (thenAdd && entry) (log ?? this.pairLogOf(group, key)).append(t, entry)
       }
     }
+    this.doneWithEvents()
     return this.finishRow(event, row, 0)
   }
 
   /** Reads every feature of `group` from one key's log (or none yet) into `row` at `offset`; a multi-valued entity (contacts) keeps its riskiest value. */
   private readKey(group: EntityGroup, log: EntityLog | undefined, entry: LogEntry | undefined, t: number, moveOn: boolean, row: Float64Array, offset: number): void {
-    for (let f = 0; f < group.features.length; f++) {
-      const feature = group.features[f]!
-      // a velocity always needs the event's own place; other kinds only with includesEvent
-      const own = (feature.includesEvent || feature.aggregate === 'geo_velocity') && entry && fed(entry, f) ? ownValues(group, entry, f) : undefined
-      if (!log && !own) continue
-      // a dry run reads without moving the log's positions: a later, earlier-stamped event must find them where they were
-      const value = log ? log.valueAt(f, t, own, moveOn) : aggregateOf(feature.aggregate, own!.map(() => t), own!, t)
+    // a dry run reads without moving the log's positions: a later, earlier-stamped event must find them where they were
+    if (log) {
+      log.readInto(t, entry, moveOn, row, offset)
+      return
+    }
+    if (!entry) return
+    // no log yet: only the event's own values, for the features that include it
+    const features = group.layout.features
+    for (let f = 0; f < features.length; f++) {
+      const feature = features[f]!
+      if (!feature.readsOwn || !fed(entry, f)) continue
+      const own = ownValues(group.layout, entry, f)
+      const value = aggregateOf(feature.aggregate, own.map(() => t), own, t)
       if (value > row[offset + feature.index]!) row[offset + feature.index] = value
     }
   }
 
-  /** Adds the calendar and derived features to a row, and returns the row as a record. */
-  private finishRow(event: ObservedEvent, row: Float64Array, offset: number): FeatureValues {
+  /** Adds the calendar and derived features to a row, and returns the row as a record (a new one, or `reuse` refilled). */
+  private finishRow(event: ObservedEvent, row: Float64Array, offset: number, reuse?: FeatureValues): FeatureValues {
     const t = event.occurredAtMs
     for (const feature of this.listed) {
       if (!feature.types.has(event.type) || !this.lists) continue
@@ -319,7 +422,7 @@ export class FeatureEngine {
     for (const feature of this.calendars) {
       if (feature.types.has(event.type)) row[offset + feature.index] = feature.kind === 'hour_of_day' ? feature.calendar.hourOf(t) : feature.calendar.weekdayOf(t)
     }
-    const values = this.toRecord(row, offset)
+    const values = reuse ? this.refill(row, offset, reuse) : this.toRecord(row, offset)
     // in declaration order, so that an expression sees the expressions before it
     for (const feature of this.derived) {
       const value = feature.derive(values)
@@ -329,11 +432,21 @@ export class FeatureEngine {
     return values
   }
 
-  private logOf(group: EntityGroup, key: string): EntityLog {
-    let log = group.logs.get(key)
+  /** The log of key `id` of a group kept per one entity kind, made if new. */
+  private logAt(group: EntityGroup, id: number): EntityLog {
+    let log = group.kindLogs!.at(id)
     if (!log) {
       log = new EntityLog(group.layout)
-      group.logs.set(key, log)
+      group.kindLogs!.add(id, log)
+    }
+    return log
+  }
+
+  private pairLogOf(group: EntityGroup, key: string): EntityLog {
+    let log = group.pairLogs!.get(key)
+    if (!log) {
+      log = new EntityLog(group.layout)
+      group.pairLogs!.put(key, log)
     }
     return log
   }
@@ -342,14 +455,7 @@ export class FeatureEngine {
   sweep(nowMs: number): number {
     const asOf = Math.min(nowMs, this.newestSeenMs + defaultLateAllowanceMs)
     let dropped = 0
-    for (const group of this.groups) {
-      for (const [key, log] of group.logs) {
-        if (log.newestTs <= asOf - group.horizonMs) {
-          group.logs.delete(key)
-          dropped++
-        }
-      }
-    }
+    for (const group of this.groups) dropped += group.logs.drop((log) => log.newestTs <= asOf - group.horizonMs)
     return dropped
   }
 
@@ -367,15 +473,16 @@ export class FeatureEngine {
   snapshot(): FeatureStateSnapshot {
     const groups = this.groups.map((group) => {
       const sizes = noColumnSizes()
-      for (const log of group.logs.values()) log.measure(sizes)
+      for (const [, log] of group.logs.entries()) log.measure(sizes)
       const columns = new ColumnsWriter(sizes)
-      for (const [key, log] of group.logs) {
+      for (const [key, log] of group.logs.entries()) {
         columns.keys.push(key)
         log.writeTo(columns)
       }
       return { kind: group.kind, ...columns.finish() }
     })
-    return { layoutHash: this.layoutHash, newestSeenMs: this.newestSeenMs, groups }
+    const tables = [...this.tables.values()].map((table) => table.toColumns())
+    return { layoutHash: this.layoutHash, newestSeenMs: this.newestSeenMs, tables, groups }
   }
 
   /** Loads a snapshot into this engine, which must not have seen an event; false (and nothing loaded) when it was taken with other definitions. */
@@ -383,10 +490,13 @@ export class FeatureEngine {
     if (snapshot.layoutHash !== this.layoutHash) return false
     if (this.groups.some((group) => group.logs.size > 0)) throw new Error('a snapshot is restored into a fresh engine only')
     if (snapshot.groups.some((saved) => !this.groups.some((g) => g.kind === saved.kind))) return false
+    if (!Array.isArray(snapshot.tables) || snapshot.tables.some((saved) => !this.tables.has(saved.name))) return false
+    for (const saved of snapshot.tables) this.tables.get(saved.name)!.load(saved)
     for (const saved of snapshot.groups) {
       const group = this.groups.find((g) => g.kind === saved.kind)!
       const columns = new ColumnsReader(saved)
-      for (const key of saved.keys) group.logs.set(key, EntityLog.readFrom(group.layout, columns))
+      for (const key of saved.keys) group.logs.put(key, EntityLog.readFrom(group.layout, columns))
+      columns.finish()
     }
     this.newestSeenMs = snapshot.newestSeenMs
     return true
@@ -397,7 +507,7 @@ export class FeatureEngine {
     let entities = 0
     let saturated = 0
     for (const group of this.groups) {
-      for (const log of group.logs.values()) {
+      for (const [, log] of group.logs.entries()) {
         entities++
         if (log.saturated) saturated++
       }
@@ -416,16 +526,15 @@ function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined
   // loops, not Array.prototype.fill, which costs more than these few slots
   for (let w = 0; w < scratch.mask.length; w++) scratch.mask[w] = 0
   for (let c = 0; c < scratch.numbers.length; c++) scratch.numbers[c] = 0
-  for (let c = 0; c < scratch.strings.length; c++) scratch.strings[c] = undefined
-  for (const source of feeds.sources) {
-    const value = source.pick(event)
-    source.value = value
+  for (let c = 0; c < scratch.strings.length; c++) scratch.strings[c] = -1
+  for (const { source, column } of feeds.sources) {
+    const value = valueFrom(source, event)
     if (value === undefined) continue
-    if (source.kind === 'strings') scratch.strings[source.column] = value as string | string[]
+    if (source.kind === 'strings') scratch.strings[column] = source.id
     else if (source.kind === 'place') {
-      scratch.numbers[source.column] = (value as [number, number])[0]
-      scratch.numbers[source.column + 1] = (value as [number, number])[1]
-    } else scratch.numbers[source.column] = value as number
+      scratch.numbers[column] = (value as [number, number])[0]
+      scratch.numbers[column + 1] = (value as [number, number])[1]
+    } else scratch.numbers[column] = value as number
   }
   for (const f of feeds.features) {
     const feature = group.features[f]!
@@ -439,6 +548,24 @@ function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined
 }
 
 /**
+ * What `source` takes from `event`, taken once per event for every group
+ * that reads it; strings are turned into an id of the source's table, held
+ * until the engine is done with the event (so that no log forgetting its last
+ * entry of a value frees the id the event is about to add).
+ */
+function valueFrom(source: ValueSource, event: ObservedEvent): ValueSource['value'] {
+  if (source.seen === event) return source.value
+  const value = source.pick(event)
+  source.seen = event
+  source.value = value
+  if (value !== undefined && source.kind === 'strings') {
+    const ids = source.keys?.of(event)
+    source.id = ids?.length === 1 ? source.keys!.idAt(0) : source.table!.hold(value as string | string[])
+  }
+  return value
+}
+
+/**
  * Makes the record of an event's values from the scratch row with an object
  * literal compiled once for the catalogue: one shape for every event, keys in
  * declaration order. Filling a record key by key, or spreading one, costs a
@@ -449,6 +576,11 @@ function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined
 function recordMaker(names: string[]): (row: Float64Array, offset: number) => FeatureValues {
   for (const name of names) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`feature name "${name}" is not letters and digits`)
   return new Function('row', 'at', `return {${names.map((name, i) => `${name}: row[at + ${i}]`).join(', ')}}`) as (row: Float64Array, offset: number) => FeatureValues
+}
+
+/** Sets every field of a record made by `recordMaker` from a row, in the same order (the record keeps its shape). */
+function recordFiller(names: string[]): (row: Float64Array, offset: number, record: FeatureValues) => FeatureValues {
+  return new Function('row', 'at', 'record', `${names.map((name, i) => `record.${name} = row[at + ${i}];`).join(' ')} return record`) as (row: Float64Array, offset: number, record: FeatureValues) => FeatureValues
 }
 
 /** The keys a group of features is kept per: one entity's, or every pair of two entities' keys, joined by "|". */
@@ -470,19 +602,27 @@ function keysOf(definition: FeatureDefinition): (event: ObservedEvent) => readon
  * for each key of the group's entity, the events that mention it, in order
  * (an event naming a key twice appears twice).
  */
-function batchEntries(group: EntityGroup, events: readonly ObservedEvent[]) {
+function batchEntries(group: EntityGroup, events: readonly ObservedEvent[], slotOfId: number[], arrays: BatchArrays) {
   const { words, numberColumns, stringColumns } = group.layout
   const n = events.length
-  const fedAny = new Uint8Array(n)
-  const times = new Float64Array(n)
-  const masks = new Int32Array(n * words)
-  const numbers = new Float64Array(n * numberColumns)
-  const strings: (string | string[] | undefined)[] = stringColumns > 0 ? new Array(n * stringColumns) : []
-  const occurrences = new Map<string, number[]>()
+  // only what an event writes is read back (its entry's columns only when it feeds something), so the arrays are not cleared
+  const fedAny = arrays.ints(0, n)
+  const times = arrays.doubles(0, n)
+  const masks = arrays.ints(1, n * words)
+  const numbers = arrays.doubles(1, n * numberColumns)
+  const strings = arrays.ints(2, n * stringColumns)
+  // each key's place in `keys` (first seen first), then the events of each key together, by a counting sort;
+  // a group kept per one entity kind finds a key's place by its id, a pair group by the joined keys
+  const indexOf = new Map<string, number>()
+  const keys: (string | number)[] = []
+  let keyOf = arrays.ints(3, n)
+  let eventOf = arrays.ints(4, n)
+  let count = 0
   for (let i = 0; i < n; i++) {
     const event = events[i]!
-    const keys = group.keysOf(event)
-    if (!keys || keys.length === 0) continue
+    fedAny[i] = 0
+    const eventKeys = group.kindKeys ? group.kindKeys.of(event, true) : group.keysOf(event)
+    if (!eventKeys || eventKeys.length === 0) continue
     times[i] = event.occurredAtMs
     const entry = entryOf(group, event)
     if (entry) {
@@ -491,12 +631,43 @@ function batchEntries(group: EntityGroup, events: readonly ObservedEvent[]) {
       for (let c = 0; c < numberColumns; c++) numbers[i * numberColumns + c] = entry.numbers[c]!
       for (let c = 0; c < stringColumns; c++) strings[i * stringColumns + c] = entry.strings[c]
     }
-    for (const key of keys) {
-      const list = occurrences.get(key)
-      if (list) list.push(i)
-      else occurrences.set(key, [i])
+    for (let e = 0; e < eventKeys.length; e++) {
+      const key = eventKeys[e]!
+      let k: number | undefined
+      if (typeof key === 'number') {
+        while (slotOfId.length <= key) slotOfId.push(-1)
+        k = slotOfId[key]!
+        if (k < 0) {
+          k = keys.length
+          keys.push(key)
+          slotOfId[key] = k
+        }
+      } else {
+        k = indexOf.get(key)
+        if (k === undefined) {
+          k = keys.length
+          keys.push(key)
+          indexOf.set(key, k)
+        }
+      }
+      if (count === keyOf.length) {
+        keyOf = arrays.grown(3, count)
+        eventOf = arrays.grown(4, count)
+      }
+      keyOf[count] = k
+      eventOf[count] = i
+      count++
     }
   }
+  for (const key of keys) if (typeof key === 'number') slotOfId[key] = -1
+  const starts = arrays.ints(5, keys.length + 1)
+  starts.fill(0, 0, keys.length + 1)
+  for (let o = 0; o < count; o++) starts[keyOf[o]! + 1]!++
+  for (let k = 0; k < keys.length; k++) starts[k + 1]! += starts[k]!
+  const occurrences = arrays.ints(6, count)
+  const filled = arrays.ints(7, keys.length)
+  filled.set(starts.subarray(0, keys.length))
+  for (let o = 0; o < count; o++) occurrences[filled[keyOf[o]!]!++] = eventOf[o]!
   const { scratch } = group
   /** Event `i`'s entry, in the group's scratch entry (valid until the next call), or undefined when it feeds nothing. */
   const entryAt = (i: number): LogEntry | undefined => {
@@ -506,21 +677,47 @@ function batchEntries(group: EntityGroup, events: readonly ObservedEvent[]) {
     for (let c = 0; c < stringColumns; c++) scratch.strings[c] = strings[i * stringColumns + c]
     return scratch
   }
-  return { times, occurrences, entryAt }
+  /** Key `k`'s events, in order, are occurrences[starts[k]] … occurrences[starts[k + 1] − 1]. */
+  return { times, keys, starts, occurrences, entryAt }
+}
+
+/**
+ * The typed arrays `batchEntries` works in, kept from one group and batch to
+ * the next (each at least as long as asked for, grown by doubling): a batch
+ * of 65,536 events made several megabytes of them per group, which the
+ * collector then had to reclaim. Only the engine's own bookkeeping: the rows
+ * `observeBatch` returns are always a new array.
+ */
+class BatchArrays {
+  private readonly floats: Float64Array[] = []
+  private readonly integers: Int32Array[] = []
+
+  doubles(slot: number, length: number): Float64Array {
+    const items = this.floats[slot]
+    if (items && items.length >= length) return items
+    const made = new Float64Array(Math.max(length, 2 * (items?.length ?? 0)))
+    this.floats[slot] = made
+    return made
+  }
+
+  ints(slot: number, length: number): Int32Array {
+    const items = this.integers[slot]
+    if (items && items.length >= length) return items
+    const made = new Int32Array(Math.max(length, 2 * (items?.length ?? 0)))
+    this.integers[slot] = made
+    return made
+  }
+
+  /** Slot `slot` at twice its length, its first `kept` values kept. */
+  grown(slot: number, kept: number): Int32Array {
+    const items = this.integers[slot]!
+    const made = new Int32Array(Math.max(16, 2 * items.length))
+    made.set(items.subarray(0, kept))
+    this.integers[slot] = made
+    return made
+  }
 }
 
 const fed = (entry: LogEntry, f: number) => (entry.mask[f >>> 5]! & (1 << (f & 31))) !== 0
 
-/** The event's own contribution to feature `f`, for `includesEvent`. */
-function ownValues(group: EntityGroup, entry: LogEntry, f: number): (number | string)[] {
-  const column = group.layout.features[f]!
-  if (column.aggregate === 'geo_velocity') return [entry.numbers[column.numberColumn]!, entry.numbers[column.numberColumn + 1]!]
-  if (column.numberColumn >= 0) return [entry.numbers[column.numberColumn]!]
-  if (column.stringColumn >= 0) {
-    const value = entry.strings[column.stringColumn]
-    return typeof value === 'string' ? [value] : (value ?? [])
-  }
-  return ONE
-}
 
-const ONE = [1]

@@ -5,6 +5,8 @@
  * rare, and every zone changes its offset on a quarter hour (Newfoundland
  * and Adelaide on the half hour).
  */
+const dayMs = 86_400_000
+
 export class LocalCalendar {
   private readonly format: Intl.DateTimeFormat
   private quarter = Number.NaN
@@ -16,12 +18,16 @@ export class LocalCalendar {
 
   /** 0–23. */
   hourOf(atMs: number): number {
-    return new Date(atMs + this.offsetAt(atMs)).getUTCHours()
+    // what new Date(local).getUTCHours() gives, without making a Date (whole milliseconds, as a Date keeps them)
+    const local = Math.trunc(atMs + this.offsetAt(atMs))
+    return Math.floor((local - Math.floor(local / dayMs) * dayMs) / 3_600_000)
   }
 
   /** 0 = Monday … 6 = Sunday. */
   weekdayOf(atMs: number): number {
-    return (new Date(atMs + this.offsetAt(atMs)).getUTCDay() + 6) % 7
+    const local = Math.trunc(atMs + this.offsetAt(atMs))
+    // day 0, 1 January 1970, was a Thursday
+    return (((Math.floor(local / dayMs) + 3) % 7) + 7) % 7
   }
 
   private offsetAt(atMs: number): number {

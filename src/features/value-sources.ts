@@ -1,25 +1,34 @@
 import type { FeatureDefinition } from './feature-definition.ts'
 import type { ObservedEvent } from './feature-engine.ts'
+import type { KeyTable } from './key-table.ts'
+import type { KindKeys } from './log-directory.ts'
 
 /**
  * A value taken from events: a number or a place at a JSON pointer, or the
  * strings a distinct count counts. Features that read the same value share
- * one source, so it is taken once per event and kept once per log entry.
+ * one source, in every group of the engine, so it is taken once per event
+ * and kept once per log entry.
  */
 export interface ValueSource {
   key: string
   kind: 'number' | 'place' | 'strings'
   pick: (event: ObservedEvent) => number | [number, number] | string | string[] | undefined
-  /** The first column of the log's numbers (a place takes two) or strings that holds it. */
-  column: number
-  /** The value taken from the event being visited (entryOf). */
+  /** Strings: the table that turns them into the ids the logs keep. */
+  table: KeyTable | undefined
+  /** Another entity's keys (`of`): taken through the kind's keys, shared with the groups kept per that kind. */
+  keys: KindKeys | undefined
+  /** The event the value below was taken from (until the engine is done with it). */
+  seen: ObservedEvent | undefined
+  /** The value taken from that event. */
   value: number | [number, number] | string | string[] | undefined
+  /** Strings: the id of that value, held while the event is visited. */
+  id: number
 }
 
 /** The value source a window feature reads, before features that read the same value are merged; undefined for counts and times. */
 export function sourceOf(definition: FeatureDefinition): ValueSource | undefined {
   const { kind, field, of } = definition
-  const make = (key: string, sourceKind: ValueSource['kind'], pick: ValueSource['pick']): ValueSource => ({ key, kind: sourceKind, pick, column: -1, value: undefined })
+  const make = (key: string, sourceKind: ValueSource['kind'], pick: ValueSource['pick']): ValueSource => ({ key, kind: sourceKind, pick, table: undefined, keys: undefined, seen: undefined, value: undefined, id: -1 })
   if (kind === 'distinct_count') {
     // the keys of another entity (`of`, deduplicated), or a field's value as text
     if (of) return make(`keys:${of}`, 'strings', (event) => (event.keys[of]?.length ? event.keys[of] : undefined))

@@ -1,0 +1,169 @@
+import type { EntityKind } from '../events/entities.ts'
+import type { EntityLog } from './entity-log.ts'
+import type { ObservedEvent } from './feature-engine.ts'
+import type { KeyTable } from './key-table.ts'
+
+/** Where a group keeps its logs, by key: what the snapshot, sweeps, current values and stats need. */
+export interface LogDirectory {
+  readonly size: number
+  get(key: string): EntityLog | undefined
+  /** A restored log under its key. */
+  put(key: string, log: EntityLog): void
+  entries(): Iterable<[string, EntityLog]>
+  /** Drops (and releases) the logs for which `expired` holds; how many. */
+  drop(expired: (log: EntityLog) => boolean): number
+}
+
+/**
+ * An entity kind's keys in an event as ids of the kind's key table, looked
+ * up once per event for every group and distinct count that needs them, and
+ * held until the engine is done with the event.
+ */
+export class KindKeys {
+  private seen: ObservedEvent | undefined = undefined
+  private keys: readonly string[] = []
+  private readonly ids: number[] = []
+  /** The logs kept per this kind, if any: a key with a log is kept alive by it, and needs no hold. */
+  logs: KindLogs | undefined = undefined
+
+  constructor(
+    readonly kind: EntityKind,
+    readonly table: KeyTable,
+  ) {}
+
+  /**
+   * The ids of `event`'s keys of the kind (valid until `forget`, reused):
+   * −1 for a key the table does not hold yet, unless `make` (then every key
+   * gets one). A key that is only read (no log, no entry takes it) is never
+   * added to the table.
+   */
+  of(event: ObservedEvent, make = false): readonly number[] {
+    const ids = this.ids
+    if (this.seen !== event) {
+      this.seen = event
+      this.keys = event.keys[this.kind] ?? []
+      ids.length = 0
+      for (let i = 0; i < this.keys.length; i++) {
+        const id = this.table.find(this.keys[i]!)
+        // logs go only in a sweep, never during an event; a key without one is held so that no entry leaving a log frees it meanwhile
+        if (id !== undefined && this.logs?.at(id) === undefined) this.table.holdId(id)
+        ids.push(id ?? -1)
+      }
+    }
+    if (make) for (let i = 0; i < ids.length; i++) if (ids[i]! < 0) this.idAt(i)
+    return ids
+  }
+
+  /** The id of the event's `k`-th key, made (and held) if it had none. */
+  idAt(k: number): number {
+    let id = this.ids[k]!
+    if (id < 0) {
+      const key = this.keys[k]!
+      id = this.table.hold(key)
+      this.ids[k] = id
+      // the same key named twice in the event: both are that id from now on
+      for (let j = 0; j < this.ids.length; j++) if (this.ids[j]! < 0 && this.keys[j] === key) this.ids[j] = this.table.hold(key)
+    }
+    return id
+  }
+
+  forget(): void {
+    this.seen = undefined
+  }
+}
+
+/**
+ * The logs of a group kept per one entity kind, by the id of their key in
+ * the kind's table: finding an event's logs takes only the look-up that
+ * gives its keys' ids, which the distinct counts over that kind share. Each
+ * log holds its key's id.
+ */
+export class KindLogs implements LogDirectory {
+  private readonly byId: (EntityLog | undefined)[] = []
+  private count = 0
+
+  constructor(readonly table: KeyTable) {}
+
+  get size(): number {
+    return this.count
+  }
+
+  at(id: number): EntityLog | undefined {
+    return this.byId[id]
+  }
+
+  /** A new log for key `id`. */
+  add(id: number, log: EntityLog): void {
+    this.table.acquire(id)
+    while (this.byId.length <= id) this.byId.push(undefined)
+    this.byId[id] = log
+    this.count++
+  }
+
+  get(key: string): EntityLog | undefined {
+    const id = this.table.find(key)
+    return id === undefined ? undefined : this.byId[id]
+  }
+
+  /** A restored log: its key's reference is in the restored table already. */
+  put(key: string, log: EntityLog): void {
+    const id = this.table.find(key)
+    if (id === undefined) throw new Error(`the snapshot has a log for a key its table does not hold`)
+    while (this.byId.length <= id) this.byId.push(undefined)
+    if (!this.byId[id]) this.count++
+    this.byId[id] = log
+  }
+
+  *entries(): Iterable<[string, EntityLog]> {
+    for (let id = 0; id < this.byId.length; id++) {
+      const log = this.byId[id]
+      if (log) yield [this.table.text(id), log]
+    }
+  }
+
+  drop(expired: (log: EntityLog) => boolean): number {
+    let dropped = 0
+    for (let id = 0; id < this.byId.length; id++) {
+      const log = this.byId[id]
+      if (!log || !expired(log)) continue
+      log.release()
+      this.byId[id] = undefined
+      this.count--
+      this.table.release(id)
+      dropped++
+    }
+    return dropped
+  }
+}
+
+/** The logs of a group kept per pair of entities, by the two keys joined. */
+export class PairLogs implements LogDirectory {
+  readonly logs = new Map<string, EntityLog>()
+
+  get size(): number {
+    return this.logs.size
+  }
+
+  get(key: string): EntityLog | undefined {
+    return this.logs.get(key)
+  }
+
+  put(key: string, log: EntityLog): void {
+    this.logs.set(key, log)
+  }
+
+  entries(): Iterable<[string, EntityLog]> {
+    return this.logs.entries()
+  }
+
+  drop(expired: (log: EntityLog) => boolean): number {
+    let dropped = 0
+    for (const [key, log] of this.logs) {
+      if (!expired(log)) continue
+      log.release()
+      this.logs.delete(key)
+      dropped++
+    }
+    return dropped
+  }
+}
