@@ -1,30 +1,5 @@
 export { auc as rocAuc } from '../../models/gbdt/metrics.ts'
-
-/**
- * Average precision as scikit-learn's `average_precision_score`: Σ (Rₙ −
- * Rₙ₋₁)·Pₙ over the distinct scores from the highest down, tied scores
- * entering together. NaN without a positive.
- */
-export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
-  const order = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!)
-  let positives = 0
-  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) positives++
-  if (positives === 0) return Number.NaN
-  let truePositives = 0
-  let ranked = 0
-  let area = 0
-  for (let k = 0; k < order.length; ) {
-    const score = scores[order[k]!]!
-    let groupPositives = 0
-    for (; k < order.length && scores[order[k]!] === score; k++) {
-      ranked++
-      if (labels[order[k]!] === 1) groupPositives++
-    }
-    truePositives += groupPositives
-    area += (groupPositives / positives) * (truePositives / ranked)
-  }
-  return area
-}
+export { averagePrecision } from '../../models/evaluation/average-precision.ts'
 
 /** scikit-learn's `f1_score(average='macro')` for 0/1 labels: the mean of both classes' F1 (a class never predicted nor present counts 0). */
 export function macroF1(labels: ArrayLike<number>, predicted: ArrayLike<number>): number {
