@@ -38,6 +38,41 @@ describe('quantile bins', () => {
 
   test('the bin matrix is one byte per cell, column by column', () => {
     const binned = binColumns([Float64Array.of(5, Number.NaN, 7), Float64Array.of(1, 1, 0)], 255, new SeededDraws(1))
+    assert.ok(binned.bins instanceof Uint8Array)
     assert.deepEqual([...binned.bins], [1, 0, 2, 2, 2, 1])
+  })
+
+  test('fewer distinct values than maxBins: exact cut points, however many (beyond 255 too)', () => {
+    const column = Float64Array.from({ length: 9000 }, (_, i) => (i * 7919) % 3000)
+    const bins = binEdges(column, 65_535, undefined)
+    assert.equal(bins.binCount, 3001)
+    for (let v = 0; v < 2999; v++) assert.equal(bins.upperBounds[v], v + 0.5)
+    for (const v of [0, 254, 255, 256, 2999]) assert.equal(binOf(bins, v), v + 1)
+  })
+
+  test('past the sample of 200,000 rows, a feature with fewer distinct values than bins still gets one bin per value', () => {
+    // 300,000 rows: 0…9 everywhere, and 1,000 rows of rare values the sample would mostly miss
+    const rows = 300_000
+    const column = Float64Array.from({ length: rows }, (_, i) => (i % 300 === 0 ? 100 + (i / 300) : i % 10))
+    const binned = binColumns([column, Float64Array.from({ length: rows }, (_, i) => i)], 4095, new SeededDraws(1))
+    assert.equal(binned.featureBins[0]!.binCount, 1 + 10 + 1000)
+    assert.equal(binned.featureBins[1]!.binCount, 1 + 4095, 'a feature with more distinct values keeps its bins from the sample')
+    for (let v = 0; v < 1000; v++) assert.equal(binOf(binned.featureBins[0]!, 100 + v), 11 + v)
+  })
+
+  test('more than 255 bins: two bytes per cell, and only then', () => {
+    const wide = Float64Array.from({ length: 1000 }, (_, i) => i)
+    const narrow = Float64Array.from({ length: 1000 }, (_, i) => i % 255)
+    const binned = binColumns([narrow, wide], 65_535, new SeededDraws(1))
+    assert.ok(binned.bins instanceof Uint16Array)
+    assert.equal(binned.featureBins[1]!.binCount, 1001)
+    assert.equal(binned.bins[1000 + 999], 1000)
+    assert.equal(binned.bins[254], 255)
+    // many bins asked, few made: still one byte
+    assert.ok(binColumns([narrow], 65_535, new SeededDraws(1)).bins instanceof Uint8Array)
+    // 256 value bins and the missing bin do not fit in a byte
+    const edge = Float64Array.from({ length: 256 }, (_, i) => i)
+    assert.ok(binColumns([edge], 256, new SeededDraws(1)).bins instanceof Uint16Array)
+    assert.ok(binColumns([edge], 255, new SeededDraws(1)).bins instanceof Uint8Array)
   })
 })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { trainGbdt, trainGbdtSync } from '../../src/models/gbdt/gbdt-trainer.ts'
 import { auc, logLoss, rmse } from '../../src/models/gbdt/metrics.ts'
-import { synthetic, xor } from './synthetic-data.ts'
+import { rowOf, synthetic, xor } from './synthetic-data.ts'
 
 const leavesOf = (feature: Int32Array) => feature.filter((f) => f < 0).length
 
@@ -40,6 +40,91 @@ describe('learning', () => {
     const model = trainGbdtSync(data, { rounds: 1 }).model
     const rate = data.labels.reduce((a, b) => a + b, 0) / data.labels.length
     assert.ok(Math.abs(model.baseScore - Math.log(rate / (1 - rate))) < 1e-12)
+  })
+})
+
+describe('the training margins', () => {
+  test("each tree is fitted at the margins the trees before it give (rows moved leaf by leaf, as they were split)", () => {
+    const data = synthetic(3000, 3, 16, (x, draw) => (draw() < 0.2 + 0.5 * x[0]! * x[1]! ? 1 : 0))
+    for (const growth of [{ maxDepth: 4 }, { growth: 'leafwise' as const, maxLeaves: 9 }]) {
+      const options = { ...growth, learningRate: 1, lambda: 1 }
+      const first = trainGbdtSync(data, { ...options, rounds: 1 }).model
+      const both = trainGbdtSync(data, { ...options, rounds: 2 }).model
+      // the second tree's root holds −G / (H + lambda) over the gradients at the first tree's margins
+      let g = 0
+      let h = 0
+      for (let i = 0; i < data.labels.length; i++) {
+        const p = first.predict(rowOf(data, i))
+        g += p - data.labels[i]!
+        h += p * (1 - p)
+      }
+      assert.ok(Math.abs(both.tree(1).value[0]! - -g / (h + 1)) < 1e-9)
+    }
+  })
+})
+
+describe('the base score', () => {
+  const data = synthetic(1000, 2, 14, (x, draw) => (draw() < 0.1 + 0.3 * x[0]! ? 1 : 0))
+  const positives = data.labels.reduce((a, b) => a + b, 0)
+
+  test("'prior' is the default: the same model, byte for byte", async () => {
+    const { serializeModel } = await import('../../src/models/gbdt/model-json.ts')
+    const options = { rounds: 5, maxDepth: 3 }
+    assert.equal(serializeModel(trainGbdtSync(data, { ...options, baseScore: 'prior' }).model), serializeModel(trainGbdtSync(data, options).model))
+  })
+
+  test('a given margin is where boosting starts: at 0 every row has gradient p − y = 0.5 − y and hessian 0.25', () => {
+    const model = trainGbdtSync(data, { rounds: 1, maxDepth: 1, learningRate: 0.5, lambda: 1, baseScore: 0 }).model
+    assert.equal(model.baseScore, 0)
+    // the root keeps the weight it would have as a leaf: −G / (H + lambda), times the learning rate
+    const rootValue = (-(data.labels.length * 0.5 - positives) / (data.labels.length * 0.25 + 1)) * 0.5
+    assert.ok(Math.abs(model.value[0]! - rootValue) < 1e-12)
+    const shifted = trainGbdtSync(data, { rounds: 1, maxDepth: 1, baseScore: -2 }).model
+    assert.equal(shifted.baseScore, -2)
+    assert.notEqual(shifted.value[0], model.value[0])
+  })
+
+  test('it is kept among the parameters, and a regression starts from the given value', async () => {
+    const { serializeModel } = await import('../../src/models/gbdt/model-json.ts')
+    const json = JSON.parse(serializeModel(trainGbdtSync(data, { rounds: 2, baseScore: 0 }).model))
+    assert.equal(json.baseScore, 0)
+    assert.equal(json.training.parameters.baseScore, 0)
+    assert.equal(JSON.parse(serializeModel(trainGbdtSync(data, { rounds: 2 }).model)).training.parameters.baseScore, 'prior')
+    const regression = trainGbdtSync({ features: data.features, labels: data.labels.map((y) => 10 + y) }, { objective: 'regression', rounds: 3, baseScore: 7.5 }).model
+    assert.equal(regression.baseScore, 7.5)
+    assert.ok(regression.value[0]! > 0, 'the first tree moves every row up towards labels of 10 and 11')
+  })
+})
+
+describe('more than 255 bins', () => {
+  // 20,000 distinct values; the 30 largest (0.15 %) are all positive, with a base rate of 5 % below them.
+  // 255 equal-count bins hold about 78 rows each, so the top bin mixes the 30 with 48 others: only many bins can cut at the rule.
+  const rows = 20_000
+  const x = Float64Array.from({ length: rows }, (_, i) => ((i * 7919) % rows) / 100)
+  const rule = (rows - 30) / 100
+  const noise = synthetic(rows, 1, 15, () => 0).features[0]!
+  const labels = Float64Array.from(x, (v, i) => (v >= rule ? 1 : noise[i]! < 0.05 ? 1 : 0))
+  const data = { features: [x], labels }
+  const options = { rounds: 1, maxDepth: 1, learningRate: 1, minChildWeight: 0, baseScore: 0 } as const
+
+  test('a split at a value only more than 255 bins can isolate is found; with 255 it is not', () => {
+    const fine = trainGbdtSync(data, { ...options, maxBins: 65_535 }).model
+    assert.equal(fine.threshold[0], rule - 0.005, 'halfway between the last value under the rule and the first over it')
+    const coarse = trainGbdtSync(data, { ...options, maxBins: 255 }).model
+    assert.ok(coarse.threshold[0]! < rule - 0.4, `255 bins cut at ${coarse.threshold[0]}`)
+    // the many-bin model sends exactly the rule's rows right
+    const right = fine.predictMarginBatch([Float64Array.of(rule - 0.01, rule)])
+    assert.ok(right[1]! > right[0]! + 1)
+  })
+
+  test('one thread or three give the same model on a two-byte bin matrix', async () => {
+    const { serializeModel } = await import('../../src/models/gbdt/model-json.ts')
+    const wide = { features: [x, noise, Float64Array.from(x, (v) => -v)], labels }
+    const more = { rounds: 10, maxDepth: 4, maxBins: 4095, subsample: 0.8, colsampleByTree: 0.67, seed: 3 }
+    const one = serializeModel((await trainGbdt(wide, { ...more, threads: 1 })).model)
+    const three = serializeModel((await trainGbdt(wide, { ...more, threads: 3 })).model)
+    assert.equal(three, one)
+    assert.ok(JSON.parse(one).trees.some((tree: { threshold: number[] }) => tree.threshold.includes(rule - 0.005) || tree.threshold.includes(-(rule - 0.005))))
   })
 })
 

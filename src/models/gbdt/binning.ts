@@ -17,7 +17,7 @@ export interface FeatureBins {
 
 export const missingBin = 0
 
-/** LightGBM places its bin edges from at most 200,000 rows; so do we. */
+/** LightGBM places its bin edges from at most 200,000 rows; so do we (except for features with fewer distinct values than bins, which get one bin per value). */
 export const binSampleRows = 200_000
 
 /** The bin edges of one column, from (a sample of) its values. */
@@ -63,6 +63,18 @@ export function binEdges(column: Float64Array | Float32Array, maxBins: number, s
   return { upperBounds: Float64Array.from(bounds), binCount: bounds.length + 1 }
 }
 
+/** Whether the column holds at most `limit` distinct values besides NaN (stops counting past the limit). */
+function hasAtMostDistinct(column: Float64Array | Float32Array, limit: number): boolean {
+  const seen = new Set<number>()
+  for (let i = 0; i < column.length; i++) {
+    const x = column[i]!
+    if (Number.isNaN(x) || seen.has(x)) continue
+    seen.add(x)
+    if (seen.size > limit) return false
+  }
+  return true
+}
+
 /** A finite threshold t with below ≤ t < above, halfway where floating point allows (JSON has no Infinity). */
 function between(below: number, above: number): number {
   const middle = below / 2 + above / 2
@@ -84,23 +96,40 @@ export function binOf(bins: FeatureBins, x: number): number {
   return low + 1
 }
 
-/** The training set as bins: one column of `rowCount` bytes per feature, in one shared buffer the histogram workers read. */
+/**
+ * The bin of every training cell: one byte per cell while every feature has
+ * at most 256 bins (the missing bin and 255 value bins), two bytes beyond.
+ * One byte keeps the matrix, and the histogram loop reading it, as small as
+ * it can be; the width follows the bins actually made, so asking for many
+ * bins costs nothing on features that have few distinct values.
+ */
+export type BinMatrix = Uint8Array | Uint16Array
+
+/** The most bins (with the missing bin) a one-byte matrix holds. */
+export const byteBinLimit = 256
+
+/** The training set as bins: one column of `rowCount` cells per feature, in one shared buffer the histogram workers read. */
 export interface BinnedData {
   rowCount: number
   featureBins: FeatureBins[]
   /** Column-major: the bin of row i of feature f is at f × rowCount + i. */
-  bins: Uint8Array
+  bins: BinMatrix
 }
 
 export function binColumns(columns: readonly (Float64Array | Float32Array)[], maxBins: number, draws: SeededDraws): BinnedData {
   const rowCount = columns[0]!.length
   const sample = rowCount > binSampleRows ? draws.rows(rowCount, binSampleRows / rowCount) : undefined
-  const bins = new Uint8Array(new SharedArrayBuffer(rowCount * columns.length))
-  const featureBins = columns.map((column, f) => {
+  const featureBins = columns.map((column) => {
     const edges = binEdges(column, maxBins, sample)
+    // the sample may miss rare values; a feature with no more distinct values than bins gets one bin per value of the whole column
+    return sample && edges.binCount - 1 < maxBins && hasAtMostDistinct(column, maxBins) ? binEdges(column, maxBins, undefined) : edges
+  })
+  const wide = featureBins.some((edges) => edges.binCount > byteBinLimit)
+  const bins = wide ? new Uint16Array(new SharedArrayBuffer(2 * rowCount * columns.length)) : new Uint8Array(new SharedArrayBuffer(rowCount * columns.length))
+  columns.forEach((column, f) => {
+    const edges = featureBins[f]!
     const out = bins.subarray(f * rowCount, (f + 1) * rowCount)
     for (let i = 0; i < rowCount; i++) out[i] = binOf(edges, column[i]!)
-    return edges
   })
   return { rowCount, featureBins, bins }
 }

@@ -12,7 +12,7 @@ import { type BinnedData, binColumns } from './binning.ts'
 import { type HistogramBuilder, type HistogramLayout, histogramLayout, LocalHistogramBuilder, type NodeRows } from './histogram.ts'
 import { WorkerHistogramBuilder } from './histogram-workers.ts'
 import { higherIsBetter, type MetricName, metricOf } from './metrics.ts'
-import { computeGradients, initialMargin } from './objective.ts'
+import { computeGradients, startingMargin } from './objective.ts'
 import { SeededDraws } from './sampling.ts'
 import { checkTrainingData, defaultFeatureNames, rowCountOf, type TrainingData } from './training-data.ts'
 import { type GbdtOptions, type ResolvedGbdtOptions, resolveGbdtOptions } from './training-options.ts'
@@ -87,7 +87,7 @@ function boost(run: TrainingRun, builder: HistogramBuilder): TrainedGbdt {
   const n = rowCountOf(data)
   const featureCount = data.features.length
   const weights = rowWeights(data, options)
-  const base = initialMargin(options.objective, data.labels, weights)
+  const base = startingMargin(options.objective, options.baseScore, data.labels, weights)
   const margins = new Float64Array(n).fill(base)
   const gradients = new Float64Array(n)
   const hessians = new Float64Array(n)
@@ -101,6 +101,7 @@ function boost(run: TrainingRun, builder: HistogramBuilder): TrainedGbdt {
     growthRules: options,
     scratch: { rows: new Uint32Array(n), gradients: new Float64Array(n), hessians: new Float64Array(n) },
     spareHistograms: [],
+    leafRows: [],
   }
   const featuresPerTree = Math.max(1, Math.round(options.colsampleByTree * featureCount))
   const tracker = new EarlyStopping(run, base)
@@ -117,7 +118,8 @@ function boost(run: TrainingRun, builder: HistogramBuilder): TrainedGbdt {
     }
     const tree = growTree(ctx, sample.length)
     trees.push(tree)
-    addTreeByBins(tree, binned, margins)
+    if (sample.length === n) addTreeByLeaves(tree, ctx, margins)
+    else addTreeByBins(tree, binned, margins)
     if (tracker.afterRound(tree)) break
   }
   const kept = options.earlyStoppingRounds !== undefined ? trees.slice(0, tracker.bestIteration) : trees
@@ -146,7 +148,16 @@ function rowWeights(data: TrainingData, options: ResolvedGbdtOptions): Float64Ar
   return weights
 }
 
-/** Adds the tree's output to every training row's margin, walking the tree on bins (as it was grown). */
+/** Adds the tree's output to the margins of the rows it was grown on, leaf by leaf, from where growing left each row (no walk down the tree). */
+function addTreeByLeaves(tree: GrownTree, ctx: TreeContext, margins: Float64Array): void {
+  const rows = ctx.node.rows
+  for (const { id, start, end } of ctx.leafRows) {
+    const value = tree.value[id]!
+    for (let k = start; k < end; k++) margins[rows[k]!]! += value
+  }
+}
+
+/** Adds the tree's output to every training row's margin, walking the tree on bins (as it was grown): for trees grown on a sample of the rows. */
 function addTreeByBins(tree: GrownTree, binned: BinnedData, margins: Float64Array): void {
   const { bins, rowCount } = binned
   const { feature, bin, defaultLeft, left, right, value } = tree

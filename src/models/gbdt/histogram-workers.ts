@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import type { BinnedData } from './binning.ts'
+import type { BinMatrix, BinnedData } from './binning.ts'
 import { accumulateHistogram, type HistogramBuilder, type HistogramLayout, type NodeRows } from './histogram.ts'
 
 /**
@@ -25,7 +25,7 @@ export const STOP = -1
 export interface HistogramWorkerData {
   slot: number
   control: Int32Array
-  bins: Uint8Array
+  bins: BinMatrix
   rowCount: number
   offsets: Int32Array
   size: number

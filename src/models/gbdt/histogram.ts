@@ -1,4 +1,4 @@
-import type { FeatureBins } from './binning.ts'
+import type { BinMatrix, FeatureBins } from './binning.ts'
 
 /**
  * A node's histogram: per feature and bin, the sums of gradient and hessian
@@ -43,7 +43,7 @@ export interface NodeRows {
  * same whatever the number of threads.
  */
 export function accumulateHistogram(
-  bins: Uint8Array,
+  bins: BinMatrix,
   rowCount: number,
   layout: HistogramLayout,
   node: NodeRows,
@@ -89,7 +89,7 @@ export interface HistogramBuilder {
 
 export class LocalHistogramBuilder implements HistogramBuilder {
   constructor(
-    private readonly bins: Uint8Array,
+    private readonly bins: BinMatrix,
     private readonly rowCount: number,
     private readonly layout: HistogramLayout,
     private readonly node: NodeRows,

@@ -2,8 +2,9 @@
  * The two losses: binary log-loss on the logit (margin) and squared error.
  * Each gives the gradient and hessian of the loss per row at the current
  * margin, already multiplied by the row's weight, and the constant margin
- * the boosting starts from (the weighted mean, as LightGBM's
- * boost_from_average and XGBoost's base_score estimate).
+ * the boosting starts from: by default the weighted mean (as LightGBM's
+ * boost_from_average and XGBoost 2's estimated base_score), or one given
+ * (XGBoost 1.x starts every model at base_score 0.5, margin 0).
  */
 export type ObjectiveName = 'binary' | 'regression'
 
@@ -28,6 +29,11 @@ export function computeGradients(objective: ObjectiveName, labels: Float64Array,
       hessians[i] = w
     }
   }
+}
+
+/** The margin boosting starts from: the given one, or for 'prior' the labels' weighted log-odds (binary) or mean (regression). */
+export function startingMargin(objective: ObjectiveName, baseScore: 'prior' | number, labels: Float64Array, weights: Float64Array): number {
+  return baseScore === 'prior' ? initialMargin(objective, labels, weights) : baseScore
 }
 
 export function initialMargin(objective: ObjectiveName, labels: Float64Array, weights: Float64Array): number {

@@ -79,9 +79,12 @@ export function findBestSplit(hist: Float64Array, layout: HistogramLayout, featu
     let lc = 0
     for (let b = 1; b < valueBins; b++) {
       const at = offset + 3 * b
+      const c = hist[at + COUNT]!
       lg += hist[at + GRAD]!
       lh += hist[at + HESS]!
-      lc += hist[at + COUNT]!
+      lc += c
+      // past the first bin, a bin none of the node's rows is in splits them as the bin before did, which was tried
+      if (c === 0 && b > 1) continue
       // missing values on the right, then (when there are any) on the left
       let gain = splitGain(lg, lh, lc, node, rules, direction, constrained, parentGain)
       if (gain > bestGain) {

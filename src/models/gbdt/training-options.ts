@@ -46,8 +46,12 @@ export const GbdtOptionsSchema = Type.Partial(
     monotoneConstraints: Type.Union([Type.Array(Direction), Type.Record(Type.String(), Direction)], {
       rule: 'must be a list of -1, 0, 1 per feature, or { featureName: -1 | 1 }',
     }),
-    /** Value bins per feature (one more holds the missing values). */
-    maxBins: Int('must be an integer from 2 to 255', { minimum: 2, maximum: 255 }),
+    /** Value bins per feature (one more holds the missing values); above 255 the bin matrix takes two bytes a cell. */
+    maxBins: Int('must be an integer from 2 to 65535', { minimum: 2, maximum: 65_535 }),
+    /** The margin before any tree: 'prior' (the training labels' weighted log-odds, or mean for regression) or a number (0 = probability 0.5, XGBoost 1.x's base_score). */
+    baseScore: Type.Union([Type.Literal('prior'), Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE })], {
+      rule: "must be 'prior' or a finite number (a margin: log-odds for 'binary')",
+    }),
     /** Stop after this many rounds without a better validation metric; needs a validation set. */
     earlyStoppingRounds: Int('must be an integer ≥ 1', { minimum: 1, maximum: 100_000 }),
     earlyStoppingMetric: Type.Union([Type.Literal('logloss'), Type.Literal('auc'), Type.Literal('rmse')], { rule: "must be 'logloss', 'auc' or 'rmse'" }),
@@ -82,6 +86,7 @@ export interface ResolvedGbdtOptions {
   /** One of −1, 0, 1 per feature. */
   monotoneConstraints: Int8Array
   maxBins: number
+  baseScore: 'prior' | number
   earlyStoppingRounds: number | undefined
   earlyStoppingMetric: 'logloss' | 'auc' | 'rmse'
   threads: number
@@ -103,6 +108,7 @@ export const defaultGbdtOptions = {
   subsample: 1,
   colsampleByTree: 1,
   maxBins: 255,
+  baseScore: 'prior',
   threads: 1,
   seed: 0,
 } as const
@@ -149,6 +155,7 @@ export function resolveGbdtOptions(options: unknown, featureNames: readonly stri
     classWeights: o.classWeights ? [o.classWeights[0], o.classWeights[1]] : [1, o.scalePosWeight ?? 1],
     monotoneConstraints: monotone,
     maxBins: o.maxBins ?? defaultGbdtOptions.maxBins,
+    baseScore: o.baseScore ?? defaultGbdtOptions.baseScore,
     earlyStoppingRounds: o.earlyStoppingRounds,
     earlyStoppingMetric: metric,
     threads: o.threads ?? defaultGbdtOptions.threads,

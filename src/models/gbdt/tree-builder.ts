@@ -37,6 +37,14 @@ export interface TreeContext {
   scratch: NodeRows
   /** Histograms no node holds any more, reused rather than allocated per node. */
   spareHistograms: Float64Array[]
+  /** Filled by growTree: each leaf of the tree and its rows, `node.rows[start…end)`, in the order the leaves were closed. */
+  leafRows: LeafRows[]
+}
+
+export interface LeafRows {
+  id: number
+  start: number
+  end: number
 }
 
 const takeHistogram = (ctx: TreeContext) => ctx.spareHistograms.pop() ?? new Float64Array(ctx.layout.size)
@@ -53,6 +61,7 @@ interface OpenLeaf {
 
 export function growTree(ctx: TreeContext, rowCount: number): GrownTree {
   const nodes = new NodeList()
+  ctx.leafRows.length = 0
   const { splitRules, growthRules } = ctx
   let grad = 0
   let hess = 0
@@ -71,7 +80,7 @@ export function growTree(ctx: TreeContext, rowCount: number): GrownTree {
     const stack = [root]
     while (stack.length > 0) {
       const leaf = stack.pop()!
-      if (leaf.split === undefined) release(ctx, leaf)
+      if (leaf.split === undefined) close(ctx, leaf)
       else stack.push(...splitLeaf(ctx, nodes, leaf).reverse())
     }
   } else {
@@ -84,9 +93,15 @@ export function growTree(ctx: TreeContext, rowCount: number): GrownTree {
       const [leaf] = open.splice(pick, 1)
       open.push(...splitLeaf(ctx, nodes, leaf!))
     }
-    for (const leaf of open) release(ctx, leaf)
+    for (const leaf of open) close(ctx, leaf)
   }
   return nodes.finish()
+}
+
+/** A node that stays a leaf: its histogram is freed and its rows noted. */
+function close(ctx: TreeContext, leaf: OpenLeaf): void {
+  release(ctx, leaf)
+  ctx.leafRows.push({ id: leaf.id, start: leaf.start, end: leaf.end })
 }
 
 function release(ctx: TreeContext, leaf: OpenLeaf): void {
