@@ -90,6 +90,8 @@ async function backlog(): Promise<string> {
     const reviewCase: ReviewCase = {
       id,
       tenantId: defaultTenant,
+      kind: 'decision',
+      ring: null,
       decisionId: `bench-decision-${i}`,
       eventId: `bench-event-${i}`,
       eventType: queue,

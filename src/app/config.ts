@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { defaultRingCaseOptions } from '../cases/ring-cases.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 
 /** Everything the process is told from outside, read once at start and passed down as an object. */
@@ -15,6 +16,8 @@ export interface XiezhiConfig {
   featureSnapshotSeconds: number
   /** How long a workbench sign-in lasts. */
   sessionHours: number
+  /** A ring of the graph whose risk reaches this opens a ring case (0.4: two labelled users in a ring of three cross it). */
+  ringCaseMinRisk: number
 }
 
 export const defaultPort = 8710
@@ -30,6 +33,13 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     }
     return value
   }
+  const fraction = (name: string, fallback: number) => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    const value = Number(raw)
+    if (!(value > 0 && value <= 1)) issues.push({ pointer: `/env/${name}`, code: 'invalid_value', message: `${name} must be a number above 0 and at most 1` })
+    return value
+  }
   const config: XiezhiConfig = {
     dataDir: resolve(env.XIEZHI_DATA_DIR || './data'),
     configDir: resolve(env.XIEZHI_CONFIG_DIR || new URL('../../config', import.meta.url).pathname),
@@ -40,6 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     authDisabled: env.XIEZHI_AUTH === 'off',
     featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 0, 0, 86_400),
     sessionHours: int('XIEZHI_SESSION_HOURS', 12, 1, 24 * 30),
+    ringCaseMinRisk: fraction('XIEZHI_RING_CASE_MIN_RISK', defaultRingCaseOptions.minRisk),
     ...overrides,
   }
   if (issues.length > 0) throw invalidInput('The environment is invalid', issues)

@@ -27,6 +27,8 @@ import { featureSnapshotFile, writeFeatureSnapshot } from './feature-snapshot-fi
 import { rebuildFeatures } from './rebuild-features.ts'
 import { decisionLogHistory } from './decision-log-history.ts'
 import { GraphService } from '../graph/graph-service.ts'
+import { RingCases } from '../cases/ring-cases.ts'
+import { ringSightings } from './ring-sightings.ts'
 
 export const defaultTenant = 'default'
 
@@ -68,6 +70,8 @@ export interface Engine extends Records {
   snapshotFeatures(): Promise<{ bytes: number; ms: number } | undefined>
   /** The review desk: cases from review decisions, phone verification, dispositions. */
   cases: CaseDesk
+  /** Ring cases: opened or grown after each computation of the rings, for rings whose risk crosses `ringCaseMinRisk`. */
+  ringCases: RingCases
   /** Workbench users and sessions. */
   users: WorkbenchUsers
   /** Lists (名单) in memory: `lists.has(listName, entityKey, atMs)`, point in time; changed through `lists/list-service.ts`. */
@@ -153,6 +157,15 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     )
     const cases = new CaseDesk({ store, vault, registry, clock, decide: (tenantId, event) => decisions.decide(tenantId, event) })
     await cases.catchUp()
+    const ringCases = new RingCases({
+      store: store.cases,
+      options: { minRisk: config.ringCaseMinRisk, minUsers: graph.options.rings.minUsers, closedLookbackMs: graph.options.rings.windowMs },
+      onError: onCaseError,
+    })
+    graph.onRecomputed = (index) => ringCases.sighted(defaultTenant, index.computedAtMs, ringSightings(graph, ringCases, index))
+    // the last computation's rings again: a ring case not opened before a stop is opened now (one that was is matched, not doubled)
+    ringCases.sighted(defaultTenant, graph.rings.computedAtMs, ringSightings(graph, ringCases))
+    await ringCases.settled()
     const users = new WorkbenchUsers({ store: store.users, clock, sessionHours: config.sessionHours })
     const snapshotFeatures = async () => {
       // the state must hold committed decisions only: wait until nothing is on its way to the log, then
@@ -172,11 +185,12 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(onSnapshotError), config.featureSnapshotSeconds * 1000) : undefined
     snapshots?.unref()
     return {
-      ...records, catalogue, features, graph, models, cases, users, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
+      ...records, catalogue, features, graph, models, cases, ringCases, users, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
       async close() {
         clearInterval(sweep)
         clearInterval(snapshots)
         await commit.drain()
+        await ringCases.settled()
         // a clean stop leaves a fresh snapshot: the next start replays nothing
         await snapshotFeatures().catch(onSnapshotError)
         await store.close()

@@ -14,13 +14,17 @@ import { type CaseActivity, type CallOutcome, callOutcomes, type Disposition, di
 /** Everything a reviewer sees of a case, personal data masked. */
 export interface CaseView {
   case: ReviewCase
-  decision: Decision
+  /** The decision and its event (null for a ring case). */
+  decision: Decision | null
   /** The event as decided, entity values masked. */
-  event: { id: string; type: string; occurredAt: string; data: unknown }
+  event: { id: string; type: string; occurredAt: string; data: unknown } | null
   activities: CaseActivity[]
   /** Earlier decisions that share the applicant, device or phone, newest first. */
   related: { kind: EntityKind; decisions: Pick<Decision, 'decisionId' | 'eventId' | 'eventType' | 'action' | 'decidedAt'>[] }[]
 }
+
+/** How a ring case may close: a fraud ring (its users labelled), or dismissed (nothing labelled). */
+export const ringDispositions = ['confirmed_fraud', 'legitimate_approve'] as const satisfies readonly Disposition[]
 
 const relatedKinds: readonly EntityKind[] = ['user', 'device', 'phone', 'id_number']
 const maxNotes = 2_000
@@ -56,6 +60,7 @@ export class CaseDesk {
       {
         id,
         tenantId: decision.tenantId,
+        kind: 'decision',
         decisionId: decision.decisionId,
         eventId: decision.eventId,
         eventType: decision.eventType,
@@ -73,6 +78,7 @@ export class CaseDesk {
         resolution: null,
         amountMinor,
         entityKeys: decision.entityKeys,
+        ring: null,
       },
       { id: `${id}:opened`, caseId: id, kind: 'opened', actor: 'system', atMs, data: { risk, priority } },
     )
@@ -102,9 +108,11 @@ export class CaseDesk {
 
   async view(tenantId: string, caseId: string): Promise<CaseView> {
     const reviewCase = await this.caseOf(tenantId, caseId)
+    // a ring case's members are shown as its subgraph (the route adds it): no event, no related decisions
+    if (reviewCase.decisionId === null) return { case: reviewCase, decision: null, event: null, activities: await this.deps.store.cases.activities(caseId), related: [] }
     const stored = await this.deps.store.getDecision(tenantId, reviewCase.decisionId)
     if (!stored) throw notFound(`The decision of case "${caseId}" is not recorded`)
-    const event = JSON.parse(this.deps.vault.open(stored.sealedEvent)) as CaseView['event']
+    const event = JSON.parse(this.deps.vault.open(stored.sealedEvent)) as NonNullable<CaseView['event']>
     const paths = this.deps.registry.find(tenantId, event.type)?.entities ?? {}
     const related: CaseView['related'] = []
     for (const kind of relatedKinds) {
@@ -132,9 +140,10 @@ export class CaseDesk {
   /** The clear values of one entity kind of the case's event; the reveal is recorded with who asked. */
   async reveal(tenantId: string, caseId: string, actor: string, kind: EntityKind): Promise<string[]> {
     const reviewCase = await this.caseOf(tenantId, caseId)
+    if (reviewCase.decisionId === null) throw invalidInput('Nothing to reveal', [{ pointer: '/caseId', code: 'invalid_value', message: 'a ring case has no event; its members are shown by kind and key prefix only' }])
     const stored = await this.deps.store.getDecision(tenantId, reviewCase.decisionId)
     if (!stored) throw notFound(`The decision of case "${caseId}" is not recorded`)
-    const event = JSON.parse(this.deps.vault.open(stored.sealedEvent)) as CaseView['event']
+    const event = JSON.parse(this.deps.vault.open(stored.sealedEvent)) as NonNullable<CaseView['event']>
     const pointer = this.deps.registry.find(tenantId, event.type)?.entities?.[kind]
     if (!pointer) throw invalidInput('Nothing to reveal', [{ pointer: '/kind', code: 'invalid_value', message: `a ${event.type} event has no ${kind}` }])
     await this.deps.store.cases.addActivity({ id: randomUUID(), caseId, kind: 'revealed', actor, atMs: this.deps.clock.nowMs(), data: { field: kind } })
@@ -196,9 +205,10 @@ export class CaseDesk {
     checkNotes(outcome.notes, issues)
     if (issues.length > 0) throw invalidInput('The disposition is invalid', issues)
     const held = await this.held(tenantId, caseId, actor)
+    if (held.kind === 'ring') return this.closeRing(held, actor, outcome)
     const { label, resolution } = dispositions[outcome.disposition]
     const nowMs = this.deps.clock.nowMs()
-    const stored = await this.deps.store.getDecision(tenantId, held.decisionId)
+    const stored = await this.deps.store.getDecision(tenantId, held.decisionId!)
     const subject = stored ? (JSON.parse(this.deps.vault.open(stored.sealedEvent)) as { data: { userId?: unknown } }) : undefined
     // the label's id is the case's: a retried close sends the same event and is answered from the log
     await this.deps.decide(tenantId, {
@@ -215,6 +225,56 @@ export class CaseDesk {
         actor,
         atMs: nowMs,
         data: { disposition: outcome.disposition, label, resolution, notes: outcome.notes ?? '' },
+      }),
+      caseId,
+    )
+  }
+
+  /**
+   * Closes a held ring case. `confirmed_fraud`: the reviewer judged the ring a
+   * fraud ring, and each member user gets a `fraud` label, about that user's
+   * newest decided event (so, like any label, it marks the event's user and
+   * entities in the graph, and reaches features and models from now on);
+   * users with no decided event are counted as not labelled.
+   * `legitimate_approve`: the ring is dismissed and nothing is labelled — a
+   * community of the graph is not evidence that each of its people is
+   * legitimate. Other dispositions are about one applicant and are refused.
+   */
+  private async closeRing(held: ReviewCase, actor: string, outcome: { disposition: Disposition; notes?: string }): Promise<ReviewCase> {
+    if (!(ringDispositions as readonly string[]).includes(outcome.disposition))
+      throw invalidInput('The disposition is invalid', [{ pointer: '/disposition', code: 'invalid_value', message: `a ring case closes as ${ringDispositions.join(' or ')}` }])
+    const { tenantId, id: caseId } = held
+    const nowMs = this.deps.clock.nowMs()
+    const labelled: string[] = []
+    let unlabelled = 0
+    if (outcome.disposition === 'confirmed_fraud') {
+      for (const userKey of held.entityKeys.user ?? []) {
+        const page = await this.deps.store.listDecisions({ tenantId, entityKey: userKey, limit: 5 })
+        const subject = page.items.find((d) => d.eventType !== 'label')
+        if (!subject) {
+          unlabelled++
+          continue
+        }
+        const userId = (JSON.parse(this.deps.vault.open(subject.sealedEvent)) as { data: { userId?: unknown } }).data.userId
+        // one label per case and user: a retried close sends the same events and is answered from the log
+        await this.deps.decide(tenantId, {
+          id: `label-case-${caseId}-${userKey}`,
+          type: 'label',
+          occurredAt: new Date(nowMs).toISOString(),
+          data: { subjectEventId: subject.eventId, label: 'fraud', source: 'review-desk', ...(typeof userId === 'string' ? { userId } : {}) },
+        })
+        labelled.push(subject.eventId)
+      }
+    }
+    const label = outcome.disposition === 'confirmed_fraud' ? 'fraud' : null
+    return this.moved(
+      await this.deps.store.cases.update(tenantId, caseId, { status: 'claimed', assignee: actor }, { status: 'closed', closedAtMs: nowMs, disposition: outcome.disposition, resolution: null }, {
+        id: randomUUID(),
+        caseId,
+        kind: 'closed',
+        actor,
+        atMs: nowMs,
+        data: { disposition: outcome.disposition, label, labelledUsers: labelled.length, unlabelledUsers: unlabelled, subjectEventIds: labelled, notes: outcome.notes ?? '' },
       }),
       caseId,
     )

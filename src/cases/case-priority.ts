@@ -25,3 +25,20 @@ export function casePriority(scores: Readonly<Record<string, number>>, amountMin
   const base = { high: 3000, medium: 2000, low: 1000 }[risk]
   return { risk, priority: base + Math.min(999, Math.floor((amountMinor ?? 0) / 100_000)) }
 }
+
+/**
+ * A ring case's risk and priority: its risk (the labelled share shrunk
+ * towards the base rate, a probability) read like a score (high from 0.6,
+ * medium from 0.3), one step higher for a ring of `bigRingUsers` or more;
+ * priority: the risk's base, then 10 per user (up to 999), so of two rings
+ * equally risky the larger goes first.
+ */
+export function ringCasePriority(ringRisk: number, users: number): { risk: CaseRisk; priority: number } {
+  const byRisk: CaseRisk = ringRisk >= 0.6 ? 'high' : ringRisk >= 0.3 ? 'medium' : 'low'
+  const risk: CaseRisk = users >= bigRingUsers ? (byRisk === 'low' ? 'medium' : 'high') : byRisk
+  const base = { high: 3000, medium: 2000, low: 1000 }[risk]
+  return { risk, priority: base + Math.min(999, users * 10) }
+}
+
+/** Users from which a ring's size alone raises its case's risk a step. */
+export const bigRingUsers = 10

@@ -39,6 +39,10 @@ export interface CaseStore {
    */
   claimNext(tenantId: string, reviewer: string, nowMs: number, queues?: readonly string[]): Promise<ReviewCase | undefined>
   get(tenantId: string, caseId: string): Promise<ReviewCase | undefined>
+  /** Ring cases still open or claimed, and those closed at or after `closedSinceMs`, oldest first. */
+  ringCases(tenantId: string, closedSinceMs: number): Promise<ReviewCase[]>
+  /** The cases that name an entity: those of the given decisions, and ring cases with it among their members; newest first, at most `limit`. */
+  casesOfEntity(tenantId: string, entityKey: string, decisionIds: readonly string[], limit: number): Promise<ReviewCase[]>
   list(query: CaseQuery): Promise<{ items: ReviewCase[]; nextCursor?: string }>
   /** Applies `change` if the case still has `expected` status and assignee, with its activity, in one transaction; the case after, or undefined if it moved. */
   update(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, change: Partial<ReviewCase>, activity: CaseActivity): Promise<ReviewCase | undefined>

@@ -5,14 +5,20 @@ import type { Action } from '../core/actions.ts'
  * opened from the decision, claimed by one reviewer at a time, worked by
  * phone (call attempts, call-backs), and closed with a disposition that
  * becomes a label and resolves the held application or drawdown.
+ *
+ * A ring case (团伙案件) is about a ring of the relationship graph that
+ * crossed the risk threshold (`ring-cases.ts`): no decision, the ring's
+ * members in `entityKeys`, the ring as last seen in `ring`.
  */
 export interface ReviewCase {
   id: string
   tenantId: string
-  decisionId: string
-  eventId: string
-  eventType: string
-  /** The queue: the decision point (event type). */
+  kind: CaseKind
+  /** The decision, and its event (null for a ring case). */
+  decisionId: string | null
+  eventId: string | null
+  eventType: string | null
+  /** The queue: the decision point (event type), or `graph.ring`. */
   queue: string
   risk: CaseRisk
   /** Higher first; from risk, then amount (`case-priority.ts`). */
@@ -31,8 +37,26 @@ export interface ReviewCase {
   /** What the held decision became: approve or reject. */
   resolution: Action | null
   amountMinor: number | null
-  /** The event's entity keys (blind indexes): related decisions are found by them. */
+  /** The event's entity keys (blind indexes): related decisions are found by them. A ring case: its members by kind. */
   entityKeys: Record<string, string[]>
+  ring: RingCaseSummary | null
+}
+
+export const caseKinds = ['decision', 'ring'] as const
+export type CaseKind = (typeof caseKinds)[number]
+
+/** A ring as a case last saw it (`graph/rings.ts`): its figures at one computation of the rings. */
+export interface RingCaseSummary {
+  /** The ring's id in that computation (ids change from one computation to the next; members do not). */
+  ringId: number
+  computedAt: string
+  users: number
+  nodes: number
+  riskUsers: number
+  newUsers: number
+  risk: number
+  cohesion: number
+  growth: number
 }
 
 export type CaseStatus = 'open' | 'claimed' | 'closed'
@@ -65,9 +89,9 @@ export const isDisposition = (value: unknown): value is Disposition => typeof va
 export interface CaseActivity {
   id: string
   caseId: string
-  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed'
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown'
   actor: string
   atMs: number
-  /** call: outcome, notes; callback_scheduled: at; revealed: field; closed: disposition, notes. */
+  /** call: outcome, notes; callback_scheduled: at; revealed: field; closed: disposition, notes (a ring case: labelled users); ring_grown: users before and now, risk. */
   data: Record<string, unknown>
 }

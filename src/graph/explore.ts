@@ -134,27 +134,9 @@ export function explore(graph: LinkGraph, rings: RingIndex, propagation: RiskPro
       edgeIds.push(edge)
     },
   )
-  const { nodes, edges, labels, components } = graph
+  const { edges } = graph
   const shown: ExploreNode[] = []
-  for (let i = 0; i < search.count; i++) {
-    const node = search.found[i]!
-    const ring = ringOfNode(rings, node)
-    shown.push({
-      id: node,
-      kind: nodes.kind(node),
-      keyPrefix: nodes.key(node).slice(0, 8),
-      hop: search.hopOf(node),
-      firstSeen: iso(nodes.firstSeenMs[node]!),
-      lastSeen: iso(nodes.lastSeenMs[node]!),
-      degree: graph.degree(node),
-      users: graph.userDegree[node]!,
-      labels: labelsOfMask(labels.masks[node]!),
-      riskLabels: labels.riskLabels[node]!,
-      ring: ring ? { id: ring.id, users: ring.users, risk: ring.risk, growth: ring.growth } : null,
-      componentNodes: components.sizeOf(node),
-      propagatedRisk: propagation.score(node),
-    })
-  }
+  for (let i = 0; i < search.count; i++) shown.push(describeNode(graph, rings, propagation, search.found[i]!, search.hopOf(search.found[i]!)))
   // only edges whose both ends are shown
   const listed = edgeIds
     .filter((edge) => search.reached(edges.ends[2 * edge]!) && search.reached(edges.ends[2 * edge + 1]!))
@@ -165,6 +147,78 @@ export function explore(graph: LinkGraph, rings: RingIndex, propagation: RiskPro
     edges: listed,
     truncated: search.capped || edgesCapped,
     window: { from: query.fromMs === undefined ? null : iso(query.fromMs), to: query.toMs === undefined ? null : iso(query.toMs) },
+    ringsComputedAt: Number.isNaN(rings.computedAtMs) ? null : iso(rings.computedAtMs),
+  }
+}
+
+/** What the investigator sees of one node: kind, key prefix, times, degree, labels, ring and scores. */
+export function describeNode(graph: LinkGraph, rings: RingIndex, propagation: RiskPropagation, node: number, hop: number): ExploreNode {
+  const { nodes, labels, components } = graph
+  const ring = ringOfNode(rings, node)
+  return {
+    id: node,
+    kind: nodes.kind(node),
+    keyPrefix: nodes.key(node).slice(0, 8),
+    hop,
+    firstSeen: iso(nodes.firstSeenMs[node]!),
+    lastSeen: iso(nodes.lastSeenMs[node]!),
+    degree: graph.degree(node),
+    users: graph.userDegree[node]!,
+    labels: labelsOfMask(labels.masks[node]!),
+    riskLabels: labels.riskLabels[node]!,
+    ring: ring ? { id: ring.id, users: ring.users, risk: ring.risk, growth: ring.growth } : null,
+    componentNodes: components.sizeOf(node),
+    propagatedRisk: propagation.score(node),
+  }
+}
+
+/**
+ * The subgraph a set of entities spans (a ring case's members): those still
+ * in the graph, at most `maxNodes` of them (users first), and every edge
+ * between two of them, at most `maxEdges`. Entities are given by kind and
+ * blind index, as a case keeps them; all are hop 0.
+ */
+export function subgraph(
+  graph: LinkGraph,
+  rings: RingIndex,
+  propagation: RiskPropagation,
+  keys: Partial<Record<string, readonly string[]>>,
+  caps: { maxNodes: number; maxEdges: number },
+): ExploreResult {
+  const members: number[] = []
+  const order = ['user', ...entityKinds.filter((k) => k !== 'user')] as EntityKind[]
+  let truncated = false
+  for (const kind of order) {
+    for (const key of keys[kind] ?? []) {
+      const node = graph.nodes.find(kindIndex(kind), key)
+      if (node < 0) continue
+      if (members.length === caps.maxNodes) truncated = true
+      else members.push(node)
+    }
+  }
+  const inside = new Set(members)
+  const { adjacency, edges } = graph
+  const listed: ExploreEdge[] = []
+  for (const node of members) {
+    const at = adjacency.start[node]!
+    for (let j = 0; j < adjacency.length[node]!; j++) {
+      const next = adjacency.pool[at + 2 * j]!
+      const edge = adjacency.pool[at + 2 * j + 1]!
+      // each edge once: from its lower end
+      if (next < node || !inside.has(next)) continue
+      if (listed.length === caps.maxEdges) {
+        truncated = true
+        break
+      }
+      listed.push({ source: node, target: next, count: edges.counts[edge]!, firstSeen: iso(edges.firstSeenMs[edge]!), lastSeen: iso(edges.lastSeenMs[edge]!) })
+    }
+  }
+  return {
+    center: members[0] ?? -1,
+    nodes: members.map((node) => describeNode(graph, rings, propagation, node, 0)),
+    edges: listed,
+    truncated,
+    window: { from: null, to: null },
     ringsComputedAt: Number.isNaN(rings.computedAtMs) ? null : iso(rings.computedAtMs),
   }
 }

@@ -1,5 +1,5 @@
 import { computeRings } from './communities.ts'
-import { type ExploreQuery, type ExploreResult, explore } from './explore.ts'
+import { describeNode, type ExploreNode, type ExploreQuery, type ExploreResult, explore, subgraph } from './explore.ts'
 import { EventEntities, type GraphEvent } from './graph-event.ts'
 import { type GraphFeatureValues, type MeasureScratch, measureEvent } from './graph-measures.ts'
 import { type GraphOptions, type GraphOptionsInput, graphOptions } from './graph-options.ts'
@@ -33,6 +33,8 @@ export class GraphService {
   private nextRecomputeMs = Number.NaN
   private readonly scratch: MeasureScratch = { entities: new EventEntities(), seeds: [], seedHops: [], search: new NeighbourhoodSearch() }
   private readonly exploreSearch = new NeighbourhoodSearch()
+  /** Told of each scheduled recomputation, after it (the review desk opens cases for rings that cross its threshold). */
+  onRecomputed: ((rings: RingIndex) => void) | undefined
 
   constructor(options: GraphOptionsInput | GraphOptions = {}) {
     this.options = graphOptions(options)
@@ -59,7 +61,7 @@ export class GraphService {
       const atMs = event.occurredAtMs
       if (Number.isNaN(this.nextRecomputeMs)) this.nextRecomputeMs = (Math.floor(atMs / every) + 1) * every
       else if (atMs >= this.nextRecomputeMs) {
-        this.recompute(this.graph.newestMs)
+        this.onRecomputed?.(this.recompute(this.graph.newestMs))
         this.nextRecomputeMs = (Math.floor(atMs / every) + 1) * every
       }
     }
@@ -82,6 +84,30 @@ export class GraphService {
   /** A k-hop neighbourhood for the investigator (`explore.ts`); throws `invalid_input` or `not_found`. */
   explore(query: ExploreQuery): ExploreResult {
     return explore(this.graph, this.rings, this.propagation, query, this.exploreSearch)
+  }
+
+  /** One node as `explore` shows it. */
+  describe(node: number): ExploreNode {
+    return describeNode(this.graph, this.rings, this.propagation, node, 0)
+  }
+
+  /** The nodes a set of entities (kind → blind indexes) spans, and the edges between them: a ring case's subgraph. */
+  subgraph(keys: Partial<Record<string, readonly string[]>>, caps = { maxNodes: 500, maxEdges: 5_000 }): ExploreResult {
+    return subgraph(this.graph, this.rings, this.propagation, keys, caps)
+  }
+
+  /** The members of some rings of the current index, by kind, as blind indexes (what a ring case keeps): one pass over the nodes. */
+  ringMembers(ringIds: ReadonlySet<number>): Map<number, Record<string, string[]>> {
+    const members = new Map<number, Record<string, string[]>>()
+    const { ringOf } = this.rings
+    for (let node = 0; node < ringOf.length; node++) {
+      const id = ringOf[node]!
+      if (!ringIds.has(id)) continue
+      let ring = members.get(id)
+      if (!ring) members.set(id, (ring = {}))
+      ;(ring[this.graph.nodes.kind(node)] ??= []).push(this.graph.nodes.key(node))
+    }
+    return members
   }
 
   snapshot(): GraphSnapshot {

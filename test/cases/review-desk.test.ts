@@ -83,9 +83,9 @@ describe('the reviewer’s path', () => {
     caseId = claimed.id
     assert.deepEqual([claimed.status, claimed.assignee], ['claimed', 'user:alice'])
     const view = (await alice.get(`/v1/cases/${caseId}`)).json() as CaseView
-    assert.equal(view.decision.action, 'review')
-    assert.ok(view.decision.reasons.some((r) => r.code === 'AMOUNT_OVER_INCOME'))
-    const phone = (view.event.data as { phone: string }).phone
+    assert.equal(view.decision!.action, 'review')
+    assert.ok(view.decision!.reasons.some((r) => r.code === 'AMOUNT_OVER_INCOME'))
+    const phone = (view.event!.data as { phone: string }).phone
     assert.match(phone, /^138\*+\d{4}$/)
     const revealed = await alice.post(`/v1/cases/${caseId}/reveal`, { kind: 'phone' })
     assert.equal(revealed.statusCode, 200, revealed.body)

@@ -71,8 +71,12 @@ export function registerCaseRoutes(app: FastifyInstance, engine: Engine) {
 
   app.get<{ Params: Static<typeof CaseParams> }>(
     '/v1/cases/:id',
-    { schema: { summary: 'A case: its decision, reasons, features, the event (masked), history and related decisions', tags: ['review desk'], params: CaseParams, response: { 404: Problem } } },
-    async (request) => desk.view(request.tenantId, request.params.id),
+    { schema: { summary: 'A case: its decision, reasons, features, the event (masked), history and related decisions; a ring case: the ring and its subgraph', tags: ['review desk'], params: CaseParams, response: { 404: Problem } } },
+    async (request) => {
+      const view = await desk.view(request.tenantId, request.params.id)
+      // a ring case: its members' subgraph as the graph stands now (docs/graph.md)
+      return view.case.kind === 'ring' ? { ...view, subgraph: engine.graph.subgraph(view.case.entityKeys) } : view
+    },
   )
 
   app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof CallBody> }>(

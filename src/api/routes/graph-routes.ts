@@ -2,7 +2,8 @@ import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../../app/open-engine.ts'
 import { parseDayOrInstant } from '../../core/day-or-instant.ts'
-import { invalidInput } from '../../core/errors.ts'
+import { invalidInput, notFound } from '../../core/errors.ts'
+import type { Decision } from '../../decisions/decision.ts'
 import { type EntityKind, entityKinds } from '../../events/entities.ts'
 import { suspectRings } from '../../graph/rings.ts'
 import { Problem } from '../api-schemas.ts'
@@ -13,7 +14,9 @@ const NeighbourhoodQuery = Type.Object(
   {
     kind: Type.Optional(Kind),
     value: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The clear value (a phone number, a device id, …): only its blind index is looked up' })),
+    key: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{22}$', description: 'The blind index, as a case lists its entities (entityKeys), with kind, instead of value' })),
     node: Type.Optional(Type.Integer({ minimum: 0, description: 'A node id from an earlier answer, instead of kind and value' })),
+    decision: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "A decision id: start from its event's user (or, without one, its first entity)" })),
     hops: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
     maxNodes: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000 })),
     maxEdges: Type.Optional(Type.Integer({ minimum: 1, maximum: 20_000 })),
@@ -47,9 +50,10 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       },
     },
     async (request) => {
-      const { kind, value, node, from, to, ...caps } = request.query
-      if (node === undefined && (kind === undefined || value === undefined)) {
-        throw invalidInput('Say where to start', [{ pointer: '/query/kind', code: 'required', message: 'give kind and value, or node' }])
+      const { kind, value, key, node, decision, from, to, ...caps } = request.query
+      const starts = [node !== undefined, decision !== undefined, value !== undefined, key !== undefined].filter(Boolean).length
+      if (starts !== 1 || ((value !== undefined || key !== undefined) && kind === undefined)) {
+        throw invalidInput('Say where to start', [{ pointer: '/query/kind', code: 'required', message: 'give one of: kind and value, kind and key, node, decision' }])
       }
       const instant = (name: string, text: string | undefined) => {
         if (text === undefined) return undefined
@@ -59,10 +63,40 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       }
       const fromMs = instant('from', from)
       const toMs = instant('to', to)
-      const start = node !== undefined ? { node } : { kind: kind!, key: engine.vault.blindIndex(kind!, value!) }
+      const start =
+        node !== undefined ? { node } : decision !== undefined ? await decisionStart(engine, request.tenantId, decision) : { kind: kind!, key: key ?? engine.vault.blindIndex(kind!, value!) }
       return locatedInRequest(Object.fromEntries(Object.keys(NeighbourhoodQuery.properties).map((k) => [k, 'query' as const])), async () =>
         engine.graph.explore({ ...start, ...caps, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) }),
       )
+    },
+  )
+
+  app.get<{ Params: { id: number } }>(
+    '/v1/graph/nodes/:id',
+    {
+      schema: {
+        summary: "A node of the graph with its newest decisions and the cases that name it (a decision's case, or a ring case with it among its members)",
+        tags: ['graph'],
+        params: Type.Object({ id: Type.Integer({ minimum: 0 }) }),
+        response: { 404: Problem },
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      if (id >= engine.graph.graph.nodes.count) throw notFound(`No graph node ${id}`)
+      const key = engine.graph.graph.nodes.key(id)
+      const page = await engine.store.listDecisions({ tenantId: request.tenantId, entityKey: key, limit: 10 })
+      const decisions = page.items.map((d) => {
+        const reply = JSON.parse(d.response) as Decision
+        return { decisionId: d.decisionId, eventId: d.eventId, eventType: d.eventType, action: d.action, decidedAt: reply.decidedAt }
+      })
+      const cases = await engine.store.cases.casesOfEntity(request.tenantId, key, decisions.map((d) => d.decisionId), 20)
+      return {
+        node: engine.graph.describe(id),
+        decisions,
+        moreDecisions: page.nextCursor !== undefined,
+        cases: cases.map((c) => ({ id: c.id, kind: c.kind, status: c.status, risk: c.risk, queue: c.queue, createdAtMs: c.createdAtMs, disposition: c.disposition })),
+      }
     },
   )
 
@@ -76,4 +110,14 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       return { computedAt: Number.isFinite(computedAtMs) && computedAtMs > 0 ? new Date(computedAtMs).toISOString() : null, total: rings.length, items: rings.slice(0, limit) }
     },
   )
+}
+
+/** Where a decision's neighbourhood starts: its user, or, without one, its first entity. */
+async function decisionStart(engine: Engine, tenantId: string, decisionId: string): Promise<{ kind: EntityKind; key: string }> {
+  const stored = await engine.store.getDecision(tenantId, decisionId)
+  if (!stored) throw notFound(`Decision "${decisionId}" does not exist`)
+  const keys = stored.entityKeys as Partial<Record<EntityKind, string[]>>
+  const kind = keys.user?.length ? 'user' : entityKinds.find((k) => (keys[k]?.length ?? 0) > 0)
+  if (kind === undefined) throw notFound(`Decision "${decisionId}" names no entity`)
+  return { kind, key: keys[kind]![0]! }
 }

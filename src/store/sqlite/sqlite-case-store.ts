@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
 import type { CaseQuery, CaseStore, QueueCounts } from '../../cases/case-store.ts'
-import type { CaseActivity, CaseRisk, CaseStatus, Disposition, ReviewCase } from '../../cases/review-case.ts'
+import type { CaseActivity, CaseKind, CaseRisk, CaseStatus, Disposition, ReviewCase, RingCaseSummary } from '../../cases/review-case.ts'
 import type { Action } from '../../core/actions.ts'
 import type { SqliteSchema } from './sqlite-schema.ts'
 
@@ -9,6 +9,7 @@ type CaseRow = Selectable<SqliteSchema['review_cases']>
 const toCase = (r: CaseRow): ReviewCase => ({
   id: r.id,
   tenantId: r.tenant_id,
+  kind: r.kind as CaseKind,
   decisionId: r.decision_id,
   eventId: r.event_id,
   eventType: r.event_type,
@@ -26,12 +27,14 @@ const toCase = (r: CaseRow): ReviewCase => ({
   resolution: r.resolution as Action | null,
   amountMinor: r.amount_minor,
   entityKeys: JSON.parse(r.entity_keys) as Record<string, string[]>,
+  ring: r.ring === null ? null : (JSON.parse(r.ring) as RingCaseSummary),
 })
 
 const toRow = (c: Partial<ReviewCase>): Partial<CaseRow> => {
   const row: Partial<CaseRow> = {}
   if (c.id !== undefined) row.id = c.id
   if (c.tenantId !== undefined) row.tenant_id = c.tenantId
+  if (c.kind !== undefined) row.kind = c.kind
   if (c.decisionId !== undefined) row.decision_id = c.decisionId
   if (c.eventId !== undefined) row.event_id = c.eventId
   if (c.eventType !== undefined) row.event_type = c.eventType
@@ -49,6 +52,7 @@ const toRow = (c: Partial<ReviewCase>): Partial<CaseRow> => {
   if (c.resolution !== undefined) row.resolution = c.resolution
   if (c.amountMinor !== undefined) row.amount_minor = c.amountMinor
   if (c.entityKeys !== undefined) row.entity_keys = JSON.stringify(c.entityKeys)
+  if (c.ring !== undefined) row.ring = c.ring === null ? null : JSON.stringify(c.ring)
   return row
 }
 
@@ -151,6 +155,37 @@ export class SqliteCaseStore implements CaseStore {
   }
 
 
+
+  async ringCases(tenantId: string, closedSinceMs: number): Promise<ReviewCase[]> {
+    const rows = await this.db
+      .selectFrom('review_cases')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('kind', '=', 'ring')
+      .where((eb) => eb.or([eb('status', '!=', 'closed'), eb('closed_at', '>=', closedSinceMs)]))
+      .orderBy('created_at')
+      .execute()
+    return rows.map(toCase)
+  }
+
+  async casesOfEntity(tenantId: string, entityKey: string, decisionIds: readonly string[], limit: number): Promise<ReviewCase[]> {
+    // the key as a whole JSON string among the members; base64url's `_` is a LIKE wildcard, so it is escaped
+    const member = `%"${entityKey.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}"%`
+    const rows = await this.db
+      .selectFrom('review_cases')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where((eb) =>
+        eb.or([
+          ...(decisionIds.length > 0 ? [eb('decision_id', 'in', [...decisionIds])] : []),
+          eb.and([eb('kind', '=', 'ring'), sql<boolean>`entity_keys like ${member} escape '\\'`]),
+        ]),
+      )
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute()
+    return rows.map(toCase)
+  }
 
   async get(tenantId: string, caseId: string): Promise<ReviewCase | undefined> {
     const row = await this.db.selectFrom('review_cases').selectAll().where('tenant_id', '=', tenantId).where('id', '=', caseId).executeTakeFirst()

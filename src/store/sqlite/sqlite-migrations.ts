@@ -322,4 +322,50 @@ export const sqliteMigrations: Record<string, Migration> = {
       await db.schema.createIndex('review_cases_counts').on('review_cases').columns(['tenant_id', 'status', 'queue', 'due_at', 'callback_at']).execute()
     },
   },
+  '0010-ring-cases': {
+    async up(db: Kysely<unknown>) {
+      // a case is about a decision or about a ring (团伙) of the graph: decision_id and the event become optional, so
+      // review_cases is rebuilt (SQLite cannot drop NOT NULL in place); its activities name it in a foreign key, which
+      // holds again once the new table has the old name. Every index on it, whichever migration made it, is made again
+      const enforced = (await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)).rows[0]?.foreign_keys === 1
+      await sql`pragma foreign_keys = off`.execute(db)
+      const indexes = (await sql<{ sql: string }>`select sql from sqlite_master where type = 'index' and tbl_name = 'review_cases' and sql is not null`.execute(db)).rows
+      await db.schema
+        .createTable('review_cases_next')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull().defaultTo('decision').check(sql`kind in ('decision', 'ring')`))
+        .addColumn('decision_id', 'text', (c) => c.unique())
+        .addColumn('event_id', 'text')
+        .addColumn('event_type', 'text')
+        .addColumn('queue', 'text', (c) => c.notNull())
+        .addColumn('risk', 'text', (c) => c.notNull().check(sql`risk in ('high', 'medium', 'low')`))
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('open', 'claimed', 'closed')`))
+        .addColumn('assignee', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('due_at', 'integer', (c) => c.notNull())
+        .addColumn('callback_at', 'integer')
+        .addColumn('claimed_at', 'integer')
+        .addColumn('closed_at', 'integer')
+        .addColumn('disposition', 'text')
+        .addColumn('resolution', 'text')
+        .addColumn('amount_minor', 'integer')
+        .addColumn('entity_keys', 'text', (c) => c.notNull())
+        // a ring case: the ring as last seen (risk, size, cohesion, growth, when computed), JSON
+        .addColumn('ring', 'text')
+        .addCheckConstraint('review_cases_subject', sql`(kind = 'decision' and decision_id is not null and event_id is not null and event_type is not null) or (kind = 'ring' and ring is not null)`)
+        .execute()
+      await sql`insert into review_cases_next (id, tenant_id, kind, decision_id, event_id, event_type, queue, risk, priority, status, assignee, created_at, due_at, callback_at, claimed_at, closed_at, disposition, resolution, amount_minor, entity_keys)
+        select id, tenant_id, 'decision', decision_id, event_id, event_type, queue, risk, priority, status, assignee, created_at, due_at, callback_at, claimed_at, closed_at, disposition, resolution, amount_minor, entity_keys from review_cases`.execute(db)
+      await db.schema.dropTable('review_cases').execute()
+      await db.schema.alterTable('review_cases_next').renameTo('review_cases').execute()
+      for (const index of indexes) await sql.raw(index.sql).execute(db)
+      // the ring cases of a tenant, read at each recomputation of the rings
+      await db.schema.createIndex('review_cases_kind').on('review_cases').columns(['tenant_id', 'kind', 'status']).execute()
+      const broken = await sql`pragma foreign_key_check`.execute(db)
+      if (enforced) await sql`pragma foreign_keys = on`.execute(db)
+      if (broken.rows.length > 0) throw new Error(`rebuilding review_cases broke ${broken.rows.length} foreign keys`)
+    },
+  },
 }

@@ -131,9 +131,10 @@ export interface SqliteSchema {
   review_cases: {
     id: string
     tenant_id: string
-    decision_id: string
-    event_id: string
-    event_type: string
+    kind: string
+    decision_id: string | null
+    event_id: string | null
+    event_type: string | null
     queue: string
     risk: string
     priority: number
@@ -148,6 +149,7 @@ export interface SqliteSchema {
     resolution: string | null
     amount_minor: number | null
     entity_keys: string
+    ring: string | null
   }
   review_case_activities: { seq: Generated<number>; id: string; case_id: string; kind: string; actor: string; at: number; data: string }
   users: { username: string; display_name: string; roles: string; password_hash: string; created_at: number; disabled_at: number | null }

@@ -1,0 +1,169 @@
+/**
+ * Ring cases: a ring of the graph whose risk crosses the threshold opens a
+ * case at the hourly recomputation, once; a grown ring updates it; closing
+ * it as confirmed fraud labels the ring's users; the case shows the ring's
+ * subgraph, and the graph's routes start from a case's keys or a decision.
+ * Also migration 0010 on a database that holds decision cases.
+ */
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { Kysely, Migrator, SqliteDialect } from 'kysely'
+import type { FastifyInstance } from 'fastify'
+import { buildServer } from '../../src/api/build-server.ts'
+import { readConfig } from '../../src/app/config.ts'
+import { type Engine, defaultTenant, openEngine } from '../../src/app/open-engine.ts'
+import { ringCasePriority } from '../../src/cases/case-priority.ts'
+import type { ReviewCase } from '../../src/cases/review-case.ts'
+import { openWritableDatabase } from '../../src/store/sqlite/sqlite-decision-appender.ts'
+import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.ts'
+import { SqliteRecordStore } from '../../src/store/sqlite/sqlite-record-store.ts'
+import { exampleEvent, tempDataDir } from '../support/temp-engine.ts'
+
+const data = tempDataDir('xiezhi-ring-cases-')
+const hourMs = 3_600_000
+const startMs = Date.parse('2026-11-20T00:10:00Z')
+let nowMs = startMs + 30 * 86_400_000
+const clock = { nowMs: () => nowMs }
+let engine: Engine
+let app: FastifyInstance
+let n = 0
+
+/** A credit application of `user` on the ring's device and phone, at `atMs`; its decision id. */
+const apply = async (user: string, atMs: number, device = 'dev-ring', phone = '13900009999') => {
+  n++
+  const event = exampleEvent('credit.application', {
+    id: `evt-ring-${n}`,
+    occurredAt: new Date(atMs).toISOString(),
+    data: { applicationId: `app-ring-${n}`, userId: user, deviceId: device, phone, idNumber: `11010119900307${String(n).padStart(4, '0')}`, ip: `198.51.100.${n}`, bankCard: `62220202001122${String(n).padStart(5, '0')}`, contacts: [], address: `地址 ${n}` },
+  })
+  const reply = await engine.decisions.decide(defaultTenant, event)
+  return { eventId: event.id, decisionId: (JSON.parse(reply.body) as { decisionId: string }).decisionId }
+}
+const label = async (subjectEventId: string, user: string, atMs: number) =>
+  engine.decisions.decide(defaultTenant, { id: `label-${subjectEventId}`, type: 'label', occurredAt: new Date(atMs).toISOString(), data: { subjectEventId, label: 'fraud', userId: user, source: 'chargeback' } })
+const ringCases = async (): Promise<ReviewCase[]> => {
+  await engine.ringCases.settled()
+  return (await engine.cases.list({ tenantId: defaultTenant, queue: 'graph.ring', limit: 50 })).items
+}
+
+before(async () => {
+  engine = await openEngine(readConfig({ XIEZHI_DATA_DIR: data.dir, LOG_LEVEL: 'silent' }, { authDisabled: true }), { clock })
+  app = (await buildServer(engine)).app
+})
+after(async () => {
+  await app.close()
+  await engine.close()
+  data.remove()
+})
+
+let firstDecision = ''
+
+test('a ring that crosses the risk threshold opens one case at the next recomputation', async () => {
+  // four users on one device and phone, three of them labelled fraud; four others on another device and phone, unlabelled
+  const applied = []
+  for (const [i, user] of ['ring-u1', 'ring-u2', 'ring-u3', 'ring-u4'].entries()) applied.push(await apply(user, startMs + i * 60_000))
+  firstDecision = applied[0]!.decisionId
+  for (const [i, user] of ['quiet-u1', 'quiet-u2', 'quiet-u3', 'quiet-u4'].entries()) await apply(user, startMs + (5 + i) * 60_000, 'dev-quiet', '13900001111')
+  for (const [i, user] of ['ring-u1', 'ring-u2', 'ring-u3'].entries()) await label(applied[i]!.eventId, user, startMs + (10 + i) * 60_000)
+  assert.deepEqual(await ringCases(), [], 'no computation yet')
+  // the next hour's first event makes the rings be computed
+  await apply('ring-other', startMs + hourMs, 'dev-other', '13900002222')
+  const cases = await ringCases()
+  assert.equal(cases.length, 1)
+  const [ringCase] = cases
+  assert.equal(ringCase!.kind, 'ring')
+  assert.equal(ringCase!.decisionId, null)
+  assert.equal(ringCase!.entityKeys.user?.length, 4)
+  assert.equal(ringCase!.entityKeys.device?.length, 1)
+  assert.equal(ringCase!.ring!.riskUsers, 3)
+  assert.ok(ringCase!.ring!.risk >= 0.4, `risk ${ringCase!.ring!.risk}`)
+  assert.deepEqual({ risk: ringCase!.risk, priority: ringCase!.priority }, ringCasePriority(ringCase!.ring!.risk, 4))
+  // the next hour: the same ring, still open, is not opened again
+  await apply('ring-other', startMs + 2 * hourMs, 'dev-other', '13900002222')
+  assert.equal((await ringCases()).length, 1)
+})
+
+test('a grown ring updates its open case', async () => {
+  await apply('ring-u5', startMs + 2 * hourMs + 60_000)
+  await apply('ring-other', startMs + 3 * hourMs, 'dev-other', '13900002222')
+  const [ringCase, ...others] = await ringCases()
+  assert.equal(others.length, 0)
+  assert.equal(ringCase!.entityKeys.user?.length, 5)
+  const activities = await engine.store.cases.activities(ringCase!.id)
+  assert.deepEqual(
+    activities.map((a) => a.kind),
+    ['opened', 'ring_grown'],
+  )
+  assert.equal(activities[1]!.data.joined, 1)
+})
+
+test('the case shows the ring subgraph; the graph starts from its keys, a decision, or a node', async () => {
+  const [ringCase] = await ringCases()
+  const view = (await app.inject({ url: `/v1/cases/${ringCase!.id}` })).json()
+  assert.equal(view.decision, null)
+  assert.equal(view.subgraph.nodes.filter((node: { kind: string }) => node.kind === 'user').length, 5)
+  assert.ok(view.subgraph.edges.length >= 10, 'each user to the device and the phone')
+  assert.ok(view.subgraph.nodes.every((node: { ring: unknown; keyPrefix: string }) => node.keyPrefix.length === 8))
+  const device = ringCase!.entityKeys.device![0]!
+  const byKey = await app.inject({ url: `/v1/graph/neighbourhood?kind=device&key=${device}&hops=1` })
+  assert.equal(byKey.statusCode, 200)
+  assert.equal(byKey.json().nodes.length, 6)
+  const byDecision = (await app.inject({ url: `/v1/graph/neighbourhood?decision=${firstDecision}&hops=1` })).json()
+  assert.equal(byDecision.nodes[0].kind, 'user')
+  const both = await app.inject({ url: `/v1/graph/neighbourhood?kind=device&key=${device}&decision=${firstDecision}` })
+  assert.equal(both.statusCode, 400)
+  assert.equal((await app.inject({ url: `/v1/graph/neighbourhood?decision=nope` })).statusCode, 404)
+  const deviceNode = byKey.json().center
+  const detail = (await app.inject({ url: `/v1/graph/nodes/${deviceNode}` })).json()
+  assert.equal(detail.node.kind, 'device')
+  // five applications on the device, and the three labels about them (a label carries its subject's entities)
+  assert.deepEqual(detail.decisions.map((d: { eventType: string }) => d.eventType).sort(), [...Array(5).fill('credit.application'), ...Array(3).fill('label')])
+  assert.ok(detail.cases.some((c: { id: string; kind: string }) => c.id === ringCase!.id && c.kind === 'ring'))
+  assert.equal((await app.inject({ url: '/v1/graph/nodes/999999' })).statusCode, 404)
+  const reveal = await app.inject({ method: 'POST', url: `/v1/cases/${ringCase!.id}/reveal`, payload: { kind: 'phone' } })
+  assert.equal(reveal.statusCode, 400)
+})
+
+test('closing a ring case as confirmed fraud labels its users; the closed ring is not reopened', async () => {
+  const claimed = await engine.cases.claimNext(defaultTenant, 'user:alice', ['graph.ring'])
+  assert.equal(claimed?.kind, 'ring')
+  await assert.rejects(engine.cases.close(defaultTenant, claimed!.id, 'user:alice', { disposition: 'credit_risk' }), /disposition is invalid/)
+  const labelsBefore = (await engine.store.listDecisions({ tenantId: defaultTenant, eventType: 'label', limit: 500 })).items.length
+  const closed = await engine.cases.close(defaultTenant, claimed!.id, 'user:alice', { disposition: 'confirmed_fraud', notes: 'one team' })
+  assert.equal(closed.status, 'closed')
+  assert.equal(closed.resolution, null)
+  const labels = (await engine.store.listDecisions({ tenantId: defaultTenant, eventType: 'label', limit: 500 })).items
+  assert.equal(labels.length - labelsBefore, 5)
+  const last = (await engine.store.cases.activities(closed.id)).at(-1)!
+  assert.deepEqual([last.kind, last.data.label, last.data.labelledUsers], ['closed', 'fraud', 5])
+  // every user of the ring now carries a risk label in the graph
+  const device = (await app.inject({ url: `/v1/graph/neighbourhood?kind=device&key=${closed.entityKeys.device![0]}&hops=1` })).json()
+  assert.ok(device.nodes.filter((node: { kind: string }) => node.kind === 'user').every((node: { labels: string[] }) => node.labels.includes('fraud')))
+  // the ring is still there next hour, riskier: its case stays closed and no other opens
+  await apply('ring-other', startMs + 4 * hourMs, 'dev-other', '13900002222')
+  const cases = await ringCases()
+  assert.deepEqual(
+    cases.map((c) => c.status),
+    ['closed'],
+  )
+})
+
+test('migration 0010 keeps decision cases as they were', async () => {
+  const file = join(data.dir, 'migration.sqlite')
+  const db = new Kysely<never>({ dialect: new SqliteDialect({ database: openWritableDatabase(file) }) })
+  assert.equal((await new Migrator({ db, provider: { getMigrations: async () => sqliteMigrations } }).migrateTo('0009-review-desk-counts')).error, undefined)
+  const row = { id: 'case-1', tenant_id: 'default', decision_id: 'd-1', event_id: 'e-1', event_type: 'credit.application', queue: 'credit.application', risk: 'high', priority: 3001, status: 'open', created_at: 1, due_at: 2, entity_keys: '{"user":["k"]}' }
+  await db.insertInto('review_cases' as never).values(row as never).execute()
+  await db.insertInto('review_case_activities' as never).values({ id: 'a-1', case_id: 'case-1', kind: 'opened', actor: 'system', at: 1, data: '{}' } as never).execute()
+  await db.destroy()
+  const store = await SqliteRecordStore.open(file)
+  try {
+    const migrated = await store.cases.get('default', 'case-1')
+    assert.deepEqual([migrated?.kind, migrated?.decisionId, migrated?.ring, migrated?.entityKeys], ['decision', 'd-1', null, { user: ['k'] }])
+    assert.equal((await store.cases.activities('case-1')).length, 1)
+    assert.equal((await store.cases.counts('default', 3)).breached, 1)
+  } finally {
+    await store.close()
+  }
+})
