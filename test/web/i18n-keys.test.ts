@@ -38,7 +38,7 @@ test('every key built from a value names a group holding every value', () => {
     outcome: ['reached_applicant', 'someone_else_answered', 'no_answer', 'number_not_in_service', 'refused', 'suspected_scam_victim', 'confirmed_impersonation'],
     disposition: ['confirmed_fraud', 'scam_victim_dissuaded', 'legitimate_approve', 'credit_risk'],
     entity: ['user', 'id_number', 'phone', 'device', 'ip', 'bank_card', 'address', 'contacts', 'equipment', 'terminal'],
-    history: ['opened', 'claimed', 'released', 'call', 'callback_scheduled', 'revealed', 'closed'],
+    history: ['opened', 'claimed', 'released', 'call', 'callback_scheduled', 'revealed', 'closed', 'ring_grown'],
     backtestStatus: ['queued', 'running', 'done', 'failed'],
     deploymentKind: ['config', 'publish', 'rollback'],
     'queue.counts': ['open', 'claimed', 'waitingCallback', 'breached'],

@@ -20,6 +20,8 @@ import { SessionProvider, useSession } from './session.tsx'
 // the charts (echarts) load only when a dashboard is opened
 const DashboardsPage = lazy(() => import('./pages/dashboards-page.tsx'))
 const ModelMonitoringPage = lazy(() => import('./pages/model-monitoring-page.tsx'))
+// the graph (cytoscape) loads only when it is opened
+const GraphPage = lazy(() => import('./pages/graph-page.tsx'))
 
 export function App() {
   const { i18n } = useTranslation()
@@ -57,6 +59,7 @@ function Routed() {
           <Route path="/cases/:id" element={<CasePage />} />
           <Route path="/decisions" element={<DecisionsPage />} />
           <Route path="/decisions/:id" element={<DecisionPage />} />
+          <Route path="/graph" element={<GraphPage />} />
           <Route path="/strategies" element={<StrategiesPage />} />
           <Route path="/strategies/:id" element={<StrategyPage />} />
           <Route path="/strategies/:id/versions/:version" element={<VersionPage />} />

@@ -68,9 +68,11 @@ export type EntityKind = 'user' | 'id_number' | 'phone' | 'device' | 'ip' | 'ban
 
 export interface ReviewCase {
   id: string
-  decisionId: string
-  eventId: string
-  eventType: string
+  /** A review decision's case, or a ring case (docs/review-desk.md, "Ring cases"). */
+  kind: 'decision' | 'ring'
+  decisionId: string | null
+  eventId: string | null
+  eventType: string | null
   queue: string
   risk: CaseRisk
   priority: number
@@ -84,12 +86,69 @@ export interface ReviewCase {
   disposition: Disposition | null
   resolution: Action | null
   amountMinor: number | null
+  /** Blind indexes by entity kind: the event's entities, or a ring case's members. */
+  entityKeys: Partial<Record<EntityKind, string[]>>
+  ring: RingCaseSummary | null
+}
+
+/** A ring as its case last saw it (docs/graph.md). */
+export interface RingCaseSummary {
+  ringId: number
+  computedAt: string
+  users: number
+  nodes: number
+  riskUsers: number
+  newUsers: number
+  risk: number
+  cohesion: number
+  growth: number
+}
+
+/** A node of the relationship graph as /v1/graph answers it: kind and key prefix, never a value. */
+export interface GraphNode {
+  id: number
+  kind: EntityKind
+  keyPrefix: string
+  hop: number
+  firstSeen: string
+  lastSeen: string
+  degree: number
+  users: number
+  labels: string[]
+  riskLabels: number
+  ring: { id: number; users: number; risk: number; growth: number } | null
+  componentNodes: number
+  propagatedRisk: number
+}
+
+export interface GraphEdge {
+  source: number
+  target: number
+  count: number
+  firstSeen: string
+  lastSeen: string
+}
+
+export interface Neighbourhood {
+  center: number
+  nodes: GraphNode[]
+  edges: GraphEdge[]
+  truncated: boolean
+  window: { from: string | null; to: string | null }
+  ringsComputedAt: string | null
+}
+
+export interface GraphNodeDetail {
+  node: GraphNode
+  decisions: RelatedDecision[]
+  moreDecisions: boolean
+  cases: Pick<ReviewCase, 'id' | 'kind' | 'status' | 'risk' | 'queue' | 'createdAtMs' | 'disposition'>[]
 }
 
 export interface CaseActivity {
   id: string
   caseId: string
-  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed'
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown'
   actor: string
   atMs: number
   data: Record<string, unknown>
@@ -105,10 +164,13 @@ export interface RelatedDecision {
 
 export interface CaseView {
   case: ReviewCase
-  decision: Decision
-  event: { id: string; type: string; occurredAt: string; data: Record<string, unknown> }
+  /** Null for a ring case. */
+  decision: Decision | null
+  event: { id: string; type: string; occurredAt: string; data: Record<string, unknown> } | null
   activities: CaseActivity[]
   related: { kind: EntityKind; decisions: RelatedDecision[] }[]
+  /** A ring case: its members' subgraph as the graph stands now. */
+  subgraph?: Neighbourhood
 }
 
 export interface QueueCounts {

@@ -13,8 +13,11 @@ export const dispositionEffects: Record<Disposition, { label: string; resolution
   credit_risk: { label: 'credit_risk', resolution: 'reject' },
 }
 
-/** Closes the held case with a disposition: it becomes a label event and resolves the held application or drawdown. */
-export function CloseCaseDialog({ open, caseId, eventType, onClose, onClosed }: { open: boolean; caseId: string; eventType: string; onClose: () => void; onClosed: () => void }) {
+/** How a ring case may close (docs/review-desk.md): a fraud ring, each member user labelled fraud; or dismissed, nothing labelled. */
+const ringDispositions: Disposition[] = ['confirmed_fraud', 'legitimate_approve']
+
+/** Closes the held case with a disposition: it becomes a label event and resolves the held application or drawdown; a ring case's labels its users or nothing. */
+export function CloseCaseDialog({ open, caseId, eventType, ring = false, onClose, onClosed }: { open: boolean; caseId: string; eventType: string | null; ring?: boolean; onClose: () => void; onClosed: () => void }) {
   const { t } = useTranslation()
   const { message } = App.useApp()
   const [form] = Form.useForm<{ disposition: Disposition; notes?: string }>()
@@ -43,14 +46,19 @@ export function CloseCaseDialog({ open, caseId, eventType, onClose, onClosed }: 
       <Form form={form} layout="vertical" name="close" onFinish={(values) => close.mutate(values)}>
         <Form.Item name="disposition" label={<span id="close-disposition-label">{t('close.disposition')}</span>} rules={[{ required: true, message: t('close.dispositionRequired') }]}>
           <Radio.Group aria-labelledby="close-disposition-label" className="vertical-radios">
-            {dispositions.map((d) => (
+            {(ring ? ringDispositions : dispositions).map((d) => (
               <Radio key={d} value={d}>
-                {t(`disposition.${d}`)}
+                {ring && d === 'legitimate_approve' ? t('ringCase.dismiss') : t(`disposition.${d}`)}
               </Radio>
             ))}
           </Radio.Group>
         </Form.Item>
-        {chosen && (
+        {chosen && ring && (
+          <Typography.Paragraph type="secondary" data-testid="close-effect">
+            {chosen === 'confirmed_fraud' ? t('ringCase.effectFraud') : t('ringCase.effectDismiss')}
+          </Typography.Paragraph>
+        )}
+        {chosen && !ring && (
           <Typography.Paragraph type="secondary" data-testid="close-effect">
             {t('close.effect', { label: dispositionEffects[chosen].label, eventType, resolution: t(`action.${dispositionEffects[chosen].resolution}`) })}
           </Typography.Paragraph>

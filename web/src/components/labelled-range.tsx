@@ -24,3 +24,18 @@ export function LabelledRange({ label, ...props }: RangeProps & { label: string;
     </span>
   )
 }
+
+/** A period as a form field (the decision explorer's, the graph's): antd's Form gives value and onChange. */
+export function PeriodField({ id, label, value, onChange }: { id?: string; label: string; value?: [Dayjs, Dayjs] | null; onChange?: (value: [Dayjs, Dayjs] | null) => void }) {
+  return (
+    <LabelledRange
+      {...(id ? { id } : {})}
+      label={label}
+      value={value as [Dayjs, Dayjs]}
+      allowEmpty={[true, true]}
+      showTime={{ format: 'HH:mm' }}
+      format="YYYY-MM-DD HH:mm"
+      onChange={(range) => onChange?.(range?.[0] && range[1] ? [range[0], range[1]] : null)}
+    />
+  )
+}

@@ -1,7 +1,7 @@
 import { ArrowLeftOutlined, EyeOutlined, RollbackOutlined, SafetyCertificateOutlined } from '@ant-design/icons'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Alert, App, Button, Card, Col, Descriptions, Empty, Input, Popconfirm, Row, Space, Spin, Table, Tag, Timeline, Typography } from 'antd'
-import { useState } from 'react'
+import { lazy, Suspense, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link, useNavigate, useParams } from 'react-router'
 import { api } from '../api/client.ts'
@@ -14,6 +14,9 @@ import { ActionTag, RiskTag, StatusTag } from '../components/tags.tsx'
 import { actorName, dateTime, decimal, money } from '../format.ts'
 import { actorOf, useSession } from '../session.tsx'
 import { problemText } from './problem-text.ts'
+
+// the ring's subgraph is drawn with cytoscape, loaded only when a ring case is opened
+const RingSubgraph = lazy(() => import('../components/ring-subgraph.tsx'))
 
 /** A case (案件): the applicant (masked), the decision and why, related decisions, history; the reviewer holding it calls, calls back, releases or closes. */
 export function CasePage() {
@@ -42,7 +45,7 @@ export function CasePage() {
 
   if (view.isPending) return <Spin />
   if (view.isError) return <Alert type="error" showIcon title={problemText(t, view.error)} />
-  const { case: reviewCase, decision, event, activities, related } = view.data
+  const { case: reviewCase, decision, event, activities, related, subgraph } = view.data
   const holding = reviewCase.status === 'claimed' && reviewCase.assignee === actorOf(user) && can('reviewer')
   const closed = activities.find((a) => a.kind === 'closed')
 
@@ -64,8 +67,8 @@ export function CasePage() {
           <Descriptions.Item label={t('case.risk')}>
             <RiskTag risk={reviewCase.risk} />
           </Descriptions.Item>
-          <Descriptions.Item label={t('case.queue')}>{reviewCase.queue}</Descriptions.Item>
-          <Descriptions.Item label={t('case.amount')}>{money(reviewCase.amountMinor)}</Descriptions.Item>
+          <Descriptions.Item label={t('case.queue')}>{reviewCase.kind === 'ring' ? t('ringCase.queue') : reviewCase.queue}</Descriptions.Item>
+          {reviewCase.kind === 'decision' && <Descriptions.Item label={t('case.amount')}>{money(reviewCase.amountMinor)}</Descriptions.Item>}
           <Descriptions.Item label={t('case.sla')}>
             <SlaClock reviewCase={reviewCase} />
           </Descriptions.Item>
@@ -80,16 +83,31 @@ export function CasePage() {
                   {String(closed?.data.label ?? '—')}
                 </Tag>
               </Descriptions.Item>
-              <Descriptions.Item label={t('case.resolution')}>
-                <span data-testid="case-resolution">
-                  <ActionTag action={reviewCase.resolution} />
-                </span>
-              </Descriptions.Item>
+              {reviewCase.kind === 'decision' && (
+                <Descriptions.Item label={t('case.resolution')}>
+                  <span data-testid="case-resolution">
+                    <ActionTag action={reviewCase.resolution} />
+                  </span>
+                </Descriptions.Item>
+              )}
             </>
           )}
         </Descriptions>
       </Card>
-      {reviewCase.status === 'closed' && reviewCase.disposition && (
+      {reviewCase.status === 'closed' && reviewCase.disposition && reviewCase.kind === 'ring' && (
+        <Alert
+          type="success"
+          showIcon
+          icon={<SafetyCertificateOutlined />}
+          data-testid="ring-closed-summary"
+          title={
+            closed?.data.label
+              ? t('ringCase.closedLabelled', { count: Number(closed.data.labelledUsers ?? 0), unlabelled: Number(closed.data.unlabelledUsers ?? 0) })
+              : t('ringCase.closedDismissed')
+          }
+        />
+      )}
+      {reviewCase.status === 'closed' && reviewCase.disposition && reviewCase.kind === 'decision' && (
         <Alert
           type="success"
           showIcon
@@ -116,48 +134,67 @@ export function CasePage() {
           </Space>
         </Card>
       )}
-      <Row gutter={[16, 16]}>
-        <Col xs={24} xl={15}>
-          <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
-            <ApplicantCard caseId={reviewCase.id} event={event} mayReveal={can('reviewer')} onRevealed={refresh} />
-            <Card size="small" title={t('case.decision')} extra={<Link to={`/decisions/${decision.decisionId}`}>{t('case.openExplanation')}</Link>}>
-              <Descriptions size="small" column={{ xs: 1, md: 3 }}>
-                <Descriptions.Item label={t('decision.action')}>
-                  <ActionTag action={decision.action} />
-                </Descriptions.Item>
-                <Descriptions.Item label={t('decision.strategy')}>
-                  {decision.strategy ? `${decision.strategy.id} v${decision.strategy.version}${decision.strategy.arm ? ` (${t(`arm.${decision.strategy.arm}`)})` : ''}` : '—'}
-                </Descriptions.Item>
-                <Descriptions.Item label={t('decision.decidedAt')}>{dateTime(decision.decidedAt)}</Descriptions.Item>
-                {Object.entries(decision.scores).map(([name, value]) => (
-                  <Descriptions.Item key={name} label={`${t('decision.score')} ${name}`}>
-                    {decimal(value, 4)}
-                  </Descriptions.Item>
-                ))}
-              </Descriptions>
-              <Typography.Title level={4}>{t('case.reasons')}</Typography.Title>
-              <ReasonList reasons={decision.reasons} />
-            </Card>
-            <Card size="small" title={t('contributions.title')}>
-              <ContributionBars contributions={contributionsOf(decision.reasons, decision.features)} />
-            </Card>
-            <FeaturesCard features={decision.features} />
-            <RelatedCard related={related} />
-          </Space>
-        </Col>
-        <Col xs={24} xl={9}>
-          <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
-            {holding && <CallForm caseId={reviewCase.id} onLogged={(scheduled) => (scheduled ? void navigate('/queue') : refresh())} />}
+      {reviewCase.kind === 'ring' || !decision || !event ? (
+        <Row gutter={[16, 16]}>
+          <Col xs={24}>
+            <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+              <RingCard reviewCase={reviewCase} />
+              <Card size="small" title={t('ringCase.subgraph')}>
+                <Suspense fallback={<Spin />}>{subgraph ? <RingSubgraph subgraph={subgraph} /> : <Empty />}</Suspense>
+              </Card>
+            </Space>
+          </Col>
+          <Col xs={24} xl={9}>
             <Card size="small" title={t('case.history')}>
               <History activities={activities} />
             </Card>
-          </Space>
-        </Col>
-      </Row>
+          </Col>
+        </Row>
+      ) : (
+        <Row gutter={[16, 16]}>
+          <Col xs={24} xl={15}>
+            <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+              <ApplicantCard caseId={reviewCase.id} event={event} mayReveal={can('reviewer')} onRevealed={refresh} />
+              <Card size="small" title={t('case.decision')} extra={<Link to={`/decisions/${decision.decisionId}`}>{t('case.openExplanation')}</Link>}>
+                <Descriptions size="small" column={{ xs: 1, md: 3 }}>
+                  <Descriptions.Item label={t('decision.action')}>
+                    <ActionTag action={decision.action} />
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t('decision.strategy')}>
+                    {decision.strategy ? `${decision.strategy.id} v${decision.strategy.version}${decision.strategy.arm ? ` (${t(`arm.${decision.strategy.arm}`)})` : ''}` : '—'}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t('decision.decidedAt')}>{dateTime(decision.decidedAt)}</Descriptions.Item>
+                  {Object.entries(decision.scores).map(([name, value]) => (
+                    <Descriptions.Item key={name} label={`${t('decision.score')} ${name}`}>
+                      {decimal(value, 4)}
+                    </Descriptions.Item>
+                  ))}
+                </Descriptions>
+                <Typography.Title level={4}>{t('case.reasons')}</Typography.Title>
+                <ReasonList reasons={decision.reasons} />
+              </Card>
+              <Card size="small" title={t('contributions.title')}>
+                <ContributionBars contributions={contributionsOf(decision.reasons, decision.features)} />
+              </Card>
+              <FeaturesCard features={decision.features} />
+              <RelatedCard related={related} entityKeys={reviewCase.entityKeys} />
+            </Space>
+          </Col>
+          <Col xs={24} xl={9}>
+            <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+              {holding && <CallForm caseId={reviewCase.id} onLogged={(scheduled) => (scheduled ? void navigate('/queue') : refresh())} />}
+              <Card size="small" title={t('case.history')}>
+                <History activities={activities} />
+              </Card>
+            </Space>
+          </Col>
+        </Row>
+      )}
       <CloseCaseDialog
         open={closing}
         caseId={reviewCase.id}
         eventType={reviewCase.eventType}
+        ring={reviewCase.kind === 'ring'}
         onClose={() => setClosing(false)}
         onClosed={() => {
           setClosing(false)
@@ -169,7 +206,7 @@ export function CasePage() {
 }
 
 /** The event as decided, every personal identifier masked; a reveal (recorded in the history) shows one kind in clear. */
-function ApplicantCard({ caseId, event, mayReveal, onRevealed }: { caseId: string; event: CaseView['event']; mayReveal: boolean; onRevealed: () => void }) {
+function ApplicantCard({ caseId, event, mayReveal, onRevealed }: { caseId: string; event: NonNullable<CaseView['event']>; mayReveal: boolean; onRevealed: () => void }) {
   const { t } = useTranslation()
   const { message } = App.useApp()
   const [revealed, setRevealed] = useState<Partial<Record<EntityKind, string[]>>>({})
@@ -245,8 +282,10 @@ function FeaturesCard({ features }: { features: Record<string, number> }) {
   )
 }
 
-function RelatedCard({ related }: { related: CaseView['related'] }) {
+function RelatedCard({ related, entityKeys }: { related: CaseView['related']; entityKeys: ReviewCase['entityKeys'] }) {
   const { t } = useTranslation()
+  // each entity of the case opens in the graph by its blind index: the value never goes into the address
+  const graphLinks = (Object.entries(entityKeys) as [EntityKind, string[]][]).filter(([, keys]) => keys.length > 0)
   // one row per decision, with every entity it shares with this case
   const rows = new Map<string, RelatedDecision & { via: EntityKind[] }>()
   for (const group of related) {
@@ -258,7 +297,20 @@ function RelatedCard({ related }: { related: CaseView['related'] }) {
   }
   const data = [...rows.values()].sort((a, b) => b.decidedAt.localeCompare(a.decidedAt))
   return (
-    <Card size="small" title={t('case.related')}>
+    <Card
+      size="small"
+      title={t('case.related')}
+      extra={
+        <Space size={4} wrap>
+          <Typography.Text type="secondary">{t('ringCase.inGraph')}</Typography.Text>
+          {graphLinks.map(([kind, keys]) => (
+            <Link key={kind} to={`/graph?node=${kind}:${keys[0]}`} data-testid={`graph-link-${kind}`}>
+              {t(`entity.${kind}`)}
+            </Link>
+          ))}
+        </Space>
+      }
+    >
       {data.length === 0 ? (
         <Empty description={t('case.noRelated')} image={Empty.PRESENTED_IMAGE_SIMPLE} />
       ) : (
@@ -282,6 +334,25 @@ function RelatedCard({ related }: { related: CaseView['related'] }) {
   )
 }
 
+/** The ring as its case last saw it: size, labelled users, risk, cohesion, growth. */
+function RingCard({ reviewCase }: { reviewCase: ReviewCase }) {
+  const { t } = useTranslation()
+  const ring = reviewCase.ring
+  if (!ring) return null
+  return (
+    <Card size="small" title={t('ringCase.ring')} extra={<Typography.Text type="secondary">{t('ringCase.computedAt', { at: dateTime(ring.computedAt) })}</Typography.Text>}>
+      <Descriptions size="small" column={{ xs: 1, md: 3, xl: 4 }} data-testid="ring-card">
+        <Descriptions.Item label={t('ringCase.members')}>{t('ringCase.membersText', { users: reviewCase.entityKeys.user?.length ?? 0, nodes: Object.values(reviewCase.entityKeys).reduce((n, keys) => n + (keys?.length ?? 0), 0) })}</Descriptions.Item>
+        <Descriptions.Item label={t('ringCase.riskUsers')}>{ring.riskUsers}</Descriptions.Item>
+        <Descriptions.Item label={t('ringCase.ringRisk')}>{decimal(ring.risk, 3)}</Descriptions.Item>
+        <Descriptions.Item label={t('ringCase.cohesion')}>{decimal(ring.cohesion, 3)}</Descriptions.Item>
+        <Descriptions.Item label={t('ringCase.growth')}>{t('ringCase.growthText', { growth: decimal(ring.growth * 100, 1), newUsers: ring.newUsers })}</Descriptions.Item>
+      </Descriptions>
+      <Typography.Paragraph type="secondary">{t('ringCase.explain')}</Typography.Paragraph>
+    </Card>
+  )
+}
+
 function History({ activities }: { activities: CaseActivity[] }) {
   const { t } = useTranslation()
   const detail = (a: CaseActivity) => {
@@ -295,12 +366,15 @@ function History({ activities }: { activities: CaseActivity[] }) {
         )
       case 'callback_scheduled':
         return t('history.callbackAt', { at: dateTime(String(a.data.at)) })
+      case 'ring_grown':
+        return t('ringCase.grownText', { joined: Number(a.data.joined), users: Number(a.data.users) })
       case 'revealed':
         return t('history.revealedField', { kind: t(`entity.${String(a.data.field)}`) })
       case 'closed':
         return (
           <>
-            {t(`disposition.${String(a.data.disposition)}`)} · {t('case.label')}: <Tag color="magenta">{String(a.data.label)}</Tag> {t('case.resolution')}: <ActionTag action={a.data.resolution as never} />
+            {t(`disposition.${String(a.data.disposition)}`)} · {t('case.label')}: <Tag color="magenta">{String(a.data.label ?? '—')}</Tag>{' '}
+            {a.data.labelledUsers !== undefined ? t('ringCase.labelledUsers', { count: Number(a.data.labelledUsers) }) : <>{t('case.resolution')}: <ActionTag action={a.data.resolution as never} /></>}
             {a.data.notes ? <Typography.Paragraph className="notes">{String(a.data.notes)}</Typography.Paragraph> : null}
           </>
         )

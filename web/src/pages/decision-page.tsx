@@ -1,4 +1,4 @@
-import { ArrowLeftOutlined } from '@ant-design/icons'
+import { ArrowLeftOutlined, DeploymentUnitOutlined } from '@ant-design/icons'
 import { useQuery } from '@tanstack/react-query'
 import { Alert, Card, Col, Descriptions, List, Row, Space, Spin, Steps, Table, Tag, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
@@ -26,9 +26,14 @@ export function DecisionPage() {
       <Link to=".." onClick={(e) => { e.preventDefault(); void navigate(-1) }}>
         <ArrowLeftOutlined /> {t('common.back')}
       </Link>
-      <Typography.Title level={2}>
-        {t('decision.title')} <Typography.Text code>{d.decisionId.slice(0, 8)}</Typography.Text>
-      </Typography.Title>
+      <Space wrap align="baseline">
+        <Typography.Title level={2}>
+          {t('decision.title')} <Typography.Text code>{d.decisionId.slice(0, 8)}</Typography.Text>
+        </Typography.Title>
+        <Link to={`/graph?decision=${encodeURIComponent(d.decisionId)}`} data-testid="decision-graph-link">
+          <DeploymentUnitOutlined /> {t('graph.fromDecision')}
+        </Link>
+      </Space>
       <Card size="small">
         <Descriptions size="small" column={{ xs: 1, md: 3 }}>
           <Descriptions.Item label={t('decision.action')}>

@@ -1,7 +1,7 @@
 import { SearchOutlined } from '@ant-design/icons'
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { Button, Card, Form, Input, Select, Space, Table, Typography } from 'antd'
-import { LabelledRange } from '../components/labelled-range.tsx'
+import { PeriodField } from '../components/labelled-range.tsx'
 import type { Dayjs } from 'dayjs'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
@@ -101,20 +101,5 @@ export function DecisionsPage() {
         <Typography.Text type="secondary">{t('decisions.shown', { count: rows.length })}</Typography.Text>
       </Space>
     </Space>
-  )
-}
-
-/** The explorer's period as a form field: antd's Form gives value and onChange. */
-function PeriodField({ id, label, value, onChange }: { id?: string; label: string; value?: [Dayjs, Dayjs] | null; onChange?: (value: [Dayjs, Dayjs] | null) => void }) {
-  return (
-    <LabelledRange
-      {...(id ? { id } : {})}
-      label={label}
-      value={value as [Dayjs, Dayjs]}
-      allowEmpty={[true, true]}
-      showTime={{ format: 'HH:mm' }}
-      format="YYYY-MM-DD HH:mm"
-      onChange={(range) => onChange?.(range?.[0] && range[1] ? [range[0], range[1]] : null)}
-    />
   )
 }
