@@ -159,12 +159,13 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     await cases.catchUp()
     const ringCases = new RingCases({
       store: store.cases,
+      clock,
       options: { minRisk: config.ringCaseMinRisk, minUsers: graph.options.rings.minUsers, closedLookbackMs: graph.options.rings.windowMs },
       onError: onCaseError,
     })
-    graph.onRecomputed = (index) => ringCases.sighted(defaultTenant, index.computedAtMs, ringSightings(graph, ringCases, index))
+    graph.onRecomputed = (index) => ringCases.sighted(defaultTenant, ringSightings(graph, ringCases, index))
     // the last computation's rings again: a ring case not opened before a stop is opened now (one that was is matched, not doubled)
-    ringCases.sighted(defaultTenant, graph.rings.computedAtMs, ringSightings(graph, ringCases))
+    ringCases.sighted(defaultTenant, ringSightings(graph, ringCases))
     await ringCases.settled()
     const users = new WorkbenchUsers({ store: store.users, clock, sessionHours: config.sessionHours })
     const snapshotFeatures = async () => {

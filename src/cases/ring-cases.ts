@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Clock } from '../core/clock.ts'
 import type { CaseStore } from './case-store.ts'
 import { ringCasePriority, slaMinutes } from './case-priority.ts'
 import type { ReviewCase, RingCaseSummary } from './review-case.ts'
@@ -44,14 +45,14 @@ export class RingCases {
   private pending: Promise<unknown> = Promise.resolve()
 
   constructor(
-    private readonly deps: { store: CaseStore; options: RingCaseOptions; onError: (error: Error) => void },
+    private readonly deps: { store: CaseStore; clock: Clock; options: RingCaseOptions; onError: (error: Error) => void },
   ) {}
 
   /** Takes one computation's rings; the work is queued behind the previous one's (`settled` waits for it). */
-  sighted(tenantId: string, computedAtMs: number, sightings: readonly RingSighting[]): void {
+  sighted(tenantId: string, sightings: readonly RingSighting[]): void {
     const crossing = sightings.filter((s) => this.crosses(s.summary))
     if (crossing.length === 0) return
-    this.pending = this.pending.then(() => this.apply(tenantId, computedAtMs, crossing)).catch((error: Error) => this.deps.onError(error))
+    this.pending = this.pending.then(() => this.apply(tenantId, crossing)).catch((error: Error) => this.deps.onError(error))
   }
 
   crosses(ring: Pick<RingCaseSummary, 'risk' | 'users'>): boolean {
@@ -64,8 +65,8 @@ export class RingCases {
   }
 
   /** Opens or updates the cases of rings that cross the threshold; what it did, for tests and logs. */
-  async apply(tenantId: string, computedAtMs: number, sightings: readonly RingSighting[]): Promise<{ opened: number; grown: number; unchanged: number }> {
-    const known = await this.deps.store.ringCases(tenantId, computedAtMs - this.deps.options.closedLookbackMs)
+  async apply(tenantId: string, sightings: readonly RingSighting[]): Promise<{ opened: number; grown: number; unchanged: number }> {
+    const known = await this.deps.store.ringCases(tenantId, this.deps.clock.nowMs() - this.deps.options.closedLookbackMs)
     const taken = new Set<string>()
     const done = { opened: 0, grown: 0, unchanged: 0 }
     const ordered = [...sightings].filter((s) => this.crosses(s.summary)).sort((a, b) => b.summary.risk - a.summary.risk || b.summary.users - a.summary.users)
@@ -76,17 +77,19 @@ export class RingCases {
       const joined = match ? [...users].filter((u) => !usersOf(match.entityKeys).includes(u)) : [...users]
       if (match && match.status !== 'closed') {
         if (joined.length === 0) done.unchanged++
-        else if (await this.grow(match, sighting, joined.length, computedAtMs)) done.grown++
+        else if (await this.grow(match, sighting, joined.length)) done.grown++
       } else if (match && joined.length < this.deps.options.minUsers) done.unchanged++
       else {
-        await this.open(tenantId, sighting, computedAtMs)
+        await this.open(tenantId, sighting)
         done.opened++
       }
     }
     return done
   }
 
-  private async open(tenantId: string, sighting: RingSighting, atMs: number): Promise<void> {
+  /** Opens a ring case now (wall-clock time, like a decision's case): the rings' computation runs in event time, which may lag behind. */
+  private async open(tenantId: string, sighting: RingSighting): Promise<void> {
+    const atMs = this.deps.clock.nowMs()
     const { risk, priority } = ringCasePriority(sighting.summary.risk, sighting.summary.users)
     const id = randomUUID()
     const reviewCase: ReviewCase = {
@@ -117,7 +120,8 @@ export class RingCases {
   }
 
   /** A case's ring grew: members joined, figures as now. False when the case moved meanwhile (the next computation tries again). */
-  private async grow(reviewCase: ReviewCase, sighting: RingSighting, joined: number, atMs: number): Promise<boolean> {
+  private async grow(reviewCase: ReviewCase, sighting: RingSighting, joined: number): Promise<boolean> {
+    const atMs = this.deps.clock.nowMs()
     const members: Record<string, string[]> = {}
     for (const [kind, keys] of [...Object.entries(reviewCase.entityKeys), ...Object.entries(sighting.members)]) members[kind] = [...new Set([...(members[kind] ?? []), ...keys])]
     const users = usersOf(members).length

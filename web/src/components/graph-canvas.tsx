@@ -26,12 +26,12 @@ const riskBorder = '#d62828'
 /** A node carries a risk label (fraud, intermediary, complaint agent): drawn with a thick red border. */
 export const isFlagged = (node: GraphNode) => node.riskLabels > 0
 
-const elementsOf = (nodes: readonly GraphNode[], edges: readonly GraphEdge[], centre: number | null): ElementDefinition[] => [
+const elementsOf = (nodes: readonly GraphNode[], edges: readonly GraphEdge[], centre: number | null, kindName: (kind: EntityKind) => string): ElementDefinition[] => [
   ...nodes.map((node) => ({
     group: 'nodes' as const,
     data: {
       id: String(node.id),
-      label: `${node.kind} ${node.keyPrefix.slice(0, 4)}`,
+      label: `${kindName(node.kind)} ${node.keyPrefix.slice(0, 4)}`,
       colour: kindColours[node.kind] ?? '#999',
       ring: node.ring ? ringColour(node.ring.id) : 'transparent',
     },
@@ -116,13 +116,13 @@ export function GraphCanvas({
     const before = new Set(instance.nodes().map((n) => n.id()))
     instance.batch(() => {
       instance.elements().remove()
-      instance.add(elementsOf(nodes, edges, centre))
+      instance.add(elementsOf(nodes, edges, centre, (kind) => t(`entity.${kind}`)))
     })
     // new nodes only move: an expansion keeps what the investigator already looked at in place
     const fresh = instance.nodes().filter((n) => !before.has(n.id()))
     const layout = before.size === 0 ? instance.layout({ name: 'cose', animate: false, randomize: false, nodeRepulsion: () => 8_000 }) : fresh.length > 0 ? instance.layout({ name: 'cose', animate: false, randomize: false, fit: true }) : undefined
     layout?.run()
-  }, [nodes, edges, centre])
+  }, [nodes, edges, centre, t])
 
   useEffect(() => {
     const instance = cy.current

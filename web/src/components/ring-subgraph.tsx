@@ -19,7 +19,7 @@ export default function RingSubgraph({ subgraph }: { subgraph: Neighbourhood }) 
         <Typography.Text data-testid="subgraph-counts">{t('graph.counts', { nodes: subgraph.nodes.length, edges: subgraph.edges.length })}</Typography.Text>
         {subgraph.truncated && <Tag color="orange">{t('graph.truncated')}</Tag>}
         {selected !== null && (
-          <Link to={`/graph?node=${selected}`} data-testid="open-in-graph">
+          <Link to={`/graph?node=${selected}&hops=1`} data-testid="open-in-graph">
             {t('ringCase.openInGraph')}
           </Link>
         )}
