@@ -103,9 +103,10 @@ export class GraphService {
     for (let node = 0; node < ringOf.length; node++) {
       const id = ringOf[node]!
       if (!ringIds.has(id)) continue
-      let ring = members.get(id)
-      if (!ring) members.set(id, (ring = {}))
-      ;(ring[this.graph.nodes.kind(node)] ??= []).push(this.graph.nodes.key(node))
+      const ring = members.get(id) ?? {}
+      members.set(id, ring)
+      const kind = this.graph.nodes.kind(node)
+      ring[kind] = [...(ring[kind] ?? []), this.graph.nodes.key(node)]
     }
     return members
   }

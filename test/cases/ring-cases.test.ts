@@ -23,7 +23,7 @@ import { exampleEvent, tempDataDir } from '../support/temp-engine.ts'
 const data = tempDataDir('xiezhi-ring-cases-')
 const hourMs = 3_600_000
 const startMs = Date.parse('2026-11-20T00:10:00Z')
-let nowMs = startMs + 30 * 86_400_000
+const nowMs = startMs + 30 * 86_400_000
 const clock = { nowMs: () => nowMs }
 let engine: Engine
 let app: FastifyInstance

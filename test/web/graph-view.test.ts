@@ -65,9 +65,9 @@ test('a ring case shows its subgraph; a member opens in the graph page and a nod
   // the ring case: the ring's figures, its subgraph drawn and listed
   await page.goto(`${wb.url}/cases/${ringCaseId}`)
   await page.getByTestId('ring-card').waitFor()
-  assert.match(await page.getByTestId('ring-card').innerText(), /4 users/)
+  assert.match((await page.getByTestId('ring-card').textContent()) ?? '', /4 users/)
   await page.getByTestId('graph-canvas').waitFor()
-  assert.equal(await page.getByTestId('subgraph-counts').innerText(), en.graph.counts.replace('{{nodes}}', '6').replace('{{edges}}', '8'))
+  assert.equal(await page.getByTestId('subgraph-counts').textContent(), en.graph.counts.replace('{{nodes}}', '6').replace('{{edges}}', '8'))
   const memberRows = page.getByTestId('graph-nodes').locator('tbody tr')
   assert.equal(await memberRows.count(), 6)
   // a label marks its event's entities: three users, and the device and phone they share
@@ -80,7 +80,7 @@ test('a ring case shows its subgraph; a member opens in the graph page and a nod
   await page.waitForURL(/\/graph\?node=\d+&hops=1/)
   await page.getByTestId('graph-canvas').waitFor()
   await page.getByTestId('node-panel').waitFor()
-  const before = await page.getByTestId('graph-counts').innerText()
+  const before = (await page.getByTestId('graph-counts').textContent()) ?? ''
   const nodesBefore = Number(/^(\d+)/.exec(before)![1])
   assert.ok(nodesBefore >= 3, before)
   await page.getByTestId('node-ring').waitFor()
@@ -93,11 +93,10 @@ test('a ring case shows its subgraph; a member opens in the graph page and a nod
   await page.keyboard.press('Enter')
   await page.waitForFunction((n) => Number(/^(\d+)/.exec(document.querySelector('[data-testid=graph-counts]')?.textContent ?? '')?.[1]) > n, nodesBefore)
   const users = page.getByTestId('graph-nodes').locator('tbody tr').filter({ hasText: en.entity.user })
-  await page.getByTestId('graph-nodes').locator('.ant-pagination').count()
   assert.ok((await users.count()) >= 4, 'the four ring users after expanding the device')
   // the panel follows the expanded node: its decisions, and the ring case that names it
   const panel = page.getByTestId('node-panel')
-  assert.match(await page.getByTestId('node-panel-name').innerText(), /^#/)
+  assert.match((await page.getByTestId('node-panel-name').textContent()) ?? '', /^#/)
   await panel.getByRole('link', { name: new RegExp(en.ringCase.name) }).waitFor()
   assert.ok((await panel.getByRole('link', { name: /credit\.application/ }).count()) >= 4)
   assert.ok(!(await page.content()).includes(sharedPhone), 'no value on the graph page')
