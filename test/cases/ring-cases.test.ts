@@ -8,12 +8,13 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { Kysely, Migrator, SqliteDialect } from 'kysely'
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../../src/api/build-server.ts'
 import { readConfig } from '../../src/app/config.ts'
 import { type Engine, defaultTenant, openEngine } from '../../src/app/open-engine.ts'
 import { ringCasePriority } from '../../src/cases/case-priority.ts'
+import { RingCases } from '../../src/cases/ring-cases.ts'
 import type { ReviewCase } from '../../src/cases/review-case.ts'
 import { openWritableDatabase } from '../../src/store/sqlite/sqlite-decision-appender.ts'
 import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.ts'
@@ -156,6 +157,9 @@ test('migration 0010 keeps decision cases as they were', async () => {
   const row = { id: 'case-1', tenant_id: 'default', decision_id: 'd-1', event_id: 'e-1', event_type: 'credit.application', queue: 'credit.application', risk: 'high', priority: 3001, status: 'open', created_at: 1, due_at: 2, entity_keys: '{"user":["k"]}' }
   await db.insertInto('review_cases' as never).values(row as never).execute()
   await db.insertInto('review_case_activities' as never).values({ id: 'a-1', case_id: 'case-1', kind: 'opened', actor: 'system', at: 1, data: '{}' } as never).execute()
+  // a column and an index another migration may have added first are kept
+  await sql`alter table review_cases add column claim_note text default 'none'`.execute(db)
+  await sql`create index review_cases_note on review_cases (claim_note)`.execute(db)
   await db.destroy()
   const store = await SqliteRecordStore.open(file)
   try {
@@ -163,6 +167,35 @@ test('migration 0010 keeps decision cases as they were', async () => {
     assert.deepEqual([migrated?.kind, migrated?.decisionId, migrated?.ring, migrated?.entityKeys], ['decision', 'd-1', null, { user: ['k'] }])
     assert.equal((await store.cases.activities('case-1')).length, 1)
     assert.equal((await store.cases.counts('default', 3)).breached, 1)
+    const check = new Kysely<never>({ dialect: new SqliteDialect({ database: openWritableDatabase(file) }) })
+    assert.deepEqual((await sql<{ claim_note: string }>`select claim_note from review_cases`.execute(check)).rows, [{ claim_note: 'none' }])
+    const indexes = (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'review_cases' and sql is not null order by name`.execute(check)).rows.map((r) => r.name)
+    assert.deepEqual(indexes, ['review_cases_assignee', 'review_cases_counts', 'review_cases_kind', 'review_cases_note', 'review_cases_queue'])
+    await check.destroy()
+  } finally {
+    await store.close()
+  }
+})
+
+test('a ring matched to a closed case opens a new one only when a new team joined it', async () => {
+  const store = await SqliteRecordStore.open(':memory:')
+  try {
+    const rings = new RingCases({ store: store.cases, clock, options: { minRisk: 0.4, minUsers: 3, closedLookbackMs: 90 * 86_400_000 }, onError: (error) => assert.fail(error) })
+    const sighting = (users: string[], risk = 0.5) => ({
+      summary: { ringId: 0, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 1, riskUsers: 2, newUsers: 0, risk, cohesion: 1, growth: 0 },
+      members: { user: users, device: ['dev'] },
+    })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'], 0.39)]), { opened: 0, grown: 0, unchanged: 0 }, 'below the threshold')
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'])]), { opened: 1, grown: 0, unchanged: 0 })
+    const [opened] = await store.cases.ringCases(defaultTenant, 0)
+    await store.cases.update(defaultTenant, opened!.id, { status: 'open', assignee: null }, { status: 'closed', closedAtMs: nowMs, disposition: 'confirmed_fraud' }, { id: 'close', caseId: opened!.id, kind: 'closed', actor: 'user:alice', atMs: nowMs, data: {} })
+    // two newcomers: still the closed case's ring
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e'])]), { opened: 0, grown: 0, unchanged: 1 })
+    // three: a new team joined, a new case
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e', 'f'])]), { opened: 1, grown: 0, unchanged: 0 })
+    // a ring sharing fewer than half of any case's users is another ring
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'x', 'y', 'z', 'w', 'v', 'u'])]), { opened: 1, grown: 0, unchanged: 0 })
+    assert.equal((await store.cases.ringCases(defaultTenant, 0)).length, 3)
   } finally {
     await store.close()
   }

@@ -356,8 +356,13 @@ export const sqliteMigrations: Record<string, Migration> = {
         .addColumn('ring', 'text')
         .addCheckConstraint('review_cases_subject', sql`(kind = 'decision' and decision_id is not null and event_id is not null and event_type is not null) or (kind = 'ring' and ring is not null)`)
         .execute()
-      await sql`insert into review_cases_next (id, tenant_id, kind, decision_id, event_id, event_type, queue, risk, priority, status, assignee, created_at, due_at, callback_at, claimed_at, closed_at, disposition, resolution, amount_minor, entity_keys)
-        select id, tenant_id, 'decision', decision_id, event_id, event_type, queue, risk, priority, status, assignee, created_at, due_at, callback_at, claimed_at, closed_at, disposition, resolution, amount_minor, entity_keys from review_cases`.execute(db)
+      // a column another migration added before this one is carried over (type and default; a NOT NULL of it is not)
+      const known = ['id', 'tenant_id', 'decision_id', 'event_id', 'event_type', 'queue', 'risk', 'priority', 'status', 'assignee', 'created_at', 'due_at', 'callback_at', 'claimed_at', 'closed_at', 'disposition', 'resolution', 'amount_minor', 'entity_keys']
+      const columns = (await sql<{ name: string; type: string; dflt_value: string | null }>`pragma table_info(review_cases)`.execute(db)).rows
+      const added = columns.filter((c) => !known.includes(c.name) && c.name !== 'kind' && c.name !== 'ring')
+      for (const c of added) await sql.raw(`alter table review_cases_next add column "${c.name}" ${c.type}${c.dflt_value === null ? '' : ` default ${c.dflt_value}`}`).execute(db)
+      const copied = [...known, ...added.map((c) => c.name)].map((name) => `"${name}"`).join(', ')
+      await sql.raw(`insert into review_cases_next (${copied}, kind) select ${copied}, 'decision' from review_cases`).execute(db)
       await db.schema.dropTable('review_cases').execute()
       await db.schema.alterTable('review_cases_next').renameTo('review_cases').execute()
       for (const index of indexes) await sql.raw(index.sql).execute(db)

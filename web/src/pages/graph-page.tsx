@@ -79,7 +79,9 @@ export default function GraphPage() {
     queryKey: ['graph', start, filters],
     queryFn: () => api.get<Neighbourhood>(neighbourhoodUrl(start!, filters)),
     enabled: start !== undefined,
-    staleTime: 30_000,
+    // the drawing is the investigator's work (expansions merged in): it is not replaced behind their back
+    staleTime: Number.POSITIVE_INFINITY,
+    refetchOnWindowFocus: false,
   })
   useEffect(() => {
     if (!first.data) return
