@@ -5,7 +5,8 @@
  * its subgraph (drawn, and listed for the keyboard) → open a member in the
  * graph page → expand the shared device from the accessible list → the
  * ring's other users are merged in, and the node panel shows the ring and
- * the node's decisions. No value of an entity appears on either page.
+ * the node's decisions; a decision opens its user's neighbourhood. No
+ * value of an entity appears on these pages.
  * Screenshots go to test-artifacts/screens.
  */
 import assert from 'node:assert/strict'
@@ -18,6 +19,7 @@ import { ensureWebBuilt, openBrowser, type Session, screenshot, signIn, startWor
 let wb: Workbench
 let browser: Session
 let ringCaseId = ''
+let firstDecisionId = ''
 const sharedPhone = '13900009999'
 
 before(async () => {
@@ -31,13 +33,14 @@ before(async () => {
   const apply = async (user: string, atMs: number, device: string, phone: string) => {
     n++
     const id = `evt-graph-${n}`
-    await decide(
+    const reply = await decide(
       exampleEvent('credit.application', {
         id,
         occurredAt: at(atMs),
         data: { applicationId: `app-graph-${n}`, userId: user, deviceId: device, phone, idNumber: `11010119900307${String(n).padStart(4, '0')}`, ip: `198.51.100.${n}`, bankCard: `62220202001122${String(n).padStart(5, '0')}`, contacts: [], address: `地址 ${n}` },
       }),
     )
+    firstDecisionId ||= (JSON.parse(reply.body) as { decisionId: string }).decisionId
     return id
   }
   const ring = []
@@ -101,5 +104,12 @@ test('a ring case shows its subgraph; a member opens in the graph page and a nod
   assert.ok((await panel.getByRole('link', { name: /credit\.application/ }).count()) >= 4)
   assert.ok(!(await page.content()).includes(sharedPhone), 'no value on the graph page')
   await screenshot(page, 'graph-03-expanded')
+
+  // a decision opens its user's neighbourhood
+  await page.goto(`${wb.url}/decisions/${firstDecisionId}`)
+  await page.getByTestId('decision-graph-link').click()
+  await page.waitForURL(/\/graph\?decision=/)
+  await page.getByTestId('node-panel').waitFor()
+  assert.match((await page.getByTestId('node-panel').textContent()) ?? '', new RegExp(en.entity.user))
   assert.deepEqual(browser.errors, [])
 })
