@@ -200,3 +200,14 @@ test('a ring matched to a closed case opens a new one only when a new team joine
     await store.close()
   }
 })
+
+test('the ring-case threshold is read from the environment, and a bad one is refused by name', () => {
+  assert.equal(readConfig({}).ringCaseMinRisk, 0.4)
+  assert.equal(readConfig({ XIEZHI_RING_CASE_MIN_RISK: '0.25' }).ringCaseMinRisk, 0.25)
+  for (const bad of ['0', '1.5', 'high']) {
+    assert.throws(
+      () => readConfig({ XIEZHI_RING_CASE_MIN_RISK: bad }),
+      (error: { issues?: { pointer: string }[] }) => error.issues?.[0]?.pointer === '/env/XIEZHI_RING_CASE_MIN_RISK',
+    )
+  }
+})
