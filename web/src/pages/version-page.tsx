@@ -11,7 +11,7 @@ import { BacktestFigures, BacktestReportView } from '../components/backtest-repo
 import { FlowNodesEditor } from '../components/flow-nodes-editor.tsx'
 import { LabelledRange } from '../components/labelled-range.tsx'
 import { lastDays } from '../components/period.ts'
-import { RuleEditor } from '../components/rule-editor.tsx'
+import { RuleEditor, rulesOf } from '../components/rule-editor.tsx'
 import { StateTag } from '../components/tags.tsx'
 import { actorName, dateTime } from '../format.ts'
 import { actorOf, useSession } from '../session.tsx'
@@ -112,6 +112,8 @@ export function VersionPage() {
       >
         {saveError && <Alert type="error" showIcon title={saveError} style={{ marginBottom: 12 }} role="alert" />}
         <Tabs
+          // a flow of tables and bands only opens on them
+          defaultActiveKey={rulesOf(doc).length === 0 && Array.isArray(doc.flow) && doc.flow.length > 0 ? 'flow' : 'rules'}
           items={[
             { key: 'rules', label: t('version.rulesTab'), children: <RuleEditor document={doc} editable={editable} errors={errors} onChange={setDoc} /> },
             { key: 'flow', label: t('flowEditor.tab'), children: <FlowNodesEditor document={doc} editable={editable} errors={errors} onChange={setDoc} /> },
