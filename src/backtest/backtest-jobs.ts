@@ -74,6 +74,11 @@ export class BacktestJobs {
     return record && viewOf(record, this.active.get(id))
   }
 
+  /** A strategy's backtests, newest first, as `view` shows them but without their reports. */
+  async list(tenantId: string, strategyId: string): Promise<BacktestView[]> {
+    return (await this.deps.store.listBacktests(tenantId, strategyId)).map((record) => viewOf(record, this.active.get(record.id)))
+  }
+
   /** Resolves once every backtest asked for so far has ended. */
   idle(): Promise<void> {
     return this.tail
@@ -149,7 +154,8 @@ function viewOf(record: StoredBacktest, active: { status: 'queued' | 'running'; 
     requestedBy: record.requestedBy,
     requestedAt: iso(record.requestedAtMs),
   }
-  if (record.status === 'done') return { ...base, status: 'done', finishedAt: iso(record.finishedAtMs!), report: JSON.parse(record.report!) as BacktestReport }
+  // a listing has no report (`listBacktests`)
+  if (record.status === 'done') return { ...base, status: 'done', finishedAt: iso(record.finishedAtMs!), ...(record.report === null ? {} : { report: JSON.parse(record.report) as BacktestReport }) }
   if (record.status === 'failed') return { ...base, status: 'failed', finishedAt: iso(record.finishedAtMs!), error: record.error ?? '' }
   if (active) return { ...base, status: active.status, ...(active.progress ? { progress: active.progress } : {}) }
   // recorded as running, but not running here: the process that ran it stopped first

@@ -39,6 +39,8 @@ export interface StrategiesBackend {
   replace(id: string, version: number, document: Record<string, unknown>): Promise<VersionView>
   submit(id: string, version: number, input: { backtestId?: string; note?: string }): Promise<VersionView>
   approve(id: string, version: number, input: { deploy?: boolean; note?: string }): Promise<{ version: VersionView; deployment: DeploymentView | null }>
+  reject(id: string, version: number, input: { note: string }): Promise<VersionView>
+  withdraw(id: string, version: number, input: { note?: string }): Promise<VersionView>
   deploy(id: string, input: DeploymentInput): Promise<DeploymentView>
   rollback(id: string, note?: string): Promise<DeploymentView>
   diff(id: string, from: number, to: number): Promise<DiffView>
@@ -183,6 +185,40 @@ export function strategiesCommand(): Command {
     })
 
   strategies
+    .command('reject')
+    .description('reject a submitted version (not one you wrote or submitted), saying why; its author writes a new draft')
+    .argument('<id>')
+    .argument('<version>', 'the submitted version', whole)
+    .requiredOption('--note <text>', 'why: the author reads it')
+    .addOption(serverOption())
+    .addOption(byOption())
+    .option('--json', 'one JSON line')
+    .action(async (id: string, version: number, options: { note: string; server?: string; by: string; json?: boolean }) => {
+      await withBackend(options, 'write', async (backend) => {
+        const v = await backend.reject(id, version, { note: options.note })
+        if (options.json) return console.log(JSON.stringify(v))
+        console.log(`rejected ${v.id} v${v.version} by ${v.rejectedBy}: ${v.rejectNote}`)
+      })
+    })
+
+  strategies
+    .command('withdraw')
+    .description('withdraw a version you wrote or submitted from approval; write a new draft from it')
+    .argument('<id>')
+    .argument('<version>', 'the submitted version', whole)
+    .option('--note <text>', 'why')
+    .addOption(serverOption())
+    .addOption(byOption())
+    .option('--json', 'one JSON line')
+    .action(async (id: string, version: number, options: { note?: string; server?: string; by: string; json?: boolean }) => {
+      await withBackend(options, 'write', async (backend) => {
+        const v = await backend.withdraw(id, version, options.note ? { note: options.note } : {})
+        if (options.json) return console.log(JSON.stringify(v))
+        console.log(`withdrew ${v.id} v${v.version} by ${v.withdrawnBy}; write a new draft from it with: xiezhi strategies export ${v.id} --version ${v.version}`)
+      })
+    })
+
+  strategies
     .command('deploy')
     .description('change what runs: a champion, challengers on a share of the traffic (by a hash of the applicant), shadows')
     .argument('<id>')
@@ -247,7 +283,9 @@ const armsLine = (d: { champion: number; challengers: { version: number; share: 
 const versionLine = (v: VersionView) =>
   `v${String(v.version).padEnd(4)} ${(v.role ? `${v.state} (${v.role})` : v.state).padEnd(18)} written by ${v.authors.join(', ')} ${v.updatedAt}` +
   (v.submittedBy ? `; submitted by ${v.submittedBy}${v.backtestId ? ` with backtest ${v.backtestId}` : ''}` : '') +
-  (v.approvedBy ? `; approved by ${v.approvedBy} ${v.approvedAt}` : '')
+  (v.approvedBy ? `; approved by ${v.approvedBy} ${v.approvedAt}` : '') +
+  (v.rejectedBy ? `; rejected by ${v.rejectedBy} ${v.rejectedAt}: ${v.rejectNote}` : '') +
+  (v.withdrawnBy ? `; withdrawn by ${v.withdrawnBy} ${v.withdrawnAt}${v.withdrawNote ? `: ${v.withdrawNote}` : ''}` : '')
 
 function readDocumentFile(file: string): Record<string, unknown> {
   const text = readFileSync(file, 'utf8')
@@ -299,6 +337,8 @@ async function localBackend(actor: string, mode: 'read' | 'write'): Promise<Stra
         const { version: record, deployment } = await lifecycle.approve(id, version, input, actor)
         return { version: versionView({ record, state: deployment ? 'live' : 'approved', role: deployment ? 'champion' : null }), deployment: deployment && deploymentView(deployment) }
       },
+      reject: async (id, version, input) => draftView(await lifecycle.reject(id, version, input, actor)),
+      withdraw: async (id, version, input) => draftView(await lifecycle.withdraw(id, version, input, actor)),
       deploy: async (id, input) => deploymentView(await lifecycle.deploy(id, input, actor)),
       rollback: async (id, note) => deploymentView(await lifecycle.rollback(id, actor, note)),
       diff: async (id, from, to) => ({ id, from, to, ...(await lifecycle.diff(id, from, to)) }),
@@ -325,6 +365,8 @@ function httpBackend(server: string): StrategiesBackend {
     replace: (id, version, document) => call('PUT', `${strategy(id)}/versions/${version}`, { document }),
     submit: (id, version, input) => call('POST', `${strategy(id)}/versions/${version}/submit`, input),
     approve: (id, version, input) => call('POST', `${strategy(id)}/versions/${version}/approve`, input),
+    reject: (id, version, input) => call('POST', `${strategy(id)}/versions/${version}/reject`, input),
+    withdraw: (id, version, input) => call('POST', `${strategy(id)}/versions/${version}/withdraw`, input),
     deploy: (id, input) => call('POST', `${strategy(id)}/deployments`, input),
     rollback: (id, note) => call('POST', `${strategy(id)}/rollback`, note ? { note } : {}),
     diff: (id, from, to) => call('GET', `${strategy(id)}/diff?from=${from}&to=${to}`),

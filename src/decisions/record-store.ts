@@ -5,7 +5,7 @@ import type { CustomEventType } from '../events/event-type-registry.ts'
 import type { ListDefinition, ListEntry } from '../lists/list.ts'
 import type { AliasMoveRecord, ModelArtifactRecord, ModelPromotionRecord, ModelVersionRecord } from '../models/registry/model-records.ts'
 import type { StrategyDeployment } from '../strategy/lifecycle/deployment.ts'
-import type { Approval, DraftChange, StrategyVersionRecord, Submission } from '../strategy/lifecycle/strategy-records.ts'
+import type { Approval, DraftChange, StrategyVersionRecord, Submission, SubmissionEnd } from '../strategy/lifecycle/strategy-records.ts'
 
 /**
  * The records port: everything that must survive a crash. The SQLite adapter
@@ -93,9 +93,11 @@ export interface RecordStore {
   /** Records its end once: false (nothing changed) when there is no such backtest or it has ended already. */
   finishBacktest(tenantId: string, id: string, end: BacktestEnd): Promise<boolean>
   getBacktest(tenantId: string, id: string): Promise<StoredBacktest | undefined>
+  /** A strategy's backtests (any version), newest first, without their documents and reports (`strategyDocument` '', `report` null). */
+  listBacktests(tenantId: string, strategyId: string): Promise<StoredBacktest[]>
 
-  // the strategy lifecycle: versions go draft → submitted → approved (a draft's document may change, nothing else
-  // does); deployments form a chain per strategy, each naming the one before it, and are never changed
+  // the strategy lifecycle: versions go draft → submitted → approved, rejected or withdrawn (a draft's document may
+  // change, nothing else does); deployments form a chain per strategy, each naming the one before it, and are never changed
   /** Records a version (a new draft, or one approved at once from the config folder); false, nothing recorded, when the strategy has that version already. */
   addStrategyVersion(version: StrategyVersionRecord): Promise<boolean>
   /** Replaces a draft's document; false (nothing changed) when there is no such version or it is not a draft any more. */
@@ -109,6 +111,8 @@ export interface RecordStore {
    * `deployment.previousId`.
    */
   approveStrategyVersion(id: string, version: number, approval: Approval, deployment?: StrategyDeployment): Promise<boolean>
+  /** Submitted → rejected or withdrawn, with who, when and why; false (nothing changed) when there is no such version or it is not submitted any more. */
+  endStrategySubmission(id: string, version: number, end: SubmissionEnd): Promise<boolean>
   getStrategyVersionRecord(id: string, version: number): Promise<StrategyVersionRecord | undefined>
   /** Versions with their documents, by strategy id then version; one strategy's when `id` is given. */
   listStrategyVersions(id?: string): Promise<StrategyVersionRecord[]>

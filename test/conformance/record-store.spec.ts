@@ -350,9 +350,28 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       assert.equal(await store.finishBacktest('default', 'missing', { status: 'failed', finishedAtMs: t0, error: 'x' }), false)
     })
 
+    withStore("a strategy's backtests are listed newest first, per tenant, without documents or reports", async (store) => {
+      const backtest = (id: string, overrides: Partial<StoredBacktest> = {}): StoredBacktest => ({
+        id, tenantId: 'default', strategyId: 'credit-application', strategyVersion: 2, strategyHash: 'c'.repeat(64), strategyDocument: '{"id":"credit-application"}',
+        fromMs: t0, toMs: t0 + 86_400_000, status: 'running', requestedBy: 'key:abc', requestedAtMs: t0, finishedAtMs: null, report: null, error: null, ...overrides,
+      })
+      await store.createBacktest(backtest('bt-old', { strategyVersion: 1 }))
+      await store.createBacktest(backtest('bt-new', { requestedAtMs: t0 + 5 }))
+      await store.createBacktest(backtest('bt-other', { strategyId: 'login', requestedAtMs: t0 + 6 }))
+      await store.createBacktest(backtest('bt-acme', { tenantId: 'acme', requestedAtMs: t0 + 7 }))
+      await store.finishBacktest('default', 'bt-old', { status: 'done', finishedAtMs: t0 + 9, report: '{"decided":3}' })
+      const listed = await store.listBacktests('default', 'credit-application')
+      assert.deepEqual(listed, [
+        { ...backtest('bt-new', { requestedAtMs: t0 + 5 }), strategyDocument: '' },
+        { ...backtest('bt-old', { strategyVersion: 1 }), strategyDocument: '', status: 'done', finishedAtMs: t0 + 9 },
+      ])
+      assert.deepEqual(await store.listBacktests('default', 'nothing'), [])
+    })
+
     const strategyVersion = (overrides: Partial<StrategyVersionRecord> = {}): StrategyVersionRecord => ({
       id: 'applications', version: 1, state: 'draft', hash: 'a'.repeat(64), document: '{"id":"applications","version":1}', authors: ['alice'],
       createdAtMs: t0, updatedAtMs: t0, submittedBy: null, submittedAtMs: null, submitNote: '', backtestId: null, approvedBy: null, approvedAtMs: null, approveNote: '',
+      rejectedBy: null, rejectedAtMs: null, rejectNote: '', withdrawnBy: null, withdrawnAtMs: null, withdrawNote: '',
       ...overrides,
     })
     const deployment = (overrides: Partial<StrategyDeployment> = {}): StrategyDeployment => ({
@@ -385,6 +404,24 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       assert.deepEqual((await store.listStrategyVersions()).map((v) => `${v.id} ${v.version}`), ['accounts 1', 'applications 1', 'applications 2'])
       assert.deepEqual((await store.listStrategyVersions('applications')).map((v) => v.version), [1, 2])
       assert.equal(await store.getStrategyVersionRecord('applications', 3), undefined)
+    })
+
+    withStore('a submission ends once: approved, rejected or withdrawn', async (store) => {
+      const submitted = (version: number) => strategyVersion({ version, state: 'submitted', submittedBy: 'bob', submittedAtMs: t0 + 1 })
+      for (const version of [1, 2, 3]) await store.addStrategyVersion(submitted(version))
+      await store.addStrategyVersion(strategyVersion({ version: 4 }))
+      const rejection = { outcome: 'rejected' as const, by: 'carol', atMs: t0 + 2, note: 'the backtest doubles the reviews' }
+      assert.equal(await store.endStrategySubmission('applications', 1, rejection), true)
+      assert.equal(await store.endStrategySubmission('applications', 1, { ...rejection, outcome: 'withdrawn', by: 'bob' }), false, 'it ended already')
+      assert.equal(await store.approveStrategyVersion('applications', 1, { approvedBy: 'carol', atMs: t0 + 3, note: '' }), false, 'a rejected version is not approved')
+      assert.deepEqual(await store.getStrategyVersionRecord('applications', 1), { ...submitted(1), state: 'rejected', rejectedBy: 'carol', rejectedAtMs: t0 + 2, rejectNote: 'the backtest doubles the reviews' })
+      assert.equal(await store.endStrategySubmission('applications', 2, { outcome: 'withdrawn', by: 'bob', atMs: t0 + 4, note: '' }), true)
+      assert.deepEqual(await store.getStrategyVersionRecord('applications', 2), { ...submitted(2), state: 'withdrawn', withdrawnBy: 'bob', withdrawnAtMs: t0 + 4 })
+      await store.approveStrategyVersion('applications', 3, { approvedBy: 'carol', atMs: t0 + 5, note: '' })
+      assert.equal(await store.endStrategySubmission('applications', 3, rejection), false, 'an approved version is not rejected')
+      assert.equal(await store.endStrategySubmission('applications', 4, rejection), false, 'a draft is not rejected')
+      assert.equal(await store.endStrategySubmission('applications', 9, rejection), false, 'no such version')
+      assert.equal(await store.replaceStrategyDraft('applications', 2, { hash: 'e'.repeat(64), document: '{}', authors: ['bob'], updatedAtMs: t0 + 6 }), false, 'a withdrawn version stays frozen')
     })
 
     withStore('a version saved with saveStrategyVersion (a config file) reads as approved by config', async (store) => {

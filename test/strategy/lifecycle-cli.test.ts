@@ -39,7 +39,12 @@ describe('xiezhi strategies (in this process)', () => {
     const diff = await xiezhi('strategies', 'diff', 'applications', '1', '2')
     assert.equal(diff.stdout, '~ /version: 1 → 2\n~ /flow/hard-rules/rules/device-burst/when: "features.applicationsPerDevice1h >= 3" → "features.applicationsPerDevice1h >= 4"\n')
 
+    assert.equal((await xiezhi('strategies', 'submit', 'applications', '2', '--by', 'carol')).code, 0)
+    const rejected = await xiezhi('strategies', 'reject', 'applications', '2', '--note', 'keep 3', '--by', 'bob')
+    assert.equal(rejected.code, 0, rejected.stderr)
+    assert.equal(rejected.stdout, 'rejected applications v2 by bob: keep 3\n')
+
     const listed = await xiezhi('strategies', 'list')
-    assert.match(listed.stdout, /applications\s+credit.application\/cli-test\s+v1\s+draft v2\s+live v1/)
+    assert.match(listed.stdout, /applications\s+credit.application\/cli-test\s+v1\s+rejected v2\s+live v1/)
   })
 })

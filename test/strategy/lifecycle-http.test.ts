@@ -150,6 +150,61 @@ describe('strategy lifecycle over HTTP', () => {
     assert.equal((await call('author', 'GET', '/openapi.json')).statusCode, 200, 'the routes make a valid OpenAPI document')
   })
 
+  test("a submission rejected by an approver with a comment, another withdrawn by its author; neither approved after; a strategy's backtests listed", async () => {
+    const password = 'a long enough password'
+    await engine.users.add({ username: 'rita', password, roles: ['reviewer'] })
+    await engine.users.add({ username: 'paul', password, roles: ['approver'] })
+    const session = async (username: string) => {
+      const reply = await app.inject({ method: 'POST', url: '/v1/session', payload: { username, password } })
+      assert.equal(reply.statusCode, 200, reply.body)
+      return `xiezhi_session=${reply.cookies.find((c) => c.name === 'xiezhi_session')!.value}`
+    }
+    const as = (cookie: string, url: string, body?: unknown) =>
+      app.inject({ method: 'POST', url, headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) })
+    const [rita, paul] = [await session('rita'), await session('paul')]
+    const reviews = '/v1/strategies/reviews'
+    const codes = (reply: { json(): { errors: { pointer: string; code: string }[] } }) => reply.json().errors.map((e) => `${e.pointer} ${e.code}`)
+    for (const v of [1, 2]) {
+      assert.equal((await call('author', 'POST', `${reviews}/drafts`, { document: draft({ product: 'reviews-test' }) })).statusCode, 201)
+      assert.equal((await call('author', 'POST', `${reviews}/versions/${v}/submit`)).statusCode, 200)
+    }
+
+    const reviewer = await as(rita, `${reviews}/versions/1/reject`, { note: 'no' })
+    assert.deepEqual([reviewer.statusCode, codes(reviewer)], [403, [' role_required']])
+    const silent = await as(paul, `${reviews}/versions/1/reject`)
+    assert.deepEqual([silent.statusCode, codes(silent)], [400, ['/body/note required']])
+    const own = await call('author', 'POST', `${reviews}/versions/1/reject`, { note: 'changed my mind' })
+    assert.deepEqual([own.statusCode, codes(own)], [409, ['/params/version same_actor']])
+    const rejected = await as(paul, `${reviews}/versions/1/reject`, { note: 'the backtest doubles the reviews' })
+    assert.equal(rejected.statusCode, 200, rejected.body)
+    assert.deepEqual([rejected.json().state, rejected.json().rejectedBy, rejected.json().rejectNote], ['rejected', 'user:paul', 'the backtest doubles the reviews'])
+    const late = await call('approver', 'POST', `${reviews}/versions/1/approve`)
+    assert.deepEqual([late.statusCode, codes(late)], [409, ['/params/version already_rejected']])
+    assert.match(late.json().errors[0].message, /^it is rejected \(by user:paul at .*: the backtest doubles the reviews\); write a new draft from it$/)
+
+    const stranger = await call('approver', 'POST', `${reviews}/versions/2/withdraw`)
+    assert.deepEqual([stranger.statusCode, codes(stranger)], [403, ['/params/version not_an_author']])
+    const withdrawn = await call('author', 'POST', `${reviews}/versions/2/withdraw`, { note: 'wrong threshold' })
+    assert.equal(withdrawn.statusCode, 200, withdrawn.body)
+    assert.deepEqual([withdrawn.json().state, withdrawn.json().withdrawnBy, withdrawn.json().withdrawNote], ['withdrawn', keys.author.actor, 'wrong threshold'])
+    for (const [action, body] of [['approve', undefined], ['reject', { note: 'too late' }], ['submit', undefined]] as const) {
+      const refused = await call('approver', 'POST', `${reviews}/versions/2/${action}`, body)
+      assert.deepEqual([refused.statusCode, codes(refused)], [409, [`/params/version ${action === 'submit' ? 'not_a_draft' : 'already_withdrawn'}`]], action)
+    }
+    const detail = (await call('approver', 'GET', reviews)).json()
+    assert.deepEqual(detail.versions.map((v: { version: number; state: string }) => `${v.version} ${v.state}`), ['1 rejected', '2 withdrawn'])
+
+    await recordBacktest(engine.store, 'bt-reviews-1', { strategyId: 'reviews', version: 1, hash: 'a'.repeat(64) })
+    await recordBacktest(engine.store, 'bt-reviews-2', { strategyId: 'reviews', version: 2, hash: 'b'.repeat(64) }, 'failed')
+    const listed = await call('approver', 'GET', '/v1/backtests?strategyId=reviews')
+    assert.equal(listed.statusCode, 200, listed.body)
+    assert.deepEqual(
+      listed.json().items.map((b: { id: string; status: string; strategy: { version: number }; report?: unknown }) => `${b.id} v${b.strategy.version} ${b.status} ${b.report === undefined ? 'no report' : 'report'}`),
+      ['bt-reviews-2 v2 failed no report', 'bt-reviews-1 v1 done no report'],
+    )
+    assert.equal((await call('approver', 'GET', '/v1/backtests?strategyId=Not%20an%20id')).statusCode, 400)
+  })
+
   test('with authentication off everyone is anonymous: no approval gets through', async () => {
     const anon = (method: 'POST' | 'GET', url: string, body?: unknown) => call('author', method, url, body, () => openApp)
     assert.equal((await anon('POST', `${base}/drafts`, { document: draft() })).statusCode, 201)

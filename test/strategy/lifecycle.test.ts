@@ -84,9 +84,36 @@ describe('strategy lifecycle', () => {
     assert.equal(await refusal(() => lifecycle.approve('applications', 1, {}, 'erin')), 'conflict /version already_approved')
 
     const [summary] = await lifecycle.strategies()
-    assert.deepEqual(summary, { id: 'applications', eventType: 'credit.application', live: deployment, versions: { draft: [], submitted: [], approved: [], live: [1], retired: [] } })
+    assert.deepEqual(summary, { id: 'applications', eventType: 'credit.application', live: deployment, versions: { draft: [], submitted: [], approved: [], rejected: [], withdrawn: [], live: [1], retired: [] } })
     const live = await lifecycle.liveDeployments()
     assert.deepEqual(live.map((l) => [l.deployment.id, [...l.documents.keys()]]), [[deployment!.id, [1]]])
+  })
+
+  test('a submission is rejected by an approver with a reason, or withdrawn by its author; both are final', async () => {
+    const { lifecycle } = await fresh()
+    for (const device of [3, 4, 5]) {
+      const draft = await lifecycle.createDraft('applications', { document: applicationDraft({ device }) }, 'alice')
+      if (device !== 5) await lifecycle.submit('default', 'applications', draft.version, {}, 'bob')
+    }
+    assert.equal(await refusal(() => lifecycle.reject('applications', 3, { note: 'no' }, 'carol')), 'conflict /version not_submitted')
+    assert.equal(await refusal(() => lifecycle.reject('applications', 1, {}, 'carol')), 'invalid_input /note required')
+    assert.equal(await refusal(() => lifecycle.reject('applications', 1, { note: '   ' }, 'carol')), 'invalid_input /note required')
+    assert.equal(await refusal(() => lifecycle.reject('applications', 1, { note: 'x'.repeat(501) }, 'carol')), 'invalid_input /note invalid_maxLength')
+    for (const actor of ['alice', 'bob']) assert.equal(await refusal(() => lifecycle.reject('applications', 1, { note: 'mine' }, actor)), 'conflict /version same_actor', `${actor} withdraws instead`)
+    const rejected = await lifecycle.reject('applications', 1, { note: ' reviews double ' }, 'carol')
+    assert.deepEqual([rejected.state, rejected.rejectedBy, rejected.rejectNote], ['rejected', 'carol', 'reviews double'])
+    assert.equal(await refusal(() => lifecycle.approve('applications', 1, {}, 'dave')), 'conflict /version already_rejected')
+    assert.equal(await refusal(() => lifecycle.withdraw('applications', 1, {}, 'alice')), 'conflict /version already_rejected')
+    assert.equal(await refusal(() => lifecycle.deploy('applications', { champion: 1 }, 'dave')), 'conflict /champion not_approved')
+
+    assert.equal(await refusal(() => lifecycle.withdraw('applications', 2, {}, 'carol')), 'forbidden /version not_an_author')
+    const withdrawn = await lifecycle.withdraw('applications', 2, {}, 'alice')
+    assert.deepEqual([withdrawn.state, withdrawn.withdrawnBy, withdrawn.withdrawNote], ['withdrawn', 'alice', ''])
+    assert.equal(await refusal(() => lifecycle.approve('applications', 2, {}, 'carol')), 'conflict /version already_withdrawn')
+    assert.equal(await refusal(() => lifecycle.submit('default', 'applications', 2, {}, 'alice')), 'conflict /version not_a_draft')
+    assert.deepEqual((await lifecycle.version('applications', 1)).record, rejected, 'as recorded')
+    const [summary] = await lifecycle.strategies()
+    assert.deepEqual(summary?.versions, { draft: [3], submitted: [], approved: [], rejected: [1], withdrawn: [2], live: [], retired: [] })
   })
 
   test('a draft is compiled on every save: errors point under /document', async () => {

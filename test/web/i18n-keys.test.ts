@@ -32,7 +32,7 @@ test('every key built from a value names a group holding every value', () => {
     action: ['approve', 'step_up', 'review', 'reject'],
     risk: ['high', 'medium', 'low'],
     caseStatus: ['open', 'claimed', 'closed'],
-    versionState: ['draft', 'submitted', 'approved', 'live', 'retired'],
+    versionState: ['draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'live', 'retired'],
     arm: ['champion', 'challenger', 'shadow', 'only'],
     role: ['reviewer', 'analyst', 'approver', 'admin'],
     outcome: ['reached_applicant', 'someone_else_answered', 'no_answer', 'number_not_in_service', 'refused', 'suspected_scam_victim', 'confirmed_impersonation'],
@@ -44,6 +44,7 @@ test('every key built from a value names a group holding every value', () => {
     'queue.counts': ['open', 'claimed', 'waitingCallback', 'breached'],
     'call.quick': ['inTwoHours', 'today18', 'tomorrow10', 'tomorrow15'],
     'dash.rate': ['approve', 'review', 'reject'],
+    'flowEditor.hitPolicies': ['first', 'priority', 'collect'],
   }
   const code = sources(webSrc).join('\n')
   const built = [...new Set([...code.matchAll(/\bt\(`([a-zA-Z0-9_.]+)\.\$\{/g)].map((m) => m[1]!))].filter((g) => g !== 'problem')

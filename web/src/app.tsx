@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next'
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router'
 import type { Role } from './api/types.ts'
 import { Shell } from './layout.tsx'
+import { BacktestPage } from './pages/backtest-page.tsx'
 import { CasePage } from './pages/case-page.tsx'
 import { DecisionPage } from './pages/decision-page.tsx'
 import { DecisionsPage } from './pages/decisions-page.tsx'
@@ -63,6 +64,7 @@ function Routed() {
           <Route path="/strategies" element={<StrategiesPage />} />
           <Route path="/strategies/:id" element={<StrategyPage />} />
           <Route path="/strategies/:id/versions/:version" element={<VersionPage />} />
+          <Route path="/backtests/:id" element={<BacktestPage />} />
           <Route path="/dashboards" element={<DashboardsPage />} />
           <Route path="/monitoring" element={only(['analyst', 'approver'], <ModelMonitoringPage />)} />
           <Route path="/users" element={only(['admin'], <UsersPage />)} />

@@ -9,6 +9,7 @@ import { XiezhiError } from '../../core/errors.ts'
 import type { ModelSlots } from '../../models/serving/model-serving.ts'
 import { checkBacktestable } from '../../backtest/replay-plan.ts'
 import { compileStrategy } from '../../strategy/compile-strategy.ts'
+import { strategyIdPattern } from '../../strategy/lifecycle/strategy-records.ts'
 import { Problem } from '../api-schemas.ts'
 import { locatedInRequest } from '../located-in-request.ts'
 
@@ -32,6 +33,7 @@ const NewBacktest = Type.Object(
 )
 
 const BacktestParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+const BacktestListQuery = Type.Object({ strategyId: Type.String({ pattern: strategyIdPattern, description: 'The strategy whose backtests to list (every version)' }) })
 
 const Progress = Type.Object({
   phase: Type.Unsafe<string>({ type: 'string', enum: ['replay', 'labels'], description: 'replay: the events of the period, through the features and the draft; then labels: the label events known now' }),
@@ -96,6 +98,20 @@ export function registerBacktestRoutes(app: FastifyInstance, engine: Engine) {
       const view = await jobs.submit(request.tenantId, request.actor, draft, checked)
       return reply.code(202).header('location', `/v1/backtests/${view.id}`).send(view)
     },
+  )
+
+  app.get<{ Querystring: Static<typeof BacktestListQuery> }>(
+    '/v1/backtests',
+    {
+      schema: {
+        summary: "A strategy's backtests, newest first, without their reports",
+        description: 'Every backtest of any version of the strategy the tenant ran, with its period, status and who asked when; GET /v1/backtests/{id} has the report.',
+        tags: ['backtests'],
+        querystring: BacktestListQuery,
+        response: { 200: Type.Object({ items: Type.Array(BacktestView) }), 400: Problem },
+      },
+    },
+    async (request) => ({ items: await jobs.list(request.tenantId, request.query.strategyId) }),
   )
 
   app.get<{ Params: Static<typeof BacktestParams> }>(

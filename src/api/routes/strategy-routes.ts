@@ -9,6 +9,7 @@ import { deploymentView, detailView, documentView, summaryView, versionView } fr
 import { documentAsYaml } from '../../strategy/lifecycle/strategy-yaml.ts'
 import { Problem } from '../api-schemas.ts'
 import { locatedInRequest } from '../located-in-request.ts'
+import { requireRole } from './session-routes.ts'
 
 /** A strategy document is a few KB; a large decision table may be far more than an event. */
 export const strategyBodyLimitBytes = 1024 * 1024
@@ -38,7 +39,7 @@ const DeploymentBody = Type.Object(
 const VersionQuery = Type.Object({ format: Type.Optional(enumOf(['json', 'yaml'], 'yaml: the document alone, as a file for config/strategies or xiezhi strategies import')) })
 const DiffQuery = Type.Object({ from: VersionNumber, to: VersionNumber })
 
-const VersionState = enumOf(['draft', 'submitted', 'approved', 'live', 'retired'], 'live and retired follow from the deployments')
+const VersionState = enumOf(['draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'live', 'retired'], 'live and retired follow from the deployments')
 const VersionView = Type.Object({
   id: Type.String(),
   version: Type.Integer(),
@@ -55,6 +56,12 @@ const VersionView = Type.Object({
   approvedBy: NullableString,
   approvedAt: NullableInstant,
   approveNote: Type.String(),
+  rejectedBy: NullableString,
+  rejectedAt: NullableInstant,
+  rejectNote: Type.String({ description: "The approver's reason for rejecting it" }),
+  withdrawnBy: NullableString,
+  withdrawnAt: NullableInstant,
+  withdrawNote: Type.String(),
 })
 const DeploymentView = Type.Object({
   id: Type.String(),
@@ -218,6 +225,37 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
       const body = optionalBody(request.body, ['deploy', 'note'])
       const { version, deployment } = await locatedInRequest(located, () => lifecycle.approve(request.params.id, request.params.version, body, request.actor))
       return { version: versionView({ record: version, state: deployment ? 'live' : 'approved', role: deployment ? 'champion' : null }), deployment: deployment && deploymentView(deployment) }
+    },
+  )
+
+  app.post<{ Params: Static<typeof VersionParams>; Body: unknown }>(
+    '/v1/strategies/:id/versions/:version/reject',
+    tagged('Reject a submitted version, saying why', {
+      description:
+        'The body is { "note": "why" } (required: the author reads it). By an approver (or admin) who is neither an author nor the submitter (409 same_actor: they withdraw instead). Final: the version can no longer be approved (409 already_rejected); its author writes a new draft from it.',
+      params: VersionParams,
+      response: { 200: VersionView, 400: Problem, 403: Problem, 404: Problem, 409: Problem },
+    }),
+    async (request) => {
+      requireRole(request, 'approver')
+      const body = optionalBody(request.body, ['note'])
+      const record = await locatedInRequest(located, () => lifecycle.reject(request.params.id, request.params.version, body, request.actor))
+      return versionView({ record, state: 'rejected', role: null })
+    },
+  )
+
+  app.post<{ Params: Static<typeof VersionParams>; Body: unknown }>(
+    '/v1/strategies/:id/versions/:version/withdraw',
+    tagged('Withdraw a submitted version: by one of its authors or its submitter', {
+      description:
+        'The body is optional: { "note": "…" }. Anyone else is refused (403 not_an_author). Final: the version can no longer be approved (409 already_withdrawn); write a new draft from it.',
+      params: VersionParams,
+      response: { 200: VersionView, 400: Problem, 403: Problem, 404: Problem, 409: Problem },
+    }),
+    async (request) => {
+      const body = optionalBody(request.body, ['note'])
+      const record = await locatedInRequest(located, () => lifecycle.withdraw(request.params.id, request.params.version, body, request.actor))
+      return versionView({ record, state: 'withdrawn', role: null })
     },
   )
 

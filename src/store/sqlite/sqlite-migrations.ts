@@ -371,6 +371,47 @@ export const sqliteMigrations: Record<string, Migration> = {
       const broken = await sql`pragma foreign_key_check`.execute(db)
       if (enforced) await sql`pragma foreign_keys = on`.execute(db)
       if (broken.rows.length > 0) throw new Error(`rebuilding review_cases broke ${broken.rows.length} foreign keys`)
+      },
+    },
+  '0011-strategy-submission-review': {
+    async up(db: Kysely<unknown>) {
+      // a submission may also end rejected (by an approver, with a comment) or withdrawn (by its author), each once, with
+      // who and when. SQLite cannot change the CHECK on state in place: strategy_versions is rebuilt, as model_versions
+      // was in 0006; the deployments name it in their foreign key, which holds again once the new table has the old name
+      const enforced = (await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)).rows[0]?.foreign_keys === 1
+      await sql`pragma foreign_keys = off`.execute(db)
+      await db.schema
+        .createTable('strategy_versions_next')
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addColumn('saved_at', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().defaultTo('approved').check(sql`state in ('draft', 'submitted', 'approved', 'rejected', 'withdrawn')`))
+        .addColumn('authors', 'text', (c) => c.notNull().defaultTo('["config"]'))
+        .addColumn('updated_at', 'integer')
+        .addColumn('submitted_by', 'text')
+        .addColumn('submitted_at', 'integer')
+        .addColumn('submit_note', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('backtest_id', 'text')
+        .addColumn('approved_by', 'text', (c) => c.defaultTo('config'))
+        .addColumn('approved_at', 'integer')
+        .addColumn('approve_note', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('rejected_by', 'text')
+        .addColumn('rejected_at', 'integer')
+        .addColumn('reject_note', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('withdrawn_by', 'text')
+        .addColumn('withdrawn_at', 'integer')
+        .addColumn('withdraw_note', 'text', (c) => c.notNull().defaultTo(''))
+        .addPrimaryKeyConstraint('strategy_versions_pk', ['strategy_id', 'version'])
+        .execute()
+      await sql`insert into strategy_versions_next (strategy_id, version, hash, document, saved_at, state, authors, updated_at, submitted_by, submitted_at, submit_note, backtest_id, approved_by, approved_at, approve_note)
+        select strategy_id, version, hash, document, saved_at, state, authors, updated_at, submitted_by, submitted_at, submit_note, backtest_id, approved_by, approved_at, approve_note from strategy_versions`.execute(db)
+      await db.schema.dropTable('strategy_versions').execute()
+      await db.schema.alterTable('strategy_versions_next').renameTo('strategy_versions').execute()
+      const broken = await sql`pragma foreign_key_check`.execute(db)
+      if (enforced) await sql`pragma foreign_keys = on`.execute(db)
+      if (broken.rows.length > 0) throw new Error(`rebuilding strategy_versions broke ${broken.rows.length} foreign keys`)
     },
   },
 }

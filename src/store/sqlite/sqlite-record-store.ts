@@ -23,7 +23,7 @@ import type { CustomEventType } from '../../events/event-type-registry.ts'
 import type { ListDefinition, ListEntry, ListKind } from '../../lists/list.ts'
 import type { AliasMoveRecord, ModelArtifactRecord, ModelKind, ModelPromotionRecord, ModelVersionRecord, PromotionStatus } from '../../models/registry/model-records.ts'
 import type { StrategyDeployment } from '../../strategy/lifecycle/deployment.ts'
-import type { Approval, DraftChange, StoredState, StrategyVersionRecord, Submission } from '../../strategy/lifecycle/strategy-records.ts'
+import type { Approval, DraftChange, StoredState, StrategyVersionRecord, Submission, SubmissionEnd } from '../../strategy/lifecycle/strategy-records.ts'
 import { type DecisionAppender, inThreadAppender, openWritableDatabase, workerAppender } from './sqlite-decision-appender.ts'
 import type { UserStore } from '../../access/user-store.ts'
 import type { CaseStore } from '../../cases/case-store.ts'
@@ -539,6 +539,28 @@ export class SqliteRecordStore implements RecordStore {
     }
   }
 
+  async endStrategySubmission(id: string, version: number, end: SubmissionEnd) {
+    const change =
+      end.outcome === 'rejected'
+        ? { state: 'rejected', rejected_by: end.by, rejected_at: end.atMs, reject_note: end.note }
+        : { state: 'withdrawn', withdrawn_by: end.by, withdrawn_at: end.atMs, withdraw_note: end.note }
+    const result = await this.db.updateTable('strategy_versions').set(change).where('strategy_id', '=', id).where('version', '=', version).where('state', '=', 'submitted').executeTakeFirst()
+    return result.numUpdatedRows === 1n
+  }
+
+  async listBacktests(tenantId: string, strategyId: string) {
+    const rows = await this.db
+      .selectFrom('backtests')
+      .select(['id', 'tenant_id', 'strategy_id', 'strategy_version', 'strategy_hash', 'period_from', 'period_to', 'status', 'requested_by', 'requested_at', 'finished_at', 'error'])
+      .where('tenant_id', '=', tenantId)
+      .where('strategy_id', '=', strategyId)
+      .orderBy('requested_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute()
+    // the listing leaves out the document and the report, which GET /v1/backtests/{id} has
+    return rows.map((row) => toBacktest({ ...row, strategy_document: '', report: null }))
+  }
+
   async getStrategyVersionRecord(id: string, version: number) {
     const row = await this.db.selectFrom('strategy_versions').selectAll().where('strategy_id', '=', id).where('version', '=', version).executeTakeFirst()
     return row && toStrategyVersion(row)
@@ -734,6 +756,12 @@ const toStrategyVersionRow = (v: StrategyVersionRecord): Insertable<SqliteSchema
   approved_by: v.approvedBy,
   approved_at: v.approvedAtMs,
   approve_note: v.approveNote,
+  rejected_by: v.rejectedBy,
+  rejected_at: v.rejectedAtMs,
+  reject_note: v.rejectNote,
+  withdrawn_by: v.withdrawnBy,
+  withdrawn_at: v.withdrawnAtMs,
+  withdraw_note: v.withdrawNote,
 })
 
 /** Rows saved by `saveStrategyVersion` (config files, before the lifecycle) read as approved by `config` when saved. */
@@ -753,6 +781,12 @@ const toStrategyVersion = (row: Selectable<SqliteSchema['strategy_versions']>): 
   approvedBy: row.approved_by,
   approvedAtMs: row.state === 'approved' ? (row.approved_at ?? row.saved_at) : row.approved_at,
   approveNote: row.approve_note,
+  rejectedBy: row.rejected_by,
+  rejectedAtMs: row.rejected_at,
+  rejectNote: row.reject_note,
+  withdrawnBy: row.withdrawn_by,
+  withdrawnAtMs: row.withdrawn_at,
+  withdrawNote: row.withdraw_note,
 })
 
 const toDeploymentRow = (d: StrategyDeployment): Insertable<SqliteSchema['strategy_deployments']> => ({

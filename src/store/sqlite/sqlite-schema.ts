@@ -39,6 +39,13 @@ export interface SqliteSchema {
     approved_by: Generated<string | null>
     approved_at: number | null
     approve_note: Generated<string>
+    // 0011-strategy-submission-review
+    rejected_by: string | null
+    rejected_at: number | null
+    reject_note: Generated<string>
+    withdrawn_by: string | null
+    withdrawn_at: number | null
+    withdraw_note: Generated<string>
   }
   feature_versions: { name: string; version: number; hash: string; definition: string; saved_at: number }
   event_types: { tenant_id: string; type: string; definition: string }

@@ -37,12 +37,12 @@ export const sameArms = (a: Pick<StrategyDeployment, 'champion' | 'challengers' 
   JSON.stringify([...a.shadows].sort((x, y) => x - y)) === JSON.stringify([...b.shadows].sort((x, y) => x - y))
 
 /**
- * A version's state as people see it: the stored `draft`, `submitted` or
- * `approved`, and for approved ones, from the deployment chain, `live` (the
+ * A version's state as people see it: the stored `draft`, `submitted`,
+ * `approved`, `rejected` or `withdrawn`, and for approved ones, from the deployment chain, `live` (the
  * current deployment names it) or `retired` (an earlier one did, the current
  * one does not).
  */
-export type VersionState = 'draft' | 'submitted' | 'approved' | 'live' | 'retired'
+export type VersionState = 'draft' | 'submitted' | 'approved' | 'rejected' | 'withdrawn' | 'live' | 'retired'
 export type LiveRole = 'champion' | 'challenger' | 'shadow'
 
 export function versionState(version: StrategyVersionRecord, deployments: readonly StrategyDeployment[]): { state: VersionState; role: LiveRole | null } {

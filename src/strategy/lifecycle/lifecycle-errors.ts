@@ -17,7 +17,17 @@ export const notADraft = (id: string, version: number, state: string, by: string
 
 export const notSubmitted = (id: string, version: number) =>
   new XiezhiError('conflict', `Version ${version} of strategy "${id}" has not been submitted`, [
-    { pointer: '/version', code: 'not_submitted', message: 'a draft is submitted for approval first' },
+    { pointer: '/version', code: 'not_submitted', message: 'it is a draft: a draft is submitted for approval first' },
+  ])
+
+/** A submission that ended short of approval: it can be neither approved nor ended again; its author writes a new draft. */
+export const submissionEnded = (id: string, version: number, outcome: 'rejected' | 'withdrawn', by: string | null, atMs: number | null, note: string) =>
+  new XiezhiError('conflict', `Version ${version} of strategy "${id}" was ${outcome}`, [
+    {
+      pointer: '/version',
+      code: outcome === 'rejected' ? 'already_rejected' : 'already_withdrawn',
+      message: `it is ${outcome} (by ${by} at ${iso(atMs)}${note ? `: ${note}` : ''}); write a new draft from it`,
+    },
   ])
 
 export const alreadyApproved = (id: string, version: number, by: string | null, atMs: number | null) =>

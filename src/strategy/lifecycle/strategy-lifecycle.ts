@@ -9,9 +9,9 @@ import { type BacktestSummary, backtestSummary } from './backtest-summary.ts'
 import type { DeploymentWatcher, StrategyDeployment } from './deployment.ts'
 import { type ChainState, chainState, type LiveRole, sameArms, type VersionState, versionState, versionsOf } from './deployment-chain.ts'
 import { checkDeploymentInput, checkNote, type DeploymentInput } from './deployment-input.ts'
-import { alreadyApproved, deploymentMoved, notADraft, notSubmitted, nothingToRollBack, unknownStrategy, unknownVersion } from './lifecycle-errors.ts'
+import { alreadyApproved, deploymentMoved, notADraft, notSubmitted, nothingToRollBack, submissionEnded, unknownStrategy, unknownVersion } from './lifecycle-errors.ts'
 import { type DocumentDiff, diffDocuments } from './strategy-diff.ts'
-import { configActor, strategyIdPattern, type StrategyVersionRecord } from './strategy-records.ts'
+import { configActor, strategyIdPattern, type StrategyVersionRecord, type SubmissionEnd } from './strategy-records.ts'
 
 export interface LifecycleDeps {
   store: RecordStore
@@ -78,7 +78,8 @@ export const anonymousActor = 'anonymous'
  * The strategy lifecycle (策略生命周期). A strategy's versions are written as
  * drafts, submitted (the document is frozen, optionally with a finished
  * backtest of that very document), and approved by an actor who neither
- * wrote nor submitted them; then deployed: a champion, challengers taking a
+ * wrote nor submitted them — or rejected by such an actor, with a comment,
+ * or withdrawn by its author, after which neither may approve it; then deployed: a champion, challengers taking a
  * share of the traffic, shadows. Deployments form a chain per strategy,
  * each naming the one before, so only one change can follow another and a
  * rollback goes back exactly one step. Errors point into the service's
@@ -144,8 +145,7 @@ export class StrategyLifecycle {
     checkNote(input.note, issues)
     if (issues.length > 0) throw invalidInput('The approval is invalid', issues)
     const record = await this.record(id, version)
-    if (record.state === 'draft') throw notSubmitted(id, version)
-    if (record.state === 'approved') throw alreadyApproved(id, version, record.approvedBy, record.approvedAtMs)
+    checkSubmitted(record)
     checkFourEyes(record, actor)
     const atMs = this.deps.clock.nowMs()
     const approval = { approvedBy: actor, atMs, note: input.note ?? '' }
@@ -161,6 +161,53 @@ export class StrategyLifecycle {
     if (!(await this.deps.store.approveStrategyVersion(id, version, approval, deployment))) throw await this.approvalRefused(id, version)
     await this.deps.watcher?.deployed(deployment, documents)
     return { version: approved, deployment }
+  }
+
+  /**
+   * Rejects a submitted version: the approver says why (`note`, required),
+   * and is neither one of its authors nor its submitter (they withdraw it
+   * instead). Final: the version can no longer be approved; its author
+   * writes a new draft from it.
+   */
+  async reject(id: string, version: number, input: { note?: string }, actor: string): Promise<StrategyVersionRecord> {
+    const issues: FieldIssue[] = []
+    if (typeof input.note !== 'string' || input.note.trim() === '') issues.push({ pointer: '/note', code: 'required', message: 'a rejection says why: the author reads it in the history' })
+    else checkNote(input.note, issues)
+    if (issues.length > 0) throw invalidInput('The rejection is invalid', issues)
+    const record = await this.record(id, version)
+    checkSubmitted(record)
+    if (record.authors.includes(actor) || record.submittedBy === actor) {
+      throw new XiezhiError('conflict', `A version is rejected by someone other than its authors and its submitter (${actor})`, [
+        { pointer: '/version', code: 'same_actor', message: `written by ${record.authors.join(', ')}, submitted by ${record.submittedBy}: withdraw it instead` },
+      ])
+    }
+    return this.endSubmission(record, { outcome: 'rejected', by: actor, atMs: this.deps.clock.nowMs(), note: input.note!.trim() })
+  }
+
+  /** Withdraws a submitted version, by one of its authors or its submitter. Final, as a rejection: write a new draft from it. */
+  async withdraw(id: string, version: number, input: { note?: string }, actor: string): Promise<StrategyVersionRecord> {
+    const issues: FieldIssue[] = []
+    checkNote(input.note, issues)
+    if (issues.length > 0) throw invalidInput('The withdrawal is invalid', issues)
+    const record = await this.record(id, version)
+    checkSubmitted(record)
+    if (!record.authors.includes(actor) && record.submittedBy !== actor) {
+      throw new XiezhiError('forbidden', `Only the authors or the submitter of version ${version} of strategy "${id}" may withdraw it`, [
+        { pointer: '/version', code: 'not_an_author', message: `written by ${record.authors.join(', ')}, submitted by ${record.submittedBy}; an approver rejects it instead` },
+      ])
+    }
+    return this.endSubmission(record, { outcome: 'withdrawn', by: actor, atMs: this.deps.clock.nowMs(), note: input.note?.trim() ?? '' })
+  }
+
+  private async endSubmission(record: StrategyVersionRecord, end: SubmissionEnd): Promise<StrategyVersionRecord> {
+    if (!(await this.deps.store.endStrategySubmission(record.id, record.version, end))) {
+      // it moved meanwhile (approved, rejected or withdrawn by someone else): say what it is now
+      checkSubmitted(await this.record(record.id, record.version))
+      throw deploymentMoved()
+    }
+    return end.outcome === 'rejected'
+      ? { ...record, state: 'rejected', rejectedBy: end.by, rejectedAtMs: end.atMs, rejectNote: end.note }
+      : { ...record, state: 'withdrawn', withdrawnBy: end.by, withdrawnAtMs: end.atMs, withdrawNote: end.note }
   }
 
   /** Changes what runs: every version named must be approved; the champion takes the traffic the challengers leave. */
@@ -247,7 +294,7 @@ export class StrategyLifecycle {
     return [...versions].map(([id, records]) => {
       const chain = deployments.get(id) ?? []
       const live = chain[chain.length - 1] ?? null
-      const byState: Record<VersionState, number[]> = { draft: [], submitted: [], approved: [], live: [], retired: [] }
+      const byState: Record<VersionState, number[]> = { draft: [], submitted: [], approved: [], rejected: [], withdrawn: [], live: [], retired: [] }
       for (const record of records) byState[versionState(record, chain).state].push(record.version)
       return { id, ...decisionPointOf(records, live), live, versions: byState }
     })
@@ -349,8 +396,12 @@ export class StrategyLifecycle {
   }
 
   private async approvalRefused(id: string, version: number): Promise<XiezhiError> {
-    const now = await this.record(id, version)
-    return now.state === 'approved' ? alreadyApproved(id, version, now.approvedBy, now.approvedAtMs) : deploymentMoved()
+    try {
+      checkSubmitted(await this.record(id, version))
+    } catch (error) {
+      return error as XiezhiError
+    }
+    return deploymentMoved()
   }
 
   private newDeployment(
@@ -460,6 +511,12 @@ function newVersion(v: ConfigVersion, actor: string, atMs: number, state: 'draft
     approvedBy: state === 'approved' ? actor : null,
     approvedAtMs: state === 'approved' ? atMs : null,
     approveNote: '',
+    rejectedBy: null,
+    rejectedAtMs: null,
+    rejectNote: '',
+    withdrawnBy: null,
+    withdrawnAtMs: null,
+    withdrawNote: '',
   }
 }
 
@@ -485,8 +542,24 @@ function checkFourEyes(record: StrategyVersionRecord, actor: string) {
   }
 }
 
-const frozen = (record: StrategyVersionRecord) =>
-  notADraft(record.id, record.version, record.state, record.state === 'approved' ? record.approvedBy : record.submittedBy, record.state === 'approved' ? record.approvedAtMs : record.submittedAtMs)
+/** Who moved a version to its state, and when. */
+function lastStep(record: StrategyVersionRecord): { by: string | null; atMs: number | null } {
+  if (record.state === 'approved') return { by: record.approvedBy, atMs: record.approvedAtMs }
+  if (record.state === 'rejected') return { by: record.rejectedBy, atMs: record.rejectedAtMs }
+  if (record.state === 'withdrawn') return { by: record.withdrawnBy, atMs: record.withdrawnAtMs }
+  return { by: record.submittedBy, atMs: record.submittedAtMs }
+}
+
+const frozen = (record: StrategyVersionRecord) => notADraft(record.id, record.version, record.state, lastStep(record).by, lastStep(record).atMs)
+
+/** Only a submitted version may be approved, rejected or withdrawn: the refusal names the state it is in. */
+function checkSubmitted(record: StrategyVersionRecord) {
+  const { id, version } = record
+  if (record.state === 'draft') throw notSubmitted(id, version)
+  if (record.state === 'approved') throw alreadyApproved(id, version, record.approvedBy, record.approvedAtMs)
+  if (record.state === 'rejected') throw submissionEnded(id, version, 'rejected', record.rejectedBy, record.rejectedAtMs, record.rejectNote)
+  if (record.state === 'withdrawn') throw submissionEnded(id, version, 'withdrawn', record.withdrawnBy, record.withdrawnAtMs, record.withdrawNote)
+}
 
 function checkId(id: string) {
   if (typeof id !== 'string' || !new RegExp(strategyIdPattern).test(id))

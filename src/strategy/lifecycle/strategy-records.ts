@@ -3,14 +3,16 @@
  * with its state, and the chain of deployments (`deployment.ts`). Stored
  * through the records port (`decisions/record-store.ts`). A version's
  * document changes only while it is a draft; after that only its state moves,
- * forward, once per step. Deployments are appended, never changed.
+ * forward, once per step: a submission ends approved, rejected (by an
+ * approver, with a comment) or withdrawn (by its author); the last two are
+ * final, the author writes a new draft. Deployments are appended, never changed.
  */
 
 /**
  * What is stored. `live` and `retired` are not stored: they follow from the
  * deployment chain (`strategy-states.ts`).
  */
-export const storedStates = ['draft', 'submitted', 'approved'] as const
+export const storedStates = ['draft', 'submitted', 'approved', 'rejected', 'withdrawn'] as const
 export type StoredState = (typeof storedStates)[number]
 
 /** The actor of versions recorded from the config folder at start, and of their approval. */
@@ -41,6 +43,13 @@ export interface StrategyVersionRecord {
   approvedBy: string | null
   approvedAtMs: number | null
   approveNote: string
+  rejectedBy: string | null
+  rejectedAtMs: number | null
+  /** Why it was rejected: required of the approver. */
+  rejectNote: string
+  withdrawnBy: string | null
+  withdrawnAtMs: number | null
+  withdrawNote: string
 }
 
 /** A draft's new document (`replaceStrategyDraft`). */
@@ -60,6 +69,14 @@ export interface Submission {
 
 export interface Approval {
   approvedBy: string
+  atMs: number
+  note: string
+}
+
+/** How a submission ends short of approval: rejected by an approver, or withdrawn by its author. */
+export interface SubmissionEnd {
+  outcome: 'rejected' | 'withdrawn'
+  by: string
   atMs: number
   note: string
 }

@@ -24,6 +24,12 @@ export const versionView = (status: VersionStatus) => {
     approvedBy: r.approvedBy,
     approvedAt: isoOrNull(r.approvedAtMs),
     approveNote: r.approveNote,
+    rejectedBy: r.rejectedBy,
+    rejectedAt: isoOrNull(r.rejectedAtMs),
+    rejectNote: r.rejectNote,
+    withdrawnBy: r.withdrawnBy,
+    withdrawnAt: isoOrNull(r.withdrawnAtMs),
+    withdrawNote: r.withdrawNote,
   }
 }
 

@@ -192,7 +192,7 @@ export interface EventType {
   entities: Partial<Record<EntityKind, string>>
 }
 
-export type VersionState = 'draft' | 'submitted' | 'approved' | 'live' | 'retired'
+export type VersionState = 'draft' | 'submitted' | 'approved' | 'rejected' | 'withdrawn' | 'live' | 'retired'
 
 export interface StrategySummary {
   id: string
@@ -218,6 +218,12 @@ export interface StrategyVersion {
   approvedBy: string | null
   approvedAt: string | null
   approveNote: string
+  rejectedBy: string | null
+  rejectedAt: string | null
+  rejectNote: string
+  withdrawnBy: string | null
+  withdrawnAt: string | null
+  withdrawNote: string
 }
 
 export interface Deployment {
@@ -293,6 +299,38 @@ export interface StrategyDocument {
 
 export type BacktestStatus = 'queued' | 'running' | 'done' | 'failed'
 
+/** The nodes of a flow the workbench edits in forms (docs/reference/strategies.md, "The flow"). */
+export interface NodeReason {
+  code: string
+  zh: string
+  en: string
+}
+export type NextTarget = string | { hit?: string; miss?: string }
+
+export interface DecisionTableNode {
+  id: string
+  type: 'decisionTable'
+  hitPolicy: 'first' | 'priority' | 'collect'
+  inputs: { name?: string; expression: string }[]
+  rows: { id?: string; when: (string | number | boolean)[]; action: Action; reason: NodeReason; [key: string]: unknown }[]
+  next?: NextTarget
+}
+
+export interface ScoreBandsNode {
+  id: string
+  type: 'modelThreshold'
+  score: string
+  bands: { id?: string; when: string | number; action: Action; reason: NodeReason; [key: string]: unknown }[]
+  next?: NextTarget
+}
+
+export interface TrafficSplitNode {
+  id: string
+  type: 'split'
+  by: EntityKind
+  branches: { share: number; next: string }[]
+}
+
 export interface BacktestReport {
   strategy: { id: string; version: number; hash: string; eventType: string }
   period: { from: string; to: string; warmUpFrom: string }
@@ -316,7 +354,7 @@ export interface Backtest {
   requestedBy: string
   requestedAt: string
   finishedAt?: string
-  progress?: { read: number; total: number; decided: number }
+  progress?: { phase: 'replay' | 'labels'; done: number; total: number; decided: number }
   report?: BacktestReport
   error?: string
 }

@@ -5,7 +5,7 @@ import type { Action, CaseRisk, CaseStatus, VersionState } from '../api/types.ts
 const actionColors: Record<Action, string> = { approve: 'green', step_up: 'gold', review: 'orange', reject: 'red' }
 const riskColors: Record<CaseRisk, string> = { high: 'red', medium: 'orange', low: 'blue' }
 const statusColors: Record<CaseStatus, string> = { open: 'processing', claimed: 'purple', closed: 'default' }
-const stateColors: Record<VersionState, string> = { draft: 'default', submitted: 'gold', approved: 'cyan', live: 'green', retired: 'default' }
+const stateColors: Record<VersionState, string> = { draft: 'default', submitted: 'gold', approved: 'cyan', rejected: 'red', withdrawn: 'default', live: 'green', retired: 'default' }
 
 export function ActionTag({ action }: { action: Action | null | undefined }) {
   const { t } = useTranslation()

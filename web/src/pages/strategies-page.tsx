@@ -8,7 +8,7 @@ import { StateTag } from '../components/tags.tsx'
 import { dateTime } from '../format.ts'
 import { problemText } from './problem-text.ts'
 
-const states: VersionState[] = ['draft', 'submitted', 'approved', 'live', 'retired']
+const states: VersionState[] = ['draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'live', 'retired']
 
 /** Strategies (策略) by decision point: what runs now and their versions by state. */
 export function StrategiesPage() {

@@ -6,7 +6,7 @@ import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link, useNavigate, useParams } from 'react-router'
 import { api, query } from '../api/client.ts'
-import type { ArmComparison, ArmFigures, Deployment, StrategyDetail, StrategyDocumentView, StrategyVersion } from '../api/types.ts'
+import type { ArmComparison, ArmFigures, Backtest, Deployment, StrategyDetail, StrategyDocumentView, StrategyVersion } from '../api/types.ts'
 import { LabelledRange } from '../components/labelled-range.tsx'
 import { lastDays } from '../components/period.ts'
 import { RateCell } from '../components/rate.tsx'
@@ -106,6 +106,7 @@ export function StrategyPage() {
               />
             ),
           },
+          { key: 'backtests', label: t('strategyBacktests.tab'), children: <StrategyBacktests strategyId={s.id} /> },
           { key: 'arms', label: t('strategy.arms'), children: <ArmsComparison strategyId={s.id} /> },
           {
             key: 'deployments',
@@ -141,6 +142,38 @@ export function StrategyPage() {
         ]}
       />
     </Space>
+  )
+}
+
+/** Every backtest of the strategy (any version, anyone's), newest first, each linking to its report: what an approver weighs besides the one a submission cites. */
+function StrategyBacktests({ strategyId }: { strategyId: string }) {
+  const { t } = useTranslation()
+  const backtests = useQuery({
+    queryKey: ['backtests', strategyId],
+    queryFn: () => api.get<{ items: Backtest[] }>(`/v1/backtests${query({ strategyId })}`),
+    // while one runs, its status moves on
+    refetchInterval: (q) => (q.state.data?.items.some((b) => b.status === 'queued' || b.status === 'running') ? 2_000 : false),
+  })
+  if (backtests.isError) return <Alert type="error" showIcon title={problemText(t, backtests.error)} />
+  return (
+    <Table<Backtest>
+      rowKey="id"
+      size="small"
+      loading={backtests.isPending}
+      pagination={{ pageSize: 20, hideOnSinglePage: true }}
+      dataSource={backtests.data?.items ?? []}
+      aria-label={t('strategyBacktests.tab')}
+      locale={{ emptyText: t('strategyBacktests.none') }}
+      columns={[
+        { title: t('strategyBacktests.id'), dataIndex: 'id', render: (id: string) => <Link to={`/backtests/${encodeURIComponent(id)}`} className="mono">{id.slice(-12)}</Link> },
+        { title: t('strategyBacktests.version'), key: 'version', render: (_, b) => <Link to={`/strategies/${strategyId}/versions/${b.strategy.version}`}>v{b.strategy.version}</Link> },
+        { title: t('strategyBacktests.period'), key: 'period', render: (_, b) => `${dateTime(b.from)} – ${dateTime(b.to)}` },
+        { title: t('strategyBacktests.status'), dataIndex: 'status', render: (status: Backtest['status'], b) => <Tag color={status === 'done' ? 'green' : status === 'failed' ? 'red' : 'processing'} title={b.error}>{t(`backtestStatus.${status}`)}</Tag> },
+        { title: t('strategyBacktests.requestedBy'), dataIndex: 'requestedBy', render: (a: string) => actorName(a) },
+        { title: t('strategyBacktests.requestedAt'), dataIndex: 'requestedAt', render: (at: string) => dateTime(at) },
+        { title: t('strategyBacktests.finishedAt'), dataIndex: 'finishedAt', render: (at?: string) => dateTime(at) },
+      ]}
+    />
   )
 }
 

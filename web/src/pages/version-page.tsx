@@ -1,6 +1,6 @@
-import { ArrowLeftOutlined, CheckOutlined, ExperimentOutlined, SaveOutlined, SendOutlined } from '@ant-design/icons'
+import { ArrowLeftOutlined, CheckOutlined, CloseOutlined, ExperimentOutlined, RollbackOutlined, SaveOutlined, SendOutlined } from '@ant-design/icons'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, Progress, Select, Space, Switch, Tabs, Typography } from 'antd'
+import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, Popconfirm, Progress, Select, Space, Switch, Tabs, Timeline, Typography } from 'antd'
 import type { Dayjs } from 'dayjs'
 import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
@@ -8,9 +8,10 @@ import { Link, useParams } from 'react-router'
 import { ApiError, api, query } from '../api/client.ts'
 import type { Backtest, Diff, StrategyDetail, StrategyDocument, StrategyDocumentView, StrategyVersion } from '../api/types.ts'
 import { BacktestFigures, BacktestReportView } from '../components/backtest-report.tsx'
+import { FlowNodesEditor } from '../components/flow-nodes-editor.tsx'
 import { LabelledRange } from '../components/labelled-range.tsx'
 import { lastDays } from '../components/period.ts'
-import { RuleEditor } from '../components/rule-editor.tsx'
+import { RuleEditor, rulesOf } from '../components/rule-editor.tsx'
 import { StateTag } from '../components/tags.tsx'
 import { actorName, dateTime } from '../format.ts'
 import { actorOf, useSession } from '../session.tsx'
@@ -91,7 +92,10 @@ export function VersionPage() {
           {view.submitNote && <Descriptions.Item label={t('version.submitNote')}>{view.submitNote}</Descriptions.Item>}
         </Descriptions>
       </Card>
+      <HistoryCard view={view} />
+      {(view.state === 'rejected' || view.state === 'withdrawn') && <Alert type="info" showIcon title={t('submissionReview.ended')} />}
       {view.state === 'submitted' && <ReviewCard id={id} view={view} onApproved={invalidate} mayApprove={can('approver')} actor={actorOf(user)} />}
+      {view.state === 'submitted' && (view.authors.includes(actorOf(user)) || view.submittedBy === actorOf(user)) && <WithdrawCard id={id} view={view} onWithdrawn={invalidate} />}
       <Card
         size="small"
         title={t('version.rules')}
@@ -108,8 +112,11 @@ export function VersionPage() {
       >
         {saveError && <Alert type="error" showIcon title={saveError} style={{ marginBottom: 12 }} role="alert" />}
         <Tabs
+          // a flow of tables and bands only opens on them
+          defaultActiveKey={rulesOf(doc).length === 0 && Array.isArray(doc.flow) && doc.flow.length > 0 ? 'flow' : 'rules'}
           items={[
             { key: 'rules', label: t('version.rulesTab'), children: <RuleEditor document={doc} editable={editable} errors={errors} onChange={setDoc} /> },
+            { key: 'flow', label: t('flowEditor.tab'), children: <FlowNodesEditor document={doc} editable={editable} errors={errors} onChange={setDoc} /> },
             { key: 'json', label: t('version.jsonTab'), children: <DocumentEditor document={doc} editable={editable} onChange={setDoc} /> },
             { key: 'diff', label: t('version.diffTab'), children: <DiffView id={id} version={v} /> },
           ]}
@@ -229,7 +236,7 @@ function BacktestCard({ view, dirty, backtestId, onStarted }: { view: StrategyDo
         {b && (b.status === 'queued' || b.status === 'running') && (
           <div>
             <Typography.Text>{t(`backtestStatus.${b.status}`)}</Typography.Text>
-            <Progress percent={b.progress && b.progress.total > 0 ? Math.round((b.progress.read / b.progress.total) * 100) : 0} aria-label={t('backtest.progress')} />
+            <Progress percent={b.progress && b.progress.total > 0 ? Math.round((b.progress.done / b.progress.total) * 100) : 0} aria-label={t('backtest.progress')} />
           </div>
         )}
         {b?.status === 'failed' && <Alert type="error" showIcon title={t('backtest.failed', { error: b.error ?? '' })} />}
@@ -278,6 +285,102 @@ function SubmitCard({ id, view, dirty, backtestId, onSubmitted }: { id: string; 
   )
 }
 
+/** Who wrote, submitted, approved, rejected or withdrew the version, when, and what they said. */
+function HistoryCard({ view }: { view: StrategyDocumentView }) {
+  const { t } = useTranslation()
+  const note = (text: string) => (text ? <Typography.Paragraph className="history-note">{text}</Typography.Paragraph> : null)
+  const step = (key: string, color: string, at: string | null, title: string, text: string) => ({
+    key,
+    color,
+    children: (
+      <div data-testid={`history-${key}`}>
+        <Typography.Text strong>{title}</Typography.Text> <Typography.Text type="secondary">{dateTime(at)}</Typography.Text>
+        {note(text)}
+      </div>
+    ),
+  })
+  const items = [
+    {
+      key: 'drafted',
+      color: 'gray',
+      children: (
+        <div data-testid="history-drafted">
+          <Typography.Text strong>{t('submissionReview.drafted', { by: view.authors.map(actorName).join(', ') })}</Typography.Text>{' '}
+          <Typography.Text type="secondary">
+            {dateTime(view.createdAt)}
+            {view.updatedAt !== view.createdAt ? ` · ${t('submissionReview.lastSaved', { at: dateTime(view.updatedAt) })}` : ''}
+          </Typography.Text>
+        </div>
+      ),
+    },
+    ...(view.submittedBy ? [step('submitted', 'blue', view.submittedAt, t('submissionReview.submitted', { by: actorName(view.submittedBy) }), view.submitNote)] : []),
+    ...(view.state !== 'draft' && view.state !== 'submitted' && view.approvedBy && !view.rejectedBy && !view.withdrawnBy
+      ? [step('approved', 'green', view.approvedAt, t('submissionReview.approved', { by: actorName(view.approvedBy) }), view.approveNote)]
+      : []),
+    ...(view.rejectedBy ? [step('rejected', 'red', view.rejectedAt, t('submissionReview.rejected', { by: actorName(view.rejectedBy) }), view.rejectNote)] : []),
+    ...(view.withdrawnBy ? [step('withdrawn', 'gray', view.withdrawnAt, t('submissionReview.withdrawn', { by: actorName(view.withdrawnBy) }), view.withdrawNote)] : []),
+  ]
+  return (
+    <Card size="small" title={t('submissionReview.history')}>
+      <Timeline items={items} />
+    </Card>
+  )
+}
+
+/** The author takes a submission back: final, as a rejection; a new draft from it carries on. */
+function WithdrawCard({ id, view, onWithdrawn }: { id: string; view: StrategyDocumentView; onWithdrawn: () => void }) {
+  const { t } = useTranslation()
+  const { message } = App.useApp()
+  const [form] = Form.useForm<{ note?: string }>()
+  const withdraw = useMutation({
+    mutationFn: (values: { note?: string }) => api.post<StrategyVersion>(`/v1/strategies/${encodeURIComponent(id)}/versions/${view.version}/withdraw`, values.note ? { note: values.note } : {}),
+    onSuccess: () => {
+      void message.success(t('submissionReview.withdrawnDone'))
+      onWithdrawn()
+    },
+    onError: (error) => void message.error(problemText(t, error)),
+  })
+  return (
+    <Card size="small" title={<><RollbackOutlined /> {t('submissionReview.withdrawTitle')}</>}>
+      <Form form={form} layout="vertical" name="withdraw">
+        <Typography.Paragraph type="secondary">{t('submissionReview.withdrawIntro')}</Typography.Paragraph>
+        <Form.Item name="note" label={t('submissionReview.withdrawNote')}>
+          <Input.TextArea rows={2} maxLength={500} />
+        </Form.Item>
+        <Popconfirm title={t('submissionReview.withdrawIntro')} okText={t('submissionReview.withdraw')} cancelText={t('common.cancel')} onConfirm={() => withdraw.mutate(form.getFieldsValue())}>
+          <Button danger icon={<RollbackOutlined />} loading={withdraw.isPending}>
+            {t('submissionReview.withdraw')}
+          </Button>
+        </Popconfirm>
+      </Form>
+    </Card>
+  )
+}
+
+/** An approver's refusal, with the reason the author will read; the form asks for it before anything is sent. */
+function RejectForm({ id, version, onRejected }: { id: string; version: number; onRejected: () => void }) {
+  const { t } = useTranslation()
+  const { message } = App.useApp()
+  const reject = useMutation({
+    mutationFn: (values: { note: string }) => api.post<StrategyVersion>(`/v1/strategies/${encodeURIComponent(id)}/versions/${version}/reject`, { note: values.note }),
+    onSuccess: () => {
+      void message.success(t('submissionReview.rejectedDone'))
+      onRejected()
+    },
+    onError: (error) => void message.error(problemText(t, error)),
+  })
+  return (
+    <Form layout="vertical" name="reject" onFinish={(values: { note: string }) => reject.mutate(values)} style={{ maxWidth: 640 }}>
+      <Form.Item name="note" label={t('submissionReview.rejectComment')} rules={[{ required: true, whitespace: true, message: t('submissionReview.rejectCommentRequired') }]}>
+        <Input.TextArea rows={2} maxLength={500} />
+      </Form.Item>
+      <Button danger htmlType="submit" icon={<CloseOutlined />} loading={reject.isPending}>
+        {t('submissionReview.reject')}
+      </Button>
+    </Form>
+  )
+}
+
 /** What the approver looks at: the diff from the live champion and the cited backtest; approval by someone who neither wrote nor submitted it. */
 function ReviewCard({ id, view, mayApprove, actor, onApproved }: { id: string; view: StrategyDocumentView; mayApprove: boolean; actor: string; onApproved: () => void }) {
   const { t } = useTranslation()
@@ -315,6 +418,7 @@ function ReviewCard({ id, view, mayApprove, actor, onApproved }: { id: string; v
               </Button>
             </Form>
           ))}
+        {mayApprove && !own && <RejectForm id={id} version={view.version} onRejected={onApproved} />}
       </Space>
     </Card>
   )
