@@ -154,6 +154,7 @@ describe('strategy lifecycle over HTTP', () => {
     const password = 'a long enough password'
     await engine.users.add({ username: 'rita', password, roles: ['reviewer'] })
     await engine.users.add({ username: 'paul', password, roles: ['approver'] })
+    await engine.users.add({ username: 'anna', password, roles: ['analyst'] })
     const session = async (username: string) => {
       const reply = await app.inject({ method: 'POST', url: '/v1/session', payload: { username, password } })
       assert.equal(reply.statusCode, 200, reply.body)
@@ -161,9 +162,16 @@ describe('strategy lifecycle over HTTP', () => {
     }
     const as = (cookie: string, url: string, body?: unknown) =>
       app.inject({ method: 'POST', url, headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) })
-    const [rita, paul] = [await session('rita'), await session('paul')]
+    const [rita, paul, anna] = [await session('rita'), await session('paul'), await session('anna')]
     const reviews = '/v1/strategies/reviews'
     const codes = (reply: { json(): { errors: { pointer: string; code: string }[] } }) => reply.json().errors.map((e) => `${e.pointer} ${e.code}`)
+    // a signed-in user does only what their role may: a reviewer writes no draft, an analyst approves and deploys nothing
+    const reviewerDraft = await as(rita, `${reviews}/drafts`, { document: draft({ product: 'reviews-test' }) })
+    assert.deepEqual([reviewerDraft.statusCode, codes(reviewerDraft)], [403, [' role_required']])
+    for (const [url, body] of [[`${base}/versions/1/approve`, undefined], [`${base}/deployments`, { champion: 1 }], [`${base}/rollback`, undefined]] as const) {
+      const refused = await as(anna, url, body)
+      assert.deepEqual([refused.statusCode, codes(refused)], [403, [' role_required']], url)
+    }
     for (const v of [1, 2]) {
       assert.equal((await call('author', 'POST', `${reviews}/drafts`, { document: draft({ product: 'reviews-test' }) })).statusCode, 201)
       assert.equal((await call('author', 'POST', `${reviews}/versions/${v}/submit`)).statusCode, 200)

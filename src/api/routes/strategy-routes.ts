@@ -158,10 +158,11 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
           "The document's version is set to the next number (or must be it) and its id to the strategy's. It is compiled against the catalogue: every problem is answered with a pointer under /body/document.",
         params: StrategyParams,
         body: DocumentBody,
-        response: { 201: VersionView, 400: Problem, 409: Problem },
+        response: { 201: VersionView, 400: Problem, 403: Problem, 409: Problem },
       }),
     },
     async (request, reply) => {
+      requireRole(request, 'analyst')
       const record = await locatedInRequest(located, () => lifecycle.createDraft(request.params.id, request.body, request.actor))
       return reply.code(201).send(versionView({ record, state: 'draft', role: null }))
     },
@@ -190,9 +191,10 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     '/v1/strategies/:id/versions/:version',
     {
       bodyLimit: strategyBodyLimitBytes,
-      ...tagged('Replace a draft', { description: 'Only while it is a draft (409 not_a_draft after).', params: VersionParams, body: DocumentBody, response: { 200: VersionView, 400: Problem, 404: Problem, 409: Problem } }),
+      ...tagged('Replace a draft', { description: 'Only while it is a draft (409 not_a_draft after).', params: VersionParams, body: DocumentBody, response: { 200: VersionView, 400: Problem, 403: Problem, 404: Problem, 409: Problem } }),
     },
     async (request) => {
+      requireRole(request, 'analyst')
       const record = await locatedInRequest(located, () => lifecycle.replaceDraft(request.params.id, request.params.version, request.body, request.actor))
       return versionView({ record, state: 'draft', role: null })
     },
@@ -204,9 +206,10 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
       description:
         'The body is optional: { "backtestId": "…", "note": "…" }. A backtest, if cited, must be finished and of this very document (strategy, version and hash): backtest_not_done, backtest_mismatch.',
       params: VersionParams,
-      response: { 200: VersionView, 400: Problem, 404: Problem, 409: Problem },
+      response: { 200: VersionView, 400: Problem, 403: Problem, 404: Problem, 409: Problem },
     }),
     async (request) => {
+      requireRole(request, 'analyst')
       const body = optionalBody(request.body, ['backtestId', 'note'])
       const record = await locatedInRequest(located, () => lifecycle.submit(request.tenantId, request.params.id, request.params.version, body, request.actor))
       return versionView({ record, state: 'submitted', role: null })
@@ -219,9 +222,10 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
       description:
         'The body is optional: { "deploy": true, "note": "…" }. The approver must be neither an author nor the submitter (409 same_actor); with XIEZHI_AUTH=off every caller is "anonymous", so approvals over HTTP are refused. The other arms of the current deployment stay.',
       params: VersionParams,
-      response: { 200: Type.Object({ version: VersionView, deployment: Type.Union([DeploymentView, Type.Null()]) }), 400: Problem, 404: Problem, 409: Problem },
+      response: { 200: Type.Object({ version: VersionView, deployment: Type.Union([DeploymentView, Type.Null()]) }), 400: Problem, 403: Problem, 404: Problem, 409: Problem },
     }),
     async (request) => {
+      requireRole(request, 'approver')
       const body = optionalBody(request.body, ['deploy', 'note'])
       const { version, deployment } = await locatedInRequest(located, () => lifecycle.approve(request.params.id, request.params.version, body, request.actor))
       return { version: versionView({ record: version, state: deployment ? 'live' : 'approved', role: deployment ? 'champion' : null }), deployment: deployment && deploymentView(deployment) }
@@ -265,9 +269,10 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
       description: 'Every version named must be approved. If another change lands first, 409 deployment_moved and nothing changes.',
       params: StrategyParams,
       body: DeploymentBody,
-      response: { 201: DeploymentView, 400: Problem, 404: Problem, 409: Problem },
+      response: { 201: DeploymentView, 400: Problem, 403: Problem, 404: Problem, 409: Problem },
     }),
     async (request, reply) => {
+      requireRole(request, 'approver')
       const deployment = await locatedInRequest(located, () => lifecycle.deploy(request.params.id, request.body, request.actor))
       return reply.code(201).send(deploymentView(deployment))
     },
@@ -278,9 +283,10 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     tagged('Go back to the deployment before the current one', {
       description: 'One step; a second rollback goes one further. The body is optional: { "note": "why" }.',
       params: StrategyParams,
-      response: { 201: DeploymentView, 400: Problem, 404: Problem, 409: Problem },
+      response: { 201: DeploymentView, 400: Problem, 403: Problem, 404: Problem, 409: Problem },
     }),
     async (request, reply) => {
+      requireRole(request, 'approver')
       const { note } = optionalBody(request.body, ['note'])
       const deployment = await locatedInRequest(located, () => lifecycle.rollback(request.params.id, request.actor, note as string | undefined))
       return reply.code(201).send(deploymentView(deployment))
