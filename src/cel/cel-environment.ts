@@ -1,6 +1,7 @@
 import { Environment, EvaluationError } from '@marcbachmann/cel-js'
 import type { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
 import { charactersPerUnit, charge } from './evaluation-meter.ts'
+import { registerOptionalFunctions } from './optional-functions.ts'
 
 /**
  * The CEL dialect every condition in Xiezhi is written in. One place sets the
@@ -28,6 +29,7 @@ export function createCelEnvironment(): Environment {
     base = new Environment(celOptions)
     registerMissingStandardFunctions(base)
     registerStringExtensions(base)
+    registerOptionalFunctions(base)
   }
   return base.clone()
 }
