@@ -76,9 +76,10 @@ export function meterTree(root: CelAstNode): void {
 
 /**
  * An operand of an operator or function whose checked type is an unresolved
- * type parameter (`T`, from an empty list literal: `([].filter(x, true) + l).all(x, string(x) == '0')`).
- * cel-js then picks an overload by that placeholder and answers wrongly
- * (`string(0)` comes back as the int 0), so such expressions are refused.
+ * type parameter (`T`: `optional.none().value()`; a list that is iterated or
+ * indexed has dyn elements instead, `parse-fixes.ts`). cel-js would pick an
+ * overload by that placeholder and answer wrongly (`string(0)` came back as
+ * the int 0), so such expressions are refused.
  */
 export function operandOfUnknownType(root: CelAstNode): CelAstNode | undefined {
   const visited = new Set<CelAstNode>()

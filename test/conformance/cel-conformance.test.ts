@@ -176,17 +176,14 @@ const because = {
 
 /** Applicable cases where cel-js disagrees with the spec, keyed `file/section/test`. */
 const knownDisagreements: Record<string, string> = {
-  'basic/self_eval_nonzeroish/self_eval_bytes_escape': because.bytesLiteralUtf8,
   'basic/variables/unbound_is_runtime_error': because.undeclaredIdent,
   'basic/functions/unbound_is_runtime_error': because.undeclaredIdent,
 
-  'comparisons/eq_literal/eq_bytes': because.bytesLiteralUtf8,
   'comparisons/eq_literal/eq_list_mixed_type_numbers': because.mixedNumericEquality,
   'comparisons/eq_literal/not_eq_list_length': because.heterogeneousListEquality,
   'comparisons/eq_literal/eq_map_mixed_type_numbers': because.mixedNumericEquality,
   'comparisons/eq_literal/eq_mixed_types': because.mixedNumericEquality,
   'comparisons/eq_literal/eq_list_elem_mixed_types': because.mixedNumericEquality,
-  'comparisons/ne_literal/not_ne_bytes': because.bytesLiteralUtf8,
   'comparisons/ne_literal/ne_mixed_types': because.mixedNumericEquality,
   'comparisons/lt_literal/not_lt_dyn_int_big_lossy_double': because.bigIntDoubleCompare,
   'comparisons/gt_literal/not_gt_double': because.leadingDotDouble,
@@ -195,9 +192,6 @@ const knownDisagreements: Record<string, string> = {
   'comparisons/gte_literal/gte_dyn_int_big_lossy_double': because.bigIntDoubleCompare,
 
 
-  'fields/map_has/has': because.hasOnLiteral,
-  'fields/map_has/has_not': because.hasOnLiteral,
-  'fields/map_has/has_empty': because.hasOnLiteral,
   'fields/quoted_map_fields/field_access_slash': because.quotedFieldNames,
   'fields/quoted_map_fields/field_access_dash': because.quotedFieldNames,
   'fields/quoted_map_fields/field_access_dot': because.quotedFieldNames,
@@ -219,26 +213,15 @@ const knownDisagreements: Record<string, string> = {
   'logic/AND/short_circuit_type_right': because.nonBoolLogic,
   'logic/OR/short_circuit_type_right': because.nonBoolLogic,
 
-  'macros/all/list_empty': because.emptyListMacro,
   'macros/exists_one/map_one': because.intMapKeys,
 
   'optionals/optionals/map_null_entry_no_such_key': because.optionalNoSuchField,
   'optionals/optionals/map_present_key_invalid_field': because.optionalNoSuchField,
-  'optionals/optionals/map_undefined_entry_hasValue': because.optionalOnNone,
-  'optionals/optionals/ternary_optional_hasValue': because.hasOnLiteral,
-  'optionals/optionals/has_map_optindex': because.hasOnLiteral,
-  'optionals/optionals/has_map_optindex_field': because.hasOnLiteral,
-  'optionals/optionals/optional_chaining_5': because.optionalOnNone,
-  'optionals/optionals/optional_chaining_9': because.hasOnLiteral,
   'optionals/optionals/optional_chaining_12': because.optionalsSubset,
   'optionals/optionals/optional_chaining_13': because.optionalsSubset,
   'optionals/optionals/optional_chaining_14': because.optionalsSubset,
   'optionals/optionals/optional_chaining_15': because.optionalsSubset,
   'optionals/optionals/optional_chaining_16': because.optionalsSubset,
-  'optionals/optionals/optional_none_optselect_hasValue': because.optionalOnNone,
-  'optionals/optionals/optional_none_optindex_hasValue': because.optionalOnNone,
-  'optionals/optionals/map_optional_has': because.hasOnLiteral,
-  'optionals/optionals/map_optional_select_has': because.hasOnLiteral,
   'optionals/optionals/map_optional_entry_has': because.optionalsSubset,
 
   'parse/bytes_literals/raw_single_quoted_escapes': because.rawBytesLiteral,
@@ -275,9 +258,6 @@ const knownDisagreements: Record<string, string> = {
   'timestamps/timestamp_range/sub_time_duration_over': because.timeDifferenceRange,
   'timestamps/timestamp_range/sub_time_duration_under': because.timeDifferenceRange,
 
-  'type_deduction/flexible_type_parameter_assignment/list_parameter': because.typeParamNames,
-  'type_deduction/flexible_type_parameter_assignment/list_parameter_order_independent': because.typeParamNames,
-  'type_deduction/flexible_type_parameter_assignment/unconstrained_type_var_as_dyn': because.typeParamDeduction,
   'type_deduction/legacy_nullable_types/null_assignable_to_abstract_parameter_candidate': because.typeParamDeduction,
 }
 
