@@ -2,7 +2,7 @@ import { EvaluationError } from '@marcbachmann/cel-js'
 import { CelRuntimeError } from './cel-errors.ts'
 import { type SizeCharge, charactersPerUnit, charge, sizeCharge } from './evaluation-meter.ts'
 import { compileRegex, type LinearRegex, RegexSyntaxError } from './linear-regex.ts'
-import { atOffset, checkRange, durationMilliseconds, intOfDouble, lowerAscii, stringOfBytes, trimSpace, upperAscii, utcOffsetMinutes } from './spec-fixes.ts'
+import { atOffset, checkRange, durationMilliseconds, intOfDouble, lowerAscii, mapLiteral, stringOfBytes, timeDifferenceInRange, timeDifferenceOutOfRange, trimSpace, upperAscii, utcOffsetMinutes } from './spec-fixes.ts'
 import { Duration } from '@marcbachmann/cel-js/evaluator'
 
 /**
@@ -279,7 +279,12 @@ function replacement(node: CelAstNode): Evaluate | undefined {
     if (name === 'int' && operands.length === 1) return onReceiver(node, operands[0]!, (v) => (typeof v === 'number' ? intOfDouble(v) : undefined))
     if (name === 'string' && operands.length === 1) return onReceiver(node, operands[0]!, (v) => (v instanceof Uint8Array ? stringOfBytes(v) : undefined))
   }
-  if (node.op === '-_' || node.op === '/' || node.op === '+' || node.op === '-' || node.op === '*') return withRangeCheck(original(node))
+  if (node.op === '-') return timeDifference(node, original(node))
+  if (node.op === '-_' || node.op === '/' || node.op === '+' || node.op === '*') return withRangeCheck(original(node))
+  if (node.op === 'map') {
+    const entries = node.args as [CelAstNode, CelAstNode][]
+    return (ev, _, context) => mapLiteral(entries.map(([key, value]) => [ev.run(key, context), ev.run(value, context)]))
+  }
   return undefined
 }
 
@@ -291,6 +296,20 @@ function onReceiver(node: CelAstNode, operand: CelAstNode, fix: (value: unknown)
 
 function withRangeCheck(run: Evaluate): Evaluate {
   return (ev, n, context) => checkRange(run(ev, n, context))
+}
+
+/**
+ * A duration beyond ±292 years from `-` is an error when it is the difference
+ * of two timestamps (cel-go's range for it); a difference of durations keeps
+ * the ±10,000 years. The left operand is looked at again only on that rare path.
+ */
+function timeDifference(node: CelAstNode, run: Evaluate): Evaluate {
+  const left = (node.args as [CelAstNode])[0]
+  return (ev, n, context) => {
+    const value = checkRange(run(ev, n, context))
+    if (value instanceof Duration && !timeDifferenceInRange(value) && ev.run(left, context) instanceof Date) throw timeDifferenceOutOfRange()
+    return value
+  }
 }
 
 /** `t.getHours('+08:00')`: cel-js hands the zone to Intl, which knows IANA names only. */

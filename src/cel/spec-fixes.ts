@@ -1,5 +1,5 @@
 import { EvaluationError } from '@marcbachmann/cel-js'
-import { Duration } from '@marcbachmann/cel-js/evaluator'
+import { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
 
 /**
  * Where cel-js answers differently from the CEL specification and the right
@@ -7,13 +7,17 @@ import { Duration } from '@marcbachmann/cel-js/evaluator'
  * suite, docs/reference/cel-conformance.md):
  *
  * - int arithmetic that leaves the int64 range fails (`-(-2^63)`, `-2^63 / -1`),
- *   as do timestamps outside years 1–9999 and durations beyond ±10,000 years;
+ *   as do timestamps outside years 1–9999 and durations beyond ±10,000 years,
+ *   and the difference of two timestamps beyond ±292 years (`timeDifferenceInRange`);
  * - `int(double)` fails outside (-2^63, 2^63) instead of returning a larger int;
  * - `duration.getMilliseconds()` is the millisecond component, not the total;
  * - time zones may be UTC offsets (`'+08:00'`, `'-02:30'`), not only IANA names;
  * - `lowerAscii()`/`upperAscii()` change ASCII letters only, and `trim()`
  *   removes Unicode white space as CEL (Go) defines it;
- * - `string(bytes)` fails on invalid UTF-8 instead of inserting U+FFFD.
+ * - `string(bytes)` fails on invalid UTF-8 instead of inserting U+FFFD;
+ * - a map literal keeps int and bool keys as they are (a JS Map), where cel-js
+ *   makes them object property names (strings), and fails on a key that is
+ *   not an int, uint, bool or string, or that appears twice.
  *
  * Each fix applies only to the values it was written for; anything else runs
  * cel-js's own function (`metered-ast.ts` wires them in).
@@ -40,6 +44,17 @@ export function checkRange(value: unknown): unknown {
   }
   return value
 }
+
+/** 2^63 − 1 nanoseconds, about 292 years: the range of a Go time.Duration, which cel-go gives timestamp − timestamp. */
+const TIME_DIFFERENCE_MAX_NANOS = 2n ** 63n - 1n
+
+/** Whether a duration could be a timestamp difference: within ±(2^63 − 1) ns. */
+export function timeDifferenceInRange(d: Duration): boolean {
+  const nanos = d.seconds * 1_000_000_000n + BigInt(d.nanos)
+  return nanos <= TIME_DIFFERENCE_MAX_NANOS && nanos >= -TIME_DIFFERENCE_MAX_NANOS
+}
+
+export const timeDifferenceOutOfRange = () => new EvaluationError({ code: 'duration_out_of_range', message: 'timestamp difference out of range (±292 years)' })
 
 /** `int(double)`: truncation, failing outside the open range (-2^63, 2^63) as cel-go does. */
 export function intOfDouble(value: number): bigint {
@@ -110,4 +125,37 @@ export function stringOfBytes(bytes: Uint8Array): string {
   } catch {
     throw new EvaluationError({ code: 'invalid_utf8', message: 'string() of bytes that are not valid UTF-8' })
   }
+}
+
+/** Property names cel-js's own map literals drop (an object would not keep them as plain keys). */
+const unsafePropertyNames = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * A map literal's value. String keys give a plain object, as cel-js builds
+ * (JSON-like, what the closures read fast); int or bool keys give a Map, so
+ * that they stay ints and bools when the map is iterated or compared. uint
+ * keys keep cel-js's object (a Map would look an UnsignedInt up by identity).
+ */
+export function mapLiteral(entries: [unknown, unknown][]): Record<string, unknown> | Map<unknown, unknown> {
+  const seen = new Set<unknown>()
+  let typedKeys = false
+  let uintKeys = false
+  for (const [key] of entries) {
+    const identity = mapKeyIdentity(key)
+    if (seen.has(identity)) throw new EvaluationError({ code: 'duplicate_map_key', message: `map literal has the key ${String(key)} twice` })
+    seen.add(identity)
+    if (typeof key === 'bigint' || typeof key === 'boolean' || (typeof key === 'string' && unsafePropertyNames.has(key))) typedKeys = true
+    else if (key instanceof UnsignedInt) uintKeys = true
+  }
+  if (typedKeys && !uintKeys) return new Map(entries)
+  const object: Record<string, unknown> = {}
+  for (const [key, value] of entries) if (!unsafePropertyNames.has(String(key))) object[String(key)] = value
+  return object
+}
+
+/** Keys equal under CEL equality (1 and 1u) share an identity; a key of another type fails. */
+function mapKeyIdentity(key: unknown): unknown {
+  if (typeof key === 'string' || typeof key === 'boolean' || typeof key === 'bigint') return key
+  if (key instanceof UnsignedInt) return key.valueOf()
+  throw new EvaluationError({ code: 'invalid_map_key', message: `a map key must be an int, uint, bool or string, not ${key === null ? 'null' : typeof key === 'number' ? 'a double' : typeof key}` })
 }

@@ -198,10 +198,6 @@ const knownDisagreements: Record<string, string> = {
   'fields/quoted_map_fields/has_field_slash': because.quotedFieldNames,
   'fields/quoted_map_fields/has_field_dash': because.quotedFieldNames,
   'fields/quoted_map_fields/has_field_dot': because.quotedFieldNames,
-  'fields/qualified_identifier_resolution/map_key_float': because.mapKeyValidation,
-  'fields/qualified_identifier_resolution/map_key_null': because.mapKeyValidation,
-  'fields/qualified_identifier_resolution/map_value_repeat_key': because.mapKeyValidation,
-  'fields/qualified_identifier_resolution/map_value_repeat_key_heterogeneous': because.mapKeyValidation,
 
 
   'lists/index/zero_based_uint': because.uintListIndex,
@@ -213,7 +209,6 @@ const knownDisagreements: Record<string, string> = {
   'logic/AND/short_circuit_type_right': because.nonBoolLogic,
   'logic/OR/short_circuit_type_right': because.nonBoolLogic,
 
-  'macros/exists_one/map_one': because.intMapKeys,
 
   'optionals/optionals/map_null_entry_no_such_key': because.optionalNoSuchField,
   'optionals/optionals/map_present_key_invalid_field': because.optionalNoSuchField,
@@ -255,8 +250,6 @@ const knownDisagreements: Record<string, string> = {
   'timestamps/timestamp_arithmetic/add_time_to_duration': because.durationPlusTimestamp,
   'timestamps/timestamp_arithmetic/add_time_to_duration_nanos_positive': because.timestampPrecision,
   'timestamps/timestamp_range/add_duration_nanos_over': because.timestampPrecision,
-  'timestamps/timestamp_range/sub_time_duration_over': because.timeDifferenceRange,
-  'timestamps/timestamp_range/sub_time_duration_under': because.timeDifferenceRange,
 
   'type_deduction/legacy_nullable_types/null_assignable_to_abstract_parameter_candidate': because.typeParamDeduction,
 }
