@@ -16,6 +16,15 @@ import { EvaluationError, Optional } from '@marcbachmann/cel-js'
  *   `optional.none()` typed `list<T>`, `map<K, V>`, `optional<T>`, and
  *   then can neither index into a `T` nor order it.
  *
+ * - `duration + timestamp` is typed a timestamp (cel-js declares it a duration);
+ * - selecting a field of an optional's value fails when the value is neither a
+ *   map nor a message (`optional.of(0).field`), where cel-js gives none;
+ * - when a tree is checked only at evaluation (the runtime environment; the
+ *   conformance suite's `disable_check` cases), an operand of `&&`/`||` that
+ *   fails that check (an undeclared name, a string) is an error *value*
+ *   that the other operand may absorb: `x || true` is true. Strategies are
+ *   checked when saved, where such an expression is still refused.
+ *
  * `CelEnvironment.parse` (cel-environment.ts) applies them to every tree, so
  * the checker and the evaluator see the same corrected tree. They rely on
  * cel-js internals (`meta`, `setMeta`, the `has` macro object, the checker's
@@ -29,7 +38,9 @@ interface AstNode {
   input: string
   start: number
   end: number
-  readonly meta: { alternate?: AstNode; macro?: HasMacro & Record<string, unknown>; check?: (checker: Checker, node: AstNode, scope: unknown) => TypeDecl }
+  checkedType?: TypeDecl & { name: string }
+  clone(op: { name: string; check: unknown; evaluate: unknown }, args: unknown): AstNode
+  readonly meta: { evaluate?: unknown; alternate?: AstNode; macro?: HasMacro & Record<string, unknown>; check?: (checker: Checker, node: AstNode, scope: unknown) => TypeDecl }
   setMeta(key: string, value: unknown): AstNode
 }
 
@@ -47,6 +58,7 @@ interface Checker {
 }
 
 interface FieldType {
+  name: string
   kind: string
   fieldLazy(value: unknown, field: string, node: AstNode, ev: Evaluator): unknown
 }
@@ -88,8 +100,92 @@ export function fixParsedTree(root: unknown): void {
 function fixNode(node: AstNode): void {
   if (node.op === 'value' && node.args instanceof Uint8Array) node.args = bytesLiteral(node)
   else if (node.op === 'call' && (node.args as [string])[0] === 'has' && node.meta.macro) fixHas(node.meta.macro)
-  else if (node.op === '.' || node.op === '.?' || node.op === '[]' || node.op === '[?]') unbindTypeParameters((node.args as [AstNode])[0])
-  else if (node.op === 'comprehension') unbindTypeParameters((node.args as { iterable: AstNode }).iterable)
+  else if (node.op === '.' || node.op === '.?' || node.op === '[]' || node.op === '[?]') {
+    unbindTypeParameters((node.args as [AstNode])[0])
+    if (node.op === '.') selectOnOptionalNeedsFields(node)
+  } else if (node.op === 'comprehension') unbindTypeParameters((node.args as { iterable: AstNode }).iterable)
+  else if (node.op === '+') durationPlusTimestamp(node)
+  else if (node.op === '&&' || node.op === '||') operandCheckErrorsAtRuntime(node)
+}
+
+const TIMESTAMP = 'google.protobuf.Timestamp'
+const DURATION = 'google.protobuf.Duration'
+
+/** cel-js registers `duration + timestamp` without a return type, so it is checked as a duration; it evaluates to a timestamp. */
+function durationPlusTimestamp(node: AstNode): void {
+  const check = node.meta.check!
+  const [left, right] = node.args as [AstNode, AstNode]
+  node.setMeta('check', (checker: Checker, n: AstNode, scope: unknown) => {
+    const type = check(checker, n, scope) as TypeDecl & { name: string }
+    return type.name === DURATION && left.checkedType?.name === DURATION && right.checkedType?.name === TIMESTAMP ? checker.getType(TIMESTAMP) : type
+  })
+}
+
+/**
+ * `opt.field` on an optional looks the field up in its value, and is none
+ * when a map lacks it; a value that has no fields at all (null, an int) is an
+ * error, as in the spec. Only a select whose operand is checked as an
+ * optional gets this evaluation; every other select keeps cel-js's.
+ */
+function selectOnOptionalNeedsFields(node: AstNode): void {
+  const check = node.meta.check!
+  const [operand, field] = node.args as [AstNode, string]
+  node.setMeta('check', (checker: Checker, n: AstNode, scope: unknown) => {
+    const type = check(checker, n, scope)
+    if (operand.checkedType?.kind !== 'optional') return type
+    node.setMeta('evaluate', (ev: Evaluator, n: AstNode, scope: unknown) => {
+      const value = ev.run(operand, scope)
+      if (!(value instanceof Optional) || !value.hasValue()) return Optional.none()
+      const inner = value.value()
+      const innerType = ev.debugType(inner)
+      if (innerType.kind !== 'map' && innerType.kind !== 'message') throw new EvaluationError(`No such key: ${field} (a ${innerType.name} has no fields)`, n as never)
+      // as cel-js's optional select: a missing field (or one of another type) is none
+      try {
+        return Optional.of(innerType.fieldLazy(inner, field, n, ev))
+      } catch (error) {
+        if (error instanceof EvaluationError) return Optional.none()
+        throw error
+      }
+    })
+    return type
+  })
+}
+
+/** Whether the checker runs at evaluation (cel-js's evaluation-time checker reports EvaluationErrors). */
+const checksAtEvaluation = (checker: Checker) => checker.createError('check', 'probe', undefined as never) instanceof EvaluationError
+
+/**
+ * At evaluation-time checking only: an operand of `&&`/`||` that fails the
+ * check is replaced by a node that raises that error when evaluated, and a
+ * non-bool operand type is left to the evaluation (which cel-js's `&&`/`||`
+ * already handle as the spec says: `'horses' && false` is false).
+ */
+function operandCheckErrorsAtRuntime(node: AstNode): void {
+  const check = node.meta.check!
+  node.setMeta('check', (checker: Checker, n: AstNode, scope: unknown) => {
+    if (!checksAtEvaluation(checker)) return check(checker, n, scope)
+    const operands = n.args as AstNode[]
+    for (let i = 0; i < operands.length; i++) {
+      try {
+        checker.check(operands[i]!, scope)
+      } catch (error) {
+        operands[i] = raising(operands[i]!, error)
+      }
+    }
+    try {
+      return check(checker, n, scope)
+    } catch {
+      return checker.getType('bool')
+    }
+  })
+}
+
+/** A node that is checked as dyn and raises `error` when evaluated. */
+function raising(node: AstNode, error: unknown): AstNode {
+  const raise = () => {
+    throw error instanceof EvaluationError ? error : new EvaluationError(String((error as Error)?.message ?? error), node as never)
+  }
+  return node.clone({ name: 'raise', check: (checker: Checker) => checker.getType('dyn'), evaluate: raise }, undefined)
 }
 
 /** Every type parameter as `dyn`, in the shape cel-js's `templated` asks for. */

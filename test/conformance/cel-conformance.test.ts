@@ -176,8 +176,6 @@ const because = {
 
 /** Applicable cases where cel-js disagrees with the spec, keyed `file/section/test`. */
 const knownDisagreements: Record<string, string> = {
-  'basic/variables/unbound_is_runtime_error': because.undeclaredIdent,
-  'basic/functions/unbound_is_runtime_error': because.undeclaredIdent,
 
   'comparisons/eq_literal/eq_list_mixed_type_numbers': because.mixedNumericEquality,
   'comparisons/eq_literal/not_eq_list_length': because.heterogeneousListEquality,
@@ -206,12 +204,8 @@ const knownDisagreements: Record<string, string> = {
   'lists/in/int_in_uints': because.mixedNumericEquality,
   'lists/in/double_in_uints': because.mixedNumericEquality,
 
-  'logic/AND/short_circuit_type_right': because.nonBoolLogic,
-  'logic/OR/short_circuit_type_right': because.nonBoolLogic,
 
 
-  'optionals/optionals/map_null_entry_no_such_key': because.optionalNoSuchField,
-  'optionals/optionals/map_present_key_invalid_field': because.optionalNoSuchField,
   'optionals/optionals/optional_chaining_12': because.optionalsSubset,
   'optionals/optionals/optional_chaining_13': because.optionalsSubset,
   'optionals/optionals/optional_chaining_14': because.optionalsSubset,
@@ -227,27 +221,9 @@ const knownDisagreements: Record<string, string> = {
   'parse/bytes_literals/upper_raw_double_quoted_escapes': because.rawBytesLiteral,
   'parse/bytes_literals/upper_raw_triple_single_quoted_escapes': because.rawBytesLiteral,
   'parse/bytes_literals/upper_raw_triple_double_quoted_escapes': because.rawBytesLiteral,
-  'parse/receiver_function_names/as': because.undeclaredIdent,
-  'parse/receiver_function_names/break': because.undeclaredIdent,
-  'parse/receiver_function_names/const': because.undeclaredIdent,
-  'parse/receiver_function_names/continue': because.undeclaredIdent,
-  'parse/receiver_function_names/else': because.undeclaredIdent,
-  'parse/receiver_function_names/for': because.undeclaredIdent,
-  'parse/receiver_function_names/function': because.undeclaredIdent,
-  'parse/receiver_function_names/if': because.undeclaredIdent,
-  'parse/receiver_function_names/import': because.undeclaredIdent,
-  'parse/receiver_function_names/let': because.undeclaredIdent,
-  'parse/receiver_function_names/loop': because.undeclaredIdent,
-  'parse/receiver_function_names/package': because.undeclaredIdent,
-  'parse/receiver_function_names/namespace': because.undeclaredIdent,
-  'parse/receiver_function_names/return': because.undeclaredIdent,
-  'parse/receiver_function_names/var': because.undeclaredIdent,
-  'parse/receiver_function_names/void': because.undeclaredIdent,
-  'parse/receiver_function_names/while': because.undeclaredIdent,
 
 
   'timestamps/timestamp_conversions/toString_timestamp_nanos': because.timestampPrecision,
-  'timestamps/timestamp_arithmetic/add_time_to_duration': because.durationPlusTimestamp,
   'timestamps/timestamp_arithmetic/add_time_to_duration_nanos_positive': because.timestampPrecision,
   'timestamps/timestamp_range/add_duration_nanos_over': because.timestampPrecision,
 
