@@ -11,7 +11,7 @@ import { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
  * The macros are cel-js custom macros (a signature with `ast` arguments); they
  * bind their variable the way cel-js's own `cel.bind` does, through the
  * checker's and the evaluator's scope (`forkWithVariable`, `reuse`,
- * `setIterValue`), which `test/cel/cel-optional.test.ts` exercises.
+ * `setIterValue`), which `test/cel/optional-functions.test.ts` exercises.
  */
 export function registerOptionalFunctions(env: Environment): void {
   env.registerFunction('OptionalNamespace.ofNonZeroValue(A): optional<A>', (_: unknown, value: unknown) => (isZeroValue(value) ? Optional.none() : Optional.of(value)))
