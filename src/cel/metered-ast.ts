@@ -2,7 +2,7 @@ import { EvaluationError } from '@marcbachmann/cel-js'
 import { CelRuntimeError } from './cel-errors.ts'
 import { type SizeCharge, charactersPerUnit, charge, sizeCharge } from './evaluation-meter.ts'
 import { compileRegex, type LinearRegex, RegexSyntaxError } from './linear-regex.ts'
-import { atOffset, checkRange, durationMilliseconds, intOfDouble, lowerAscii, mapLiteral, stringOfBytes, timeDifferenceInRange, timeDifferenceOutOfRange, trimSpace, upperAscii, utcOffsetMinutes } from './spec-fixes.ts'
+import { atOffset, celContains, celEquals, checkRange, durationMilliseconds, intOfDouble, lowerAscii, mapLiteral, stringOfBytes, timeDifferenceInRange, timeDifferenceOutOfRange, trimSpace, upperAscii, utcOffsetMinutes } from './spec-fixes.ts'
 import { Duration } from '@marcbachmann/cel-js/evaluator'
 
 /**
@@ -281,6 +281,8 @@ function replacement(node: CelAstNode): Evaluate | undefined {
   }
   if (node.op === '-') return timeDifference(node, original(node))
   if (node.op === '-_' || node.op === '/' || node.op === '+' || node.op === '*') return withRangeCheck(original(node))
+  if (node.op === '==' || node.op === '!=') return equality(node, node.op === '!=')
+  if (node.op === 'in') return membership(node)
   if (node.op === 'map') {
     const entries = node.args as [CelAstNode, CelAstNode][]
     return (ev, _, context) => mapLiteral(entries.map(([key, value]) => [ev.run(key, context), ev.run(value, context)]))
@@ -296,6 +298,28 @@ function onReceiver(node: CelAstNode, operand: CelAstNode, fix: (value: unknown)
 
 function withRangeCheck(run: Evaluate): Evaluate {
   return (ev, n, context) => checkRange(run(ev, n, context))
+}
+
+/** `==`/`!=` by CEL equality (`spec-fixes.ts`); cel-js's own for values it does not cover (evaluating the operands again). */
+function equality(node: CelAstNode, negate: boolean): Evaluate {
+  const [left, right] = node.args as [CelAstNode, CelAstNode]
+  const fallback = original(node)
+  return (ev, n, context) => {
+    const equal = celEquals(ev.run(left, context), ev.run(right, context))
+    if (equal === undefined) return fallback(ev, n, context)
+    return negate ? !equal : equal
+  }
+}
+
+/** `x in list` by CEL equality, `key in map` as cel-js looks keys up; anything else is cel-js's (evaluating the operands again). */
+function membership(node: CelAstNode): Evaluate {
+  const [left, right] = node.args as [CelAstNode, CelAstNode]
+  const fallback = original(node)
+  return (ev, n, context) => {
+    const element = ev.run(left, context)
+    const collection = ev.run(right, context)
+    return celContains(element, collection) ?? fallback(ev, n, context)
+  }
 }
 
 /**

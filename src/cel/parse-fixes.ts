@@ -23,7 +23,9 @@ import { EvaluationError, Optional } from '@marcbachmann/cel-js'
  *   conformance suite's `disable_check` cases), an operand of `&&`/`||` that
  *   fails that check (an undeclared name, a string) is an error *value*
  *   that the other operand may absorb: `x || true` is true. Strategies are
- *   checked when saved, where such an expression is still refused.
+ *   checked when saved, where such an expression is still refused. So is
+ *   `==` between operands of different types (`1.0 == 1`), left to CEL
+ *   equality at evaluation.
  *
  * `CelEnvironment.parse` (cel-environment.ts) applies them to every tree, so
  * the checker and the evaluator see the same corrected tree. They rely on
@@ -106,6 +108,7 @@ function fixNode(node: AstNode): void {
   } else if (node.op === 'comprehension') unbindTypeParameters((node.args as { iterable: AstNode }).iterable)
   else if (node.op === '+') durationPlusTimestamp(node)
   else if (node.op === '&&' || node.op === '||') operandCheckErrorsAtRuntime(node)
+  else if (node.op === '==' || node.op === '!=') equalityOfAnyTypesAtRuntime(node)
 }
 
 const TIMESTAMP = 'google.protobuf.Timestamp'
@@ -175,6 +178,26 @@ function operandCheckErrorsAtRuntime(node: AstNode): void {
     try {
       return check(checker, n, scope)
     } catch {
+      return checker.getType('bool')
+    }
+  })
+}
+
+/**
+ * At evaluation-time checking only: `==`/`!=` between operands of different
+ * types (`1.0 == 1`, `['one'] == [2, 3]`) is left to the evaluation, which
+ * compares by CEL equality (`spec-fixes.ts`). Checked when saved, they are
+ * still refused, as cel-go's checker refuses them.
+ */
+function equalityOfAnyTypesAtRuntime(node: AstNode): void {
+  const check = node.meta.check!
+  node.setMeta('check', (checker: Checker, n: AstNode, scope: unknown) => {
+    try {
+      return check(checker, n, scope)
+    } catch (error) {
+      const [left, right] = n.args as [AstNode, AstNode]
+      // only a missing overload; an operand that fails its own check stays an error
+      if (!checksAtEvaluation(checker) || !left.checkedType || !right.checkedType) throw error
       return checker.getType('bool')
     }
   })

@@ -1,4 +1,4 @@
-import { EvaluationError } from '@marcbachmann/cel-js'
+import { EvaluationError, Optional } from '@marcbachmann/cel-js'
 import { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
 
 /**
@@ -15,6 +15,9 @@ import { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
  * - `lowerAscii()`/`upperAscii()` change ASCII letters only, and `trim()`
  *   removes Unicode white space as CEL (Go) defines it;
  * - `string(bytes)` fails on invalid UTF-8 instead of inserting U+FFFD;
+ * - `==`, `!=` and `in` compare numbers by value across int, uint and double,
+ *   also inside lists and maps (`[1, 2u] == [1.0, 2]`, `dyn(3u) in [3]`), and
+ *   values of different types are unequal rather than an error;
  * - a map literal keeps int and bool keys as they are (a JS Map), where cel-js
  *   makes them object property names (strings), and fails on a key that is
  *   not an int, uint, bool or string, or that appears twice.
@@ -158,4 +161,95 @@ function mapKeyIdentity(key: unknown): unknown {
   if (typeof key === 'string' || typeof key === 'boolean' || typeof key === 'bigint') return key
   if (key instanceof UnsignedInt) return key.valueOf()
   throw new EvaluationError({ code: 'invalid_map_key', message: `a map key must be an int, uint, bool or string, not ${key === null ? 'null' : typeof key === 'number' ? 'a double' : typeof key}` })
+}
+
+// ---------------------------------------------------------------------------
+// Equality
+// ---------------------------------------------------------------------------
+
+/**
+ * CEL's equality (the specification's, which cel-js follows except across
+ * numeric types in lists, maps and uints): numbers by value whatever their
+ * type, lists element by element, maps key by key, other values of different
+ * types unequal. Undefined for a value of a type this does not know (a
+ * registered message): cel-js then decides.
+ */
+export function celEquals(a: unknown, b: unknown): boolean | undefined {
+  if (a === b) return true
+  switch (typeof a) {
+    case 'bigint':
+    case 'number':
+      return numericEquals(a, b)
+    case 'object':
+      break
+    default:
+      return false
+  }
+  if (a === null || typeof b !== 'object' || b === null) return a instanceof UnsignedInt ? numericEquals(a, b) : false
+  if (a instanceof UnsignedInt) return numericEquals(a, b)
+  if (Array.isArray(a)) return Array.isArray(b) ? listsEqual(a, b) : isOtherKnownKind(b) ? false : undefined
+  if (a instanceof Uint8Array) return b instanceof Uint8Array && a.length === b.length && a.every((byte, i) => byte === b[i])
+  if (a instanceof Date) return b instanceof Date && a.getTime() === b.getTime()
+  if (a instanceof Duration) return b instanceof Duration && a.seconds === b.seconds && a.nanos === b.nanos
+  if (a instanceof Optional) return b instanceof Optional && (a.hasValue() && b.hasValue() ? celEquals(a.value(), b.value()) : a.hasValue() === b.hasValue())
+  if (isMapValue(a)) return isMapValue(b) ? mapsEqual(a, b) : isOtherKnownKind(b) ? false : undefined
+  return undefined
+}
+
+/**
+ * `element in collection`: in a list by CEL equality, in a map by key as
+ * cel-js looks keys up; undefined for anything else (cel-js decides).
+ */
+export function celContains(element: unknown, collection: unknown): boolean | undefined {
+  if (Array.isArray(collection)) {
+    for (const item of collection) {
+      const equal = celEquals(element, item)
+      if (equal === undefined) return undefined
+      if (equal) return true
+    }
+    return false
+  }
+  if (collection instanceof Map) return collection.get(element) !== undefined
+  if (collection !== null && typeof collection === 'object' && isPlainObject(collection)) {
+    const record = collection as Record<PropertyKey, unknown>
+    return Object.hasOwn(record, element as PropertyKey) && record[element as PropertyKey] !== undefined
+  }
+  return undefined
+}
+
+function numericEquals(a: bigint | number | UnsignedInt, b: unknown): boolean {
+  const x = a instanceof UnsignedInt ? (a.valueOf() as bigint) : a
+  const y = b instanceof UnsignedInt ? (b.valueOf() as bigint) : b
+  // bigint == number compares the exact values (and NaN equals nothing)
+  return (typeof y === 'bigint' || typeof y === 'number') && x == y
+}
+
+function listsEqual(a: unknown[], b: unknown[]): boolean | undefined {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const equal = celEquals(a[i], b[i])
+    if (equal !== true) return equal
+  }
+  return true
+}
+
+const isPlainObject = (value: object) => Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null
+const isMapValue = (value: object): value is Map<unknown, unknown> | Record<string, unknown> => value instanceof Map || isPlainObject(value)
+
+/** Primitive-like values and lists: never equal to a map or a list of another kind. */
+const isOtherKnownKind = (value: object) =>
+  value instanceof UnsignedInt || value instanceof Uint8Array || value instanceof Date || value instanceof Duration || value instanceof Optional || Array.isArray(value) || isMapValue(value)
+
+/** An object's keys are strings; a Map literal's keys are ints, bools or strings (`mapLiteral`). */
+function mapsEqual(a: Map<unknown, unknown> | Record<string, unknown>, b: Map<unknown, unknown> | Record<string, unknown>): boolean | undefined {
+  const entriesOf = (m: typeof a) => (m instanceof Map ? [...m] : Object.entries(m).filter(([, v]) => v !== undefined))
+  const left = entriesOf(a)
+  if (left.length !== entriesOf(b).length) return false
+  for (const [key, value] of left) {
+    const other = b instanceof Map ? b.get(key) : typeof key === 'string' && Object.hasOwn(b, key) ? b[key] : undefined
+    if (other === undefined) return false
+    const equal = celEquals(value, other)
+    if (equal !== true) return equal
+  }
+  return true
 }

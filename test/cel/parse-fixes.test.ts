@@ -24,7 +24,7 @@ function compileUnchecked(source: string): CompiledExpression {
   return compiled
 }
 
-const context = { event: { id: 'e1', type: 't', occurredAt: '2026-01-01T00:00:00Z', data: { numbers: [1n, 2n], text: 'x' } }, features: { count: 3n }, scores: { fraud: 0.5 } }
+const context = { event: { id: 'e1', type: 't', occurredAt: '2026-01-01T00:00:00Z', data: { numbers: [1n, 2n], text: 'x', map: { k: 'v' } } }, features: { count: 3n }, scores: { fraud: 0.5 } }
 const value = (source: string) => compile(source).evaluate(context)
 
 function evaluationError(run: () => unknown): Error {
@@ -126,5 +126,34 @@ describe('&& and ||', () => {
     assert.equal(compileUnchecked("'horses' && false").evaluate(context), false)
     evaluationError(() => compileUnchecked('x || false').evaluate(context))
     evaluationError(() => compileUnchecked("'horses' || false").evaluate(context))
+  })
+})
+
+describe('equality', () => {
+  test('compares numbers by value across int, uint and double, inside lists and maps too', () => {
+    assert.equal(value('[1.0, 2.0, 3] == [1u, 2, 3u]'), true)
+    assert.equal(value('{1: 1.0, 2u: 3u} == {1u: 1, 2: 3.0}'), true)
+    assert.equal(value('dyn(3u) in [5, 4, 3]'), true)
+    assert.equal(value('dyn(3.0) in [5u, 4u, 3u]'), true)
+    assert.equal(value('dyn(2.5) in [2, 3]'), false)
+    assert.equal(value("[1, 'a'] == [1, 'a']"), true)
+    assert.equal(value("[1, 'a'] != [1, 'b']"), true)
+  })
+
+  test('keeps its meaning for event data', () => {
+    assert.equal(value("event.data.text == 'x'"), true)
+    assert.equal(value('event.data.numbers == [1, 2]'), true)
+    assert.equal(value('2 in event.data.numbers'), true)
+    assert.equal(value("'k' in event.data.map"), true)
+    assert.equal(value("'absent' in event.data.map"), false)
+    assert.equal(value("event.data.map == {'k': 'v'}"), true)
+    assert.equal(value("event.data.map != {'k': 'w'}"), true)
+  })
+
+  test('between different types is refused when saved, and false when checked only at evaluation', () => {
+    assert.ok('ok' in compileExpression('1.0 == 1', checking, runtime))
+    assert.equal(compileUnchecked('1.0 == 1').evaluate(context), true)
+    assert.equal(compileUnchecked("['one'] == [2, 3]").evaluate(context), false)
+    assert.equal(compileUnchecked('2u != 2').evaluate(context), false)
   })
 })

@@ -177,12 +177,6 @@ const because = {
 /** Applicable cases where cel-js disagrees with the spec, keyed `file/section/test`. */
 const knownDisagreements: Record<string, string> = {
 
-  'comparisons/eq_literal/eq_list_mixed_type_numbers': because.mixedNumericEquality,
-  'comparisons/eq_literal/not_eq_list_length': because.heterogeneousListEquality,
-  'comparisons/eq_literal/eq_map_mixed_type_numbers': because.mixedNumericEquality,
-  'comparisons/eq_literal/eq_mixed_types': because.mixedNumericEquality,
-  'comparisons/eq_literal/eq_list_elem_mixed_types': because.mixedNumericEquality,
-  'comparisons/ne_literal/ne_mixed_types': because.mixedNumericEquality,
   'comparisons/lt_literal/not_lt_dyn_int_big_lossy_double': because.bigIntDoubleCompare,
   'comparisons/gt_literal/not_gt_double': because.leadingDotDouble,
   'comparisons/gt_literal/not_gt_dyn_big_double_int': because.bigIntDoubleCompare,
@@ -199,10 +193,6 @@ const knownDisagreements: Record<string, string> = {
 
 
   'lists/index/zero_based_uint': because.uintListIndex,
-  'lists/in/uint_in_ints': because.mixedNumericEquality,
-  'lists/in/uint_in_doubles': because.mixedNumericEquality,
-  'lists/in/int_in_uints': because.mixedNumericEquality,
-  'lists/in/double_in_uints': because.mixedNumericEquality,
 
 
 
