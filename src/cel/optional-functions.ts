@@ -1,5 +1,6 @@
 import { type Environment, EvaluationError, Optional, ParseError } from '@marcbachmann/cel-js'
 import { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
+import { celEquals } from './spec-fixes.ts'
 
 /**
  * The parts of CEL's optional types that cel-js lacks (found by the
@@ -17,9 +18,7 @@ export function registerOptionalFunctions(env: Environment): void {
   env.registerFunction('OptionalNamespace.ofNonZeroValue(A): optional<A>', (_: unknown, value: unknown) => (isZeroValue(value) ? Optional.none() : Optional.of(value)))
   env.registerFunction('optional.optMap(ast, ast): optional<dyn>', (call: MacroCall) => optionalMacro(call, 'optMap'))
   env.registerFunction('optional.optFlatMap(ast, ast): optional<dyn>', (call: MacroCall) => optionalMacro(call, 'optFlatMap'))
-  // cel-js passes operator handlers the node and the evaluator too; its typings declare two arguments
-  const equal = (a: Optional, b: Optional, _: unknown, ev: Evaluator) => optionalsEqual(a, b, ev)
-  env.registerOperator('optional<A> == optional<A>', equal as unknown as (a: Optional, b: Optional) => boolean)
+  env.registerOperator('optional<A> == optional<A>', optionalsEqual)
 
   // cel-js's `type` values are instances of a class it does not export: optional_type is made from the class of type(1)
   const TypeValue = (env.evaluate('type(1)') as object).constructor as new (name: string) => object
@@ -86,8 +85,6 @@ interface Checker {
 
 interface Evaluator {
   run(node: AstNode, scope: Scope): unknown
-  registry: { findBinaryOverload(op: string, left: unknown, right: unknown): { handler(a: unknown, b: unknown, ast: unknown, ev: Evaluator): boolean } | false }
-  debugType(value: unknown): unknown
 }
 
 interface OptionalMacro {
@@ -141,18 +138,5 @@ function evaluateOptionalMacro(ev: Evaluator, macro: OptionalMacro, scope: Scope
 // Equality
 // ---------------------------------------------------------------------------
 
-/** Two optionals are equal when both are none, or both hold equal values (CEL equality, as cel-js's own `==`). */
-function optionalsEqual(a: Optional, b: Optional, ev: Evaluator): boolean {
-  if (!a.hasValue() || !b.hasValue()) return a.hasValue() === b.hasValue()
-  return valuesEqual(a.value(), b.value(), ev)
-}
-
-function valuesEqual(a: unknown, b: unknown, ev: Evaluator): boolean {
-  if (a === b) return true
-  if (typeof a === 'bigint' || typeof a === 'number') return (typeof b === 'bigint' || typeof b === 'number') && a == b // int and double by value
-  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false
-  const leftType = ev.debugType(a)
-  if (leftType !== ev.debugType(b)) return false
-  const overload = ev.registry.findBinaryOverload('==', leftType, leftType)
-  return overload ? overload.handler(a, b, undefined, ev) : false
-}
+/** Two optionals are equal when both are none, or both hold equal values (CEL equality, `spec-fixes.ts`). */
+const optionalsEqual = (a: Optional, b: Optional): boolean => celEquals(a, b) ?? false

@@ -244,7 +244,7 @@ const utf8 = new TextEncoder()
 function bytesLiteral(node: AstNode): Uint8Array {
   const text = node.input.slice(node.start, node.end)
   const parsed = node.args as Uint8Array
-  if (!/^[bB]/.test(text) || /^[\x00-\x7f]*$/.test(text)) return parsed
+  if (!/^[bB]/.test(text) || /^\p{ASCII}*$/u.test(text)) return parsed
   const quote = text.slice(1, 4) === "'''" || text.slice(1, 4) === '"""' ? 3 : 1
   const body = text.slice(1 + quote, text.length - quote)
   const out: number[] = []

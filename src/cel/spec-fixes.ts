@@ -220,8 +220,11 @@ export function celContains(element: unknown, collection: unknown): boolean | un
 function numericEquals(a: bigint | number | UnsignedInt, b: unknown): boolean {
   const x = a instanceof UnsignedInt ? (a.valueOf() as bigint) : a
   const y = b instanceof UnsignedInt ? (b.valueOf() as bigint) : b
-  // bigint == number compares the exact values (and NaN equals nothing)
-  return (typeof y === 'bigint' || typeof y === 'number') && x == y
+  if (typeof y !== 'bigint' && typeof y !== 'number') return false
+  if (typeof x === typeof y) return x === y
+  // an int and a double: equal when the double is that integer exactly (NaN and fractions never are)
+  const [int, double] = typeof x === 'bigint' ? [x, y as number] : [y as bigint, x as number]
+  return Number.isInteger(double) && BigInt(double) === int
 }
 
 function listsEqual(a: unknown[], b: unknown[]): boolean | undefined {
