@@ -1,6 +1,8 @@
-import { Environment, EvaluationError } from '@marcbachmann/cel-js'
+import { Environment, type EnvironmentOptions, EvaluationError, type ParseResult } from '@marcbachmann/cel-js'
 import type { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
 import { charactersPerUnit, charge } from './evaluation-meter.ts'
+import { registerOptionalFunctions } from './optional-functions.ts'
+import { fixParsedTree } from './parse-fixes.ts'
 
 /**
  * The CEL dialect every condition in Xiezhi is written in. One place sets the
@@ -20,14 +22,63 @@ const INT_MAX = 2n ** 63n - 1n
 const TIMESTAMP = 'google.protobuf.Timestamp'
 const DURATION = 'google.protobuf.Duration'
 
+// cel-js's Environment takes the environment it clones as a second, undeclared constructor argument
+const EnvironmentWithParent = Environment as unknown as new (opts?: EnvironmentOptions, parent?: Environment) => Environment
+
+/**
+ * cel-js's Environment, with every parsed tree corrected where cel-js's parser
+ * or checker disagrees with the specification (`parse-fixes.ts`) before it is
+ * checked or evaluated. Clones stay of this class.
+ */
+class CelEnvironment extends EnvironmentWithParent {
+  override clone(opts?: EnvironmentOptions): Environment {
+    return new CelEnvironment(opts, this)
+  }
+
+  override parse(expression: string): ParseResult {
+    const parsed = super.parse(expression)
+    fixParsedTree(parsed.ast)
+    const check = parsed.check
+    parsed.check = () => {
+      const result = check()
+      if (result.valid && result.type) result.type = unboundParametersAsDyn(result.type)
+      return result
+    }
+    return parsed
+  }
+
+  override check(expression: string): ReturnType<Environment['check']> {
+    try {
+      return this.parse(expression).check()
+    } catch (error) {
+      return { valid: false, error: error as Error } as ReturnType<Environment['check']>
+    }
+  }
+
+  override evaluate(expression: string, context?: Record<string, unknown>): unknown {
+    return this.parse(expression)(context)
+  }
+}
+
+/**
+ * The checked type with its unbound type parameters (`list<T>` of `[]`) named
+ * `dyn`, as the specification reports them; cel-js's short names for
+ * `list<dyn>` and `map<dyn, dyn>` are kept.
+ */
+function unboundParametersAsDyn(type: string): string {
+  const named = type.replace(/\b[A-Z]\b/g, 'dyn')
+  return named === 'list<dyn>' ? 'list' : named === 'map<dyn, dyn>' ? 'map' : named
+}
+
 let base: Environment | undefined
 
 /** A fresh environment of the dialect, to register variables in. */
 export function createCelEnvironment(): Environment {
   if (!base) {
-    base = new Environment(celOptions)
+    base = new CelEnvironment(celOptions)
     registerMissingStandardFunctions(base)
     registerStringExtensions(base)
+    registerOptionalFunctions(base)
   }
   return base.clone()
 }

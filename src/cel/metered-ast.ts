@@ -2,7 +2,7 @@ import { EvaluationError } from '@marcbachmann/cel-js'
 import { CelRuntimeError } from './cel-errors.ts'
 import { type SizeCharge, charactersPerUnit, charge, sizeCharge } from './evaluation-meter.ts'
 import { compileRegex, type LinearRegex, RegexSyntaxError } from './linear-regex.ts'
-import { atOffset, checkRange, durationMilliseconds, intOfDouble, lowerAscii, stringOfBytes, trimSpace, upperAscii, utcOffsetMinutes } from './spec-fixes.ts'
+import { atOffset, celContains, celEquals, checkRange, durationMilliseconds, intOfDouble, lowerAscii, mapLiteral, stringOfBytes, timeDifferenceInRange, timeDifferenceOutOfRange, trimSpace, upperAscii, utcOffsetMinutes } from './spec-fixes.ts'
 import { Duration } from '@marcbachmann/cel-js/evaluator'
 
 /**
@@ -76,9 +76,10 @@ export function meterTree(root: CelAstNode): void {
 
 /**
  * An operand of an operator or function whose checked type is an unresolved
- * type parameter (`T`, from an empty list literal: `([].filter(x, true) + l).all(x, string(x) == '0')`).
- * cel-js then picks an overload by that placeholder and answers wrongly
- * (`string(0)` comes back as the int 0), so such expressions are refused.
+ * type parameter (`T`: `optional.none().value()`; a list that is iterated or
+ * indexed has dyn elements instead, `parse-fixes.ts`). cel-js would pick an
+ * overload by that placeholder and answer wrongly (`string(0)` came back as
+ * the int 0), so such expressions are refused.
  */
 export function operandOfUnknownType(root: CelAstNode): CelAstNode | undefined {
   const visited = new Set<CelAstNode>()
@@ -278,7 +279,14 @@ function replacement(node: CelAstNode): Evaluate | undefined {
     if (name === 'int' && operands.length === 1) return onReceiver(node, operands[0]!, (v) => (typeof v === 'number' ? intOfDouble(v) : undefined))
     if (name === 'string' && operands.length === 1) return onReceiver(node, operands[0]!, (v) => (v instanceof Uint8Array ? stringOfBytes(v) : undefined))
   }
-  if (node.op === '-_' || node.op === '/' || node.op === '+' || node.op === '-' || node.op === '*') return withRangeCheck(original(node))
+  if (node.op === '-') return timeDifference(node, original(node))
+  if (node.op === '-_' || node.op === '/' || node.op === '+' || node.op === '*') return withRangeCheck(original(node))
+  if (node.op === '==' || node.op === '!=') return equality(node, node.op === '!=')
+  if (node.op === 'in') return membership(node)
+  if (node.op === 'map') {
+    const entries = node.args as [CelAstNode, CelAstNode][]
+    return (ev, _, context) => mapLiteral(entries.map(([key, value]) => [ev.run(key, context), ev.run(value, context)]))
+  }
   return undefined
 }
 
@@ -290,6 +298,42 @@ function onReceiver(node: CelAstNode, operand: CelAstNode, fix: (value: unknown)
 
 function withRangeCheck(run: Evaluate): Evaluate {
   return (ev, n, context) => checkRange(run(ev, n, context))
+}
+
+/** `==`/`!=` by CEL equality (`spec-fixes.ts`); cel-js's own for values it does not cover (evaluating the operands again). */
+function equality(node: CelAstNode, negate: boolean): Evaluate {
+  const [left, right] = node.args as [CelAstNode, CelAstNode]
+  const fallback = original(node)
+  return (ev, n, context) => {
+    const equal = celEquals(ev.run(left, context), ev.run(right, context))
+    if (equal === undefined) return fallback(ev, n, context)
+    return negate ? !equal : equal
+  }
+}
+
+/** `x in list` by CEL equality, `key in map` as cel-js looks keys up; anything else is cel-js's (evaluating the operands again). */
+function membership(node: CelAstNode): Evaluate {
+  const [left, right] = node.args as [CelAstNode, CelAstNode]
+  const fallback = original(node)
+  return (ev, n, context) => {
+    const element = ev.run(left, context)
+    const collection = ev.run(right, context)
+    return celContains(element, collection) ?? fallback(ev, n, context)
+  }
+}
+
+/**
+ * A duration beyond ±292 years from `-` is an error when it is the difference
+ * of two timestamps (cel-go's range for it); a difference of durations keeps
+ * the ±10,000 years. The left operand is looked at again only on that rare path.
+ */
+function timeDifference(node: CelAstNode, run: Evaluate): Evaluate {
+  const left = (node.args as [CelAstNode])[0]
+  return (ev, n, context) => {
+    const value = checkRange(run(ev, n, context))
+    if (value instanceof Duration && !timeDifferenceInRange(value) && ev.run(left, context) instanceof Date) throw timeDifferenceOutOfRange()
+    return value
+  }
 }
 
 /** `t.getHours('+08:00')`: cel-js hands the zone to Intl, which knows IANA names only. */

@@ -78,11 +78,15 @@ describe('compile-time bounds (where an author saves a strategy)', () => {
   })
 
   test('an operand whose type cel-js cannot tell is refused (it would pick a wrong overload)', () => {
-    // ([] + l) has type list<T>: cel-js would run string(x) as the identity and answer false for x = 0
-    const refused = refusal("([].filter(x, true) + event.data.numbers).all(x, string(x) == '0')")
+    // optional.none().value() has type T: cel-js would pick string's overload by that placeholder
+    const refused = refusal("string(optional.none().value()) == '0'")
     assert.equal(refused.code, 'cel_type_error')
     assert.match(refused.message, /no known type/)
-    compile("[].all(x, x == '0')") // the body never runs over the literal []
+    // a list iterated or indexed is checked with dyn elements (parse-fixes.ts), so string(x) runs on the value's own type
+    const iterated = compile("([].filter(x, true) + event.data.numbers).all(x, string(x) == '0')")
+    assert.equal(iterated.evaluate(event({ numbers: [0n] })), true)
+    assert.equal(iterated.evaluate(event({ numbers: [0n, 1n] })), false)
+    compile("[].all(x, x == '0')")
   })
 })
 
