@@ -192,7 +192,7 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 }
 let cpu = process.cpuUsage()
 const snapshotStarted = performance.now()
-const snapshotBytes = writeGraphSnapshot(snapshotFile, { lastDecisionHash: '0'.repeat(64), takenAtMs: Date.now(), state: service.snapshot() })
+const snapshotBytes = writeGraphSnapshot(snapshotFile, { lastDecisionHash: '0'.repeat(64), takenAtMs: Date.now(), state: service.snapshot(false) })
 const snapshotMs = performance.now() - snapshotStarted
 const snapshotCpuMs = cpuMs(cpu)
 // a sample of measures to compare after the restore; then the original is let go, as a restart would have it

@@ -174,7 +174,8 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
       const lastDecisionHash = decisions.lastHash
       const bytes = writeFeatureSnapshot(snapshotFile, { lastDecisionHash, takenAtMs: clock.nowMs(), state: features.snapshot() })
       const graphStarted = performance.now()
-      const graphBytes = writeGraphSnapshot(graphFile, { lastDecisionHash, takenAtMs: clock.nowMs(), state: graph.snapshot() })
+      // views, not copies: the file is written before anything else runs
+      const graphBytes = writeGraphSnapshot(graphFile, { lastDecisionHash, takenAtMs: clock.nowMs(), state: graph.snapshot(false) })
       const ended = performance.now()
       return { bytes, ms: Math.round(graphStarted - started), graph: { bytes: graphBytes, ms: Math.round(ended - graphStarted) } }
     }
