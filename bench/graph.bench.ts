@@ -20,10 +20,17 @@
  *   the period: p50, p99, p99.9 in µs, and how often a cap was hit;
  * - labels: one push of risk per label (µs per label, neighbour updates);
  * - rings: one Louvain recomputation over the last 30 days (at most
- *   `--ring-edges` edges), and the snapshot's size and time.
+ *   `--ring-edges` edges);
+ * - the snapshot file a restart starts from (`app/graph-snapshot-file.ts`):
+ *   its size, the time to write it, and the time to read it and restore
+ *   the graph (the original is let go first; a sample of measures is then
+ *   compared).
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { serialize } from 'node:v8'
+import { readGraphSnapshot, writeGraphSnapshot } from '../src/app/graph-snapshot-file.ts'
 import type { GraphEvent } from '../src/graph/graph-event.ts'
 import { GraphService } from '../src/graph/graph-service.ts'
 import { percentiles, round } from './stats.ts'
@@ -97,7 +104,7 @@ function eventOf(atMs: number, user: number, fresh: boolean): GraphEvent {
   return { type: kind < 0.25 ? 'credit.application' : 'login', occurredAtMs: atMs, data: {}, keys }
 }
 
-const service = new GraphService({ rings: { maxEdges: Number(flags['ring-edges']) } })
+let service = new GraphService({ rings: { maxEdges: Number(flags['ring-edges']) } })
 const heapBefore = process.memoryUsage().heapUsed
 let events = 0
 let meetings = 0
@@ -128,7 +135,7 @@ while (service.graph.edges.count < targetEdges) {
     log(`  ${events.toLocaleString()} events, ${service.graph.edges.count.toLocaleString()} edges, ${service.graph.nodes.count.toLocaleString()} nodes`)
   }
 }
-const graph = service.graph
+let graph = service.graph
 globalThis.gc?.()
 const heapAfter = process.memoryUsage().heapUsed
 const edges = graph.edges.count
@@ -177,13 +184,40 @@ log(`labels: ${((1000 * labelMs) / labelCount).toFixed(0)} µs per label, ${(wor
 // rings over the last 30 days
 const rings = service.recompute(nowMs)
 log(`rings: ${rings.rings.length} from ${rings.stats.edges.toLocaleString()} edges (${rings.stats.truncated ? 'capped' : 'all of the window'}) in ${(rings.stats.ms / 1000).toFixed(1)} s`)
+const snapshotDir = mkdtempSync(join(tmpdir(), 'xiezhi-graph-bench-'))
+const snapshotFile = join(snapshotDir, 'graph-state.snapshot')
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since)
+  return (used.user + used.system) / 1000
+}
+let cpu = process.cpuUsage()
 const snapshotStarted = performance.now()
-const snapshotBytes = serialize(service.snapshot().graph).length
+const snapshotBytes = writeGraphSnapshot(snapshotFile, { lastDecisionHash: '0'.repeat(64), takenAtMs: Date.now(), state: service.snapshot(false) })
 const snapshotMs = performance.now() - snapshotStarted
+const snapshotCpuMs = cpuMs(cpu)
+// a sample of measures to compare after the restore; then the original is let go, as a restart would have it
+const sample = Array.from({ length: 1_000 }, (_, q) => eventOf(nowMs + q, q % 10 === 0 ? q : Math.floor(users * next() ** 1.5), q % 10 === 0))
+const sampled = JSON.stringify(sample.map((query) => service.measure(query, nowMs)))
+const summary = { nodes: graph.nodes.count, bytes }
+service = undefined as unknown as GraphService
+graph = undefined as unknown as typeof graph
+globalThis.gc?.()
+cpu = process.cpuUsage()
+const restoreStarted = performance.now()
+const saved = readGraphSnapshot(snapshotFile)
+if ('unusable' in saved) throw new Error(`the snapshot could not be read: ${saved.unusable}`)
+const readMs = performance.now() - restoreStarted
+const readCpuMs = cpuMs(cpu)
+service = GraphService.restore(saved.state)
+const restoreMs = performance.now() - restoreStarted
+const restoreCpuMs = cpuMs(cpu)
+rmSync(snapshotDir, { recursive: true, force: true })
+const restoredSame = JSON.stringify(sample.map((query) => service.measure(query, nowMs))) === sampled
+log(`snapshot: ${(snapshotBytes / 2 ** 20).toFixed(0)} MiB written in ${snapshotMs.toFixed(0)} ms (CPU ${snapshotCpuMs.toFixed(0)} ms); read in ${readMs.toFixed(0)} ms (CPU ${readCpuMs.toFixed(0)}) and restored in ${restoreMs.toFixed(0)} ms (CPU ${restoreCpuMs.toFixed(0)}); ${restoredSame ? 'the same' : 'NOT the same'} measures after`)
 
 const result = {
   edges,
-  nodes: graph.nodes.count,
+  nodes: summary.nodes,
   events,
   ingest: {
     meetingsPerSecond: round(meetings / (addMs / 1000)),
@@ -199,15 +233,15 @@ const result = {
   measureUs: { p50: round(p50!, 1), p99: round(p99!, 1), p999: round(p999!, 1), cpuP50: cpu50!, cpuP99: cpu99!, cappedShare: round(capped / queries, 3) },
   labelPushUs: round((1000 * labelMs) / labelCount),
   rings: { ms: round(rings.stats.ms), edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
-  snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), ms: round(snapshotMs) },
+  snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), bytesPerEdge: round(snapshotBytes / edges, 1), writeMs: round(snapshotMs), writeCpuMs: round(snapshotCpuMs), readMs: round(readMs), readCpuMs: round(readCpuMs), restoreMs: round(restoreMs), restoreCpuMs: round(restoreCpuMs), sameMeasures: restoredSame },
 }
 if (flags.json) console.log(JSON.stringify(result))
 else {
-  console.log(`Graph: ${edges.toLocaleString()} edges, ${graph.nodes.count.toLocaleString()} nodes from ${events.toLocaleString()} synthetic events`)
+  console.log(`Graph: ${edges.toLocaleString()} edges, ${summary.nodes.toLocaleString()} nodes from ${events.toLocaleString()} synthetic events`)
   console.log(`  ingestion          ${result.ingest.meetingsPerSecond.toLocaleString()} edge meetings/s (${result.ingest.newEdgesPerSecond.toLocaleString()} new edges/s; ${result.ingest.meetingsPerCpuSecond.toLocaleString()} per CPU-second)`)
   console.log(`  memory per edge    ${result.memory.typedArrayBytesPerEdge} B typed arrays (capacity; ${result.memory.usedBytesPerEdge} B in use) + ${result.memory.heapBytesPerEdge} B of node keys on the heap; RSS ${result.memory.rssMiB} MiB`)
   console.log(`  graph features     p50 ${result.measureUs.p50} µs, p99 ${result.measureUs.p99} µs, p99.9 ${result.measureUs.p999} µs per decision (CPU time p50 ${result.measureUs.cpuP50} µs, p99 ${result.measureUs.cpuP99} µs; a cap hit in ${(100 * result.measureUs.cappedShare).toFixed(1)} %)`)
   console.log(`  a label's push     ${result.labelPushUs} µs`)
   console.log(`  rings (Louvain)    ${(result.rings.ms / 1000).toFixed(1)} s over ${result.rings.edges.toLocaleString()} edges of the last 30 days${result.rings.truncated ? ' (capped)' : ''}; ${result.rings.rings} rings`)
-  console.log(`  snapshot           ${result.snapshot.mib} MiB in ${result.snapshot.ms} ms`)
+  console.log(`  snapshot file      ${result.snapshot.mib} MiB (${result.snapshot.bytesPerEdge} B per edge), written in ${result.snapshot.writeMs} ms (CPU ${result.snapshot.writeCpuMs} ms); read in ${result.snapshot.readMs} ms, restored in ${result.snapshot.restoreMs} ms all told (CPU ${result.snapshot.readCpuMs} and ${result.snapshot.restoreCpuMs} ms); ${result.snapshot.sameMeasures ? 'the same' : 'NOT the same'} measures after`)
 }

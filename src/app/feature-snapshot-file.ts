@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { existsSync, readFileSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
 import { deserialize, serialize } from 'node:v8'
 import type { FeatureStateSnapshot } from '../features/feature-engine.ts'
+import { replaceFileDurably } from './durable-file.ts'
 
 const format = 'xiezhi-feature-state'
 const version = 1
@@ -16,30 +17,14 @@ export interface SavedFeatureState {
 
 export const featureSnapshotFile = (dataDir: string) => join(dataDir, 'feature-state.snapshot')
 
-/**
- * Writes the snapshot so that a crash at any moment leaves either the
- * previous file or the new one, whole: a temporary file, flushed to disk,
- * renamed over the old one, and the directory flushed too.
- */
+/** Writes the snapshot so that a crash at any moment leaves either the previous file or the new one, whole (`replaceFileDurably`). */
 export function writeFeatureSnapshot(file: string, saved: SavedFeatureState): number {
   const bytes = serialize({ format, version, ...saved })
-  const temporary = `${file}.tmp`
-  const fd = openSync(temporary, 'w', 0o600)
-  try {
+  return replaceFileDurably(file, (fd) => {
     let written = 0
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(temporary, file)
-  const directory = openSync(dirname(file), 'r')
-  try {
-    fsyncSync(directory)
-  } finally {
-    closeSync(directory)
-  }
-  return bytes.length
+    return bytes.length
+  })
 }
 
 /** The stored snapshot, or why there is none to use (no file, another format, unreadable). */

@@ -25,15 +25,14 @@ import { ModelRegistry } from '../models/registry/model-registry.ts'
 import { ModelServing } from '../models/serving/model-serving.ts'
 import { featureSnapshotFile, writeFeatureSnapshot } from './feature-snapshot-file.ts'
 import { rebuildFeatures } from './rebuild-features.ts'
-import { decisionLogHistory } from './decision-log-history.ts'
 import { GraphService } from '../graph/graph-service.ts'
 import { RingCases } from '../cases/ring-cases.ts'
 import { ringSightings } from './ring-sightings.ts'
+import { engineGraphOptions } from '../graph/graph-replay.ts'
+import { graphSnapshotFile, writeGraphSnapshot } from './graph-snapshot-file.ts'
+import { rebuildGraph } from './rebuild-graph.ts'
 
 export const defaultTenant = 'default'
-
-/** How often, in event time, the graph's rings and propagated risk are recomputed. */
-const graphRingsEveryMs = 3_600_000
 
 /** The stored side: records, keys and event types. Enough for tools that read or manage, not decide. */
 export interface Records {
@@ -66,8 +65,14 @@ export interface Engine extends Records {
   decisions: DecisionService
   /** How feature state came back on start: events replayed, time taken, and whether from the snapshot (or why not). */
   rebuilt: { events: number; ms: number; snapshot: string }
-  /** Writes the feature state to its snapshot file once every decision made so far is committed; bytes and ms, or undefined after a failed commit. */
-  snapshotFeatures(): Promise<{ bytes: number; ms: number } | undefined>
+  /** How the graph came back on start: events added from the log, time taken, and whether from its snapshot (or why not). */
+  graphRebuilt: { events: number; ms: number; snapshot: string }
+  /**
+   * Writes the feature state and the graph to their snapshot files once
+   * every decision made so far is committed; bytes and ms of each, or
+   * undefined after a failed commit.
+   */
+  snapshotFeatures(): Promise<{ bytes: number; ms: number; graph: { bytes: number; ms: number } } | undefined>
   /** The review desk: cases from review decisions, phone verification, dispositions. */
   cases: CaseDesk
   /** Ring cases: opened or grown after each computation of the rings, for rings whose risk crosses `ringCaseMinRisk`. */
@@ -133,8 +138,11 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const snapshotFile = featureSnapshotFile(config.dataDir)
     const { features, events, snapshot } = await rebuildFeatures(store, vault, () => new FeatureEngine(definitions, { lists }), sinceMs, snapshotFile)
     const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart), snapshot }
-    // the graph keeps all history: rebuilt from the whole log, rings recomputed every hour of event time so a rebuild lands on the same rings
-    const graph = await GraphService.rebuild(decisionLogHistory(store, vault, 0), { rings: { everyMs: graphRingsEveryMs } }, false)
+    // the graph keeps all history: its snapshot and the log after it (or the whole log), rings recomputed every hour of event time so a rebuild lands on the same rings
+    const graphStart = performance.now()
+    const graphFile = graphSnapshotFile(config.dataDir)
+    const { graph, ...graphFrom } = await rebuildGraph(store, vault, engineGraphOptions, graphFile)
+    const graphRebuilt = { ...graphFrom, ms: Math.round(performance.now() - graphStart) }
     const commit = new GroupCommit(store, options.onFatal ?? ((error) => { throw error }))
     const onCaseError = options.onCaseError ?? ((error: Error) => process.emitWarning(error))
     const decisions: DecisionService = new DecisionService(
@@ -177,8 +185,13 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
       }
       if (commit.failed) return undefined
       const started = performance.now()
-      const bytes = writeFeatureSnapshot(snapshotFile, { lastDecisionHash: decisions.lastHash, takenAtMs: clock.nowMs(), state: features.snapshot() })
-      return { bytes, ms: Math.round(performance.now() - started) }
+      const lastDecisionHash = decisions.lastHash
+      const bytes = writeFeatureSnapshot(snapshotFile, { lastDecisionHash, takenAtMs: clock.nowMs(), state: features.snapshot() })
+      const graphStarted = performance.now()
+      // views, not copies: the file is written before anything else runs
+      const graphBytes = writeGraphSnapshot(graphFile, { lastDecisionHash, takenAtMs: clock.nowMs(), state: graph.snapshot(false) })
+      const ended = performance.now()
+      return { bytes, ms: Math.round(graphStarted - started), graph: { bytes: graphBytes, ms: Math.round(ended - graphStarted) } }
     }
     const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
     sweep.unref()
@@ -186,7 +199,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(onSnapshotError), config.featureSnapshotSeconds * 1000) : undefined
     snapshots?.unref()
     return {
-      ...records, catalogue, features, graph, models, cases, ringCases, users, featureVersions, strategies, commit, decisions, rebuilt, lists, snapshotFeatures,
+      ...records, catalogue, features, graph, models, cases, ringCases, users, featureVersions, strategies, commit, decisions, rebuilt, graphRebuilt, lists, snapshotFeatures,
       async close() {
         clearInterval(sweep)
         clearInterval(snapshots)

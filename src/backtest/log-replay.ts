@@ -9,6 +9,8 @@ import type { ReplayPlan } from './replay-plan.ts'
 /** One logged event as the replay needs it. */
 export interface ReplayedEvent {
   eventId: string
+  /** Its position in the log: where the graph replay measures it (`graph/graph-replay.ts`). */
+  seq: number
   /** What the feature engine sees: keys are the stored blind indexes. */
   observed: ObservedEvent
   /** The draft decides it: the tenant's, of the draft's type (and product), in [from, to). */
@@ -63,6 +65,7 @@ export async function* replayLog(
       }
       kept.push({
         eventId: d.eventId,
+        seq: d.seq,
         observed: { type: d.eventType, occurredAtMs: d.occurredAtMs, data, keys: d.entityKeys },
         decide,
         occurredAt,

@@ -1,7 +1,6 @@
 import { type FeatureDefinition, horizonOf } from '../features/feature-definition.ts'
 import { windowAggregates } from '../features/window-aggregates.ts'
-import { invalidInput } from '../core/errors.ts'
-import { graphFeatureNames } from '../graph/graph-measures.ts'
+import { type GraphFeatureName, graphFeatureNames } from '../graph/graph-measures.ts'
 import type { Strategy } from '../strategy/strategy.ts'
 import { featuresForStrategy } from './features-for-strategy.ts'
 
@@ -21,20 +20,8 @@ export interface ReplayPlan {
   feeds: ReadonlySet<string>
   /** Of those, the types whose data a window reads (a field, a `where`): their sealed copies are opened; the others' keys suffice. */
   readsData: ReadonlySet<string>
-}
-
-/**
- * Refuses a draft a backtest cannot judge: one reading the graph's measures,
- * which are not recomputed point in time yet (it would be judged on rule
- * errors). The pointer is the draft's root.
- */
-export function checkBacktestable(draft: Strategy) {
-  const graphMeasures = graphFeatureNames.filter((name) => draft.featuresRead.has(name))
-  if (graphMeasures.length > 0) {
-    throw invalidInput('The draft reads graph measures, which backtests do not recompute yet', [
-      { pointer: '', code: 'graph_measures_not_backtested', message: `the draft reads ${graphMeasures.join(', ')}` },
-    ])
-  }
+  /** The graph's measures the draft reads: when any, the graph is rebuilt alongside from the start of the log (`graph/graph-replay.ts`). */
+  graphMeasures: GraphFeatureName[]
 }
 
 const isWindowKind = (definition: FeatureDefinition) => (windowAggregates as readonly string[]).includes(definition.kind)
@@ -46,7 +33,6 @@ const isWindowKind = (definition: FeatureDefinition) => (windowAggregates as rea
  * makes a replay fast.
  */
 export function replayPlan(draft: Strategy, definitions: readonly FeatureDefinition[], fromMs: number, toMs: number): ReplayPlan {
-  checkBacktestable(draft)
   const computed = featuresForStrategy(definitions, draft.featuresRead)
   const windows = computed.filter(isWindowKind)
   const feeds = new Set(windows.flatMap((d) => d.eventTypes))
@@ -60,5 +46,6 @@ export function replayPlan(draft: Strategy, definitions: readonly FeatureDefinit
     warmUpFromMs: fromMs - horizonOf(computed),
     feeds,
     readsData,
+    graphMeasures: graphFeatureNames.filter((name) => draft.featuresRead.has(name)),
   }
 }

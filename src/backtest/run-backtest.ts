@@ -3,6 +3,8 @@ import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { FeatureEngine, type ListLookup } from '../features/feature-engine.ts'
 import { ListMembership } from '../lists/list-membership.ts'
+import { GraphReplay, graphLog, replayGraphOptions } from '../graph/graph-replay.ts'
+import { GraphService } from '../graph/graph-service.ts'
 import { LabelBook } from '../monitoring/label-outcomes.ts'
 import type { Strategy, StrategyOutcome } from '../strategy/strategy.ts'
 import { ActionCounts } from './action-counts.ts'
@@ -54,7 +56,9 @@ export interface BacktestOptions {
  * logged history in the order the online engine saw it from the longest
  * window before `from`, reads each event's windows as they stood just
  * before it (`FeatureEngine.observeBatch`, the code the online engine and
- * the backfill run). Only the features the draft reads are computed. Each
+ * the backfill run). Only the features the draft reads are computed. The
+ * graph's measures, when read, come from a graph rebuilt alongside from the
+ * start of the log, each event measured before it is added (`GraphReplay`). Each
  * new decision is compared with the one stored (the live outcome), and both
  * with the labels known at the cut-off. Nothing is written.
  */
@@ -71,6 +75,8 @@ export async function runBacktest(sources: BacktestSources, draft: Strategy, req
   }
   // when the draft decides a large share of the history, every event is kept rather than sorted out
   const entities = await ReadEntities.collect(store, plan, tenantId, logged / 10, pause)
+  // the graph keeps all history: when the draft reads its measures, it is rebuilt alongside from the start of the log
+  const graph = plan.graphMeasures.length > 0 ? new GraphReplay(new GraphService(replayGraphOptions(draft.featuresRead)), graphLog(store, vault, 0, options.pageSize), pause) : undefined
 
   const labels = new LabelBook({ positive: request.labels.positive, negatives: request.labels.negatives, maturityDays: request.labels.maturityDays, cutoffMs: request.labels.cutoffMs })
   let labelsRead = 0
@@ -114,11 +120,12 @@ export async function runBacktest(sources: BacktestSources, draft: Strategy, req
     done = Math.min(logged, page.lastSeq - firstSeq + 1)
     const { events } = page
     if (events.length > 0) {
+      const graphValues = graph ? await graph.measureEach(events) : undefined
       const rows = engine.observeBatch(
         events.map((event) => event.observed),
         (i) => events[i]!.decide,
       )
-      for (let i = 0; i < events.length; i++) if (events[i]!.decide) decideOne(events[i]!, engine.recordOf(rows, i))
+      for (let i = 0; i < events.length; i++) if (events[i]!.decide) decideOne(events[i]!, graphValues ? { ...engine.recordOf(rows, i), ...graphValues[i] } : engine.recordOf(rows, i))
       replayed += events.length
     }
     read += page.rows
@@ -139,7 +146,7 @@ export async function runBacktest(sources: BacktestSources, draft: Strategy, req
   return {
     strategy: { id: draft.id, version: draft.version, hash: draft.hash, eventType: plan.eventType, ...(plan.product === undefined ? {} : { product: plan.product }) },
     period: { from: iso(plan.fromMs), to: iso(plan.toMs), warmUpFrom: iso(plan.warmUpFromMs) },
-    features: plan.definitions.map((d) => d.name),
+    features: [...plan.definitions.map((d) => d.name), ...plan.graphMeasures],
     events: { logged, read, replayed, decided },
     ...summary,
     live: { strategies: [...liveVersions.values()].sort((a, b) => b.events - a.events), withoutStrategy },

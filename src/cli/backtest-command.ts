@@ -12,7 +12,6 @@ import { actions } from '../core/actions.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { ModelRegistry } from '../models/registry/model-registry.ts'
 import { ModelServing } from '../models/serving/model-serving.ts'
-import { checkBacktestable } from '../backtest/replay-plan.ts'
 import { compileStrategy } from '../strategy/compile-strategy.ts'
 
 interface BacktestOptions {
@@ -93,11 +92,7 @@ async function backtestHere(options: BacktestOptions): Promise<{ id?: string; re
     const features = loadFeatures(records.config.configDir, records.registry, defaultTenant)
     // registry models at the versions their aliases point to now
     const models = await ModelServing.open(new ModelRegistry({ store: records.store, clock: records.clock }), defaultTenant, new Set(features.map((f) => f.name)))
-    const draft = inStrategyFile(options.strategy, () => {
-      const compiled = compileStrategy(document, strategyCatalogue(features, records.registry, defaultTenant, models.slot))
-      checkBacktestable(compiled)
-      return compiled
-    })
+    const draft = inStrategyFile(options.strategy, () => compileStrategy(document, strategyCatalogue(features, records.registry, defaultTenant, models.slot)))
     const showProgress = !options.json && process.stderr.isTTY === true
     const bar = showProgress ? new SingleBar({ format: 'backtest {phase} [{bar}] {value}/{total} logged events, {decided} decided, {eta}s left', stream: process.stderr, etaBuffer: 50 }) : undefined
     let started = false

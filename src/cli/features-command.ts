@@ -10,8 +10,11 @@ import { type EntityKind, isEntityKind } from '../events/entities.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import { ListMembership } from '../lists/list-membership.ts'
 import { type BackfillRow, type HistoricalEvent, backfillFeatures } from '../features/backfill.ts'
+import { backfillWithGraph, graphedLogHistory } from '../app/backfill-with-graph.ts'
+import { describeGraphFeatures, entityGraphValues } from '../graph/graph-feature-catalogue.ts'
+import { graphFeatureNames } from '../graph/graph-measures.ts'
 import { describeFeature, featureDefinitionHash } from '../features/feature-catalogue.ts'
-import { type FeatureDefinition, horizonOf } from '../features/feature-definition.ts'
+import { horizonOf } from '../features/feature-definition.ts'
 import { observedEvent } from '../features/observed-event.ts'
 import { readBootstrapKey } from './decision-client.ts'
 import { readEvents } from './event-source.ts'
@@ -67,7 +70,9 @@ export function featuresCommand(): Command {
       const engine = await openEngine(readConfig(process.env))
       try {
         const now = engine.clock.nowMs()
-        console.log(JSON.stringify({ entityType, asOf: new Date(now).toISOString(), values: engine.features.valuesOf(entityType as EntityKind, engine.vault.blindIndex(entityType as EntityKind, entityValue), now) }))
+        const kind = entityType as EntityKind
+        const key = engine.vault.blindIndex(kind, entityValue)
+        console.log(JSON.stringify({ entityType, asOf: new Date(now).toISOString(), values: { ...engine.features.valuesOf(kind, key, now), ...entityGraphValues(engine.graph, kind, key, now) } }))
       } finally {
         await engine.close()
       }
@@ -84,7 +89,8 @@ export function featuresCommand(): Command {
       const engine = await openEngine(readConfig(process.env))
       try {
         const event = engine.registry.accept(defaultTenant, body)
-        console.log(JSON.stringify({ eventId: event.id, eventType: event.type, features: engine.features.read(observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))) }))
+        const observed = observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))
+        console.log(JSON.stringify({ eventId: event.id, eventType: event.type, features: { ...engine.features.read(observed), ...engine.graph.measure(observed) } }))
       } finally {
         await engine.close()
       }
@@ -92,25 +98,31 @@ export function featuresCommand(): Command {
 
   features
     .command('backfill')
-    .description('compute every feature for every event in [from, to), point in time, from the decision log (or an events file)')
+    .description("compute every feature, the graph's measures included, for every event in [from, to), point in time, from the decision log (or an events file)")
     .requiredOption('--from <day>', 'first day (YYYY-MM-DD, Beijing) or instant', instant)
     .requiredOption('--to <day>', 'end, exclusive', instant)
     .option('--events <file>', 'read the history from an NDJSON or CSV file of events (in the order they happened) instead of the decision log')
     .option('--out <file>', 'where to write (default stdout); .csv gives CSV, anything else NDJSON')
+    .option('--no-graph', "leave out the graph's measures (the graph is otherwise rebuilt from the start of the history)")
     .option('--json', 'print the summary as one JSON line')
-    .action(async (options: { from: number; to: number; events?: string; out?: string; json?: boolean }) => {
+    .action(async (options: { from: number; to: number; events?: string; out?: string; graph: boolean; json?: boolean }) => {
       const records = await openRecords(readConfig(process.env))
       try {
         const definitions = loadFeatures(records.config.configDir, records.registry, defaultTenant)
         const since = options.from - horizonOf(definitions)
-        const history = options.events ? fileHistory(options.events, records.registry) : decisionLogHistory(records.store, records.vault, since)
+        const range = { fromMs: options.from, toMs: options.to }
         const started = performance.now()
         const lists = await ListMembership.load(records.store)
-        const rows = await writeRows(backfillFeatures(definitions, history, { fromMs: options.from, toMs: options.to }, { lists }), definitions, options.out)
+        const names = [...definitions.map((d) => d.name), ...(options.graph ? graphFeatureNames : [])]
+        const backfill = options.graph
+          ? // the graph keeps all history: it takes the whole log (or file), the windows only from the features' horizon
+            backfillWithGraph(definitions, options.events ? everyEvent(fileHistory(options.events, records.registry)) : graphedLogHistory(records.store, records.vault, since), range, { lists })
+          : backfillFeatures(definitions, options.events ? fileHistory(options.events, records.registry) : decisionLogHistory(records.store, records.vault, since), range, { lists })
+        const rows = await writeRows(backfill, names, options.out)
         const seconds = Math.round((performance.now() - started) / 10) / 100
-        const summary = { rows, features: definitions.length, seconds, from: new Date(options.from).toISOString(), to: new Date(options.to).toISOString() }
+        const summary = { rows, features: names.length, seconds, from: new Date(options.from).toISOString(), to: new Date(options.to).toISOString() }
         const say = options.out ? console.log : console.error
-        say(options.json ? JSON.stringify(summary) : `backfilled ${rows} events × ${definitions.length} features in ${seconds} s`)
+        say(options.json ? JSON.stringify(summary) : `backfilled ${rows} events × ${names.length} features in ${seconds} s`)
       } finally {
         await records.close()
       }
@@ -127,10 +139,13 @@ async function catalogue() {
     const strategies = loadStrategies(records.config.configDir, features, records.registry, defaultTenant, models.slot)
     const recorded = new Map((await records.store.listFeatureVersions()).map((v) => [v.name, v]))
     // the version is the recorded one when the definition has not changed since the engine last started
-    return features.map((d) => {
-      const version = recorded.get(d.name)
-      return describeFeature(d, strategies.values(), version?.hash === featureDefinitionHash(d) ? version : undefined)
-    })
+    return [
+      ...features.map((d) => {
+        const version = recorded.get(d.name)
+        return describeFeature(d, strategies.values(), version?.hash === featureDefinitionHash(d) ? version : undefined)
+      }),
+      ...describeGraphFeatures(strategies.values()),
+    ]
   } finally {
     await records.close()
   }
@@ -164,17 +179,22 @@ async function* fileHistory(path: string, registry: EventTypeRegistry): AsyncGen
   }
 }
 
-/** CSV (a header, then one row per event) when the file ends in .csv; NDJSON otherwise. */
-async function writeRows(rows: AsyncIterable<BackfillRow>, definitions: FeatureDefinition[], out: string | undefined): Promise<number> {
+/** A file's events all feed the windows (and the graph). */
+async function* everyEvent(history: AsyncIterable<HistoricalEvent>) {
+  for await (const event of history) yield { ...event, features: true }
+}
+
+/** CSV (a header, then one row per event, a column per feature name) when the file ends in .csv; NDJSON otherwise. */
+async function writeRows(rows: AsyncIterable<BackfillRow>, names: readonly string[], out: string | undefined): Promise<number> {
   const writer = new LineWriter(out)
   const csv = out?.endsWith('.csv') ?? false
-  if (csv) writer.write(['eventId', 'eventType', 'occurredAt', ...definitions.map((d) => d.name)].join(','))
+  if (csv) writer.write(['eventId', 'eventType', 'occurredAt', ...names].join(','))
   let count = 0
   try {
     for await (const row of rows) {
       count++
       const occurredAt = new Date(row.occurredAtMs).toISOString()
-      if (csv) writer.write([csvField(row.eventId), row.eventType, occurredAt, ...definitions.map((d) => row.values[d.name])].join(','))
+      if (csv) writer.write([csvField(row.eventId), row.eventType, occurredAt, ...names.map((name) => row.values[name])].join(','))
       else writer.write(JSON.stringify({ eventId: row.eventId, eventType: row.eventType, occurredAt, features: row.values }))
     }
   } finally {

@@ -17,10 +17,15 @@ export async function serve(overrides: { port?: number; host?: string } = {}, de
       logger.fatal({ err: error }, 'the decision log could not be written; stopping so that a restart rebuilds state from it')
       process.exit(1)
     },
-    onSnapshotError: (error) => logger.warn({ err: error }, 'the feature snapshot could not be written; decisions go on, and a restart replays more of the decision log'),
+    onSnapshotError: (error) => logger.warn({ err: error }, 'the feature or graph snapshot could not be written; decisions go on, and a restart replays more of the decision log'),
   })
   const { events, ms, snapshot } = engine.rebuilt
   logger.info({ dataDir: config.dataDir, snapshot, replayedEvents: events, rebuildMs: ms }, snapshot === 'restored' ? 'feature state restored from its snapshot and the decision log after it' : 'feature state rebuilt from the decision log')
+  const graph = engine.graphRebuilt
+  logger.info(
+    { graphSnapshot: graph.snapshot, graphAddedEvents: graph.events, graphRebuildMs: graph.ms },
+    graph.snapshot === 'restored' ? 'graph restored from its snapshot and the decision log after it' : 'graph rebuilt from the decision log',
+  )
   await ensureBootstrapKey(engine, logger)
   const { app } = await buildServer(engine, { logger })
   const address = await app.listen({ port: config.port, host: config.host })

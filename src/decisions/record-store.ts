@@ -202,6 +202,8 @@ export interface LoggedEventQuery {
   sealedOf?: readonly string[]
   /** Decisions per batch yielded (5,000 unless told). */
   batchSize?: number
+  /** Only decisions logged after this position (`seq`): the rest of the log after a snapshot. */
+  afterSeq?: number
 }
 
 /** A decision's event and outcome, without the reply and the trace: what a replay of the log reads. */

@@ -17,7 +17,10 @@ export const featureDefinitionHash = (definition: FeatureDefinition) => hash('sh
 /** What the catalogue says of one feature: its definition and the strategies that read it. */
 export interface FeatureDescription {
   name: string
-  kind: FeatureDefinition['kind']
+  /** `graph`: one of the relationship graph's measures (`graph/graph-feature-catalogue.ts`), listed beside the definitions. */
+  kind: FeatureDefinition['kind'] | 'graph'
+  /** How a strategy sees it in CEL, where the catalogue states it (the graph's measures). */
+  type?: 'int' | 'double'
   entity?: string
   pairedWith?: string
   list?: string

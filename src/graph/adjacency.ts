@@ -1,4 +1,4 @@
-import { copyPrefix, ensureCapacity } from './growable.ts'
+import { ensureCapacity, prefix } from './growable.ts'
 
 /** The adjacency's columns for a snapshot; structured-clone safe. */
 export interface AdjacencyColumns {
@@ -98,15 +98,15 @@ export class Adjacency {
     this.freeHeads[sizeClass] = at
   }
 
-  toColumns(): AdjacencyColumns {
+  toColumns(copy = true): AdjacencyColumns {
     const n = this.nodes
     return {
       nodes: n,
-      pool: copyPrefix(this.pool, this.poolUsed),
+      pool: prefix(this.pool, this.poolUsed, copy),
       poolUsed: this.poolUsed,
-      start: copyPrefix(this.start, n),
-      length: copyPrefix(this.length, n),
-      sizeClass: copyPrefix(this.sizeClass, n),
+      start: prefix(this.start, n, copy),
+      length: prefix(this.length, n, copy),
+      sizeClass: prefix(this.sizeClass, n, copy),
       freeHeads: this.freeHeads.slice(),
     }
   }

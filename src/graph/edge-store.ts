@@ -1,4 +1,4 @@
-import { copyPrefix, ensureCapacity } from './growable.ts'
+import { ensureCapacity, prefix } from './growable.ts'
 
 /** The edge table's columns for a snapshot; structured-clone safe. */
 export interface EdgeStoreColumns {
@@ -106,9 +106,9 @@ export class EdgeStore {
     this.mask = mask
   }
 
-  toColumns(): EdgeStoreColumns {
+  toColumns(copy = true): EdgeStoreColumns {
     const n = this.count
-    return { count: n, ends: copyPrefix(this.ends, 2 * n), firstSeenMs: copyPrefix(this.firstSeenMs, n), lastSeenMs: copyPrefix(this.lastSeenMs, n), counts: copyPrefix(this.counts, n) }
+    return { count: n, ends: prefix(this.ends, 2 * n, copy), firstSeenMs: prefix(this.firstSeenMs, n, copy), lastSeenMs: prefix(this.lastSeenMs, n, copy), counts: prefix(this.counts, n, copy) }
   }
 
   static fromColumns(columns: EdgeStoreColumns): EdgeStore {

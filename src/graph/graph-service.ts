@@ -111,8 +111,14 @@ export class GraphService {
     return members
   }
 
-  snapshot(): GraphSnapshot {
-    return { format: 'xiezhi-graph-1', options: this.options, graph: this.graph.toColumns(), propagation: this.propagation.toColumns(), rings: this.rings, nextRecomputeMs: this.nextRecomputeMs }
+  /**
+   * Everything the graph holds, copied; with `copy` false, views over the
+   * graph's own arrays instead — no memory or time spent copying, but valid
+   * only until the graph next changes (for writing it out at once, as the
+   * snapshot file does).
+   */
+  snapshot(copy = true): GraphSnapshot {
+    return { format: 'xiezhi-graph-1', options: this.options, graph: this.graph.toColumns(copy), propagation: this.propagation.toColumns(copy), rings: this.rings, nextRecomputeMs: this.nextRecomputeMs }
   }
 
   static restore(snapshot: GraphSnapshot): GraphService {

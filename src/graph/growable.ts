@@ -16,7 +16,7 @@ export function ensureCapacity<T extends NumberArray>(array: T, needed: number, 
   return bigger
 }
 
-/** A copy of the first `length` items, e.g. for a snapshot. */
-export function copyPrefix<T extends NumberArray>(array: T, length: number): T {
-  return array.slice(0, length) as T
+/** The first `length` items, e.g. for a snapshot: a copy, or with `copy` false a view over the array itself (valid until it changes or grows). */
+export function prefix<T extends NumberArray>(array: T, length: number, copy: boolean): T {
+  return (copy ? array.slice(0, length) : array.subarray(0, length)) as T
 }

@@ -1,7 +1,7 @@
 import { Adjacency, type AdjacencyColumns } from './adjacency.ts'
 import { EdgeStore, type EdgeStoreColumns } from './edge-store.ts'
 import { EventEntities, type GraphEvent, entitiesOf, labelOf } from './graph-event.ts'
-import { copyPrefix, ensureCapacity } from './growable.ts'
+import { ensureCapacity, prefix } from './growable.ts'
 import { NodeLabels, type NodeLabelsColumns } from './node-labels.ts'
 import { NodeTable, type NodeTableColumns, userKind } from './node-table.ts'
 import { UnionFind, type UnionFindColumns } from './union-find.ts'
@@ -121,14 +121,14 @@ export class LinkGraph {
     return { edges: this.edges.bytes(), adjacency: this.adjacency.bytes(), nodes: nodeBytes + labelBytes }
   }
 
-  toColumns(): LinkGraphColumns {
+  toColumns(copy = true): LinkGraphColumns {
     return {
-      nodes: this.nodes.toColumns(),
-      edges: this.edges.toColumns(),
-      adjacency: this.adjacency.toColumns(),
-      components: this.components.toColumns(),
-      labels: this.labels.toColumns(),
-      userDegree: copyPrefix(this.userDegree, this.nodes.count),
+      nodes: this.nodes.toColumns(copy),
+      edges: this.edges.toColumns(copy),
+      adjacency: this.adjacency.toColumns(copy),
+      components: this.components.toColumns(copy),
+      labels: this.labels.toColumns(copy),
+      userDegree: prefix(this.userDegree, this.nodes.count, copy),
       events: this.events,
       newestMs: this.newestMs,
     }

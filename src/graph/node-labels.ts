@@ -1,4 +1,4 @@
-import { copyPrefix, ensureCapacity } from './growable.ts'
+import { ensureCapacity, prefix } from './growable.ts'
 
 /** The `label` event's kinds, each a bit of a node's label mask. */
 export const labelKinds = ['fraud', 'legitimate', 'default', 'complaint_agent', 'intermediary', 'scam_victim', 'fake_traffic'] as const
@@ -69,9 +69,9 @@ export class NodeLabels {
     return node < this.count && this.riskLabels[node]! > 0
   }
 
-  toColumns(): NodeLabelsColumns {
+  toColumns(copy = true): NodeLabelsColumns {
     const n = this.count
-    return { count: n, masks: copyPrefix(this.masks, n), riskLabels: copyPrefix(this.riskLabels, n), firstRiskMs: copyPrefix(this.firstRiskMs, n) }
+    return { count: n, masks: prefix(this.masks, n, copy), riskLabels: prefix(this.riskLabels, n, copy), firstRiskMs: prefix(this.firstRiskMs, n, copy) }
   }
 
   static fromColumns(columns: NodeLabelsColumns, riskLabels?: readonly string[]): NodeLabels {

@@ -1,5 +1,5 @@
 import { type EntityKind, entityKinds } from '../events/entities.ts'
-import { copyPrefix, ensureCapacity } from './growable.ts'
+import { ensureCapacity, prefix } from './growable.ts'
 
 /** The index of an entity kind in `entityKinds`: what a node stores as its kind. */
 export const kindIndex = (kind: EntityKind): number => entityKinds.indexOf(kind)
@@ -72,9 +72,9 @@ export class NodeTable {
     this.lastSeenMs = ensureCapacity(this.lastSeenMs, needed)
   }
 
-  toColumns(): NodeTableColumns {
+  toColumns(copy = true): NodeTableColumns {
     const n = this.count
-    return { count: n, kinds: copyPrefix(this.kinds, n), keys: this.keyOf.slice(), firstSeenMs: copyPrefix(this.firstSeenMs, n), lastSeenMs: copyPrefix(this.lastSeenMs, n) }
+    return { count: n, kinds: prefix(this.kinds, n, copy), keys: copy ? this.keyOf.slice() : this.keyOf, firstSeenMs: prefix(this.firstSeenMs, n, copy), lastSeenMs: prefix(this.lastSeenMs, n, copy) }
   }
 
   static fromColumns(columns: NodeTableColumns): NodeTable {

@@ -1,4 +1,4 @@
-import { copyPrefix, ensureCapacity } from './growable.ts'
+import { ensureCapacity, prefix } from './growable.ts'
 import type { LinkGraph } from './link-graph.ts'
 
 /** The propagation's columns for a snapshot; structured-clone safe. */
@@ -129,9 +129,9 @@ export class RiskPropagation {
     this.lastWork = work
   }
 
-  toColumns(): PropagationColumns {
+  toColumns(copy = true): PropagationColumns {
     const n = this.count
-    return { count: n, estimate: copyPrefix(this.estimate, n), residual: copyPrefix(this.residual, n), seedMass: copyPrefix(this.seedMass, n) }
+    return { count: n, estimate: prefix(this.estimate, n, copy), residual: prefix(this.residual, n, copy), seedMass: prefix(this.seedMass, n, copy) }
   }
 
   static fromColumns(columns: PropagationColumns, alpha: number, epsilon: number): RiskPropagation {

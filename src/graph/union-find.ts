@@ -1,4 +1,4 @@
-import { copyPrefix, ensureCapacity } from './growable.ts'
+import { ensureCapacity, prefix } from './growable.ts'
 
 /** The union-find's columns for a snapshot; structured-clone safe. */
 export interface UnionFindColumns {
@@ -70,8 +70,8 @@ export class UnionFind {
     return node >= 0 && node < this.count ? this.size[this.rootOf(node)]! : 0
   }
 
-  toColumns(): UnionFindColumns {
-    return { count: this.count, parent: copyPrefix(this.parent, this.count), size: copyPrefix(this.size, this.count) }
+  toColumns(copy = true): UnionFindColumns {
+    return { count: this.count, parent: prefix(this.parent, this.count, copy), size: prefix(this.size, this.count, copy) }
   }
 
   static fromColumns(columns: UnionFindColumns): UnionFind {

@@ -100,6 +100,10 @@ test('features backfill from the decision log equals backfill from the events fi
   assert.equal(readFileSync(fromFile, 'utf8'), readFileSync(fromLog, 'utf8'))
   const listed = JSON.parse((await run('features', 'list', '--json')).stdout)
   assert.equal(csv[0]!.split(',').length, 3 + listed.items.length)
+  // the graph's measures are in the catalogue and in the backfill
+  const shared = listed.items.find((f: { name: string }) => f.name === 'usersPerDevice')
+  assert.deepEqual([shared?.kind, shared?.type, shared?.window], ['graph', 'int', 'all time'])
+  assert.ok(csv[0]!.split(',').includes('riskUsers2h30d'))
   const wrongKind = await run('features', 'values', 'planet', 'x')
   assert.notEqual(wrongKind.code, 0)
   assert.equal(wrongKind.stderr.trim(), 'xiezhi: "planet" is not an entity kind')

@@ -2,15 +2,16 @@
  * The graph's measures inside decisions: a strategy reads them as
  * features, point in time (an event sees the graph before it is added), a
  * fraud label raises the risk of those linked to the labelled user, a
- * restart rebuilds the same graph from the log, and investigators explore it
- * over HTTP.
+ * restart restores the same graph from its snapshot (or, without one, from
+ * the log), and investigators explore it over HTTP.
  */
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { buildServer } from '../../src/api/build-server.ts'
 import { readConfig } from '../../src/app/config.ts'
+import { graphSnapshotFile } from '../../src/app/graph-snapshot-file.ts'
 import { type Engine, defaultTenant, openEngine } from '../../src/app/open-engine.ts'
 import type { Decision } from '../../src/decisions/decision.ts'
 import { explainDecision } from '../../src/decisions/explain-decision.ts'
@@ -87,13 +88,22 @@ test('a fraud label reaches the users linked to the labelled one', async () => {
   assert.deepEqual([stranger.action, stranger.features.riskUsers2h30d], ['approve', 0])
 })
 
-test('a restart rebuilds the same graph from the log; investigators explore it', async () => {
+test('a restart restores the same graph from its snapshot, or from the log; investigators explore it', async () => {
   const before = engine.graph.measure({ type: 'credit.application', occurredAtMs: nowMs, data: {}, keys: { device: [engine.vault.blindIndex('device', 'dev-shared')] } })
   await engine.close()
   engine = await openEngine(config(), { clock })
   const after = engine.graph.measure({ type: 'credit.application', occurredAtMs: nowMs, data: {}, keys: { device: [engine.vault.blindIndex('device', 'dev-shared')] } })
   assert.deepEqual(after, before)
   assert.equal(after.graphUsers2h30d, 4)
+  assert.deepEqual([engine.graphRebuilt.snapshot, engine.graphRebuilt.events], ['restored', 0], 'a clean stop left a snapshot with everything in it')
+  // without the snapshot, the whole log gives the same graph
+  const state = engine.graph.snapshot()
+  await engine.close()
+  rmSync(graphSnapshotFile(config().dataDir))
+  engine = await openEngine(config(), { clock })
+  assert.equal(engine.graphRebuilt.snapshot, 'no snapshot yet')
+  assert.equal(engine.graphRebuilt.events, 6, 'every decision of the log')
+  assert.deepEqual(engine.graph.snapshot(), state)
   const { app } = await buildServer(engine)
   try {
     const reply = await app.inject({ url: '/v1/graph/neighbourhood?kind=device&value=dev-shared&hops=1' })

@@ -7,7 +7,6 @@ import { backtestRequest, defaultBlocking, maxBacktestDays, maxSampleSize } from
 import { actions } from '../../core/actions.ts'
 import { XiezhiError } from '../../core/errors.ts'
 import type { ModelSlots } from '../../models/serving/model-serving.ts'
-import { checkBacktestable } from '../../backtest/replay-plan.ts'
 import { compileStrategy } from '../../strategy/compile-strategy.ts'
 import { strategyIdPattern } from '../../strategy/lifecycle/strategy-records.ts'
 import { Problem } from '../api-schemas.ts'
@@ -90,11 +89,7 @@ export function registerBacktestRoutes(app: FastifyInstance, engine: Engine) {
         backtestRequest(input, engine.clock.nowMs()),
       )
       const models = request.tenantId === defaultTenant ? frozenSlots(engine.models.slot) : undefined
-      const draft = compiledDraft(() => {
-        const compiled = compileStrategy(strategy, strategyCatalogue(engine.catalogue.features, engine.registry, request.tenantId, models))
-        checkBacktestable(compiled)
-        return compiled
-      })
+      const draft = compiledDraft(() => compileStrategy(strategy, strategyCatalogue(engine.catalogue.features, engine.registry, request.tenantId, models)))
       const view = await jobs.submit(request.tenantId, request.actor, draft, checked)
       return reply.code(202).header('location', `/v1/backtests/${view.id}`).send(view)
     },

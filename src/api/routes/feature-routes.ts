@@ -5,6 +5,7 @@ import { notFound } from '../../core/errors.ts'
 import { entityKinds } from '../../events/entities.ts'
 import { describeFeature } from '../../features/feature-catalogue.ts'
 import { observedEvent } from '../../features/observed-event.ts'
+import { describeGraphFeature, describeGraphFeatures, entityGraphValues, isGraphFeature } from '../../graph/graph-feature-catalogue.ts'
 import { Problem } from '../api-schemas.ts'
 
 const FeatureName = Type.Object({ name: Type.String({ minLength: 1, maxLength: 80 }) })
@@ -16,16 +17,20 @@ const EntityQuery = Type.Object(
   { additionalProperties: false },
 )
 
-/** The feature catalogue: definitions, who reads them, current values per entity, and dry runs. */
+/** The feature catalogue: definitions and the graph's measures, who reads them, current values per entity, and dry runs. */
 export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
   const describe = (name: string) => {
     const definition = engine.features.definitions.find((d) => d.name === name)
-    if (!definition) throw notFound(`Feature "${name}" does not exist`)
-    return describeFeature(definition, engine.strategies.all(), engine.featureVersions.get(name))
+    if (definition) return describeFeature(definition, engine.strategies.all(), engine.featureVersions.get(name))
+    if (isGraphFeature(name)) return describeGraphFeature(name, engine.strategies.all())
+    throw notFound(`Feature "${name}" does not exist`)
   }
 
-  app.get('/v1/features', { schema: { summary: 'List the feature catalogue', tags: ['features'] } }, async () => ({
-    items: engine.features.definitions.map((d) => describeFeature(d, engine.strategies.all(), engine.featureVersions.get(d.name))),
+  app.get('/v1/features', { schema: { summary: 'List the feature catalogue: the definitions, then the graph measures (kind `graph`)', tags: ['features'] } }, async () => ({
+    items: [
+      ...engine.features.definitions.map((d) => describeFeature(d, engine.strategies.all(), engine.featureVersions.get(d.name))),
+      ...describeGraphFeatures(engine.strategies.all()),
+    ],
   }))
 
   app.get<{ Querystring: Static<typeof EntityQuery> }>(
@@ -33,7 +38,7 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     {
       schema: {
         summary: "An entity's current feature values",
-        description: 'The window features kept per this entity, as of now; nothing is recorded.',
+        description: "The window features kept per this entity, and the graph's measures of an event naming only it (for a user, the user applying; otherwise a new applicant presenting it), as of now; nothing is recorded.",
         tags: ['features'],
         querystring: EntityQuery,
         response: { 400: Problem },
@@ -41,8 +46,10 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => {
       const { entityType, entityValue } = request.query
-      const key = engine.vault.blindIndex(entityType as (typeof entityKinds)[number], entityValue)
-      return { entityType, asOf: new Date(engine.clock.nowMs()).toISOString(), values: engine.features.valuesOf(entityType as (typeof entityKinds)[number], key, engine.clock.nowMs()) }
+      const kind = entityType as (typeof entityKinds)[number]
+      const key = engine.vault.blindIndex(kind, entityValue)
+      const nowMs = engine.clock.nowMs()
+      return { entityType, asOf: new Date(nowMs).toISOString(), values: { ...engine.features.valuesOf(kind, key, nowMs), ...entityGraphValues(engine.graph, kind, key, nowMs) } }
     },
   )
 
@@ -50,7 +57,8 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     '/v1/features/:name/versions',
     { schema: { summary: "A feature's recorded versions, oldest first", tags: ['features'], params: FeatureName, response: { 404: Problem } } },
     async (request) => {
-      describe(request.params.name)
+      // a graph measure has no recorded versions: it changes with the software, not the configuration
+      if (isGraphFeature(describe(request.params.name).name)) return { items: [] }
       const versions = await engine.store.listFeatureVersions(request.params.name)
       return { items: versions.map((v) => ({ version: v.version, since: new Date(v.savedAtMs).toISOString(), definition: JSON.parse(v.definition) })) }
     },
@@ -67,14 +75,15 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     {
       schema: {
         summary: 'The features of a hypothetical event, without recording it',
-        description: 'Validates the event like POST /v1/events and computes every feature as of its time; no decision is made, nothing is stored and no window changes.',
+        description: "Validates the event like POST /v1/events and computes every feature, the graph's measures included, as of its time; no decision is made, nothing is stored, no window and no graph changes.",
         tags: ['features'],
         response: { 400: Problem, 422: Problem },
       },
     },
     async (request) => {
       const event = engine.registry.accept(request.tenantId, request.body)
-      return { eventId: event.id, eventType: event.type, features: engine.features.read(observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))) }
+      const observed = observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))
+      return { eventId: event.id, eventType: event.type, features: { ...engine.features.read(observed), ...engine.graph.measure(observed) } }
     },
   )
 }

@@ -421,7 +421,7 @@ export class SqliteRecordStore implements RecordStore {
     // the walk starts at the first event of the period (found on the time index), not at the start of the log
     const first = this.firstSeqSince(query.sinceMs)
     if (first === null) return
-    let after = first - 1
+    let after = Math.max(first - 1, query.afterSeq ?? 0)
     for (;;) {
       const rows = select.all(...(query.sealedOf ?? []), after, ...parameters, batchSize) as LoggedRow[]
       if (rows.length === 0) return
