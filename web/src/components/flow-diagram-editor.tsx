@@ -196,6 +196,8 @@ function TargetSelects({ document, index, editable, errors, onChange }: { docume
           aria-label={t(which === 'hit' ? 'flowDiagram.onHitOf' : 'flowDiagram.onMissOf', { node: node.id })}
           value={value ?? below}
           disabled={!editable}
+          // typing a node's id (or end) picks it: the keyboard path
+          showSearch={{ filterOption: (input, option) => `${option?.value} ${option?.label}`.toLowerCase().includes(input.toLowerCase()) }}
           status={hasError(errors, pointer) ? 'error' : undefined}
           style={{ width: 260 }}
           onChange={(v) => {

@@ -150,16 +150,20 @@ export function FlowDiagram({ document, errors = {}, path, editable = false, onO
   const deepest = Math.max(0, ...layer.slice(0, nodes.length), ...layer.slice(nodes.length + 1))
   layer[nodes.length] = deepest + 1
   const rows = new Map<number, number[]>()
-  layer.forEach((l, i) => rows.set(l, [...(rows.get(l) ?? []), i]))
+  layer.forEach((l, i) => {
+    rows.set(l, [...(rows.get(l) ?? []), i])
+  })
   const xy = (i: number) => {
     const row = rows.get(layer[i]!)!
     return { x: (row.indexOf(i) - (row.length - 1) / 2) * (boxWidth + columnGap), y: layer[i]! * rowHeight }
   }
 
   const visited = new Map<string, number>()
-  path?.forEach((id, step) => visited.set(id, step + 1))
   const taken = new Set<string>()
-  path?.forEach((id, step) => taken.add(`${id}>${path[step + 1] ?? endOfFlow}`))
+  path?.forEach((id, step) => {
+    visited.set(id, step + 1)
+    taken.add(`${id}>${path[step + 1] ?? endOfFlow}`)
+  })
   const ended = path !== undefined && path.length > 0
 
   const flowNodes: Node[] = [
@@ -206,7 +210,7 @@ export function FlowDiagram({ document, errors = {}, path, editable = false, onO
   }
   const height = Math.min(900, Math.max(320, (deepest + 2) * rowHeight + 40))
   return (
-    <div className="flow-diagram" style={{ height }} role="group" aria-label={t('flowDiagram.canvasLabel', { nodes: nodes.length, edges: edges.length })} data-testid="flow-diagram">
+    <figure className="flow-diagram" style={{ height }} aria-label={t('flowDiagram.canvasLabel', { nodes: nodes.length, edges: edges.length })} data-testid="flow-diagram">
       <ReactFlow
         nodes={flowNodes}
         edges={flowEdges}
@@ -225,6 +229,6 @@ export function FlowDiagram({ document, errors = {}, path, editable = false, onO
         <Background gap={20} />
         <Controls showInteractive={false} />
       </ReactFlow>
-    </div>
+    </figure>
   )
 }

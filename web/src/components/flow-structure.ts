@@ -54,7 +54,9 @@ export function edgesOf(nodes: FlowNode[], base = '/flow'): FlowEdge[] {
     const below = nodes[i + 1]?.id ?? endOfFlow
     if (node.type === 'split') {
       const branches = Array.isArray(node.branches) ? (node.branches as { share?: number; next?: string }[]) : []
-      branches.forEach((b, n) => edges.push({ from: i, kind: 'branch', branch: n, to: b.next ?? endOfFlow, implicit: b.next === undefined, pointer: `${at}/branches/${n}/next`, share: b.share }))
+      branches.forEach((b, n) => {
+        edges.push({ from: i, kind: 'branch', branch: n, to: b.next ?? endOfFlow, implicit: b.next === undefined, pointer: `${at}/branches/${n}/next`, share: b.share })
+      })
       return
     }
     if (!isRuleLike(node)) return
