@@ -178,6 +178,27 @@ test('the analyst adds a rule-set node, wires it by keyboard, saves and sees the
   await diagram.getByRole('button', { name: openHardRules }).click()
   await page.getByTestId('targets-hard-rules').getByText(/unknown_node/).waitFor()
   assert.match((await page.getByLabel(text(zh.flowDiagram.onMissOf, { node: 'hard-rules' }), { exact: true }).locator('xpath=ancestor::div[contains(@class,"ant-select")][1]').textContent()) ?? '', /blacklist/)
+  await screenshot(page, '54-flow-node-drawer')
+  await page.keyboard.press('Escape')
+  await page.getByTestId('drawer-hard-rules').waitFor({ state: 'hidden' })
+
+  // the mouse way: dragging the first node's "no hit" handle onto the score bands points it there, and the draft saves
+  await page.locator('.ant-drawer-mask').waitFor({ state: 'hidden' })
+  const handle = diagram.getByTestId('flow-node-hard-rules').locator('.react-flow__handle.flow-handle-miss')
+  const target = diagram.getByTestId('flow-node-score-bands').locator('.react-flow__handle.target')
+  const from = (await handle.boundingBox())!
+  const to = (await target.boundingBox())!
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 10 })
+  await page.mouse.up()
+  await diagram.getByTestId('flow-missing-blacklist').waitFor({ state: 'detached' })
+  await page.getByRole('button', { name: zh.version.save }).click()
+  await page.getByText(zh.version.saved).waitFor()
+  const fixed = JSON.parse((await wb.engine.store.getStrategyVersion(strategyId, 2))?.document ?? '{}') as Saved
+  assert.deepEqual(fixed.flow[0]!.next, { hit: 'end', miss: 'score-bands' })
+  assert.equal(await diagram.getByTestId('flow-node-error-hard-rules').count(), 0, 'the error is gone with the save')
+  await screenshot(page, '55-flow-diagram-dragged')
   // the refused save is the one error the browser logs
   assert.deepEqual(browser.errors.filter((e) => !/status of 400 .*\/v1\/strategies\/diagram-application\/versions\/2\)$/.test(e)), [], 'the page logged no other errors')
 })
@@ -196,6 +217,6 @@ test('the decision page draws the strategy version with the decision’s path hi
   }
   // the edges it took are drawn as taken: one per step, and the last to the end
   assert.equal(await flow.locator('.flow-edge-taken').count(), explanation.path.length - 1 + (explanation.path.at(-1) === 'standard' || explanation.path.at(-1) === 'generous' ? 0 : 1))
-  await screenshot(page, '54-decision-flow-path')
+  await screenshot(page, '56-decision-flow-path')
   assert.deepEqual(browser.errors.slice(earlier), [])
 })

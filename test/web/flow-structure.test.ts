@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { StrategyDocument } from '../../web/src/api/types.ts'
-import { edgesOf, layersOf, minimalNode, nodeKinds, nodesOf, withEdgeTarget, withNewNode, withoutNode, withTargets } from '../../web/src/components/flow-structure.ts'
+import { edgesOf, errorsFollowingNodes, layersOf, minimalNode, nodeKinds, nodesOf, withEdgeTarget, withNewNode, withoutNode, withTargets } from '../../web/src/components/flow-structure.ts'
 import { compileStrategy } from '../../src/strategy/compile-strategy.ts'
 import { openEngine } from '../../src/app/open-engine.ts'
 import { readConfig } from '../../src/app/config.ts'
@@ -50,6 +50,11 @@ test('targets: both the same collapse to one id, both below drop next', () => {
   assert.equal('next' in nodesOf(withTargets(doc, 0, undefined, undefined))[0]!, false)
   assert.equal(nodesOf(withEdgeTarget(doc, { from: 0, kind: 'miss' }, 'end'))[0]!.next, 'end')
   assert.deepEqual(nodesOf(withEdgeTarget(doc, { from: 0, kind: 'hit' }, 'bands'))[0]!.next, { hit: 'bands' })
+})
+
+test('errors of the last save follow their nodes as nodes are removed; a removed node’s go', () => {
+  const errors = { '/flow/0/next/miss': 'a', '/flow/2/rules/0/when': 'b', '/flow/1/id': 'c', '/eventType': 'd' }
+  assert.deepEqual(errorsFollowingNodes(errors, ['x', 'y', 'z'], ['x', 'z']), { '/flow/0/next/miss': 'a', '/flow/1/rules/0/when': 'b', '/eventType': 'd' })
 })
 
 test('every kind of new node, wired in, compiles; the last node’s way on is written first; a deletion leaves unknown_node at the referrer', async () => {

@@ -1,6 +1,6 @@
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons'
 import { Alert, Button, Divider, Drawer, Input, Popconfirm, Select, Space, Tag, Typography } from 'antd'
-import { useState } from 'react'
+import { useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { DecisionTableNode, ScoreBandsNode, StrategyDocument, TrafficSplitNode } from '../api/types.ts'
 import { DecisionTableEditor } from './decision-table-editor.tsx'
@@ -8,6 +8,7 @@ import { FlowDiagram, kindLooks } from './flow-diagram.tsx'
 import { FieldError, hasError, NodeProblems, type PointerErrors } from './flow-node-parts.tsx'
 import {
   endOfFlow,
+  errorsFollowingNodes,
   type FlowNode,
   isRuleLike,
   minimalNode,
@@ -39,10 +40,14 @@ const below = '__below__'
  * version page's; the server's errors show on the node they point at.
  * With `path` (a decision's), the nodes it went through are highlighted.
  */
-export function FlowDiagramEditor({ document, editable, errors = {}, path, onChange }: { document: StrategyDocument; editable: boolean; errors?: PointerErrors; path?: string[]; onChange?: (next: StrategyDocument) => void }) {
+export function FlowDiagramEditor({ document, editable, errors: saved = {}, path, onChange }: { document: StrategyDocument; editable: boolean; errors?: PointerErrors; path?: string[]; onChange?: (next: StrategyDocument) => void }) {
   const { t } = useTranslation()
   const [open, setOpen] = useState<number | null>(null)
   const nodes = nodesOf(document)
+  // the nodes as they were when the server answered, so its errors stay on their nodes as nodes are added or removed
+  const answered = useRef({ errors: saved, ids: nodes.map((n) => n.id) })
+  if (answered.current.errors !== saved) answered.current = { errors: saved, ids: nodes.map((n) => n.id) }
+  const errors = errorsFollowingNodes(saved, answered.current.ids, nodes.map((n) => n.id), nodesBase(document))
   const change = editable && onChange ? onChange : undefined
   const node = open === null ? undefined : nodes[open]
   return (

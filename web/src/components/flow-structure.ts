@@ -226,3 +226,22 @@ export function withoutNode(document: StrategyDocument, index: number): Strategy
   nodes.splice(index, 1)
   return withNodes(document, nodes)
 }
+
+/**
+ * The server's errors of the last save moved to where their nodes are now:
+ * a pointer names a node by position (`/flow/3/next`), and adding or
+ * removing nodes since shifts positions. Errors of a removed node go.
+ */
+export function errorsFollowingNodes(errors: Record<string, string>, idsThen: string[], idsNow: string[], base = '/flow'): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [pointer, message] of Object.entries(errors)) {
+    const at = pointer.startsWith(`${base}/`) ? /^\/[^/]+\/(\d+)(.*)$/.exec(pointer) : null
+    if (!at) {
+      out[pointer] = message
+      continue
+    }
+    const now = idsNow.indexOf(idsThen[Number(at[1])] ?? '')
+    if (now >= 0) out[`${base}/${now}${at[2]}`] = message
+  }
+  return out
+}

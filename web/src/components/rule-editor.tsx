@@ -49,7 +49,8 @@ export function RuleEditor({ document, editable, errors, within, onChange }: { d
       dataSource={rules}
       aria-label={t('version.rules')}
       columns={[
-        { title: t('version.node'), dataIndex: 'node', width: 130 },
+        // within one node its name is the drawer's title
+        ...(within === undefined ? [{ title: t('version.node'), dataIndex: 'node', width: 130 }] : []),
         { title: t('version.rule'), key: 'id', width: 190, render: (_, r) => <code>{r.rule.id}</code> },
         {
           title: t('version.when'),
