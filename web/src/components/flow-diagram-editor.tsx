@@ -1,10 +1,10 @@
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons'
-import { Alert, Button, Divider, Drawer, Input, Popconfirm, Select, Space, Tag, Typography } from 'antd'
-import { useRef, useState } from 'react'
+import { Alert, Button, Divider, Drawer, Input, Popconfirm, Select, Space, Spin, Tag, Typography } from 'antd'
+import { lazy, Suspense, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { DecisionTableNode, ScoreBandsNode, StrategyDocument, TrafficSplitNode } from '../api/types.ts'
 import { DecisionTableEditor } from './decision-table-editor.tsx'
-import { FlowDiagram, kindLooks } from './flow-diagram.tsx'
+import { kindLooks } from './flow-node-looks.tsx'
 import { FieldError, hasError, NodeProblems, type PointerErrors } from './flow-node-parts.tsx'
 import {
   endOfFlow,
@@ -31,6 +31,8 @@ import { ScoreBandsEditor } from './score-bands-editor.tsx'
 import { TrafficSplitEditor } from './traffic-split-editor.tsx'
 
 const below = '__below__'
+// the drawing library is loaded with the first diagram, as cytoscape is with the first graph
+const FlowDiagram = lazy(() => import('./flow-diagram.tsx'))
 
 /**
  * The flow of a version as a diagram, with each node's form in a drawer.
@@ -54,7 +56,9 @@ export function FlowDiagramEditor({ document, editable, errors: saved = {}, path
     <Space orientation="vertical" style={{ width: '100%' }}>
       {change && <AddNode document={document} onAdd={(next, index) => { change(next); setOpen(index) }} />}
       <Typography.Text type="secondary">{editable ? t('flowDiagram.howToEdit') : t('flowDiagram.howToRead')}</Typography.Text>
-      <FlowDiagram document={document} errors={errors} path={path} editable={change !== undefined} onOpen={setOpen} onRetarget={change && ((edge, to) => change(withEdgeTarget(document, edge, to)))} />
+      <Suspense fallback={<Spin />}>
+        <FlowDiagram document={document} errors={errors} path={path} editable={change !== undefined} onOpen={setOpen} onRetarget={change && ((edge, to) => change(withEdgeTarget(document, edge, to)))} />
+      </Suspense>
       <Legend />
       <Drawer
         open={node !== undefined}
