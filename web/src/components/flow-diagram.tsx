@@ -2,6 +2,7 @@ import { StopOutlined, WarningOutlined } from '@ant-design/icons'
 import { Background, type Connection, Controls, type Edge, Handle, MarkerType, type Node, type NodeProps, Position, ReactFlow } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import { useTranslation } from 'react-i18next'
+import type { CSSProperties } from 'react'
 import type { StrategyDocument } from '../api/types.ts'
 import { kindLooks, summaryOf, unknownLook } from './flow-node-looks.tsx'
 import { errorsAt, type PointerErrors } from './flow-node-parts.tsx'
@@ -27,14 +28,15 @@ function FlowBox({ data }: NodeProps<Node<BoxData>>) {
   const { node, index, errors, step, dimmed, onOpen } = data
   const look = kindLooks[node.type] ?? unknownLook
   const kind = node.type in kindLooks ? t(`flowDiagram.kind.${node.type}`) : String(node.type)
-  const ways: { id: EdgeKind | `branch-${number}`; left: string }[] =
+  // a hit leaves on the right (most hits end the flow, and the end sits to the right), the rest from the bottom
+  const ways: { id: EdgeKind | `branch-${number}`; position: Position; style: CSSProperties }[] =
     node.type === 'split'
-      ? ((node.branches as unknown[] | undefined) ?? []).map((_, n, all) => ({ id: `branch-${n}` as const, left: `${((n + 1) / (all.length + 1)) * 100}%` }))
+      ? ((node.branches as unknown[] | undefined) ?? []).map((_, n, all) => ({ id: `branch-${n}` as const, position: Position.Bottom, style: { left: `${((n + 1) / (all.length + 1)) * 100}%` } }))
       : isRuleLike(node)
         ? [
-            { id: 'hit', left: '20%' },
-            { id: 'next', left: '50%' },
-            { id: 'miss', left: '80%' },
+            { id: 'hit', position: Position.Right, style: {} },
+            { id: 'next', position: Position.Bottom, style: { left: '60%' } },
+            { id: 'miss', position: Position.Bottom, style: { left: '30%' } },
           ]
         : []
   const classes = ['flow-box', errors.length > 0 ? 'flow-box-error' : '', step !== null ? 'flow-box-visited' : '', dimmed ? 'flow-box-dimmed' : ''].filter(Boolean).join(' ')
@@ -56,7 +58,7 @@ function FlowBox({ data }: NodeProps<Node<BoxData>>) {
         )}
       </button>
       {ways.map((w) => (
-        <Handle key={w.id} type="source" id={w.id} position={Position.Bottom} style={{ left: w.left }} className={`flow-handle-${w.id.startsWith('branch') ? 'branch' : w.id}`} />
+        <Handle key={w.id} type="source" id={w.id} position={w.position} style={w.style} className={`flow-handle-${w.id.startsWith('branch') ? 'branch' : w.id}`} />
       ))}
     </div>
   )
@@ -119,6 +121,9 @@ export default function FlowDiagram({ document, errors = {}, path, editable = fa
     return { x: (row.indexOf(i) - (row.length - 1) / 2) * (boxWidth + columnGap), y: layer[i]! * rowHeight }
   }
 
+  // the end sits below and to the right of everything: edges to it from high up then pass beside the boxes, not behind them
+  const widest = Math.max(0, ...[...rows.entries()].filter(([l]) => l !== layer[nodes.length]).map(([, row]) => (row.length - 1) / 2))
+  const endAt = { x: (widest + 1) * (boxWidth + columnGap), y: layer[nodes.length]! * rowHeight }
   const visited = new Map<string, number>()
   const taken = new Set<string>()
   path?.forEach((id, step) => {
@@ -137,7 +142,7 @@ export default function FlowDiagram({ document, errors = {}, path, editable = fa
         style: { width: boxWidth },
       }),
     ),
-    { id: endId, type: 'mark', position: { x: xy(nodes.length).x + boxWidth / 2 - 60, y: xy(nodes.length).y }, data: { label: t('flowEditor.endOfFlow'), missing: false, reached: ended } },
+    { id: endId, type: 'mark', position: endAt, data: { label: t('flowEditor.endOfFlow'), missing: false, reached: ended } },
     ...missing.map((name, m) => ({ id: missingId(name), type: 'mark', position: xy(nodes.length + 1 + m), data: { label: name, missing: true, reached: false } })),
   ]
   const label = (e: FlowEdge) => {

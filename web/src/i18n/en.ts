@@ -543,7 +543,7 @@ export const en = {
     tab: 'Flow diagram',
     title: 'Path through the flow',
     canvasLabel: 'Diagram of the flow: {{nodes}} nodes, {{edges}} edges. Open a node with its button; its drawer lists where it goes.',
-    howToEdit: 'Click a node (or Tab to it and press Enter) to edit it in a drawer, where labelled selects set where it goes. You may also drag from a node’s bottom handle (red: on a hit, grey: either way, green: on no hit) to another node, or drag an edge’s end onto another node.',
+    howToEdit: 'Click a node (or Tab to it and press Enter) to edit it in a drawer, where labelled selects set where it goes. You may also drag from a node’s handle (red, on its right: on a hit; green, bottom left: on no hit; grey, bottom right: either way) to another node, or drag an edge’s end onto another node.',
     howToRead: 'Click a node to read it. Dashed edges are not written in the document: the node goes on to the one below it.',
     legend: 'Kinds of node',
     legendEdges: 'Edges: hit (red), no hit (green), next, branch share; dashed: to the node below.',
