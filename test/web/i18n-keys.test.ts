@@ -45,6 +45,9 @@ test('every key built from a value names a group holding every value', () => {
     'call.quick': ['inTwoHours', 'today18', 'tomorrow10', 'tomorrow15'],
     'dash.rate': ['approve', 'review', 'reject'],
     'flowEditor.hitPolicies': ['first', 'priority', 'collect'],
+    'flowDiagram.kind': ['ruleSet', 'decisionTable', 'modelThreshold', 'split', 'output'],
+    'flowDiagram.edge': ['next', 'hit', 'miss'],
+    'flowDiagram.idProblem': ['format', 'end', 'taken'],
   }
   const code = sources(webSrc).join('\n')
   const built = [...new Set([...code.matchAll(/\bt\(`([a-zA-Z0-9_.]+)\.\$\{/g)].map((m) => m[1]!))].filter((g) => g !== 'problem')

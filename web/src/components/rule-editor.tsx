@@ -37,10 +37,10 @@ export function withRule(document: StrategyDocument, path: string, change: Parti
   return copy
 }
 
-/** Each rule's condition (CEL) and action, editable; errors from the server point at them. */
-export function RuleEditor({ document, editable, errors, onChange }: { document: StrategyDocument; editable: boolean; errors: Record<string, string>; onChange: (next: StrategyDocument) => void }) {
+/** Each rule's condition (CEL) and action, editable; errors from the server point at them. `within`: only the rules of the node at this pointer (`/flow/2`). */
+export function RuleEditor({ document, editable, errors, within, onChange }: { document: StrategyDocument; editable: boolean; errors: Record<string, string>; within?: string; onChange: (next: StrategyDocument) => void }) {
   const { t } = useTranslation()
-  const rules = rulesOf(document)
+  const rules = within === undefined ? rulesOf(document) : rulesOf(document).filter((r) => r.path.startsWith(`${within}/`))
   return (
     <Table<RuleAt>
       rowKey="path"
@@ -49,7 +49,8 @@ export function RuleEditor({ document, editable, errors, onChange }: { document:
       dataSource={rules}
       aria-label={t('version.rules')}
       columns={[
-        { title: t('version.node'), dataIndex: 'node', width: 130 },
+        // within one node its name is the drawer's title
+        ...(within === undefined ? [{ title: t('version.node'), dataIndex: 'node', width: 130 }] : []),
         { title: t('version.rule'), key: 'id', width: 190, render: (_, r) => <code>{r.rule.id}</code> },
         {
           title: t('version.when'),

@@ -4,7 +4,8 @@ import { Alert, Card, Col, Descriptions, List, Row, Space, Spin, Steps, Table, T
 import { useTranslation } from 'react-i18next'
 import { Link, useNavigate, useParams } from 'react-router'
 import { api } from '../api/client.ts'
-import type { Decision, Explanation } from '../api/types.ts'
+import type { Decision, Explanation, StrategyDocumentView } from '../api/types.ts'
+import { FlowDiagramEditor } from '../components/flow-diagram-editor.tsx'
 import { ContributionBars, contributionsOf, ReasonList } from '../components/reasons.tsx'
 import { ActionTag } from '../components/tags.tsx'
 import { dateTime, decimal, money, percent } from '../format.ts'
@@ -72,6 +73,7 @@ export function DecisionPage() {
             ) : (
               <Typography.Text type="secondary">{t('explain.noPath')}</Typography.Text>
             )}
+            {d.strategy && ex.path.length > 0 && <FlowPath strategy={d.strategy} path={ex.path} />}
             <Typography.Title level={5}>{t('explain.hits')}</Typography.Title>
             <Space wrap>
               {ex.hits.length === 0 ? <Typography.Text type="secondary">{t('explain.noHits')}</Typography.Text> : ex.hits.map((hit) => <Tag key={hit} color="volcano">{hit}</Tag>)}
@@ -112,5 +114,23 @@ export function DecisionPage() {
         </Col>
       </Row>
     </Space>
+  )
+}
+
+/** The decision's strategy version as a diagram, the nodes it went through highlighted and numbered (read-only). */
+function FlowPath({ strategy, path }: { strategy: NonNullable<Decision['strategy']>; path: string[] }) {
+  const { t } = useTranslation()
+  const version = useQuery({
+    queryKey: ['version', strategy.id, strategy.version],
+    queryFn: () => api.get<StrategyDocumentView>(`/v1/strategies/${encodeURIComponent(strategy.id)}/versions/${strategy.version}`),
+  })
+  if (version.isPending) return <Spin />
+  if (version.isError) return <Alert type="warning" showIcon title={t('flowDiagram.versionMissing', { error: problemText(t, version.error) })} />
+  return (
+    <div data-testid="decision-flow-path">
+      <Typography.Title level={5}>{t('flowDiagram.title')}</Typography.Title>
+      <Typography.Paragraph type="secondary">{t('flowDiagram.pathNote')}</Typography.Paragraph>
+      <FlowDiagramEditor document={version.data.document} editable={false} path={path} />
+    </div>
   )
 }

@@ -8,6 +8,7 @@ import { Link, useParams } from 'react-router'
 import { ApiError, api, query } from '../api/client.ts'
 import type { Backtest, Diff, StrategyDetail, StrategyDocument, StrategyDocumentView, StrategyVersion } from '../api/types.ts'
 import { BacktestFigures, BacktestReportView } from '../components/backtest-report.tsx'
+import { FlowDiagramEditor } from '../components/flow-diagram-editor.tsx'
 import { FlowNodesEditor } from '../components/flow-nodes-editor.tsx'
 import { LabelledRange } from '../components/labelled-range.tsx'
 import { lastDays } from '../components/period.ts'
@@ -117,6 +118,7 @@ export function VersionPage() {
           items={[
             { key: 'rules', label: t('version.rulesTab'), children: <RuleEditor document={doc} editable={editable} errors={errors} onChange={setDoc} /> },
             { key: 'flow', label: t('flowEditor.tab'), children: <FlowNodesEditor document={doc} editable={editable} errors={errors} onChange={setDoc} /> },
+            { key: 'diagram', label: t('flowDiagram.tab'), children: <FlowDiagramEditor document={doc} editable={editable} errors={errors} onChange={setDoc} /> },
             { key: 'json', label: t('version.jsonTab'), children: <DocumentEditor document={doc} editable={editable} onChange={setDoc} /> },
             { key: 'diff', label: t('version.diffTab'), children: <DiffView id={id} version={v} /> },
           ]}
