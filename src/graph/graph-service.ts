@@ -61,7 +61,9 @@ export class GraphService {
       const atMs = event.occurredAtMs
       if (Number.isNaN(this.nextRecomputeMs)) this.nextRecomputeMs = (Math.floor(atMs / every) + 1) * every
       else if (atMs >= this.nextRecomputeMs) {
-        this.onRecomputed?.(this.recompute(this.graph.newestMs))
+        // computed first: an optional call skips evaluating its argument when there is no hook
+        const rings = this.recompute(this.graph.newestMs)
+        this.onRecomputed?.(rings)
         this.nextRecomputeMs = (Math.floor(atMs / every) + 1) * every
       }
     }
