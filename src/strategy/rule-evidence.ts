@@ -25,13 +25,13 @@ export function gatherEvidence(
   plan: EvidencePlan,
   input: StrategyInput,
   scores: Readonly<Record<string, number>>,
-  topContributions: (score: string) => Record<string, number> | undefined,
+  tops: { topContributions(score: string): Record<string, number> | undefined },
 ): Record<string, unknown> {
   const evidence: Record<string, unknown> = {}
   for (const [name, key] of plan.features) evidence[key] = input.features[name]
   for (const [name, key, topKey] of plan.scores) {
     evidence[key] = scores[name]
-    const top = topContributions(name)
+    const top = tops.topContributions(name)
     if (top) evidence[topKey] = top
   }
   for (const [path, key] of plan.eventFields) {
@@ -43,25 +43,20 @@ export function gatherEvidence(
 }
 
 /** An inline scorecard's three largest contributions by size (the earlier input on a tie), for evidence; undefined when all are zero. */
-export function topThree(contributions: Readonly<Record<string, number>>): Record<string, number> | undefined {
-  // one pass keeping the best three: this runs for every hit that reads a score
-  const names: string[] = []
-  const sizes: number[] = []
-  for (const name in contributions) {
-    const size = Math.abs(contributions[name]!)
+export function topThree(features: readonly string[], contributions: ArrayLike<number>): Record<string, number> | undefined {
+  // one pass keeping the best three: this runs for every decision whose hit reads a score
+  const best: number[] = []
+  for (let i = 0; i < features.length; i++) {
+    const size = Math.abs(contributions[i]!)
     if (size === 0) continue
-    let at = names.length
-    while (at > 0 && sizes[at - 1]! < size) at--
+    let at = best.length
+    while (at > 0 && Math.abs(contributions[best[at - 1]!]!) < size) at--
     if (at >= 3) continue
-    names.splice(at, 0, name)
-    sizes.splice(at, 0, size)
-    if (names.length > 3) {
-      names.pop()
-      sizes.pop()
-    }
+    best.splice(at, 0, i)
+    if (best.length > 3) best.pop()
   }
-  if (names.length === 0) return undefined
+  if (best.length === 0) return undefined
   const top: Record<string, number> = {}
-  for (const name of names) top[name] = contributions[name]!
+  for (const i of best) top[features[i]!] = contributions[i]!
   return top
 }

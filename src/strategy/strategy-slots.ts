@@ -1,0 +1,97 @@
+import type { CelSchema } from '../cel/json-schema-to-cel.ts'
+import type { SlotLayout, SlotType } from '../cel/compile-to-slots.ts'
+import type { StrategyInput } from './strategy.ts'
+
+/**
+ * A strategy's feature vector: every feature, score and typed event field its
+ * conditions read gets a slot when the strategy is compiled, and each decision
+ * fills one flat array, which the compiled conditions read by index
+ * (`compile-to-slots.ts`). A value a slot cannot hold exactly — a missing
+ * feature, an int beyond 2^53, an event field of the wrong type — leaves the
+ * slot empty, and conditions reading it are evaluated over the records CEL
+ * sees, as before.
+ */
+export class StrategySlots implements SlotLayout {
+  private readonly byPath = new Map<string, { index: number; type: SlotType }>()
+  private readonly features: { name: string; index: number; int: boolean }[] = []
+  private readonly scores: { name: string; index: number }[] = []
+  private readonly eventFields: { path: readonly string[]; index: number; type: SlotType }[] = []
+
+  constructor(
+    private readonly featureTypes: ReadonlyMap<string, string>,
+    private readonly scoreNames: ReadonlySet<string>,
+    /** The CEL schema of `event` (id, type, occurredAt, data). */
+    private readonly eventSchema: CelSchema,
+  ) {}
+
+  get size() {
+    return this.byPath.size
+  }
+
+  slotOf(path: readonly string[]): { index: number; type: SlotType } | undefined {
+    const key = path.join('\u0000')
+    const known = this.byPath.get(key)
+    if (known) return known
+    const type = this.typeOf(path)
+    if (type === undefined) return undefined
+    const slot = { index: this.byPath.size, type }
+    this.byPath.set(key, slot)
+    if (path[0] === 'features') this.features.push({ name: path[1]!, index: slot.index, int: type === 'int' })
+    else if (path[0] === 'scores') this.scores.push({ name: path[1]!, index: slot.index })
+    else this.eventFields.push({ path: path.slice(1), index: slot.index, type })
+    return slot
+  }
+
+  private typeOf(path: readonly string[]): SlotType | undefined {
+    const [variable, ...rest] = path
+    if (variable === 'features' && rest.length === 1) return slotType(this.featureTypes.get(rest[0]!))
+    if (variable === 'scores' && rest.length === 1) return this.scoreNames.has(rest[0]!) ? 'double' : undefined
+    if (variable !== 'event' || rest.length === 0) return undefined
+    let schema: CelSchema | undefined = this.eventSchema
+    for (const field of rest) schema = typeof schema === 'object' && Object.hasOwn(schema, field) ? schema[field] : undefined
+    return typeof schema === 'string' ? slotType(schema) : undefined
+  }
+
+  /**
+   * The slots of one decision. Throws as converting the features for CEL
+   * always has (`celInt`): an int feature whose value is not an integer is
+   * the caller's error, whether or not a slot could hold it.
+   */
+  fill(input: StrategyInput, scores: Readonly<Record<string, number>>): unknown[] {
+    const slots: unknown[] = new Array(this.byPath.size)
+    const values = input.features
+    for (const { name, index, int } of this.features) {
+      const value = values[name]
+      if (int) {
+        if (Number.isSafeInteger(value)) slots[index] = value
+        else if (value !== undefined) celInt(value)
+      } else if (typeof value === 'number') slots[index] = value
+    }
+    for (const { name, index } of this.scores) {
+      const value = scores[name]
+      if (typeof value === 'number') slots[index] = value
+    }
+    for (const { path, index, type } of this.eventFields) {
+      let node: unknown = input.event
+      for (const segment of path) node = isRecord(node) && Object.hasOwn(node, segment) ? node[segment] : undefined
+      if (type === 'int' ? Number.isSafeInteger(node) : typeof node === jsTypes[type]) slots[index] = node
+    }
+    return slots
+  }
+}
+
+const jsTypes = { int: 'number', double: 'number', string: 'string', bool: 'boolean' } as const
+
+const slotType = (type: string | undefined): SlotType | undefined => (type === 'int' || type === 'double' || type === 'bool' || type === 'string' ? type : undefined)
+
+/** A plain JSON object, as the record closures require before selecting a field of it. */
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && !Object.hasOwn(value, 'constructor')
+
+/** Counts are mostly small: their CEL ints are made once, not on every decision. */
+const smallInts = Array.from({ length: 1024 }, (_, i) => BigInt(i))
+
+/** An int feature as CEL sees it (BigInt); throws (RangeError, TypeError) for a value that is not an integer. */
+export function celInt(value: number): bigint {
+  return value >= 0 && value < smallInts.length && Number.isInteger(value) ? smallInts[value]! : BigInt(value)
+}
