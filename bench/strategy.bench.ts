@@ -14,6 +14,7 @@
 import { parseArgs } from 'node:util'
 import { loadFeatures, strategyCatalogue } from '../src/app/load-definitions.ts'
 import { EventTypeRegistry } from '../src/events/event-type-registry.ts'
+import { FeatureEngine } from '../src/features/feature-engine.ts'
 import { compileStrategy } from '../src/strategy/compile-strategy.ts'
 import type { StrategyInput } from '../src/strategy/strategy.ts'
 import { median } from './stats.ts'
@@ -78,12 +79,13 @@ const random = () => {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff
   return seed / 0x80000000
 }
+// the feature records are the engine's own (`recordOf`), shaped as a decision gets them
+const engine = new FeatureEngine(features)
 const inputs: StrategyInput[] = Array.from({ length: 4096 }, (_, i) => {
-  const values: Record<string, number> = {}
-  for (const f of features) values[f.name] = Math.floor(-Math.log(1 - random()) * 3)
+  const row = Float64Array.from(features, () => Math.floor(-Math.log(1 - random()) * 3))
   return {
     event: { id: `e${i}`, type: 'credit.application', occurredAt: '2026-11-27T08:00:00Z', data: { amountMinor: Math.floor(random() * 8_000_000), termMonths: 12, product: 'consumer-cash' } },
-    features: values,
+    features: engine.recordOf(row, 0),
   }
 })
 

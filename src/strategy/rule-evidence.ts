@@ -44,19 +44,26 @@ export function gatherEvidence(
 
 /** An inline scorecard's three largest contributions by size (the earlier input on a tie), for evidence; undefined when all are zero. */
 export function topThree(features: readonly string[], contributions: ArrayLike<number>): Record<string, number> | undefined {
-  // one pass keeping the best three: this runs for every decision whose hit reads a score
-  const best: number[] = []
+  // one pass keeping the best three, in place: this runs for every decision whose hit reads a score
+  const best = [-1, -1, -1]
+  const sizes = [0, 0, 0]
+  let count = 0
   for (let i = 0; i < features.length; i++) {
     const size = Math.abs(contributions[i]!)
     if (size === 0) continue
-    let at = best.length
-    while (at > 0 && Math.abs(contributions[best[at - 1]!]!) < size) at--
+    let at = count
+    while (at > 0 && sizes[at - 1]! < size) at--
     if (at >= 3) continue
-    best.splice(at, 0, i)
-    if (best.length > 3) best.pop()
+    for (let k = Math.min(count, 2); k > at; k--) {
+      best[k] = best[k - 1]!
+      sizes[k] = sizes[k - 1]!
+    }
+    best[at] = i
+    sizes[at] = size
+    if (count < 3) count++
   }
-  if (best.length === 0) return undefined
+  if (count === 0) return undefined
   const top: Record<string, number> = {}
-  for (const i of best) top[features[i]!] = contributions[i]!
+  for (let k = 0; k < count; k++) top[features[best[k]!]!] = contributions[best[k]!]!
   return top
 }
