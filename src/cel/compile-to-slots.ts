@@ -8,8 +8,8 @@
  *
  * Every node's CEL type is known here from the slots and the literals, and
  * only constructs whose answer on those types is certain are compiled:
- * comparisons, equality of like types, logic, the conditional, and int and
- * double arithmetic. Anything else leaves the expression to
+ * comparisons, equality of like types, logic, the conditional, int and
+ * double arithmetic, and `has()` of an event field. Anything else leaves the expression to
  * `compile-to-closure.ts` (over records). A closure meeting a value it was
  * not written for — an empty slot (missing or not representable), an int
  * result beyond 2^53, a division by zero — returns `unanswered` and the
@@ -25,6 +25,8 @@ export type SlotType = 'int' | 'double' | 'bool' | 'string'
 /** Resolves a select chain (`['features', 'x']`) to its slot, or undefined when it has none. */
 export interface SlotLayout {
   slotOf(path: readonly string[]): { index: number; type: SlotType } | undefined
+  /** The slot of `has(path)`: a bool, whether the field is there. */
+  presenceOf(path: readonly string[]): { index: number } | undefined
 }
 
 /** An expression over slots: its value as CEL represents it (ints as BigInt), or `unanswered`. */
@@ -89,6 +91,8 @@ function compileNode(node: AstNode, layout: SlotLayout): Typed {
       return literal(node.args)
     case '.':
       return slotRead(node, layout)
+    case 'call':
+      return presence(node, layout)
     case '!_': {
       const operand = compileNode(node.args as AstNode, layout)
       if (operand.type !== 'bool') throw NOT_COMPILABLE
@@ -162,6 +166,17 @@ function slotRead(node: AstNode, layout: SlotLayout): Typed {
   const i = slot.index
   // an empty slot is undefined: the record evaluation reports (or reads) what is there
   return { type: slot.type, slot: i, run: (s) => s[i] ?? handBack() }
+}
+
+/** `has(event.data.x)`: the layout works out whether the field is there when it fills the slots. */
+function presence(node: AstNode, layout: SlotLayout): Typed {
+  const [name, args] = node.args as [string, AstNode[]]
+  if (name !== 'has' || args.length !== 1) throw NOT_COMPILABLE
+  const path = args[0]!.op === '.' ? selectPath(args[0]!) : undefined
+  const slot = path && layout.presenceOf(path)
+  if (!slot) throw NOT_COMPILABLE
+  const i = slot.index
+  return { type: 'bool', run: (s) => s[i] ?? handBack() }
 }
 
 /** `event.data.amountMinor` → ['event', 'data', 'amountMinor']; undefined for anything but a plain select chain. */

@@ -16,6 +16,7 @@ export class StrategySlots implements SlotLayout {
   private readonly features: { name: string; index: number; int: boolean }[] = []
   private readonly scores: { name: string; index: number }[] = []
   private readonly eventFields: { path: readonly string[]; index: number; type: SlotType }[] = []
+  private readonly presences: { parent: readonly string[]; field: string; index: number }[] = []
 
   constructor(
     private readonly featureTypes: ReadonlyMap<string, string>,
@@ -42,14 +43,32 @@ export class StrategySlots implements SlotLayout {
     return slot
   }
 
+  /** Only `has()` of an event field whose parents the schema describes as objects (what the checker accepts), of any type. */
+  presenceOf(path: readonly string[]): { index: number } | undefined {
+    if (path[0] !== 'event' || path.length < 2 || this.schemaAt(path.slice(1)) === undefined) return undefined
+    const key = `has\u0000${path.join('\u0000')}`
+    const known = this.byPath.get(key)
+    if (known) return known
+    const slot = { index: this.byPath.size, type: 'bool' as const }
+    this.byPath.set(key, slot)
+    this.presences.push({ parent: path.slice(1, -1), field: path.at(-1)!, index: slot.index })
+    return slot
+  }
+
   private typeOf(path: readonly string[]): SlotType | undefined {
     const [variable, ...rest] = path
     if (variable === 'features' && rest.length === 1) return slotType(this.featureTypes.get(rest[0]!))
     if (variable === 'scores' && rest.length === 1) return this.scoreNames.has(rest[0]!) ? 'double' : undefined
     if (variable !== 'event' || rest.length === 0) return undefined
-    let schema: CelSchema | undefined = this.eventSchema
-    for (const field of rest) schema = typeof schema === 'object' && Object.hasOwn(schema, field) ? schema[field] : undefined
+    const schema = this.schemaAt(rest)
     return typeof schema === 'string' ? slotType(schema) : undefined
+  }
+
+  /** The CEL schema of an event field, by its path below `event`. */
+  private schemaAt(path: readonly string[]): CelSchema | undefined {
+    let schema: CelSchema | undefined = this.eventSchema
+    for (const field of path) schema = typeof schema === 'object' && Object.hasOwn(schema, field) ? schema[field] : undefined
+    return schema
   }
 
   /**
@@ -72,13 +91,36 @@ export class StrategySlots implements SlotLayout {
       if (typeof value === 'number') slots[index] = value
     }
     for (const { path, index, type } of this.eventFields) {
-      let node: unknown = input.event
-      for (const segment of path) node = isRecord(node) && Object.hasOwn(node, segment) ? node[segment] : undefined
+      const node = fieldAt(input.event, path, path.length)
       if (type === 'int' ? Number.isSafeInteger(node) : typeof node === jsTypes[type]) slots[index] = node
+    }
+    for (const { parent, field, index } of this.presences) {
+      const record = fieldAt(input.event, parent, parent.length)
+      if (!isRecord(record)) continue
+      if (isEnumerableOwn(record, field)) {
+        const value = record[field]
+        if (!hasConstructorKey(value)) slots[index] = value !== undefined
+      } else if (!Object.hasOwn(record, field)) slots[index] = false
     }
     return slots
   }
 }
+
+/**
+ * The value at `path` below `event`, through plain objects only, or undefined.
+ * A field is there when it is own and enumerable: CEL sees the event as the
+ * converter copies it, and a copy keeps only those.
+ */
+function fieldAt(event: unknown, path: readonly string[], length: number): unknown {
+  let node = event
+  for (let i = 0; i < length && node !== undefined; i++) node = isRecord(node) && isEnumerableOwn(node, path[i]!) ? node[path[i]!] : undefined
+  return node
+}
+
+const isEnumerableOwn = (record: object, key: string) => Object.prototype.propertyIsEnumerable.call(record, key)
+
+/** An object CEL does not read as a map (the record path decides what `has()` says of it). */
+const hasConstructorKey = (value: unknown) => value !== null && typeof value === 'object' && Object.hasOwn(value, 'constructor')
 
 const jsTypes = { int: 'number', double: 'number', string: 'string', bool: 'boolean' } as const
 

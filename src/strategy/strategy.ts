@@ -49,6 +49,8 @@ export class Strategy {
   private readonly toCelEvent: ValueConverter
   /** Each feature a CEL expression reads, and whether CEL sees it as a double. */
   private readonly celFeatureTypes: readonly (readonly [name: string, double: boolean])[]
+  /** Whether a model comes from the registry (its hits are explained by its inputs). */
+  private readonly scoresByRegistry: boolean
   /** The feature vector the conditions read. */
   private readonly slots: StrategySlots
   /** Int features CEL reads that have no slot: still checked on every decision, as converting them for CEL always has. */
@@ -89,6 +91,7 @@ export class Strategy {
     ])
     this.celFeatureTypes = [...new Set(expressions.flatMap((e) => e.references.features))].map((name) => [name, parts.doubleFeatures.has(name)] as const)
     this.slots = parts.slots
+    this.scoresByRegistry = parts.models.some((model) => model.kind === 'registry')
     // every feature read gets a slot, so that filling them checks each value as the conversion for CEL does
     this.intFeaturesWithoutSlot = this.celFeatureTypes.filter(([name, double]) => !this.slots.slotOf(['features', name]) && !double).map(([name]) => name)
   }
@@ -140,7 +143,8 @@ export class Strategy {
     const scores: Record<string, number> = {}
     const contributions: Record<string, { features: readonly string[]; values: Float64Array }> = {}
     const ruleErrors: StrategyOutcome['ruleErrors'] = []
-    const served = new Map<string, { model: CompiledModel & { kind: 'registry' }; version: ServedModel }>()
+    // most strategies have no registry model: one empty map serves them all
+    const served: Map<string, ServedUse> = this.scoresByRegistry ? new Map() : noRegistryModels
     const models: Record<string, ModelUse> = {}
     for (const model of this.models) {
       if (model.kind === 'logistic') {
@@ -249,6 +253,11 @@ function runRules(node: CompiledNode & { kind: 'rules' }, walk: FlowWalk): boole
   return hitAny
 }
 
+/** A registry model and the version a decision scored with. */
+type ServedUse = { model: CompiledModel & { kind: 'registry' }; version: ServedModel }
+
+const noRegistryModels: Map<string, ServedUse> = new Map()
+
 type RecordContext = (input: StrategyInput, scores: Record<string, number>) => Record<string, unknown>
 
 /** One decision's walk through the flow: what it has gathered so far, and how its conditions are evaluated. */
@@ -269,7 +278,7 @@ class FlowWalk {
     private readonly input: StrategyInput,
     private readonly scores: Record<string, number>,
     private readonly contributions: Record<string, { features: readonly string[]; values: Float64Array }>,
-    private readonly served: ReadonlyMap<string, { model: CompiledModel & { kind: 'registry' }; version: ServedModel }>,
+    private readonly served: ReadonlyMap<string, ServedUse>,
     private readonly slots: readonly unknown[],
     private readonly recordContext: RecordContext,
   ) {}

@@ -60,7 +60,8 @@ const { bool, int, double } = fc.letrec<{ int: string; double: string; string: s
   string: fc.oneof(fc.constantFrom('event.data.product', 'event.id', 'event.type'), stringLiteral),
   bool: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.constantFrom('event.data.flag', 'true', 'false', 'has(event.data.rate)', 'event.data.product in ["a", "consumer-cash"]', 'features.count in [1, 2]'),
+    fc.constantFrom('event.data.flag', 'true', 'false', 'event.data.product in ["a", "consumer-cash"]', 'features.count in [1, 2]'),
+    fc.constantFrom('has(event.data.rate)', 'has(event.data.amountMinor)', 'has(event.data.flag)', 'has(event.data.meta)', 'has(event.data)', 'has(event.data.meta.x)'),
     fc.tuple(fc.oneof(tie('int'), tie('double')), fc.constantFrom('<', '<=', '>', '>=', '==', '!='), fc.oneof(tie('int'), tie('double'))).map(([a, op, b]) => `${a} ${op} ${b}`),
     fc.tuple(tie('string'), fc.constantFrom('==', '!=', '<'), tie('string')).map(([a, op, b]) => `${a} ${op} ${b}`),
     fc.tuple(tie('bool'), fc.constantFrom('&&', '||', '==', '!='), tie('bool')).map(([a, op, b]) => `(${a} ${op} ${b})`),
@@ -80,7 +81,16 @@ const features = fc.record({ count: fc.oneof(number, fc.constant(undefined)), ot
 const data = fc.oneof(
   { weight: 5, arbitrary: fc.record({ amountMinor: anyValue, rate: anyValue, product: fc.oneof(fc.constantFrom('consumer-cash', 'a', ''), anyValue), flag: anyValue }, { requiredKeys: [] }) },
   // objects the record path reads differently from JSON: cel-js's business
-  { weight: 1, arbitrary: fc.constantFrom<Record<string, unknown>>({ amountMinor: 5, constructor: 1 }, Object.assign(Object.create(null), { amountMinor: 5, rate: 0.5 })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Record<string, unknown>>(
+      { amountMinor: 5, constructor: 1 },
+      Object.assign(Object.create(null), { amountMinor: 5, rate: 0.5 }),
+      Object.defineProperty({ rate: 0.5 }, 'amountMinor', { value: 5, enumerable: false }),
+      { meta: { constructor: 1 }, flag: true },
+      { meta: { x: 1 }, amountMinor: undefined, flag: false },
+    ),
+  },
 )
 const scores = fc.record({ fraud: fc.oneof(fc.double({ min: 0, max: 1 }), fc.constant(Number.NaN)) }, { requiredKeys: [] })
 
@@ -164,6 +174,8 @@ test('the feature vector has a slot for each feature, score and typed event fiel
   for (const path of [['features', 'unknown'], ['scores', 'scam'], ['event', 'data'], ['event', 'data', 'meta'], ['event', 'data', 'meta', 'x'], ['event'], ['features']]) {
     assert.equal(slots.slotOf(path), undefined, path.join('.'))
   }
+  assert.equal(slots.presenceOf(['features', 'count']), undefined, 'has() is kept for event fields')
+  assert.equal(slots.presenceOf(['event', 'data', 'nothing']), undefined, 'has() of a field the schema does not name is the checker\'s to refuse')
   const vector = slots.fill({ event: { id: 'e', type: 't', occurredAt: 'now', data: { product: 'x', flag: 'yes' } }, features: { count: 2 ** 60, avg: 1.5 } }, { fraud: 0.25 })
   assert.deepEqual(Array.from(vector), [undefined, 1.5, 0.25, 'x', undefined], 'an int beyond 2^53 and a field of the wrong type leave their slots empty')
   assert.throws(() => slots.fill({ event: { id: 'e', type: 't', occurredAt: 'now', data: {} }, features: { count: 2.5 } }, {}), RangeError)
