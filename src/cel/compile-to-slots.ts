@@ -211,16 +211,16 @@ function ordering(op: '<' | '<=' | '>' | '>=', left: Typed, right: Typed): Typed
 }
 
 function slotAgainst(op: '<' | '<=' | '>' | '>=', i: number, c: number): Typed {
-  const read = (s: readonly unknown[]) => (s[i] ?? handBack()) as number
+  // the read is written out in each: these run for most conditions of most strategies
   switch (op) {
     case '<':
-      return { type: 'bool', run: (s) => read(s) < c }
+      return { type: 'bool', run: (s) => ((s[i] ?? handBack()) as number) < c }
     case '<=':
-      return { type: 'bool', run: (s) => read(s) <= c }
+      return { type: 'bool', run: (s) => ((s[i] ?? handBack()) as number) <= c }
     case '>':
-      return { type: 'bool', run: (s) => read(s) > c }
+      return { type: 'bool', run: (s) => ((s[i] ?? handBack()) as number) > c }
     case '>=':
-      return { type: 'bool', run: (s) => read(s) >= c }
+      return { type: 'bool', run: (s) => ((s[i] ?? handBack()) as number) >= c }
   }
 }
 

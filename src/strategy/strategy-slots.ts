@@ -13,7 +13,10 @@ import type { StrategyInput } from './strategy.ts'
  */
 export class StrategySlots implements SlotLayout {
   private readonly byPath = new Map<string, { index: number; type: SlotType }>()
-  private readonly features: { name: string; index: number; int: boolean }[] = []
+  // the features' names, slots and int-ness side by side: filling walks them on every decision
+  private readonly featureNames: string[] = []
+  private readonly featureSlots: number[] = []
+  private readonly featureIsInt: boolean[] = []
   private readonly scores: { name: string; index: number }[] = []
   private readonly eventFields: { path: readonly string[]; index: number; type: SlotType }[] = []
   private readonly presences: { parent: readonly string[]; field: string; index: number }[] = []
@@ -37,7 +40,11 @@ export class StrategySlots implements SlotLayout {
     if (type === undefined) return undefined
     const slot = { index: this.byPath.size, type }
     this.byPath.set(key, slot)
-    if (path[0] === 'features') this.features.push({ name: path[1]!, index: slot.index, int: type === 'int' })
+    if (path[0] === 'features') {
+      this.featureNames.push(path[1]!)
+      this.featureSlots.push(slot.index)
+      this.featureIsInt.push(type === 'int')
+    }
     else if (path[0] === 'scores') this.scores.push({ name: path[1]!, index: slot.index })
     else this.eventFields.push({ path: path.slice(1), index: slot.index, type })
     return slot
@@ -79,12 +86,13 @@ export class StrategySlots implements SlotLayout {
   fill(input: StrategyInput, scores: Readonly<Record<string, number>>): unknown[] {
     const slots: unknown[] = new Array(this.byPath.size)
     const values = input.features
-    for (const { name, index, int } of this.features) {
-      const value = values[name]
-      if (int) {
-        if (Number.isSafeInteger(value)) slots[index] = value
+    const { featureNames, featureSlots, featureIsInt } = this
+    for (let f = 0; f < featureNames.length; f++) {
+      const value = values[featureNames[f]!]
+      if (featureIsInt[f]) {
+        if (Number.isSafeInteger(value)) slots[featureSlots[f]!] = value
         else if (value !== undefined) celInt(value)
-      } else if (typeof value === 'number') slots[index] = value
+      } else if (typeof value === 'number') slots[featureSlots[f]!] = value
     }
     for (const { name, index } of this.scores) {
       const value = scores[name]
