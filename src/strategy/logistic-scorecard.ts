@@ -18,12 +18,12 @@ export interface LogisticScorecard {
 /**
  * A score and its contributions by feature: `contributions[i]` is that of
  * `terms.features[i]` (a feature given twice counts twice in the score and
- * shows its last contribution). Arrays, not a record: a decision scores on
+ * shows its last contribution). An array, not a record: a decision scores on
  * every call and most never show the contributions.
  */
 export interface Score {
   value: number
-  contributions: Float64Array
+  contributions: number[]
 }
 
 /** A scorecard's distinct features in the order they first appear, and where each input's contribution goes: fixed by the document. */
@@ -43,7 +43,8 @@ export function scorecardTerms(model: LogisticScorecard): ScorecardTerms {
 
 export function score(model: LogisticScorecard, terms: ScorecardTerms, features: Record<string, number>): Score {
   let logit = model.intercept
-  const contributions = new Float64Array(terms.features.length)
+  // a plain array: a typed one costs a buffer apiece, and a decision makes one per scorecard
+  const contributions: number[] = new Array(terms.features.length)
   const { inputs } = model
   for (let j = 0; j < inputs.length; j++) {
     const input = inputs[j]!

@@ -141,7 +141,7 @@ export class Strategy {
 
   decide(input: StrategyInput): StrategyOutcome {
     const scores: Record<string, number> = {}
-    const contributions: Record<string, { features: readonly string[]; values: Float64Array }> = {}
+    const contributions: Record<string, { features: readonly string[]; values: readonly number[] }> = {}
     const ruleErrors: StrategyOutcome['ruleErrors'] = []
     // most strategies have no registry model: one empty map serves them all
     const served: Map<string, ServedUse> = this.scoresByRegistry ? new Map() : noRegistryModels
@@ -277,7 +277,7 @@ class FlowWalk {
     readonly ruleErrors: StrategyOutcome['ruleErrors'],
     private readonly input: StrategyInput,
     private readonly scores: Record<string, number>,
-    private readonly contributions: Record<string, { features: readonly string[]; values: Float64Array }>,
+    private readonly contributions: Record<string, { features: readonly string[]; values: readonly number[] }>,
     private readonly served: ReadonlyMap<string, ServedUse>,
     private readonly slots: readonly unknown[],
     private readonly recordContext: RecordContext,
