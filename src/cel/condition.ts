@@ -2,6 +2,7 @@ import type { Environment } from '@marcbachmann/cel-js'
 import { type CelCompileCode, typedHostError } from './cel-errors.ts'
 import { type CelLimits, defaultCelLimits } from './cel-limits.ts'
 import { compileToClosure } from './compile-to-closure.ts'
+import { compileToSlots, type SlotEvaluator, type SlotLayout } from './compile-to-slots.ts'
 import { Meter, withMeter } from './evaluation-meter.ts'
 
 export { Meter } from './evaluation-meter.ts'
@@ -27,6 +28,12 @@ export interface CompiledExpression {
    * `cel_value_too_deep`, `cel_invalid_argument`).
    */
   evaluate: (context: Record<string, unknown>, budget?: Meter) => unknown
+  /**
+   * With `options.slots`, for an expression slots can answer: the value over
+   * the caller's slot vector, or `unanswered` (then `evaluate` decides). Same
+   * value and charges as `evaluate`; see `compile-to-slots.ts`.
+   */
+  evaluateSlots?: SlotEvaluator
   references: References
 }
 
@@ -43,6 +50,8 @@ export interface CompileOptions {
   typeCheck?: boolean
   /** Variables the caller always binds to a plain object of primitives it built itself (a strategy's `features`, `scores`): read without foreign-object checks. */
   trustedRecords?: ReadonlySet<string>
+  /** Where the caller keeps the values select chains read (a strategy's feature vector): adds `evaluateSlots`. */
+  slots?: SlotLayout
 }
 
 /**
@@ -97,6 +106,8 @@ export function compileExpression(source: string, checking: Environment, runtime
         }
       })
   const compiled: CompiledExpression = { source, type, evaluate: bounded(closure ?? interpret), references: collectReferences(parsed.ast) }
+  const overSlots = options.slots && options.typeCheck !== false ? compileToSlots(parsed.ast, options.slots) : undefined
+  if (overSlots) compiled.evaluateSlots = overSlots
   interpreters.set(compiled, { interpret: bounded(interpret), compiledToClosures: closure !== undefined })
   return compiled
 }

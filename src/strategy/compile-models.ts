@@ -1,13 +1,13 @@
 import type { LocalizedMessage } from '../core/reason.ts'
 import type { ModelSlot, ModelSlots } from '../models/serving/model-serving.ts'
 import { aliasPattern, modelNamePattern } from '../models/registry/model-records.ts'
-import type { LogisticScorecard } from './logistic-scorecard.ts'
+import { type LogisticScorecard, type ScorecardTerms, scorecardTerms } from './logistic-scorecard.ts'
 
 export type FactorWording = { code: string } & LocalizedMessage
 
 /** A strategy's score, ready to compute. */
 export type CompiledModel =
-  | { kind: 'logistic'; name: string; scorecard: LogisticScorecard }
+  | { kind: 'logistic'; name: string; scorecard: LogisticScorecard; terms: ScorecardTerms }
   | { kind: 'registry'; name: string; slot: ModelSlot; top: number; wording: Readonly<Record<string, FactorWording>> }
 
 const maxFactors = 10
@@ -35,7 +35,10 @@ export function compileModels(
     else names.add(model.name)
     const kind = model?.kind ?? 'logistic'
     if (kind === 'logistic') {
-      if (checkLogistic(model, at, featureNames, fail)) compiled.push({ kind, name: model.name as string, scorecard: model as unknown as LogisticScorecard })
+      if (checkLogistic(model, at, featureNames, fail)) {
+        const scorecard = model as unknown as LogisticScorecard
+        compiled.push({ kind, name: model.name as string, scorecard, terms: scorecardTerms(scorecard) })
+      }
     } else if (kind === 'registry') {
       const checked = checkRegistry(model, at, featureNames, slots, fail)
       if (checked) compiled.push({ kind, name: model.name as string, ...checked })

@@ -13,6 +13,7 @@ import { compileModels } from './compile-models.ts'
 import { compileFlow, compileOffer } from './compile-flow.ts'
 import { type StrategyDocument, stages } from './strategy-document.ts'
 import { Strategy } from './strategy.ts'
+import { StrategySlots } from './strategy-slots.ts'
 
 export interface StrategyCatalogue {
   features: FeatureDefinition[]
@@ -62,9 +63,10 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   const runtime = createCelEnvironment().registerVariable('event', 'map').registerVariable('features', 'map').registerVariable('scores', 'map')
   // the strategy builds `features` and `scores` itself, as plain records of numbers
   const trustedRecords = new Set(['features', 'scores'])
+  const slots = new StrategySlots(featureTypes, scoreNames, celSchemaOf(eventSchema))
   const compile = (pointer: string, source: unknown, type: string): CompiledExpression | undefined => {
     if (typeof source !== 'string' || source.trim() === '') return void fail(pointer, 'required', 'a CEL expression is required')
-    const result = compileExpression(source, checking, runtime, { trustedRecords })
+    const result = compileExpression(source, checking, runtime, { trustedRecords, slots })
     if ('ok' in result) return void fail(pointer, result.code, result.message)
     if (type !== 'dyn' && result.type !== type && result.type !== 'dyn') return void fail(pointer, 'cel_type_error', `must evaluate to ${type}, not ${result.type}`)
     return result
@@ -84,5 +86,6 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
     offer,
     toCelEvent: celValueConverter(eventSchema),
     doubleFeatures: new Set([...featureTypes].filter(([, type]) => type === 'double').map(([name]) => name)),
+    slots,
   })
 }

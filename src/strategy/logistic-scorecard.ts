@@ -15,19 +15,43 @@ export interface LogisticScorecard {
   inputs: ScorecardInput[]
 }
 
+/**
+ * A score and its contributions by feature: `contributions[i]` is that of
+ * `terms.features[i]` (a feature given twice counts twice in the score and
+ * shows its last contribution). An array, not a record: a decision scores on
+ * every call and most never show the contributions.
+ */
 export interface Score {
   value: number
-  contributions: Record<string, number>
+  contributions: number[]
 }
 
-export function score(model: LogisticScorecard, features: Record<string, number>): Score {
+/** A scorecard's distinct features in the order they first appear, and where each input's contribution goes: fixed by the document. */
+export interface ScorecardTerms {
+  features: readonly string[]
+  positions: readonly number[]
+}
+
+export function scorecardTerms(model: LogisticScorecard): ScorecardTerms {
+  const features: string[] = []
+  const positions = model.inputs.map((input) => {
+    const known = features.indexOf(input.feature)
+    return known >= 0 ? known : features.push(input.feature) - 1
+  })
+  return { features, positions }
+}
+
+export function score(model: LogisticScorecard, terms: ScorecardTerms, features: Record<string, number>): Score {
   let logit = model.intercept
-  const contributions: Record<string, number> = {}
-  for (const input of model.inputs) {
+  // a plain array: a typed one costs a buffer apiece, and a decision makes one per scorecard
+  const contributions: number[] = new Array(terms.features.length)
+  const { inputs } = model
+  for (let j = 0; j < inputs.length; j++) {
+    const input = inputs[j]!
     const raw = features[input.feature] ?? 0
     const x = input.cap === undefined ? raw : Math.min(raw, input.cap)
     const contribution = input.weight * x
-    contributions[input.feature] = round6(contribution)
+    contributions[terms.positions[j]!] = round6(contribution)
     logit += contribution
   }
   return { value: round6(1 / (1 + Math.exp(-logit))), contributions }

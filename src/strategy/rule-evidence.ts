@@ -25,13 +25,13 @@ export function gatherEvidence(
   plan: EvidencePlan,
   input: StrategyInput,
   scores: Readonly<Record<string, number>>,
-  topContributions: (score: string) => Record<string, number> | undefined,
+  tops: { topContributions(score: string): Record<string, number> | undefined },
 ): Record<string, unknown> {
   const evidence: Record<string, unknown> = {}
   for (const [name, key] of plan.features) evidence[key] = input.features[name]
   for (const [name, key, topKey] of plan.scores) {
     evidence[key] = scores[name]
-    const top = topContributions(name)
+    const top = tops.topContributions(name)
     if (top) evidence[topKey] = top
   }
   for (const [path, key] of plan.eventFields) {
@@ -43,25 +43,27 @@ export function gatherEvidence(
 }
 
 /** An inline scorecard's three largest contributions by size (the earlier input on a tie), for evidence; undefined when all are zero. */
-export function topThree(contributions: Readonly<Record<string, number>>): Record<string, number> | undefined {
-  // one pass keeping the best three: this runs for every hit that reads a score
-  const names: string[] = []
-  const sizes: number[] = []
-  for (const name in contributions) {
-    const size = Math.abs(contributions[name]!)
+export function topThree(features: readonly string[], contributions: ArrayLike<number>): Record<string, number> | undefined {
+  // one pass keeping the best three, in place: this runs for every decision whose hit reads a score
+  const best = [-1, -1, -1]
+  const sizes = [0, 0, 0]
+  let count = 0
+  for (let i = 0; i < features.length; i++) {
+    const size = Math.abs(contributions[i]!)
     if (size === 0) continue
-    let at = names.length
+    let at = count
     while (at > 0 && sizes[at - 1]! < size) at--
     if (at >= 3) continue
-    names.splice(at, 0, name)
-    sizes.splice(at, 0, size)
-    if (names.length > 3) {
-      names.pop()
-      sizes.pop()
+    for (let k = Math.min(count, 2); k > at; k--) {
+      best[k] = best[k - 1]!
+      sizes[k] = sizes[k - 1]!
     }
+    best[at] = i
+    sizes[at] = size
+    if (count < 3) count++
   }
-  if (names.length === 0) return undefined
+  if (count === 0) return undefined
   const top: Record<string, number> = {}
-  for (const name of names) top[name] = contributions[name]!
+  for (let k = 0; k < count; k++) top[features[best[k]!]!] = contributions[best[k]!]!
   return top
 }

@@ -3,6 +3,7 @@ import { type Reason, systemReasons } from '../core/reason.ts'
 import type { ValueConverter } from '../cel/json-schema-to-cel.ts'
 import { defaultCelLimits } from '../cel/cel-limits.ts'
 import { type CompiledExpression, Meter } from '../cel/condition.ts'
+import { unanswered } from '../cel/compile-to-slots.ts'
 import type { EntityKind } from '../events/entities.ts'
 import type { ModelUse } from '../models/serving/model-serving.ts'
 import type { ServedModel } from '../models/serving/served-model.ts'
@@ -13,6 +14,7 @@ import { round6, score } from './logistic-scorecard.ts'
 import type { StrategyDocument } from './strategy-document.ts'
 import { gatherEvidence, topThree } from './rule-evidence.ts'
 import { trafficBucket } from './traffic-bucket.ts'
+import { celInt, type StrategySlots } from './strategy-slots.ts'
 
 export interface StrategyInput {
   event: { id: string; type: string; occurredAt: string; data: Record<string, unknown> }
@@ -47,6 +49,12 @@ export class Strategy {
   private readonly toCelEvent: ValueConverter
   /** Each feature a CEL expression reads, and whether CEL sees it as a double. */
   private readonly celFeatureTypes: readonly (readonly [name: string, double: boolean])[]
+  /** Whether a model comes from the registry (its hits are explained by its inputs). */
+  private readonly scoresByRegistry: boolean
+  /** The feature vector the conditions read. */
+  private readonly slots: StrategySlots
+  /** Int features CEL reads that have no slot: still checked on every decision, as converting them for CEL always has. */
+  private readonly intFeaturesWithoutSlot: readonly string[]
   private readonly models: CompiledModel[]
   /** Features rules, offers and inline scorecards read: fixed by the document. */
   private readonly featuresReadByDocument: ReadonlySet<string>
@@ -62,6 +70,8 @@ export class Strategy {
     toCelEvent: ValueConverter
     /** Features CEL sees as doubles; the rest are ints (BigInt). */
     doubleFeatures: ReadonlySet<string>
+    /** The slots the nodes' and offers' expressions were compiled against. */
+    slots: StrategySlots
   }) {
     this.document = parts.document
     this.source = parts.source
@@ -80,7 +90,18 @@ export class Strategy {
       ...expressions.flatMap((e) => e.references.features),
     ])
     this.celFeatureTypes = [...new Set(expressions.flatMap((e) => e.references.features))].map((name) => [name, parts.doubleFeatures.has(name)] as const)
+    this.slots = parts.slots
+    this.scoresByRegistry = parts.models.some((model) => model.kind === 'registry')
+    // every feature read gets a slot, so that filling them checks each value as the conversion for CEL does
+    this.intFeaturesWithoutSlot = this.celFeatureTypes.filter(([name, double]) => !this.slots.slotOf(['features', name]) && !double).map(([name]) => name)
   }
+
+  /** The records CEL sees: the event with its ints as BigInt, and the features read. */
+  private readonly recordContext = (input: StrategyInput, scores: Record<string, number>): Record<string, unknown> => ({
+    event: this.toCelEvent(input.event),
+    features: this.celFeatures(input.features),
+    scores,
+  })
 
   /**
    * Every feature a model, rule or offer of this strategy reads: what a
@@ -104,7 +125,7 @@ export class Strategy {
     const out: Record<string, bigint | number> = {}
     for (const [name, double] of this.celFeatureTypes) {
       const value = values[name]
-      if (value !== undefined) out[name] = double ? value : value >= 0 && value < smallInts.length && Number.isInteger(value) ? smallInts[value]! : BigInt(value)
+      if (value !== undefined) out[name] = double ? value : celInt(value)
     }
     return out
   }
@@ -120,20 +141,16 @@ export class Strategy {
 
   decide(input: StrategyInput): StrategyOutcome {
     const scores: Record<string, number> = {}
-    const contributions: Record<string, Record<string, number>> = {}
-    const tops: Record<string, Record<string, number> | undefined> = {}
-    const topOf = (score: string) => {
-      if (!(score in tops)) tops[score] = contributions[score] && topThree(contributions[score])
-      return tops[score]
-    }
+    const contributions: Record<string, { features: readonly string[]; values: readonly number[] }> = {}
     const ruleErrors: StrategyOutcome['ruleErrors'] = []
-    const served = new Map<string, { model: CompiledModel & { kind: 'registry' }; version: ServedModel }>()
+    // most strategies have no registry model: one empty map serves them all
+    const served: Map<string, ServedUse> = this.scoresByRegistry ? new Map() : noRegistryModels
     const models: Record<string, ModelUse> = {}
     for (const model of this.models) {
       if (model.kind === 'logistic') {
-        const result = score(model.scorecard, input.features)
+        const result = score(model.scorecard, model.terms, input.features)
         scores[model.name] = result.value
-        contributions[model.name] = result.contributions
+        contributions[model.name] = { features: model.terms.features, values: result.contributions }
         continue
       }
       // the version is read once: a promotion landing mid-decision cannot mix two versions
@@ -147,32 +164,14 @@ export class Strategy {
         ruleErrors.push({ ruleId: `model:${model.name}`, ...errorOf(error), handled: 'policy' })
       }
     }
-    const context = {
-      event: this.toCelEvent(input.event),
-      features: this.celFeatures(input.features),
-      scores,
-    }
-    const walk: FlowWalk = { action: this.document.defaultAction, reasons: [], hits: [], path: [], ruleErrors, budget: new Meter(decisionCost) }
-    const explained = new Set<string>()
-    const explain = (rule: CompiledRule, nodeId: string) => {
-      // a registry score a hit read is explained once, by the inputs that raised it most (TreeSHAP for trees)
-      for (const name of rule.references.scores) {
-        const use = served.get(name)
-        if (!use || explained.has(name) || scores[name] === undefined) continue
-        explained.add(name)
-        walk.reasons.push(...factorReasons(use.model, use.version, input.features, { ruleId: rule.id, ruleSetId: nodeId }))
-      }
-    }
+    for (const name of this.intFeaturesWithoutSlot) if (input.features[name] !== undefined) celInt(input.features[name])
+    const walk = new FlowWalk(this.document.defaultAction, ruleErrors, input, scores, contributions, served, this.slots.fill(input, scores), this.recordContext)
     let offer = this.offer
     for (let at = 0; at !== end; ) {
       const node = this.nodes[at]!
       walk.path.push(node.id)
       if (node.kind === 'rules') {
-        const hit = this.runRules(node, context, walk, (rule) => {
-          walk.reasons.push({ code: rule.reason.code, message: { zh: rule.reason.zh, en: rule.reason.en }, evidence: gatherEvidence(rule.evidence, input, scores, topOf), ruleId: rule.id, ruleSetId: node.id })
-          explain(rule, node.id)
-        })
-        at = hit ? node.onHit : node.onMiss
+        at = runRules(node, walk) ? node.onHit : node.onMiss
       } else if (node.kind === 'split') {
         const applicant = input.keys?.[node.by]?.[0]
         // without the applicant's key there is nothing stable to hash: the first branch, as for an unsplit flow
@@ -197,48 +196,14 @@ export class Strategy {
       })
     }
     const outcome: StrategyOutcome = { action: walk.action, scores, reasons, hits, path, ruleErrors, models }
-    if (outcome.action === 'approve' && offer) this.makeOffer(outcome, context, offer, walk.budget)
+    if (outcome.action === 'approve' && offer) this.makeOffer(outcome, walk, offer)
     return outcome
   }
 
-  /** Runs a rule set, decision table or score bands under its hit policy; whether anything hit. */
-  private runRules(node: CompiledNode & { kind: 'rules' }, context: Record<string, unknown>, walk: FlowWalk, onHit: (rule: CompiledRule) => void): boolean {
-    let chosen: CompiledRule | undefined
-    let hitAny = false
-    for (const rule of node.rules) {
-      let holds = true
-      try {
-        for (const condition of rule.conditions) {
-          if (condition.evaluate(context, walk.budget) !== true) {
-            holds = false
-            break
-          }
-        }
-      } catch (error) {
-        walk.ruleErrors.push({ ruleId: rule.id, ...errorOf(error), handled: rule.onError })
-        if (rule.onError !== 'hit') continue
-      }
-      if (!holds) continue
-      hitAny = true
-      if (node.policy === 'priority') {
-        if (!chosen || worstOf(chosen.action, rule.action) !== chosen.action) chosen = rule
-        continue
-      }
-      record(walk, rule)
-      onHit(rule)
-      if (node.policy === 'first') break
-    }
-    if (chosen) {
-      record(walk, chosen)
-      onHit(chosen)
-    }
-    return hitAny
-  }
-
-  private makeOffer(outcome: StrategyOutcome, context: Record<string, unknown>, offer: CompiledOffer, budget: Meter) {
+  private makeOffer(outcome: StrategyOutcome, walk: FlowWalk, offer: CompiledOffer) {
     try {
-      const limitMinor = toSafeInteger(offer.limitMinor.evaluate(context, budget))
-      const aprBps = toSafeInteger(offer.aprBps.evaluate(context, budget))
+      const limitMinor = toSafeInteger(walk.evaluate(offer.limitMinor))
+      const aprBps = toSafeInteger(walk.evaluate(offer.aprBps))
       if (limitMinor < 0 || aprBps < 0) throw new Error('limit and price must not be negative')
       outcome.offer = { limitMinor, aprBps }
     } catch (error) {
@@ -258,24 +223,100 @@ function errorOf(error: unknown): { message: string; code?: string } {
 /** A decision's CEL budget: four expressions' worth, shared by all its conditions and offers. */
 const decisionCost = 4 * defaultCelLimits.evaluation.maxCost
 
-/** Counts are mostly small: their CEL ints are made once, not on every decision. */
-const smallInts = Array.from({ length: 1024 }, (_, i) => BigInt(i))
-
-/** What a walk through the flow has gathered so far. */
-interface FlowWalk {
-  action: Action
-  reasons: Reason[]
-  hits: string[]
-  path: string[]
-  ruleErrors: StrategyOutcome['ruleErrors']
-  /** CEL cost the whole decision may spend (docs/reference/cel-safety.md): a hostile event cannot hold a decision for long, however many rules read it. */
-  budget: Meter
+/** Runs a rule set, decision table or score bands under its hit policy; whether anything hit. */
+function runRules(node: CompiledNode & { kind: 'rules' }, walk: FlowWalk): boolean {
+  let chosen: CompiledRule | undefined
+  let hitAny = false
+  for (const rule of node.rules) {
+    let holds = true
+    try {
+      for (const condition of rule.conditions) {
+        if (walk.evaluate(condition) !== true) {
+          holds = false
+          break
+        }
+      }
+    } catch (error) {
+      walk.ruleErrors.push({ ruleId: rule.id, ...errorOf(error), handled: rule.onError })
+      if (rule.onError !== 'hit') continue
+    }
+    if (!holds) continue
+    hitAny = true
+    if (node.policy === 'priority') {
+      if (!chosen || worstOf(chosen.action, rule.action) !== chosen.action) chosen = rule
+      continue
+    }
+    walk.hit(rule, node.id)
+    if (node.policy === 'first') break
+  }
+  if (chosen) walk.hit(chosen, node.id)
+  return hitAny
 }
 
-/** The first hit sets the action (a whitelist rule may approve below the default); later hits can only make it worse. */
-function record(walk: FlowWalk, rule: CompiledRule) {
-  walk.hits.push(rule.id)
-  walk.action = walk.hits.length === 1 ? rule.action : worstOf(walk.action, rule.action)
+/** A registry model and the version a decision scored with. */
+type ServedUse = { model: CompiledModel & { kind: 'registry' }; version: ServedModel }
+
+const noRegistryModels: Map<string, ServedUse> = new Map()
+
+type RecordContext = (input: StrategyInput, scores: Record<string, number>) => Record<string, unknown>
+
+/** One decision's walk through the flow: what it has gathered so far, and how its conditions are evaluated. */
+class FlowWalk {
+  reasons: Reason[] = []
+  hits: string[] = []
+  path: string[] = []
+  /** CEL cost the whole decision may spend (docs/reference/cel-safety.md): a hostile event cannot hold a decision for long, however many rules read it. */
+  readonly budget = new Meter(decisionCost)
+  /** The records CEL sees, built only when a condition cannot be answered from the slots. */
+  private context: Record<string, unknown> | undefined
+  private tops: Record<string, Record<string, number> | undefined> | undefined
+  private explained: Set<string> | undefined
+
+  constructor(
+    public action: Action,
+    readonly ruleErrors: StrategyOutcome['ruleErrors'],
+    private readonly input: StrategyInput,
+    private readonly scores: Record<string, number>,
+    private readonly contributions: Record<string, { features: readonly string[]; values: readonly number[] }>,
+    private readonly served: ReadonlyMap<string, ServedUse>,
+    private readonly slots: readonly unknown[],
+    private readonly recordContext: RecordContext,
+  ) {}
+
+  evaluate(expression: CompiledExpression): unknown {
+    if (expression.evaluateSlots !== undefined) {
+      const value = expression.evaluateSlots(this.slots, this.budget)
+      if (value !== unanswered) return value
+    }
+    this.context ??= this.recordContext(this.input, this.scores)
+    return expression.evaluate(this.context, this.budget)
+  }
+
+  /** The first hit sets the action (a whitelist rule may approve below the default); later hits can only make it worse. */
+  hit(rule: CompiledRule, nodeId: string) {
+    this.hits.push(rule.id)
+    this.action = this.hits.length === 1 ? rule.action : worstOf(this.action, rule.action)
+    this.reasons.push({ code: rule.reason.code, message: { zh: rule.reason.zh, en: rule.reason.en }, evidence: gatherEvidence(rule.evidence, this.input, this.scores, this), ruleId: rule.id, ruleSetId: nodeId })
+    // a registry score a hit read is explained once, by the inputs that raised it most (TreeSHAP for trees)
+    for (const name of rule.references.scores) {
+      const use = this.served.get(name)
+      if (!use || this.explained?.has(name) || this.scores[name] === undefined) continue
+      this.explained ??= new Set()
+      this.explained.add(name)
+      this.reasons.push(...factorReasons(use.model, use.version, this.input.features, { ruleId: rule.id, ruleSetId: nodeId }))
+    }
+  }
+
+  /** An inline scorecard's top contributions, worked out once per decision. */
+  topContributions(score: string): Record<string, number> | undefined {
+    this.tops ??= {}
+    const tops = this.tops
+    if (!Object.hasOwn(tops, score)) {
+      const scored = Object.hasOwn(this.contributions, score) ? this.contributions[score] : undefined
+      tops[score] = scored && topThree(scored.features, scored.values)
+    }
+    return tops[score]
+  }
 }
 
 function toSafeInteger(value: unknown): number {
