@@ -322,4 +322,11 @@ export const sqliteMigrations: Record<string, Migration> = {
       await db.schema.createIndex('review_cases_counts').on('review_cases').columns(['tenant_id', 'status', 'queue', 'due_at', 'callback_at']).execute()
     },
   },
+  '0011-case-claim-callbacks': {
+    async up(db: Kysely<unknown>) {
+      // a claim first looks for the reviewer's own due call-backs: with the call-back time in the index it reads only those, not every case waiting for them
+      await db.schema.createIndex('review_cases_assignee_callback').on('review_cases').columns(['tenant_id', 'assignee', 'status', 'callback_at']).execute()
+      await db.schema.dropIndex('review_cases_assignee').execute()
+    },
+  },
 }

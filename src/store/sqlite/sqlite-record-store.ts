@@ -50,7 +50,7 @@ export class SqliteRecordStore implements RecordStore {
     /** The connection itself, for the few reads that take many rows (`loggedEvents`). */
     private readonly sqlite: Database.Database,
   ) {
-    this.cases = new SqliteCaseStore(db)
+    this.cases = new SqliteCaseStore(db, sqlite)
     this.users = new SqliteUserStore(db)
   }
 
