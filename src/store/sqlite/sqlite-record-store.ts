@@ -51,7 +51,7 @@ export class SqliteRecordStore implements RecordStore {
     private readonly sqlite: Database.Database,
   ) {
     this.cases = new SqliteCaseStore(db, sqlite)
-    this.users = new SqliteUserStore(db)
+    this.users = new SqliteUserStore(db, sqlite)
   }
 
   /**
