@@ -17,10 +17,11 @@
  *    the 20th page (by cursor), and the summary counts.
  * 4. Claiming: `--reviewers` reviewers (20) claim at once, each
  *    `--claims` times (50) as fast as the answers come: the latency of each
- *    claim, p50 / p99 / max, and whether any case went to two reviewers.
+ *    claim, p50 / p99 / max, the server's CPU time per claim, and whether
+ *    any case went to two reviewers.
  *
- * The machine may be shared: the run says how many cores other processes
- * used meanwhile.
+ * The machine may be shared: the run says how many cores the server, this
+ * process and everything else used meanwhile.
  */
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
