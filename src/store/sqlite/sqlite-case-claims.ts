@@ -26,7 +26,7 @@ export interface ClaimRequest {
  * nothing (the WAL is written before the claim is answered).
  */
 export function prepareClaims(sqlite: Database.Database): (batch: readonly ClaimRequest[]) => (CaseRow | undefined)[] {
-  // the reviewer's own due call-backs: a range of `review_cases_assignee_callback`, a few rows, ordered here (ordered in SQL, SQLite would walk the queue's index instead)
+  // first the reviewer's own due call-backs (they know the applicant): a range of `review_cases_assignee_callback`, a few rows, ordered here (ordered in SQL, SQLite would walk the queue's index instead)
   const ownDue = sqlite.prepare<[string, string, number], CaseRow>(
     `select * from review_cases where tenant_id = ? and assignee = ? and status = 'open' and callback_at <= ?`,
   )

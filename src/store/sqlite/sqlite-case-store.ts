@@ -132,6 +132,8 @@ export class SqliteCaseStore implements CaseStore {
     }
   }
 
+
+
   async get(tenantId: string, caseId: string): Promise<ReviewCase | undefined> {
     const row = await this.db.selectFrom('review_cases').selectAll().where('tenant_id', '=', tenantId).where('id', '=', caseId).executeTakeFirst()
     return row ? toCase(row) : undefined
