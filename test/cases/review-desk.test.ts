@@ -130,6 +130,14 @@ describe('the reviewer’s path', () => {
   })
 })
 
+test('a claim from named queues takes a case of one of them, or none', async () => {
+  const bob = as(await signIn('bob'))
+  assert.equal((await bob.post('/v1/cases/claim?queue=loan.drawdown&queue=login')).statusCode, 204, 'the open cases are all credit applications')
+  const claimed = await bob.post('/v1/cases/claim?queue=login&queue=credit.application')
+  assert.equal(claimed.statusCode, 200, claimed.body)
+  assert.deepEqual([(claimed.json() as ReviewCase).queue, (claimed.json() as ReviewCase).assignee], ['credit.application', 'user:bob'])
+})
+
 test('twenty reviewers claiming at once never get the same case', async () => {
   const names = Array.from({ length: 20 }, (_, i) => `r${String(i).padStart(2, '0')}`)
   for (const username of names) await engine.users.add({ username, password, roles: ['reviewer'] })

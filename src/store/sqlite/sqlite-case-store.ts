@@ -1,7 +1,9 @@
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
+import type Database from 'better-sqlite3'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { CaseQuery, CaseStore, QueueCounts } from '../../cases/case-store.ts'
 import type { CaseActivity, CaseKind, CaseRisk, CaseStatus, Disposition, ReviewCase, RingCaseSummary } from '../../cases/review-case.ts'
 import type { Action } from '../../core/actions.ts'
+import { type ClaimRequest, prepareClaims } from './sqlite-case-claims.ts'
 import type { SqliteSchema } from './sqlite-schema.ts'
 
 type CaseRow = Selectable<SqliteSchema['review_cases']>
@@ -60,7 +62,15 @@ const activityRow = (a: CaseActivity) => ({ id: a.id, case_id: a.caseId, kind: a
 
 /** Cases in the records database (migration `0008-review-desk`). */
 export class SqliteCaseStore implements CaseStore {
-  constructor(private readonly db: Kysely<SqliteSchema>) {}
+  private readonly claimAll: ReturnType<typeof prepareClaims>
+
+  constructor(
+    private readonly db: Kysely<SqliteSchema>,
+    /** The same connection, for the claim path's prepared statements. */
+    sqlite: Database.Database,
+  ) {
+    this.claimAll = prepareClaims(sqlite)
+  }
 
   async open(reviewCase: ReviewCase, opened: CaseActivity): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
@@ -97,12 +107,12 @@ export class SqliteCaseStore implements CaseStore {
   }
 
   /** Claims waiting for the next batch. */
-  private pendingClaims: { tenantId: string; reviewer: string; nowMs: number; queues: readonly string[] | undefined; settle: (result: ReviewCase | undefined, error?: unknown) => void }[] = []
+  private pendingClaims: (ClaimRequest & { settle: (result: ReviewCase | undefined, error?: unknown) => void })[] = []
 
   /**
    * Claims that arrive together are made in one transaction, one after the
    * other: each still sees the ones before it (no case twice), and the batch
-   * pays for one commit (an fsync) instead of one each.
+   * pays for one commit instead of one each.
    */
   claimNext(tenantId: string, reviewer: string, nowMs: number, queues?: readonly string[]): Promise<ReviewCase | undefined> {
     return new Promise((resolve, reject) => {
@@ -115,43 +125,15 @@ export class SqliteCaseStore implements CaseStore {
     const batch = this.pendingClaims
     this.pendingClaims = []
     try {
-      const results = await this.db.transaction().execute(async (tx) => {
-        const claimed: (ReviewCase | undefined)[] = []
-        for (const claim of batch) claimed.push(await this.claimOne(tx, claim))
-        return claimed
-      })
-      for (const [i, claim] of batch.entries()) claim.settle(results[i])
+      // holding the query builder's connection: no transaction of its own is open meanwhile
+      const rows = await this.db.connection().execute(async () => this.claimAll(batch))
+      for (const [i, claim] of batch.entries()) {
+        const row = rows[i]
+        claim.settle(row && toCase(row))
+      }
     } catch (error) {
       for (const claim of batch) claim.settle(undefined, error)
     }
-  }
-
-  private async claimOne(tx: Transaction<SqliteSchema>, { tenantId, reviewer, nowMs, queues }: { tenantId: string; reviewer: string; nowMs: number; queues: readonly string[] | undefined }) {
-    const open = () => {
-      const q = tx.selectFrom('review_cases').selectAll().where('tenant_id', '=', tenantId).where('status', '=', 'open')
-      return queues && queues.length > 0 ? q.where('queue', 'in', [...queues]) : q
-    }
-    // two picks, each served by an index: the reviewer's own due call-backs first (they know the applicant), then the queue's order.
-    // The first is ordered here, not in SQL: ordered there, SQLite walks the queue's index over every open case instead of the assignee's.
-    const own = await open().where('assignee', '=', reviewer).where('callback_at', '<=', nowMs).execute()
-    own.sort((a, b) => b.priority - a.priority || a.due_at - b.due_at)
-    const row =
-      own[0] ??
-      (await open()
-        .where((eb) => eb.or([eb('callback_at', 'is', null), eb('callback_at', '<=', nowMs)]))
-        .orderBy('priority', 'desc')
-        .orderBy('due_at')
-        .orderBy('created_at')
-        .limit(1)
-        .executeTakeFirst())
-    if (!row) return undefined
-    await tx.updateTable('review_cases').set({ status: 'claimed', assignee: reviewer, claimed_at: nowMs, callback_at: null }).where('id', '=', row.id).execute()
-    await tx
-      .insertInto('review_case_activities')
-      .values(activityRow({ id: `${row.id}:claim:${nowMs}:${reviewer}`, caseId: row.id, kind: 'claimed', actor: reviewer, atMs: nowMs, data: {} }))
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute()
-    return toCase({ ...row, status: 'claimed', assignee: reviewer, claimed_at: nowMs, callback_at: null })
   }
 
 

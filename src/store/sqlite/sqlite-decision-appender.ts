@@ -43,10 +43,15 @@ export function inThreadAppender(sqlite: Database.Database): DecisionAppender {
   return { append: async (batch) => append(batch), close: async () => {} }
 }
 
+/** How often the writer thread checkpoints the WAL (`workerAppender`): a few hundred pages at a time under load. */
+export const checkpointEveryMs = 250
+
 /**
  * Appends on a worker thread with its own connection, so the fsync and the
  * inserts run on the second core while the main thread decides the next
  * batch. A batch is acknowledged only when the worker reports its commit.
+ * The worker also checkpoints the WAL, every `checkpointEveryMs`: the main
+ * thread's connection should then not (`wal_autocheckpoint = 0`).
  */
 export function workerAppender(file: string): DecisionAppender {
   const worker = new Worker(new URL('./sqlite-append-worker.mjs', import.meta.url), { workerData: { file } })

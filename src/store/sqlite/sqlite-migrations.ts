@@ -412,6 +412,13 @@ export const sqliteMigrations: Record<string, Migration> = {
       const broken = await sql`pragma foreign_key_check`.execute(db)
       if (enforced) await sql`pragma foreign_keys = on`.execute(db)
       if (broken.rows.length > 0) throw new Error(`rebuilding strategy_versions broke ${broken.rows.length} foreign keys`)
+      },
+    },
+  '0012-case-claim-callbacks': {
+    async up(db: Kysely<unknown>) {
+      // a claim first looks for the reviewer's own due call-backs: with the call-back time in the index it reads only those, not every case waiting for them
+      await db.schema.createIndex('review_cases_assignee_callback').on('review_cases').columns(['tenant_id', 'assignee', 'status', 'callback_at']).execute()
+      await db.schema.dropIndex('review_cases_assignee').execute()
     },
   },
 }

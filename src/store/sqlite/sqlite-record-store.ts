@@ -50,8 +50,8 @@ export class SqliteRecordStore implements RecordStore {
     /** The connection itself, for the few reads that take many rows (`loggedEvents`). */
     private readonly sqlite: Database.Database,
   ) {
-    this.cases = new SqliteCaseStore(db)
-    this.users = new SqliteUserStore(db)
+    this.cases = new SqliteCaseStore(db, sqlite)
+    this.users = new SqliteUserStore(db, sqlite)
   }
 
   /**
@@ -69,7 +69,10 @@ export class SqliteRecordStore implements RecordStore {
     const selectByEvent = sqlite.prepare<[string, string], { body_hash: string; response: string; entity_keys: string }>(
       'select body_hash, response, entity_keys from decisions where tenant_id = ? and event_id = ?',
     )
-    const appender = options.writer === 'worker' && file !== ':memory:' ? workerAppender(file) : inThreadAppender(sqlite)
+    const onWorker = options.writer === 'worker' && file !== ':memory:'
+    // the writer thread checkpoints the WAL: a request committing on this thread never waits for one
+    if (onWorker) sqlite.pragma('wal_autocheckpoint = 0')
+    const appender = onWorker ? workerAppender(file) : inThreadAppender(sqlite)
     return new SqliteRecordStore(db, selectByEvent, appender, sqlite)
   }
 

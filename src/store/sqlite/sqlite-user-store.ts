@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3'
 import type { Kysely, Selectable } from 'kysely'
 import type { Role, StoredSession, StoredUser, UserStore } from '../../access/user-store.ts'
 import type { SqliteSchema } from './sqlite-schema.ts'
@@ -13,7 +14,17 @@ const toUser = (r: Selectable<SqliteSchema['users']>): StoredUser => ({
 
 /** Workbench users and sessions in the records database (migration `0008-review-desk`). */
 export class SqliteUserStore implements UserStore {
-  constructor(private readonly db: Kysely<SqliteSchema>) {}
+  private readonly selectUser: Database.Statement<[string], Selectable<SqliteSchema['users']>>
+  private readonly selectSession: Database.Statement<[string], Selectable<SqliteSchema['user_sessions']>>
+
+  constructor(
+    private readonly db: Kysely<SqliteSchema>,
+    /** The same connection: a session and its user are read on every workbench request, hence prepared statements. */
+    sqlite: Database.Database,
+  ) {
+    this.selectUser = sqlite.prepare('select * from users where username = ?')
+    this.selectSession = sqlite.prepare('select * from user_sessions where token_hash = ?')
+  }
 
   async addUser(user: StoredUser): Promise<boolean> {
     const result = await this.db
@@ -25,7 +36,7 @@ export class SqliteUserStore implements UserStore {
   }
 
   async getUser(username: string): Promise<StoredUser | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst()
+    const row = this.selectUser.get(username)
     return row ? toUser(row) : undefined
   }
 
@@ -51,7 +62,7 @@ export class SqliteUserStore implements UserStore {
   }
 
   async getSession(tokenHash: string): Promise<StoredSession | undefined> {
-    const r = await this.db.selectFrom('user_sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+    const r = this.selectSession.get(tokenHash)
     return r ? { tokenHash: r.token_hash, username: r.username, createdAtMs: r.created_at, expiresAtMs: r.expires_at, endedAtMs: r.ended_at } : undefined
   }
 
