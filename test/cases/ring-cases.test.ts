@@ -170,7 +170,7 @@ test('migration 0010 keeps decision cases as they were', async () => {
     const check = new Kysely<never>({ dialect: new SqliteDialect({ database: openWritableDatabase(file) }) })
     assert.deepEqual((await sql<{ claim_note: string }>`select claim_note from review_cases`.execute(check)).rows, [{ claim_note: 'none' }])
     const indexes = (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'review_cases' and sql is not null order by name`.execute(check)).rows.map((r) => r.name)
-    assert.deepEqual(indexes, ['review_cases_assignee', 'review_cases_counts', 'review_cases_kind', 'review_cases_note', 'review_cases_queue'])
+    assert.deepEqual(indexes, ['review_cases_assignee_callback', 'review_cases_counts', 'review_cases_kind', 'review_cases_note', 'review_cases_queue'])
     await check.destroy()
   } finally {
     await store.close()
