@@ -44,10 +44,10 @@ export class KindKeys {
       this.keys = event.keys[this.kind] ?? []
       ids.length = 0
       for (let i = 0; i < this.keys.length; i++) {
-        const id = this.table.find(this.keys[i]!)
+        const id = this.table.idOf(this.keys[i]!)
         // logs go only in a sweep, never during an event; a key without one is held so that no entry leaving a log frees it meanwhile
-        if (id !== undefined && this.logs?.at(id) === undefined) this.table.holdId(id)
-        ids.push(id ?? -1)
+        if (id >= 0 && this.logs?.at(id) === undefined) this.table.holdId(id)
+        ids.push(id)
       }
     }
     if (make) for (let i = 0; i < ids.length; i++) if (ids[i]! < 0) this.idAt(i)
