@@ -253,10 +253,10 @@ export class FeatureEngine {
     if (event.occurredAtMs > this.newestSeenMs) this.newestSeenMs = event.occurredAtMs
     for (const group of this.groups) {
       if (group.kindLogs) {
-        const ids = group.kindKeys!.of(event)
-        if (ids.length === 0) continue
+        const n = group.kindKeys!.of(event)
+        if (n === 0) continue
         const entry = entryOf(group, event)
-        if (entry) for (let k = 0; k < ids.length; k++) this.logAt(group, group.kindKeys!.idAt(k)).append(event.occurredAtMs, entry)
+        if (entry) for (let k = 0; k < n; k++) this.logAt(group, group.kindKeys!.idAt(k)).append(event.occurredAtMs, entry)
         continue
       }
       const keys = group.keysOf(event)
@@ -368,10 +368,11 @@ export class FeatureEngine {
     for (const group of this.groups) {
       const kindLogs = group.kindLogs
       if (kindLogs) {
-        const ids = group.kindKeys!.of(event)
-        if (ids.length === 0) continue
+        const n = group.kindKeys!.of(event)
+        if (n === 0) continue
+        const ids = group.kindKeys!.ids
         const entry = entryOf(group, event)
-        for (let k = 0; k < ids.length; k++) {
+        for (let k = 0; k < n; k++) {
           const log = ids[k]! >= 0 ? kindLogs.at(ids[k]!) : undefined
           this.readKey(group, log, entry, t, thenAdd, row, 0)
           // reading every key before adding to it keeps each read strictly before the event
@@ -559,8 +560,7 @@ function valueFrom(source: ValueSource, event: ObservedEvent): ValueSource['valu
   source.seen = event
   source.value = value
   if (value !== undefined && source.kind === 'strings') {
-    const ids = source.keys?.of(event)
-    source.id = ids?.length === 1 ? source.keys!.idAt(0) : source.table!.hold(value as string | string[])
+    source.id = source.keys?.of(event) === 1 ? source.keys.idAt(0) : source.table!.hold(value as string | string[])
   }
   return value
 }
@@ -575,7 +575,13 @@ function valueFrom(source: ValueSource, event: ObservedEvent): ValueSource['valu
  */
 function recordMaker(names: string[]): (row: Float64Array, offset: number) => FeatureValues {
   for (const name of names) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`feature name "${name}" is not letters and digits`)
-  return new Function('row', 'at', `return {${names.map((name, i) => `${name}: row[at + ${i}]`).join(', ')}}`) as (row: Float64Array, offset: number) => FeatureValues
+  const make = new Function('row', 'at', `return {${names.map((name, i) => `${name}: row[at + ${i}]`).join(', ')}}`) as (row: Float64Array, offset: number) => FeatureValues
+  // V8 keeps a field that has held a fraction as a box per record; a field that has held anything else keeps
+  // whole numbers (most features: counts) in the record itself, so one record with every field set to null
+  // spares the allocation of a box per feature per event
+  const shaped = make(new Float64Array(names.length), 0) as Record<string, unknown>
+  for (const name of names) shaped[name] = null
+  return make
 }
 
 /** Sets every field of a record made by `recordMaker` from a row, in the same order (the record keeps its shape). */
@@ -621,8 +627,10 @@ function batchEntries(group: EntityGroup, events: readonly ObservedEvent[], slot
   for (let i = 0; i < n; i++) {
     const event = events[i]!
     fedAny[i] = 0
-    const eventKeys = group.kindKeys ? group.kindKeys.of(event, true) : group.keysOf(event)
-    if (!eventKeys || eventKeys.length === 0) continue
+    const pairKeys = group.kindKeys ? undefined : group.keysOf(event)
+    const keyCount = group.kindKeys ? group.kindKeys.of(event, true) : (pairKeys?.length ?? 0)
+    if (keyCount === 0) continue
+    const eventKeys = pairKeys ?? group.kindKeys!.ids
     times[i] = event.occurredAtMs
     const entry = entryOf(group, event)
     if (entry) {
@@ -631,7 +639,7 @@ function batchEntries(group: EntityGroup, events: readonly ObservedEvent[], slot
       for (let c = 0; c < numberColumns; c++) numbers[i * numberColumns + c] = entry.numbers[c]!
       for (let c = 0; c < stringColumns; c++) strings[i * stringColumns + c] = entry.strings[c]
     }
-    for (let e = 0; e < eventKeys.length; e++) {
+    for (let e = 0; e < keyCount; e++) {
       const key = eventKeys[e]!
       let k: number | undefined
       if (typeof key === 'number') {

@@ -36,8 +36,9 @@ export class KeyTable {
   private ids = 0
   private readonly members: (number[] | undefined)[] = []
   private readonly free: number[] = []
-  /** Ids held for the event (or batch) being visited, released by `releaseHeld`. */
+  /** Ids held for the event (or batch) being visited, the first `heldCount`, released by `releaseHeld` (the array is reused, never shortened). */
   private readonly held: number[] = []
+  private heldCount = 0
 
   constructor(readonly name: string) {}
 
@@ -45,21 +46,27 @@ export class KeyTable {
   hold(value: string | readonly string[]): number {
     const id = typeof value === 'string' ? this.idFor(value) : value.length === 1 ? this.idFor(value[0]!) : this.listFor(value)
     this.refs[id]!++
-    this.held.push(id)
+    this.keepHeld(id)
     return id
   }
 
   /** Holds `id` (which is alive) until `releaseHeld`. */
   holdId(id: number): void {
     this.refs[id]!++
-    this.held.push(id)
+    this.keepHeld(id)
+  }
+
+  private keepHeld(id: number): void {
+    if (this.heldCount < this.held.length) this.held[this.heldCount] = id
+    else this.held.push(id)
+    this.heldCount++
   }
 
   /** Releases every id `hold` gave since the last call: those no entry took are forgotten. */
   releaseHeld(): void {
     const held = this.held
-    for (let i = 0; i < held.length; i++) this.release(held[i]!)
-    held.length = 0
+    for (let i = 0; i < this.heldCount; i++) this.release(held[i]!)
+    this.heldCount = 0
   }
 
   /** The id of one string, if it has one. */
@@ -287,7 +294,7 @@ function hashOf(text: string): number {
   return h ^ (h >>> 16)
 }
 
-function grown(items: Int32Array, size: number): Int32Array {
+function grown(items: Int32Array, size: number): Int32Array<ArrayBuffer> {
   const made = new Int32Array(size)
   made.set(items)
   return made
