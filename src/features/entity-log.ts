@@ -1,5 +1,6 @@
 import { speedKmh } from '../core/geo.ts'
 import type { KeyTable } from './key-table.ts'
+import type { Multisets } from './multisets.ts'
 import { SlidingHyperLogLog, estimateDistinct } from './sliding-hyperloglog.ts'
 import { type WindowAggregate, aggregateOf, emptyValue } from './window-aggregates.ts'
 
@@ -28,6 +29,8 @@ export interface LogLayout {
   stringColumns: number
   /** The table that gives each string column's ids. */
   tables: KeyTable[]
+  /** The exact distinct counts' multisets of every log of the layout. */
+  multisets: Multisets
   /** 32-bit words of the per-entry mask saying which features an entry feeds. */
   words: number
   /** Most entries one entity keeps; beyond it the oldest go and the log says it is saturated. */
@@ -111,9 +114,9 @@ interface Shape {
   width: number
   /** Header and running state at their initial values, then `initialRoom` empty entries. */
   blank: number[]
-  /** The distinct counts' multisets are keyed id × stride + feature. */
-  stride: number
   approximate: number[]
+  /** The features that are exact distinct counts. */
+  exactDistinct: number[]
 }
 
 const shapes = new WeakMap<LogLayout, Shape>()
@@ -130,7 +133,8 @@ function shapeOf(layout: LogLayout): Shape {
   resetState(layout, blank, 0)
   const approximate = layout.features.flatMap((f, i) => (f.approximate ? [i] : []))
   const own = layout.features.map((f) => (f.aggregate === 'geo_velocity' ? [0, 0] : [0]))
-  shape = { own, start, width, blank, stride: layout.features.length, approximate }
+  const exactDistinct = layout.features.flatMap((f, i) => (f.aggregate === 'distinct_count' && !f.approximate ? [i] : []))
+  shape = { own, start, width, blank, approximate, exactDistinct }
   shapes.set(layout, shape)
   return shape
 }
@@ -171,8 +175,8 @@ function resetState(layout: LogLayout, d: number[], base: number): void {
  */
 export class EntityLog {
   private d: number[]
-  /** Exact distinct counts: occurrences in the window of each (value id × features + feature). */
-  private sets: Map<number, number> | undefined = undefined
+  /** The log's number in the layout's multisets (−1: it has no exact distinct count). */
+  private readonly no: number
   /** Approximate distinct counts, by feature. */
   private sketches: (SlidingHyperLogLog | undefined)[] | undefined = undefined
   private readonly shape: Shape
@@ -180,6 +184,7 @@ export class EntityLog {
   constructor(private readonly layout: LogLayout) {
     this.shape = shapeOf(layout)
     this.d = this.shape.blank.slice()
+    this.no = this.shape.exactDistinct.length > 0 ? layout.multisets.open() : -1
     if (this.shape.approximate.length > 0) this.sketches = layout.features.map((f) => (f.approximate ? new SlidingHyperLogLog() : undefined))
   }
 
@@ -195,7 +200,6 @@ export class EntityLog {
   measure(sizes: LogColumnSizes): void {
     sizes.state += this.shape.start
     sizes.entries += this.d[SIZE]! * this.shape.width
-    sizes.sets += 1 + 2 * (this.sets?.size ?? 0)
     for (const sketch of this.sketches ?? []) if (sketch) sizes.sketches += sketch.storedNumbers
   }
 
@@ -218,16 +222,6 @@ export class EntityLog {
     at = columns.entriesAt
     for (let i = start; i < end; i++) entries[at++] = d[i]!
     columns.entriesAt = at
-    const sets = columns.sets
-    at = columns.setsAt
-    sets[at++] = this.sets?.size ?? 0
-    if (this.sets) {
-      for (const [key, count] of this.sets) {
-        sets[at++] = key
-        sets[at++] = count
-      }
-    }
-    columns.setsAt = at
     for (const sketch of this.sketches ?? []) sketch?.writeTo(columns.sketches)
   }
 
@@ -250,16 +244,8 @@ export class EntityLog {
     log.d = d
     columns.stateAt = from + start
     columns.entriesAt = entriesFrom + size * width
-    if (columns.setsAt >= columns.sets.length) throw new Error("the snapshot's sets column ends early")
-    const n = columns.sets[columns.setsAt++]!
-    if (columns.setsAt + 2 * n > columns.sets.length) throw new Error("the snapshot's sets column ends early")
-    if (n > 0) {
-      const sets = new Map<number, number>()
-      let at = columns.setsAt
-      for (let i = 0; i < n; i++, at += 2) sets.set(columns.sets[at]!, columns.sets[at + 1]!)
-      columns.setsAt = at
-      log.sets = sets
-    }
+    // the multisets are what the windows hold: counted again from the entries, not saved
+    log.forEachCounted((f, id) => layout.multisets.add(log.no, id, f))
     if (log.sketches) log.sketches = log.sketches.map((sketch) => (sketch ? SlidingHyperLogLog.readFrom(columns.sketches) : undefined))
     return log
   }
@@ -340,7 +326,37 @@ export class EntityLog {
 
   /** Lets go of every value the log holds (the log is being dropped). */
   release(): void {
+    this.uncount()
+    if (this.no >= 0) this.layout.multisets.close(this.no)
     this.releaseEntries(0, this.d[SIZE]!)
+  }
+
+  /** Calls `counted` for every value in the exact distinct counts' windows: each feature's entries from its head to its tail. */
+  private forEachCounted(counted: (f: number, id: number) => void): void {
+    const d = this.d
+    const { start, width, exactDistinct } = this.shape
+    const { words, numberColumns, tables } = this.layout
+    const base = d[BASE]!
+    for (const f of exactDistinct) {
+      const feature = this.layout.features[f]!
+      const s = HEADER + feature.state
+      const maskAt = 1 + (f >>> 5)
+      const bit = 1 << (f & 31)
+      for (let seq = Math.max(d[s + HEAD]!, base), tail = d[s + TAIL]!; seq < tail; seq++) {
+        const at = start + (seq - base) * width
+        if ((d[at + maskAt]! & bit) === 0) continue
+        const id = d[at + 1 + words + numberColumns + feature.stringColumn]!
+        if (id < 0) continue
+        const members = tables[feature.stringColumn]!.membersOf(id)
+        if (members) for (const member of members) counted(f, member)
+        else counted(f, id)
+      }
+    }
+  }
+
+  /** Takes the log's values out of the layout's multisets (it is dropped, or its windows start again). */
+  private uncount(): void {
+    if (this.no >= 0) this.forEachCounted((f, id) => this.layout.multisets.remove(this.no, id, f))
   }
 
   private acquire(entry: LogEntry): void {
@@ -460,24 +476,11 @@ export class EntityLog {
   }
 
   private countIn(f: number, id: number): void {
-    this.sets ??= new Map()
-    const key = id * this.shape.stride + f
-    const n = this.sets.get(key)
-    if (n === undefined) {
-      this.sets.set(key, 1)
-      this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!++
-    } else this.sets.set(key, n + 1)
+    if (this.layout.multisets.add(this.no, id, f)) this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!++
   }
 
   private countOut(f: number, id: number): void {
-    const sets = this.sets!
-    const key = id * this.shape.stride + f
-    const n = sets.get(key)! - 1
-    if (n > 0) sets.set(key, n)
-    else {
-      sets.delete(key)
-      this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!--
-    }
+    if (this.layout.multisets.remove(this.no, id, f)) this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!--
   }
 
   private leave(f: number, seq: number): void {
@@ -604,7 +607,7 @@ export class EntityLog {
         for (let i = 0; i < own.length; i++) {
           const id = own[i]!
           if (own.indexOf(id) < i) continue
-          if (this.sets?.has(id * this.shape.stride + f) !== true) added++
+          if (!this.layout.multisets.has(this.no, id, f)) added++
         }
         return (count > 0 ? d[s + DISTINCT]! : 0) + added
       }
@@ -724,6 +727,7 @@ export class EntityLog {
     const d = this.d
     const size = d[SIZE]!
     const kept = d.slice(start, start + size * width)
+    this.uncount()
     let at = size
     while (at > 0 && kept[(at - 1) * width]! > t) at--
     const base = d[BASE]! + size + 1 // fresh sequence numbers: no feature position points into the old ones
@@ -731,7 +735,6 @@ export class EntityLog {
     d[SIZE] = 0
     d[SETTLED] = Number.NEGATIVE_INFINITY
     resetState(this.layout, d, base)
-    this.sets?.clear()
     if (this.sketches) this.sketches = this.sketches.map((sketch) => (sketch ? new SlidingHyperLogLog() : undefined))
     const { words, numberColumns } = this.layout
     const pushKept = (i: number) => {
@@ -857,7 +860,6 @@ function zerosOf(n: number): number[] {
 export interface LogColumnSizes {
   state: number
   entries: number
-  sets: number
   sketches: number
 }
 
@@ -867,8 +869,6 @@ export interface LogColumnsWriter {
   stateAt: number
   entries: Float64Array
   entriesAt: number
-  sets: Float64Array
-  setsAt: number
   sketches: { push(value: number): void }
 }
 
@@ -878,7 +878,5 @@ export interface LogColumnsReader {
   stateAt: number
   entries: Float64Array
   entriesAt: number
-  sets: Float64Array
-  setsAt: number
   sketches: { next(): number }
 }

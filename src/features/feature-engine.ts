@@ -5,6 +5,7 @@ import { EntityLog, type LogEntry, type LogLayout, ownValues, stateSizeOf } from
 import { KeyTable, type KeyTableColumns } from './key-table.ts'
 import { ColumnsReader, ColumnsWriter, type GroupColumns, noColumnSizes } from './log-columns.ts'
 import { KindKeys, KindLogs, type LogDirectory, PairLogs } from './log-directory.ts'
+import { Multisets } from './multisets.ts'
 import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind } from './feature-definition.ts'
 import { LocalCalendar } from './local-calendar.ts'
 import { type ValueSource, sourceOf } from './value-sources.ts'
@@ -30,7 +31,7 @@ export interface FeatureStateSnapshot {
 }
 
 /** The layout of the logs and of their snapshot, part of `layoutHash`: raised when either changes, so that an older snapshot is refused and the state rebuilt from the decision log. */
-const logFormat = 'packed-logs-3'
+const logFormat = 'packed-logs-4'
 
 export interface FeatureEngineOptions {
   /** Most entries one entity's log keeps (default 20,000); bounds memory against hot keys. */
@@ -213,6 +214,7 @@ export class FeatureEngine {
         numberColumns,
         stringColumns,
         tables,
+        multisets: new Multisets(),
         words: Math.ceil(features.length / 32),
         capacity: options.maxEntriesPerKey ?? 20_000,
         keepMs: group.horizonMs + (options.lateAllowanceMs ?? defaultLateAllowanceMs),

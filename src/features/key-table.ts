@@ -35,6 +35,8 @@ export class KeyTable {
   /** Ids made so far (free ones included). */
   private ids = 0
   private readonly members: (number[] | undefined)[] = []
+  /** Lists alive: without any, `membersOf` need not look (most tables never hold one). */
+  private lists = 0
   private readonly free: number[] = []
   /** Ids held for the event (or batch) being visited, the first `heldCount`, released by `releaseHeld` (the array is reused, never shortened). */
   private readonly held: number[] = []
@@ -98,6 +100,7 @@ export class KeyTable {
     const list = this.members[id]
     if (list) {
       this.members[id] = undefined
+      this.lists--
       for (const member of list) this.release(member)
     }
     this.free.push(id)
@@ -110,7 +113,7 @@ export class KeyTable {
 
   /** The members of a list id, or undefined for a single value. */
   membersOf(id: number): readonly number[] | undefined {
-    return this.members[id]
+    return this.lists === 0 ? undefined : this.members[id]
   }
 
   text(id: number): string {
@@ -154,6 +157,7 @@ export class KeyTable {
       const id = lists[at]!
       const n = lists[at + 1]!
       this.members[id] = Array.from(lists.subarray(at + 2, at + 2 + n))
+      this.lists++
       at += 2 + n
     }
   }
@@ -180,6 +184,7 @@ export class KeyTable {
       this.members.push(list)
     } else this.members[id] = list
     this.refs[id] = 0
+    if (list) this.lists++
     this.insert(id, text)
     return id
   }
