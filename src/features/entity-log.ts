@@ -159,8 +159,9 @@ function resetState(layout: LogLayout, d: number[], base: number): void {
  * two positions into the log (window start, and how far entries have entered
  * it) with running aggregates, so an entity with a dozen features costs one
  * log instead of a dozen windows, and a read touches one array that sits
- * together in memory. The only other objects are a multiset shared by the
- * log's exact distinct counts, and the sketches of approximate ones. Written
+ * together in memory. The exact distinct counts' multisets are in one table
+ * for all the logs of the layout (`Multisets`, under the log's number); the
+ * only other objects are the sketches of approximate ones. Written
  * because no library offers exact multi-window aggregates over shared columns.
  *
  * A plain array of numbers, not a typed array: V8 keeps it in the heap as
