@@ -41,7 +41,7 @@ test('a key table gives one id per string, exactly, reuses forgotten ids and kee
           } else assert.deepEqual(table.membersOf(id)!.map((m) => table.text(m)), value)
         }
       }
-      const live = new Set(kept.flatMap(({ id, value }) => (typeof value === 'string' ? [value] : [...value, `\u0001${value.join('\u0001')}`])))
+      const live = new Set(kept.flatMap(({ value }) => (typeof value === 'string' ? [value] : [...value, `\u0001${value.join('\u0001')}`])))
       for (const t of ['a', 'b', 'ab', '', '北京', 'zz-never']) if (!live.has(t)) assert.equal(table.find(t), undefined)
       const restored = new KeyTable('t')
       restored.load(table.toColumns())
