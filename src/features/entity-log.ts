@@ -1,5 +1,6 @@
 import { speedKmh } from '../core/geo.ts'
 import type { KeyTable } from './key-table.ts'
+import type { Multisets } from './multisets.ts'
 import { SlidingHyperLogLog, estimateDistinct } from './sliding-hyperloglog.ts'
 import { type WindowAggregate, aggregateOf, emptyValue } from './window-aggregates.ts'
 
@@ -28,6 +29,8 @@ export interface LogLayout {
   stringColumns: number
   /** The table that gives each string column's ids. */
   tables: KeyTable[]
+  /** The exact distinct counts' multisets of every log of the layout. */
+  multisets: Multisets
   /** 32-bit words of the per-entry mask saying which features an entry feeds. */
   words: number
   /** Most entries one entity keeps; beyond it the oldest go and the log says it is saturated. */
@@ -91,6 +94,15 @@ export function stateSizeOf(aggregate: WindowAggregate): number {
 }
 
 
+/**
+ * The time of the read in progress (a feature's window ends at it less the
+ * feature's delay), set by `readInto` and `valueAt` for the functions they
+ * call: passed as an argument, a time is a new heap number at every call V8
+ * does not inline, which per feature and event was a fifth of the engine's
+ * allocation.
+ */
+const readTime = new Float64Array(1)
+
 /** Room for this many entries in a new log. */
 const initialRoom = 2
 
@@ -102,9 +114,9 @@ interface Shape {
   width: number
   /** Header and running state at their initial values, then `initialRoom` empty entries. */
   blank: number[]
-  /** The distinct counts' multisets are keyed id × stride + feature. */
-  stride: number
   approximate: number[]
+  /** The features that are exact distinct counts. */
+  exactDistinct: number[]
 }
 
 const shapes = new WeakMap<LogLayout, Shape>()
@@ -121,7 +133,8 @@ function shapeOf(layout: LogLayout): Shape {
   resetState(layout, blank, 0)
   const approximate = layout.features.flatMap((f, i) => (f.approximate ? [i] : []))
   const own = layout.features.map((f) => (f.aggregate === 'geo_velocity' ? [0, 0] : [0]))
-  shape = { own, start, width, blank, stride: layout.features.length, approximate }
+  const exactDistinct = layout.features.flatMap((f, i) => (f.aggregate === 'distinct_count' && !f.approximate ? [i] : []))
+  shape = { own, start, width, blank, approximate, exactDistinct }
   shapes.set(layout, shape)
   return shape
 }
@@ -146,8 +159,9 @@ function resetState(layout: LogLayout, d: number[], base: number): void {
  * two positions into the log (window start, and how far entries have entered
  * it) with running aggregates, so an entity with a dozen features costs one
  * log instead of a dozen windows, and a read touches one array that sits
- * together in memory. The only other objects are a multiset shared by the
- * log's exact distinct counts, and the sketches of approximate ones. Written
+ * together in memory. The exact distinct counts' multisets are in one table
+ * for all the logs of the layout (`Multisets`, under the log's number); the
+ * only other objects are the sketches of approximate ones. Written
  * because no library offers exact multi-window aggregates over shared columns.
  *
  * A plain array of numbers, not a typed array: V8 keeps it in the heap as
@@ -162,8 +176,8 @@ function resetState(layout: LogLayout, d: number[], base: number): void {
  */
 export class EntityLog {
   private d: number[]
-  /** Exact distinct counts: occurrences in the window of each (value id × features + feature). */
-  private sets: Map<number, number> | undefined = undefined
+  /** The log's number in the layout's multisets (−1: it has no exact distinct count). */
+  private readonly no: number
   /** Approximate distinct counts, by feature. */
   private sketches: (SlidingHyperLogLog | undefined)[] | undefined = undefined
   private readonly shape: Shape
@@ -171,6 +185,7 @@ export class EntityLog {
   constructor(private readonly layout: LogLayout) {
     this.shape = shapeOf(layout)
     this.d = this.shape.blank.slice()
+    this.no = this.shape.exactDistinct.length > 0 ? layout.multisets.open() : -1
     if (this.shape.approximate.length > 0) this.sketches = layout.features.map((f) => (f.approximate ? new SlidingHyperLogLog() : undefined))
   }
 
@@ -186,7 +201,6 @@ export class EntityLog {
   measure(sizes: LogColumnSizes): void {
     sizes.state += this.shape.start
     sizes.entries += this.d[SIZE]! * this.shape.width
-    sizes.sets += 1 + 2 * (this.sets?.size ?? 0)
     for (const sketch of this.sketches ?? []) if (sketch) sizes.sketches += sketch.storedNumbers
   }
 
@@ -209,16 +223,6 @@ export class EntityLog {
     at = columns.entriesAt
     for (let i = start; i < end; i++) entries[at++] = d[i]!
     columns.entriesAt = at
-    const sets = columns.sets
-    at = columns.setsAt
-    sets[at++] = this.sets?.size ?? 0
-    if (this.sets) {
-      for (const [key, count] of this.sets) {
-        sets[at++] = key
-        sets[at++] = count
-      }
-    }
-    columns.setsAt = at
     for (const sketch of this.sketches ?? []) sketch?.writeTo(columns.sketches)
   }
 
@@ -241,16 +245,8 @@ export class EntityLog {
     log.d = d
     columns.stateAt = from + start
     columns.entriesAt = entriesFrom + size * width
-    if (columns.setsAt >= columns.sets.length) throw new Error("the snapshot's sets column ends early")
-    const n = columns.sets[columns.setsAt++]!
-    if (columns.setsAt + 2 * n > columns.sets.length) throw new Error("the snapshot's sets column ends early")
-    if (n > 0) {
-      const sets = new Map<number, number>()
-      let at = columns.setsAt
-      for (let i = 0; i < n; i++, at += 2) sets.set(columns.sets[at]!, columns.sets[at + 1]!)
-      columns.setsAt = at
-      log.sets = sets
-    }
+    // the multisets are what the windows hold: counted again from the entries, not saved
+    log.forEachCounted((f, id) => layout.multisets.add(log.no, id, f))
     if (log.sketches) log.sketches = log.sketches.map((sketch) => (sketch ? SlidingHyperLogLog.readFrom(columns.sketches) : undefined))
     return log
   }
@@ -264,7 +260,8 @@ export class EntityLog {
     const d = this.d
     const fromPositions = moveOn && t >= d[SETTLED]! && t >= d[LATEST]!
     if (fromPositions) d[SETTLED] = t
-    return this.read(f, t, own, fromPositions)
+    readTime[0] = t
+    return this.read(f, own, fromPositions)
   }
 
   /**
@@ -279,23 +276,38 @@ export class EntityLog {
     const features = this.layout.features
     const fromPositions = moveOn && t >= d[SETTLED]! && t >= d[LATEST]!
     if (fromPositions) d[SETTLED] = t
+    readTime[0] = t
     for (let f = 0; f < features.length; f++) {
       const feature = features[f]!
       const own = feature.readsOwn && entry !== undefined && (entry.mask[f >>> 5]! & (1 << (f & 31))) !== 0 ? ownValues(this.layout, entry, f, this.shape.own) : undefined
-      const value = this.read(f, t, own, fromPositions)
+      const value = this.read(f, own, fromPositions)
       const at = offset + feature.index
       if (value > row[at]!) row[at] = value
     }
   }
 
-  private read(f: number, t: number, own: readonly number[] | undefined, fromPositions: boolean): number {
+  /** Feature `f` as of `readTime`. */
+  private read(f: number, own: readonly number[] | undefined, fromPositions: boolean): number {
     const feature = this.layout.features[f]!
-    const asOf = t - feature.delayMs
-    if (feature.aggregate === 'geo_velocity') return this.velocity(f, asOf, !fromPositions, own)
-    if (!fromPositions) return this.scan(f, asOf, own ?? [])
-    this.settle(f, asOf)
-    if (own === undefined || own.length === 0) return this.current(f, asOf)
-    return this.folded(f, asOf, own)
+    if (feature.aggregate === 'geo_velocity') return this.velocity(f, !fromPositions, own)
+    if (!fromPositions) return this.scan(f, own ?? [])
+    this.settle(f)
+    if (own === undefined || own.length === 0) {
+      // the commonest kinds without a call to `current`, which V8 does not inline
+      const s = HEADER + feature.state
+      const count = this.d[s + COUNT]!
+      switch (feature.aggregate) {
+        case 'count':
+          return count
+        case 'distinct_count':
+          if (!feature.approximate) return count === 0 ? 0 : this.d[s + DISTINCT]!
+          break
+        case 'sum':
+          return count === 0 ? 0 : this.d[s + SUM]! + count * this.d[s + SHIFT]!
+      }
+      return this.current(f)
+    }
+    return this.folded(f, own)
   }
 
   append(t: number, entry: LogEntry): void {
@@ -315,7 +327,37 @@ export class EntityLog {
 
   /** Lets go of every value the log holds (the log is being dropped). */
   release(): void {
+    this.uncount()
+    if (this.no >= 0) this.layout.multisets.close(this.no)
     this.releaseEntries(0, this.d[SIZE]!)
+  }
+
+  /** Calls `counted` for every value in the exact distinct counts' windows: each feature's entries from its head to its tail. */
+  private forEachCounted(counted: (f: number, id: number) => void): void {
+    const d = this.d
+    const { start, width, exactDistinct } = this.shape
+    const { words, numberColumns, tables } = this.layout
+    const base = d[BASE]!
+    for (const f of exactDistinct) {
+      const feature = this.layout.features[f]!
+      const s = HEADER + feature.state
+      const maskAt = 1 + (f >>> 5)
+      const bit = 1 << (f & 31)
+      for (let seq = Math.max(d[s + HEAD]!, base), tail = d[s + TAIL]!; seq < tail; seq++) {
+        const at = start + (seq - base) * width
+        if ((d[at + maskAt]! & bit) === 0) continue
+        const id = d[at + 1 + words + numberColumns + feature.stringColumn]!
+        if (id < 0) continue
+        const members = tables[feature.stringColumn]!.membersOf(id)
+        if (members) for (const member of members) counted(f, member)
+        else counted(f, id)
+      }
+    }
+  }
+
+  /** Takes the log's values out of the layout's multisets (it is dropped, or its windows start again). */
+  private uncount(): void {
+    if (this.no >= 0) this.forEachCounted((f, id) => this.layout.multisets.remove(this.no, id, f))
   }
 
   private acquire(entry: LogEntry): void {
@@ -349,8 +391,9 @@ export class EntityLog {
   }
 
   /** Enters entries that have come of age, then lets expired ones leave. */
-  private settle(f: number, asOf: number): void {
+  private settle(f: number): void {
     const feature = this.layout.features[f]!
+    const asOf = readTime[0]! - feature.delayMs
     const d = this.d
     const { start, width } = this.shape
     const s = HEADER + feature.state
@@ -434,24 +477,11 @@ export class EntityLog {
   }
 
   private countIn(f: number, id: number): void {
-    this.sets ??= new Map()
-    const key = id * this.shape.stride + f
-    const n = this.sets.get(key)
-    if (n === undefined) {
-      this.sets.set(key, 1)
-      this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!++
-    } else this.sets.set(key, n + 1)
+    if (this.layout.multisets.add(this.no, id, f)) this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!++
   }
 
   private countOut(f: number, id: number): void {
-    const sets = this.sets!
-    const key = id * this.shape.stride + f
-    const n = sets.get(key)! - 1
-    if (n > 0) sets.set(key, n)
-    else {
-      sets.delete(key)
-      this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!--
-    }
+    if (this.layout.multisets.remove(this.no, id, f)) this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!--
   }
 
   private leave(f: number, seq: number): void {
@@ -522,8 +552,9 @@ export class EntityLog {
     return best
   }
 
-  private current(f: number, asOf: number): number {
+  private current(f: number): number {
     const feature = this.layout.features[f]!
+    const asOf = readTime[0]! - feature.delayMs
     const d = this.d
     const s = HEADER + feature.state
     const count = d[s + COUNT]!
@@ -555,9 +586,10 @@ export class EntityLog {
     }
   }
 
-  /** The current aggregate with `own` (the event's values, at `asOf`) added, without adding them. */
-  private folded(f: number, asOf: number, own: readonly number[]): number {
+  /** The current aggregate with `own` (the event's values, at `readTime`) added, without adding them. */
+  private folded(f: number, own: readonly number[]): number {
     const feature = this.layout.features[f]!
+    const asOf = readTime[0]! - feature.delayMs
     const d = this.d
     const s = HEADER + feature.state
     const count = d[s + COUNT]!
@@ -576,7 +608,7 @@ export class EntityLog {
         for (let i = 0; i < own.length; i++) {
           const id = own[i]!
           if (own.indexOf(id) < i) continue
-          if (this.sets?.has(id * this.shape.stride + f) !== true) added++
+          if (!this.layout.multisets.has(this.no, id, f)) added++
         }
         return (count > 0 ? d[s + DISTINCT]! : 0) + added
       }
@@ -615,9 +647,10 @@ export class EntityLog {
   }
 
   /** km/h from the newest place in the window to `own` ([lat, lon] of the event); 0 without either. */
-  private velocity(f: number, asOf: number, late: boolean, own: readonly number[] | undefined): number {
+  private velocity(f: number, late: boolean, own: readonly number[] | undefined): number {
     if (own === undefined || own.length < 2) return 0
     const feature = this.layout.features[f]!
+    const asOf = readTime[0]! - feature.delayMs
     const d = this.d
     const { start, width } = this.shape
     const base = d[BASE]!
@@ -636,7 +669,7 @@ export class EntityLog {
         }
       }
     } else {
-      this.settle(f, asOf)
+      this.settle(f)
       const s = HEADER + feature.state
       if (d[s + COUNT]! > 0) last = d[s + LAST]!
     }
@@ -647,8 +680,9 @@ export class EntityLog {
   }
 
   /** A read before the newest entry (a late event): recomputed from the retained entries, ignoring anything newer. */
-  private scan(f: number, asOf: number, own: readonly number[]): number {
+  private scan(f: number, own: readonly number[]): number {
     const feature = this.layout.features[f]!
+    const asOf = readTime[0]! - feature.delayMs
     const d = this.d
     const { start, width } = this.shape
     const base = d[BASE]!
@@ -694,6 +728,7 @@ export class EntityLog {
     const d = this.d
     const size = d[SIZE]!
     const kept = d.slice(start, start + size * width)
+    this.uncount()
     let at = size
     while (at > 0 && kept[(at - 1) * width]! > t) at--
     const base = d[BASE]! + size + 1 // fresh sequence numbers: no feature position points into the old ones
@@ -701,7 +736,6 @@ export class EntityLog {
     d[SIZE] = 0
     d[SETTLED] = Number.NEGATIVE_INFINITY
     resetState(this.layout, d, base)
-    this.sets?.clear()
     if (this.sketches) this.sketches = this.sketches.map((sketch) => (sketch ? new SlidingHyperLogLog() : undefined))
     const { words, numberColumns } = this.layout
     const pushKept = (i: number) => {
@@ -827,7 +861,6 @@ function zerosOf(n: number): number[] {
 export interface LogColumnSizes {
   state: number
   entries: number
-  sets: number
   sketches: number
 }
 
@@ -837,8 +870,6 @@ export interface LogColumnsWriter {
   stateAt: number
   entries: Float64Array
   entriesAt: number
-  sets: Float64Array
-  setsAt: number
   sketches: { push(value: number): void }
 }
 
@@ -848,7 +879,5 @@ export interface LogColumnsReader {
   stateAt: number
   entries: Float64Array
   entriesAt: number
-  sets: Float64Array
-  setsAt: number
   sketches: { next(): number }
 }

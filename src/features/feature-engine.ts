@@ -5,6 +5,7 @@ import { EntityLog, type LogEntry, type LogLayout, ownValues, stateSizeOf } from
 import { KeyTable, type KeyTableColumns } from './key-table.ts'
 import { ColumnsReader, ColumnsWriter, type GroupColumns, noColumnSizes } from './log-columns.ts'
 import { KindKeys, KindLogs, type LogDirectory, PairLogs } from './log-directory.ts'
+import { Multisets } from './multisets.ts'
 import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind } from './feature-definition.ts'
 import { LocalCalendar } from './local-calendar.ts'
 import { type ValueSource, sourceOf } from './value-sources.ts'
@@ -30,7 +31,7 @@ export interface FeatureStateSnapshot {
 }
 
 /** The layout of the logs and of their snapshot, part of `layoutHash`: raised when either changes, so that an older snapshot is refused and the state rebuilt from the decision log. */
-const logFormat = 'packed-logs-3'
+const logFormat = 'packed-logs-4'
 
 export interface FeatureEngineOptions {
   /** Most entries one entity's log keeps (default 20,000); bounds memory against hot keys. */
@@ -82,7 +83,14 @@ interface EntityGroup {
   /** Reused for every event: the log copies what it keeps. */
   scratch: LogEntry
   /** For each event type, the features it feeds (so that an event looks at those only) and the value sources they read, with the column each goes to. */
-  feedsOf: Map<string, { features: number[]; sources: { source: ValueSource; column: number }[] }>
+  feedsOf: Map<string, Feeds>
+  /** The same by the engine's number of the event type (`typeNumberOf`), undefined where it feeds none: one look-up of the type per event, not one per group. */
+  feedsByType: (Feeds | undefined)[]
+}
+
+interface Feeds {
+  features: number[]
+  sources: { source: ValueSource; column: number }[]
 }
 
 interface ListFeature {
@@ -119,6 +127,10 @@ export class FeatureEngine {
   private readonly batchArrays = new BatchArrays()
   /** observeBatch: each key id's place among the batch's keys (−1: none yet), reset after the batch. */
   private readonly slotOfId: number[] = []
+  /** Every event type some window feature reads, numbered. */
+  private readonly typeNumbers = new Map<string, number>()
+  private typedEvent: ObservedEvent | undefined = undefined
+  private typeNumber = -1
   private readonly calendars: CalendarFeature[] = []
   private readonly listed: ListFeature[] = []
   private readonly lists: ListLookup | undefined
@@ -213,6 +225,7 @@ export class FeatureEngine {
         numberColumns,
         stringColumns,
         tables,
+        multisets: new Multisets(),
         words: Math.ceil(features.length / 32),
         capacity: options.maxEntriesPerKey ?? 20_000,
         keepMs: group.horizonMs + (options.lateAllowanceMs ?? defaultLateAllowanceMs),
@@ -232,8 +245,10 @@ export class FeatureEngine {
       const kindLogs = kindKeys ? new KindLogs(kindKeys.table) : undefined
       if (kindKeys) kindKeys.logs = kindLogs
       const pairLogs = kindKeys ? undefined : new PairLogs()
-      return { kind, keysOf: keysOf(first), features: group.features, layout, logs: (kindLogs ?? pairLogs)!, kindLogs, kindKeys, pairLogs, horizonMs: group.horizonMs, scratch, feedsOf }
+      return { kind, keysOf: keysOf(first), features: group.features, layout, logs: (kindLogs ?? pairLogs)!, kindLogs, kindKeys, pairLogs, horizonMs: group.horizonMs, scratch, feedsOf, feedsByType: [] }
     })
+    for (const group of this.groups) for (const type of group.feedsOf.keys()) if (!this.typeNumbers.has(type)) this.typeNumbers.set(type, this.typeNumbers.size)
+    for (const group of this.groups) for (const [type, number] of this.typeNumbers) group.feedsByType[number] = group.feedsOf.get(type)
     this.sourceList = [...this.sources.values()]
     this.kindKeysList = [...this.kindKeys.values()]
     this.tableList = [...this.tables.values()]
@@ -253,18 +268,27 @@ export class FeatureEngine {
     if (event.occurredAtMs > this.newestSeenMs) this.newestSeenMs = event.occurredAtMs
     for (const group of this.groups) {
       if (group.kindLogs) {
-        const ids = group.kindKeys!.of(event)
-        if (ids.length === 0) continue
-        const entry = entryOf(group, event)
-        if (entry) for (let k = 0; k < ids.length; k++) this.logAt(group, group.kindKeys!.idAt(k)).append(event.occurredAtMs, entry)
+        const n = group.kindKeys!.of(event)
+        if (n === 0) continue
+        const entry = entryOf(group, event, this.typeNumberOf(event))
+        if (entry) for (let k = 0; k < n; k++) this.logAt(group, group.kindKeys!.idAt(k)).append(event.occurredAtMs, entry)
         continue
       }
       const keys = group.keysOf(event)
       if (!keys || keys.length === 0) continue
-      const entry = entryOf(group, event)
+      const entry = entryOf(group, event, this.typeNumberOf(event))
       if (entry) for (const key of keys) this.pairLogOf(group, key).append(event.occurredAtMs, entry)
     }
     this.doneWithEvents()
+  }
+
+  /** The number of `event`'s type among those the window features read (−1: none), looked up once per event. */
+  private typeNumberOf(event: ObservedEvent): number {
+    if (this.typedEvent !== event) {
+      this.typedEvent = event
+      this.typeNumber = this.typeNumbers.get(event.type) ?? -1
+    }
+    return this.typeNumber
   }
 
   private keysOfKind(kind: EntityKind): KindKeys {
@@ -288,6 +312,7 @@ export class FeatureEngine {
   /** After an event (or a batch): the values taken from it are let go, and the ids only it held are forgotten. */
   private doneWithEvents(): void {
     const { sourceList, kindKeysList, tableList } = this
+    this.typedEvent = undefined
     for (let i = 0; i < sourceList.length; i++) sourceList[i]!.seen = undefined
     for (let i = 0; i < kindKeysList.length; i++) kindKeysList[i]!.forget()
     for (let i = 0; i < tableList.length; i++) tableList[i]!.releaseHeld()
@@ -329,8 +354,9 @@ export class FeatureEngine {
       for (const index of notZero) rows[i * width + index] = this.empty[index]!
       if (events[i]!.occurredAtMs > this.newestSeenMs) this.newestSeenMs = events[i]!.occurredAtMs
     }
+    const typeNumberOf = (event: ObservedEvent) => this.typeNumberOf(event)
     for (const group of this.groups) {
-      const batch = batchEntries(group, events, this.slotOfId, this.batchArrays)
+      const batch = batchEntries(group, events, this.slotOfId, this.batchArrays, typeNumberOf)
       const { occurrences, starts } = batch
       for (let k = 0; k < batch.keys.length; k++) {
         const key = batch.keys[k]!
@@ -368,10 +394,11 @@ export class FeatureEngine {
     for (const group of this.groups) {
       const kindLogs = group.kindLogs
       if (kindLogs) {
-        const ids = group.kindKeys!.of(event)
-        if (ids.length === 0) continue
-        const entry = entryOf(group, event)
-        for (let k = 0; k < ids.length; k++) {
+        const n = group.kindKeys!.of(event)
+        if (n === 0) continue
+        const ids = group.kindKeys!.ids
+        const entry = entryOf(group, event, this.typeNumberOf(event))
+        for (let k = 0; k < n; k++) {
           const log = ids[k]! >= 0 ? kindLogs.at(ids[k]!) : undefined
           this.readKey(group, log, entry, t, thenAdd, row, 0)
           // reading every key before adding to it keeps each read strictly before the event
@@ -381,7 +408,7 @@ export class FeatureEngine {
       }
       const keys = group.keysOf(event)
       if (!keys || keys.length === 0) continue
-      const entry = entryOf(group, event)
+      const entry = entryOf(group, event, this.typeNumberOf(event))
       for (const key of keys) {
         const log = group.pairLogs!.get(key)
         this.readKey(group, log, entry, t, thenAdd, row, 0)
@@ -517,8 +544,8 @@ export class FeatureEngine {
 }
 
 /** What `event` adds to the logs of `group`: the features it feeds and their values; undefined when it feeds none. */
-function entryOf(group: EntityGroup, event: ObservedEvent): LogEntry | undefined {
-  const feeds = group.feedsOf.get(event.type)
+function entryOf(group: EntityGroup, event: ObservedEvent, type: number): LogEntry | undefined {
+  const feeds = type < 0 ? undefined : group.feedsByType[type]
   if (!feeds) return undefined
   const { scratch } = group
   let entry: LogEntry | undefined
@@ -559,8 +586,7 @@ function valueFrom(source: ValueSource, event: ObservedEvent): ValueSource['valu
   source.seen = event
   source.value = value
   if (value !== undefined && source.kind === 'strings') {
-    const ids = source.keys?.of(event)
-    source.id = ids?.length === 1 ? source.keys!.idAt(0) : source.table!.hold(value as string | string[])
+    source.id = source.keys?.of(event) === 1 ? source.keys.idAt(0) : source.table!.hold(value as string | string[])
   }
   return value
 }
@@ -575,7 +601,13 @@ function valueFrom(source: ValueSource, event: ObservedEvent): ValueSource['valu
  */
 function recordMaker(names: string[]): (row: Float64Array, offset: number) => FeatureValues {
   for (const name of names) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`feature name "${name}" is not letters and digits`)
-  return new Function('row', 'at', `return {${names.map((name, i) => `${name}: row[at + ${i}]`).join(', ')}}`) as (row: Float64Array, offset: number) => FeatureValues
+  const make = new Function('row', 'at', `return {${names.map((name, i) => `${name}: row[at + ${i}]`).join(', ')}}`) as (row: Float64Array, offset: number) => FeatureValues
+  // V8 keeps a field that has held a fraction as a box per record; a field that has held anything else keeps
+  // whole numbers (most features: counts) in the record itself, so one record with every field set to null
+  // spares the allocation of a box per feature per event
+  const shaped = make(new Float64Array(names.length), 0) as Record<string, unknown>
+  for (const name of names) shaped[name] = null
+  return make
 }
 
 /** Sets every field of a record made by `recordMaker` from a row, in the same order (the record keeps its shape). */
@@ -602,7 +634,7 @@ function keysOf(definition: FeatureDefinition): (event: ObservedEvent) => readon
  * for each key of the group's entity, the events that mention it, in order
  * (an event naming a key twice appears twice).
  */
-function batchEntries(group: EntityGroup, events: readonly ObservedEvent[], slotOfId: number[], arrays: BatchArrays) {
+function batchEntries(group: EntityGroup, events: readonly ObservedEvent[], slotOfId: number[], arrays: BatchArrays, typeNumberOf: (event: ObservedEvent) => number) {
   const { words, numberColumns, stringColumns } = group.layout
   const n = events.length
   // only what an event writes is read back (its entry's columns only when it feeds something), so the arrays are not cleared
@@ -621,17 +653,19 @@ function batchEntries(group: EntityGroup, events: readonly ObservedEvent[], slot
   for (let i = 0; i < n; i++) {
     const event = events[i]!
     fedAny[i] = 0
-    const eventKeys = group.kindKeys ? group.kindKeys.of(event, true) : group.keysOf(event)
-    if (!eventKeys || eventKeys.length === 0) continue
+    const pairKeys = group.kindKeys ? undefined : group.keysOf(event)
+    const keyCount = group.kindKeys ? group.kindKeys.of(event, true) : (pairKeys?.length ?? 0)
+    if (keyCount === 0) continue
+    const eventKeys = pairKeys ?? group.kindKeys!.ids
     times[i] = event.occurredAtMs
-    const entry = entryOf(group, event)
+    const entry = entryOf(group, event, typeNumberOf(event))
     if (entry) {
       fedAny[i] = 1
       for (let w = 0; w < words; w++) masks[i * words + w] = entry.mask[w]!
       for (let c = 0; c < numberColumns; c++) numbers[i * numberColumns + c] = entry.numbers[c]!
       for (let c = 0; c < stringColumns; c++) strings[i * stringColumns + c] = entry.strings[c]
     }
-    for (let e = 0; e < eventKeys.length; e++) {
+    for (let e = 0; e < keyCount; e++) {
       const key = eventKeys[e]!
       let k: number | undefined
       if (typeof key === 'number') {

@@ -9,15 +9,38 @@
  *
  * An entry that holds several values (an event naming three contacts) holds
  * one id of the list, whose members are ids of the same table.
+ *
+ * Hand-written rather than a `Map<string, number>`: every event looks up
+ * each of its keys, and with hundreds of thousands of keys a `Map` costs a
+ * cache miss for its bucket, one for its entry and one for the key string,
+ * and keeps one string object per key for the collector. Here a look-up is
+ * one slot of a typed array (the key's hash, its id and where its text is)
+ * and the text itself, in one array of UTF-16 code units; the comparison is
+ * always of the whole text, so two keys are the same id exactly when they
+ * are the same string.
  */
 export class KeyTable {
-  private readonly idOf = new Map<string, number>()
-  private readonly texts: string[] = []
-  private readonly refs: number[] = []
+  /** Open addressing with linear probing, `slotWidth` numbers a slot: the key's hash, its id + 1 (0: empty), where its text starts in `chars`, its length. */
+  private slots = new Int32Array(initialSlots * slotWidth)
+  private mask = initialSlots - 1
+  /** Ids in the slots. */
+  private live = 0
+  /** The texts of the ids, one after the other; a forgotten id's text stays as garbage until the next compaction. */
+  private chars = new Uint16Array(1024)
+  private charsEnd = 0
+  private garbageChars = 0
+  /** Per id: its slot, its reference count (0: free). */
+  private slotOf = new Int32Array(64)
+  private refs = new Int32Array(64)
+  /** Ids made so far (free ones included). */
+  private ids = 0
   private readonly members: (number[] | undefined)[] = []
+  /** Lists alive: without any, `membersOf` need not look (most tables never hold one). */
+  private lists = 0
   private readonly free: number[] = []
-  /** Ids held for the event (or batch) being visited, released by `releaseHeld`. */
+  /** Ids held for the event (or batch) being visited, the first `heldCount`, released by `releaseHeld` (the array is reused, never shortened). */
   private readonly held: number[] = []
+  private heldCount = 0
 
   constructor(readonly name: string) {}
 
@@ -25,26 +48,46 @@ export class KeyTable {
   hold(value: string | readonly string[]): number {
     const id = typeof value === 'string' ? this.idFor(value) : value.length === 1 ? this.idFor(value[0]!) : this.listFor(value)
     this.refs[id]!++
-    this.held.push(id)
+    this.keepHeld(id)
     return id
   }
 
   /** Holds `id` (which is alive) until `releaseHeld`. */
   holdId(id: number): void {
     this.refs[id]!++
-    this.held.push(id)
+    this.keepHeld(id)
+  }
+
+  private keepHeld(id: number): void {
+    if (this.heldCount < this.held.length) this.held[this.heldCount] = id
+    else this.held.push(id)
+    this.heldCount++
   }
 
   /** Releases every id `hold` gave since the last call: those no entry took are forgotten. */
   releaseHeld(): void {
     const held = this.held
-    for (let i = 0; i < held.length; i++) this.release(held[i]!)
-    held.length = 0
+    for (let i = 0; i < this.heldCount; i++) this.release(held[i]!)
+    this.heldCount = 0
   }
 
   /** The id of one string, if it has one. */
   find(text: string): number | undefined {
-    return this.idOf.get(text)
+    const id = this.idOf(text)
+    return id < 0 ? undefined : id
+  }
+
+  /** The id of one string, or −1. */
+  idOf(text: string): number {
+    const hash = hashOf(text)
+    const { slots, mask } = this
+    const length = text.length
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const at = slot * slotWidth
+      const id = slots[at + 1]! - 1
+      if (id < 0) return -1
+      if (slots[at] === hash && slots[at + 3] === length && this.holds(slots[at + 2]!, text)) return id
+    }
   }
 
   acquire(id: number): void {
@@ -53,11 +96,11 @@ export class KeyTable {
 
   release(id: number): void {
     if (--this.refs[id]! > 0) return
-    this.idOf.delete(this.texts[id]!)
-    this.texts[id] = ''
+    this.remove(id)
     const list = this.members[id]
     if (list) {
       this.members[id] = undefined
+      this.lists--
       for (const member of list) this.release(member)
     }
     this.free.push(id)
@@ -70,53 +113,65 @@ export class KeyTable {
 
   /** The members of a list id, or undefined for a single value. */
   membersOf(id: number): readonly number[] | undefined {
-    return this.members[id]
+    return this.lists === 0 ? undefined : this.members[id]
   }
 
   text(id: number): string {
-    return this.texts[id]!
+    if (this.refs[id]! <= 0) return ''
+    const at = this.slotOf[id]! * slotWidth
+    const from = this.slots[at + 2]!
+    const to = from + this.slots[at + 3]!
+    let text = ''
+    // in pieces: String.fromCharCode takes its arguments on the stack
+    for (let i = from; i < to; i += 8192) text += String.fromCharCode.apply(null, this.chars.subarray(i, Math.min(to, i + 8192)) as unknown as number[])
+    return text
   }
 
   /** The table for a snapshot: the text and reference count of every id (a free one: count 0), and the lists' members as [id, n, member…]. */
   toColumns(): KeyTableColumns {
     const lists: number[] = []
-    this.members.forEach((list, id) => {
+    const texts: string[] = []
+    for (let id = 0; id < this.ids; id++) {
+      texts.push(this.text(id))
+      const list = this.members[id]
       if (list) lists.push(id, list.length, ...list)
-    })
-    return { name: this.name, texts: this.texts.slice(), refs: Int32Array.from(this.refs), lists: Float64Array.from(lists) }
+    }
+    return { name: this.name, texts, refs: this.refs.slice(0, this.ids), lists: Float64Array.from(lists) }
   }
 
   /** Loads `toColumns` into this table, which must be empty. */
   load(columns: KeyTableColumns): void {
-    if (this.idOf.size > 0 || this.texts.length > 0) throw new Error('a key table is restored into a fresh engine only')
+    if (this.ids > 0) throw new Error('a key table is restored into a fresh engine only')
     if (columns.texts.length !== columns.refs.length) throw new Error(`the snapshot's key table ${this.name} has ${columns.texts.length} texts for ${columns.refs.length} counts`)
     for (let id = 0; id < columns.texts.length; id++) {
       const refs = columns.refs[id]!
-      this.texts.push(refs > 0 ? columns.texts[id]! : '')
-      this.refs.push(refs)
+      this.newId()
       this.members.push(undefined)
-      if (refs > 0) this.idOf.set(columns.texts[id]!, id)
-      else this.free.push(id)
+      if (refs > 0) {
+        this.insert(id, columns.texts[id]!)
+        this.refs[id] = refs
+      } else this.free.push(id)
     }
     const lists = columns.lists
     for (let at = 0; at < lists.length; ) {
       const id = lists[at]!
       const n = lists[at + 1]!
       this.members[id] = Array.from(lists.subarray(at + 2, at + 2 + n))
+      this.lists++
       at += 2 + n
     }
   }
 
   private idFor(text: string): number {
-    const id = this.idOf.get(text)
-    return id ?? this.make(text, undefined)
+    const id = this.idOf(text)
+    return id >= 0 ? id : this.make(text, undefined)
   }
 
   /** A list's text is its members' texts after a separator no key or field text starts with (blind indexes are base64url, texts are taken whole). */
   private listFor(values: readonly string[]): number {
     const text = `\u0001${values.join('\u0001')}`
-    const id = this.idOf.get(text)
-    if (id !== undefined) return id
+    const id = this.idOf(text)
+    if (id >= 0) return id
     const list = values.map((value) => this.idFor(value))
     for (const member of list) this.refs[member]!++
     return this.make(text, list)
@@ -125,18 +180,129 @@ export class KeyTable {
   private make(text: string, list: number[] | undefined): number {
     let id = this.free.pop()
     if (id === undefined) {
-      id = this.texts.length
-      this.texts.push(text)
-      this.refs.push(0)
+      id = this.newId()
       this.members.push(list)
-    } else {
-      this.texts[id] = text
-      this.refs[id] = 0
-      this.members[id] = list
-    }
-    this.idOf.set(text, id)
+    } else this.members[id] = list
+    this.refs[id] = 0
+    if (list) this.lists++
+    this.insert(id, text)
     return id
   }
+
+  /** The next id, with room for it in the per-id arrays. */
+  private newId(): number {
+    const id = this.ids++
+    if (id === this.refs.length) {
+      this.refs = grown(this.refs, 2 * id)
+      this.slotOf = grown(this.slotOf, 2 * id)
+    }
+    return id
+  }
+
+  /** Puts `text` under `id` (which it is not under yet). */
+  private insert(id: number, text: string): void {
+    if ((this.live + 1) * 4 > (this.mask + 1) * 3) this.rehash(2 * (this.mask + 1))
+    const length = text.length
+    if (this.charsEnd + length > this.chars.length) this.makeRoom(length)
+    const from = this.charsEnd
+    const chars = this.chars
+    for (let i = 0; i < length; i++) chars[from + i] = text.charCodeAt(i)
+    this.charsEnd = from + length
+    const hash = hashOf(text)
+    const { slots, mask } = this
+    let slot = hash & mask
+    while (slots[slot * slotWidth + 1] !== 0) slot = (slot + 1) & mask
+    const at = slot * slotWidth
+    slots[at] = hash
+    slots[at + 1] = id + 1
+    slots[at + 2] = from
+    slots[at + 3] = length
+    this.slotOf[id] = slot
+    this.live++
+  }
+
+  /** Takes `id` out of the slots, moving back the keys after it that probed past its slot (no tombstones). */
+  private remove(id: number): void {
+    const { slots, mask } = this
+    let empty = this.slotOf[id]!
+    this.garbageChars += slots[empty * slotWidth + 3]!
+    for (let slot = (empty + 1) & mask; ; slot = (slot + 1) & mask) {
+      const at = slot * slotWidth
+      if (slots[at + 1] === 0) break
+      const home = slots[at]! & mask
+      // the key stays where it is when its home is cyclically in (empty, slot]
+      if (empty <= slot ? empty < home && home <= slot : empty < home || home <= slot) continue
+      const to = empty * slotWidth
+      for (let k = 0; k < slotWidth; k++) slots[to + k] = slots[at + k]!
+      this.slotOf[slots[at + 1]! - 1] = empty
+      empty = slot
+    }
+    slots.fill(0, empty * slotWidth, (empty + 1) * slotWidth)
+    this.live--
+  }
+
+  private rehash(size: number): void {
+    const old = this.slots
+    const slots = new Int32Array(size * slotWidth)
+    const mask = size - 1
+    for (let at = 0; at < old.length; at += slotWidth) {
+      if (old[at + 1] === 0) continue
+      let slot = old[at]! & mask
+      while (slots[slot * slotWidth + 1] !== 0) slot = (slot + 1) & mask
+      slots.set(old.subarray(at, at + slotWidth), slot * slotWidth)
+      this.slotOf[old[at + 1]! - 1] = slot
+    }
+    this.slots = slots
+    this.mask = mask
+  }
+
+  /** Room for `length` more code units: the live texts copied together when half the array is garbage, and the array doubled if that is not enough. */
+  private makeRoom(length: number): void {
+    const liveChars = this.charsEnd - this.garbageChars
+    let size = this.chars.length
+    while (liveChars + length > size / 2) size *= 2
+    const chars = new Uint16Array(size)
+    let end = 0
+    const slots = this.slots
+    for (let at = 0; at < slots.length; at += slotWidth) {
+      if (slots[at + 1] === 0) continue
+      const from = slots[at + 2]!
+      const n = slots[at + 3]!
+      chars.set(this.chars.subarray(from, from + n), end)
+      slots[at + 2] = end
+      end += n
+    }
+    this.chars = chars
+    this.charsEnd = end
+    this.garbageChars = 0
+  }
+
+  /** Whether the text at `from` in `chars` starts with `text` (the lengths are already equal). */
+  private holds(from: number, text: string): boolean {
+    const chars = this.chars
+    for (let i = 0; i < text.length; i++) if (chars[from + i] !== text.charCodeAt(i)) return false
+    return true
+  }
+}
+
+const slotWidth = 4
+const initialSlots = 16
+
+/** FNV-1a over the UTF-16 code units, then murmur3's finaliser, so that the low bits the slots use depend on every code unit. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return h ^ (h >>> 16)
+}
+
+function grown(items: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const made = new Int32Array(size)
+  made.set(items)
+  return made
 }
 
 /** A key table in a snapshot (structured-clone safe). */

@@ -17,8 +17,6 @@ export interface GroupColumns {
     state: Float64Array
     /** Each log's entries, in the same order. */
     entries: Float64Array
-    /** Per log, its distinct counts' multiset: its size, then (key, count) pairs. */
-    sets: Float64Array
     /** The approximate distinct counts' sketches, log by log. */
     sketches: Float64Array
   }
@@ -52,7 +50,7 @@ class ColumnCursor {
   }
 }
 
-export const noColumnSizes = (): LogColumnSizes => ({ state: 0, entries: 0, sets: 0, sketches: 0 })
+export const noColumnSizes = (): LogColumnSizes => ({ state: 0, entries: 0, sketches: 0 })
 
 export class ColumnsWriter implements LogColumnsWriter {
   readonly keys: string[] = []
@@ -60,23 +58,20 @@ export class ColumnsWriter implements LogColumnsWriter {
   stateAt = 0
   readonly entries: Float64Array
   entriesAt = 0
-  readonly sets: Float64Array
-  setsAt = 0
   readonly sketches: FilledColumn
 
   /** Columns of the sizes `EntityLog.measure` gave: made once, never copied to grow. */
   constructor(sizes: LogColumnSizes) {
     this.state = new Float64Array(sizes.state)
     this.entries = new Float64Array(sizes.entries)
-    this.sets = new Float64Array(sizes.sets)
     this.sketches = new FilledColumn(sizes.sketches)
   }
 
   finish(): GroupColumns {
-    if (this.stateAt !== this.state.length || this.entriesAt !== this.entries.length || this.setsAt !== this.sets.length || !this.sketches.filled) {
+    if (this.stateAt !== this.state.length || this.entriesAt !== this.entries.length || !this.sketches.filled) {
       throw new Error('a snapshot column was not filled to the size measured')
     }
-    return { keys: this.keys, numbers: { state: this.state, entries: this.entries, sets: this.sets, sketches: this.sketches.items } }
+    return { keys: this.keys, numbers: { state: this.state, entries: this.entries, sketches: this.sketches.items } }
   }
 }
 
@@ -85,23 +80,20 @@ export class ColumnsReader implements LogColumnsReader {
   stateAt = 0
   readonly entries: Float64Array
   entriesAt = 0
-  readonly sets: Float64Array
-  setsAt = 0
   readonly sketches: ColumnCursor
 
   constructor(columns: GroupColumns) {
     const numbers = columns.numbers
     const isColumn = (column: unknown) => column instanceof Float64Array
-    if (!numbers || !isColumn(numbers.state) || !isColumn(numbers.entries) || !isColumn(numbers.sets) || !isColumn(numbers.sketches)) throw new Error('a snapshot group lacks its columns')
+    if (!numbers || !isColumn(numbers.state) || !isColumn(numbers.entries) || !isColumn(numbers.sketches)) throw new Error('a snapshot group lacks its columns')
     this.state = numbers.state
     this.entries = numbers.entries
-    this.sets = numbers.sets
     this.sketches = new ColumnCursor(numbers.sketches)
   }
 
   /** After the last log: every column read to its end. */
   finish(): void {
-    if (this.stateAt !== this.state.length || this.entriesAt !== this.entries.length || this.setsAt !== this.sets.length || !this.sketches.done) {
+    if (this.stateAt !== this.state.length || this.entriesAt !== this.entries.length || !this.sketches.done) {
       throw new Error("the snapshot's columns hold more than its logs")
     }
   }

@@ -21,8 +21,10 @@ export interface LogDirectory {
  */
 export class KindKeys {
   private seen: ObservedEvent | undefined = undefined
-  private keys: readonly string[] = []
-  private readonly ids: number[] = []
+  private keys: readonly string[] = noKeys
+  /** The ids of the event's keys, the first `count` of them: reused, and never shortened, since an array emptied by `length = 0` lets go of its storage and makes new when filled again. */
+  readonly ids: number[] = []
+  count = 0
   /** The logs kept per this kind, if any: a key with a log is kept alive by it, and needs no hold. */
   logs: KindLogs | undefined = undefined
 
@@ -32,26 +34,28 @@ export class KindKeys {
   ) {}
 
   /**
-   * The ids of `event`'s keys of the kind (valid until `forget`, reused):
-   * −1 for a key the table does not hold yet, unless `make` (then every key
-   * gets one). A key that is only read (no log, no entry takes it) is never
-   * added to the table.
+   * How many keys of the kind `event` names; their ids are `ids` (valid until
+   * `forget`): −1 for a key the table does not hold yet, unless `make` (then
+   * every key gets one). A key that is only read (no log, no entry takes it)
+   * is never added to the table.
    */
-  of(event: ObservedEvent, make = false): readonly number[] {
+  of(event: ObservedEvent, make = false): number {
     const ids = this.ids
     if (this.seen !== event) {
       this.seen = event
-      this.keys = event.keys[this.kind] ?? []
-      ids.length = 0
-      for (let i = 0; i < this.keys.length; i++) {
-        const id = this.table.find(this.keys[i]!)
+      const keys = event.keys[this.kind] ?? noKeys
+      this.keys = keys
+      this.count = keys.length
+      for (let i = 0; i < keys.length; i++) {
+        const id = this.table.idOf(keys[i]!)
         // logs go only in a sweep, never during an event; a key without one is held so that no entry leaving a log frees it meanwhile
-        if (id !== undefined && this.logs?.at(id) === undefined) this.table.holdId(id)
-        ids.push(id ?? -1)
+        if (id >= 0 && this.logs?.at(id) === undefined) this.table.holdId(id)
+        if (i < ids.length) ids[i] = id
+        else ids.push(id)
       }
     }
-    if (make) for (let i = 0; i < ids.length; i++) if (ids[i]! < 0) this.idAt(i)
-    return ids
+    if (make) for (let i = 0; i < this.count; i++) if (ids[i]! < 0) this.idAt(i)
+    return this.count
   }
 
   /** The id of the event's `k`-th key, made (and held) if it had none. */
@@ -62,7 +66,7 @@ export class KindKeys {
       id = this.table.hold(key)
       this.ids[k] = id
       // the same key named twice in the event: both are that id from now on
-      for (let j = 0; j < this.ids.length; j++) if (this.ids[j]! < 0 && this.keys[j] === key) this.ids[j] = this.table.hold(key)
+      for (let j = 0; j < this.count; j++) if (this.ids[j]! < 0 && this.keys[j] === key) this.ids[j] = this.table.hold(key)
     }
     return id
   }
@@ -71,6 +75,8 @@ export class KindKeys {
     this.seen = undefined
   }
 }
+
+const noKeys: readonly string[] = []
 
 /**
  * The logs of a group kept per one entity kind, by the id of their key in
