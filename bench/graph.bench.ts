@@ -203,7 +203,8 @@ let nextHour = rings
 const nextHourCpuMs = cpuMsOf(() => {
   nextHour = service.recompute(nowMs + 3_600_000)
 }) - propagationCpuMs
-log(`rings an hour later (${hourEvents.toLocaleString()} events added): ${nextHour.rings.length} in ${(nextHour.stats.ms / 1000).toFixed(1)} s (CPU ${(nextHourCpuMs / 1000).toFixed(1)} s)`)
+const { reused, computed } = service.communityCache
+log(`rings an hour later (${hourEvents.toLocaleString()} events added): ${nextHour.rings.length} in ${(nextHour.stats.ms / 1000).toFixed(1)} s (CPU ${(nextHourCpuMs / 1000).toFixed(1)} s); Louvain run on ${computed.toLocaleString()} components, ${reused.toLocaleString()} reused`)
 const snapshotDir = mkdtempSync(join(tmpdir(), 'xiezhi-graph-bench-'))
 const snapshotFile = join(snapshotDir, 'graph-state.snapshot')
 const cpuMs = (since: NodeJS.CpuUsage) => {
