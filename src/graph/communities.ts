@@ -213,9 +213,8 @@ function louvainPartition(graph: LinkGraph, componentEdges: Int32Array, weights:
   louvainGraph.forEachNode((key) => {
     nodes[i] = Number(key)
     const found = mapping[key]!
-    let id = renumber.get(found)
-    if (id === undefined) renumber.set(found, (id = renumber.size))
-    community[i++] = id
+    if (!renumber.has(found)) renumber.set(found, renumber.size)
+    community[i++] = renumber.get(found)!
   })
   return { edges: componentEdges.slice(), weights, resolution, fingerprint: fingerprintOf(componentEdges, weights), nodes, community, count: renumber.size }
 }
