@@ -203,8 +203,8 @@ let nextHour = rings
 const nextHourCpuMs = cpuMsOf(() => {
   nextHour = service.recompute(nowMs + 3_600_000)
 }) - propagationCpuMs
-const { reused, computed } = service.communityCache
-log(`rings an hour later (${hourEvents.toLocaleString()} events added): ${nextHour.rings.length} in ${(nextHour.stats.ms / 1000).toFixed(1)} s (CPU ${(nextHourCpuMs / 1000).toFixed(1)} s); Louvain run on ${computed.toLocaleString()} components, ${reused.toLocaleString()} reused`)
+const { reused, computed, edgesRun } = service.communityCache
+log(`rings an hour later (${hourEvents.toLocaleString()} events added): ${nextHour.rings.length} in ${(nextHour.stats.ms / 1000).toFixed(1)} s (CPU ${(nextHourCpuMs / 1000).toFixed(1)} s); Louvain run on ${computed.toLocaleString()} components (${edgesRun.toLocaleString()} edges), ${reused.toLocaleString()} reused`)
 const snapshotDir = mkdtempSync(join(tmpdir(), 'xiezhi-graph-bench-'))
 const snapshotFile = join(snapshotDir, 'graph-state.snapshot')
 const cpuMs = (since: NodeJS.CpuUsage) => {
@@ -253,7 +253,7 @@ const result = {
   },
   measureUs: { p50: round(p50!, 1), p99: round(p99!, 1), p999: round(p999!, 1), cpuP50: cpu50!, cpuP99: cpu99!, cappedShare: round(capped / queries, 3) },
   labelPushUs: round((1000 * labelMs) / labelCount),
-  rings: { ms: round(rings.stats.ms), cpuMs: round(ringCpuMs), nextHourMs: round(nextHour.stats.ms), nextHourCpuMs: round(nextHourCpuMs), propagationCpuMs: round(propagationCpuMs), edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
+  rings: { ms: round(rings.stats.ms), cpuMs: round(ringCpuMs), nextHourMs: round(nextHour.stats.ms), nextHourCpuMs: round(nextHourCpuMs), propagationCpuMs: round(propagationCpuMs), nextHourComponentsRun: computed, nextHourEdgesRun: edgesRun, nextHourComponentsReused: reused, edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
   snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), bytesPerEdge: round(snapshotBytes / edges, 1), writeMs: round(snapshotMs), writeCpuMs: round(snapshotCpuMs), readMs: round(readMs), readCpuMs: round(readCpuMs), restoreMs: round(restoreMs), restoreCpuMs: round(restoreCpuMs), sameMeasures: restoredSame },
 }
 if (flags.json) console.log(JSON.stringify(result))
@@ -263,6 +263,6 @@ else {
   console.log(`  memory per edge    ${result.memory.typedArrayBytesPerEdge} B typed arrays (capacity; ${result.memory.usedBytesPerEdge} B in use) + ${result.memory.heapBytesPerEdge} B of node keys on the heap; RSS ${result.memory.rssMiB} MiB`)
   console.log(`  graph features     p50 ${result.measureUs.p50} µs, p99 ${result.measureUs.p99} µs, p99.9 ${result.measureUs.p999} µs per decision (CPU time p50 ${result.measureUs.cpuP50} µs, p99 ${result.measureUs.cpuP99} µs; a cap hit in ${(100 * result.measureUs.cappedShare).toFixed(1)} %)`)
   console.log(`  a label's push     ${result.labelPushUs} µs`)
-  console.log(`  rings (Louvain)    ${(result.rings.ms / 1000).toFixed(1)} s (CPU ${(result.rings.cpuMs / 1000).toFixed(1)} s) over ${result.rings.edges.toLocaleString()} edges of the window${result.rings.truncated ? ' (capped)' : ''}; ${result.rings.rings} rings; an hour later ${(result.rings.nextHourMs / 1000).toFixed(1)} s (CPU ${(result.rings.nextHourCpuMs / 1000).toFixed(1)} s); propagation's restart ${(result.rings.propagationCpuMs / 1000).toFixed(1)} CPU-s more`)
+  console.log(`  rings (Louvain)    ${(result.rings.ms / 1000).toFixed(1)} s (CPU ${(result.rings.cpuMs / 1000).toFixed(1)} s) over ${result.rings.edges.toLocaleString()} edges of the window${result.rings.truncated ? ' (capped)' : ''}; ${result.rings.rings} rings; an hour later ${(result.rings.nextHourMs / 1000).toFixed(1)} s (CPU ${(result.rings.nextHourCpuMs / 1000).toFixed(1)} s, Louvain on ${result.rings.nextHourComponentsRun} components of ${result.rings.nextHourEdgesRun.toLocaleString()} edges, ${result.rings.nextHourComponentsReused} reused); propagation's restart ${(result.rings.propagationCpuMs / 1000).toFixed(1)} CPU-s more`)
   console.log(`  snapshot file      ${result.snapshot.mib} MiB (${result.snapshot.bytesPerEdge} B per edge), written in ${result.snapshot.writeMs} ms (CPU ${result.snapshot.writeCpuMs} ms); read in ${result.snapshot.readMs} ms, restored in ${result.snapshot.restoreMs} ms all told (CPU ${result.snapshot.readCpuMs} and ${result.snapshot.restoreCpuMs} ms); ${result.snapshot.sameMeasures ? 'the same' : 'NOT the same'} measures after`)
 }
