@@ -165,7 +165,8 @@ function componentsOf(graph: LinkGraph, selected: Int32Array): Components {
     }
     componentOfEdge[i] = component
     edgeCounts[component]!++
-    for (const node of [a, edges.ends[2 * edge + 1]!]) {
+    for (let end = 0; end < 2; end++) {
+      const node = edges.ends[2 * edge + end]!
       if (seen[node]) continue
       seen[node] = 1
       touched[nodeCount++] = node
