@@ -19,8 +19,10 @@
  *   measures) for `--queries` events of existing and new users at the end of
  *   the period: p50, p99, p99.9 in µs, and how often a cap was hit;
  * - labels: one push of risk per label (µs per label, neighbour updates);
- * - rings: one Louvain recomputation over the last 30 days (at most
- *   `--ring-edges` edges);
+ * - rings: a recomputation over the window (at most `--ring-edges` edges)
+ *   with nothing to reuse, then the next hour's, after an hour of events
+ *   (wall and CPU time; the propagation's restart, which runs beside it,
+ *   measured alone and taken off);
  * - the snapshot file a restart starts from (`app/graph-snapshot-file.ts`):
  *   its size, the time to write it, and the time to read it and restore
  *   the graph (the original is let go first; a sample of measures is then
@@ -29,6 +31,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { readGraphSnapshot, writeGraphSnapshot } from '../src/app/graph-snapshot-file.ts'
 import type { GraphEvent } from '../src/graph/graph-event.ts'
@@ -181,9 +184,37 @@ for (let l = 0; l < labelCount; l++) {
 }
 log(`labels: ${((1000 * labelMs) / labelCount).toFixed(0)} µs per label, ${(work / labelCount).toFixed(0)} neighbour updates`)
 
-// rings over the last 30 days
-const rings = service.recompute(nowMs)
-log(`rings: ${rings.rings.length} from ${rings.stats.edges.toLocaleString()} edges (${rings.stats.truncated ? 'capped' : 'all of the window'}) in ${(rings.stats.ms / 1000).toFixed(1)} s`)
+// rings: a recomputation with nothing to reuse, then the next hour's: an hour of events added (the period's mean), recomputed again
+// garbage collection's pauses during the ring computations: graphology's objects on a heap that already holds the node keys
+let gcMs = 0
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration
+})
+const cpuMsOf = (work: () => void) => {
+  const since = process.cpuUsage()
+  work()
+  const used = process.cpuUsage(since)
+  return (used.user + used.system) / 1000
+}
+gcObserver.observe({ entryTypes: ['gc'] })
+// the propagation's restart from every seed runs in the same call; its CPU time is measured alone and taken off
+const propagationCpuMs = cpuMsOf(() => service.propagation.recompute(service.graph))
+let rings = service.rings
+const ringCpuMs = cpuMsOf(() => {
+  rings = service.recompute(nowMs)
+}) - propagationCpuMs
+log(`rings: ${rings.rings.length} from ${rings.stats.edges.toLocaleString()} edges (${rings.stats.truncated ? 'capped' : 'all of the window'}) in ${(rings.stats.ms / 1000).toFixed(1)} s (CPU ${(ringCpuMs / 1000).toFixed(1)} s)`)
+const hourEvents = Math.max(1, Math.round(events / (periodMs / 3_600_000)))
+for (let i = 0; i < hourEvents; i++) service.add(eventOf(nowMs + 1 + Math.floor((i * 3_600_000) / hourEvents), Math.floor(users * next() ** 1.5), false))
+let nextHour = rings
+const nextHourCpuMs = cpuMsOf(() => {
+  nextHour = service.recompute(nowMs + 3_600_000)
+}) - propagationCpuMs
+// the observer hears of the pauses on a later turn of the event loop
+await new Promise((resolve) => setTimeout(resolve, 100))
+gcObserver.disconnect()
+const { reused, computed, edgesRun } = service.communityCache
+log(`rings an hour later (${hourEvents.toLocaleString()} events added): ${nextHour.rings.length} in ${(nextHour.stats.ms / 1000).toFixed(1)} s (CPU ${(nextHourCpuMs / 1000).toFixed(1)} s); Louvain run on ${computed.toLocaleString()} components (${edgesRun.toLocaleString()} edges), ${reused.toLocaleString()} reused; GC pauses over the three computations ${(gcMs / 1000).toFixed(1)} s`)
 const snapshotDir = mkdtempSync(join(tmpdir(), 'xiezhi-graph-bench-'))
 const snapshotFile = join(snapshotDir, 'graph-state.snapshot')
 const cpuMs = (since: NodeJS.CpuUsage) => {
@@ -232,7 +263,7 @@ const result = {
   },
   measureUs: { p50: round(p50!, 1), p99: round(p99!, 1), p999: round(p999!, 1), cpuP50: cpu50!, cpuP99: cpu99!, cappedShare: round(capped / queries, 3) },
   labelPushUs: round((1000 * labelMs) / labelCount),
-  rings: { ms: round(rings.stats.ms), edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
+  rings: { ms: round(rings.stats.ms), cpuMs: round(ringCpuMs), nextHourMs: round(nextHour.stats.ms), nextHourCpuMs: round(nextHourCpuMs), propagationCpuMs: round(propagationCpuMs), nextHourComponentsRun: computed, nextHourEdgesRun: edgesRun, nextHourComponentsReused: reused, gcMs: round(gcMs), edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
   snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), bytesPerEdge: round(snapshotBytes / edges, 1), writeMs: round(snapshotMs), writeCpuMs: round(snapshotCpuMs), readMs: round(readMs), readCpuMs: round(readCpuMs), restoreMs: round(restoreMs), restoreCpuMs: round(restoreCpuMs), sameMeasures: restoredSame },
 }
 if (flags.json) console.log(JSON.stringify(result))
@@ -242,6 +273,6 @@ else {
   console.log(`  memory per edge    ${result.memory.typedArrayBytesPerEdge} B typed arrays (capacity; ${result.memory.usedBytesPerEdge} B in use) + ${result.memory.heapBytesPerEdge} B of node keys on the heap; RSS ${result.memory.rssMiB} MiB`)
   console.log(`  graph features     p50 ${result.measureUs.p50} µs, p99 ${result.measureUs.p99} µs, p99.9 ${result.measureUs.p999} µs per decision (CPU time p50 ${result.measureUs.cpuP50} µs, p99 ${result.measureUs.cpuP99} µs; a cap hit in ${(100 * result.measureUs.cappedShare).toFixed(1)} %)`)
   console.log(`  a label's push     ${result.labelPushUs} µs`)
-  console.log(`  rings (Louvain)    ${(result.rings.ms / 1000).toFixed(1)} s over ${result.rings.edges.toLocaleString()} edges of the last 30 days${result.rings.truncated ? ' (capped)' : ''}; ${result.rings.rings} rings`)
+  console.log(`  rings (Louvain)    ${(result.rings.ms / 1000).toFixed(1)} s (CPU ${(result.rings.cpuMs / 1000).toFixed(1)} s) over ${result.rings.edges.toLocaleString()} edges of the window${result.rings.truncated ? ' (capped)' : ''}; ${result.rings.rings} rings; an hour later ${(result.rings.nextHourMs / 1000).toFixed(1)} s (CPU ${(result.rings.nextHourCpuMs / 1000).toFixed(1)} s, Louvain on ${result.rings.nextHourComponentsRun} components of ${result.rings.nextHourEdgesRun.toLocaleString()} edges, ${result.rings.nextHourComponentsReused} reused); propagation's restart ${(result.rings.propagationCpuMs / 1000).toFixed(1)} CPU-s more`)
   console.log(`  snapshot file      ${result.snapshot.mib} MiB (${result.snapshot.bytesPerEdge} B per edge), written in ${result.snapshot.writeMs} ms (CPU ${result.snapshot.writeCpuMs} ms); read in ${result.snapshot.readMs} ms, restored in ${result.snapshot.restoreMs} ms all told (CPU ${result.snapshot.readCpuMs} and ${result.snapshot.restoreCpuMs} ms); ${result.snapshot.sameMeasures ? 'the same' : 'NOT the same'} measures after`)
 }

@@ -4,6 +4,7 @@ import type { RingOptions } from './graph-options.ts'
 import type { LinkGraph } from './link-graph.ts'
 import { kindIndex, userKind } from './node-table.ts'
 import type { Ring, RingIndex } from './rings.ts'
+import { UnionFind } from './union-find.ts'
 
 /** The package is CommonJS whose typings say `export default`: Node hands the function itself to an ESM import. */
 const louvain = ((louvainModule as unknown as { default?: typeof louvainModule }).default ?? louvainModule) as unknown as typeof louvainModule.default
@@ -16,15 +17,26 @@ const louvain = ((louvainModule as unknown as { default?: typeof louvainModule }
  * `hubDegree` neighbours in the window: a carrier's shared IP) and not
  * private leaves (an entity only one user has, which says nothing about who
  * belongs together), at most `maxEdges` of them, the most recently made
- * first. Edge weight: the number of events the pair met in. Louvain runs
- * with a seeded random order, so the same graph gives the same rings.
+ * first. Edge weight: the number of events the pair met in.
+ *
+ * Communities are found within each connected component of that graph,
+ * Louvain run on each component on its own (its own modularity, at
+ * `resolution`), with a seeded random order: a community never crosses
+ * components, and a component's communities depend on its edges and
+ * weights alone. So a component with fewer than `minUsers` users (most are
+ * a household or two) is never run, and one whose edges and weights are the
+ * same as at the last computation (`CommunityCache`) keeps its communities:
+ * an hourly recomputation runs Louvain only where the hour changed
+ * something, and gives what a computation from nothing gives (a restart, a
+ * rebuild, a backtest).
  *
  * A community is a ring when it holds at least `minUsers` users. Its risk
  * is its labelled share shrunk towards the base rate; growth is the share
  * of its users first seen within `growthWindowMs`.
  */
-export function computeRings(graph: LinkGraph, atMs: number, options: RingOptions, growthWindowMs: number): RingIndex {
+export function computeRings(graph: LinkGraph, atMs: number, options: RingOptions, growthWindowMs: number, cache = new CommunityCache()): RingIndex {
   const started = performance.now()
+  cache.startCounting()
   const fromMs = atMs - options.windowMs
   const { edges, nodes, labels } = graph
   const windowDegree = new Int32Array(nodes.count)
@@ -36,54 +48,284 @@ export function computeRings(graph: LinkGraph, atMs: number, options: RingOption
   }
   const kinds = nodes.kinds
   const keep = (node: number) => windowDegree[node]! <= options.hubDegree && (windowDegree[node]! >= 2 || kinds[node] === userKind)
-  const louvainGraph = new UndirectedGraph({ allowSelfLoops: false, multi: false })
+  let selected = new Int32Array(Math.min(options.maxEdges, edges.count))
   let taken = 0
   let truncated = false
   for (let edge = edges.count - 1; edge >= 0; edge--) {
     if (!inWindow(edge)) continue
-    const a = edges.ends[2 * edge]!
-    const b = edges.ends[2 * edge + 1]!
-    if (!keep(a) || !keep(b)) continue
+    if (!keep(edges.ends[2 * edge]!) || !keep(edges.ends[2 * edge + 1]!)) continue
     if (taken === options.maxEdges) {
       truncated = true
       break
     }
-    louvainGraph.mergeNode(String(a))
-    louvainGraph.mergeNode(String(b))
-    louvainGraph.addUndirectedEdge(String(a), String(b), { weight: edges.counts[edge]! })
-    taken++
+    selected[taken++] = edge
   }
+  selected = selected.subarray(0, taken)
   const ringOf = new Int32Array(nodes.count).fill(-1)
-  if (taken === 0) return { computedAtMs: atMs, fromMs, ringOf, rings: [], baseRate: 0, stats: { edges: 0, nodes: 0, communities: 0, modularity: 0, ms: performance.now() - started, truncated } }
-  const result = louvain.detailed(louvainGraph, { getEdgeWeight: 'weight', resolution: options.resolution, rng: seededRandom(options.seed) })
-  const members: number[][] = Array.from({ length: result.count }, () => [])
-  for (const [node, community] of Object.entries(result.communities)) members[community]!.push(Number(node))
+  const components = componentsOf(graph, selected)
+  const { nodeCount, users: componentUsers } = components
   let users = 0
   let riskyUsers = 0
-  louvainGraph.forEachNode((key) => {
-    const node = Number(key)
-    if (kinds[node] !== userKind) return
+  for (const node of components.nodes) {
+    if (kinds[node] !== userKind) continue
     users++
     if (labels.isRisky(node)) riskyUsers++
-  })
-  const baseRate = users === 0 ? 0 : riskyUsers / users
-  const rings: Ring[] = []
-  for (const group of members) {
-    group.sort((a, b) => a - b)
-    const ring = describeRing(graph, group, rings.length, atMs - growthWindowMs, baseRate, options.priorWeight)
-    if (ring.users < options.minUsers) continue
-    rings.push(ring)
-    for (const node of group) ringOf[node] = ring.id
-    ring.cohesion = cohesionOf(graph, group, ringOf, ring.id, fromMs, atMs) / ring.users
   }
+  const baseRate = users === 0 ? 0 : riskyUsers / users
+  // every node's community for the modularity: a component left out counts as one
+  const communityOf = new Int32Array(nodes.count).fill(-1)
+  let communities = 0
+  const rings: Ring[] = []
+  const next = new CommunityCache()
+  const totalWeight = roundedWeight(selected, graph)
+  const localIndex = new Int32Array(nodes.count).fill(-1)
+  for (let component = 0; component < components.count; component++) {
+    const from = components.edgeStart[component]!
+    const to = components.edgeStart[component + 1]!
+    if (componentUsers[component]! < options.minUsers) {
+      for (let i = from; i < to; i++) {
+        const edge = components.edges[i]!
+        communityOf[edges.ends[2 * edge]!] = communities
+        communityOf[edges.ends[2 * edge + 1]!] = communities
+      }
+      communities++
+      continue
+    }
+    const componentEdges = components.edges.subarray(from, to)
+    const weights = weightsOf(graph, componentEdges)
+    let componentWeight = 0
+    for (const weight of weights) componentWeight += weight
+    const resolution = (options.resolution * componentWeight) / totalWeight
+    const partition = cache.partitionOf(componentEdges, weights, resolution) ?? louvainPartition(graph, componentEdges, weights, resolution, options.seed, localIndex)
+    next.keep(partition)
+    const groups: number[][] = Array.from({ length: partition.count }, () => [])
+    for (let i = 0; i < partition.nodes.length; i++) {
+      groups[partition.community[i]!]!.push(partition.nodes[i]!)
+      communityOf[partition.nodes[i]!] = communities + partition.community[i]!
+    }
+    communities += partition.count
+    for (const group of groups) {
+      group.sort((a, b) => a - b)
+      const ring = describeRing(graph, group, rings.length, atMs - growthWindowMs, baseRate, options.priorWeight)
+      if (ring.users < options.minUsers) continue
+      rings.push(ring)
+      for (const node of group) ringOf[node] = ring.id
+      ring.cohesion = cohesionOf(graph, group, ringOf, ring.id, fromMs, atMs) / ring.users
+    }
+  }
+  cache.replaceWith(next)
   return {
     computedAtMs: atMs,
     fromMs,
     ringOf,
     rings,
     baseRate,
-    stats: { edges: taken, nodes: louvainGraph.order, communities: result.count, modularity: result.modularity, ms: performance.now() - started, truncated },
+    stats: { edges: taken, nodes: nodeCount, communities, modularity: modularityOf(graph, selected, communityOf, communities, options.resolution), ms: performance.now() - started, truncated },
   }
+}
+
+/** The windowed graph's connected components: each one's edges (newest first), its users, and every node the edges touch. */
+interface Components {
+  count: number
+  /** Component c's edges are `edges[edgeStart[c] .. edgeStart[c + 1])`. */
+  edgeStart: Int32Array
+  edges: Int32Array
+  users: Int32Array
+  nodes: Int32Array
+  nodeCount: number
+}
+
+/**
+ * Union-find over the selected edges (typed arrays: a component is a few
+ * integers, not a graphology graph), numbered in the order the edges were
+ * taken, and the edges bucketed by component keeping that order.
+ */
+function componentsOf(graph: LinkGraph, selected: Int32Array): Components {
+  const { edges, nodes } = graph
+  const forest = new UnionFind()
+  if (nodes.count > 0) forest.ensureNode(nodes.count - 1)
+  for (const edge of selected) forest.union(edges.ends[2 * edge]!, edges.ends[2 * edge + 1]!)
+  const indexOfRoot = new Int32Array(nodes.count).fill(-1)
+  const seen = new Uint8Array(nodes.count)
+  const touched = new Int32Array(2 * selected.length)
+  let nodeCount = 0
+  let count = 0
+  const componentOfEdge = new Int32Array(selected.length)
+  const edgeCounts: number[] = []
+  const users: number[] = []
+  for (let i = 0; i < selected.length; i++) {
+    const edge = selected[i]!
+    const a = edges.ends[2 * edge]!
+    const root = forest.find(a)
+    let component = indexOfRoot[root]!
+    if (component < 0) {
+      component = indexOfRoot[root] = count++
+      edgeCounts.push(0)
+      users.push(0)
+    }
+    componentOfEdge[i] = component
+    edgeCounts[component]!++
+    for (let end = 0; end < 2; end++) {
+      const node = edges.ends[2 * edge + end]!
+      if (seen[node]) continue
+      seen[node] = 1
+      touched[nodeCount++] = node
+      if (nodes.kinds[node] === userKind) users[component]!++
+    }
+  }
+  const edgeStart = new Int32Array(count + 1)
+  for (let c = 0; c < count; c++) edgeStart[c + 1] = edgeStart[c]! + edgeCounts[c]!
+  const fill = edgeStart.slice(0, count)
+  const bucketed = new Int32Array(selected.length)
+  for (let i = 0; i < selected.length; i++) bucketed[fill[componentOfEdge[i]!]!++] = selected[i]!
+  return { count, edgeStart, edges: bucketed, users: Int32Array.from(users), nodes: touched.subarray(0, nodeCount), nodeCount }
+}
+
+/** A component's communities: its nodes (in the order Louvain met them) and each one's community, numbered from 0. */
+interface Partition {
+  /** The component's edges and their weights when it was computed: what a later computation compares with. */
+  edges: Int32Array
+  weights: Int32Array
+  /** The resolution its Louvain ran at (`componentResolution`). */
+  resolution: number
+  fingerprint: string
+  nodes: Int32Array
+  community: Int32Array
+  count: number
+}
+
+/** Louvain over one component: its own graphology graph, the same seed each time, so the partition is a function of the edges and weights. */
+function louvainPartition(graph: LinkGraph, componentEdges: Int32Array, weights: Int32Array, resolution: number, seed: number, localIndex: Int32Array): Partition {
+  const { edges } = graph
+  const louvainGraph = new UndirectedGraph({ allowSelfLoops: false, multi: false })
+  // each node's key made and added once (graphology's mergeNode and generated edge keys were a third of the time)
+  const nodes: number[] = []
+  const keys: string[] = []
+  const keyOf = (node: number) => {
+    let local = localIndex[node]!
+    if (local < 0) {
+      local = localIndex[node] = nodes.length
+      nodes.push(node)
+      keys.push(louvainGraph.addNode(String(node)))
+    }
+    return keys[local]!
+  }
+  for (let i = 0; i < componentEdges.length; i++) {
+    const edge = componentEdges[i]!
+    louvainGraph.addUndirectedEdgeWithKey(i, keyOf(edges.ends[2 * edge]!), keyOf(edges.ends[2 * edge + 1]!), { weight: weights[i]! })
+  }
+  const mapping = louvain(louvainGraph, { getEdgeWeight: 'weight', resolution, rng: seededRandom(seed) })
+  const community = new Int32Array(nodes.length)
+  // renumbered by first appearance so the numbering does not depend on the library's
+  const renumber = new Map<number, number>()
+  for (let i = 0; i < nodes.length; i++) {
+    localIndex[nodes[i]!] = -1
+    const found = mapping[keys[i]!]!
+    if (!renumber.has(found)) renumber.set(found, renumber.size)
+    community[i] = renumber.get(found)!
+  }
+  return { edges: componentEdges.slice(), weights, resolution, fingerprint: fingerprintOf(componentEdges, weights), nodes: Int32Array.from(nodes), community, count: renumber.size }
+}
+
+/**
+ * The windowed graph's total weight m, rounded to a step of 2^(1/16)
+ * (4.4 %). Louvain on a component alone maximises the whole graph's
+ * modularity only at resolution γ · m_c / m (the null model's expected
+ * weight between two nodes is k_i k_j / 2m, m the whole graph's): without
+ * it each component would be cut finer than one global run cuts it. Rounded
+ * because m moves a little every hour, and an unrounded m would change
+ * every component's resolution, so no partition could be reused; rounded,
+ * it changes a few times over a growing graph's history and a component's
+ * partition stays a function of its own edges and that step.
+ */
+function roundedWeight(selected: Int32Array, graph: LinkGraph): number {
+  let total = 0
+  for (const edge of selected) total += graph.edges.counts[edge]!
+  return total === 0 ? 1 : 2 ** (Math.round(16 * Math.log2(total)) / 16)
+}
+
+const weightsOf = (graph: LinkGraph, componentEdges: Int32Array): Int32Array => {
+  const weights = new Int32Array(componentEdges.length)
+  for (let i = 0; i < componentEdges.length; i++) weights[i] = graph.edges.counts[componentEdges[i]!]!
+  return weights
+}
+
+/** Two 32-bit FNV-1a-style hashes over (edge, weight) pairs and the length: a map key; equality is then checked in full. */
+function fingerprintOf(componentEdges: Int32Array, weights: Int32Array): string {
+  let h1 = 0x811c9dc5
+  let h2 = 0x01000193 ^ componentEdges.length
+  for (let i = 0; i < componentEdges.length; i++) {
+    h1 = Math.imul(h1 ^ componentEdges[i]!, 0x01000193)
+    h1 = Math.imul(h1 ^ weights[i]!, 0x01000193)
+    h2 = Math.imul(h2 ^ (componentEdges[i]! + 0x9e3779b9), 0x85ebca77)
+    h2 = Math.imul(h2 ^ (h2 >>> 13) ^ weights[i]!, 0xc2b2ae3d)
+  }
+  return `${componentEdges.length}:${h1 >>> 0}:${h2 >>> 0}`
+}
+
+const sameArrays = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((value, i) => value === b[i])
+
+/**
+ * The partitions of the last computation's components, by fingerprint: a
+ * component whose edges and weights are all the same keeps its partition
+ * instead of running Louvain again. Holds only the last computation's
+ * (about 16 B per edge and node of the components run); lost on a restart,
+ * which only means the next computation runs every component, to the same
+ * result.
+ */
+export class CommunityCache {
+  private byFingerprint = new Map<string, Partition>()
+  /** Components whose partition was reused, and run, in the last computation, and the edges of those run. */
+  reused = 0
+  computed = 0
+  edgesRun = 0
+
+  partitionOf(componentEdges: Int32Array, weights: Int32Array, resolution: number): Partition | undefined {
+    const found = this.byFingerprint.get(fingerprintOf(componentEdges, weights))
+    if (found && found.resolution === resolution && sameArrays(found.edges, componentEdges) && sameArrays(found.weights, weights)) {
+      this.reused++
+      return found
+    }
+    this.computed++
+    this.edgesRun += componentEdges.length
+    return undefined
+  }
+
+  keep(partition: Partition): void {
+    this.byFingerprint.set(partition.fingerprint, partition)
+  }
+
+  replaceWith(next: CommunityCache): void {
+    this.byFingerprint = next.byFingerprint
+  }
+
+  /** Starts counting reuses afresh. */
+  startCounting(): void {
+    this.reused = 0
+    this.computed = 0
+    this.edgesRun = 0
+  }
+}
+
+/** Newman's modularity (at `resolution`) of the whole windowed graph under the found communities: a figure for the stats. */
+function modularityOf(graph: LinkGraph, selected: Int32Array, communityOf: Int32Array, communities: number, resolution: number): number {
+  const { edges } = graph
+  const inside = new Float64Array(communities)
+  const degree = new Float64Array(communities)
+  let total = 0
+  for (const edge of selected) {
+    const weight = edges.counts[edge]!
+    const a = communityOf[edges.ends[2 * edge]!]!
+    const b = communityOf[edges.ends[2 * edge + 1]!]!
+    total += weight
+    degree[a]! += weight
+    degree[b]! += weight
+    if (a === b) inside[a]! += weight
+  }
+  if (total === 0) return 0
+  let q = 0
+  for (let c = 0; c < communities; c++) q += inside[c]! / total - resolution * (degree[c]! / (2 * total)) ** 2
+  return q
 }
 
 function describeRing(graph: LinkGraph, group: number[], id: number, growthFromMs: number, baseRate: number, priorWeight: number): Ring {

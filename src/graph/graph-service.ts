@@ -1,4 +1,4 @@
-import { computeRings } from './communities.ts'
+import { CommunityCache, computeRings } from './communities.ts'
 import { describeNode, type ExploreNode, type ExploreQuery, type ExploreResult, explore, subgraph } from './explore.ts'
 import { EventEntities, type GraphEvent } from './graph-event.ts'
 import { type GraphFeatureValues, type MeasureScratch, measureEvent } from './graph-measures.ts'
@@ -30,6 +30,8 @@ export class GraphService {
   graph: LinkGraph
   propagation: RiskPropagation
   rings: RingIndex = emptyRingIndex()
+  /** The last computation's communities per component, reused where a component has not changed (not in a snapshot: a start recomputes them, to the same result). */
+  readonly communityCache = new CommunityCache()
   private nextRecomputeMs = Number.NaN
   private readonly scratch: MeasureScratch = { entities: new EventEntities(), seeds: [], seedHops: [], search: new NeighbourhoodSearch() }
   private readonly exploreSearch = new NeighbourhoodSearch()
@@ -74,11 +76,12 @@ export class GraphService {
   /**
    * Recomputes the rings (Louvain over the window ending at `atMs`, by
    * default the newest event's time) and the propagated risk from every
-   * label on the graph as it is now. Run on a schedule or on demand; seconds
-   * on millions of edges (docs/graph.md).
+   * label on the graph as it is now. Run on a schedule or on demand; only
+   * the components that changed since the last computation run Louvain
+   * (docs/graph.md).
    */
   recompute(atMs = this.graph.newestMs): RingIndex {
-    this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs)
+    this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs, this.communityCache)
     this.propagation.recompute(this.graph)
     return this.rings
   }
