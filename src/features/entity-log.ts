@@ -58,7 +58,8 @@ const SIZE = 1 // entries retained
 const LATEST = 2 // newest entry's time
 const SETTLED = 3 // the time the positions have been moved to; reads before it must not use them
 const SATURATED = 4 // 1 once the log has dropped entries over its capacity
-const HEADER = 5
+const NO = 5 // the log's number in the layout's multisets and sketches (−1: it has no distinct count)
+const HEADER = 6
 
 // a feature's running state, from its `state` offset; only the kinds that need a slot have it
 const HEAD = 0 // first sequence number inside the window
@@ -117,6 +118,8 @@ interface Shape {
   approximate: number[]
   /** The features that are exact distinct counts. */
   exactDistinct: number[]
+  /** The approximate distinct counts' sketches of every log of the layout, by the log's number, then by feature. */
+  sketches: ((SlidingHyperLogLog | undefined)[] | undefined)[]
 }
 
 const shapes = new WeakMap<LogLayout, Shape>()
@@ -130,11 +133,12 @@ function shapeOf(layout: LogLayout): Shape {
   const blank = doubles(start + initialRoom * width)
   blank[LATEST] = Number.NEGATIVE_INFINITY
   blank[SETTLED] = Number.NEGATIVE_INFINITY
+  blank[NO] = -1
   resetState(layout, blank, 0)
   const approximate = layout.features.flatMap((f, i) => (f.approximate ? [i] : []))
   const own = layout.features.map((f) => (f.aggregate === 'geo_velocity' ? [0, 0] : [0]))
   const exactDistinct = layout.features.flatMap((f, i) => (f.aggregate === 'distinct_count' && !f.approximate ? [i] : []))
-  shape = { own, start, width, blank, approximate, exactDistinct }
+  shape = { own, start, width, blank, approximate, exactDistinct, sketches: [] }
   shapes.set(layout, shape)
   return shape
 }
@@ -168,6 +172,11 @@ function resetState(layout: LogLayout, d: number[], base: number): void {
  * packed doubles, where a typed array per entity would give the collector
  * hundreds of thousands of external buffers to sweep.
  *
+ * A directory keeps only the arrays; an `EntityLog` is its one reusable view
+ * over whichever array it was last bound to (`bind`). Reaching a log is then
+ * directory slot → array, without an object per entity in between whose
+ * fields cost a cache miss of their own at every event.
+ *
  * The positions only move forward, so they are valid for reads at or after
  * the latest read (`settledTs`); an earlier read — a late event, a dry run —
  * is computed from the retained entries instead, without changing anything.
@@ -176,17 +185,35 @@ function resetState(layout: LogLayout, d: number[], base: number): void {
  */
 export class EntityLog {
   private d: number[]
-  /** The log's number in the layout's multisets (−1: it has no exact distinct count). */
-  private readonly no: number
-  /** Approximate distinct counts, by feature. */
+  /** The bound log's number in the layout's multisets and sketches (−1: it has no distinct count). */
+  private no = -1
+  /** The bound log's approximate distinct counts, by feature. */
   private sketches: (SlidingHyperLogLog | undefined)[] | undefined = undefined
   private readonly shape: Shape
 
-  constructor(private readonly layout: LogLayout) {
+  /** A view for the logs of `layout`; `moved` is told the bound log's new array when it grows (the directory keeps it instead of the old one). */
+  constructor(
+    readonly layout: LogLayout,
+    private readonly moved: (d: number[]) => void,
+  ) {
     this.shape = shapeOf(layout)
-    this.d = this.shape.blank.slice()
-    this.no = this.shape.exactDistinct.length > 0 ? layout.multisets.open() : -1
-    if (this.shape.approximate.length > 0) this.sketches = layout.features.map((f) => (f.approximate ? new SlidingHyperLogLog() : undefined))
+    this.d = this.shape.blank
+  }
+
+  /** The array of a new, empty log of `layout`. */
+  static create(layout: LogLayout): number[] {
+    const d = shapeOf(layout).blank.slice()
+    d[NO] = numberFor(layout)
+    return d
+  }
+
+  /** This view, over the log in `d`. */
+  bind(d: number[]): EntityLog {
+    this.d = d
+    const no = d[NO]!
+    this.no = no
+    this.sketches = no >= 0 && this.shape.approximate.length > 0 ? this.shape.sketches[no] : undefined
+    return this
   }
 
   get newestTs(): number {
@@ -217,6 +244,8 @@ export class EntityLog {
     const state = columns.state
     let at = columns.stateAt
     for (let i = 0; i < start; i++) state[at++] = d[i]!
+    // the number is this process's own: a restored log gets a new one
+    state[columns.stateAt + NO] = -1
     columns.stateAt = at
     const end = start + d[SIZE]! * this.shape.width
     const entries = columns.entries
@@ -226,8 +255,9 @@ export class EntityLog {
     for (const sketch of this.sketches ?? []) sketch?.writeTo(columns.sketches)
   }
 
-  static readFrom(layout: LogLayout, columns: LogColumnsReader): EntityLog {
-    const log = new EntityLog(layout)
+  /** The array of a log `writeTo` wrote, as the view `log` (bound to it on return) reads it back. */
+  static readFrom(log: EntityLog, columns: LogColumnsReader): number[] {
+    const layout = log.layout
     const { start, width } = log.shape
     const state = columns.state
     const from = columns.stateAt
@@ -242,13 +272,15 @@ export class EntityLog {
     const d = doubles(start + room * width)
     for (let i = 0; i < start; i++) d[i] = state[from + i]!
     for (let i = 0; i < size * width; i++) d[start + i] = entries[entriesFrom + i]!
-    log.d = d
+    d[NO] = numberFor(layout)
+    log.bind(d)
     columns.stateAt = from + start
     columns.entriesAt = entriesFrom + size * width
     // the multisets are what the windows hold: counted again from the entries, not saved
     log.forEachCounted((f, id) => layout.multisets.add(log.no, id, f))
-    if (log.sketches) log.sketches = log.sketches.map((sketch) => (sketch ? SlidingHyperLogLog.readFrom(columns.sketches) : undefined))
-    return log
+    const sketches = log.sketches
+    if (sketches) for (let f = 0; f < sketches.length; f++) if (sketches[f]) sketches[f] = SlidingHyperLogLog.readFrom(columns.sketches)
+    return d
   }
 
   /**
@@ -328,7 +360,10 @@ export class EntityLog {
   /** Lets go of every value the log holds (the log is being dropped). */
   release(): void {
     this.uncount()
-    if (this.no >= 0) this.layout.multisets.close(this.no)
+    if (this.no >= 0) {
+      this.layout.multisets.close(this.no)
+      if (this.sketches) this.shape.sketches[this.no] = undefined
+    }
     this.releaseEntries(0, this.d[SIZE]!)
   }
 
@@ -736,7 +771,8 @@ export class EntityLog {
     d[SIZE] = 0
     d[SETTLED] = Number.NEGATIVE_INFINITY
     resetState(this.layout, d, base)
-    if (this.sketches) this.sketches = this.sketches.map((sketch) => (sketch ? new SlidingHyperLogLog() : undefined))
+    const sketches = this.sketches
+    if (sketches) for (let f = 0; f < sketches.length; f++) if (sketches[f]) sketches[f] = new SlidingHyperLogLog()
     const { words, numberColumns } = this.layout
     const pushKept = (i: number) => {
       const row = i * width
@@ -808,7 +844,20 @@ export class EntityLog {
     const d = this.d
     const more = Math.max(initialRoom, (d.length - this.shape.start) / this.shape.width) * this.shape.width
     this.d = d.concat(zerosOf(more))
+    this.moved(this.d)
   }
+}
+
+/** A number for a new log of `layout`, with fresh sketches under it if the layout has approximate distinct counts; −1 if it has no distinct count. */
+function numberFor(layout: LogLayout): number {
+  const shape = shapeOf(layout)
+  if (shape.exactDistinct.length === 0 && shape.approximate.length === 0) return -1
+  const no = layout.multisets.open()
+  if (shape.approximate.length > 0) {
+    while (shape.sketches.length <= no) shape.sketches.push(undefined)
+    shape.sketches[no] = layout.features.map((f) => (f.approximate ? new SlidingHyperLogLog() : undefined))
+  }
+  return no
 }
 
 /** The event's own contribution to feature `f` (numbers, or ids of strings), in reused arrays valid until the next call. */

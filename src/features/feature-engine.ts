@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
 import type { EntityKind } from '../events/entities.ts'
 import { featureDefinitionText } from './feature-catalogue.ts'
-import { EntityLog, type LogEntry, type LogLayout, ownValues, stateSizeOf } from './entity-log.ts'
+import { type EntityLog, type LogEntry, type LogLayout, ownValues, stateSizeOf } from './entity-log.ts'
 import { KeyTable, type KeyTableColumns } from './key-table.ts'
 import { ColumnsReader, ColumnsWriter, type GroupColumns, noColumnSizes } from './log-columns.ts'
 import { KindKeys, KindLogs, type LogDirectory, PairLogs } from './log-directory.ts'
@@ -31,7 +31,7 @@ export interface FeatureStateSnapshot {
 }
 
 /** The layout of the logs and of their snapshot, part of `layoutHash`: raised when either changes, so that an older snapshot is refused and the state rebuilt from the decision log. */
-const logFormat = 'packed-logs-4'
+const logFormat = 'packed-logs-5'
 
 export interface FeatureEngineOptions {
   /** Most entries one entity's log keeps (default 20,000); bounds memory against hot keys. */
@@ -242,9 +242,9 @@ export class FeatureEngine {
       })
       const first = group.features[0]!.definition
       const kindKeys = first.pairedWith ? undefined : this.keysOfKind(first.entity!)
-      const kindLogs = kindKeys ? new KindLogs(kindKeys.table) : undefined
+      const kindLogs = kindKeys ? new KindLogs(kindKeys.table, layout) : undefined
       if (kindKeys) kindKeys.logs = kindLogs
-      const pairLogs = kindKeys ? undefined : new PairLogs()
+      const pairLogs = kindKeys ? undefined : new PairLogs(layout)
       return { kind, keysOf: keysOf(first), features: group.features, layout, logs: (kindLogs ?? pairLogs)!, kindLogs, kindKeys, pairLogs, horizonMs: group.horizonMs, scratch, feedsOf, feedsByType: [] }
     })
     for (const group of this.groups) for (const type of group.feedsOf.keys()) if (!this.typeNumbers.has(type)) this.typeNumbers.set(type, this.typeNumbers.size)
@@ -461,21 +461,11 @@ export class FeatureEngine {
 
   /** The log of key `id` of a group kept per one entity kind, made if new. */
   private logAt(group: EntityGroup, id: number): EntityLog {
-    let log = group.kindLogs!.at(id)
-    if (!log) {
-      log = new EntityLog(group.layout)
-      group.kindLogs!.add(id, log)
-    }
-    return log
+    return group.kindLogs!.at(id) ?? group.kindLogs!.add(id)
   }
 
   private pairLogOf(group: EntityGroup, key: string): EntityLog {
-    let log = group.pairLogs!.get(key)
-    if (!log) {
-      log = new EntityLog(group.layout)
-      group.pairLogs!.put(key, log)
-    }
-    return log
+    return group.pairLogs!.get(key) ?? group.pairLogs!.add(key)
   }
 
   /** Drops logs whose newest entry has left every window as of `nowMs` (or the newest event seen, if earlier). */
@@ -522,7 +512,7 @@ export class FeatureEngine {
     for (const saved of snapshot.groups) {
       const group = this.groups.find((g) => g.kind === saved.kind)!
       const columns = new ColumnsReader(saved)
-      for (const key of saved.keys) group.logs.put(key, EntityLog.readFrom(group.layout, columns))
+      for (const key of saved.keys) group.logs.restore(key, columns)
       columns.finish()
     }
     this.newestSeenMs = snapshot.newestSeenMs

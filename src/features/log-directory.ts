@@ -1,14 +1,19 @@
 import type { EntityKind } from '../events/entities.ts'
-import type { EntityLog } from './entity-log.ts'
+import { EntityLog, type LogColumnsReader, type LogLayout } from './entity-log.ts'
 import type { ObservedEvent } from './feature-engine.ts'
 import type { KeyTable } from './key-table.ts'
 
-/** Where a group keeps its logs, by key: what the snapshot, sweeps, current values and stats need. */
+/**
+ * Where a group keeps its logs, by key: what the snapshot, sweeps, current
+ * values and stats need. A directory holds each log's array only; the
+ * `EntityLog` it hands out is its one view, bound to the log asked for last,
+ * so a log is valid until the directory is asked for another.
+ */
 export interface LogDirectory {
   readonly size: number
   get(key: string): EntityLog | undefined
-  /** A restored log under its key. */
-  put(key: string, log: EntityLog): void
+  /** A restored log under its key (read by the directory's view from the snapshot's columns). */
+  restore(key: string, columns: LogColumnsReader): void
   entries(): Iterable<[string, EntityLog]>
   /** Drops (and releases) the logs for which `expired` holds; how many. */
   drop(expired: (log: EntityLog) => boolean): number
@@ -49,7 +54,7 @@ export class KindKeys {
       for (let i = 0; i < keys.length; i++) {
         const id = this.table.idOf(keys[i]!)
         // logs go only in a sweep, never during an event; a key without one is held so that no entry leaving a log frees it meanwhile
-        if (id >= 0 && this.logs?.at(id) === undefined) this.table.holdId(id)
+        if (id >= 0 && !this.logs?.has(id)) this.table.holdId(id)
         if (i < ids.length) ids[i] = id
         else ids.push(id)
       }
@@ -85,44 +90,65 @@ const noKeys: readonly string[] = []
  * log holds its key's id.
  */
 export class KindLogs implements LogDirectory {
-  private readonly byId: (EntityLog | undefined)[] = []
+  private readonly byId: (number[] | undefined)[] = []
   private count = 0
+  /** The key the view is bound to. */
+  private bound = -1
+  private readonly view: EntityLog
 
-  constructor(readonly table: KeyTable) {}
+  constructor(
+    readonly table: KeyTable,
+    layout: LogLayout,
+  ) {
+    this.view = new EntityLog(layout, (d) => {
+      this.byId[this.bound] = d
+    })
+  }
 
   get size(): number {
     return this.count
   }
 
+  has(id: number): boolean {
+    return this.byId[id] !== undefined
+  }
+
   at(id: number): EntityLog | undefined {
-    return this.byId[id]
+    const d = this.byId[id]
+    if (d === undefined) return undefined
+    this.bound = id
+    return this.view.bind(d)
   }
 
   /** A new log for key `id`. */
-  add(id: number, log: EntityLog): void {
+  add(id: number): EntityLog {
     this.table.acquire(id)
     while (this.byId.length <= id) this.byId.push(undefined)
-    this.byId[id] = log
+    const d = EntityLog.create(this.view.layout)
+    this.byId[id] = d
     this.count++
+    this.bound = id
+    return this.view.bind(d)
   }
 
   get(key: string): EntityLog | undefined {
     const id = this.table.find(key)
-    return id === undefined ? undefined : this.byId[id]
+    return id === undefined ? undefined : this.at(id)
   }
 
   /** A restored log: its key's reference is in the restored table already. */
-  put(key: string, log: EntityLog): void {
+  restore(key: string, columns: LogColumnsReader): void {
     const id = this.table.find(key)
     if (id === undefined) throw new Error(`the snapshot has a log for a key its table does not hold`)
     while (this.byId.length <= id) this.byId.push(undefined)
     if (!this.byId[id]) this.count++
-    this.byId[id] = log
+    this.bound = id
+    this.byId[id] = EntityLog.readFrom(this.view, columns)
   }
 
   *entries(): Iterable<[string, EntityLog]> {
     for (let id = 0; id < this.byId.length; id++) {
-      const log = this.byId[id]
+      const log = this.at(id)
       if (log) yield [this.table.text(id), log]
     }
   }
@@ -130,7 +156,7 @@ export class KindLogs implements LogDirectory {
   drop(expired: (log: EntityLog) => boolean): number {
     let dropped = 0
     for (let id = 0; id < this.byId.length; id++) {
-      const log = this.byId[id]
+      const log = this.at(id)
       if (!log || !expired(log)) continue
       log.release()
       this.byId[id] = undefined
@@ -144,27 +170,53 @@ export class KindLogs implements LogDirectory {
 
 /** The logs of a group kept per pair of entities, by the two keys joined. */
 export class PairLogs implements LogDirectory {
-  readonly logs = new Map<string, EntityLog>()
+  private readonly logs = new Map<string, number[]>()
+  /** The key the view is bound to. */
+  private bound = ''
+  private readonly view: EntityLog
+
+  constructor(layout: LogLayout) {
+    this.view = new EntityLog(layout, (d) => {
+      this.logs.set(this.bound, d)
+    })
+  }
 
   get size(): number {
     return this.logs.size
   }
 
   get(key: string): EntityLog | undefined {
-    return this.logs.get(key)
+    const d = this.logs.get(key)
+    if (d === undefined) return undefined
+    this.bound = key
+    return this.view.bind(d)
   }
 
-  put(key: string, log: EntityLog): void {
-    this.logs.set(key, log)
+  /** A new log for `key`. */
+  add(key: string): EntityLog {
+    const d = EntityLog.create(this.view.layout)
+    this.logs.set(key, d)
+    this.bound = key
+    return this.view.bind(d)
   }
 
-  entries(): Iterable<[string, EntityLog]> {
-    return this.logs.entries()
+  restore(key: string, columns: LogColumnsReader): void {
+    this.bound = key
+    this.logs.set(key, EntityLog.readFrom(this.view, columns))
+  }
+
+  *entries(): Iterable<[string, EntityLog]> {
+    for (const [key, d] of this.logs) {
+      this.bound = key
+      yield [key, this.view.bind(d)]
+    }
   }
 
   drop(expired: (log: EntityLog) => boolean): number {
     let dropped = 0
-    for (const [key, log] of this.logs) {
+    for (const [key, d] of this.logs) {
+      this.bound = key
+      const log = this.view.bind(d)
       if (!expired(log)) continue
       log.release()
       this.logs.delete(key)
