@@ -6,7 +6,7 @@ import type { RecordStore, StoredDecision } from '../decisions/record-store.ts'
 import type { EntityKind } from '../events/entities.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
-import { casePriority, slaMinutes } from './case-priority.ts'
+import { casePriority, openedCase, slaMinutes } from './case-priority.ts'
 import type { CaseQuery } from './case-store.ts'
 import { entityValues, maskedEventData } from './masked-event.ts'
 import { type CaseActivity, type CallOutcome, callOutcomes, type Disposition, dispositions, isDisposition, type ReviewCase } from './review-case.ts'
@@ -57,29 +57,23 @@ export class CaseDesk {
     const id = randomUUID()
     const atMs = decision.decidedAtMs
     return this.deps.store.cases.open(
-      {
-        id,
-        tenantId: decision.tenantId,
-        kind: 'decision',
-        decisionId: decision.decisionId,
-        eventId: decision.eventId,
-        eventType: decision.eventType,
-        queue: decision.eventType,
-        risk,
-        priority,
-        status: 'open',
-        assignee: null,
-        createdAtMs: atMs,
-        dueAtMs: atMs + slaMinutes[risk] * 60_000,
-        callbackAtMs: null,
-        claimedAtMs: null,
-        closedAtMs: null,
-        disposition: null,
-        resolution: null,
-        amountMinor,
-        entityKeys: decision.entityKeys,
-        ring: null,
-      },
+      openedCase(
+        {
+          id,
+          tenantId: decision.tenantId,
+          kind: 'decision',
+          decisionId: decision.decisionId,
+          eventId: decision.eventId,
+          eventType: decision.eventType,
+          queue: decision.eventType,
+          risk,
+          priority,
+          amountMinor,
+          entityKeys: decision.entityKeys,
+          ring: null,
+        },
+        atMs,
+      ),
       { id: `${id}:opened`, caseId: id, kind: 'opened', actor: 'system', atMs, data: { risk, priority } },
     )
   }

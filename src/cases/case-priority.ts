@@ -1,7 +1,25 @@
-import type { CaseRisk } from './review-case.ts'
+import type { CaseRisk, ReviewCase } from './review-case.ts'
 
 /** How long a case may wait before its SLA is breached, by risk. */
 export const slaMinutes: Record<CaseRisk, number> = { high: 30, medium: 120, low: 480 }
+
+/** What a case is about, its queue and its weight: the rest of a newly opened case follows (open, unassigned, due by its risk's SLA). */
+export type NewCase = Pick<ReviewCase, 'id' | 'tenantId' | 'kind' | 'decisionId' | 'eventId' | 'eventType' | 'queue' | 'risk' | 'priority' | 'amountMinor' | 'entityKeys' | 'ring'>
+
+export function openedCase(fields: NewCase, atMs: number): ReviewCase {
+  return {
+    ...fields,
+    status: 'open',
+    assignee: null,
+    createdAtMs: atMs,
+    dueAtMs: atMs + slaMinutes[fields.risk] * 60_000,
+    callbackAtMs: null,
+    claimedAtMs: null,
+    closedAtMs: null,
+    disposition: null,
+    resolution: null,
+  }
+}
 
 /** Amounts (minor units) from which the money at stake alone makes a case medium or high risk: ¥50,000 and ¥300,000. */
 export const amountRisk = { medium: 5_000_000, high: 30_000_000 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../core/clock.ts'
 import type { CaseStore } from './case-store.ts'
-import { ringCasePriority, slaMinutes } from './case-priority.ts'
+import { openedCase, ringCasePriority } from './case-priority.ts'
 import type { ReviewCase, RingCaseSummary } from './review-case.ts'
 
 /** The queue of ring cases. */
@@ -92,29 +92,10 @@ export class RingCases {
     const atMs = this.deps.clock.nowMs()
     const { risk, priority } = ringCasePriority(sighting.summary.risk, sighting.summary.users)
     const id = randomUUID()
-    const reviewCase: ReviewCase = {
-      id,
-      tenantId,
-      kind: 'ring',
-      decisionId: null,
-      eventId: null,
-      eventType: null,
-      queue: ringQueue,
-      risk,
-      priority,
-      status: 'open',
-      assignee: null,
-      createdAtMs: atMs,
-      dueAtMs: atMs + slaMinutes[risk] * 60_000,
-      callbackAtMs: null,
-      claimedAtMs: null,
-      closedAtMs: null,
-      disposition: null,
-      resolution: null,
-      amountMinor: null,
-      entityKeys: sighting.members,
-      ring: sighting.summary,
-    }
+    const reviewCase = openedCase(
+      { id, tenantId, kind: 'ring', decisionId: null, eventId: null, eventType: null, queue: ringQueue, risk, priority, amountMinor: null, entityKeys: sighting.members, ring: sighting.summary },
+      atMs,
+    )
     const s = sighting.summary
     await this.deps.store.open(reviewCase, { id: `${id}:opened`, caseId: id, kind: 'opened', actor: 'system', atMs, data: { risk, priority, ringRisk: s.risk, users: s.users } })
   }
