@@ -111,7 +111,9 @@ export class GraphService {
       const ring = members.get(id) ?? {}
       members.set(id, ring)
       const kind = this.graph.nodes.kind(node)
-      ring[kind] = [...(ring[kind] ?? []), this.graph.nodes.key(node)]
+      const keys = ring[kind] ?? []
+      ring[kind] = keys
+      keys.push(this.graph.nodes.key(node))
     }
     return members
   }
