@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../../app/open-engine.ts'
 import { notFound } from '../../core/errors.ts'
 import { entityKinds } from '../../events/entities.ts'
+import { featureKinds } from '../../features/feature-definition.ts'
 import { describeFeature } from '../../features/feature-catalogue.ts'
 import { observedEvent } from '../../features/observed-event.ts'
 import { describeGraphFeature, describeGraphFeatures, entityGraphValues, isGraphFeature } from '../../graph/graph-feature-catalogue.ts'
@@ -17,6 +18,32 @@ const EntityQuery = Type.Object(
   { additionalProperties: false },
 )
 
+const FeatureDescription = Type.Object(
+  {
+    name: Type.String(),
+    kind: Type.Unsafe<string>({ type: 'string', enum: [...featureKinds, 'graph'], description: '`graph`: one of the relationship graph\'s measures' }),
+    type: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: ['int', 'double'], description: 'How a strategy sees it in CEL, where the catalogue states it' })),
+    entity: Type.Optional(Type.String()),
+    pairedWith: Type.Optional(Type.String()),
+    list: Type.Optional(Type.String()),
+    eventTypes: Type.Array(Type.String(), { description: 'Events that feed it; empty for graph measures, which read every event' }),
+    window: Type.Optional(Type.String()),
+    delay: Type.Optional(Type.String()),
+    includesEvent: Type.Boolean(),
+    field: Type.Optional(Type.String()),
+    of: Type.Optional(Type.String()),
+    approximate: Type.Optional(Type.Boolean()),
+    timeZone: Type.Optional(Type.String()),
+    where: Type.Optional(Type.String()),
+    expression: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    version: Type.Optional(Type.Integer({ description: 'The version in force' })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'When the version in force was recorded' })),
+    usedBy: Type.Array(Type.Object({ strategy: Type.String(), version: Type.Integer() }), { description: 'The strategies that read it' }),
+  },
+  { $id: 'FeatureDescription' },
+)
+
 /** The feature catalogue: definitions and the graph's measures, who reads them, current values per entity, and dry runs. */
 export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
   const describe = (name: string) => {
@@ -26,7 +53,13 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     throw notFound(`Feature "${name}" does not exist`)
   }
 
-  app.get('/v1/features', { schema: { summary: 'List the feature catalogue: the definitions, then the graph measures (kind `graph`)', tags: ['features'] } }, async () => ({
+  app.get('/v1/features', {
+      schema: {
+        summary: 'List the feature catalogue: the definitions, then the graph measures (kind `graph`)',
+        tags: ['features'],
+        response: { 200: Type.Object({ items: Type.Array(FeatureDescription) }) },
+      },
+    }, async () => ({
     items: [
       ...engine.features.definitions.map((d) => describeFeature(d, engine.strategies.all(), engine.featureVersions.get(d.name))),
       ...describeGraphFeatures(engine.strategies.all()),
@@ -66,7 +99,7 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
 
   app.get<{ Params: Static<typeof FeatureName> }>(
     '/v1/features/:name',
-    { schema: { summary: 'Describe one feature', tags: ['features'], params: FeatureName, response: { 404: Problem } } },
+    { schema: { summary: 'Describe one feature', tags: ['features'], params: FeatureName, response: { 200: FeatureDescription, 404: Problem } } },
     async (request) => describe(request.params.name),
   )
 
