@@ -59,7 +59,7 @@ describe('strategy lifecycle', () => {
     assert.equal(await refusal(() => lifecycle.submit('default', 'applications', 1, { backtestId: 'bt-old' }, 'bob')), 'conflict /backtestId backtest_mismatch')
     assert.equal(await refusal(() => lifecycle.submit('default', 'applications', 1, { backtestId: 'bt-running' }, 'bob')), 'conflict /backtestId backtest_not_done')
     assert.equal(await refusal(() => lifecycle.submit('default', 'applications', 1, { backtestId: 'bt-missing' }, 'bob')), 'not_found /backtestId unknown_backtest')
-    assert.equal(await refusal(() => lifecycle.submit('acme', 'applications', 1, { backtestId: 'bt-good' }, 'bob')), 'not_found /backtestId unknown_backtest', "another tenant's backtest")
+    assert.equal(await refusal(() => lifecycle.submit('acme', 'applications', 1, { backtestId: 'bt-good' }, 'bob')), 'not_found /id unknown_strategy', "another tenant has no such strategy, nor its backtest")
     assert.equal(await refusal(() => lifecycle.approve('default', 'applications', 1, {}, 'carol')), 'conflict /version not_submitted')
     const submitted = await lifecycle.submit('default', 'applications', 1, { backtestId: 'bt-good', note: 'fewer reviews' }, 'bob')
     assert.deepEqual([submitted.state, submitted.submittedBy, submitted.backtestId], ['submitted', 'bob', 'bt-good'])
