@@ -84,7 +84,7 @@ describe('strategy lifecycle', () => {
     assert.equal(await refusal(() => lifecycle.approve('default', 'applications', 1, {}, 'erin')), 'conflict /version already_approved')
 
     const [summary] = await lifecycle.strategies('default')
-    assert.deepEqual(summary, { id: 'applications', eventType: 'credit.application', live: deployment, versions: { draft: [], submitted: [], approved: [], rejected: [], withdrawn: [], live: [1], retired: [] } })
+    assert.deepEqual(summary, { tenantId: 'default', id: 'applications', eventType: 'credit.application', live: deployment, versions: { draft: [], submitted: [], approved: [], rejected: [], withdrawn: [], live: [1], retired: [] } })
     const live = await lifecycle.liveDeployments()
     assert.deepEqual(live.map((l) => [l.deployment.id, [...l.documents.keys()]]), [[deployment!.id, [1]]])
   })
