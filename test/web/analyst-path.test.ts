@@ -56,6 +56,8 @@ test('the analyst’s path: edit a rule, backtest, submit; a second person appro
   await page.getByRole('link', { name: strategyId }).waitFor()
   assert.equal(await page.getByRole('link', { name: zh.nav.queue }).count(), 1, 'analysts see the queue')
   assert.equal(await page.getByRole('link', { name: zh.nav.users }).count(), 0, 'only admins manage users')
+  assert.equal(await page.getByTestId('tenant').textContent(), zh.nav.tenant.replace('{{tenant}}', defaultTenant), 'the top bar says which tenant the workbench acts for')
+  assert.equal(await page.getByTestId('strategies-tenant').textContent(), zh.strategies.ofTenant.replace('{{tenant}}', defaultTenant), "the strategies are that tenant's")
   await screenshot(page, '10-strategies')
 
   // a new draft from the live champion
