@@ -75,8 +75,8 @@ export class StrategyBook implements DeploymentWatcher {
 
   async deployed(deployment: StrategyDeployment, documents: ReadonlyMap<number, string>): Promise<void> {
     const live = this.build(deployment, documents)
-    let byPoint = this.byTenant.get(deployment.tenantId)
-    if (!byPoint) this.byTenant.set(deployment.tenantId, (byPoint = new Map()))
+    const byPoint = this.byTenant.get(deployment.tenantId) ?? new Map<string, LiveStrategy>()
+    this.byTenant.set(deployment.tenantId, byPoint)
     for (const [point, current] of byPoint) if (current.champion.id === deployment.strategyId) byPoint.delete(point)
     byPoint.set(pointOf(live.champion), live)
   }
