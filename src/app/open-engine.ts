@@ -46,7 +46,10 @@ export interface Records {
 }
 
 export interface Engine extends Records {
+  /** The default tenant's catalogue: features, its event types, the served registry models. */
   catalogue: StrategyCatalogue
+  /** What a tenant's strategies are compiled against (`tenantCatalogues`). */
+  catalogueOf: (tenantId: string) => StrategyCatalogue
   features: FeatureEngine
   /**
    * The version of each feature in force. A new or changed feature is
@@ -121,11 +124,12 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const definitions = loadFeatures(config.configDir, registry, defaultTenant)
     const models = await ModelServing.open(new ModelRegistry({ store, clock }), defaultTenant, new Set(definitions.map((d) => d.name)))
     const catalogue = strategyCatalogue(definitions, registry, defaultTenant, models.slot)
-    const strategies = new StrategyBook((document) => compileStrategy(document, catalogue))
-    // config files are versions approved by `config`; a new one goes live unless the lifecycle has moved past it
-    const lifecycle = new StrategyLifecycle({ store, clock, catalogue: () => catalogue })
+    const catalogueOf = tenantCatalogues(catalogue, registry)
+    const strategies = new StrategyBook((tenantId, document) => compileStrategy(document, catalogueOf(tenantId)))
+    // config files are the default tenant's versions approved by `config`; a new one goes live unless the lifecycle has moved past it
+    const lifecycle = new StrategyLifecycle({ store, clock, catalogue: catalogueOf })
     for (const strategy of loadStrategies(config.configDir, definitions, registry, defaultTenant, models.slot).values()) {
-      if ((await lifecycle.recordConfigVersion(strategy)).deploy) await lifecycle.deployConfigVersion(strategy.id, strategy.version)
+      if ((await lifecycle.recordConfigVersion(defaultTenant, strategy)).deploy) await lifecycle.deployConfigVersion(defaultTenant, strategy.id, strategy.version)
     }
     for (const { deployment, documents } of await lifecycle.liveDeployments()) await strategies.deployed(deployment, documents)
     const featureVersions = new Map<string, StoredFeatureVersion>()
@@ -199,7 +203,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(onSnapshotError), config.featureSnapshotSeconds * 1000) : undefined
     snapshots?.unref()
     return {
-      ...records, catalogue, features, graph, models, cases, ringCases, users, featureVersions, strategies, commit, decisions, rebuilt, graphRebuilt, lists, snapshotFeatures,
+      ...records, catalogue, catalogueOf, features, graph, models, cases, ringCases, users, featureVersions, strategies, commit, decisions, rebuilt, graphRebuilt, lists, snapshotFeatures,
       async close() {
         clearInterval(sweep)
         clearInterval(snapshots)
@@ -216,6 +220,16 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     unlock()
     throw error
   }
+}
+
+/**
+ * What a tenant's strategies compile against: the same features (one feature
+ * engine serves every tenant) and the tenant's event types. Registry models
+ * are served for the default tenant only, so another tenant's strategy
+ * cannot name one (it is refused when it is saved, with a pointer).
+ */
+export function tenantCatalogues(defaults: StrategyCatalogue, registry: EventTypeRegistry): (tenantId: string) => StrategyCatalogue {
+  return (tenantId) => (tenantId === defaultTenant ? defaults : strategyCatalogue(defaults.features, registry, tenantId))
 }
 
 /** Keys for blind indexes and sealed bodies live beside the data they protect, readable by the owner only. */

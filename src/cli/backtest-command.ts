@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress'
 import { Command, InvalidArgumentError } from 'commander'
 import { readConfig } from '../app/config.ts'
 import { loadFeatures, readDocument, strategyCatalogue } from '../app/load-definitions.ts'
-import { defaultTenant, openRecords } from '../app/open-engine.ts'
+import { defaultTenant, openRecords, tenantCatalogues } from '../app/open-engine.ts'
 import { saveFinishedBacktest } from '../backtest/backtest-jobs.ts'
 import { type BacktestInput, backtestRequest, defaultBlocking } from '../backtest/backtest-request.ts'
 import type { BacktestReport, ConfusionMatrix } from '../backtest/backtest-report.ts'
@@ -27,6 +27,7 @@ interface BacktestOptions {
   negatives?: string
   maturityDays?: number
   cutoff?: string
+  tenant: string
 }
 
 const whole = (value: string) => {
@@ -63,6 +64,7 @@ export function backtestCommand(): Command {
     .option('--negatives <kinds>', 'label kinds that count as negatives, comma-separated (default legitimate)')
     .option('--maturity-days <n>', 'unlabelled events at least this old at the cut-off count as negatives (default 30)', whole)
     .option('--cutoff <when>', 'labels known at or before this moment count (default now)')
+    .option('--tenant <tenant>', "whose events are replayed and whose the saved backtest is (a submission of that tenant's strategy cites it)", defaultTenant)
     .option('--save', 'store the report in the data directory and print its id, for a submission to cite')
     .option('--json', 'print the report as one JSON line (no progress bar)')
     .action(async (options: BacktestOptions) => {
@@ -92,18 +94,19 @@ async function backtestHere(options: BacktestOptions): Promise<{ id?: string; re
     const features = loadFeatures(records.config.configDir, records.registry, defaultTenant)
     // registry models at the versions their aliases point to now
     const models = await ModelServing.open(new ModelRegistry({ store: records.store, clock: records.clock }), defaultTenant, new Set(features.map((f) => f.name)))
-    const draft = inStrategyFile(options.strategy, () => compileStrategy(document, strategyCatalogue(features, records.registry, defaultTenant, models.slot)))
+    const catalogue = tenantCatalogues(strategyCatalogue(features, records.registry, defaultTenant, models.slot), records.registry)(options.tenant)
+    const draft = inStrategyFile(options.strategy, () => compileStrategy(document, catalogue))
     const showProgress = !options.json && process.stderr.isTTY === true
     const bar = showProgress ? new SingleBar({ format: 'backtest {phase} [{bar}] {value}/{total} logged events, {decided} decided, {eta}s left', stream: process.stderr, etaBuffer: 50 }) : undefined
     let started = false
-    const report = await runBacktest({ store: records.store, vault: records.vault, definitions: features, tenantId: defaultTenant }, draft, request, {
+    const report = await runBacktest({ store: records.store, vault: records.vault, definitions: features, tenantId: options.tenant }, draft, request, {
       onProgress: ({ phase, done, total, decided }) => {
         if (!started) bar?.start(total, 0, { phase, decided: 0 })
         started = true
         bar?.update(done, { phase: phase === 'labels' ? 'reading labels' : 'replay', decided })
       },
     }).finally(() => bar?.stop())
-    const id = options.save ? await saveFinishedBacktest(records.store, { tenantId: defaultTenant, draft, request, report, requestedBy: 'cli', atMs: records.clock.nowMs() }) : undefined
+    const id = options.save ? await saveFinishedBacktest(records.store, { tenantId: options.tenant, draft, request, report, requestedBy: 'cli', atMs: records.clock.nowMs() }) : undefined
     return { ...(id === undefined ? {} : { id }), report }
   } finally {
     await records.close()

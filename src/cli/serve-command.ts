@@ -27,6 +27,7 @@ export async function serve(overrides: { port?: number; host?: string } = {}, de
     graph.snapshot === 'restored' ? 'graph restored from its snapshot and the decision log after it' : 'graph rebuilt from the decision log',
   )
   await ensureBootstrapKey(engine, logger)
+  await warnOfTenantsWithoutStrategies(engine, logger)
   const { app } = await buildServer(engine, { logger })
   const address = await app.listen({ port: config.port, host: config.host })
   logger.info({ address, docs: `${address}/docs` }, 'xiezhi is serving decisions')
@@ -53,4 +54,18 @@ async function ensureBootstrapKey(engine: Awaited<ReturnType<typeof openEngine>>
   const { key, id } = await engine.apiKeys.create('bootstrap', defaultTenant)
   writeFileSync(file, `${key}\n`, { mode: 0o600 })
   logger.info({ keyId: id, file }, 'created a first API key; read it from the file (it is not logged)')
+}
+
+/**
+ * A tenant whose keys may send events but that has no live strategy of its own gets NO_STRATEGY (approved) for every
+ * event: strategies are per tenant, with no fallback to the default tenant's. Said at start, because after the upgrade
+ * to per-tenant strategies (migration 0013) that is what every tenant but the default one meets until it has its own.
+ */
+async function warnOfTenantsWithoutStrategies(engine: Awaited<ReturnType<typeof openEngine>>, logger: ReturnType<typeof createLogger>) {
+  const withKeys = new Set((await engine.apiKeys.list()).filter((k) => k.revokedAtMs === null).map((k) => k.tenantId))
+  for (const tenantId of withKeys) {
+    if (engine.strategies.all(tenantId).length === 0) {
+      logger.warn({ tenantId }, "this tenant's API keys are live but it has no live strategy: its events are approved with NO_STRATEGY until one of its own is deployed (docs/reference/strategies.md, Tenants)")
+    }
+  }
 }

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { parse as parseYaml } from 'yaml'
 import { readConfig } from '../app/config.ts'
 import { lockDataDir } from '../app/data-dir-lock.ts'
 import { loadFeatures, strategyCatalogue } from '../app/load-definitions.ts'
-import { defaultTenant, openRecords } from '../app/open-engine.ts'
+import { defaultTenant, openRecords, tenantCatalogues } from '../app/open-engine.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { ModelRegistry } from '../models/registry/model-registry.ts'
 import { ModelServing } from '../models/serving/model-serving.ts'
@@ -67,8 +67,9 @@ export function strategiesCommand(): Command {
     .command('list')
     .description('the strategies: decision point, what runs, versions by state')
     .addOption(serverOption())
+    .addOption(tenantOption())
     .option('--json', 'one JSON line')
-    .action(async (options: { server?: string; json?: boolean }) => {
+    .action(async (options: { server?: string; tenant?: string; json?: boolean }) => {
       await withBackend(options, 'read', async (backend) => {
         const { items } = await backend.all()
         if (options.json) return console.log(JSON.stringify({ items }))
@@ -87,8 +88,9 @@ export function strategiesCommand(): Command {
     .argument('<id>')
     .argument('[version]', 'a version number', whole)
     .addOption(serverOption())
+    .addOption(tenantOption())
     .option('--json', 'one JSON line')
-    .action(async (id: string, version: number | undefined, options: { server?: string; json?: boolean }) => {
+    .action(async (id: string, version: number | undefined, options: { server?: string; tenant?: string; json?: boolean }) => {
       await withBackend(options, 'read', async (backend) => {
         if (version !== undefined) {
           const v = await backend.version(id, version)
@@ -114,7 +116,8 @@ export function strategiesCommand(): Command {
     .option('--version <n>', 'the version', whole)
     .option('--out <file>', 'write to this file instead of stdout')
     .addOption(serverOption())
-    .action(async (id: string, options: { version?: number; out?: string; server?: string }) => {
+    .addOption(tenantOption())
+    .action(async (id: string, options: { version?: number; out?: string; server?: string; tenant?: string }) => {
       await withBackend(options, 'read', async (backend) => {
         const d = options.version === undefined ? await backend.one(id) : undefined
         const version = options.version ?? d?.live?.champion ?? d!.versions[d!.versions.length - 1]!.version
@@ -133,9 +136,10 @@ export function strategiesCommand(): Command {
     .option('--replace', "replace the draft of the file's version instead of adding one")
     .option('--renumber', "ignore the file's version: the draft takes the next number")
     .addOption(serverOption())
+    .addOption(tenantOption())
     .addOption(byOption())
     .option('--json', 'one JSON line')
-    .action(async (file: string, options: { id?: string; replace?: boolean; renumber?: boolean; server?: string; by: string; json?: boolean }) => {
+    .action(async (file: string, options: { id?: string; replace?: boolean; renumber?: boolean; server?: string; tenant?: string; by: string; json?: boolean }) => {
       const document = readDocumentFile(file)
       const id = options.id ?? (typeof document.id === 'string' ? document.id : undefined)
       if (!id) throw new XiezhiError('invalid_input', `${file} has no id: give --id`, [{ pointer: '/document/id', code: 'required', message: 'the strategy id' }])
@@ -156,9 +160,10 @@ export function strategiesCommand(): Command {
     .option('--backtest <id>', 'a finished backtest of this very document')
     .option('--note <text>', 'for the approver')
     .addOption(serverOption())
+    .addOption(tenantOption())
     .addOption(byOption())
     .option('--json', 'one JSON line')
-    .action(async (id: string, version: number, options: { backtest?: string; note?: string; server?: string; by: string; json?: boolean }) => {
+    .action(async (id: string, version: number, options: { backtest?: string; note?: string; server?: string; tenant?: string; by: string; json?: boolean }) => {
       await withBackend(options, 'write', async (backend) => {
         const v = await backend.submit(id, version, { ...(options.backtest ? { backtestId: options.backtest } : {}), ...(options.note ? { note: options.note } : {}) })
         if (options.json) return console.log(JSON.stringify(v))
@@ -174,9 +179,10 @@ export function strategiesCommand(): Command {
     .option('--no-deploy', 'approve only: deploy it later with xiezhi strategies deploy')
     .option('--note <text>', 'why')
     .addOption(serverOption())
+    .addOption(tenantOption())
     .addOption(byOption())
     .option('--json', 'one JSON line')
-    .action(async (id: string, version: number, options: { deploy: boolean; note?: string; server?: string; by: string; json?: boolean }) => {
+    .action(async (id: string, version: number, options: { deploy: boolean; note?: string; server?: string; tenant?: string; by: string; json?: boolean }) => {
       await withBackend(options, 'write', async (backend) => {
         const approved = await backend.approve(id, version, { deploy: options.deploy, ...(options.note ? { note: options.note } : {}) })
         if (options.json) return console.log(JSON.stringify(approved))
@@ -191,9 +197,10 @@ export function strategiesCommand(): Command {
     .argument('<version>', 'the submitted version', whole)
     .requiredOption('--note <text>', 'why: the author reads it')
     .addOption(serverOption())
+    .addOption(tenantOption())
     .addOption(byOption())
     .option('--json', 'one JSON line')
-    .action(async (id: string, version: number, options: { note: string; server?: string; by: string; json?: boolean }) => {
+    .action(async (id: string, version: number, options: { note: string; server?: string; tenant?: string; by: string; json?: boolean }) => {
       await withBackend(options, 'write', async (backend) => {
         const v = await backend.reject(id, version, { note: options.note })
         if (options.json) return console.log(JSON.stringify(v))
@@ -208,9 +215,10 @@ export function strategiesCommand(): Command {
     .argument('<version>', 'the submitted version', whole)
     .option('--note <text>', 'why')
     .addOption(serverOption())
+    .addOption(tenantOption())
     .addOption(byOption())
     .option('--json', 'one JSON line')
-    .action(async (id: string, version: number, options: { note?: string; server?: string; by: string; json?: boolean }) => {
+    .action(async (id: string, version: number, options: { note?: string; server?: string; tenant?: string; by: string; json?: boolean }) => {
       await withBackend(options, 'write', async (backend) => {
         const v = await backend.withdraw(id, version, options.note ? { note: options.note } : {})
         if (options.json) return console.log(JSON.stringify(v))
@@ -227,9 +235,10 @@ export function strategiesCommand(): Command {
     .option('--shadow <n>', 'a version that decides every event without effect; repeat for more', shadow)
     .option('--note <text>', 'why')
     .addOption(serverOption())
+    .addOption(tenantOption())
     .addOption(byOption())
     .option('--json', 'one JSON line')
-    .action(async (id: string, options: { champion: number; challenger?: { version: number; share: number }[]; shadow?: number[]; note?: string; server?: string; by: string; json?: boolean }) => {
+    .action(async (id: string, options: { champion: number; challenger?: { version: number; share: number }[]; shadow?: number[]; note?: string; server?: string; tenant?: string; by: string; json?: boolean }) => {
       await withBackend(options, 'write', async (backend) => {
         const d = await backend.deploy(id, { champion: options.champion, challengers: options.challenger ?? [], shadows: options.shadow ?? [], ...(options.note ? { note: options.note } : {}) })
         if (options.json) return console.log(JSON.stringify(d))
@@ -243,9 +252,10 @@ export function strategiesCommand(): Command {
     .argument('<id>')
     .option('--note <text>', 'why')
     .addOption(serverOption())
+    .addOption(tenantOption())
     .addOption(byOption())
     .option('--json', 'one JSON line')
-    .action(async (id: string, options: { note?: string; server?: string; by: string; json?: boolean }) => {
+    .action(async (id: string, options: { note?: string; server?: string; tenant?: string; by: string; json?: boolean }) => {
       await withBackend(options, 'write', async (backend) => {
         const d = await backend.rollback(id, options.note)
         if (options.json) return console.log(JSON.stringify(d))
@@ -260,8 +270,9 @@ export function strategiesCommand(): Command {
     .argument('<from>', 'a version', whole)
     .argument('<to>', 'a version', whole)
     .addOption(serverOption())
+    .addOption(tenantOption())
     .option('--json', 'one JSON line')
-    .action(async (id: string, from: number, to: number, options: { server?: string; json?: boolean }) => {
+    .action(async (id: string, from: number, to: number, options: { server?: string; tenant?: string; json?: boolean }) => {
       await withBackend(options, 'read', async (backend) => {
         const diff = await backend.diff(id, from, to)
         if (options.json) return console.log(JSON.stringify(diff))
@@ -299,8 +310,16 @@ function readDocumentFile(file: string): Record<string, unknown> {
   return document as Record<string, unknown>
 }
 
-async function withBackend(options: { server?: string; by?: string }, mode: 'read' | 'write', work: (backend: StrategiesBackend) => Promise<void>) {
-  const backend = options.server ? httpBackend(options.server) : await localBackend(options.by ?? 'cli', mode)
+/** Whose strategies: the data directory's default tenant unless told; a server acts for its API key's tenant, so the two are not mixed. */
+const tenantOption = () => new Option('--tenant <tenant>', `the tenant whose strategies these are (default: ${defaultTenant}; with --server, the API key's tenant)`)
+
+async function withBackend(options: { server?: string; by?: string; tenant?: string }, mode: 'read' | 'write', work: (backend: StrategiesBackend) => Promise<void>) {
+  if (options.server && options.tenant !== undefined) {
+    throw new XiezhiError('invalid_input', "--tenant is for the data directory: a server acts for its API key's tenant (XIEZHI_API_KEY)", [
+      { pointer: '/tenant', code: 'invalid_value', message: 'drop --tenant, or use an API key of that tenant (xiezhi keys create --tenant …)' },
+    ])
+  }
+  const backend = options.server ? httpBackend(options.server) : await localBackend(options.tenant ?? defaultTenant, options.by ?? 'cli', mode)
   try {
     await work(backend)
   } finally {
@@ -313,35 +332,34 @@ async function withBackend(options: { server?: string; by?: string }, mode: 'rea
  * lock (with a server running, use --server). A deployment made here is
  * recorded; the engine serves it from its next start.
  */
-async function localBackend(actor: string, mode: 'read' | 'write'): Promise<StrategiesBackend> {
+async function localBackend(tenantId: string, actor: string, mode: 'read' | 'write'): Promise<StrategiesBackend> {
   const config = readConfig(process.env)
   const unlock = mode === 'write' ? lockDataDir(config.dataDir) : () => {}
   try {
     const records = await openRecords(config)
     const features = loadFeatures(config.configDir, records.registry, defaultTenant)
     const models = await ModelServing.open(new ModelRegistry({ store: records.store, clock: records.clock }), defaultTenant, new Set(features.map((f) => f.name)))
-    const catalogue = strategyCatalogue(features, records.registry, defaultTenant, models.slot)
-    const lifecycle = new StrategyLifecycle({ store: records.store, clock: records.clock, catalogue: () => catalogue })
+    const lifecycle = new StrategyLifecycle({ store: records.store, clock: records.clock, catalogue: tenantCatalogues(strategyCatalogue(features, records.registry, defaultTenant, models.slot), records.registry) })
     const draftView = (record: Parameters<typeof versionView>[0]['record']) => versionView({ record, state: record.state, role: null })
     return {
-      all: async () => ({ items: (await lifecycle.strategies()).map(summaryView) }),
-      one: async (id) => detailView(await lifecycle.strategy(id)),
+      all: async () => ({ items: (await lifecycle.strategies(tenantId)).map(summaryView) }),
+      one: async (id) => detailView(await lifecycle.strategy(tenantId, id)),
       async version(id, version) {
-        const status = await lifecycle.version(id, version)
-        return documentView(status, status.state === 'submitted' ? await lifecycle.review(defaultTenant, id, version) : undefined)
+        const status = await lifecycle.version(tenantId, id, version)
+        return documentView(status, status.state === 'submitted' ? await lifecycle.review(tenantId, id, version) : undefined)
       },
-      draft: async (id, document) => draftView(await lifecycle.createDraft(id, { document }, actor)),
-      replace: async (id, version, document) => draftView(await lifecycle.replaceDraft(id, version, { document }, actor)),
-      submit: async (id, version, input) => draftView(await lifecycle.submit(defaultTenant, id, version, input, actor)),
+      draft: async (id, document) => draftView(await lifecycle.createDraft(tenantId, id, { document }, actor)),
+      replace: async (id, version, document) => draftView(await lifecycle.replaceDraft(tenantId, id, version, { document }, actor)),
+      submit: async (id, version, input) => draftView(await lifecycle.submit(tenantId, id, version, input, actor)),
       async approve(id, version, input) {
-        const { version: record, deployment } = await lifecycle.approve(id, version, input, actor)
+        const { version: record, deployment } = await lifecycle.approve(tenantId, id, version, input, actor)
         return { version: versionView({ record, state: deployment ? 'live' : 'approved', role: deployment ? 'champion' : null }), deployment: deployment && deploymentView(deployment) }
       },
-      reject: async (id, version, input) => draftView(await lifecycle.reject(id, version, input, actor)),
-      withdraw: async (id, version, input) => draftView(await lifecycle.withdraw(id, version, input, actor)),
-      deploy: async (id, input) => deploymentView(await lifecycle.deploy(id, input, actor)),
-      rollback: async (id, note) => deploymentView(await lifecycle.rollback(id, actor, note)),
-      diff: async (id, from, to) => ({ id, from, to, ...(await lifecycle.diff(id, from, to)) }),
+      reject: async (id, version, input) => draftView(await lifecycle.reject(tenantId, id, version, input, actor)),
+      withdraw: async (id, version, input) => draftView(await lifecycle.withdraw(tenantId, id, version, input, actor)),
+      deploy: async (id, input) => deploymentView(await lifecycle.deploy(tenantId, id, input, actor)),
+      rollback: async (id, note) => deploymentView(await lifecycle.rollback(tenantId, id, actor, note)),
+      diff: async (id, from, to) => ({ id, from, to, ...(await lifecycle.diff(tenantId, id, from, to)) }),
       async close() {
         await records.close()
         unlock()

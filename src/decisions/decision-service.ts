@@ -119,7 +119,8 @@ export class DecisionService {
     const featureValues = this.deps.graph ? { ...windowValues, ...this.deps.graph.observe(observed) } : windowValues
     const strategyStart = performance.now()
     this.deps.timeStage?.('features', strategyStart - featureStart)
-    const live = strategies.for(event.type, event.data)
+    // the event's tenant's own strategy only: a tenant without one for this point gets NO_STRATEGY, not another tenant's
+    const live = strategies.for(event.tenantId, event.type, event.data)
     const chosen = live ? strategies.armFor(live, keys) : undefined
     const strategy = chosen?.strategy
     const input: StrategyInput = { event: { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data }, features: featureValues, keys }

@@ -35,7 +35,7 @@ export async function explainDecision(
   const event = JSON.parse(deps.vault.open(stored.sealedEvent)) as { id: string; type: string; occurredAt: string; data: Record<string, unknown> }
   let replayed: Explanation['replayed'] = { action: 'approve', scores: {}, reasons: decision.reasons }
   if (stored.strategyId !== null && stored.strategyVersion !== null) {
-    const version = await deps.store.getStrategyVersion(stored.strategyId, stored.strategyVersion)
+    const version = await deps.store.getStrategyVersion(tenantId, stored.strategyId, stored.strategyVersion)
     if (!version) throw notFound(`Strategy "${stored.strategyId}" version ${stored.strategyVersion} is not recorded`)
     // registry models at the versions the decision recorded, whatever their aliases point at now
     const models = await deps.models.pinned(decision.models ?? {})

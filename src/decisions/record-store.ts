@@ -31,7 +31,7 @@ export interface RecordStore {
   seqOfDecisionHash(hash: string): Promise<number | undefined>
 
   saveStrategyVersion(version: StoredStrategyVersion): Promise<void>
-  getStrategyVersion(id: string, version: number): Promise<StoredStrategyVersion | undefined>
+  getStrategyVersion(tenantId: string, id: string, version: number): Promise<StoredStrategyVersion | undefined>
 
   /** Records a feature definition under the next version unless its latest version has the same hash; returns the version in force. */
   recordFeatureVersion(name: string, hash: string, definition: string, atMs: number): Promise<StoredFeatureVersion>
@@ -97,29 +97,30 @@ export interface RecordStore {
   listBacktests(tenantId: string, strategyId: string): Promise<StoredBacktest[]>
 
   // the strategy lifecycle: versions go draft → submitted → approved, rejected or withdrawn (a draft's document may
-  // change, nothing else does); deployments form a chain per strategy, each naming the one before it, and are never changed
-  /** Records a version (a new draft, or one approved at once from the config folder); false, nothing recorded, when the strategy has that version already. */
+  // change, nothing else does); deployments form a chain per strategy, each naming the one before it, and are never changed.
+  // A strategy is a tenant's: its id is unique within the tenant, and every read and change names the tenant
+  /** Records a version (a new draft, or one approved at once from the config folder); false, nothing recorded, when the tenant's strategy has that version already. */
   addStrategyVersion(version: StrategyVersionRecord): Promise<boolean>
   /** Replaces a draft's document; false (nothing changed) when there is no such version or it is not a draft any more. */
-  replaceStrategyDraft(id: string, version: number, change: DraftChange): Promise<boolean>
+  replaceStrategyDraft(tenantId: string, id: string, version: number, change: DraftChange): Promise<boolean>
   /** Draft → submitted; false (nothing changed) when there is no such version or it is not a draft. */
-  submitStrategyVersion(id: string, version: number, submission: Submission): Promise<boolean>
+  submitStrategyVersion(tenantId: string, id: string, version: number, submission: Submission): Promise<boolean>
   /**
    * Submitted → approved and, with `deployment`, that deployment appended, in
    * one transaction: all or none. False (nothing recorded) when the version is
    * not submitted any more, or another deployment already follows
    * `deployment.previousId`.
    */
-  approveStrategyVersion(id: string, version: number, approval: Approval, deployment?: StrategyDeployment): Promise<boolean>
+  approveStrategyVersion(tenantId: string, id: string, version: number, approval: Approval, deployment?: StrategyDeployment): Promise<boolean>
   /** Submitted → rejected or withdrawn, with who, when and why; false (nothing changed) when there is no such version or it is not submitted any more. */
-  endStrategySubmission(id: string, version: number, end: SubmissionEnd): Promise<boolean>
-  getStrategyVersionRecord(id: string, version: number): Promise<StrategyVersionRecord | undefined>
-  /** Versions with their documents, by strategy id then version; one strategy's when `id` is given. */
-  listStrategyVersions(id?: string): Promise<StrategyVersionRecord[]>
+  endStrategySubmission(tenantId: string, id: string, version: number, end: SubmissionEnd): Promise<boolean>
+  getStrategyVersionRecord(tenantId: string, id: string, version: number): Promise<StrategyVersionRecord | undefined>
+  /** The tenant's versions with their documents, by strategy id then version; one strategy's when `id` is given. */
+  listStrategyVersions(tenantId: string, id?: string): Promise<StrategyVersionRecord[]>
   /** Appends a deployment; false (nothing recorded) when another deployment already follows `deployment.previousId` (null: the strategy's first). */
   addStrategyDeployment(deployment: StrategyDeployment): Promise<boolean>
-  /** Deployments in the order they were made; one strategy's when `strategyId` is given. */
-  listStrategyDeployments(strategyId?: string): Promise<StrategyDeployment[]>
+  /** Deployments in the order they were made: of every tenant (null; what the engine serves at start), or of one, or of one strategy of one. */
+  listStrategyDeployments(tenantId: string | null, strategyId?: string): Promise<StrategyDeployment[]>
 
   close(): Promise<void>
 }
@@ -159,6 +160,7 @@ export interface DecisionQuery {
 }
 
 export interface StoredStrategyVersion {
+  tenantId: string
   id: string
   version: number
   hash: string

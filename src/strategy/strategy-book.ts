@@ -24,29 +24,35 @@ export interface Arm {
 const applicantKinds: readonly EntityKind[] = ['user', 'id_number', 'phone']
 
 /**
- * The strategies in service, by decision point, as their deployments say.
+ * The strategies in service, by tenant and decision point, as their
+ * deployments say. An event is decided by its own tenant's strategy only:
+ * a tenant with none for the point gets none (the decision says
+ * `NO_STRATEGY`), never another tenant's, the default tenant's included.
  * Compiling happens when a deployment is checked or put in service, never
  * on the decision path; a deployment that does not compile never replaces
  * the one in service.
  */
 export class StrategyBook implements DeploymentWatcher {
-  private readonly byPoint = new Map<string, LiveStrategy>()
+  private readonly byTenant = new Map<string, Map<string, LiveStrategy>>()
 
-  constructor(private readonly compile: (document: unknown) => Strategy) {}
+  /** `compile` compiles a tenant's document against that tenant's catalogue (its event types). */
+  constructor(private readonly compile: (tenantId: string, document: unknown) => Strategy) {}
 
-  /** Every strategy in service (champions, challengers, shadows). */
-  all(): Strategy[] {
-    return [...this.byPoint.values()].flatMap((live) => [live.champion, ...live.challengers.map((c) => c.strategy), ...live.shadows])
+  /** Every strategy in service (champions, challengers, shadows): the tenant's, or every tenant's. */
+  all(tenantId?: string): Strategy[] {
+    const books = tenantId === undefined ? [...this.byTenant.values()] : [this.byTenant.get(tenantId) ?? new Map<string, LiveStrategy>()]
+    return books.flatMap((byPoint) => [...byPoint.values()]).flatMap((live) => [live.champion, ...live.challengers.map((c) => c.strategy), ...live.shadows])
   }
 
-  /** The live strategy whose champion is a version of `strategyId`. */
-  liveOf(strategyId: string): LiveStrategy | undefined {
-    return [...this.byPoint.values()].find((live) => live.champion.id === strategyId)
+  /** The tenant's live strategy whose champion is a version of `strategyId`. */
+  liveOf(tenantId: string, strategyId: string): LiveStrategy | undefined {
+    return [...(this.byTenant.get(tenantId)?.values() ?? [])].find((live) => live.champion.id === strategyId)
   }
 
-  /** The live strategy of an event: its product's own, else its event type's. */
-  for(eventType: string, data: Readonly<Record<string, unknown>>): LiveStrategy | undefined {
-    return strategyFor(this.byPoint, eventType, data)
+  /** The live strategy of a tenant's event: the tenant's for its product, else the tenant's for its event type. */
+  for(tenantId: string, eventType: string, data: Readonly<Record<string, unknown>>): LiveStrategy | undefined {
+    const byPoint = this.byTenant.get(tenantId)
+    return byPoint && strategyFor(byPoint, eventType, data)
   }
 
   /** A challenger when the applicant's bucket is one of its own; the champion otherwise, and for an event with no applicant key. */
@@ -69,20 +75,22 @@ export class StrategyBook implements DeploymentWatcher {
 
   async deployed(deployment: StrategyDeployment, documents: ReadonlyMap<number, string>): Promise<void> {
     const live = this.build(deployment, documents)
-    for (const [point, current] of this.byPoint) if (current.champion.id === deployment.strategyId) this.byPoint.delete(point)
-    this.byPoint.set(pointOf(live.champion), live)
+    const byPoint = this.byTenant.get(deployment.tenantId) ?? new Map<string, LiveStrategy>()
+    this.byTenant.set(deployment.tenantId, byPoint)
+    for (const [point, current] of byPoint) if (current.champion.id === deployment.strategyId) byPoint.delete(point)
+    byPoint.set(pointOf(live.champion), live)
   }
 
   private build(deployment: StrategyDeployment, documents: ReadonlyMap<number, string>): LiveStrategy {
     const load = (version: number, pointer: string): Strategy => {
       const text = documents.get(version)
       if (text === undefined) throw refused(deployment, pointer, 'unknown_strategy_version', `version ${version} is not recorded`)
-      return this.compile(JSON.parse(text))
+      return this.compile(deployment.tenantId, JSON.parse(text))
     }
     const champion = load(deployment.champion, '/champion')
     const point = pointOf(champion)
     const taken = new Map<string, string>()
-    for (const live of this.byPoint.values()) taken.set(pointOf(live.champion), live.champion.id)
+    for (const live of this.byTenant.get(deployment.tenantId)?.values() ?? []) taken.set(pointOf(live.champion), live.champion.id)
     const holder = taken.get(point)
     if (holder !== undefined && holder !== deployment.strategyId) {
       throw refused(deployment, '/champion', 'decision_point_taken', `strategy "${holder}" already decides ${point}`)

@@ -100,10 +100,11 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
     })
 
     withStore('strategy versions are immutable once saved', async (store) => {
-      await store.saveStrategyVersion({ id: 's', version: 1, hash: 'a', document: '{}', savedAtMs: 1 })
-      await store.saveStrategyVersion({ id: 's', version: 1, hash: 'b', document: '{"x":1}', savedAtMs: 2 })
-      assert.deepEqual(await store.getStrategyVersion('s', 1), { id: 's', version: 1, hash: 'a', document: '{}', savedAtMs: 1 })
-      assert.equal(await store.getStrategyVersion('s', 2), undefined)
+      await store.saveStrategyVersion({ tenantId: 'default', id: 's', version: 1, hash: 'a', document: '{}', savedAtMs: 1 })
+      await store.saveStrategyVersion({ tenantId: 'default', id: 's', version: 1, hash: 'b', document: '{"x":1}', savedAtMs: 2 })
+      assert.deepEqual(await store.getStrategyVersion('default', 's', 1), { tenantId: 'default', id: 's', version: 1, hash: 'a', document: '{}', savedAtMs: 1 })
+      assert.equal(await store.getStrategyVersion('default', 's', 2), undefined)
+      assert.equal(await store.getStrategyVersion('acme', 's', 1), undefined, "another tenant's")
     })
 
     withStore('a feature gets a new version only when its definition changes', async (store) => {
@@ -369,13 +370,13 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
     })
 
     const strategyVersion = (overrides: Partial<StrategyVersionRecord> = {}): StrategyVersionRecord => ({
-      id: 'applications', version: 1, state: 'draft', hash: 'a'.repeat(64), document: '{"id":"applications","version":1}', authors: ['alice'],
+      tenantId: 'default', id: 'applications', version: 1, state: 'draft', hash: 'a'.repeat(64), document: '{"id":"applications","version":1}', authors: ['alice'],
       createdAtMs: t0, updatedAtMs: t0, submittedBy: null, submittedAtMs: null, submitNote: '', backtestId: null, approvedBy: null, approvedAtMs: null, approveNote: '',
       rejectedBy: null, rejectedAtMs: null, rejectNote: '', withdrawnBy: null, withdrawnAtMs: null, withdrawNote: '',
       ...overrides,
     })
     const deployment = (overrides: Partial<StrategyDeployment> = {}): StrategyDeployment => ({
-      id: `dep-${++n}`, strategyId: 'applications', champion: 1, challengers: [], shadows: [], kind: 'publish', previousId: null, movedBy: 'carol', movedAtMs: t0 + n, note: '',
+      id: `dep-${++n}`, tenantId: 'default', strategyId: 'applications', champion: 1, challengers: [], shadows: [], kind: 'publish', previousId: null, movedBy: 'carol', movedAtMs: t0 + n, note: '',
       ...overrides,
     })
 
@@ -383,27 +384,27 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       const draft = strategyVersion()
       assert.equal(await store.addStrategyVersion(draft), true)
       assert.equal(await store.addStrategyVersion(strategyVersion({ hash: 'b'.repeat(64) })), false, 'a number is taken once')
-      assert.deepEqual(await store.getStrategyVersionRecord('applications', 1), draft)
+      assert.deepEqual(await store.getStrategyVersionRecord('default', 'applications', 1), draft)
       const change = { hash: 'c'.repeat(64), document: '{"id":"applications","version":1,"x":1}', authors: ['alice', 'dave'], updatedAtMs: t0 + 1 }
-      assert.equal(await store.replaceStrategyDraft('applications', 1, change), true)
-      assert.equal(await store.replaceStrategyDraft('applications', 2, change), false, 'no such version')
-      assert.equal(await store.approveStrategyVersion('applications', 1, { approvedBy: 'carol', atMs: t0 + 2, note: '' }), false, 'a draft is not approved')
+      assert.equal(await store.replaceStrategyDraft('default', 'applications', 1, change), true)
+      assert.equal(await store.replaceStrategyDraft('default', 'applications', 2, change), false, 'no such version')
+      assert.equal(await store.approveStrategyVersion('default', 'applications', 1, { approvedBy: 'carol', atMs: t0 + 2, note: '' }), false, 'a draft is not approved')
       const submission = { submittedBy: 'bob', atMs: t0 + 3, note: 'ready', backtestId: 'bt-1' }
-      assert.equal(await store.submitStrategyVersion('applications', 1, submission), true)
-      assert.equal(await store.submitStrategyVersion('applications', 1, submission), false, 'submitted once')
-      assert.equal(await store.replaceStrategyDraft('applications', 1, { ...change, hash: 'd'.repeat(64) }), false, 'frozen once submitted')
+      assert.equal(await store.submitStrategyVersion('default', 'applications', 1, submission), true)
+      assert.equal(await store.submitStrategyVersion('default', 'applications', 1, submission), false, 'submitted once')
+      assert.equal(await store.replaceStrategyDraft('default', 'applications', 1, { ...change, hash: 'd'.repeat(64) }), false, 'frozen once submitted')
       const first = deployment()
-      assert.equal(await store.approveStrategyVersion('applications', 1, { approvedBy: 'carol', atMs: t0 + 4, note: 'ok' }, first), true)
-      assert.equal(await store.approveStrategyVersion('applications', 1, { approvedBy: 'erin', atMs: t0 + 5, note: '' }), false, 'approved once')
-      assert.deepEqual(await store.getStrategyVersionRecord('applications', 1), {
+      assert.equal(await store.approveStrategyVersion('default', 'applications', 1, { approvedBy: 'carol', atMs: t0 + 4, note: 'ok' }, first), true)
+      assert.equal(await store.approveStrategyVersion('default', 'applications', 1, { approvedBy: 'erin', atMs: t0 + 5, note: '' }), false, 'approved once')
+      assert.deepEqual(await store.getStrategyVersionRecord('default', 'applications', 1), {
         ...draft, ...change, state: 'approved', submittedBy: 'bob', submittedAtMs: t0 + 3, submitNote: 'ready', backtestId: 'bt-1', approvedBy: 'carol', approvedAtMs: t0 + 4, approveNote: 'ok',
       })
-      assert.deepEqual(await store.listStrategyDeployments('applications'), [first], 'the approval and its deployment landed together')
+      assert.deepEqual(await store.listStrategyDeployments('default', 'applications'), [first], 'the approval and its deployment landed together')
       await store.addStrategyVersion(strategyVersion({ id: 'accounts' }))
       await store.addStrategyVersion(strategyVersion({ version: 2 }))
-      assert.deepEqual((await store.listStrategyVersions()).map((v) => `${v.id} ${v.version}`), ['accounts 1', 'applications 1', 'applications 2'])
-      assert.deepEqual((await store.listStrategyVersions('applications')).map((v) => v.version), [1, 2])
-      assert.equal(await store.getStrategyVersionRecord('applications', 3), undefined)
+      assert.deepEqual((await store.listStrategyVersions('default')).map((v) => `${v.id} ${v.version}`), ['accounts 1', 'applications 1', 'applications 2'])
+      assert.deepEqual((await store.listStrategyVersions('default', 'applications')).map((v) => v.version), [1, 2])
+      assert.equal(await store.getStrategyVersionRecord('default', 'applications', 3), undefined)
     })
 
     withStore('a submission ends once: approved, rejected or withdrawn', async (store) => {
@@ -411,25 +412,25 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       for (const version of [1, 2, 3]) await store.addStrategyVersion(submitted(version))
       await store.addStrategyVersion(strategyVersion({ version: 4 }))
       const rejection = { outcome: 'rejected' as const, by: 'carol', atMs: t0 + 2, note: 'the backtest doubles the reviews' }
-      assert.equal(await store.endStrategySubmission('applications', 1, rejection), true)
-      assert.equal(await store.endStrategySubmission('applications', 1, { ...rejection, outcome: 'withdrawn', by: 'bob' }), false, 'it ended already')
-      assert.equal(await store.approveStrategyVersion('applications', 1, { approvedBy: 'carol', atMs: t0 + 3, note: '' }), false, 'a rejected version is not approved')
-      assert.deepEqual(await store.getStrategyVersionRecord('applications', 1), { ...submitted(1), state: 'rejected', rejectedBy: 'carol', rejectedAtMs: t0 + 2, rejectNote: 'the backtest doubles the reviews' })
-      assert.equal(await store.endStrategySubmission('applications', 2, { outcome: 'withdrawn', by: 'bob', atMs: t0 + 4, note: '' }), true)
-      assert.deepEqual(await store.getStrategyVersionRecord('applications', 2), { ...submitted(2), state: 'withdrawn', withdrawnBy: 'bob', withdrawnAtMs: t0 + 4 })
-      await store.approveStrategyVersion('applications', 3, { approvedBy: 'carol', atMs: t0 + 5, note: '' })
-      assert.equal(await store.endStrategySubmission('applications', 3, rejection), false, 'an approved version is not rejected')
-      assert.equal(await store.endStrategySubmission('applications', 4, rejection), false, 'a draft is not rejected')
-      assert.equal(await store.endStrategySubmission('applications', 9, rejection), false, 'no such version')
-      assert.equal(await store.replaceStrategyDraft('applications', 2, { hash: 'e'.repeat(64), document: '{}', authors: ['bob'], updatedAtMs: t0 + 6 }), false, 'a withdrawn version stays frozen')
+      assert.equal(await store.endStrategySubmission('default', 'applications', 1, rejection), true)
+      assert.equal(await store.endStrategySubmission('default', 'applications', 1, { ...rejection, outcome: 'withdrawn', by: 'bob' }), false, 'it ended already')
+      assert.equal(await store.approveStrategyVersion('default', 'applications', 1, { approvedBy: 'carol', atMs: t0 + 3, note: '' }), false, 'a rejected version is not approved')
+      assert.deepEqual(await store.getStrategyVersionRecord('default', 'applications', 1), { ...submitted(1), state: 'rejected', rejectedBy: 'carol', rejectedAtMs: t0 + 2, rejectNote: 'the backtest doubles the reviews' })
+      assert.equal(await store.endStrategySubmission('default', 'applications', 2, { outcome: 'withdrawn', by: 'bob', atMs: t0 + 4, note: '' }), true)
+      assert.deepEqual(await store.getStrategyVersionRecord('default', 'applications', 2), { ...submitted(2), state: 'withdrawn', withdrawnBy: 'bob', withdrawnAtMs: t0 + 4 })
+      await store.approveStrategyVersion('default', 'applications', 3, { approvedBy: 'carol', atMs: t0 + 5, note: '' })
+      assert.equal(await store.endStrategySubmission('default', 'applications', 3, rejection), false, 'an approved version is not rejected')
+      assert.equal(await store.endStrategySubmission('default', 'applications', 4, rejection), false, 'a draft is not rejected')
+      assert.equal(await store.endStrategySubmission('default', 'applications', 9, rejection), false, 'no such version')
+      assert.equal(await store.replaceStrategyDraft('default', 'applications', 2, { hash: 'e'.repeat(64), document: '{}', authors: ['bob'], updatedAtMs: t0 + 6 }), false, 'a withdrawn version stays frozen')
     })
 
     withStore('a version saved with saveStrategyVersion (a config file) reads as approved by config', async (store) => {
-      await store.saveStrategyVersion({ id: 'login', version: 2, hash: 'a'.repeat(64), document: '{}', savedAtMs: t0 })
-      const record = await store.getStrategyVersionRecord('login', 2)
+      await store.saveStrategyVersion({ tenantId: 'default', id: 'login', version: 2, hash: 'a'.repeat(64), document: '{}', savedAtMs: t0 })
+      const record = await store.getStrategyVersionRecord('default', 'login', 2)
       assert.deepEqual([record?.state, record?.authors, record?.approvedBy, record?.approvedAtMs, record?.createdAtMs], ['approved', ['config'], 'config', t0, t0])
       await store.addStrategyVersion(strategyVersion({ id: 'login', version: 3 }))
-      assert.deepEqual(await store.getStrategyVersion('login', 3), { id: 'login', version: 3, hash: 'a'.repeat(64), document: '{"id":"applications","version":1}', savedAtMs: t0 })
+      assert.deepEqual(await store.getStrategyVersion('default', 'login', 3), { tenantId: 'default', id: 'login', version: 3, hash: 'a'.repeat(64), document: '{"id":"applications","version":1}', savedAtMs: t0 })
     })
 
     withStore("a strategy's deployments form a chain: only one deployment follows another", async (store) => {
@@ -441,13 +442,32 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       const second = deployment({ previousId: first.id, champion: 2 })
       assert.equal(await store.addStrategyDeployment(second), true)
       assert.equal(await store.addStrategyDeployment(deployment({ previousId: first.id, kind: 'rollback' })), false, 'from a state that is gone')
-      assert.equal(await store.approveStrategyVersion('applications', 2, { approvedBy: 'carol', atMs: t0, note: '' }, deployment({ previousId: first.id, champion: 2 })), false, 'the deployment lost')
-      assert.equal((await store.getStrategyVersionRecord('applications', 2))?.state, 'submitted', 'so the approval did not land')
+      assert.equal(await store.approveStrategyVersion('default', 'applications', 2, { approvedBy: 'carol', atMs: t0, note: '' }, deployment({ previousId: first.id, champion: 2 })), false, 'the deployment lost')
+      assert.equal((await store.getStrategyVersionRecord('default', 'applications', 2))?.state, 'submitted', 'so the approval did not land')
       await store.addStrategyVersion(strategyVersion({ id: 'accounts', state: 'approved', approvedBy: 'carol', approvedAtMs: t0 }))
       const other = deployment({ strategyId: 'accounts' })
       assert.equal(await store.addStrategyDeployment(other), true, 'each strategy has its own chain')
-      assert.deepEqual(await store.listStrategyDeployments('applications'), [first, second])
-      assert.deepEqual(await store.listStrategyDeployments(), [first, second, other])
+      assert.deepEqual(await store.listStrategyDeployments('default', 'applications'), [first, second])
+      assert.deepEqual(await store.listStrategyDeployments(null), [first, second, other])
+    })
+
+    withStore("a strategy is its tenant's: the same id in two tenants are two strategies, each with its own versions and chain", async (store) => {
+      const acme = (overrides: Partial<StrategyVersionRecord> = {}) => strategyVersion({ tenantId: 'acme', document: '{"id":"applications","version":1,"acme":true}', ...overrides })
+      assert.equal(await store.addStrategyVersion(strategyVersion({ state: 'submitted', submittedBy: 'bob', submittedAtMs: t0 })), true)
+      assert.equal(await store.addStrategyVersion(acme({ state: 'submitted', submittedBy: 'bob', submittedAtMs: t0 })), true, 'the same id and number in another tenant')
+      assert.deepEqual((await store.listStrategyVersions('acme')).map((v) => `${v.tenantId} ${v.id} ${v.version} ${v.document}`), ['acme applications 1 {"id":"applications","version":1,"acme":true}'])
+      assert.equal(await store.listStrategyVersions('nobody').then((v) => v.length), 0)
+      const theirs = deployment({ tenantId: 'acme' })
+      assert.equal(await store.approveStrategyVersion('acme', 'applications', 1, { approvedBy: 'carol', atMs: t0 + 1, note: '' }, theirs), true)
+      assert.equal((await store.getStrategyVersionRecord('default', 'applications', 1))?.state, 'submitted', "approving acme's did not touch the default tenant's")
+      const ours = deployment()
+      assert.equal(await store.approveStrategyVersion('default', 'applications', 1, { approvedBy: 'carol', atMs: t0 + 2, note: '' }, ours), true, 'each tenant has its own chain: both are first')
+      assert.equal(await store.endStrategySubmission('acme', 'applications', 1, { outcome: 'rejected', by: 'dave', atMs: t0 + 3, note: 'no' }), false)
+      assert.equal(await store.replaceStrategyDraft('acme', 'applications', 1, { hash: 'e'.repeat(64), document: '{}', authors: ['x'], updatedAtMs: t0 }), false)
+      assert.deepEqual(await store.listStrategyDeployments('acme'), [theirs])
+      assert.deepEqual(await store.listStrategyDeployments('default', 'applications'), [ours])
+      assert.deepEqual(await store.listStrategyDeployments(null), [theirs, ours])
+      await assert.rejects(store.addStrategyDeployment(deployment({ tenantId: 'nobody', previousId: null })), /FOREIGN KEY/, "a deployment names a version of its own tenant's strategy")
     })
   })
 }

@@ -178,7 +178,7 @@ async function audit(engine: Engine, setClock: (atMs: number) => void): Promise<
     assert.equal(stored.action, decision.action, `${where}: the stored action differs from the one returned`)
 
     // 2. the features in the reply: exactly those the strategy reads, each equal to the oracle's value
-    const strategy = engine.strategies.for(event.type, event.data)?.champion
+    const strategy = engine.strategies.for('default', event.type, event.data)?.champion
     const wanted = engine.features.definitions.map((d) => d.name).filter((name) => strategy?.featuresRead.has(name))
     assert.deepEqual(Object.keys(decision.features), wanted, `${where}: the reply lists other features than its strategy reads`)
     for (const name of wanted) {

@@ -27,6 +27,7 @@ const documents = new Map([
 ])
 const deployment = (changes: Partial<StrategyDeployment>): StrategyDeployment => ({
   id: 'd-test',
+  tenantId: 'default',
   strategyId: 'credit-application',
   champion: 1,
   challengers: [],

@@ -47,4 +47,25 @@ describe('xiezhi strategies (in this process)', () => {
     const listed = await xiezhi('strategies', 'list')
     assert.match(listed.stdout, /applications\s+credit.application\/cli-test\s+v1\s+rejected v2\s+live v1/)
   })
+
+  test("--tenant works on that tenant's strategies only; with --server it is refused", async () => {
+    const file = `${local.dir}/acme.yaml`
+    writeFileSync(file, toYaml({ id: 'applications', ...applicationDraft({ product: 'cli-test', device: 7 }) }))
+    const imported = await xiezhi('strategies', 'import', file, '--tenant', 'acme', '--by', 'erin', '--json')
+    assert.equal(imported.code, 0, imported.stderr)
+    assert.equal(JSON.parse(imported.stdout).version, 1, "acme's first version, beside the default tenant's")
+    assert.equal((await xiezhi('strategies', 'submit', 'applications', '1', '--tenant', 'acme', '--by', 'erin')).code, 0)
+    const theirs = await xiezhi('strategies', 'approve', 'applications', '2', '--tenant', 'acme', '--by', 'frank')
+    assert.equal(theirs.code, 1, 'acme has no version 2: the default tenant\'s does not count')
+    assert.match(theirs.stderr, /unknown_strategy_version/)
+    const approved = await xiezhi('strategies', 'approve', 'applications', '1', '--tenant', 'acme', '--by', 'frank')
+    assert.equal(approved.code, 0, approved.stderr)
+    const listed = JSON.parse((await xiezhi('strategies', 'list', '--tenant', 'acme', '--json')).stdout) as { items: { tenantId: string; id: string; live: { champion: number } }[] }
+    assert.deepEqual(listed.items.map((s) => `${s.tenantId} ${s.id} v${s.live.champion}`), ['acme applications v1'])
+    assert.equal((await xiezhi('strategies', 'list', '--tenant', 'zeta')).stdout, 'no strategies\n')
+    assert.match((await xiezhi('strategies', 'show', 'applications')).stdout, /rejected/, "the default tenant's still has its rejected v2")
+    const mixed = await xiezhi('strategies', 'list', '--server', 'http://127.0.0.1:9', '--tenant', 'acme')
+    assert.equal(mixed.code, 1)
+    assert.match(mixed.stderr, /--tenant is for the data directory/)
+  })
 })

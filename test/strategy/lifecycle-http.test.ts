@@ -90,7 +90,7 @@ describe('strategy lifecycle over HTTP', () => {
     const approved = await call('approver', 'POST', `${base}/versions/1/approve`, { note: 'backtest reviewed' })
     assert.equal(approved.statusCode, 200, approved.body)
     assert.deepEqual([approved.json().version.state, approved.json().version.approvedBy, approved.json().deployment.champion], ['live', keys.approver.actor, 1])
-    assert.equal(engine.strategies.for('credit.application', { product: 'lifecycle-test' })?.champion.version, 1, 'the engine serves it from the next decision')
+    assert.equal(engine.strategies.for('default', 'credit.application', { product: 'lifecycle-test' })?.champion.version, 1, 'the engine serves it from the next decision')
 
     // the next version: what its approver sees is the change from the live champion
     const second = await call('author', 'POST', `${base}/drafts`, { document: draft({ device: 5, extraRow: true }) })
@@ -111,7 +111,7 @@ describe('strategy lifecycle over HTTP', () => {
     const deployed = await call('author', 'POST', `${base}/deployments`, { champion: 1, challengers: [{ version: 2, share: 10 }], note: 'a tenth on 2' })
     assert.equal(deployed.statusCode, 201, deployed.body)
     assert.deepEqual([deployed.json().kind, deployed.json().challengers, deployed.json().movedBy], ['publish', [{ version: 2, share: 10 }], keys.author.actor])
-    assert.deepEqual(engine.strategies.liveOf('applications')?.challengers.map((c) => c.strategy.version), [2])
+    assert.deepEqual(engine.strategies.liveOf('default', 'applications')?.challengers.map((c) => c.strategy.version), [2])
     const tooMuch = await call('author', 'POST', `${base}/deployments`, { champion: 1, challengers: [{ version: 2, share: 99.99 }], shadows: [2] })
     assert.equal(tooMuch.statusCode, 400, tooMuch.body)
     assert.deepEqual(tooMuch.json().errors.map((e: { pointer: string; code: string }) => `${e.pointer} ${e.code}`), ['/body/shadows/0 duplicate'])
@@ -122,7 +122,7 @@ describe('strategy lifecycle over HTTP', () => {
     const back = await call('approver', 'POST', `${base}/rollback`, { note: 'too many reviews' })
     assert.equal(back.statusCode, 201, back.body)
     assert.deepEqual([back.json().kind, back.json().champion, back.json().challengers, back.json().note], ['rollback', 1, [], 'too many reviews'])
-    assert.deepEqual(engine.strategies.liveOf('applications')?.challengers, [])
+    assert.deepEqual(engine.strategies.liveOf('default', 'applications')?.challengers, [])
     const nothing = await call('approver', 'POST', `${base}/rollback`)
     assert.equal(nothing.statusCode, 409, nothing.body)
     assert.equal(nothing.json().errors[0].code, 'nothing_to_roll_back')

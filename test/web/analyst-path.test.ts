@@ -56,6 +56,8 @@ test('the analyst’s path: edit a rule, backtest, submit; a second person appro
   await page.getByRole('link', { name: strategyId }).waitFor()
   assert.equal(await page.getByRole('link', { name: zh.nav.queue }).count(), 1, 'analysts see the queue')
   assert.equal(await page.getByRole('link', { name: zh.nav.users }).count(), 0, 'only admins manage users')
+  assert.equal(await page.getByTestId('tenant').textContent(), zh.nav.tenant.replace('{{tenant}}', defaultTenant), 'the top bar says which tenant the workbench acts for')
+  assert.equal(await page.getByTestId('strategies-tenant').textContent(), zh.strategies.ofTenant.replace('{{tenant}}', defaultTenant), "the strategies are that tenant's")
   await screenshot(page, '10-strategies')
 
   // a new draft from the live champion
@@ -74,7 +76,7 @@ test('the analyst’s path: edit a rule, backtest, submit; a second person appro
   await condition.fill('features.applicationsPerDevice1h >= 1')
   await page.getByRole('button', { name: zh.version.save }).click()
   await page.getByText(zh.version.saved).waitFor()
-  const saved = await wb.engine.store.getStrategyVersion(strategyId, 2)
+  const saved = await wb.engine.store.getStrategyVersion('default', strategyId, 2)
   assert.match(saved?.document ?? '', /applicationsPerDevice1h >= 1/)
   await noUnlabelled('the draft')
 
@@ -112,9 +114,9 @@ test('the analyst’s path: edit a rule, backtest, submit; a second person appro
   await screenshot(page, '14-approved')
 
   // it is live: the next application from a device seen within the hour is decided by version 2 and reviewed
-  const live = wb.engine.strategies.liveOf(strategyId)
+  const live = wb.engine.strategies.liveOf('default', strategyId)
   assert.equal(live?.deployment.champion, 2)
-  const version = await wb.engine.store.getStrategyVersion(strategyId, 2)
+  const version = await wb.engine.store.getStrategyVersion('default', strategyId, 2)
   assert.ok(version)
   await wb.engine.decisions.decide(defaultTenant, application(100, 'dev-live', 10))
   const decided = JSON.parse((await wb.engine.decisions.decide(defaultTenant, application(101, 'dev-live', 5))).body) as { action: string; strategy: { version: number }; reasons: { code: string }[] }

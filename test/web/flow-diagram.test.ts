@@ -57,9 +57,9 @@ before(async () => {
   ensureWebBuilt()
   wb = await startWorkbench({ users: [['carol', ['analyst'], '陈分析']] })
   const lifecycle = new StrategyLifecycle({ store: wb.engine.store, clock: wb.engine.clock, catalogue: () => wb.engine.catalogue, watcher: wb.engine.strategies })
-  await lifecycle.createDraft(strategyId, { document: flowStrategy }, 'key:seed')
+  await lifecycle.createDraft('default', strategyId, { document: flowStrategy }, 'key:seed')
   await lifecycle.submit(defaultTenant, strategyId, 1, {}, 'key:seed')
-  await lifecycle.approve(strategyId, 1, {}, 'key:lead')
+  await lifecycle.approve('default', strategyId, 1, {}, 'key:lead')
   const decided = await wb.engine.decisions.decide(
     defaultTenant,
     exampleEvent('credit.application', {
@@ -142,7 +142,7 @@ test('the analyst adds a rule-set node, wires it by keyboard, saves and sees the
   await page.getByRole('button', { name: zh.version.save }).click()
   await page.getByText(zh.version.saved).waitFor()
   type Saved = { flow: { id: string; next?: unknown; rules?: { when: string }[] }[] }
-  const saved = JSON.parse((await wb.engine.store.getStrategyVersion(strategyId, 2))?.document ?? '{}') as Saved
+  const saved = JSON.parse((await wb.engine.store.getStrategyVersion('default', strategyId, 2))?.document ?? '{}') as Saved
   assert.deepEqual(
     saved.flow.map((n) => n.id),
     ['hard-rules', 'score-bands', 'limit-test', 'standard', 'generous', 'blacklist'],
@@ -195,7 +195,7 @@ test('the analyst adds a rule-set node, wires it by keyboard, saves and sees the
   await diagram.getByTestId('flow-missing-blacklist').waitFor({ state: 'detached' })
   await page.getByRole('button', { name: zh.version.save }).click()
   await page.getByText(zh.version.saved).waitFor()
-  const fixed = JSON.parse((await wb.engine.store.getStrategyVersion(strategyId, 2))?.document ?? '{}') as Saved
+  const fixed = JSON.parse((await wb.engine.store.getStrategyVersion('default', strategyId, 2))?.document ?? '{}') as Saved
   assert.deepEqual(fixed.flow[0]!.next, { hit: 'end', miss: 'score-bands' })
   assert.equal(await diagram.getByTestId('flow-node-error-hard-rules').count(), 0, 'the error is gone with the save')
   await screenshot(page, '55-flow-diagram-dragged')

@@ -84,9 +84,9 @@ before(async () => {
   wb = await startWorkbench({ users: [['carol', ['analyst'], '陈分析'], ['dave', ['approver'], '杜审批']] })
   // version 1 written, submitted and approved through the API by two keys, and live
   const lifecycle = new StrategyLifecycle({ store: wb.engine.store, clock: wb.engine.clock, catalogue: () => wb.engine.catalogue, watcher: wb.engine.strategies })
-  await lifecycle.createDraft(strategyId, { document: flowStrategy }, 'key:seed')
+  await lifecycle.createDraft('default', strategyId, { document: flowStrategy }, 'key:seed')
   await lifecycle.submit(defaultTenant, strategyId, 1, {}, 'key:seed')
-  await lifecycle.approve(strategyId, 1, {}, 'key:lead')
+  await lifecycle.approve('default', strategyId, 1, {}, 'key:lead')
   for (let n = 1; n <= 6; n++) await wb.engine.decisions.decide(defaultTenant, application(n, n * 60))
   browser = await openBrowser()
 })
@@ -135,7 +135,7 @@ test('the analyst edits a decision table cell, a band and a split in forms; erro
   assert.deepEqual(await unlabelledControls(page), [], 'form controls without a name on the flow editors')
 
   type Saved = { flow: { rows?: { when: unknown[] }[]; bands?: { when: unknown }[]; branches?: { share: number }[] }[] }
-  const saved = JSON.parse((await wb.engine.store.getStrategyVersion(strategyId, 2))?.document ?? '{}') as Saved
+  const saved = JSON.parse((await wb.engine.store.getStrategyVersion('default', strategyId, 2))?.document ?? '{}') as Saved
   assert.deepEqual(saved.flow[0]!.rows![0]!.when, ['>= 8', '-'])
   assert.equal(saved.flow[1]!.bands![0]!.when, '>= 0.85')
   assert.deepEqual(saved.flow[2]!.branches!.map((b) => b.share), [80, 20])
@@ -172,7 +172,7 @@ test('the author withdraws a submission; an approver rejects another with a comm
   await page.getByText(zh.versionState.withdrawn, { exact: true }).first().waitFor()
   assert.equal(await page.getByRole('button', { name: zh.submissionReview.withdraw }).count(), 0, 'it is withdrawn once')
   await screenshot(page, '43-withdrawn')
-  assert.equal((await wb.engine.store.getStrategyVersionRecord(strategyId, 2))?.withdrawnBy, 'user:carol')
+  assert.equal((await wb.engine.store.getStrategyVersionRecord('default', strategyId, 2))?.withdrawnBy, 'user:carol')
 
   // a new draft (from the champion), submitted without a backtest
   await page.goto(`${wb.url}/strategies/${strategyId}`)
@@ -190,7 +190,7 @@ test('the author withdraws a submission; an approver rejects another with a comm
   assert.equal(await page.getByRole('button', { name: zh.submissionReview.withdraw }).count(), 0, 'only its author withdraws it')
   await page.getByRole('button', { name: zh.submissionReview.reject }).click()
   await page.getByText(zh.submissionReview.rejectCommentRequired).waitFor()
-  assert.equal((await wb.engine.store.getStrategyVersionRecord(strategyId, 3))?.state, 'submitted', 'nothing was sent')
+  assert.equal((await wb.engine.store.getStrategyVersionRecord('default', strategyId, 3))?.state, 'submitted', 'nothing was sent')
   await page.getByLabel(zh.submissionReview.rejectComment, { exact: true }).fill('没有回测，无法评估影响')
   await page.getByRole('button', { name: zh.submissionReview.reject }).click()
   await page.getByText(zh.submissionReview.rejectedDone).waitFor()
@@ -201,7 +201,7 @@ test('the author withdraws a submission; an approver rejects another with a comm
   assert.equal(await page.getByRole('button', { name: zh.version.approve }).count(), 0, 'a rejected version is not approved')
   assert.deepEqual(await unlabelledControls(page), [], 'form controls without a name on the rejected version')
   await screenshot(page, '44-rejected')
-  const record = await wb.engine.store.getStrategyVersionRecord(strategyId, 3)
+  const record = await wb.engine.store.getStrategyVersionRecord('default', strategyId, 3)
   assert.deepEqual([record?.state, record?.rejectedBy, record?.rejectNote], ['rejected', 'user:dave', '没有回测，无法评估影响'])
 
   // the approver sees every backtest of the strategy, and opens its report

@@ -35,7 +35,7 @@ export function LanguageSwitch() {
 /** The frame of every screen: navigation by role, the language, who is signed in. */
 export function Shell({ children }: { children: ReactNode }) {
   const { t } = useTranslation()
-  const { user, can, signOut } = useSession()
+  const { user, tenantId, can, signOut } = useSession()
   const location = useLocation()
   const items: NavItem[] = [
     { path: '/queue', label: t('nav.queue'), icon: <AuditOutlined />, roles: allRoles },
@@ -71,6 +71,11 @@ export function Shell({ children }: { children: ReactNode }) {
           <Typography.Text className="top-title">{t('app.title')}</Typography.Text>
           <Space size="middle">
             <LanguageSwitch />
+            {tenantId && (
+              <Tag color="geekblue" data-testid="tenant">
+                {t('nav.tenant', { tenant: tenantId })}
+              </Tag>
+            )}
             <span data-testid="signed-in-user">
               {user?.displayName || user?.username}{' '}
               {user?.roles.map((role) => (

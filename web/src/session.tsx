@@ -5,6 +5,8 @@ import type { Role, User } from './api/types.ts'
 
 interface SessionState {
   user: User | null
+  /** The tenant the workbench acts for: whose strategies, decisions and cases it shows. */
+  tenantId: string | null
   loading: boolean
   /** True when the user has one of these roles (admin has them all). */
   can: (...roles: Role[]) => boolean
@@ -15,11 +17,17 @@ interface SessionState {
 const SessionContext = createContext<SessionState | null>(null)
 const sessionKey = ['session']
 
-async function fetchSession(): Promise<User | null> {
+interface SignedIn {
+  user: User
+  tenantId: string
+}
+
+async function fetchSession(): Promise<SignedIn | null> {
   try {
-    const { user } = await api.get<{ user: User | null }>('/v1/session')
-    if (user) await syncServerClock()
-    return user
+    const { user, tenantId } = await api.get<{ user: User | null; tenantId: string }>('/v1/session')
+    if (!user) return null
+    await syncServerClock()
+    return { user, tenantId }
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return null
     throw error
@@ -45,10 +53,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback(
     async (username: string, password: string) => {
-      const { user } = await api.post<{ user: User }>('/v1/session', { username, password })
+      const { user, tenantId } = await api.post<SignedIn>('/v1/session', { username, password })
       client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' })
       await syncServerClock()
-      client.setQueryData(sessionKey, user)
+      client.setQueryData<SignedIn>(sessionKey, { user, tenantId })
     },
     [client],
   )
@@ -59,16 +67,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     client.setQueryData(sessionKey, null)
   }, [client])
 
-  const user = session.data ?? null
+  const user = session.data?.user ?? null
+  const tenantId = session.data?.tenantId ?? null
   const value = useMemo<SessionState>(
     () => ({
       user,
+      tenantId,
       loading: session.isPending,
       can: (...roles) => !!user && user.roles.some((r) => r === 'admin' || roles.includes(r)),
       signIn,
       signOut,
     }),
-    [user, session.isPending, signIn, signOut],
+    [user, tenantId, session.isPending, signIn, signOut],
   )
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>
 }

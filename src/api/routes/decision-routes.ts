@@ -30,7 +30,7 @@ export function registerDecisionRoutes(app: FastifyInstance, engine: Engine) {
         response: { 404: Problem },
       },
     },
-    async (request) => explainDecision(engine, request.tenantId, request.params.id),
+    async (request) => explainDecision({ store: engine.store, vault: engine.vault, catalogue: engine.catalogueOf(request.tenantId), models: engine.models }, request.tenantId, request.params.id),
   )
 
   app.get<{ Querystring: Static<typeof DecisionListQuery> }>(

@@ -46,25 +46,30 @@ const FeatureDescription = Type.Object(
 
 /** The feature catalogue: definitions and the graph's measures, who reads them, current values per entity, and dry runs. */
 export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
-  const describe = (name: string) => {
+  // which strategies read a feature: the caller's tenant's only
+  const describe = (tenantId: string, name: string) => {
     const definition = engine.features.definitions.find((d) => d.name === name)
-    if (definition) return describeFeature(definition, engine.strategies.all(), engine.featureVersions.get(name))
-    if (isGraphFeature(name)) return describeGraphFeature(name, engine.strategies.all())
+    if (definition) return describeFeature(definition, engine.strategies.all(tenantId), engine.featureVersions.get(name))
+    if (isGraphFeature(name)) return describeGraphFeature(name, engine.strategies.all(tenantId))
     throw notFound(`Feature "${name}" does not exist`)
   }
 
-  app.get('/v1/features', {
+  app.get(
+    '/v1/features',
+    {
       schema: {
         summary: 'List the feature catalogue: the definitions, then the graph measures (kind `graph`)',
         tags: ['features'],
         response: { 200: Type.Object({ items: Type.Array(FeatureDescription) }) },
       },
-    }, async () => ({
-    items: [
-      ...engine.features.definitions.map((d) => describeFeature(d, engine.strategies.all(), engine.featureVersions.get(d.name))),
-      ...describeGraphFeatures(engine.strategies.all()),
-    ],
-  }))
+    },
+    async (request) => ({
+      items: [
+        ...engine.features.definitions.map((d) => describeFeature(d, engine.strategies.all(request.tenantId), engine.featureVersions.get(d.name))),
+        ...describeGraphFeatures(engine.strategies.all(request.tenantId)),
+      ],
+    }),
+  )
 
   app.get<{ Querystring: Static<typeof EntityQuery> }>(
     '/v1/features/values',
@@ -91,7 +96,7 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     { schema: { summary: "A feature's recorded versions, oldest first", tags: ['features'], params: FeatureName, response: { 404: Problem } } },
     async (request) => {
       // a graph measure has no recorded versions: it changes with the software, not the configuration
-      if (isGraphFeature(describe(request.params.name).name)) return { items: [] }
+      if (isGraphFeature(describe(request.tenantId, request.params.name).name)) return { items: [] }
       const versions = await engine.store.listFeatureVersions(request.params.name)
       return { items: versions.map((v) => ({ version: v.version, since: new Date(v.savedAtMs).toISOString(), definition: JSON.parse(v.definition) })) }
     },
@@ -100,7 +105,7 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
   app.get<{ Params: Static<typeof FeatureName> }>(
     '/v1/features/:name',
     { schema: { summary: 'Describe one feature', tags: ['features'], params: FeatureName, response: { 200: FeatureDescription, 404: Problem } } },
-    async (request) => describe(request.params.name),
+    async (request) => describe(request.tenantId, request.params.name),
   )
 
   app.post(

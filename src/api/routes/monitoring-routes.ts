@@ -83,10 +83,10 @@ export function registerMonitoringRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => {
       const { query } = request
-      const live = engine.strategies.liveOf(request.params.strategyId)
+      const live = engine.strategies.liveOf(request.tenantId, request.params.strategyId)
       if (!live) {
         throw new XiezhiError('not_found', `No strategy "${request.params.strategyId}" is in service`, [
-          { pointer: '/strategyId', code: 'unknown_strategy', message: 'names no strategy in service' },
+          { pointer: '/strategyId', code: 'unknown_strategy', message: 'names no strategy of the tenant in service' },
         ])
       }
       const { deployment, champion } = live

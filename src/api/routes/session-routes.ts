@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Role } from '../../access/user-store.ts'
 import { roles } from '../../access/user-store.ts'
-import type { Engine } from '../../app/open-engine.ts'
+import { defaultTenant, type Engine } from '../../app/open-engine.ts'
 import { forbidden } from '../../core/errors.ts'
 import { Problem } from '../api-schemas.ts'
 import { locatedInRequest } from '../located-in-request.ts'
@@ -10,6 +10,8 @@ import { locatedInRequest } from '../located-in-request.ts'
 /** The workbench's session cookie: HttpOnly, SameSite=Strict, for the API's paths. */
 export const sessionCookie = 'xiezhi_session'
 
+/** Workbench users act for the default tenant; an API key for its own. */
+const TenantId = Type.String({ description: 'The tenant the caller acts for: whose strategies, decisions and cases it sees' })
 const UserView = Type.Object({ username: Type.String(), displayName: Type.String(), roles: Type.Array(Type.String()) })
 
 /**
@@ -32,19 +34,20 @@ export function registerSessionRoutes(app: FastifyInstance, engine: Engine) {
         description: `Checks the username and password and sets the session cookie (${sessionCookie}; HttpOnly, SameSite=Strict). Sessions end at sign-out or after XIEZHI_SESSION_HOURS.`,
         tags: ['workbench'],
         body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ user: UserView, expiresAt: Type.String({ format: 'date-time' }) }), 401: Problem },
+        response: { 200: Type.Object({ user: UserView, tenantId: TenantId, expiresAt: Type.String({ format: 'date-time' }) }), 401: Problem },
       },
     },
     async (request, reply) => {
       const { token, user, expiresAtMs } = await engine.users.signIn(request.body.username, request.body.password)
       void reply.setCookie(sessionCookie, token, { path: '/', httpOnly: true, sameSite: 'strict', expires: new Date(expiresAtMs), secure: request.protocol === 'https' })
-      return { user, expiresAt: new Date(expiresAtMs).toISOString() }
+      return { user, tenantId: defaultTenant, expiresAt: new Date(expiresAtMs).toISOString() }
     },
   )
 
-  app.get('/v1/session', { schema: { summary: 'The signed-in user', tags: ['workbench'], response: { 200: Type.Object({ user: Type.Union([UserView, Type.Null()]), actor: Type.String() }) } } }, async (request) => ({
+  app.get('/v1/session', { schema: { summary: 'The signed-in user', tags: ['workbench'], response: { 200: Type.Object({ user: Type.Union([UserView, Type.Null()]), actor: Type.String(), tenantId: TenantId }) } } }, async (request) => ({
     user: request.user,
     actor: request.actor,
+    tenantId: request.tenantId,
   }))
 
   app.delete('/v1/session', { schema: { summary: 'Sign out', tags: ['workbench'] } }, async (request, reply) => {

@@ -93,7 +93,9 @@ const Review = Type.Object(
 )
 const DocumentView = Type.Composite([VersionView, Type.Object({ document: Document, review: Type.Optional(Review) })])
 const Arms = Type.Object({ champion: Type.Integer(), challengers: Type.Array(Type.Object({ version: Type.Integer(), share: Type.Number() })), shadows: Type.Array(Type.Integer()), deploymentId: Type.String(), deployedAt: Instant })
+const Tenant = Type.String({ description: "The strategy's tenant: the caller's (its API key's; the default tenant for workbench users)" })
 const SummaryView = Type.Object({
+  tenantId: Tenant,
   id: Type.String(),
   eventType: Type.String(),
   product: Type.Optional(Type.String()),
@@ -101,6 +103,7 @@ const SummaryView = Type.Object({
   versions: Type.Record(Type.String(), Type.Array(Type.Integer()), { description: 'Version numbers by state' }),
 })
 const DetailView = Type.Object({
+  tenantId: Tenant,
   id: Type.String(),
   eventType: Type.String(),
   product: Type.Optional(Type.String()),
@@ -127,15 +130,17 @@ const tagged = (summary: string, more: { description?: string; params?: TSchema;
 /**
  * The strategy lifecycle: drafts, submission (with a backtest), approval by
  * another key, deployments (champion, challengers, shadows), rollback, diff.
+ * Every route acts for the caller's tenant (`request.tenantId`: its API
+ * key's): another tenant's strategies answer 404 as if they did not exist.
  * A deployment is checked, then served, by the engine's strategy book before
  * the next decision.
  */
 export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
-  const lifecycle = new StrategyLifecycle({ store: engine.store, clock: engine.clock, catalogue: () => engine.catalogue, watcher: engine.strategies })
+  const lifecycle = new StrategyLifecycle({ store: engine.store, clock: engine.clock, catalogue: engine.catalogueOf, watcher: engine.strategies })
   const schema = strategyJsonSchema()
 
-  app.get('/v1/strategies', tagged('List the strategies: decision point, what runs, versions by state', { response: { 200: Type.Object({ items: Type.Array(SummaryView) }) } }), async () => ({
-    items: (await lifecycle.strategies()).map(summaryView),
+  app.get('/v1/strategies', tagged("List the caller's tenant's strategies: decision point, what runs, versions by state", { response: { 200: Type.Object({ items: Type.Array(SummaryView) }) } }), async (request) => ({
+    items: (await lifecycle.strategies(request.tenantId)).map(summaryView),
   }))
 
   app.get('/v1/strategies/schema', tagged('The JSON Schema of a strategy document', {
@@ -146,7 +151,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
   app.get<{ Params: Static<typeof StrategyParams> }>(
     '/v1/strategies/:id',
     tagged('A strategy: its versions with their states, what runs, and every deployment', { params: StrategyParams, response: { 200: DetailView, 404: Problem } }),
-    async (request) => detailView(await locatedInRequest(located, () => lifecycle.strategy(request.params.id))),
+    async (request) => detailView(await locatedInRequest(located, () => lifecycle.strategy(request.tenantId, request.params.id))),
   )
 
   app.post<{ Params: Static<typeof StrategyParams>; Body: Static<typeof DocumentBody> }>(
@@ -163,7 +168,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request, reply) => {
       requireRole(request, 'analyst')
-      const record = await locatedInRequest(located, () => lifecycle.createDraft(request.params.id, request.body, request.actor))
+      const record = await locatedInRequest(located, () => lifecycle.createDraft(request.tenantId, request.params.id, request.body, request.actor))
       return reply.code(201).send(versionView({ record, state: 'draft', role: null }))
     },
   )
@@ -177,7 +182,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     }),
     async (request, reply) => {
       const { id, version } = request.params
-      const status = await locatedInRequest(located, () => lifecycle.version(id, version))
+      const status = await locatedInRequest(located, () => lifecycle.version(request.tenantId, id, version))
       if (request.query.format === 'yaml') {
         const by = status.record.approvedBy ? `, approved by ${status.record.approvedBy}` : ''
         return reply.type('application/yaml').send(documentAsYaml(status.record.document, `${id} version ${version} (${status.state}${by})`))
@@ -195,7 +200,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => {
       requireRole(request, 'analyst')
-      const record = await locatedInRequest(located, () => lifecycle.replaceDraft(request.params.id, request.params.version, request.body, request.actor))
+      const record = await locatedInRequest(located, () => lifecycle.replaceDraft(request.tenantId, request.params.id, request.params.version, request.body, request.actor))
       return versionView({ record, state: 'draft', role: null })
     },
   )
@@ -227,7 +232,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       requireRole(request, 'approver')
       const body = optionalBody(request.body, ['deploy', 'note'])
-      const { version, deployment } = await locatedInRequest(located, () => lifecycle.approve(request.params.id, request.params.version, body, request.actor))
+      const { version, deployment } = await locatedInRequest(located, () => lifecycle.approve(request.tenantId, request.params.id, request.params.version, body, request.actor))
       return { version: versionView({ record: version, state: deployment ? 'live' : 'approved', role: deployment ? 'champion' : null }), deployment: deployment && deploymentView(deployment) }
     },
   )
@@ -243,7 +248,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       requireRole(request, 'approver')
       const body = optionalBody(request.body, ['note'])
-      const record = await locatedInRequest(located, () => lifecycle.reject(request.params.id, request.params.version, body, request.actor))
+      const record = await locatedInRequest(located, () => lifecycle.reject(request.tenantId, request.params.id, request.params.version, body, request.actor))
       return versionView({ record, state: 'rejected', role: null })
     },
   )
@@ -258,7 +263,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     }),
     async (request) => {
       const body = optionalBody(request.body, ['note'])
-      const record = await locatedInRequest(located, () => lifecycle.withdraw(request.params.id, request.params.version, body, request.actor))
+      const record = await locatedInRequest(located, () => lifecycle.withdraw(request.tenantId, request.params.id, request.params.version, body, request.actor))
       return versionView({ record, state: 'withdrawn', role: null })
     },
   )
@@ -273,7 +278,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     }),
     async (request, reply) => {
       requireRole(request, 'approver')
-      const deployment = await locatedInRequest(located, () => lifecycle.deploy(request.params.id, request.body, request.actor))
+      const deployment = await locatedInRequest(located, () => lifecycle.deploy(request.tenantId, request.params.id, request.body, request.actor))
       return reply.code(201).send(deploymentView(deployment))
     },
   )
@@ -288,7 +293,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     async (request, reply) => {
       requireRole(request, 'approver')
       const { note } = optionalBody(request.body, ['note'])
-      const deployment = await locatedInRequest(located, () => lifecycle.rollback(request.params.id, request.actor, note as string | undefined))
+      const deployment = await locatedInRequest(located, () => lifecycle.rollback(request.tenantId, request.params.id, request.actor, note as string | undefined))
       return reply.code(201).send(deploymentView(deployment))
     },
   )
@@ -303,7 +308,7 @@ export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
     }),
     async (request) => {
       const { from, to } = request.query
-      return { id: request.params.id, from, to, ...(await locatedInRequest(located, () => lifecycle.diff(request.params.id, from, to))) }
+      return { id: request.params.id, from, to, ...(await locatedInRequest(located, () => lifecycle.diff(request.tenantId, request.params.id, from, to))) }
     },
   )
 }

@@ -421,4 +421,83 @@ export const sqliteMigrations: Record<string, Migration> = {
       await db.schema.dropIndex('review_cases_assignee').execute()
     },
   },
+  '0013-strategy-tenants': {
+    async up(db: Kysely<unknown>) {
+      // a strategy becomes a tenant's: its versions and deployments get the tenant, its id is unique within the tenant
+      // (the keys start with the tenant), and a deployment names a version of its own tenant. Everything recorded before
+      // is the default tenant's, as every config file and every workbench user is. SQLite cannot change a primary key in
+      // place: both tables are rebuilt, as in 0011, carrying over any column another migration added meanwhile
+      const enforced = (await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db)).rows[0]?.foreign_keys === 1
+      await sql`pragma foreign_keys = off`.execute(db)
+      await db.schema
+        .createTable('strategy_versions_next')
+        .addColumn('tenant_id', 'text', (c) => c.notNull().defaultTo('default'))
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('document', 'text', (c) => c.notNull())
+        .addColumn('saved_at', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().defaultTo('approved').check(sql`state in ('draft', 'submitted', 'approved', 'rejected', 'withdrawn')`))
+        .addColumn('authors', 'text', (c) => c.notNull().defaultTo('["config"]'))
+        .addColumn('updated_at', 'integer')
+        .addColumn('submitted_by', 'text')
+        .addColumn('submitted_at', 'integer')
+        .addColumn('submit_note', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('backtest_id', 'text')
+        .addColumn('approved_by', 'text', (c) => c.defaultTo('config'))
+        .addColumn('approved_at', 'integer')
+        .addColumn('approve_note', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('rejected_by', 'text')
+        .addColumn('rejected_at', 'integer')
+        .addColumn('reject_note', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('withdrawn_by', 'text')
+        .addColumn('withdrawn_at', 'integer')
+        .addColumn('withdraw_note', 'text', (c) => c.notNull().defaultTo(''))
+        .addPrimaryKeyConstraint('strategy_versions_pk', ['tenant_id', 'strategy_id', 'version'])
+        .execute()
+      await copyIntoWithDefaultTenant(db, 'strategy_versions')
+      await db.schema.dropTable('strategy_versions').execute()
+      await db.schema.alterTable('strategy_versions_next').renameTo('strategy_versions').execute()
+      await db.schema
+        .createTable('strategy_deployments_next')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().defaultTo('default'))
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('champion', 'integer', (c) => c.notNull())
+        .addColumn('challengers', 'text', (c) => c.notNull())
+        .addColumn('shadows', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('config', 'publish', 'rollback')`))
+        .addColumn('previous_id', 'text', (c) => c.notNull())
+        .addColumn('moved_by', 'text', (c) => c.notNull())
+        .addColumn('moved_at', 'integer', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addUniqueConstraint('strategy_deployments_chain', ['tenant_id', 'strategy_id', 'previous_id'])
+        .addForeignKeyConstraint('strategy_deployments_champion', ['tenant_id', 'strategy_id', 'champion'], 'strategy_versions', ['tenant_id', 'strategy_id', 'version'])
+        .execute()
+      await copyIntoWithDefaultTenant(db, 'strategy_deployments')
+      await db.schema.dropTable('strategy_deployments').execute()
+      await db.schema.alterTable('strategy_deployments_next').renameTo('strategy_deployments').execute()
+      await db.schema.createIndex('strategy_deployments_strategy').on('strategy_deployments').columns(['tenant_id', 'strategy_id', 'seq']).execute()
+      const broken = await sql`pragma foreign_key_check`.execute(db)
+      if (enforced) await sql`pragma foreign_keys = on`.execute(db)
+      if (broken.rows.length > 0) throw new Error(`rebuilding the strategy tables broke ${broken.rows.length} foreign keys`)
+    },
+  },
+}
+
+/**
+ * Copies every row of `table` into `${table}_next`, which has the same columns and a `tenant_id`: the rows become the
+ * default tenant's. A column of `table` the new table lacks (added by another migration meanwhile) is added to it first,
+ * with its type and default (a NOT NULL of it is not carried over), so nothing is lost.
+ */
+async function copyIntoWithDefaultTenant(db: Kysely<unknown>, table: string) {
+  type Column = { name: string; type: string; dflt_value: string | null }
+  const columns = (await sql<Column>`select name, type, dflt_value from pragma_table_info(${table})`.execute(db)).rows
+  const next = new Set((await sql<Column>`select name from pragma_table_info(${`${table}_next`})`.execute(db)).rows.map((c) => c.name))
+  for (const c of columns.filter((c) => !next.has(c.name))) {
+    await sql.raw(`alter table "${table}_next" add column "${c.name}" ${c.type}${c.dflt_value === null ? '' : ` default ${c.dflt_value}`}`).execute(db)
+  }
+  const copied = columns.filter((c) => c.name !== 'tenant_id').map((c) => `"${c.name}"`).join(', ')
+  await sql.raw(`insert into "${table}_next" (tenant_id, ${copied}) select 'default', ${copied} from "${table}"`).execute(db)
 }

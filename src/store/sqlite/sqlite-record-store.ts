@@ -146,19 +146,20 @@ export class SqliteRecordStore implements RecordStore {
   async saveStrategyVersion(v: StoredStrategyVersion) {
     await this.db
       .insertInto('strategy_versions')
-      .values({ strategy_id: v.id, version: v.version, hash: v.hash, document: v.document, saved_at: v.savedAtMs })
+      .values({ tenant_id: v.tenantId, strategy_id: v.id, version: v.version, hash: v.hash, document: v.document, saved_at: v.savedAtMs })
       .onConflict((c) => c.doNothing())
       .execute()
   }
 
-  async getStrategyVersion(id: string, version: number) {
+  async getStrategyVersion(tenantId: string, id: string, version: number) {
     const row = await this.db
       .selectFrom('strategy_versions')
       .selectAll()
+      .where('tenant_id', '=', tenantId)
       .where('strategy_id', '=', id)
       .where('version', '=', version)
       .executeTakeFirst()
-    return row && { id: row.strategy_id, version: row.version, hash: row.hash, document: row.document, savedAtMs: row.saved_at }
+    return row && { tenantId: row.tenant_id, id: row.strategy_id, version: row.version, hash: row.hash, document: row.document, savedAtMs: row.saved_at }
   }
 
   async recordFeatureVersion(name: string, hash: string, definition: string, atMs: number): Promise<StoredFeatureVersion> {
@@ -500,10 +501,11 @@ export class SqliteRecordStore implements RecordStore {
     return result.numInsertedOrUpdatedRows === 1n
   }
 
-  async replaceStrategyDraft(id: string, version: number, change: DraftChange) {
+  async replaceStrategyDraft(tenantId: string, id: string, version: number, change: DraftChange) {
     const result = await this.db
       .updateTable('strategy_versions')
       .set({ hash: change.hash, document: change.document, authors: JSON.stringify(change.authors), updated_at: change.updatedAtMs })
+      .where('tenant_id', '=', tenantId)
       .where('strategy_id', '=', id)
       .where('version', '=', version)
       .where('state', '=', 'draft')
@@ -511,10 +513,11 @@ export class SqliteRecordStore implements RecordStore {
     return result.numUpdatedRows === 1n
   }
 
-  async submitStrategyVersion(id: string, version: number, s: Submission) {
+  async submitStrategyVersion(tenantId: string, id: string, version: number, s: Submission) {
     const result = await this.db
       .updateTable('strategy_versions')
       .set({ state: 'submitted', submitted_by: s.submittedBy, submitted_at: s.atMs, submit_note: s.note, backtest_id: s.backtestId })
+      .where('tenant_id', '=', tenantId)
       .where('strategy_id', '=', id)
       .where('version', '=', version)
       .where('state', '=', 'draft')
@@ -522,12 +525,13 @@ export class SqliteRecordStore implements RecordStore {
     return result.numUpdatedRows === 1n
   }
 
-  async approveStrategyVersion(id: string, version: number, a: Approval, deployment?: StrategyDeployment) {
+  async approveStrategyVersion(tenantId: string, id: string, version: number, a: Approval, deployment?: StrategyDeployment) {
     try {
       return await this.db.transaction().execute(async (tx) => {
         const approved = await tx
           .updateTable('strategy_versions')
           .set({ state: 'approved', approved_by: a.approvedBy, approved_at: a.atMs, approve_note: a.note })
+          .where('tenant_id', '=', tenantId)
           .where('strategy_id', '=', id)
           .where('version', '=', version)
           .where('state', '=', 'submitted')
@@ -542,12 +546,19 @@ export class SqliteRecordStore implements RecordStore {
     }
   }
 
-  async endStrategySubmission(id: string, version: number, end: SubmissionEnd) {
+  async endStrategySubmission(tenantId: string, id: string, version: number, end: SubmissionEnd) {
     const change =
       end.outcome === 'rejected'
         ? { state: 'rejected', rejected_by: end.by, rejected_at: end.atMs, reject_note: end.note }
         : { state: 'withdrawn', withdrawn_by: end.by, withdrawn_at: end.atMs, withdraw_note: end.note }
-    const result = await this.db.updateTable('strategy_versions').set(change).where('strategy_id', '=', id).where('version', '=', version).where('state', '=', 'submitted').executeTakeFirst()
+    const result = await this.db
+      .updateTable('strategy_versions')
+      .set(change)
+      .where('tenant_id', '=', tenantId)
+      .where('strategy_id', '=', id)
+      .where('version', '=', version)
+      .where('state', '=', 'submitted')
+      .executeTakeFirst()
     return result.numUpdatedRows === 1n
   }
 
@@ -564,13 +575,13 @@ export class SqliteRecordStore implements RecordStore {
     return rows.map((row) => toBacktest({ ...row, strategy_document: '', report: null }))
   }
 
-  async getStrategyVersionRecord(id: string, version: number) {
-    const row = await this.db.selectFrom('strategy_versions').selectAll().where('strategy_id', '=', id).where('version', '=', version).executeTakeFirst()
+  async getStrategyVersionRecord(tenantId: string, id: string, version: number) {
+    const row = await this.db.selectFrom('strategy_versions').selectAll().where('tenant_id', '=', tenantId).where('strategy_id', '=', id).where('version', '=', version).executeTakeFirst()
     return row && toStrategyVersion(row)
   }
 
-  async listStrategyVersions(id?: string) {
-    let query = this.db.selectFrom('strategy_versions').selectAll()
+  async listStrategyVersions(tenantId: string, id?: string) {
+    let query = this.db.selectFrom('strategy_versions').selectAll().where('tenant_id', '=', tenantId)
     if (id !== undefined) query = query.where('strategy_id', '=', id)
     return (await query.orderBy('strategy_id').orderBy('version').execute()).map(toStrategyVersion)
   }
@@ -586,8 +597,9 @@ export class SqliteRecordStore implements RecordStore {
     }
   }
 
-  async listStrategyDeployments(strategyId?: string) {
+  async listStrategyDeployments(tenantId: string | null, strategyId?: string) {
     let query = this.db.selectFrom('strategy_deployments').selectAll()
+    if (tenantId !== null) query = query.where('tenant_id', '=', tenantId)
     if (strategyId !== undefined) query = query.where('strategy_id', '=', strategyId)
     return (await query.orderBy('seq').execute()).map(toDeployment)
   }
@@ -744,6 +756,7 @@ const toBacktest = (row: Selectable<SqliteSchema['backtests']>): StoredBacktest 
 })
 
 const toStrategyVersionRow = (v: StrategyVersionRecord): Insertable<SqliteSchema['strategy_versions']> => ({
+  tenant_id: v.tenantId,
   strategy_id: v.id,
   version: v.version,
   hash: v.hash,
@@ -769,6 +782,7 @@ const toStrategyVersionRow = (v: StrategyVersionRecord): Insertable<SqliteSchema
 
 /** Rows saved by `saveStrategyVersion` (config files, before the lifecycle) read as approved by `config` when saved. */
 const toStrategyVersion = (row: Selectable<SqliteSchema['strategy_versions']>): StrategyVersionRecord => ({
+  tenantId: row.tenant_id,
   id: row.strategy_id,
   version: row.version,
   state: row.state as StoredState,
@@ -794,6 +808,7 @@ const toStrategyVersion = (row: Selectable<SqliteSchema['strategy_versions']>): 
 
 const toDeploymentRow = (d: StrategyDeployment): Insertable<SqliteSchema['strategy_deployments']> => ({
   id: d.id,
+  tenant_id: d.tenantId,
   strategy_id: d.strategyId,
   champion: d.champion,
   challengers: JSON.stringify(d.challengers),
@@ -807,6 +822,7 @@ const toDeploymentRow = (d: StrategyDeployment): Insertable<SqliteSchema['strate
 
 const toDeployment = (row: Selectable<SqliteSchema['strategy_deployments']>): StrategyDeployment => ({
   id: row.id,
+  tenantId: row.tenant_id,
   strategyId: row.strategy_id,
   champion: row.champion,
   challengers: JSON.parse(row.challengers) as StrategyDeployment['challengers'],

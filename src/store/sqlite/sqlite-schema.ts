@@ -46,6 +46,8 @@ export interface SqliteSchema {
     withdrawn_by: string | null
     withdrawn_at: number | null
     withdraw_note: Generated<string>
+    // 0013-strategy-tenants
+    tenant_id: string
   }
   feature_versions: { name: string; version: number; hash: string; definition: string; saved_at: number }
   event_types: { tenant_id: string; type: string; definition: string }
@@ -125,6 +127,8 @@ export interface SqliteSchema {
   strategy_deployments: {
     seq: Generated<number>
     id: string
+    // 0013-strategy-tenants
+    tenant_id: string
     strategy_id: string
     champion: number
     challengers: string

@@ -7,6 +7,8 @@
  */
 export interface StrategyDeployment {
   id: string
+  /** The tenant of the strategy: the deployment decides that tenant's events only. */
+  tenantId: string
   strategyId: string
   champion: number
   /** Shares are percentages of the strategy's traffic (two decimals at most); the champion takes the rest. */

@@ -16,8 +16,8 @@ import { configActor, strategyIdPattern, type StrategyVersionRecord, type Submis
 export interface LifecycleDeps {
   store: RecordStore
   clock: Clock
-  /** What every save is compiled against: the engine's catalogue (features, event types, served registry models). */
-  catalogue: () => StrategyCatalogue
+  /** What every save of a tenant's strategy is compiled against: the engine's catalogue for the tenant (features, its event types, served registry models). */
+  catalogue: (tenantId: string) => StrategyCatalogue
   /** Who serves deployments: asked before one is recorded, told after. */
   watcher?: DeploymentWatcher
 }
@@ -31,6 +31,7 @@ export interface VersionStatus {
 }
 
 export interface StrategySummary {
+  tenantId: string
   id: string
   eventType: string
   product?: string
@@ -39,6 +40,7 @@ export interface StrategySummary {
 }
 
 export interface StrategyDetail {
+  tenantId: string
   id: string
   eventType: string
   product?: string
@@ -85,18 +87,24 @@ export const anonymousActor = 'anonymous'
  * rollback goes back exactly one step. Errors point into the service's
  * input (`/id`, `/version`, `/document/...`); the API says where that was in
  * the request. Actors are strings: `key:<id>` over HTTP, `--by` in the CLI.
+ *
+ * A strategy is a tenant's (`tenantId`, first argument of every method):
+ * its id is unique within the tenant, only the tenant reads or changes it
+ * (to another tenant it does not exist: `unknown_strategy`), and its
+ * deployments decide only that tenant's events. Two tenants may each have a
+ * strategy of the same id, for the same decision point.
  */
 export class StrategyLifecycle {
   constructor(private readonly deps: LifecycleDeps) {}
 
   /** Records a new draft under the strategy's next version number; the document's `version` is set to it (or must be it), and its `id` to the strategy's. */
-  async createDraft(id: string, input: { document: unknown }, actor: string): Promise<StrategyVersionRecord> {
+  async createDraft(tenantId: string, id: string, input: { document: unknown }, actor: string): Promise<StrategyVersionRecord> {
     checkId(id)
     for (let attempt = 0; ; attempt++) {
-      const versions = await this.deps.store.listStrategyVersions(id)
+      const versions = await this.deps.store.listStrategyVersions(tenantId, id)
       const next = (versions[versions.length - 1]?.version ?? 0) + 1
-      const strategy = this.compileDocument(id, next, input.document, 'next')
-      const record = newVersion({ id, version: next, hash: strategy.hash, source: strategy.source }, actor, this.deps.clock.nowMs(), 'draft')
+      const strategy = this.compileDocument(tenantId, id, next, input.document, 'next')
+      const record = newVersion({ tenantId, id, version: next, hash: strategy.hash, source: strategy.source }, actor, this.deps.clock.nowMs(), 'draft')
       if (await this.deps.store.addStrategyVersion(record)) return record
       // another draft took the number meanwhile: take the next one (a document that named this number is refused then)
       if (attempt >= 2) throw new XiezhiError('conflict', `Version ${next} of strategy "${id}" was taken meanwhile; retry`, [{ pointer: '/id', code: 'version_taken', message: 'another draft took the number first' }])
@@ -104,12 +112,12 @@ export class StrategyLifecycle {
   }
 
   /** Replaces a draft's document, while it is a draft; whoever saves it is one of its authors. */
-  async replaceDraft(id: string, version: number, input: { document: unknown }, actor: string): Promise<StrategyVersionRecord> {
-    const record = await this.record(id, version)
+  async replaceDraft(tenantId: string, id: string, version: number, input: { document: unknown }, actor: string): Promise<StrategyVersionRecord> {
+    const record = await this.record(tenantId, id, version)
     if (record.state !== 'draft') throw frozen(record)
-    const strategy = this.compileDocument(id, version, input.document, 'this')
+    const strategy = this.compileDocument(tenantId, id, version, input.document, 'this')
     const change = { hash: strategy.hash, document: strategy.source, authors: [...new Set([...record.authors, actor])], updatedAtMs: this.deps.clock.nowMs() }
-    if (!(await this.deps.store.replaceStrategyDraft(id, version, change))) throw frozen(await this.record(id, version))
+    if (!(await this.deps.store.replaceStrategyDraft(tenantId, id, version, change))) throw frozen(await this.record(tenantId, id, version))
     return { ...record, ...change }
   }
 
@@ -124,11 +132,11 @@ export class StrategyLifecycle {
       issues.push({ pointer: '/backtestId', code: 'invalid_format', message: 'backtestId is the id POST /v1/backtests answered with' })
     checkNote(input.note, issues)
     if (issues.length > 0) throw invalidInput('The submission is invalid', issues)
-    const record = await this.record(id, version)
+    const record = await this.record(tenantId, id, version)
     if (record.state !== 'draft') throw frozen(record)
     if (input.backtestId !== undefined) await this.checkBacktest(tenantId, record, input.backtestId)
     const submission = { submittedBy: actor, atMs: this.deps.clock.nowMs(), note: input.note ?? '', backtestId: input.backtestId ?? null }
-    if (!(await this.deps.store.submitStrategyVersion(id, version, submission))) throw frozen(await this.record(id, version))
+    if (!(await this.deps.store.submitStrategyVersion(tenantId, id, version, submission))) throw frozen(await this.record(tenantId, id, version))
     return { ...record, state: 'submitted', submittedBy: actor, submittedAtMs: submission.atMs, submitNote: submission.note, backtestId: submission.backtestId }
   }
 
@@ -139,26 +147,26 @@ export class StrategyLifecycle {
    * the version becomes the champion in the same transaction; the other arms
    * of the current deployment stay.
    */
-  async approve(id: string, version: number, input: { deploy?: boolean; note?: string }, actor: string): Promise<{ version: StrategyVersionRecord; deployment: StrategyDeployment | null }> {
+  async approve(tenantId: string, id: string, version: number, input: { deploy?: boolean; note?: string }, actor: string): Promise<{ version: StrategyVersionRecord; deployment: StrategyDeployment | null }> {
     const issues: FieldIssue[] = []
     if (input.deploy !== undefined && typeof input.deploy !== 'boolean') issues.push({ pointer: '/deploy', code: 'invalid_type', message: 'deploy is true or false' })
     checkNote(input.note, issues)
     if (issues.length > 0) throw invalidInput('The approval is invalid', issues)
-    const record = await this.record(id, version)
+    const record = await this.record(tenantId, id, version)
     checkSubmitted(record)
     checkFourEyes(record, actor)
     const atMs = this.deps.clock.nowMs()
     const approval = { approvedBy: actor, atMs, note: input.note ?? '' }
     const approved: StrategyVersionRecord = { ...record, state: 'approved', approvedBy: actor, approvedAtMs: atMs, approveNote: approval.note }
     if (input.deploy === false) {
-      if (!(await this.deps.store.approveStrategyVersion(id, version, approval))) throw await this.approvalRefused(id, version)
+      if (!(await this.deps.store.approveStrategyVersion(tenantId, id, version, approval))) throw await this.approvalRefused(tenantId, id, version)
       return { version: approved, deployment: null }
     }
-    const chain = chainState(await this.deps.store.listStrategyDeployments(id))
-    const deployment = this.newDeployment(id, asChampion(version, chain), 'publish', chain, actor, approval.note, atMs)
+    const chain = chainState(await this.deps.store.listStrategyDeployments(tenantId, id))
+    const deployment = this.newDeployment(tenantId, id, asChampion(version, chain), 'publish', chain, actor, approval.note, atMs)
     const documents = await this.documentsOf(deployment, new Map([[version, record.document]]))
     await this.deps.watcher?.check(deployment, documents)
-    if (!(await this.deps.store.approveStrategyVersion(id, version, approval, deployment))) throw await this.approvalRefused(id, version)
+    if (!(await this.deps.store.approveStrategyVersion(tenantId, id, version, approval, deployment))) throw await this.approvalRefused(tenantId, id, version)
     await this.deps.watcher?.deployed(deployment, documents)
     return { version: approved, deployment }
   }
@@ -169,12 +177,12 @@ export class StrategyLifecycle {
    * instead). Final: the version can no longer be approved; its author
    * writes a new draft from it.
    */
-  async reject(id: string, version: number, input: { note?: string }, actor: string): Promise<StrategyVersionRecord> {
+  async reject(tenantId: string, id: string, version: number, input: { note?: string }, actor: string): Promise<StrategyVersionRecord> {
     const issues: FieldIssue[] = []
     if (typeof input.note !== 'string' || input.note.trim() === '') issues.push({ pointer: '/note', code: 'required', message: 'a rejection says why: the author reads it in the history' })
     else checkNote(input.note, issues)
     if (issues.length > 0) throw invalidInput('The rejection is invalid', issues)
-    const record = await this.record(id, version)
+    const record = await this.record(tenantId, id, version)
     checkSubmitted(record)
     if (record.authors.includes(actor) || record.submittedBy === actor) {
       throw new XiezhiError('conflict', `A version is rejected by someone other than its authors and its submitter (${actor})`, [
@@ -185,11 +193,11 @@ export class StrategyLifecycle {
   }
 
   /** Withdraws a submitted version, by one of its authors or its submitter. Final, as a rejection: write a new draft from it. */
-  async withdraw(id: string, version: number, input: { note?: string }, actor: string): Promise<StrategyVersionRecord> {
+  async withdraw(tenantId: string, id: string, version: number, input: { note?: string }, actor: string): Promise<StrategyVersionRecord> {
     const issues: FieldIssue[] = []
     checkNote(input.note, issues)
     if (issues.length > 0) throw invalidInput('The withdrawal is invalid', issues)
-    const record = await this.record(id, version)
+    const record = await this.record(tenantId, id, version)
     checkSubmitted(record)
     if (!record.authors.includes(actor) && record.submittedBy !== actor) {
       throw new XiezhiError('forbidden', `Only the authors or the submitter of version ${version} of strategy "${id}" may withdraw it`, [
@@ -200,9 +208,9 @@ export class StrategyLifecycle {
   }
 
   private async endSubmission(record: StrategyVersionRecord, end: SubmissionEnd): Promise<StrategyVersionRecord> {
-    if (!(await this.deps.store.endStrategySubmission(record.id, record.version, end))) {
+    if (!(await this.deps.store.endStrategySubmission(record.tenantId, record.id, record.version, end))) {
       // it moved meanwhile (approved, rejected or withdrawn by someone else): say what it is now
-      checkSubmitted(await this.record(record.id, record.version))
+      checkSubmitted(await this.record(record.tenantId, record.id, record.version))
       throw deploymentMoved()
     }
     return end.outcome === 'rejected'
@@ -211,27 +219,27 @@ export class StrategyLifecycle {
   }
 
   /** Changes what runs: every version named must be approved; the champion takes the traffic the challengers leave. */
-  async deploy(id: string, input: DeploymentInput, actor: string): Promise<StrategyDeployment> {
+  async deploy(tenantId: string, id: string, input: DeploymentInput, actor: string): Promise<StrategyDeployment> {
     const arms = checkDeploymentInput(input)
-    await this.record(id, arms.champion, '/champion')
-    const chain = chainState(await this.deps.store.listStrategyDeployments(id))
+    await this.record(tenantId, id, arms.champion, '/champion')
+    const chain = chainState(await this.deps.store.listStrategyDeployments(tenantId, id))
     if (chain && sameArms(chain.current, arms)) {
       throw new XiezhiError('conflict', `Strategy "${id}" runs exactly that already`, [{ pointer: '/champion', code: 'already_deployed', message: `deployment ${chain.current.id} runs these versions with these shares` }])
     }
-    return this.recordDeployment(this.newDeployment(id, arms, 'publish', chain, actor, arms.note, this.deps.clock.nowMs()))
+    return this.recordDeployment(this.newDeployment(tenantId, id, arms, 'publish', chain, actor, arms.note, this.deps.clock.nowMs()))
   }
 
   /** Goes back to the deployment before the current one (a second rollback goes one further). Its versions were approved before: no second approval. */
-  async rollback(id: string, actor: string, note = ''): Promise<StrategyDeployment> {
+  async rollback(tenantId: string, id: string, actor: string, note = ''): Promise<StrategyDeployment> {
     const issues: FieldIssue[] = []
     checkNote(note, issues)
     if (issues.length > 0) throw invalidInput('The rollback is invalid', issues)
-    await this.versionsOf(id)
-    const chain = chainState(await this.deps.store.listStrategyDeployments(id))
+    await this.versionsOf(tenantId, id)
+    const chain = chainState(await this.deps.store.listStrategyDeployments(tenantId, id))
     if (!chain) throw nothingToRollBack(id, 'the strategy was never deployed')
     const target = chain.earlier[chain.earlier.length - 1]
     if (!target) throw nothingToRollBack(id, `deployment ${chain.current.id} is the first one left; deploy another instead`)
-    return this.recordDeployment(this.newDeployment(id, target, 'rollback', chain, actor, note, this.deps.clock.nowMs()))
+    return this.recordDeployment(this.newDeployment(tenantId, id, target, 'rollback', chain, actor, note, this.deps.clock.nowMs()))
   }
 
   /**
@@ -243,13 +251,13 @@ export class StrategyLifecycle {
    * champion's and no deployment ever named it (so a rollback away from it
    * is not undone by the next start).
    */
-  async recordConfigVersion(strategy: ConfigVersion): Promise<{ version: StrategyVersionRecord; created: boolean; deploy: boolean }> {
-    let existing = await this.deps.store.getStrategyVersionRecord(strategy.id, strategy.version)
+  async recordConfigVersion(tenantId: string, strategy: ConfigVersion): Promise<{ version: StrategyVersionRecord; created: boolean; deploy: boolean }> {
+    let existing = await this.deps.store.getStrategyVersionRecord(tenantId, strategy.id, strategy.version)
     let created = false
     if (!existing) {
-      const record = newVersion(strategy, configActor, this.deps.clock.nowMs(), 'approved')
+      const record = newVersion({ tenantId, id: strategy.id, version: strategy.version, hash: strategy.hash, source: strategy.source }, configActor, this.deps.clock.nowMs(), 'approved')
       created = await this.deps.store.addStrategyVersion(record)
-      existing = created ? record : await this.deps.store.getStrategyVersionRecord(strategy.id, strategy.version)
+      existing = created ? record : await this.deps.store.getStrategyVersionRecord(tenantId, strategy.id, strategy.version)
     }
     if (!existing || existing.hash !== strategy.hash) {
       throw new XiezhiError(
@@ -263,23 +271,22 @@ export class StrategyLifecycle {
         `strategy "${strategy.id}" version ${strategy.version} is a ${existing.state} version written through the API, not approved; give the file another version number`,
       )
     }
-    const deployments = await this.deps.store.listStrategyDeployments(strategy.id)
+    const deployments = await this.deps.store.listStrategyDeployments(tenantId, strategy.id)
     const chain = chainState(deployments)
     const deploy = !chain || (strategy.version > chain.current.champion && !deployments.some((d) => versionsOf(d).includes(strategy.version)))
     return { version: existing, created, deploy }
   }
 
   /** Makes a config file's version the champion (kind `config`, by `config`); the other arms of the current deployment stay. */
-  async deployConfigVersion(id: string, version: number): Promise<StrategyDeployment> {
-    await this.record(id, version)
-    const chain = chainState(await this.deps.store.listStrategyDeployments(id))
-    return this.recordDeployment(this.newDeployment(id, asChampion(version, chain), 'config', chain, configActor, '', this.deps.clock.nowMs()))
+  async deployConfigVersion(tenantId: string, id: string, version: number): Promise<StrategyDeployment> {
+    await this.record(tenantId, id, version)
+    const chain = chainState(await this.deps.store.listStrategyDeployments(tenantId, id))
+    return this.recordDeployment(this.newDeployment(tenantId, id, asChampion(version, chain), 'config', chain, configActor, '', this.deps.clock.nowMs()))
   }
 
-  /** The current deployment of every strategy ever deployed, with the documents of the versions it names. */
+  /** The current deployment of every strategy of every tenant ever deployed, with the documents of the versions it names. */
   async liveDeployments(): Promise<LiveDeployment[]> {
-    const byStrategy = new Map<string, StrategyDeployment[]>()
-    for (const d of await this.deps.store.listStrategyDeployments()) byStrategy.set(d.strategyId, [...(byStrategy.get(d.strategyId) ?? []), d])
+    const byStrategy = groupBy(await this.deps.store.listStrategyDeployments(null), strategyKey)
     const live: LiveDeployment[] = []
     for (const deployments of byStrategy.values()) {
       const deployment = deployments[deployments.length - 1]!
@@ -288,23 +295,25 @@ export class StrategyLifecycle {
     return live
   }
 
-  async strategies(): Promise<StrategySummary[]> {
-    const versions = groupBy(await this.deps.store.listStrategyVersions(), (v) => v.id)
-    const deployments = groupBy(await this.deps.store.listStrategyDeployments(), (d) => d.strategyId)
+  /** The tenant's strategies; no other tenant's. */
+  async strategies(tenantId: string): Promise<StrategySummary[]> {
+    const versions = groupBy(await this.deps.store.listStrategyVersions(tenantId), (v) => v.id)
+    const deployments = groupBy(await this.deps.store.listStrategyDeployments(tenantId), (d) => d.strategyId)
     return [...versions].map(([id, records]) => {
       const chain = deployments.get(id) ?? []
       const live = chain[chain.length - 1] ?? null
       const byState: Record<VersionState, number[]> = { draft: [], submitted: [], approved: [], rejected: [], withdrawn: [], live: [], retired: [] }
       for (const record of records) byState[versionState(record, chain).state].push(record.version)
-      return { id, ...decisionPointOf(records, live), live, versions: byState }
+      return { tenantId, id, ...decisionPointOf(records, live), live, versions: byState }
     })
   }
 
-  async strategy(id: string): Promise<StrategyDetail> {
-    const records = await this.versionsOf(id)
-    const deployments = await this.deps.store.listStrategyDeployments(id)
+  async strategy(tenantId: string, id: string): Promise<StrategyDetail> {
+    const records = await this.versionsOf(tenantId, id)
+    const deployments = await this.deps.store.listStrategyDeployments(tenantId, id)
     const chain = chainState(deployments)
     return {
+      tenantId,
       id,
       ...decisionPointOf(records, chain?.current ?? null),
       versions: records.map((record) => ({ record, ...versionState(record, deployments) })),
@@ -313,16 +322,16 @@ export class StrategyLifecycle {
     }
   }
 
-  async version(id: string, version: number): Promise<VersionStatus> {
-    const record = await this.record(id, version)
-    return { record, ...versionState(record, await this.deps.store.listStrategyDeployments(id)) }
+  async version(tenantId: string, id: string, version: number): Promise<VersionStatus> {
+    const record = await this.record(tenantId, id, version)
+    return { record, ...versionState(record, await this.deps.store.listStrategyDeployments(tenantId, id)) }
   }
 
   /** What the approver of a submission sees: the diff from the live champion to it, and the summary of the backtest it cites. */
   async review(tenantId: string, id: string, version: number): Promise<SubmissionReview> {
-    const record = await this.record(id, version)
-    const current = chainState(await this.deps.store.listStrategyDeployments(id))?.current
-    const against = current && current.champion !== version ? await this.deps.store.getStrategyVersionRecord(id, current.champion) : undefined
+    const record = await this.record(tenantId, id, version)
+    const current = chainState(await this.deps.store.listStrategyDeployments(tenantId, id))?.current
+    const against = current && current.champion !== version ? await this.deps.store.getStrategyVersionRecord(tenantId, id, current.champion) : undefined
     const backtest = record.backtestId === null ? undefined : await this.deps.store.getBacktest(tenantId, record.backtestId)
     return {
       against: against?.version ?? null,
@@ -332,22 +341,23 @@ export class StrategyLifecycle {
   }
 
   /** A readable diff between two versions (`strategy-diff.ts`). */
-  async diff(id: string, from: number, to: number): Promise<DocumentDiff> {
-    const [a, b] = [await this.record(id, from, '/from'), await this.record(id, to, '/to')]
+  async diff(tenantId: string, id: string, from: number, to: number): Promise<DocumentDiff> {
+    const [a, b] = [await this.record(tenantId, id, from, '/from'), await this.record(tenantId, id, to, '/to')]
     return diffDocuments(JSON.parse(a.document), JSON.parse(b.document))
   }
 
-  private async record(id: string, version: number, pointer = '/version'): Promise<StrategyVersionRecord> {
+  /** A version of the tenant's strategy; another tenant's strategy of that id is, for this tenant, no strategy at all. */
+  private async record(tenantId: string, id: string, version: number, pointer = '/version'): Promise<StrategyVersionRecord> {
     checkId(id)
-    const found = await this.deps.store.getStrategyVersionRecord(id, version)
+    const found = await this.deps.store.getStrategyVersionRecord(tenantId, id, version)
     if (found) return found
-    await this.versionsOf(id)
+    await this.versionsOf(tenantId, id)
     throw unknownVersion(id, version, pointer)
   }
 
-  private async versionsOf(id: string): Promise<StrategyVersionRecord[]> {
+  private async versionsOf(tenantId: string, id: string): Promise<StrategyVersionRecord[]> {
     checkId(id)
-    const versions = await this.deps.store.listStrategyVersions(id)
+    const versions = await this.deps.store.listStrategyVersions(tenantId, id)
     if (versions.length === 0) throw unknownStrategy(id)
     return versions
   }
@@ -357,7 +367,7 @@ export class StrategyLifecycle {
    * strategy's or must be it, as must its `version`. Problems point under
    * `/document`.
    */
-  private compileDocument(id: string, version: number, raw: unknown, which: 'next' | 'this'): Strategy {
+  private compileDocument(tenantId: string, id: string, version: number, raw: unknown, which: 'next' | 'this'): Strategy {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidInput('The document must be an object', [{ pointer: '/document', code: 'invalid_type', message: 'a strategy document is an object' }])
     const given = raw as Record<string, unknown>
     const issues: FieldIssue[] = []
@@ -368,7 +378,7 @@ export class StrategyLifecycle {
     }
     if (issues.length > 0) throw invalidInput('The document does not fit the strategy', issues)
     try {
-      return compileStrategy({ ...given, id, version }, this.deps.catalogue())
+      return compileStrategy({ ...given, id, version }, this.deps.catalogue(tenantId))
     } catch (error) {
       if (!(error instanceof XiezhiError)) throw error
       throw new XiezhiError(error.kind, error.message, error.issues.map((issue) => ({ ...issue, pointer: `/document${issue.pointer}` })))
@@ -395,9 +405,9 @@ export class StrategyLifecycle {
     }
   }
 
-  private async approvalRefused(id: string, version: number): Promise<XiezhiError> {
+  private async approvalRefused(tenantId: string, id: string, version: number): Promise<XiezhiError> {
     try {
-      checkSubmitted(await this.record(id, version))
+      checkSubmitted(await this.record(tenantId, id, version))
     } catch (error) {
       return error as XiezhiError
     }
@@ -405,6 +415,7 @@ export class StrategyLifecycle {
   }
 
   private newDeployment(
+    tenantId: string,
     strategyId: string,
     arms: Pick<StrategyDeployment, 'champion' | 'challengers' | 'shadows'>,
     kind: StrategyDeployment['kind'],
@@ -415,6 +426,7 @@ export class StrategyLifecycle {
   ): StrategyDeployment {
     return {
       id: uuidv7(atMs),
+      tenantId,
       strategyId,
       champion: arms.champion,
       challengers: arms.challengers.map((c) => ({ ...c })),
@@ -442,7 +454,7 @@ export class StrategyLifecycle {
    * the champion's decision point, which no other live strategy decides.
    */
   private async documentsOf(deployment: StrategyDeployment, given: ReadonlyMap<number, string> = new Map()): Promise<Map<number, string>> {
-    const { strategyId: id } = deployment
+    const { tenantId, strategyId: id } = deployment
     const pointers = new Map<number, string>([[deployment.champion, '/champion']])
     deployment.challengers.forEach((c, i) => {
       pointers.set(c.version, `/challengers/${i}/version`)
@@ -458,7 +470,7 @@ export class StrategyLifecycle {
         documents.set(version, known)
         continue
       }
-      const record = await this.record(id, version, pointer)
+      const record = await this.record(tenantId, id, version, pointer)
       if (record.state !== 'approved') {
         issues.push({ pointer, code: 'not_approved', message: `version ${version} is ${record.state}: only approved versions run` })
       }
@@ -471,7 +483,7 @@ export class StrategyLifecycle {
         issues.push({ pointer, code: 'decision_point_mismatch', message: `version ${version} decides ${point(version)}, the champion ${champion}` })
       }
     }
-    for (const other of await this.liveElsewhere(id)) {
+    for (const other of await this.liveElsewhere(tenantId, id)) {
       if (pointOf(other.document) === champion) {
         issues.push({ pointer: '/champion', code: 'decision_point_taken', message: `strategy "${other.id}" (version ${other.version}, live) decides ${champion}` })
       }
@@ -480,13 +492,13 @@ export class StrategyLifecycle {
     return documents
   }
 
-  /** The live champions of the other strategies. */
-  private async liveElsewhere(id: string): Promise<StrategyVersionRecord[]> {
+  /** The live champions of the tenant's other strategies: another tenant may decide the same point with its own. */
+  private async liveElsewhere(tenantId: string, id: string): Promise<StrategyVersionRecord[]> {
     const current = new Map<string, StrategyDeployment>()
-    for (const d of await this.deps.store.listStrategyDeployments()) if (d.strategyId !== id) current.set(d.strategyId, d)
+    for (const d of await this.deps.store.listStrategyDeployments(tenantId)) if (d.strategyId !== id) current.set(d.strategyId, d)
     const records: StrategyVersionRecord[] = []
     for (const d of current.values()) {
-      const record = await this.deps.store.getStrategyVersionRecord(d.strategyId, d.champion)
+      const record = await this.deps.store.getStrategyVersionRecord(tenantId, d.strategyId, d.champion)
       if (record) records.push(record)
     }
     return records
@@ -494,8 +506,9 @@ export class StrategyLifecycle {
 }
 
 /** A version as first recorded: a draft by its author, or approved at once (a config file, by `config`). */
-function newVersion(v: ConfigVersion, actor: string, atMs: number, state: 'draft' | 'approved'): StrategyVersionRecord {
+function newVersion(v: ConfigVersion & { tenantId: string }, actor: string, atMs: number, state: 'draft' | 'approved'): StrategyVersionRecord {
   return {
+    tenantId: v.tenantId,
     id: v.id,
     version: v.version,
     state,
@@ -577,6 +590,9 @@ function decisionPointOf(records: StrategyVersionRecord[], live: StrategyDeploym
   const { eventType, product } = JSON.parse(record.document) as { eventType: string; product?: string }
   return { eventType, ...(product === undefined ? {} : { product }) }
 }
+
+/** A strategy across tenants: the tenant and the id (which is unique within the tenant). */
+const strategyKey = (d: { tenantId: string; strategyId: string }) => `${d.tenantId}/${d.strategyId}`
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>()

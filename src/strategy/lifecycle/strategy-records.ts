@@ -22,7 +22,9 @@ export const configActor = 'config'
 export const strategyIdPattern = '^[a-z][a-z0-9.-]{1,79}$'
 
 export interface StrategyVersionRecord {
-  /** The strategy's id. */
+  /** The tenant the strategy belongs to: its versions decide that tenant's events only, and only it sees or changes them. */
+  tenantId: string
+  /** The strategy's id, unique within the tenant. */
   id: string
   version: number
   state: StoredState

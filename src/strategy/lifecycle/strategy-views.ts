@@ -53,6 +53,7 @@ export const deploymentView = (d: StrategyDeployment) => ({
 })
 
 export const summaryView = (s: StrategySummary) => ({
+  tenantId: s.tenantId,
   id: s.id,
   eventType: s.eventType,
   ...(s.product === undefined ? {} : { product: s.product }),
@@ -61,6 +62,7 @@ export const summaryView = (s: StrategySummary) => ({
 })
 
 export const detailView = (d: StrategyDetail) => ({
+  tenantId: d.tenantId,
   id: d.id,
   eventType: d.eventType,
   ...(d.product === undefined ? {} : { product: d.product }),

@@ -195,6 +195,7 @@ export interface EventType {
 export type VersionState = 'draft' | 'submitted' | 'approved' | 'rejected' | 'withdrawn' | 'live' | 'retired'
 
 export interface StrategySummary {
+  tenantId: string
   id: string
   eventType: string
   product?: string
@@ -240,6 +241,7 @@ export interface Deployment {
 }
 
 export interface StrategyDetail {
+  tenantId: string
   id: string
   eventType: string
   product?: string

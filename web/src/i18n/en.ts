@@ -12,6 +12,7 @@ export const en = {
     users: 'Users',
     language: 'Language',
     signOut: 'Sign out',
+    tenant: 'Tenant {{tenant}}',
   },
   role: { reviewer: 'Reviewer', analyst: 'Analyst', approver: 'Approver', admin: 'Admin' },
   signIn: {
@@ -206,7 +207,7 @@ export const en = {
     ruleErrors: 'Rules that could not be evaluated',
     replayedAction: 'Replayed action',
   },
-  strategies: { title: 'Strategies', id: 'Strategy', decisionPoint: 'Decision point', running: 'Running now', versions: 'Versions', deployedAt: 'Deployed at' },
+  strategies: { title: 'Strategies', id: 'Strategy', decisionPoint: 'Decision point', running: 'Running now', versions: 'Versions', deployedAt: 'Deployed at', tenant: 'Tenant', ofTenant: 'Tenant {{tenant}}: these strategies decide its events only' },
   strategy: {
     title: 'Strategy',
     challengersShadows: 'Challengers and shadows',

@@ -13,6 +13,7 @@ export const zh: typeof en = {
     monitoring: '模型监控',
     users: '用户管理',
     language: '语言',
+    tenant: '租户 {{tenant}}',
     signOut: '退出登录',
   },
   role: { reviewer: '审核员', analyst: '策略分析师', approver: '审批人', admin: '管理员' },
@@ -208,7 +209,7 @@ export const zh: typeof en = {
     ruleErrors: '执行出错的规则',
     replayedAction: '重放结果',
   },
-  strategies: { title: '策略管理', id: '策略', decisionPoint: '决策点', running: '当前运行', versions: '版本', deployedAt: '部署时间' },
+  strategies: { title: '策略管理', id: '策略', decisionPoint: '决策点', running: '当前运行', versions: '版本', deployedAt: '部署时间', tenant: '租户', ofTenant: '租户 {{tenant}}：这些策略只决策该租户的事件' },
   strategy: {
     title: '策略',
     challengersShadows: '挑战者与影子',

@@ -6,6 +6,7 @@ import { api } from '../api/client.ts'
 import type { StrategySummary, VersionState } from '../api/types.ts'
 import { StateTag } from '../components/tags.tsx'
 import { dateTime } from '../format.ts'
+import { useSession } from '../session.tsx'
 import { problemText } from './problem-text.ts'
 
 const states: VersionState[] = ['draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'live', 'retired']
@@ -13,10 +14,16 @@ const states: VersionState[] = ['draft', 'submitted', 'approved', 'rejected', 'w
 /** Strategies (策略) by decision point: what runs now and their versions by state. */
 export function StrategiesPage() {
   const { t } = useTranslation()
+  const { tenantId } = useSession()
   const strategies = useQuery({ queryKey: ['strategies'], queryFn: () => api.get<{ items: StrategySummary[] }>('/v1/strategies') })
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       <Typography.Title level={2}>{t('strategies.title')}</Typography.Title>
+      {tenantId && (
+        <Typography.Text type="secondary" data-testid="strategies-tenant">
+          {t('strategies.ofTenant', { tenant: tenantId })}
+        </Typography.Text>
+      )}
       {strategies.isError && <Alert type="error" showIcon title={problemText(t, strategies.error)} />}
       <Table<StrategySummary>
         rowKey="id"

@@ -64,7 +64,8 @@ export function StrategyPage() {
         {t('strategy.title')} <Typography.Text code>{s.id}</Typography.Text>
       </Typography.Title>
       <Card size="small">
-        <Descriptions size="small" column={{ xs: 1, md: 3 }}>
+        <Descriptions size="small" column={{ xs: 1, md: 4 }}>
+          <Descriptions.Item label={t('strategies.tenant')}>{s.tenantId}</Descriptions.Item>
           <Descriptions.Item label={t('strategies.decisionPoint')}>
             {s.eventType}
             {s.product ? ` / ${s.product}` : ''}
