@@ -115,7 +115,7 @@ test('a reviewer excludes a member, saying why; closing as confirmed fraud label
   const [ringCase] = await ringCases()
   const users = ringCase!.entityKeys.user!
   const innocent = users[users.length - 1]!
-  const exclude = (payload: unknown, caseId = ringCase!.id) => app.inject({ method: 'POST', url: `/v1/cases/${caseId}/members/exclude`, payload })
+  const exclude = (payload: Record<string, string>, caseId = ringCase!.id) => app.inject({ method: 'POST', url: `/v1/cases/${caseId}/members/exclude`, payload })
   // not held yet
   assert.equal((await exclude({ kind: 'user', key: innocent, reason: 'the family phone' })).statusCode, 409)
   const claimed = await engine.cases.claimNext(defaultTenant, 'anonymous', ['graph.ring'])
