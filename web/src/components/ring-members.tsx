@@ -87,7 +87,13 @@ export function RingMembers({ reviewCase, excluded, nodes, holding, onChanged }:
         cancelText={t('common.cancel')}
         confirmLoading={exclude.isPending}
         onCancel={() => setExcluding(null)}
-        onOk={() => void form.validateFields().then((values) => excluding && exclude.mutate({ key: excluding.key, reason: values.reason.trim() }))}
+        onOk={() =>
+          // a missing reason is shown on the field; nothing is sent
+          void form
+            .validateFields()
+            .then((values) => excluding && exclude.mutate({ key: excluding.key, reason: values.reason.trim() }))
+            .catch(() => undefined)
+        }
         destroyOnHidden
       >
         <Typography.Paragraph>{t('ringMembers.excludeEffect')}</Typography.Paragraph>

@@ -155,16 +155,20 @@ export default function GraphPage() {
     setParams(addressOf({ node: drawing.data.centre }, filters, []), { replace: true })
   }, [typed, settled, drawing.data, filters, setParams])
 
-  // the selection follows the newest expansion (or the centre), unless the selected node is still drawn
+  // the selection follows the node just expanded, once its drawing is in; otherwise it stays while still drawn
   const previousCount = useRef<number | null>(null)
   useEffect(() => {
     if (!settled || !drawing.data) return
-    const last = expansions.at(-1) ?? drawing.data.centre
     if (expanding !== null) {
+      // the address may not have moved yet: wait for the drawing with the expansion
+      if (!expansions.includes(expanding)) return
       if (previousCount.current !== null) void message.success(t('graph.expanded', { count: Math.max(0, drawing.data.nodes.size - previousCount.current) }))
+      setSelected(expanding)
       setExpanding(null)
-      setSelected(last)
-    } else setSelected((current) => (current !== null && drawing.data.nodes.has(current) ? current : last))
+    } else {
+      const fallback = expansions.at(-1) ?? drawing.data.centre
+      setSelected((current) => (current !== null && drawing.data.nodes.has(current) ? current : fallback))
+    }
     previousCount.current = drawing.data.nodes.size
   }, [settled, drawing.data, expansions, expanding, message, t])
 
@@ -190,6 +194,7 @@ export default function GraphPage() {
       return
     }
     setExpanding(id)
+    setSelected(id)
     setParams(addressOf(at, filters, [...expansions, id]))
   }
 
