@@ -86,8 +86,11 @@ test('the suspect-rings page: riskiest first with members, labels and case; sort
 
   // sort by labelled users, fewest first: the address says so, and the quiet ring comes first
   const labelledHeader = page.getByRole('columnheader', { name: en.rings.col.labelled, exact: true })
+  const loaded = () => page.waitForFunction(() => document.querySelector('[data-testid=rings-table] .ant-spin-spinning') === null)
   await labelledHeader.click()
   await page.waitForURL(/sort=riskUsers/)
+  await loaded()
+  await page.waitForFunction((name) => document.querySelector(`th[aria-label="${name}"]`)?.getAttribute('aria-sort') === 'descending', en.rings.col.labelled)
   await labelledHeader.click()
   await page.waitForURL(/sort=riskUsers&order=asc/)
   await page.waitForFunction(() => {

@@ -221,8 +221,9 @@ export default function GraphPage() {
     setParams(addressOf({ node: id }, filters, []))
   }
 
-  const nodes = drawn ? [...drawn.nodes.values()] : []
-  const edges = drawn ? [...drawn.edges.values()] : []
+  // the same arrays while the drawing is the same: the canvas redraws only when it changes
+  const nodes = useMemo(() => (drawn ? [...drawn.nodes.values()] : []), [drawn])
+  const edges = useMemo(() => (drawn ? [...drawn.edges.values()] : []), [drawn])
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       <Typography.Title level={2}>{t('graph.title')}</Typography.Title>
