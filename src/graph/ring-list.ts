@@ -94,7 +94,7 @@ const sortKey: Record<RingSort, (ring: Ring) => number> = {
  * knew (`ringOf`): a few milliseconds per million nodes, paid per request,
  * so the labelled counts are the graph's as it is now.
  */
-export function listRings(graph: LinkGraph, index: RingIndex, query: RingListQuery = {}): RingList {
+export function listRings(graph: LinkGraph, index: RingIndex, query: RingListQuery = {}, usersOf?: Map<number, string[]>): RingList {
   const q = checkRingListQuery(query)
   const thresholds = { ...(q.minUsers === undefined ? {} : { minUsers: q.minUsers }), ...(q.minRisk === undefined ? {} : { minRisk: q.minRisk }), ...(q.minCohesion === undefined ? {} : { minCohesion: q.minCohesion }) }
   const passing = index.rings.filter((ring) => (q.cohesive ? isSuspect(ring, thresholds) : ring.users >= (q.minUsers ?? 3) && ring.risk >= (q.minRisk ?? 0.5)))
@@ -108,14 +108,23 @@ export function listRings(graph: LinkGraph, index: RingIndex, query: RingListQue
     total: passing.length,
     offset: q.offset,
     limit: q.limit,
-    items: describeRings(graph, index, page),
+    items: describeRings(graph, index, page, usersOf),
   }
 }
 
-/** The rows of some rings: one pass over the nodes for the counts by kind and label and the focus node. */
-function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[]): RingRow[] {
+/**
+ * The rows of some rings: one pass over the nodes for the counts by kind and
+ * label and the focus node; with `usersOf`, each ring's users' blind indexes
+ * gathered in the same pass (for matching rings to their cases; never sent).
+ */
+function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[], usersOf?: Map<number, string[]>): RingRow[] {
   if (rings.length === 0) return []
-  const slot = new Map(rings.map((ring, i) => [ring.id, i]))
+  // ring ids are positions in `index.rings`: a typed array finds a ring's row without hashing per node
+  const slot = new Int32Array(index.rings.length).fill(-1)
+  rings.forEach((ring, i) => {
+    slot[ring.id] = i
+    usersOf?.set(ring.id, [])
+  })
   const kindCount = entityKinds.length
   const labelCount = labelKinds.length
   const byKind = new Int32Array(rings.length * kindCount)
@@ -131,15 +140,17 @@ function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[
   for (let node = 0; node < end; node++) {
     const id = ringOf[node]!
     if (id < 0) continue
-    const i = slot.get(id)
-    if (i === undefined) continue
+    const i = slot[id]!
+    if (i < 0) continue
     const kind = kinds[node]!
     byKind[i * kindCount + kind]!++
     if (kind === userKind) {
-      const mask = masks[node] ?? 0
+      usersOf?.get(id)!.push(graph.nodes.key(node))
+      // the labels' columns grow only as far as a node was labelled: no read past their end (a slow path in V8)
+      const mask = node < masks.length ? masks[node]! : 0
       for (let l = 0; l < labelCount; l++) if ((mask >>> l) & 1) byLabel[i * labelCount + l]!++
     }
-    if (userDegree[node]! > focusUsers[i]!) {
+    if (node < userDegree.length && userDegree[node]! > focusUsers[i]!) {
       focusUsers[i] = userDegree[node]!
       focus[i] = node
     }

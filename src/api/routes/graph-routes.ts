@@ -124,9 +124,9 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       },
     },
     async (request) => {
-      const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(engine.graph.graph, engine.graph.rings, request.query))
+      // the page's rings' users, gathered in the same pass as their counts: they find each ring's case
       const users = new Map<number, string[]>()
-      for (const [ring, members] of engine.graph.ringMembers(new Set(list.items.map((r) => r.id)))) users.set(ring, members.user ?? [])
+      const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(engine.graph.graph, engine.graph.rings, request.query, users))
       const cases = await casesOfRings(engine.store.cases, request.tenantId, users)
       return {
         ...list,
