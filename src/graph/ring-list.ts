@@ -145,7 +145,7 @@ function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[
     const kind = kinds[node]!
     byKind[i * kindCount + kind]!++
     if (kind === userKind) {
-      usersOf?.get(id)!.push(graph.nodes.key(node))
+      if (usersOf) usersOf.get(id)!.push(graph.nodes.key(node))
       // the labels' columns grow only as far as a node was labelled: no read past their end (a slow path in V8)
       const mask = node < masks.length ? masks[node]! : 0
       for (let l = 0; l < labelCount; l++) if ((mask >>> l) & 1) byLabel[i * labelCount + l]!++
