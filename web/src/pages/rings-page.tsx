@@ -185,9 +185,10 @@ export default function RingsPage() {
             title: '',
             key: 'graph',
             dataIndex: 'focusNode',
+            width: 72,
             render: (node: number, ring) =>
               node >= 0 ? (
-                <Link to={`/graph?node=${node}&hops=2`} data-testid="ring-graph-link" aria-label={t('rings.openInGraphOf', { id: ring.id })}>
+                <Link to={`/graph?node=${node}&hops=2`} data-testid="ring-graph-link" aria-label={t('rings.openInGraphOf', { id: ring.id })} style={{ whiteSpace: 'nowrap' }}>
                   {t('rings.openInGraph')}
                 </Link>
               ) : null,
