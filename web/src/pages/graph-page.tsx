@@ -1,9 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Alert, App, Button, Card, Col, Empty, Form, Input, InputNumber, Row, Select, Space, Spin, Tabs, Tag, Typography } from 'antd'
 import dayjs, { type Dayjs } from 'dayjs'
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { useSearchParams } from 'react-router'
+import { useNavigate, useSearchParams } from 'react-router'
 import { api, query } from '../api/client.ts'
 import type { EntityKind, GraphEdge, GraphNode, Neighbourhood } from '../api/types.ts'
 import { GraphCanvas } from '../components/graph-canvas.tsx'
@@ -117,7 +117,10 @@ export default function GraphPage() {
   const { t } = useTranslation()
   const { message } = App.useApp()
   const client = useQueryClient()
-  const [params, setParams] = useSearchParams()
+  const [params] = useSearchParams()
+  const navigate = useNavigate()
+  // the expansions' commas stay commas in the address (`x=42,57`), readable when shared; the page reads either form
+  const setParams = useCallback((next: URLSearchParams, options?: { replace?: boolean }) => void navigate({ search: `?${next.toString().replaceAll('%2C', ',')}` }, options), [navigate])
   const [typed, setTyped] = useState<{ kind: EntityKind; value: string } | undefined>()
   const start = typed ?? startOf(params)
   const paramsText = params.toString()
