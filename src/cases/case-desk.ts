@@ -9,7 +9,7 @@ import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import { casePriority, openedCase, slaMinutes } from './case-priority.ts'
 import type { CaseQuery } from './case-store.ts'
 import { entityValues, maskedEventData } from './masked-event.ts'
-import { type CaseActivity, type CallOutcome, callOutcomes, type Disposition, dispositions, isDisposition, type ReviewCase } from './review-case.ts'
+import { type CaseActivity, type CallOutcome, callOutcomes, type Disposition, dispositions, type ExcludedMember, isDisposition, type ReviewCase } from './review-case.ts'
 
 /** Everything a reviewer sees of a case, personal data masked. */
 export interface CaseView {
@@ -19,6 +19,8 @@ export interface CaseView {
   /** The event as decided, entity values masked. */
   event: { id: string; type: string; occurredAt: string; data: unknown } | null
   activities: CaseActivity[]
+  /** A ring case's members a reviewer excluded (none for a decision's case). */
+  excluded: ExcludedMember[]
   /** Earlier decisions that share the applicant, device or phone, newest first. */
   related: { kind: EntityKind; decisions: Pick<Decision, 'decisionId' | 'eventId' | 'eventType' | 'action' | 'decidedAt'>[] }[]
 }
@@ -103,7 +105,8 @@ export class CaseDesk {
   async view(tenantId: string, caseId: string): Promise<CaseView> {
     const reviewCase = await this.caseOf(tenantId, caseId)
     // a ring case's members are shown as its subgraph (the route adds it): no event, no related decisions
-    if (reviewCase.decisionId === null) return { case: reviewCase, decision: null, event: null, activities: await this.deps.store.cases.activities(caseId), related: [] }
+    if (reviewCase.decisionId === null)
+      return { case: reviewCase, decision: null, event: null, activities: await this.deps.store.cases.activities(caseId), excluded: await this.deps.store.cases.excludedMembers(caseId), related: [] }
     const stored = await this.deps.store.getDecision(tenantId, reviewCase.decisionId)
     if (!stored) throw notFound(`The decision of case "${caseId}" is not recorded`)
     const event = JSON.parse(this.deps.vault.open(stored.sealedEvent)) as NonNullable<CaseView['event']>
@@ -127,6 +130,7 @@ export class CaseDesk {
       decision: JSON.parse(stored.response) as Decision,
       event: { ...event, data: maskedEventData(event.data, paths) },
       activities: await this.deps.store.cases.activities(caseId),
+      excluded: [],
       related,
     }
   }
@@ -170,6 +174,37 @@ export class CaseDesk {
       }),
       caseId,
     )
+  }
+
+  /**
+   * Takes a user out of a held ring case before it is closed: the reviewer
+   * judged that person not part of the team (a relative on the family phone,
+   * a victim whose phone the team used). Closing the case as confirmed fraud
+   * then labels every member user but the excluded. Recorded with who and
+   * why; the activity keeps the kind and the key's first 8 characters, as
+   * the graph shows them. A ring that grows later keeps the exclusion.
+   */
+  async excludeMember(tenantId: string, caseId: string, actor: string, member: { kind: string; key: string; reason: string }): Promise<ExcludedMember[]> {
+    const issues: FieldIssue[] = []
+    if (member.kind !== 'user') issues.push({ pointer: '/kind', code: 'invalid_value', message: 'only a user is excluded: closing as fraud labels users only' })
+    if (typeof member.reason !== 'string' || member.reason.trim() === '') issues.push({ pointer: '/reason', code: 'required', message: 'say why the member is not part of the ring' })
+    else if (member.reason.length > maxNotes) issues.push({ pointer: '/reason', code: 'invalid_value', message: `reason must be text of at most ${maxNotes} characters` })
+    if (issues.length > 0) throw invalidInput('The exclusion is invalid', issues)
+    const held = await this.held(tenantId, caseId, actor)
+    if (held.kind !== 'ring') throw invalidInput('Nothing to exclude', [{ pointer: '/caseId', code: 'invalid_value', message: "only a ring case has members; a decision's case is about one applicant" }])
+    const excluded = await this.deps.store.cases.excludedMembers(caseId)
+    if (!(held.entityKeys[member.kind] ?? []).includes(member.key)) throw invalidInput('Not a member', [{ pointer: '/key', code: 'not_a_member', message: `no ${member.kind} of this ring case has this key` }])
+    if (excluded.some((e) => e.kind === member.kind && e.entityKey === member.key)) throw invalidInput('Excluded already', [{ pointer: '/key', code: 'excluded_already', message: 'this member is excluded already' }])
+    const atMs = this.deps.clock.nowMs()
+    const done = await this.deps.store.cases.excludeMember(
+      tenantId,
+      caseId,
+      { status: 'claimed', assignee: actor },
+      { kind: member.kind, entityKey: member.key, by: actor, atMs, reason: member.reason.trim() },
+      { id: randomUUID(), caseId, kind: 'member_excluded', actor, atMs, data: { kind: member.kind, keyPrefix: member.key.slice(0, 8), reason: member.reason.trim() } },
+    )
+    if (!done) throw new XiezhiError('conflict', `Case "${caseId}" changed meanwhile; nothing was changed`, [{ pointer: '/caseId', code: 'case_moved', message: 'reload the case' }])
+    return this.deps.store.cases.excludedMembers(caseId)
   }
 
   /** Gives a held case back to the queue. */
@@ -229,7 +264,8 @@ export class CaseDesk {
    * fraud ring, and each member user gets a `fraud` label, about that user's
    * newest decided event (so, like any label, it marks the event's user and
    * entities in the graph, and reaches features and models from now on);
-   * users with no decided event are counted as not labelled.
+   * users with no decided event are counted as not labelled, and users the
+   * reviewer excluded (`excludeMember`) are not labelled.
    * `legitimate_approve`: the ring is dismissed and nothing is labelled — a
    * community of the graph is not evidence that each of its people is
    * legitimate. Other dispositions are about one applicant and are refused.
@@ -241,8 +277,11 @@ export class CaseDesk {
     const nowMs = this.deps.clock.nowMs()
     const labelled: string[] = []
     let unlabelled = 0
+    const excluded = new Set((await this.deps.store.cases.excludedMembers(caseId)).filter((e) => e.kind === 'user').map((e) => e.entityKey))
     if (outcome.disposition === 'confirmed_fraud') {
       for (const userKey of held.entityKeys.user ?? []) {
+        // a member the reviewer excluded is not labelled
+        if (excluded.has(userKey)) continue
         const page = await this.deps.store.listDecisions({ tenantId, entityKey: userKey, limit: 5 })
         const subject = page.items.find((d) => d.eventType !== 'label')
         if (!subject) {
@@ -268,7 +307,7 @@ export class CaseDesk {
         kind: 'closed',
         actor,
         atMs: nowMs,
-        data: { disposition: outcome.disposition, label, labelledUsers: labelled.length, unlabelledUsers: unlabelled, subjectEventIds: labelled, notes: outcome.notes ?? '' },
+        data: { disposition: outcome.disposition, label, labelledUsers: labelled.length, unlabelledUsers: unlabelled, excludedUsers: excluded.size, subjectEventIds: labelled, notes: outcome.notes ?? '' },
       }),
       caseId,
     )

@@ -1,4 +1,4 @@
-import type { CaseActivity, CaseRisk, CaseStatus, ReviewCase } from './review-case.ts'
+import type { CaseActivity, CaseRisk, CaseStatus, ExcludedMember, ReviewCase } from './review-case.ts'
 
 export interface CaseQuery {
   tenantId: string
@@ -43,6 +43,16 @@ export interface CaseStore {
   ringCases(tenantId: string, closedSinceMs: number): Promise<ReviewCase[]>
   /** The cases that name an entity: those of the given decisions, and ring cases with it among their members; newest first, at most `limit`. */
   casesOfEntity(tenantId: string, entityKey: string, decisionIds: readonly string[], limit: number): Promise<ReviewCase[]>
+  /** Ring cases (any status) with at least one of these entities among their members, oldest first. */
+  ringCasesWithMembers(tenantId: string, entityKeys: readonly string[]): Promise<ReviewCase[]>
+  /** The members of a ring case a reviewer excluded, oldest first. */
+  excludedMembers(caseId: string): Promise<ExcludedMember[]>
+  /**
+   * Excludes a member of a ring case held by `expected.assignee`, with its
+   * activity, in one transaction: false when the case moved, or the entity
+   * is not a member not yet excluded.
+   */
+  excludeMember(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, member: ExcludedMember, activity: CaseActivity): Promise<boolean>
   list(query: CaseQuery): Promise<{ items: ReviewCase[]; nextCursor?: string }>
   /** Applies `change` if the case still has `expected` status and assignee, with its activity, in one transaction; the case after, or undefined if it moved. */
   update(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, change: Partial<ReviewCase>, activity: CaseActivity): Promise<ReviewCase | undefined>

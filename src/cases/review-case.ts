@@ -59,6 +59,15 @@ export interface RingCaseSummary {
   growth: number
 }
 
+/** A member of a ring case that a reviewer took out of it: closing the case as fraud labels it not. */
+export interface ExcludedMember {
+  kind: string
+  entityKey: string
+  by: string
+  atMs: number
+  reason: string
+}
+
 export type CaseStatus = 'open' | 'claimed' | 'closed'
 export const caseRisks = ['high', 'medium', 'low'] as const
 export type CaseRisk = (typeof caseRisks)[number]
@@ -89,9 +98,9 @@ export const isDisposition = (value: unknown): value is Disposition => typeof va
 export interface CaseActivity {
   id: string
   caseId: string
-  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown'
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'member_excluded'
   actor: string
   atMs: number
-  /** call: outcome, notes; callback_scheduled: at; revealed: field; closed: disposition, notes (a ring case: labelled users); ring_grown: users before and now, risk. */
+  /** call: outcome, notes; callback_scheduled: at; revealed: field; closed: disposition, notes (a ring case: labelled users); ring_grown: users before and now, risk; member_excluded: kind, key prefix, reason. */
   data: Record<string, unknown>
 }

@@ -119,6 +119,24 @@ export class RingCases {
   }
 }
 
+/**
+ * The case of each ring of a list (ring id → its users' blind indexes), as
+ * the desk matches them (`bestMatch`): of the ring cases sharing a user with
+ * it, found by the members' index, the one sharing most, if they are at
+ * least half of its users. A ring of no case is missing from the answer.
+ */
+export async function casesOfRings(store: CaseStore, tenantId: string, ringUsers: ReadonlyMap<number, readonly string[]>): Promise<Map<number, ReviewCase>> {
+  const found = new Map<number, ReviewCase>()
+  const all = [...new Set([...ringUsers.values()].flat())]
+  if (all.length === 0) return found
+  const candidates = await store.ringCasesWithMembers(tenantId, all)
+  for (const [ring, users] of ringUsers) {
+    const match = bestMatch(candidates, new Set(users), new Set())
+    if (match) found.set(ring, match)
+  }
+  return found
+}
+
 /** The case whose ring this is: the one sharing most users, if they are at least half of its users. */
 function bestMatch(cases: readonly ReviewCase[], users: ReadonlySet<string>, taken: ReadonlySet<string>): ReviewCase | undefined {
   let best: ReviewCase | undefined

@@ -27,6 +27,8 @@ export interface ExploreQuery {
   toMs?: number
   /** Only nodes of these kinds beyond the centre (all). */
   kinds?: string[]
+  /** Only edges of these types, as `edgeTypeOf` names them (`user-device`, `user-phone`, …; either order): the search follows no other (all). */
+  edgeTypes?: string[]
 }
 
 export interface ExploreNode {
@@ -51,6 +53,8 @@ export interface ExploreNode {
 export interface ExploreEdge {
   source: number
   target: number
+  /** The kinds of its two ends, `user-device` (`edgeTypeOf`). */
+  type: string
   /** Events the pair met in, and when first and last. */
   count: number
   firstSeen: string
@@ -66,6 +70,32 @@ export interface ExploreResult {
   window: { from: string | null; to: string | null }
   /** When the rings shown were computed (null: never). */
   ringsComputedAt: string | null
+}
+
+/**
+ * An edge's type: the kinds of its ends in the order of `entityKinds`
+ * (the user first), joined by `-` — `user-device`, `user-phone`,
+ * `user-contacts`, `user-ip`, `user-bank_card`, `user-address`, or, in an
+ * event without a user, e.g. `phone-device`. Kinds hold `_` but never `-`.
+ */
+export const edgeTypeOf = (a: EntityKind, b: EntityKind): string => (kindIndex(a) <= kindIndex(b) ? `${a}-${b}` : `${b}-${a}`)
+
+/** The edge type a name gives (either order), or undefined when it is not two entity kinds joined by `-`. */
+export function parseEdgeType(name: string): { type: string; a: EntityKind; b: EntityKind } | undefined {
+  const parts = name.split('-')
+  if (parts.length !== 2 || !isEntityKind(parts[0]) || !isEntityKind(parts[1])) return undefined
+  return { type: edgeTypeOf(parts[0], parts[1]), a: parts[0], b: parts[1] }
+}
+
+/** The search's `pairMask` for some edge types: per kind of one end, a bit per kind of the other. */
+function pairMaskOf(edgeTypes: readonly string[]): Int32Array {
+  const mask = new Int32Array(entityKinds.length)
+  for (const name of edgeTypes) {
+    const { a, b } = parseEdgeType(name)!
+    mask[kindIndex(a)]! |= 1 << kindIndex(b)
+    mask[kindIndex(b)]! |= 1 << kindIndex(a)
+  }
+  return mask
 }
 
 const bounds = { hops: [1, 3, 2], maxNodes: [1, 2_000, 200], maxEdges: [1, 20_000, 2_000], maxEdgesPerNode: [1, 10_000, 500] } as const
@@ -86,6 +116,10 @@ export function checkExploreQuery(query: ExploreQuery): Required<Pick<ExploreQue
   query.kinds?.forEach((kind, i) => {
     if (!isEntityKind(kind)) issues.push({ pointer: `/kinds/${i}`, code: 'unknown_entity_kind', message: `not one of ${entityKinds.join(', ')}` })
   })
+  query.edgeTypes?.forEach((name, i) => {
+    if (typeof name !== 'string' || parseEdgeType(name) === undefined)
+      issues.push({ pointer: `/edgeTypes/${i}`, code: 'unknown_edge_type', message: `not an edge type: two of ${entityKinds.join(', ')} joined by "-", e.g. user-device` })
+  })
   for (const name of ['fromMs', 'toMs'] as const) {
     const value = query[name]
     if (value !== undefined && !Number.isFinite(value)) issues.push({ pointer: `/${name}`, code: 'invalid_value', message: 'a time in milliseconds since 1970' })
@@ -99,7 +133,8 @@ const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
  * The k-hop neighbourhood of a node with caps on nodes and edges, filtered
- * by time and kind: nodes with their labels, ring and scores, edges with
+ * by time, node kind and edge type (the search follows only the edge types
+ * asked for, so a node reached only through others is not shown): nodes with their labels, ring and scores, edges with
  * counts and times. JSON as it stands; values are never shown (the graph
  * holds blind indexes only), kinds and key prefixes are.
  */
@@ -108,6 +143,7 @@ export function explore(graph: LinkGraph, rings: RingIndex, propagation: RiskPro
   const center = query.node ?? graph.nodes.find(kindIndex(query.kind as EntityKind), query.key!)
   if (center < 0 || center >= graph.nodes.count) throw notFound(query.node === undefined ? 'No such entity in the graph' : `No graph node ${query.node}`)
   const kindMask = query.kinds ? query.kinds.reduce((mask, kind) => mask | (1 << kindIndex(kind as EntityKind)), 0) : undefined
+  const pairMask = query.edgeTypes && query.edgeTypes.length > 0 ? pairMaskOf(query.edgeTypes) : undefined
   const edgeIds: number[] = []
   const taken = new Set<number>()
   let edgesCapped = false
@@ -123,6 +159,7 @@ export function explore(graph: LinkGraph, rings: RingIndex, propagation: RiskPro
       maxEdges: Math.max(10 * limits.maxEdges, 50_000),
       maxEdgesPerNode: limits.maxEdgesPerNode,
       ...(kindMask === undefined ? {} : { kindMask }),
+      ...(pairMask === undefined ? {} : { pairMask }),
     },
     (edge) => {
       if (taken.has(edge)) return
@@ -140,7 +177,7 @@ export function explore(graph: LinkGraph, rings: RingIndex, propagation: RiskPro
   // only edges whose both ends are shown
   const listed = edgeIds
     .filter((edge) => search.reached(edges.ends[2 * edge]!) && search.reached(edges.ends[2 * edge + 1]!))
-    .map((edge) => ({ source: edges.ends[2 * edge]!, target: edges.ends[2 * edge + 1]!, count: edges.counts[edge]!, firstSeen: iso(edges.firstSeenMs[edge]!), lastSeen: iso(edges.lastSeenMs[edge]!) }))
+    .map((edge) => edgeOf(graph, edge, edges.ends[2 * edge]!, edges.ends[2 * edge + 1]!))
   return {
     center,
     nodes: shown,
@@ -148,6 +185,19 @@ export function explore(graph: LinkGraph, rings: RingIndex, propagation: RiskPro
     truncated: search.capped || edgesCapped,
     window: { from: query.fromMs === undefined ? null : iso(query.fromMs), to: query.toMs === undefined ? null : iso(query.toMs) },
     ringsComputedAt: Number.isNaN(rings.computedAtMs) ? null : iso(rings.computedAtMs),
+  }
+}
+
+/** What the investigator sees of one edge: its ends, type, count and times. */
+function edgeOf(graph: LinkGraph, edge: number, source: number, target: number): ExploreEdge {
+  const { edges, nodes } = graph
+  return {
+    source,
+    target,
+    type: edgeTypeOf(nodes.kind(source), nodes.kind(target)),
+    count: edges.counts[edge]!,
+    firstSeen: iso(edges.firstSeenMs[edge]!),
+    lastSeen: iso(edges.lastSeenMs[edge]!),
   }
 }
 
@@ -197,7 +247,7 @@ export function subgraph(
     }
   }
   const inside = new Set(members)
-  const { adjacency, edges } = graph
+  const { adjacency } = graph
   const listed: ExploreEdge[] = []
   for (const node of members) {
     const at = adjacency.start[node]!
@@ -210,7 +260,7 @@ export function subgraph(
         truncated = true
         break
       }
-      listed.push({ source: node, target: next, count: edges.counts[edge]!, firstSeen: iso(edges.firstSeenMs[edge]!), lastSeen: iso(edges.lastSeenMs[edge]!) })
+      listed.push(edgeOf(graph, edge, node, next))
     }
   }
   return {

@@ -17,6 +17,11 @@ export interface SearchLimits {
   maxEdgesPerNode: number
   /** Bit per entity kind (index in `entityKinds`) of the nodes that may be entered; all when absent. */
   kindMask?: number
+  /**
+   * Edge types that may be followed: per entity kind (index in `entityKinds`)
+   * of one end, a bit per kind of the other end (symmetric); all when absent.
+   */
+  pairMask?: Int32Array
 }
 
 /** Called for each edge in the window between an expanded node and a node found (or found by it). */
@@ -65,6 +70,7 @@ export class NeighbourhoodSearch {
     if (this.found.length < maxNodes) this.found = ensureCapacity(this.found, maxNodes)
     const found = this.found
     const kindMask = limits.kindMask ?? -1
+    const pairMask = limits.pairMask
     const kinds = graph.nodes.kinds
     this.count = 0
     this.edgesRead = 0
@@ -91,6 +97,7 @@ export class NeighbourhoodSearch {
       const degree = length[node]!
       if (degree === 0) continue
       const at = start[node]!
+      const followed = pairMask === undefined ? -1 : pairMask[kinds[node]!]!
       let from = degree - maxEdgesPerNode
       if (from < 0) from = 0
       else if (from > 0) this.capped = true
@@ -103,6 +110,7 @@ export class NeighbourhoodSearch {
         const edge = pool[at + 2 * j + 1]!
         if (lastSeen[edge]! < fromMs || firstSeen[edge]! > toMs) continue
         const next = pool[at + 2 * j]!
+        if (followed !== -1 && ((followed >>> kinds[next]!) & 1) === 0) continue
         if (this.slotOf(next) < 0) {
           if (kindMask !== -1 && ((kindMask >>> kinds[next]!) & 1) === 0) continue
           if (this.count === maxNodes) {

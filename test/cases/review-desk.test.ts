@@ -75,6 +75,8 @@ describe('the reviewer’s path', () => {
     const refused = await carol.post('/v1/cases/claim')
     assert.equal(refused.statusCode, 403)
     assert.equal(refused.json().errors[0].code, 'role_required')
+    const excluding = await carol.post('/v1/cases/any/members/exclude', { kind: 'user', key: 'k', reason: 'not in the team' })
+    assert.deepEqual([excluding.statusCode, excluding.json().errors[0].code], [403, 'role_required'], 'only a reviewer excludes a ring member')
     assert.equal((await carol.get('/v1/cases?status=open&limit=5')).json().items.length, 5, 'an analyst may look')
   })
 
@@ -84,6 +86,8 @@ describe('the reviewer’s path', () => {
     assert.deepEqual([claimed.status, claimed.assignee], ['claimed', 'user:alice'])
     const view = (await alice.get(`/v1/cases/${caseId}`)).json() as CaseView
     assert.equal(view.decision!.action, 'review')
+    const notRing = await alice.post(`/v1/cases/${caseId}/members/exclude`, { kind: 'user', key: 'k', reason: 'x' })
+    assert.deepEqual([notRing.statusCode, notRing.json().errors[0].pointer], [400, '/params/caseId'], "a decision's case has no members to exclude")
     assert.ok(view.decision!.reasons.some((r) => r.code === 'AMOUNT_OVER_INCOME'))
     const phone = (view.event!.data as { phone: string }).phone
     assert.match(phone, /^138\*+\d{4}$/)

@@ -23,6 +23,7 @@ const DashboardsPage = lazy(() => import('./pages/dashboards-page.tsx'))
 const ModelMonitoringPage = lazy(() => import('./pages/model-monitoring-page.tsx'))
 // the graph (cytoscape) loads only when it is opened
 const GraphPage = lazy(() => import('./pages/graph-page.tsx'))
+const RingsPage = lazy(() => import('./pages/rings-page.tsx'))
 
 export function App() {
   const { i18n } = useTranslation()
@@ -61,6 +62,7 @@ function Routed() {
           <Route path="/decisions" element={<DecisionsPage />} />
           <Route path="/decisions/:id" element={<DecisionPage />} />
           <Route path="/graph" element={<GraphPage />} />
+          <Route path="/rings" element={<RingsPage />} />
           <Route path="/strategies" element={<StrategiesPage />} />
           <Route path="/strategies/:id" element={<StrategyPage />} />
           <Route path="/strategies/:id/versions/:version" element={<VersionPage />} />

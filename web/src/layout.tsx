@@ -1,4 +1,4 @@
-import { AlertOutlined, AreaChartOutlined, AuditOutlined, BranchesOutlined, DeploymentUnitOutlined, LogoutOutlined, SearchOutlined, TeamOutlined, LineChartOutlined } from '@ant-design/icons'
+import { AlertOutlined, AreaChartOutlined, AuditOutlined, BranchesOutlined, ClusterOutlined, DeploymentUnitOutlined, LogoutOutlined, SearchOutlined, TeamOutlined, LineChartOutlined } from '@ant-design/icons'
 import { Button, Layout, Menu, Segmented, Space, Tag, Typography } from 'antd'
 import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
@@ -41,6 +41,7 @@ export function Shell({ children }: { children: ReactNode }) {
     { path: '/queue', label: t('nav.queue'), icon: <AuditOutlined />, roles: allRoles },
     { path: '/decisions', label: t('nav.decisions'), icon: <SearchOutlined />, roles: allRoles },
     { path: '/graph', label: t('graph.nav'), icon: <DeploymentUnitOutlined />, roles: allRoles },
+    { path: '/rings', label: t('rings.nav'), icon: <ClusterOutlined />, roles: allRoles },
     { path: '/strategies', label: t('nav.strategies'), icon: <BranchesOutlined />, roles: ['analyst', 'approver'] },
     { path: '/dashboards', label: t('nav.dashboards'), icon: <AreaChartOutlined />, roles: allRoles },
     { path: '/monitoring', label: t('nav.monitoring'), icon: <LineChartOutlined />, roles: ['analyst', 'approver'] },

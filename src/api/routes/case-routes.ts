@@ -9,6 +9,14 @@ import { locatedInRequest } from '../located-in-request.ts'
 import { requireRole } from './session-routes.ts'
 
 const CaseParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+const ExcludeBody = Type.Object(
+  {
+    kind: Type.String({ maxLength: 32, description: 'The member\'s kind: user (closing as fraud labels users only)' }),
+    key: Type.String({ minLength: 1, maxLength: 64, description: "The member's blind index, as the case lists it (entityKeys)" }),
+    reason: Type.String({ maxLength: 2_000, description: 'Why the member is not part of the ring' }),
+  },
+  { additionalProperties: false },
+)
 const CaseListQuery = Type.Object(
   {
     status: Type.Optional(Type.Unsafe<'open' | 'claimed' | 'closed'>({ type: 'string', enum: ['open', 'claimed', 'closed'] })),
@@ -118,6 +126,27 @@ export function registerCaseRoutes(app: FastifyInstance, engine: Engine) {
       return locatedInRequest({ disposition: 'body', notes: 'body', caseId: 'params' }, () =>
         desk.close(request.tenantId, request.params.id, request.actor, { disposition, ...(notes === undefined ? {} : { notes }) }),
       )
+    },
+  )
+
+  app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof ExcludeBody> }>(
+    '/v1/cases/:id/members/exclude',
+    {
+      schema: {
+        summary: 'Exclude a user from a held ring case (recorded)',
+        description: 'The reviewer holding a ring case takes one member user out of it, saying why: closing the case as confirmed_fraud then labels every member user but the excluded. Recorded in the case history with who, when and why. Answers the excluded members.',
+        tags: ['review desk'],
+        params: CaseParams,
+        body: ExcludeBody,
+        response: { 400: Problem, 403: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (request) => {
+      requireRole(request, 'reviewer')
+      const { kind, key, reason } = request.body
+      return locatedInRequest({ kind: 'body', key: 'body', reason: 'body', caseId: 'params' }, async () => ({
+        excluded: await desk.excludeMember(request.tenantId, request.params.id, request.actor, { kind, key, reason }),
+      }))
     },
   )
 

@@ -5,7 +5,8 @@ import { parseDayOrInstant } from '../../core/day-or-instant.ts'
 import { invalidInput, notFound } from '../../core/errors.ts'
 import type { Decision } from '../../decisions/decision.ts'
 import { type EntityKind, entityKinds } from '../../events/entities.ts'
-import { suspectRings } from '../../graph/rings.ts'
+import { casesOfRings } from '../../cases/ring-cases.ts'
+import { listRings, type RingSort, ringSorts } from '../../graph/ring-list.ts'
 import { Problem } from '../api-schemas.ts'
 import { locatedInRequest } from '../located-in-request.ts'
 
@@ -24,15 +25,25 @@ const NeighbourhoodQuery = Type.Object(
     from: Type.Optional(Type.String({ maxLength: 40, description: 'Only edges seen at or after: YYYY-MM-DD (a Beijing day) or an ISO 8601 instant' })),
     to: Type.Optional(Type.String({ maxLength: 40 })),
     kinds: Type.Optional(Type.Array(Kind, { description: 'Only nodes of these kinds beyond the centre (repeat the parameter)' })),
+    edgeTypes: Type.Optional(
+      Type.Array(Type.String({ maxLength: 40 }), {
+        maxItems: 55,
+        description: 'Only edges of these types, the kinds of their ends joined by "-": user-device, user-phone, user-contacts, user-ip, user-bank_card, user-address, … (repeat the parameter); the search follows no other edge',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
 const RingsQuery = Type.Object(
   {
-    minUsers: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-    minRisk: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    minCohesion: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    minUsers: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Fewest users (3)' })),
+    minRisk: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'A ring whose risk reaches this is listed (0.5) …' })),
+    minCohesion: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '… and, unless cohesive=false, one whose cohesion reaches this (0.5)' })),
+    cohesive: Type.Optional(Type.Boolean({ description: 'List cohesive rings below minRisk too (true)' })),
+    sort: Type.Optional(Type.Unsafe<RingSort>({ type: 'string', enum: [...ringSorts], description: 'risk by default' })),
+    order: Type.Optional(Type.Unsafe<'asc' | 'desc'>({ type: 'string', enum: ['asc', 'desc'], description: 'desc by default' })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: '50 by default' })),
   },
   { additionalProperties: false },
 )
@@ -102,12 +113,28 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
 
   app.get<{ Querystring: Static<typeof RingsQuery> }>(
     '/v1/graph/rings',
-    { schema: { summary: 'Suspect rings from the last computation, riskiest first', tags: ['graph'], querystring: RingsQuery, response: { 400: Problem } } },
+    {
+      schema: {
+        summary: 'Suspect rings from the last computation, riskiest first, a page at a time',
+        description:
+          "Each ring with its figures, members by kind, labelled users, when its first user was first seen and its last joined, a node to open it at in the graph, and its ring case if it has one. Counts and ids only: no key, no value. Pages are of one computation (computedAt): page on with offset while computedAt stays the same.",
+        tags: ['graph'],
+        querystring: RingsQuery,
+        response: { 400: Problem },
+      },
+    },
     async (request) => {
-      const { limit, ...thresholds } = request.query
-      const rings = suspectRings(engine.graph.rings, thresholds)
-      const { computedAtMs } = engine.graph.rings
-      return { computedAt: Number.isFinite(computedAtMs) && computedAtMs > 0 ? new Date(computedAtMs).toISOString() : null, total: rings.length, items: rings.slice(0, limit) }
+      // the page's rings' users, gathered in the same pass as their counts: they find each ring's case
+      const users = new Map<number, string[]>()
+      const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(engine.graph.graph, engine.graph.rings, request.query, users))
+      const cases = await casesOfRings(engine.store.cases, request.tenantId, users)
+      return {
+        ...list,
+        items: list.items.map((ring) => {
+          const found = cases.get(ring.id)
+          return { ...ring, case: found ? { id: found.id, status: found.status, disposition: found.disposition, risk: found.risk } : null }
+        }),
+      }
     },
   )
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { CaseQuery, CaseStore, QueueCounts } from '../../cases/case-store.ts'
-import type { CaseActivity, CaseKind, CaseRisk, CaseStatus, Disposition, ReviewCase, RingCaseSummary } from '../../cases/review-case.ts'
+import type { CaseActivity, CaseKind, CaseRisk, CaseStatus, Disposition, ExcludedMember, ReviewCase, RingCaseSummary } from '../../cases/review-case.ts'
 import type { Action } from '../../core/actions.ts'
 import { type ClaimRequest, prepareClaims } from './sqlite-case-claims.ts'
 import type { SqliteSchema } from './sqlite-schema.ts'
@@ -58,6 +58,13 @@ const toRow = (c: Partial<ReviewCase>): Partial<CaseRow> => {
   return row
 }
 
+/** A ring case's members as rows of `ring_case_members` (migration 0013). */
+const memberRows = (tenantId: string, caseId: string, entityKeys: Record<string, string[]>) =>
+  Object.entries(entityKeys).flatMap(([kind, keys]) => keys.map((key) => ({ tenant_id: tenantId, case_id: caseId, kind, entity_key: key })))
+
+/** Rows per insert: SQLite takes at most 32,766 parameters in one statement, four a row here. */
+const memberBatch = 5_000
+
 const activityRow = (a: CaseActivity) => ({ id: a.id, case_id: a.caseId, kind: a.kind, actor: a.actor, at: a.atMs, data: JSON.stringify(a.data) })
 
 /** Cases in the records database (migration `0008-review-desk`). */
@@ -80,6 +87,7 @@ export class SqliteCaseStore implements CaseStore {
         .onConflict((oc) => oc.column('decision_id').doNothing())
         .executeTakeFirst()
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false
+      if (reviewCase.kind === 'ring') await insertMembers(tx, reviewCase.tenantId, reviewCase.id, reviewCase.entityKeys)
       await tx.insertInto('review_case_activities').values(activityRow(opened)).execute()
       return true
     })
@@ -151,8 +159,6 @@ export class SqliteCaseStore implements CaseStore {
   }
 
   async casesOfEntity(tenantId: string, entityKey: string, decisionIds: readonly string[], limit: number): Promise<ReviewCase[]> {
-    // the key as a whole JSON string among the members; base64url's `_` is a LIKE wildcard, so it is escaped
-    const member = `%"${entityKey.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}"%`
     const rows = await this.db
       .selectFrom('review_cases')
       .selectAll()
@@ -160,13 +166,63 @@ export class SqliteCaseStore implements CaseStore {
       .where((eb) =>
         eb.or([
           ...(decisionIds.length > 0 ? [eb('decision_id', 'in', [...decisionIds])] : []),
-          eb.and([eb('kind', '=', 'ring'), sql<boolean>`entity_keys like ${member} escape '\\'`]),
+          eb('id', 'in', eb.selectFrom('ring_case_members').select('case_id').where('tenant_id', '=', tenantId).where('entity_key', '=', entityKey)),
         ]),
       )
       .orderBy('created_at', 'desc')
       .limit(limit)
       .execute()
     return rows.map(toCase)
+  }
+
+  async ringCasesWithMembers(tenantId: string, entityKeys: readonly string[]): Promise<ReviewCase[]> {
+    const ids = new Set<string>()
+    for (let at = 0; at < entityKeys.length; at += memberBatch) {
+      const rows = await this.db
+        .selectFrom('ring_case_members')
+        .select('case_id')
+        .distinct()
+        .where('tenant_id', '=', tenantId)
+        .where('entity_key', 'in', entityKeys.slice(at, at + memberBatch))
+        .execute()
+      for (const r of rows) ids.add(r.case_id)
+    }
+    if (ids.size === 0) return []
+    const cases: CaseRow[] = []
+    const list = [...ids]
+    for (let at = 0; at < list.length; at += memberBatch) cases.push(...(await this.db.selectFrom('review_cases').selectAll().where('id', 'in', list.slice(at, at + memberBatch)).execute()))
+    return cases.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1)).map(toCase)
+  }
+
+  async excludedMembers(caseId: string): Promise<ExcludedMember[]> {
+    const rows = await this.db
+      .selectFrom('ring_case_members')
+      .select(['kind', 'entity_key', 'excluded_by', 'excluded_at', 'excluded_reason'])
+      .where('case_id', '=', caseId)
+      .where('excluded_at', 'is not', null)
+      .orderBy('excluded_at')
+      .execute()
+    return rows.map((r) => ({ kind: r.kind, entityKey: r.entity_key, by: r.excluded_by ?? '', atMs: r.excluded_at!, reason: r.excluded_reason ?? '' }))
+  }
+
+  async excludeMember(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, member: ExcludedMember, activity: CaseActivity): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      // the case must still be as the reviewer saw it: a change to it (here, none but its holder) keeps the compare-and-set
+      let held = tx.selectFrom('review_cases').select('id').where('tenant_id', '=', tenantId).where('id', '=', caseId).where('status', '=', expected.status)
+      held = expected.assignee === null ? held.where('assignee', 'is', null) : held.where('assignee', '=', expected.assignee)
+      if (!(await held.executeTakeFirst())) return false
+      const updated = await tx
+        .updateTable('ring_case_members')
+        .set({ excluded_by: member.by, excluded_at: member.atMs, excluded_reason: member.reason })
+        .where('case_id', '=', caseId)
+        .where('kind', '=', member.kind)
+        .where('entity_key', '=', member.entityKey)
+        .where('excluded_at', 'is', null)
+        .executeTakeFirst()
+      if (Number(updated.numUpdatedRows) === 0) return false
+      await tx.insertInto('review_case_activities').values(activityRow(activity)).execute()
+      return true
+    })
   }
 
   async get(tenantId: string, caseId: string): Promise<ReviewCase | undefined> {
@@ -202,6 +258,8 @@ export class SqliteCaseStore implements CaseStore {
       if (Number(updated.numUpdatedRows) === 0) return undefined
       await tx.insertInto('review_case_activities').values(activityRow(activity)).execute()
       const row = await tx.selectFrom('review_cases').selectAll().where('id', '=', caseId).executeTakeFirstOrThrow()
+      // a grown ring's new members get their rows; those there already (an exclusion with them) stay as they are
+      if (row.kind === 'ring' && change.entityKeys !== undefined) await insertMembers(tx, tenantId, caseId, change.entityKeys)
       return toCase(row)
     })
   }
@@ -247,5 +305,16 @@ export class SqliteCaseStore implements CaseStore {
       counts.waitingCallback += Number(r.waiting ?? 0)
     }
     return counts
+  }
+}
+
+async function insertMembers(db: Kysely<SqliteSchema>, tenantId: string, caseId: string, entityKeys: Record<string, string[]>): Promise<void> {
+  const rows = memberRows(tenantId, caseId, entityKeys)
+  for (let at = 0; at < rows.length; at += memberBatch) {
+    await db
+      .insertInto('ring_case_members')
+      .values(rows.slice(at, at + memberBatch))
+      .onConflict((oc) => oc.doNothing())
+      .execute()
   }
 }

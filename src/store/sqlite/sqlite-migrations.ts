@@ -484,6 +484,29 @@ export const sqliteMigrations: Record<string, Migration> = {
       if (broken.rows.length > 0) throw new Error(`rebuilding the strategy tables broke ${broken.rows.length} foreign keys`)
     },
   },
+  '0014-ring-case-members': {
+    async up(db: Kysely<unknown>) {
+      // a ring case's members as rows: the cases of an entity are found by an index instead of a LIKE over every ring
+      // case's JSON, and a reviewer can exclude one member (who, when, why) before closing the case
+      await db.schema
+        .createTable('ring_case_members')
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('case_id', 'text', (c) => c.notNull().references('review_cases.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('entity_key', 'text', (c) => c.notNull())
+        .addColumn('excluded_by', 'text')
+        .addColumn('excluded_at', 'integer')
+        .addColumn('excluded_reason', 'text')
+        .addPrimaryKeyConstraint('ring_case_members_pk', ['case_id', 'kind', 'entity_key'])
+        .modifyEnd(sql`without rowid`)
+        .execute()
+      await db.schema.createIndex('ring_case_members_entity').on('ring_case_members').columns(['tenant_id', 'entity_key']).execute()
+      // the members of the ring cases made before, from their JSON
+      await sql`insert or ignore into ring_case_members (tenant_id, case_id, kind, entity_key)
+        select c.tenant_id, c.id, k.key, v.value from review_cases c, json_each(c.entity_keys) k, json_each(k.value) v
+        where c.kind = 'ring' and k.type = 'array' and v.type = 'text'`.execute(db)
+    },
+  },
 }
 
 /**

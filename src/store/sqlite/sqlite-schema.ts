@@ -162,6 +162,16 @@ export interface SqliteSchema {
     entity_keys: string
     ring: string | null
   }
+  /** A ring case's members, one row each (migration `0014-ring-case-members`); an excluded one says who excluded it, when and why. */
+  ring_case_members: {
+    tenant_id: string
+    case_id: string
+    kind: string
+    entity_key: string
+    excluded_by: string | null
+    excluded_at: number | null
+    excluded_reason: string | null
+  }
   review_case_activities: { seq: Generated<number>; id: string; case_id: string; kind: string; actor: string; at: number; data: string }
   users: { username: string; display_name: string; roles: string; password_hash: string; created_at: number; disabled_at: number | null }
   user_sessions: { token_hash: string; username: string; created_at: number; expires_at: number; ended_at: number | null }

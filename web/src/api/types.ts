@@ -124,6 +124,8 @@ export interface GraphNode {
 export interface GraphEdge {
   source: number
   target: number
+  /** The kinds of its ends, user first: `user-device`, `user-phone`, … */
+  type: string
   count: number
   firstSeen: string
   lastSeen: string
@@ -138,6 +140,45 @@ export interface Neighbourhood {
   ringsComputedAt: string | null
 }
 
+/** A ring case's member taken out of it by a reviewer, with why. */
+export interface ExcludedMember {
+  kind: string
+  entityKey: string
+  by: string
+  atMs: number
+  reason: string
+}
+
+export const ringSorts = ['risk', 'users', 'nodes', 'riskUsers', 'growth', 'cohesion', 'firstSeen', 'lastJoined'] as const
+export type RingSort = (typeof ringSorts)[number]
+
+/** A ring of the last computation as GET /v1/graph/rings lists it: counts, times and ids, no key or value. */
+export interface RingListItem {
+  id: number
+  risk: number
+  cohesion: number
+  users: number
+  nodes: number
+  riskUsers: number
+  riskNodes: number
+  newUsers: number
+  growth: number
+  members: Partial<Record<EntityKind, number>>
+  labelledUsers: Partial<Record<string, number>>
+  firstSeen: string
+  lastJoined: string
+  focusNode: number
+  case: { id: string; status: CaseStatus; disposition: Disposition | null; risk: CaseRisk } | null
+}
+
+export interface RingList {
+  computedAt: string | null
+  total: number
+  offset: number
+  limit: number
+  items: RingListItem[]
+}
+
 export interface GraphNodeDetail {
   node: GraphNode
   decisions: RelatedDecision[]
@@ -148,7 +189,7 @@ export interface GraphNodeDetail {
 export interface CaseActivity {
   id: string
   caseId: string
-  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown'
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'member_excluded'
   actor: string
   atMs: number
   data: Record<string, unknown>
@@ -169,6 +210,8 @@ export interface CaseView {
   event: { id: string; type: string; occurredAt: string; data: Record<string, unknown> } | null
   activities: CaseActivity[]
   related: { kind: EntityKind; decisions: RelatedDecision[] }[]
+  /** A ring case's members a reviewer excluded: closing as fraud labels them not. */
+  excluded: ExcludedMember[]
   /** A ring case: its members' subgraph as the graph stands now. */
   subgraph?: Neighbourhood
 }

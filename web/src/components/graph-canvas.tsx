@@ -113,10 +113,12 @@ export function GraphCanvas({
   useEffect(() => {
     const instance = cy.current
     if (!instance) return
-    const before = new Set(instance.nodes().map((n) => n.id()))
+    // a node drawn before keeps its place: a redraw with the same nodes (new figures, a re-render) moves nothing
+    const placed = new Map(instance.nodes().map((n) => [n.id(), { ...n.position() }]))
+    const before = new Set(placed.keys())
     instance.batch(() => {
       instance.elements().remove()
-      instance.add(elementsOf(nodes, edges, centre, (kind) => t(`entity.${kind}`)))
+      instance.add(elementsOf(nodes, edges, centre, (kind) => t(`entity.${kind}`)).map((element) => (element.group === 'nodes' && placed.has(element.data.id!) ? { ...element, position: placed.get(element.data.id!)! } : element)))
     })
     // new nodes only move: an expansion keeps what the investigator already looked at in place
     const fresh = instance.nodes().filter((n) => !before.has(n.id()))

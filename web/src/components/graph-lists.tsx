@@ -7,6 +7,13 @@ import { isFlagged, kindColours, ringColour } from './graph-canvas.tsx'
 /** A node as a person reads it: kind and the key prefix the API shows (never a value). */
 export const nodeName = (node: Pick<GraphNode, 'keyPrefix'>) => `#${node.keyPrefix}`
 
+/** An edge type as a person reads it: "User – Device" (用户 – 设备). */
+export const edgeTypeName = (t: (key: string) => string, type: string) =>
+  type
+    .split('-')
+    .map((kind) => t(`entity.${kind}`))
+    .join(' – ')
+
 /** The canvas's nodes as a table: what keyboard and screen-reader users work with (select, expand). */
 export function GraphNodeTable({ nodes, selected, onSelect, onExpand }: { nodes: readonly GraphNode[]; selected: number | null; onSelect: (id: number) => void; onExpand?: (id: number) => void }) {
   const { t } = useTranslation()
@@ -91,6 +98,7 @@ export function GraphEdgeTable({ nodes, edges }: { nodes: readonly GraphNode[]; 
       columns={[
         { title: t('graph.col.from'), dataIndex: 'source', render: name },
         { title: t('graph.col.to'), dataIndex: 'target', render: name },
+        { title: t('graph.col.type'), dataIndex: 'type', render: (type: string) => edgeTypeName(t, type) },
         { title: t('graph.col.count'), dataIndex: 'count', align: 'right' },
         { title: t('graph.col.lastSeen'), dataIndex: 'lastSeen', render: (at: string) => shortTime(at) },
       ]}

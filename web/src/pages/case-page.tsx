@@ -13,6 +13,7 @@ import { SlaClock } from '../components/sla-clock.tsx'
 import { ActionTag, RiskTag, StatusTag } from '../components/tags.tsx'
 import { actorName, dateTime, decimal, money } from '../format.ts'
 import { actorOf, useSession } from '../session.tsx'
+import { RingMembers } from '../components/ring-members.tsx'
 import { problemText } from './problem-text.ts'
 
 // the ring's subgraph is drawn with cytoscape, loaded only when a ring case is opened
@@ -45,7 +46,7 @@ export function CasePage() {
 
   if (view.isPending) return <Spin />
   if (view.isError) return <Alert type="error" showIcon title={problemText(t, view.error)} />
-  const { case: reviewCase, decision, event, activities, related, subgraph } = view.data
+  const { case: reviewCase, decision, event, activities, related, subgraph, excluded = [] } = view.data
   const holding = reviewCase.status === 'claimed' && reviewCase.assignee === actorOf(user) && can('reviewer')
   const closed = activities.find((a) => a.kind === 'closed')
 
@@ -102,7 +103,7 @@ export function CasePage() {
           data-testid="ring-closed-summary"
           title={
             closed?.data.label
-              ? t('ringCase.closedLabelled', { count: Number(closed.data.labelledUsers ?? 0), unlabelled: Number(closed.data.unlabelledUsers ?? 0) })
+              ? `${t('ringCase.closedLabelled', { count: Number(closed.data.labelledUsers ?? 0), unlabelled: Number(closed.data.unlabelledUsers ?? 0) })}${Number(closed.data.excludedUsers ?? 0) > 0 ? ` ${t('ringMembers.closedExcluded', { count: Number(closed.data.excludedUsers) })}` : ''}`
               : t('ringCase.closedDismissed')
           }
         />
@@ -139,6 +140,7 @@ export function CasePage() {
           <Col xs={24}>
             <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
               <RingCard reviewCase={reviewCase} />
+              <RingMembers reviewCase={reviewCase} excluded={excluded} nodes={subgraph?.nodes ?? []} holding={holding} onChanged={refresh} />
               <Card size="small" title={t('ringCase.subgraph')}>
                 <Suspense fallback={<Spin />}>{subgraph ? <RingSubgraph subgraph={subgraph} /> : <Empty />}</Suspense>
               </Card>
@@ -368,6 +370,13 @@ function History({ activities }: { activities: CaseActivity[] }) {
         return t('history.callbackAt', { at: dateTime(String(a.data.at)) })
       case 'ring_grown':
         return t('ringCase.grownText', { joined: Number(a.data.joined), users: Number(a.data.users) })
+      case 'member_excluded':
+        return (
+          <>
+            {t('ringMembers.historyExcluded', { user: `#${String(a.data.keyPrefix)}` })}
+            <Typography.Paragraph className="notes">{String(a.data.reason ?? '')}</Typography.Paragraph>
+          </>
+        )
       case 'revealed':
         return t('history.revealedField', { kind: t(`entity.${String(a.data.field)}`) })
       case 'closed':
