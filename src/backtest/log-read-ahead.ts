@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads'
+import { MessageChannel, Worker } from 'node:worker_threads'
 import type { LogPart } from './log-replay.ts'
+import { type PackedPage, unpackPage } from './packed-log.ts'
 import type { LogPlan } from './replay-plan.ts'
 
 /** What the reader thread is given (`log-read-ahead-worker.ts`). */
@@ -18,13 +19,24 @@ export interface ReadAheadInput {
   ahead: number
 }
 
-type FromReader = LogPart | { kind: 'end' } | { kind: 'error'; message: string }
+type FromReader = PackedPage | Extract<LogPart, { kind: 'labels' }> | { kind: 'end' } | { kind: 'error'; message: string }
 
 /** The log read ahead: its parts, once; `stop` ends the reader (at once, or after the parts are all taken). */
 export interface LogReadAhead {
   parts: AsyncGenerator<LogPart>
   stop(): Promise<void>
 }
+
+/**
+ * Reader threads not reading for any backtest. Starting one takes a good
+ * part of a second (the thread loads the TypeScript of its modules), as long
+ * as a backtest of a hundred thousand events: a thread that ended its
+ * backtest is kept for the next one. Kept threads do not keep the process
+ * alive; one stopped early (the backtest failed or was interrupted) is ended
+ * rather than kept.
+ */
+const idle: Worker[] = []
+const readerUrl = new URL('./log-read-ahead-worker.mjs', import.meta.url)
 
 /**
  * The backtest's log (`backtestLog`) read on a worker thread while this one
@@ -38,30 +50,42 @@ export interface LogReadAhead {
  */
 export function startLogReadAhead(input: Omit<ReadAheadInput, 'flow' | 'ahead'>, ahead = 4): LogReadAhead {
   const flow = new Int32Array(new SharedArrayBuffer(8))
-  const worker = new Worker(new URL('./log-read-ahead-worker.mjs', import.meta.url), { workerData: { ...input, flow: flow.buffer, ahead } satisfies ReadAheadInput })
+  const worker = idle.pop() ?? new Worker(readerUrl)
+  worker.unref()
+  const { port1: port, port2: readerPort } = new MessageChannel()
+  worker.postMessage({ input: { ...input, flow: flow.buffer, ahead } satisfies ReadAheadInput, port: readerPort }, [readerPort])
   const received: FromReader[] = []
   let failure: Error | undefined
   let ended = false
   let wake: (() => void) | undefined
-  worker.on('message', (message: FromReader) => {
+  port.on('message', (message: FromReader) => {
     received.push(message)
+    if (message.kind === 'end' || message.kind === 'error') ended = true
     wake?.()
   })
-  worker.on('error', (error) => {
+  const onError = (error: Error) => {
     failure ??= error
     wake?.()
-  })
-  worker.on('exit', (code) => {
-    if (!ended) failure ??= new Error(`the backtest's log reader stopped early (exit code ${code})`)
+  }
+  const onExit = (code: number) => {
+    failure ??= new Error(`the backtest's log reader stopped early (exit code ${code})`)
     wake?.()
-  })
+  }
+  worker.on('error', onError)
+  worker.on('exit', onExit)
   let stopped: Promise<void> | undefined
   const stop = () => {
     stopped ??= (async () => {
-      ended = true
-      Atomics.store(flow, 1, 1)
-      Atomics.notify(flow, 0)
-      await worker.terminate()
+      worker.off('error', onError)
+      worker.off('exit', onExit)
+      port.close()
+      // a reader that sent its end is free for the next backtest; one stopped midway is ended
+      if (ended && failure === undefined) idle.push(worker)
+      else {
+        Atomics.store(flow, 1, 1)
+        Atomics.notify(flow, 0)
+        await worker.terminate()
+      }
     })()
     return stopped
   }
@@ -72,12 +96,12 @@ export function startLogReadAhead(input: Omit<ReadAheadInput, 'flow' | 'ahead'>,
       const message = received[next]
       if (message === undefined) throw failure!
       received[next] = undefined as unknown as FromReader // replayed parts are not kept
-      if (message.kind === 'end') {
-        ended = true
-        return
+      if (message.kind === 'end') return
+      if (message.kind === 'error') {
+        failure = new Error(`reading the decision log: ${message.message}`)
+        throw failure
       }
-      if (message.kind === 'error') throw new Error(`reading the decision log: ${message.message}`)
-      yield message
+      yield message.kind === 'packed' ? { kind: 'events', ...unpackPage(message) } : message
       Atomics.sub(flow, 0, 1)
       Atomics.notify(flow, 0)
     }

@@ -49,7 +49,7 @@ export interface ReplayedEvent {
 }
 
 /** Data of an event whose data no window reads and that is not decided: nothing is opened. */
-const unopened: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
+export const unopened: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 
 /**
  * The decision log over the plan's warm-up and period, in append order

@@ -50,6 +50,11 @@ export class ReadEntities {
     return new ReadEntities(keys, windowsOf)
   }
 
+  /** Whether every entity counts as read: `feedsRead` then looks at the type alone, not the keys. */
+  get readsEveryEntity(): boolean {
+    return this.keys === undefined
+  }
+
   /** Whether an event of `type` with these keys adds to a window that a decided event reads. */
   feedsRead(type: string, keys: Readonly<Record<string, readonly string[]>>): boolean {
     const windows = this.windowsOf.get(type)

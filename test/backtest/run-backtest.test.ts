@@ -15,6 +15,8 @@ import { loadFeatures, strategyCatalogue } from '../../src/app/load-definitions.
 import { defaultTenant, openRecords, type Records } from '../../src/app/open-engine.ts'
 import { type BacktestInput, backtestRequest } from '../../src/backtest/backtest-request.ts'
 import type { BacktestReport } from '../../src/backtest/backtest-report.ts'
+import { startLogReadAhead } from '../../src/backtest/log-read-ahead.ts'
+import { logPlan, replayPlan } from '../../src/backtest/replay-plan.ts'
 import { type BacktestOptions, runBacktest } from '../../src/backtest/run-backtest.ts'
 import type { Action } from '../../src/core/actions.ts'
 import type { StoredDecision } from '../../src/decisions/record-store.ts'
@@ -230,6 +232,23 @@ describe('runBacktest', () => {
       /interrupted: the server is stopping/,
     )
     assert.equal(pages, 3)
+  })
+
+  test('a log the reader thread cannot open fails the read with the reason, and the next read on the thread kept works', async () => {
+    const plan = logPlan(replayPlan(compile(shipped('login.yaml')), features, day(world.from), day(world.to)))
+    const input = { keys: records.vault.keysForThread(), plan, tenantId: defaultTenant, entityLimit: Number.POSITIVE_INFINITY, pageSize: 500 }
+    const missing = startLogReadAhead({ ...input, file: `${built.dir}/no-such.sqlite` })
+    await assert.rejects(async () => {
+      for await (const _ of missing.parts);
+    }, /reading the decision log: .*no-such|reading the decision log: unable to open/)
+    await missing.stop()
+    for (let i = 0; i < 2; i++) {
+      const ahead = startLogReadAhead({ ...input, file: records.store.logFile! })
+      let events = 0
+      for await (const part of ahead.parts) if (part.kind === 'events') events += part.events.length
+      await ahead.stop()
+      assert.ok(events > 0)
+    }
   })
 
   test('an event type without a live strategy counts the live decisions as NO_STRATEGY approvals', async () => {

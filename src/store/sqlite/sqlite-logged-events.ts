@@ -13,6 +13,22 @@ import type { LoggedEvent, LoggedEventQuery } from '../../decisions/record-store
  * usual row objects.
  */
 export function* readLoggedEvents(sqlite: Database.Database, query: LoggedEventQuery): Generator<LoggedEvent[]> {
+  for (const rows of readLoggedRows(sqlite, query)) {
+    const events = new Array<LoggedEvent>(rows.length)
+    for (let i = 0; i < rows.length; i++) {
+      const [seq, tenantId, eventId, eventType, action, occurredAtMs, strategyId, strategyVersion, sealedEvent, keys] = rows[i]!
+      events[i] = { seq, tenantId, eventId, eventType, action: action as Action, occurredAtMs, strategyId, strategyVersion, sealedEvent, entityKeys: JSON.parse(keys) as Record<string, string[]> }
+    }
+    yield events
+  }
+}
+
+/**
+ * `readLoggedEvents`' pages as the rows come, the entity keys still JSON:
+ * for a reader that parses them only where it needs them, or passes them on
+ * to another thread as they are.
+ */
+export function* readLoggedRows(sqlite: Database.Database, query: LoggedEventQuery): Generator<LoggedRow[]> {
   if (query.eventTypes?.length === 0) return
   // the clause walks the log by seq: `+occurred_at` keeps SQLite from ranging over the time index and sorting every page
   const { clause, parameters } = loggedEventsWhere(query, '+occurred_at')
@@ -29,12 +45,7 @@ export function* readLoggedEvents(sqlite: Database.Database, query: LoggedEventQ
     const rows = select.all(...(query.sealedOf ?? []), after, ...parameters, batchSize) as LoggedRow[]
     if (rows.length === 0) return
     after = rows[rows.length - 1]![0]
-    const events = new Array<LoggedEvent>(rows.length)
-    for (let i = 0; i < rows.length; i++) {
-      const [seq, tenantId, eventId, eventType, action, occurredAtMs, strategyId, strategyVersion, sealedEvent, keys] = rows[i]!
-      events[i] = { seq, tenantId, eventId, eventType, action: action as Action, occurredAtMs, strategyId, strategyVersion, sealedEvent, entityKeys: JSON.parse(keys) as Record<string, string[]> }
-    }
-    yield events
+    yield rows
   }
 }
 
@@ -76,8 +87,8 @@ function firstSeqWithin(sqlite: Database.Database, sinceMs: number, untilMs: num
   return sqlite.prepare('select min(seq) from decisions where occurred_at >= ? and occurred_at < ?').pluck().get(sinceMs, untilMs) as number | null
 }
 
-/** `readLoggedEvents`' row: seq, tenant, event id and type, action, time, strategy and version, sealed event (or null), entity keys. */
-type LoggedRow = [number, string, string, string, string, number, string | null, number | null, Buffer | null, string]
+/** A row of the log: seq, tenant, event id and type, action, time, strategy and version, sealed event (or null), entity keys (JSON). */
+export type LoggedRow = [number, string, string, string, string, number, string | null, number | null, Buffer | null, string]
 
 function loggedEventsWhere(query: LoggedEventQuery, time = 'occurred_at'): { clause: string; parameters: (number | string)[] } {
   const clauses = [`${time} >= ?`]
