@@ -65,7 +65,9 @@ export interface BacktestOptions {
  * graph's measures, when read, come from a graph rebuilt alongside from the
  * start of the log, each event measured before it is added (`GraphReplay`). Each
  * new decision is compared with the one stored (the live outcome), and both
- * with the labels known at the cut-off. Nothing is written.
+ * with the labels known at the cut-off. Nothing is written. On a large
+ * history the log is read and opened on a worker thread meanwhile
+ * (`log-read-ahead.ts`), the same events in the same order.
  */
 export async function runBacktest(sources: BacktestSources, draft: Strategy, request: BacktestRequest, options: BacktestOptions = {}): Promise<BacktestReport> {
   const started = performance.now()
