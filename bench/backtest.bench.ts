@@ -105,7 +105,7 @@ interface Run {
   loggedEventsPerSecond: number
   /** The events read for the replay (the types that feed a window the draft reads, and the draft's), per second. */
   eventsReadPerSecond: number
-  /** Logged events per second of CPU this process used (main thread, GC and SQLite): what an idle machine would give at most. */
+  /** Logged events per second of CPU this process used (every thread: the replay, the log reader, GC and SQLite). */
   loggedEventsPerCpuSecond?: number
   otherCores?: number
 }
