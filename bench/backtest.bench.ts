@@ -71,10 +71,16 @@ async function history(dir: string): Promise<{ events: number; seconds: number; 
   if (!flags.rebuild && existsSync(done)) return { ...(JSON.parse(readFileSync(done, 'utf8')) as { events: number; seconds: number }), built: false }
   rmSync(dir, { recursive: true, force: true })
   log(`building the history in ${dir}: ${flags.days} days of ${flags.customers} customers, seed ${flags.seed} (minutes; kept for later runs)`)
+  const building = performance.now()
   const made = await decideSimulatedHistory(
     dir,
     { seed: Number(flags.seed), days: Number(flags.days), customers: Number(flags.customers), start, labelEvents: true },
-    { onProgress: (events) => log(`  ${events.toLocaleString('en-US')} events decided`) },
+    {
+      onProgress: (events) => {
+        const seconds = (performance.now() - building) / 1000
+        log(`  ${events.toLocaleString('en-US')} events decided in ${Math.round(seconds)} s (${Math.round(events / seconds).toLocaleString('en-US')} a second)`)
+      },
+    },
   )
   writeFileSync(done, JSON.stringify(made))
   return { ...made, built: true }
@@ -99,7 +105,7 @@ interface Run {
   loggedEventsPerSecond: number
   /** The events read for the replay (the types that feed a window the draft reads, and the draft's), per second. */
   eventsReadPerSecond: number
-  /** Logged events per second of CPU this process used (main thread, GC and SQLite): what an idle machine would give at most. */
+  /** Logged events per second of CPU this process used (every thread: the replay, the log reader, GC and SQLite). */
   loggedEventsPerCpuSecond?: number
   otherCores?: number
 }

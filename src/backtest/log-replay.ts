@@ -3,8 +3,35 @@ import type { LoggedEventQuery, RecordStore } from '../decisions/record-store.ts
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { ObservedEvent } from '../features/feature-engine.ts'
 import type { KnownLabel } from '../monitoring/label-outcomes.ts'
-import type { ReadEntities } from './read-entities.ts'
-import type { ReplayPlan } from './replay-plan.ts'
+import { ReadEntities } from './read-entities.ts'
+import type { LogPlan } from './replay-plan.ts'
+
+/** Where the log is read from: the store, or a read-only connection to its file on another thread. */
+export type LogSource = Pick<RecordStore, 'loggedEvents'>
+
+/** What a backtest reads of the log, in order: the pages to replay, then the labels known now. */
+export type LogPart = { kind: 'events'; rows: number; firstSeq: number; lastSeq: number; events: ReplayedEvent[] } | { kind: 'labels'; rows: number; labels: KnownLabel[] }
+
+/**
+ * Everything a backtest reads of the log, in the order it needs it: the
+ * entities its decided events name (`ReadEntities`), the log replayed
+ * (`replayLog`), then the labels (`readLabels`: read after the replay, since
+ * most come later than the events they are about). The same on the
+ * caller's thread and on a worker reading ahead (`log-read-ahead.ts`).
+ * `entityLimit`: past that many decided events every entity counts as read;
+ * `betweenPages` runs after each page read for the entities.
+ */
+export async function* backtestLog(
+  store: LogSource,
+  vault: PersonalDataVault,
+  plan: LogPlan,
+  tenantId: string,
+  options: { entityLimit: number; pageSize?: number; betweenPages?: () => Promise<void> },
+): AsyncGenerator<LogPart> {
+  const entities = await ReadEntities.collect(store, plan, tenantId, options.entityLimit, options.betweenPages)
+  for await (const page of replayLog(store, vault, plan, tenantId, entities, options.pageSize)) yield { kind: 'events', ...page }
+  for await (const page of readLabels(store, vault, plan, tenantId, options.pageSize)) yield { kind: 'labels', ...page }
+}
 
 /** One logged event as the replay needs it. */
 export interface ReplayedEvent {
@@ -22,7 +49,7 @@ export interface ReplayedEvent {
 }
 
 /** Data of an event whose data no window reads and that is not decided: nothing is opened. */
-const unopened: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
+export const unopened: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
 
 /**
  * The decision log over the plan's warm-up and period, in append order
@@ -38,9 +65,9 @@ const unopened: Record<string, unknown> = Object.freeze({}) as Record<string, un
  * engine is one per process); only the tenant's events are decided.
  */
 export async function* replayLog(
-  store: RecordStore,
+  store: LogSource,
   vault: PersonalDataVault,
-  plan: ReplayPlan,
+  plan: LogPlan,
   tenantId: string,
   read: ReadEntities,
   pageSize = 5_000,
@@ -77,7 +104,7 @@ export async function* replayLog(
 }
 
 /** What the replay reads from the store. */
-export const replayQuery = (plan: ReplayPlan, batchSize?: number): LoggedEventQuery => ({
+export const replayQuery = (plan: LogPlan, batchSize?: number): LoggedEventQuery => ({
   sinceMs: plan.warmUpFromMs,
   untilMs: plan.toMs,
   eventTypes: [...new Set([...plan.feeds, plan.eventType])],
@@ -87,14 +114,14 @@ export const replayQuery = (plan: ReplayPlan, batchSize?: number): LoggedEventQu
 })
 
 /** The labels known now about the period's events: the tenant's label events from the period's start to the end of the log. */
-export const labelQuery = (plan: ReplayPlan, batchSize?: number): LoggedEventQuery => ({
+export const labelQuery = (plan: LogPlan, batchSize?: number): LoggedEventQuery => ({
   sinceMs: plan.fromMs,
   eventTypes: ['label'],
   ...(batchSize === undefined ? {} : { batchSize }),
 })
 
 /** The tenant's label events of the label query, as monitoring reads them (subject, kind, when it became known). */
-export async function* readLabels(store: RecordStore, vault: PersonalDataVault, plan: ReplayPlan, tenantId: string, pageSize = 5_000): AsyncGenerator<{ rows: number; labels: KnownLabel[] }> {
+export async function* readLabels(store: LogSource, vault: PersonalDataVault, plan: LogPlan, tenantId: string, pageSize = 5_000): AsyncGenerator<{ rows: number; labels: KnownLabel[] }> {
   for await (const page of store.loggedEvents(labelQuery(plan, pageSize))) {
     const labels: KnownLabel[] = []
     for (const d of page) {

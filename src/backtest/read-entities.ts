@@ -1,12 +1,5 @@
 import type { LoggedEventQuery, RecordStore } from '../decisions/record-store.ts'
-import { windowAggregates } from '../features/window-aggregates.ts'
-import type { ReplayPlan } from './replay-plan.ts'
-
-/** The entity (or pair of entities) a window is kept per. */
-interface WindowKey {
-  entity: string
-  pairedWith: string | undefined
-}
+import type { LogPlan, WindowKey } from './replay-plan.ts'
 
 /**
  * The entities whose windows a backtest reads: the keys of the events it
@@ -31,16 +24,14 @@ export class ReadEntities {
    * leaving events out would gain little for the cost of the sets: every
    * entity then counts as read. `betweenPages` runs after each page read.
    */
-  static async collect(store: RecordStore, plan: ReplayPlan, tenantId: string, limit = Number.POSITIVE_INFINITY, betweenPages?: () => Promise<void>): Promise<ReadEntities> {
-    const windowsOf = new Map<string, WindowKey[]>()
-    for (const definition of plan.definitions) {
-      if (!(windowAggregates as readonly string[]).includes(definition.kind)) continue
-      for (const type of definition.eventTypes) {
-        const windows = windowsOf.get(type) ?? []
-        if (!windows.some((w) => w.entity === definition.entity && w.pairedWith === definition.pairedWith)) windows.push({ entity: definition.entity!, pairedWith: definition.pairedWith })
-        windowsOf.set(type, windows)
-      }
-    }
+  static async collect(
+    store: Pick<RecordStore, 'loggedEvents'>,
+    plan: LogPlan,
+    tenantId: string,
+    limit = Number.POSITIVE_INFINITY,
+    betweenPages?: () => Promise<void>,
+  ): Promise<ReadEntities> {
+    const windowsOf = plan.windows
     const keys = new Map<string, Set<string>>()
     let decided = 0
     for await (const page of store.loggedEvents(decidedQuery(plan))) {
@@ -57,6 +48,11 @@ export class ReadEntities {
       await betweenPages?.()
     }
     return new ReadEntities(keys, windowsOf)
+  }
+
+  /** Whether every entity counts as read: `feedsRead` then looks at the type alone, not the keys. */
+  get readsEveryEntity(): boolean {
+    return this.keys === undefined
   }
 
   /** Whether an event of `type` with these keys adds to a window that a decided event reads. */
@@ -80,4 +76,4 @@ export class ReadEntities {
 }
 
 /** The events the plan decides, without their sealed copies: their keys are all that is needed here. */
-const decidedQuery = (plan: ReplayPlan): LoggedEventQuery => ({ sinceMs: plan.fromMs, untilMs: plan.toMs, eventTypes: [plan.eventType], sealedOf: [] })
+const decidedQuery = (plan: LogPlan): LoggedEventQuery => ({ sinceMs: plan.fromMs, untilMs: plan.toMs, eventTypes: [plan.eventType], sealedOf: [] })

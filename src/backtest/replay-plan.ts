@@ -20,9 +20,25 @@ export interface ReplayPlan {
   feeds: ReadonlySet<string>
   /** Of those, the types whose data a window reads (a field, a `where`): their sealed copies are opened; the others' keys suffice. */
   readsData: ReadonlySet<string>
+  /** The entities (or pairs) each feeding type's windows are kept per: which of its events a decided event's windows read (`ReadEntities`). */
+  windows: ReadonlyMap<string, readonly WindowKey[]>
   /** The graph's measures the draft reads: when any, the graph is rebuilt alongside from the start of the log (`graph/graph-replay.ts`). */
   graphMeasures: GraphFeatureName[]
 }
+
+/** The entity (or pair of entities) a window is kept per. */
+export interface WindowKey {
+  entity: string
+  pairedWith: string | undefined
+}
+
+/**
+ * What the log reader needs of a plan: Sets, Maps and plain values, which
+ * a worker thread receives as they are (structured clone).
+ */
+export type LogPlan = Omit<ReplayPlan, 'definitions' | 'graphMeasures'>
+
+export const logPlan = ({ definitions, graphMeasures, ...plan }: ReplayPlan): LogPlan => plan
 
 const isWindowKind = (definition: FeatureDefinition) => (windowAggregates as readonly string[]).includes(definition.kind)
 
@@ -46,6 +62,19 @@ export function replayPlan(draft: Strategy, definitions: readonly FeatureDefinit
     warmUpFromMs: fromMs - horizonOf(computed),
     feeds,
     readsData,
+    windows: windowsOf(windows),
     graphMeasures: graphFeatureNames.filter((name) => draft.featuresRead.has(name)),
   }
+}
+
+function windowsOf(windows: readonly FeatureDefinition[]): Map<string, WindowKey[]> {
+  const byType = new Map<string, WindowKey[]>()
+  for (const definition of windows) {
+    for (const type of definition.eventTypes) {
+      const kept = byType.get(type) ?? []
+      if (!kept.some((w) => w.entity === definition.entity && w.pairedWith === definition.pairedWith)) kept.push({ entity: definition.entity!, pairedWith: definition.pairedWith })
+      byType.set(type, kept)
+    }
+  }
+  return byType
 }

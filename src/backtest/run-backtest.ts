@@ -12,9 +12,9 @@ import type { BacktestRequest } from './backtest-request.ts'
 import { type BacktestReport, type ChangedDecision, round6, share } from './backtest-report.ts'
 import { ChangedSample } from './changed-sample.ts'
 import { BlockedEvents } from './confusion-matrix.ts'
-import { readLabels, type ReplayedEvent, replayLog } from './log-replay.ts'
-import { replayPlan } from './replay-plan.ts'
-import { ReadEntities } from './read-entities.ts'
+import { startLogReadAhead } from './log-read-ahead.ts'
+import { backtestLog, type LogPart, type ReplayedEvent } from './log-replay.ts'
+import { logPlan, type ReplayPlan, replayPlan } from './replay-plan.ts'
 import { RuleHits } from './rule-hits.ts'
 
 export interface BacktestSources {
@@ -45,6 +45,11 @@ export interface BacktestOptions {
   pageSize?: number
   /** Ends the backtest (with the signal's reason as the error) at the next page. */
   signal?: AbortSignal
+  /**
+   * Read the log on a worker thread while this one replays (`log-read-ahead.ts`), when the store is a file on disk.
+   * By default for histories of `readAheadFrom` logged events or more: below that, starting the thread costs more than it saves.
+   */
+  readAhead?: boolean
   /** Every decided event with the features recomputed for it and the draft's outcome (for tests and exports). */
   onDecision?: (decision: { eventId: string; occurredAtMs: number; live: ReplayedEvent['live']; features: Record<string, number>; outcome: StrategyOutcome }) => void
 }
@@ -60,21 +65,50 @@ export interface BacktestOptions {
  * graph's measures, when read, come from a graph rebuilt alongside from the
  * start of the log, each event measured before it is added (`GraphReplay`). Each
  * new decision is compared with the one stored (the live outcome), and both
- * with the labels known at the cut-off. Nothing is written.
+ * with the labels known at the cut-off. Nothing is written. On a large
+ * history the log is read and opened on a worker thread meanwhile
+ * (`log-read-ahead.ts`), the same events in the same order.
  */
 export async function runBacktest(sources: BacktestSources, draft: Strategy, request: BacktestRequest, options: BacktestOptions = {}): Promise<BacktestReport> {
   const started = performance.now()
   const { store, vault, tenantId } = sources
   const plan = replayPlan(draft, sources.definitions, request.fromMs, request.toMs)
-  const lists = sources.lists ?? (await ListMembership.load(store))
-  const engine = new FeatureEngine(plan.definitions, { lists })
   const logged = await store.countLoggedEvents({ sinceMs: plan.warmUpFromMs, untilMs: plan.toMs })
   const pause = async () => {
     if (options.yieldBetweenPages) await new Promise((resolve) => setImmediate(resolve))
     if (options.signal?.aborted) throw new Error('interrupted: the server is stopping')
   }
   // when the draft decides a large share of the history, every event is kept rather than sorted out
-  const entities = await ReadEntities.collect(store, plan, tenantId, logged / 10, pause)
+  const entityLimit = logged / 10
+  const file = store.logFile
+  const ahead = file !== undefined && (options.readAhead ?? logged >= readAheadFrom)
+    ? startLogReadAhead({ file, keys: vault.keysForThread(), plan: logPlan(plan), tenantId, entityLimit, pageSize: options.pageSize })
+    : undefined
+  try {
+    const log = ahead?.parts ?? backtestLog(store, vault, logPlan(plan), tenantId, { entityLimit, pageSize: options.pageSize, betweenPages: pause })
+    return await replay(sources, draft, request, options, plan, logged, log, pause, started)
+  } finally {
+    await ahead?.stop()
+  }
+}
+
+/** Below this many logged events a backtest reads the log on its own thread (`BacktestOptions.readAhead`). */
+export const readAheadFrom = 20_000
+
+async function replay(
+  sources: BacktestSources,
+  draft: Strategy,
+  request: BacktestRequest,
+  options: BacktestOptions,
+  plan: ReplayPlan,
+  logged: number,
+  log: AsyncIterable<LogPart>,
+  pause: () => Promise<void>,
+  started: number,
+): Promise<BacktestReport> {
+  const { store, vault } = sources
+  const lists = sources.lists ?? (await ListMembership.load(store))
+  const engine = new FeatureEngine(plan.definitions, { lists })
   // the graph keeps all history: when the draft reads its measures, it is rebuilt alongside from the start of the log
   const graph = plan.graphMeasures.length > 0 ? new GraphReplay(new GraphService(replayGraphOptions(draft.featuresRead)), graphLog(store, vault, 0, options.pageSize), pause) : undefined
 
@@ -115,7 +149,15 @@ export async function runBacktest(sources: BacktestSources, draft: Strategy, req
     options.onProgress?.({ phase, done, total: logged, decided: counts.decided })
     await pause()
   }
-  for await (const page of replayLog(store, vault, plan, tenantId, entities, options.pageSize)) {
+  for await (const page of log) {
+    if (page.kind === 'labels') {
+      phase = 'labels'
+      done = logged
+      for (const label of page.labels) labels.add(label)
+      labelsRead += page.labels.length
+      await turn()
+      continue
+    }
     firstSeq ??= page.firstSeq
     done = Math.min(logged, page.lastSeq - firstSeq + 1)
     const { events } = page
@@ -131,14 +173,7 @@ export async function runBacktest(sources: BacktestSources, draft: Strategy, req
     read += page.rows
     await turn()
   }
-  // the labels known now: read after the replay, since most come later than the events they are about
-  phase = 'labels'
-  done = logged
-  for await (const page of readLabels(store, vault, plan, tenantId, options.pageSize)) {
-    for (const label of page.labels) labels.add(label)
-    labelsRead += page.labels.length
-    await turn()
-  }
+  // the labels known now came after the replay (`backtestLog`), since most come later than the events they are about
 
   const seconds = (performance.now() - started) / 1000
   const { transitions, ...summary } = counts.summary()

@@ -88,6 +88,8 @@ export interface RecordStore {
   loggedEvents(query: LoggedEventQuery): AsyncIterable<LoggedEvent[]>
   /** How many events `loggedEvents(query)` would yield now: a progress bar's total. */
   countLoggedEvents(query: LoggedEventQuery): Promise<number>
+  /** The SQLite file holding the log, when the store is one on disk: a backtest reads it ahead on a worker thread (read-only). */
+  readonly logFile?: string | undefined
   /** Records a backtest as requested (status `running`). */
   createBacktest(backtest: StoredBacktest): Promise<void>
   /** Records its end once: false (nothing changed) when there is no such backtest or it has ended already. */

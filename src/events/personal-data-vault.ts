@@ -29,6 +29,14 @@ export class PersonalDataVault {
     return indexText.toString('latin1', 0, 22)
   }
 
+  /**
+   * The keys, for a vault on another thread of this process (a backtest
+   * opens the log's sealed events on a worker): never written nor sent out.
+   */
+  keysForThread(): { indexKey: Buffer; sealKey: Buffer } {
+    return { indexKey: this.indexKey, sealKey: this.sealKey }
+  }
+
   seal(plain: string): Buffer {
     const iv = randomBytes(12)
     const cipher = createCipheriv('aes-256-gcm', this.sealKey, iv)

@@ -94,9 +94,10 @@ after(async () => {
 })
 
 const compile = (document: unknown): Strategy => compileStrategy(document, strategyCatalogue(features, records.registry, defaultTenant))
-const backtest = (draft: Strategy, onDecision: (eventId: string, values: Record<string, number>, action: string) => void) =>
+const backtest = (draft: Strategy, onDecision: (eventId: string, values: Record<string, number>, action: string) => void, readAhead = false) =>
   runBacktest({ store: records.store, vault: records.vault, definitions: features, tenantId: defaultTenant }, draft, backtestRequest({ from: period.from, to: period.to }, Date.now()), {
     pageSize: 500,
+    readAhead,
     onDecision: ({ eventId, features: values, outcome }) => onDecision(eventId, values, outcome.action),
   })
 const recorded = (d: StoredDecision) => (JSON.parse(d.response) as { features: Record<string, number> }).features
@@ -107,9 +108,9 @@ async function liveDecisions(eventType = 'credit.application'): Promise<Map<stri
 }
 
 describe('a backtest of graph measures', () => {
-  test('recomputes every graph value the live decisions recorded, and changes nothing', async () => {
+  test('recomputes every graph value the live decisions recorded, and changes nothing, with the log read on this thread or ahead on a worker', async () => {
     const nonZero = new Set<string>()
-    for (const eventType of liveTypes) {
+    for (const [eventType, readAhead] of liveTypes.flatMap((type) => [[type, false], [type, true]] as const)) {
       const live = compile(parseYaml(liveStrategy(eventType)))
       for (const name of graphFeatureNames) assert.ok(live.featuresRead.has(name), name)
       const decisions = await liveDecisions(eventType)
@@ -122,7 +123,7 @@ describe('a backtest of graph measures', () => {
         }
         assert.equal(values.applicationsPerDevice24h, expected.applicationsPerDevice24h)
         compared++
-      })
+      }, readAhead)
       assert.ok(decisions.size >= 50, `${decisions.size} ${eventType} decisions in the window`)
       assert.equal(compared, decisions.size)
       assert.equal(report.changed.events, 0, JSON.stringify(report.changed.sample.slice(0, 3)))

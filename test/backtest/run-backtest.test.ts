@@ -15,6 +15,8 @@ import { loadFeatures, strategyCatalogue } from '../../src/app/load-definitions.
 import { defaultTenant, openRecords, type Records } from '../../src/app/open-engine.ts'
 import { type BacktestInput, backtestRequest } from '../../src/backtest/backtest-request.ts'
 import type { BacktestReport } from '../../src/backtest/backtest-report.ts'
+import { startLogReadAhead } from '../../src/backtest/log-read-ahead.ts'
+import { logPlan, replayPlan } from '../../src/backtest/replay-plan.ts'
 import { type BacktestOptions, runBacktest } from '../../src/backtest/run-backtest.ts'
 import type { Action } from '../../src/core/actions.ts'
 import type { StoredDecision } from '../../src/decisions/record-store.ts'
@@ -52,9 +54,9 @@ const recorded = (d: StoredDecision) => (JSON.parse(d.response) as { features: R
 const tally = (list: Action[]) => Object.fromEntries((['approve', 'step_up', 'review', 'reject'] as const).map((a) => [a, list.filter((x) => x === a).length]))
 
 describe('runBacktest', () => {
-  test('the live strategy replayed over its own history changes nothing, and recomputes every value its decisions recorded', async () => {
+  test('the live strategy replayed over its own history changes nothing, and recomputes every value its decisions recorded, with the log read on this thread or ahead on a worker', async () => {
     console.log(`# ${built.events} events decided in ${built.seconds.toFixed(1)} s`)
-    for (const file of ['credit-application.yaml', 'loan-drawdown.yaml', 'login.yaml']) {
+    for (const [file, readAhead] of ['credit-application.yaml', 'loan-drawdown.yaml', 'login.yaml'].flatMap((f) => [[f, false], [f, true]] as const)) {
       const live = compile(shipped(file))
       const decisions = new Map((await stored(live.document.eventType)).map((d) => [d.eventId, d]))
       let compared = 0
@@ -64,6 +66,7 @@ describe('runBacktest', () => {
           for (const [name, value] of Object.entries(expected)) assert.equal(values[name], value, `${eventId} ${name}`)
           compared++
         },
+        readAhead,
       })
       assert.ok(decisions.size >= 30, `${file}: ${decisions.size} decisions in the window`)
       assert.equal(report.events.decided, decisions.size, file)
@@ -194,6 +197,58 @@ describe('runBacktest', () => {
     assert.equal(report.confusion.draft.recall, Math.round((blocked.positive / (blocked.positive + passed.positive)) * 1e6) / 1e6)
     assert.ok(report.changed.events > 0 && report.approvalRate.change < 0, 'a lower threshold approves fewer')
     assert.equal(report.labels.cutoff, new Date(day(cutoff)).toISOString())
+  })
+
+  test('reading the log ahead on a worker gives the report read on this thread gives, in small pages or large', async () => {
+    const login = shipped('login.yaml') as { version: number; ruleSets: { rules: { id: string; when: string }[] }[] }
+    login.version += 1
+    login.ruleSets[0]!.rules.find((r) => r.id === 'device-many-accounts')!.when = 'features.distinctUsersPerDevice24h >= 2'
+    const credit = shipped('credit-application.yaml') as { version: number; ruleSets: { rules: { id: string; when: string }[] }[] }
+    credit.version += 1
+    credit.ruleSets[1]!.rules.find((r) => r.id === 'fraud-score-elevated')!.when = 'scores.fraud >= 0.3'
+    for (const document of [login, credit]) {
+      const draft = compile(document)
+      const run = async (options: BacktestOptions) => {
+        const decided: unknown[] = []
+        const { timing, ...report } = await backtest(draft, { sample: 1_000, cutoff: '2026-01-27' }, { ...options, onDecision: (d) => decided.push([d.eventId, d.features, d.outcome.action]) })
+        return { report, decided }
+      }
+      const onThread = await run({ readAhead: false })
+      assert.ok(onThread.report.events.decided > 0 && onThread.report.labels.labelsRead > 0)
+      for (const pageSize of [37, 5_000]) {
+        const ahead = await run({ readAhead: true, pageSize })
+        assert.deepEqual(ahead.report, onThread.report, `page size ${pageSize}`)
+        assert.deepEqual(ahead.decided, onThread.decided, `page size ${pageSize}`)
+      }
+    }
+  })
+
+  test('a backtest stopped while the log is read ahead ends with its reason, and its reader with it', async () => {
+    const draft = compile(shipped('login.yaml'))
+    const signal = new AbortController()
+    let pages = 0
+    await assert.rejects(
+      backtest(draft, {}, { readAhead: true, pageSize: 20, signal: signal.signal, onProgress: () => ++pages === 3 && signal.abort() }),
+      /interrupted: the server is stopping/,
+    )
+    assert.equal(pages, 3)
+  })
+
+  test('a log the reader thread cannot open fails the read with the reason, and the next read on the thread kept works', async () => {
+    const plan = logPlan(replayPlan(compile(shipped('login.yaml')), features, day(world.from), day(world.to)))
+    const input = { keys: records.vault.keysForThread(), plan, tenantId: defaultTenant, entityLimit: Number.POSITIVE_INFINITY, pageSize: 500 }
+    const missing = startLogReadAhead({ ...input, file: `${built.dir}/no-such.sqlite` })
+    await assert.rejects(async () => {
+      for await (const _ of missing.parts);
+    }, /reading the decision log: .*no-such|reading the decision log: unable to open/)
+    await missing.stop()
+    for (let i = 0; i < 2; i++) {
+      const ahead = startLogReadAhead({ ...input, file: records.store.logFile! })
+      let events = 0
+      for await (const part of ahead.parts) if (part.kind === 'events') events += part.events.length
+      await ahead.stop()
+      assert.ok(events > 0)
+    }
   })
 
   test('an event type without a live strategy counts the live decisions as NO_STRATEGY approvals', async () => {

@@ -28,6 +28,7 @@ import { type DecisionAppender, inThreadAppender, openWritableDatabase, workerAp
 import type { UserStore } from '../../access/user-store.ts'
 import type { CaseStore } from '../../cases/case-store.ts'
 import { SqliteCaseStore } from './sqlite-case-store.ts'
+import { countLoggedEvents, readLoggedEvents } from './sqlite-logged-events.ts'
 import { sqliteMigrations } from './sqlite-migrations.ts'
 import { SqliteUserStore } from './sqlite-user-store.ts'
 import type { SqliteSchema } from './sqlite-schema.ts'
@@ -49,6 +50,8 @@ export class SqliteRecordStore implements RecordStore {
     private readonly appender: DecisionAppender,
     /** The connection itself, for the few reads that take many rows (`loggedEvents`). */
     private readonly sqlite: Database.Database,
+    /** The database file (undefined in memory): another thread may open it to read the log (`sqlite-logged-events.ts`). */
+    readonly logFile: string | undefined,
   ) {
     this.cases = new SqliteCaseStore(db, sqlite)
     this.users = new SqliteUserStore(db, sqlite)
@@ -73,7 +76,7 @@ export class SqliteRecordStore implements RecordStore {
     // the writer thread checkpoints the WAL: a request committing on this thread never waits for one
     if (onWorker) sqlite.pragma('wal_autocheckpoint = 0')
     const appender = onWorker ? workerAppender(file) : inThreadAppender(sqlite)
-    return new SqliteRecordStore(db, selectByEvent, appender, sqlite)
+    return new SqliteRecordStore(db, selectByEvent, appender, sqlite, file === ':memory:' ? undefined : file)
   }
 
   appendDecisions(batch: StoredDecision[]): Promise<void> {
@@ -405,57 +408,13 @@ export class SqliteRecordStore implements RecordStore {
     return rows.map(toAliasMove)
   }
 
-  /**
-   * A replay reads up to the whole log: a prepared statement in raw mode
-   * (arrays, not objects), only the columns a replay needs, and the sealed
-   * event only for the types that want it, take a third of the time of the
-   * usual row objects.
-   */
+  /** The log for a replay: `sqlite-logged-events.ts`, on this connection. */
   async *loggedEvents(query: LoggedEventQuery): AsyncIterable<LoggedEvent[]> {
-    if (query.eventTypes?.length === 0) return
-    // the clause walks the log by seq: `+occurred_at` keeps SQLite from ranging over the time index and sorting every page
-    const { clause, parameters } = loggedEventsWhere(query, '+occurred_at')
-    const sealed = query.sealedOf === undefined ? 'sealed_event' : query.sealedOf.length === 0 ? 'null' : `case when event_type in (${query.sealedOf.map(() => '?').join(', ')}) then sealed_event end`
-    const select = this.sqlite
-      .prepare(
-        `select seq, tenant_id, event_id, event_type, action, occurred_at, strategy_id, strategy_version, ${sealed}, entity_keys from decisions where seq > ? and ${clause} order by seq limit ?`,
-      )
-      .raw(true)
-    const batchSize = query.batchSize ?? 5_000
-    // the walk starts at the first event of the period (found on the time index), not at the start of the log
-    const first = this.firstSeqSince(query.sinceMs)
-    if (first === null) return
-    let after = Math.max(first - 1, query.afterSeq ?? 0)
-    for (;;) {
-      const rows = select.all(...(query.sealedOf ?? []), after, ...parameters, batchSize) as LoggedRow[]
-      if (rows.length === 0) return
-      after = rows[rows.length - 1]![0]
-      const events = new Array<LoggedEvent>(rows.length)
-      for (let i = 0; i < rows.length; i++) {
-        const [seq, tenantId, eventId, eventType, action, occurredAtMs, strategyId, strategyVersion, sealedEvent, keys] = rows[i]!
-        events[i] = { seq, tenantId, eventId, eventType, action: action as Action, occurredAtMs, strategyId, strategyVersion, sealedEvent, entityKeys: JSON.parse(keys) as Record<string, string[]> }
-      }
-      yield events
-    }
+    yield* readLoggedEvents(this.sqlite, query)
   }
 
   async countLoggedEvents(query: LoggedEventQuery) {
-    if (query.eventTypes?.length === 0) return 0
-    if (query.eventTypes === undefined) {
-      // times only: the time index alone answers
-      const { clause, parameters } = loggedEventsWhere(query)
-      return this.sqlite.prepare(`select count(*) from decisions where ${clause}`).pluck().get(...parameters) as number
-    }
-    const first = this.firstSeqSince(query.sinceMs)
-    if (first === null) return 0
-    // the same walk as loggedEvents: with a type filter every row is read anyway, and in seq order that is a sequential read
-    const { clause, parameters } = loggedEventsWhere(query, '+occurred_at')
-    return this.sqlite.prepare(`select count(*) from decisions where seq >= ? and ${clause}`).pluck().get(first, ...parameters) as number
-  }
-
-  /** The position of the first decision whose event occurred at or after `sinceMs` (on the time index), or null. */
-  private firstSeqSince(sinceMs: number): number | null {
-    return this.sqlite.prepare('select min(seq) from decisions where occurred_at >= ?').pluck().get(sinceMs) as number | null
+    return countLoggedEvents(this.sqlite, query)
   }
 
   async createBacktest(b: StoredBacktest) {
@@ -834,19 +793,3 @@ const toDeployment = (row: Selectable<SqliteSchema['strategy_deployments']>): St
   note: row.note,
 })
 
-/** `loggedEvents`' row: seq, tenant, event id and type, action, time, strategy and version, sealed event (or null), entity keys. */
-type LoggedRow = [number, string, string, string, string, number, string | null, number | null, Buffer | null, string]
-
-function loggedEventsWhere(query: LoggedEventQuery, time = 'occurred_at'): { clause: string; parameters: (number | string)[] } {
-  const clauses = [`${time} >= ?`]
-  const parameters: (number | string)[] = [query.sinceMs]
-  if (query.untilMs !== undefined) {
-    clauses.push(`${time} < ?`)
-    parameters.push(query.untilMs)
-  }
-  if (query.eventTypes !== undefined) {
-    clauses.push(`event_type in (${query.eventTypes.map(() => '?').join(', ')})`)
-    parameters.push(...query.eventTypes)
-  }
-  return { clause: clauses.join(' and '), parameters }
-}
