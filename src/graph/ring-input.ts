@@ -38,8 +38,6 @@ export interface RingInput {
    * left out).
    */
   cohesionPairs: Int32Array
-  /** What the capture took on the graph's thread, in ms. */
-  captureMs: number
 }
 
 const ipKind = kindIndex('ip')
@@ -52,7 +50,6 @@ const ipKind = kindIndex('ip')
  * only part of a computation that runs on the graph's own thread.
  */
 export function captureRingInput(graph: LinkGraph, atMs: number, options: RingOptions, growthWindowMs: number): RingInput {
-  const started = performance.now()
   const fromMs = atMs - options.windowMs
   const { edges, nodes, labels } = graph
   const ends = edges.ends
@@ -138,6 +135,5 @@ export function captureRingInput(graph: LinkGraph, atMs: number, options: RingOp
     firstSeenMs: nodeFirstSeenMs,
     risky,
     cohesionPairs: Int32Array.from(pairs),
-    captureMs: performance.now() - started,
   }
 }
