@@ -176,7 +176,7 @@ export class PendingRings {
 
   constructor(
     readonly input: RingInput,
-    private readonly graphId: number,
+    graphId: number,
     /** The graph's own partitions, for a computation on its thread. */
     private readonly cache: CommunityCache,
     offThread = true,
