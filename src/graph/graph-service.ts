@@ -35,7 +35,9 @@ export interface GraphRuntime {
  * The relationship graph behind decisions (关系图谱): the link graph, risk
  * propagated from labelled nodes, and rings. Single-threaded like the
  * feature engine; the decision path calls `observe` (read, then add), so a
- * decision sees the graph as it stood before its event.
+ * decision sees the graph as it stood before its event. Only the hourly
+ * rings' Louvain runs elsewhere, on the ring worker (`ring-worker.ts`),
+ * from an input captured at one hour and applied at the next.
  */
 export class GraphService {
   readonly options: GraphOptions
