@@ -48,6 +48,8 @@ class RingWorker {
   private readonly results = new Map<number, RingJobResult>()
   /** Jobs sent to the current worker and not yet taken: one sent to a worker given up is not waited for. */
   private readonly sent = new Set<number>()
+  /** Jobs whose graph was let go before taking them: their results are dropped as they come in. */
+  private readonly abandoned = new Set<number>()
   /** Why the worker is not usable (it failed to start, exited, or did not answer), when it is not. */
   private failure: string | undefined
 
@@ -95,6 +97,12 @@ class RingWorker {
     }
   }
 
+  /** Forgets a job no graph will take (a replay's graph let go before its last hour's rings were due). */
+  abandon(id: number): void {
+    if (this.results.delete(id) || !this.sent.has(id)) this.sent.delete(id)
+    else this.abandoned.add(id)
+  }
+
   private take(id: number): RingJobResult | undefined {
     const result = this.results.get(id)
     if (result) {
@@ -108,7 +116,8 @@ class RingWorker {
     if (!this.port) return
     for (let received = receiveMessageOnPort(this.port); received; received = receiveMessageOnPort(this.port)) {
       const result = received.message as RingJobResult
-      this.results.set(result.id, result)
+      if (this.abandoned.delete(result.id)) this.sent.delete(result.id)
+      else this.results.set(result.id, result)
     }
   }
 
@@ -136,6 +145,7 @@ class RingWorker {
     this.port = undefined
     this.results.clear()
     this.sent.clear()
+    this.abandoned.clear()
     void worker?.terminate()
     // a failed start is not tried again in this process; a worker that died is replaced
     this.failure = Atomics.load(this.signal, STATE) === 1 ? undefined : reason
@@ -161,6 +171,9 @@ const ringWorker = new RingWorker()
 /** How long a graph's thread waits for the worker at an hour before computing the rings itself. */
 const maxWaitMs = 10 * 60_000
 
+/** A pending computation let go untaken: its result, when it comes, is not kept. */
+const untaken = new FinalizationRegistry<number>((id) => ringWorker.abandon(id))
+
 let nextGraphId = 1
 /** A number for a graph: the worker keeps its partitions under it. */
 export const ringGraphId = () => nextGraphId++
@@ -182,13 +195,14 @@ export class PendingRings {
     offThread = true,
   ) {
     this.job = offThread ? ringWorker.submit(graphId, input) : undefined
+    if (this.job !== undefined) untaken.register(this, this.job, this)
   }
 
   /** Whether the rings are in (taking them now would not wait). */
   get done(): boolean {
     if (this.result || this.job === undefined) return this.result !== undefined
     const result = ringWorker.poll(this.job)
-    if (result) this.result = this.computationOf(result, 0)
+    if (result) this.settle(this.computationOf(result, 0))
     return this.result !== undefined
   }
 
@@ -198,12 +212,19 @@ export class PendingRings {
     if (this.job !== undefined) {
       const started = performance.now()
       const result = ringWorker.wait(this.job, maxWaitMs)
-      if (result) return (this.result = this.computationOf(result, performance.now() - started))
+      if (result) return this.settle(this.computationOf(result, performance.now() - started))
     }
+    if (this.job !== undefined) untaken.unregister(this)
     const rings = ringsOf(this.input, this.cache)
     const { reused, computed, edgesRun } = this.cache
     this.result = { rings, threadId, offThread: false, waitedMs: rings.stats.ms, reused, computed, edgesRun }
     return this.result
+  }
+
+  private settle(computation: RingComputation): RingComputation {
+    untaken.unregister(this)
+    this.result = computation
+    return computation
   }
 
   private computationOf(result: RingJobResult, waitedMs: number): RingComputation {
