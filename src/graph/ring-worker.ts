@@ -128,7 +128,9 @@ class RingWorker {
     const worker = new Worker(workerBootstrap, { eval: true, workerData: { port: port2, signal: this.signal }, transferList: [port2] })
     // the worker never keeps a process alive; a result is read from the port when it is due, never by a listener
     worker.unref()
-    worker.on('error', (error) => this.fail(`its thread failed: ${error.message}`))
+    worker.on('error', (error) => {
+      if (this.worker === worker) this.fail(`its thread failed: ${error.message}`)
+    })
     worker.on('exit', (code) => {
       if (this.worker === worker) this.fail(`its thread exited (code ${code})`)
     })
