@@ -26,8 +26,9 @@
  * - decisions during the hour: the hourly schedule switched on, decisions
  *   (`observe`) arrive at `--paced-rate` a second for `--paced-seconds`,
  *   the first crossing the hour; each one's latency from its arrival (a
- *   stall delays every decision queued behind it), the hour's own call, and — where rings are computed on the ring
- *   worker — how long the worker took and what the next hour waited;
+ *   stall delays every decision queued behind it), the hour's own call
+ *   (and of it the rings' capture), and — where rings are computed on the
+ *   ring worker — how long the worker took and what the next hour waited;
  * - the snapshot file a restart starts from (`app/graph-snapshot-file.ts`):
  *   its size, the time to write it, and the time to read it and restore
  *   the graph (the original is let go first; a sample of measures is then
