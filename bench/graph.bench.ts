@@ -23,6 +23,12 @@
  *   with nothing to reuse, then the next hour's, after an hour of events
  *   (wall and CPU time; the propagation's restart, which runs beside it,
  *   measured alone and taken off);
+ * - decisions during the hour: the hourly schedule switched on, decisions
+ *   (`observe`) arrive at `--paced-rate` a second for `--paced-seconds`,
+ *   the first crossing the hour; each one's latency from its arrival (a
+ *   stall delays every decision queued behind it), the hour's own call
+ *   (and of it the rings' capture), and — where rings are computed on the
+ *   ring worker — how long the worker took and what the next hour waited;
  * - the snapshot file a restart starts from (`app/graph-snapshot-file.ts`):
  *   its size, the time to write it, and the time to read it and restore
  *   the graph (the original is let go first; a sample of measures is then
@@ -32,6 +38,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { readGraphSnapshot, writeGraphSnapshot } from '../src/app/graph-snapshot-file.ts'
 import type { GraphEvent } from '../src/graph/graph-event.ts'
@@ -44,6 +51,8 @@ const { values: flags } = parseArgs({
     queries: { type: 'string', default: '100000' },
     labels: { type: 'string', default: '2000' },
     'ring-edges': { type: 'string', default: '1000000' },
+    'paced-rate': { type: 'string', default: '200' },
+    'paced-seconds': { type: 'string', default: '90' },
     seed: { type: 'string', default: '7' },
     json: { type: 'boolean', default: false },
   },
@@ -215,6 +224,48 @@ await new Promise((resolve) => setTimeout(resolve, 100))
 gcObserver.disconnect()
 const { reused, computed, edgesRun } = service.communityCache
 log(`rings an hour later (${hourEvents.toLocaleString()} events added): ${nextHour.rings.length} in ${(nextHour.stats.ms / 1000).toFixed(1)} s (CPU ${(nextHourCpuMs / 1000).toFixed(1)} s); Louvain run on ${computed.toLocaleString()} components (${edgesRun.toLocaleString()} edges), ${reused.toLocaleString()} reused; GC pauses over the three computations ${(gcMs / 1000).toFixed(1)} s`)
+
+// decisions during the hour: the schedule switched on (the options are the service's own copy), one event just before the hour sets it
+const hourMs = 3_600_000
+const hourStart = (Math.floor((nowMs + 3_600_000) / hourMs) + 1) * hourMs
+service.options.rings.everyMs = hourMs
+service.add(eventOf(hourStart - 1, Math.floor(users * next() ** 1.5), false))
+const pacedRate = Number(flags['paced-rate'])
+const paced = Math.round(pacedRate * Number(flags['paced-seconds']))
+const pacedLatency = new Float64Array(paced)
+let boundaryMs = 0
+const pacedStart = performance.now()
+for (let k = 0; k < paced; k++) {
+  const arrival = pacedStart + (k * 1000) / pacedRate
+  const early = arrival - performance.now()
+  if (early > 1) await sleep(early)
+  const started = performance.now()
+  // the first crosses the hour
+  service.observe(eventOf(hourStart + k, Math.floor(users * next() ** 1.5), false))
+  const done = performance.now()
+  if (k === 0) boundaryMs = done - started
+  pacedLatency[k] = done - arrival
+}
+const pacedMs = performance.now() - pacedStart
+// where the rings went to the worker: the next hour applies them, after waiting for the worker as a live hour would
+type Worked = { lastCaptureMs?: number; pendingRings?: { done: boolean }; lastComputation?: { offThread: boolean; waitedMs: number; rings: { stats: { ms: number } } } }
+const worked = service as unknown as Worked
+let workerMs = Number.NaN
+let nextBoundaryMs = Number.NaN
+if (worked.pendingRings) {
+  while (!worked.pendingRings.done) await sleep(50)
+  const started = performance.now()
+  service.observe(eventOf(hourStart + hourMs, Math.floor(users * next() ** 1.5), false))
+  nextBoundaryMs = performance.now() - started
+  workerMs = worked.lastComputation!.rings.stats.ms
+}
+const [paced50, paced99, paced999] = percentiles(pacedLatency, [50, 99, 99.9])
+const pacedMax = pacedLatency.reduce((a, b) => Math.max(a, b), 0)
+log(
+  `decisions during the hour: ${paced.toLocaleString()} at ${pacedRate}/s over ${(pacedMs / 1000).toFixed(0)} s: latency p50 ${paced50!.toFixed(2)} ms, p99 ${paced99!.toFixed(1)} ms, p99.9 ${paced999!.toFixed(1)} ms, max ${pacedMax.toFixed(0)} ms; the hour's call ${boundaryMs.toFixed(0)} ms` +
+    (worked.pendingRings ? ` (the capture ${worked.lastCaptureMs!.toFixed(0)} ms)` : '') +
+    (worked.pendingRings ? `; the worker's computation ${(workerMs / 1000).toFixed(1)} s, the next hour's call ${nextBoundaryMs.toFixed(0)} ms (waited ${worked.lastComputation!.waitedMs.toFixed(0)} ms)` : ' (rings computed in that call)'),
+)
 const snapshotDir = mkdtempSync(join(tmpdir(), 'xiezhi-graph-bench-'))
 const snapshotFile = join(snapshotDir, 'graph-state.snapshot')
 const cpuMs = (since: NodeJS.CpuUsage) => {
@@ -264,6 +315,7 @@ const result = {
   measureUs: { p50: round(p50!, 1), p99: round(p99!, 1), p999: round(p999!, 1), cpuP50: cpu50!, cpuP99: cpu99!, cappedShare: round(capped / queries, 3) },
   labelPushUs: round((1000 * labelMs) / labelCount),
   rings: { ms: round(rings.stats.ms), cpuMs: round(ringCpuMs), nextHourMs: round(nextHour.stats.ms), nextHourCpuMs: round(nextHourCpuMs), propagationCpuMs: round(propagationCpuMs), nextHourComponentsRun: computed, nextHourEdgesRun: edgesRun, nextHourComponentsReused: reused, gcMs: round(gcMs), edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
+  duringHour: { decisions: paced, ratePerSecond: pacedRate, p50Ms: round(paced50!, 2), p99Ms: round(paced99!, 1), p999Ms: round(paced999!, 1), maxMs: round(pacedMax), boundaryMs: round(boundaryMs), captureMs: round(worked.lastCaptureMs ?? Number.NaN), workerMs: round(workerMs), nextBoundaryMs: round(nextBoundaryMs) },
   snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), bytesPerEdge: round(snapshotBytes / edges, 1), writeMs: round(snapshotMs), writeCpuMs: round(snapshotCpuMs), readMs: round(readMs), readCpuMs: round(readCpuMs), restoreMs: round(restoreMs), restoreCpuMs: round(restoreCpuMs), sameMeasures: restoredSame },
 }
 if (flags.json) console.log(JSON.stringify(result))
@@ -274,5 +326,6 @@ else {
   console.log(`  graph features     p50 ${result.measureUs.p50} µs, p99 ${result.measureUs.p99} µs, p99.9 ${result.measureUs.p999} µs per decision (CPU time p50 ${result.measureUs.cpuP50} µs, p99 ${result.measureUs.cpuP99} µs; a cap hit in ${(100 * result.measureUs.cappedShare).toFixed(1)} %)`)
   console.log(`  a label's push     ${result.labelPushUs} µs`)
   console.log(`  rings (Louvain)    ${(result.rings.ms / 1000).toFixed(1)} s (CPU ${(result.rings.cpuMs / 1000).toFixed(1)} s) over ${result.rings.edges.toLocaleString()} edges of the window${result.rings.truncated ? ' (capped)' : ''}; ${result.rings.rings} rings; an hour later ${(result.rings.nextHourMs / 1000).toFixed(1)} s (CPU ${(result.rings.nextHourCpuMs / 1000).toFixed(1)} s, Louvain on ${result.rings.nextHourComponentsRun} components of ${result.rings.nextHourEdgesRun.toLocaleString()} edges, ${result.rings.nextHourComponentsReused} reused); propagation's restart ${(result.rings.propagationCpuMs / 1000).toFixed(1)} CPU-s more`)
+  console.log(`  during the hour    decisions at ${pacedRate}/s: latency from arrival p50 ${result.duringHour.p50Ms} ms, p99 ${result.duringHour.p99Ms} ms, p99.9 ${result.duringHour.p999Ms} ms, max ${result.duringHour.maxMs} ms; the hour's call ${result.duringHour.boundaryMs} ms${Number.isNaN(workerMs) ? ' (rings computed in it)' : `; rings on the worker ${(workerMs / 1000).toFixed(1)} s, applied at the next hour in ${result.duringHour.nextBoundaryMs} ms`}`)
   console.log(`  snapshot file      ${result.snapshot.mib} MiB (${result.snapshot.bytesPerEdge} B per edge), written in ${result.snapshot.writeMs} ms (CPU ${result.snapshot.writeCpuMs} ms); read in ${result.snapshot.readMs} ms, restored in ${result.snapshot.restoreMs} ms all told (CPU ${result.snapshot.readCpuMs} and ${result.snapshot.restoreCpuMs} ms); ${result.snapshot.sameMeasures ? 'the same' : 'NOT the same'} measures after`)
 }

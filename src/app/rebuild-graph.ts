@@ -2,8 +2,9 @@ import { genesisHash } from '../decisions/decision-service.ts'
 import type { RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import { type GraphOptionsInput, graphOptions } from '../graph/graph-options.ts'
+import type { GraphEvent } from '../graph/graph-event.ts'
 import { graphLog } from '../graph/graph-replay.ts'
-import { GraphService } from '../graph/graph-service.ts'
+import { type GraphRuntime, GraphService } from '../graph/graph-service.ts'
 import { readGraphSnapshot } from './graph-snapshot-file.ts'
 
 export interface RebuiltGraph {
@@ -22,7 +23,7 @@ export interface RebuiltGraph {
  * order events were decided, with the rings recomputed at the same hours of
  * event time, so the measures after a restart equal those before it.
  */
-export async function rebuildGraph(store: RecordStore, vault: PersonalDataVault, options: GraphOptionsInput, snapshotFile: string): Promise<RebuiltGraph> {
+export async function rebuildGraph(store: RecordStore, vault: PersonalDataVault, options: GraphOptionsInput, snapshotFile: string, runtime: GraphRuntime = {}): Promise<RebuiltGraph> {
   const saved = readGraphSnapshot(snapshotFile)
   let graph: GraphService | undefined
   let snapshot = 'unusable' in saved ? saved.unusable : 'restored'
@@ -34,7 +35,7 @@ export async function rebuildGraph(store: RecordStore, vault: PersonalDataVault,
       if (seq === undefined && saved.lastDecisionHash !== genesisHash) snapshot = 'its last decision is not in the decision log'
       else {
         try {
-          graph = GraphService.restore(saved.state)
+          graph = GraphService.restore(saved.state, runtime)
           afterSeq = seq ?? 0
         } catch (error) {
           snapshot = `unreadable: ${(error as Error).message}`
@@ -42,11 +43,31 @@ export async function rebuildGraph(store: RecordStore, vault: PersonalDataVault,
       }
     }
   }
-  graph ??= new GraphService(options)
-  let events = 0
-  for await (const page of graphLog(store, vault, afterSeq)) {
-    for (const { observed } of page) graph.add(observed)
-    events += page.length
-  }
+  graph ??= new GraphService(options, runtime)
+  const events = await addHistory(graph, graphLog(store, vault, afterSeq))
   return { graph, events, snapshot }
+}
+
+type Historical = { observed: GraphEvent }
+
+/**
+ * Adds a history of events to a graph (a restored one, or a new one) in the
+ * order they were decided, as the decisions added them — pages of the
+ * decision log (`graphLog`), or single events (`decisionLogHistory(store,
+ * vault, 0)`, a test's list) — so the graph, and the rings applied at each
+ * hour of event time, end as the online graph did. The one way a graph is
+ * rebuilt. Returns the events added.
+ */
+export async function addHistory(graph: GraphService, history: AsyncIterable<Historical | readonly Historical[]> | Iterable<Historical | readonly Historical[]>): Promise<number> {
+  let events = 0
+  for await (const item of history) {
+    if (Array.isArray(item)) {
+      for (const { observed } of item as readonly Historical[]) graph.add(observed)
+      events += item.length
+    } else {
+      graph.add((item as Historical).observed)
+      events++
+    }
+  }
+  return events
 }

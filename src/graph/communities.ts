@@ -3,6 +3,7 @@ import louvainModule from 'graphology-communities-louvain'
 import type { RingOptions } from './graph-options.ts'
 import type { LinkGraph } from './link-graph.ts'
 import { kindIndex, userKind } from './node-table.ts'
+import { captureRingInput, type RingInput } from './ring-input.ts'
 import type { Ring, RingIndex } from './rings.ts'
 import { UnionFind } from './union-find.ts'
 
@@ -36,67 +37,64 @@ const louvain = ((louvainModule as unknown as { default?: typeof louvainModule }
  */
 export function computeRings(graph: LinkGraph, atMs: number, options: RingOptions, growthWindowMs: number, cache = new CommunityCache()): RingIndex {
   const started = performance.now()
+  const index = ringsOf(captureRingInput(graph, atMs, options, growthWindowMs), cache)
+  index.stats.ms = performance.now() - started
+  return index
+}
+
+/**
+ * The rings of a captured input (`ring-input.ts`): a function of the input
+ * alone — the cache only saves Louvain runs — so the same input gives the
+ * same rings on this thread or a worker's (`ring-worker.ts`).
+ */
+export function ringsOf(input: RingInput, cache = new CommunityCache()): RingIndex {
+  const started = performance.now()
   cache.startCounting()
-  const fromMs = atMs - options.windowMs
-  const { edges, nodes, labels } = graph
-  const windowDegree = new Int32Array(nodes.count)
-  const inWindow = (edge: number) => edges.lastSeenMs[edge]! >= fromMs && edges.firstSeenMs[edge]! <= atMs
-  for (let edge = 0; edge < edges.count; edge++) {
-    if (!inWindow(edge)) continue
-    windowDegree[edges.ends[2 * edge]!]!++
-    windowDegree[edges.ends[2 * edge + 1]!]!++
-  }
-  const kinds = nodes.kinds
-  const keep = (node: number) => windowDegree[node]! <= options.hubDegree && (windowDegree[node]! >= 2 || kinds[node] === userKind)
-  let selected = new Int32Array(Math.min(options.maxEdges, edges.count))
-  let taken = 0
-  let truncated = false
-  for (let edge = edges.count - 1; edge >= 0; edge--) {
-    if (!inWindow(edge)) continue
-    if (!keep(edges.ends[2 * edge]!) || !keep(edges.ends[2 * edge + 1]!)) continue
-    if (taken === options.maxEdges) {
-      truncated = true
-      break
-    }
-    selected[taken++] = edge
-  }
-  selected = selected.subarray(0, taken)
-  const ringOf = new Int32Array(nodes.count).fill(-1)
-  const components = componentsOf(graph, selected)
-  const { nodeCount, users: componentUsers } = components
+  const { options, atMs, fromMs, nodeCount } = input
+  const graph = ringGraphOf(input)
+  const { kinds, risky } = graph
+  const taken = input.edges.length
+  const ringOf = new Int32Array(nodeCount).fill(-1)
+  const components = componentsOf(graph)
+  const { users: componentUsers } = components
   let users = 0
   let riskyUsers = 0
-  for (const node of components.nodes) {
+  for (const node of input.nodes) {
     if (kinds[node] !== userKind) continue
     users++
-    if (labels.isRisky(node)) riskyUsers++
+    if (risky[node]) riskyUsers++
   }
   const baseRate = users === 0 ? 0 : riskyUsers / users
   // every node's community for the modularity: a component left out counts as one
-  const communityOf = new Int32Array(nodes.count).fill(-1)
+  const communityOf = new Int32Array(nodeCount).fill(-1)
   let communities = 0
   const rings: Ring[] = []
   const next = new CommunityCache()
-  const totalWeight = roundedWeight(selected, graph)
-  const localIndex = new Int32Array(nodes.count).fill(-1)
+  const totalWeight = roundedWeight(input.weights)
+  const localIndex = new Int32Array(nodeCount).fill(-1)
   for (let component = 0; component < components.count; component++) {
     const from = components.edgeStart[component]!
     const to = components.edgeStart[component + 1]!
     if (componentUsers[component]! < options.minUsers) {
       for (let i = from; i < to; i++) {
-        const edge = components.edges[i]!
-        communityOf[edges.ends[2 * edge]!] = communities
-        communityOf[edges.ends[2 * edge + 1]!] = communities
+        const at = components.positions[i]!
+        communityOf[graph.ends[2 * at]!] = communities
+        communityOf[graph.ends[2 * at + 1]!] = communities
       }
       communities++
       continue
     }
-    const componentEdges = components.edges.subarray(from, to)
-    const weights = weightsOf(graph, componentEdges)
+    const positions = components.positions.subarray(from, to)
+    const componentEdges = new Int32Array(positions.length)
+    const weights = new Int32Array(positions.length)
     let componentWeight = 0
-    for (const weight of weights) componentWeight += weight
+    for (let i = 0; i < positions.length; i++) {
+      componentEdges[i] = input.edges[positions[i]!]!
+      weights[i] = input.weights[positions[i]!]!
+      componentWeight += weights[i]!
+    }
     const resolution = (options.resolution * componentWeight) / totalWeight
-    const partition = cache.partitionOf(componentEdges, weights, resolution) ?? louvainPartition(graph, componentEdges, weights, resolution, options.seed, localIndex)
+    const partition = cache.partitionOf(componentEdges, weights, resolution) ?? louvainPartition(graph, positions, componentEdges, weights, resolution, options.seed, localIndex)
     next.keep(partition)
     const groups: number[][] = Array.from({ length: partition.count }, () => [])
     for (let i = 0; i < partition.nodes.length; i++) {
@@ -106,11 +104,11 @@ export function computeRings(graph: LinkGraph, atMs: number, options: RingOption
     communities += partition.count
     for (const group of groups) {
       group.sort((a, b) => a - b)
-      const ring = describeRing(graph, group, rings.length, atMs - growthWindowMs, baseRate, options.priorWeight)
+      const ring = describeRing(graph, group, rings.length, input.growthFromMs, baseRate, options.priorWeight)
       if (ring.users < options.minUsers) continue
       rings.push(ring)
       for (const node of group) ringOf[node] = ring.id
-      ring.cohesion = cohesionOf(graph, group, ringOf, ring.id, fromMs, atMs) / ring.users
+      ring.cohesion = cohesionOf(graph, group, ringOf, ring.id) / ring.users
     }
   }
   cache.replaceWith(next)
@@ -120,19 +118,73 @@ export function computeRings(graph: LinkGraph, atMs: number, options: RingOption
     ringOf,
     rings,
     baseRate,
-    stats: { edges: taken, nodes: nodeCount, communities, modularity: modularityOf(graph, selected, communityOf, communities, options.resolution), ms: performance.now() - started, truncated },
+    stats: { edges: taken, nodes: input.nodes.length, communities, modularity: modularityOf(graph, input.weights, communityOf, communities, options.resolution), ms: performance.now() - started, truncated: input.truncated },
   }
 }
 
-/** The windowed graph's connected components: each one's edges (newest first), its users, and every node the edges touch. */
+/**
+ * The captured input as the computation reads it: per node (by the graph's
+ * numbers) its kind, first sighting and risk, set for the touched nodes
+ * only; and each entity's users over the window edges a ring's cohesion
+ * reads (selected or cut by the cap), as lists by entity.
+ */
+interface RingGraph {
+  nodeCount: number
+  /** Ends of the selected edges by position (2 per edge). */
+  ends: Int32Array
+  kinds: Uint8Array
+  firstSeenMs: Float64Array
+  risky: Uint8Array
+  /** Entity e's users are `cohesionUsers[cohesionStart[e] .. cohesionStart[e + 1])`. */
+  cohesionStart: Int32Array
+  cohesionUsers: Int32Array
+}
+
+function ringGraphOf(input: RingInput): RingGraph {
+  const { nodeCount, ends } = input
+  // an untouched node is never read: the kind no node has marks it
+  const kinds = new Uint8Array(nodeCount).fill(255)
+  const firstSeenMs = new Float64Array(nodeCount)
+  const risky = new Uint8Array(nodeCount)
+  for (let i = 0; i < input.nodes.length; i++) {
+    const node = input.nodes[i]!
+    kinds[node] = input.kinds[i]!
+    firstSeenMs[node] = input.firstSeenMs[i]!
+    risky[node] = input.risky[i]!
+  }
+  // (entity, user) pairs: the selected edges of that shape, and those the cap cut
+  const entityOf = (a: number, b: number) => (kinds[b] === userKind && kinds[a] !== userKind && kinds[a] !== ipKind ? a : -1)
+  const cohesionStart = new Int32Array(nodeCount + 1)
+  const countPair = (entity: number) => {
+    if (entity >= 0) cohesionStart[entity + 1]!++
+  }
+  for (let i = 0; i < ends.length; i += 2) {
+    countPair(entityOf(ends[i]!, ends[i + 1]!))
+    countPair(entityOf(ends[i + 1]!, ends[i]!))
+  }
+  const extra = input.cohesionPairs
+  for (let i = 0; i < extra.length; i += 2) countPair(extra[i]!)
+  for (let node = 0; node < nodeCount; node++) cohesionStart[node + 1]! += cohesionStart[node]!
+  const fill = cohesionStart.slice(0, nodeCount)
+  const cohesionUsers = new Int32Array(cohesionStart[nodeCount]!)
+  const putPair = (entity: number, user: number) => {
+    if (entity >= 0) cohesionUsers[fill[entity]!++] = user
+  }
+  for (let i = 0; i < ends.length; i += 2) {
+    putPair(entityOf(ends[i]!, ends[i + 1]!), ends[i + 1]!)
+    putPair(entityOf(ends[i + 1]!, ends[i]!), ends[i]!)
+  }
+  for (let i = 0; i < extra.length; i += 2) putPair(extra[i]!, extra[i + 1]!)
+  return { nodeCount, ends, kinds, firstSeenMs, risky, cohesionStart, cohesionUsers }
+}
+
+/** The windowed graph's connected components: each one's edges (positions in the input, newest first) and users. */
 interface Components {
   count: number
-  /** Component c's edges are `edges[edgeStart[c] .. edgeStart[c + 1])`. */
+  /** Component c's edges are `positions[edgeStart[c] .. edgeStart[c + 1])`. */
   edgeStart: Int32Array
-  edges: Int32Array
+  positions: Int32Array
   users: Int32Array
-  nodes: Int32Array
-  nodeCount: number
 }
 
 /**
@@ -140,23 +192,20 @@ interface Components {
  * integers, not a graphology graph), numbered in the order the edges were
  * taken, and the edges bucketed by component keeping that order.
  */
-function componentsOf(graph: LinkGraph, selected: Int32Array): Components {
-  const { edges, nodes } = graph
+function componentsOf(graph: RingGraph): Components {
+  const { ends, nodeCount, kinds } = graph
+  const edgeCount = ends.length / 2
   const forest = new UnionFind()
-  if (nodes.count > 0) forest.ensureNode(nodes.count - 1)
-  for (const edge of selected) forest.union(edges.ends[2 * edge]!, edges.ends[2 * edge + 1]!)
-  const indexOfRoot = new Int32Array(nodes.count).fill(-1)
-  const seen = new Uint8Array(nodes.count)
-  const touched = new Int32Array(2 * selected.length)
-  let nodeCount = 0
+  if (nodeCount > 0) forest.ensureNode(nodeCount - 1)
+  for (let i = 0; i < edgeCount; i++) forest.union(ends[2 * i]!, ends[2 * i + 1]!)
+  const indexOfRoot = new Int32Array(nodeCount).fill(-1)
+  const seen = new Uint8Array(nodeCount)
   let count = 0
-  const componentOfEdge = new Int32Array(selected.length)
+  const componentOfEdge = new Int32Array(edgeCount)
   const edgeCounts: number[] = []
   const users: number[] = []
-  for (let i = 0; i < selected.length; i++) {
-    const edge = selected[i]!
-    const a = edges.ends[2 * edge]!
-    const root = forest.find(a)
+  for (let i = 0; i < edgeCount; i++) {
+    const root = forest.find(ends[2 * i]!)
     let component = indexOfRoot[root]!
     if (component < 0) {
       component = indexOfRoot[root] = count++
@@ -166,19 +215,18 @@ function componentsOf(graph: LinkGraph, selected: Int32Array): Components {
     componentOfEdge[i] = component
     edgeCounts[component]!++
     for (let end = 0; end < 2; end++) {
-      const node = edges.ends[2 * edge + end]!
+      const node = ends[2 * i + end]!
       if (seen[node]) continue
       seen[node] = 1
-      touched[nodeCount++] = node
-      if (nodes.kinds[node] === userKind) users[component]!++
+      if (kinds[node] === userKind) users[component]!++
     }
   }
   const edgeStart = new Int32Array(count + 1)
   for (let c = 0; c < count; c++) edgeStart[c + 1] = edgeStart[c]! + edgeCounts[c]!
   const fill = edgeStart.slice(0, count)
-  const bucketed = new Int32Array(selected.length)
-  for (let i = 0; i < selected.length; i++) bucketed[fill[componentOfEdge[i]!]!++] = selected[i]!
-  return { count, edgeStart, edges: bucketed, users: Int32Array.from(users), nodes: touched.subarray(0, nodeCount), nodeCount }
+  const positions = new Int32Array(edgeCount)
+  for (let i = 0; i < edgeCount; i++) positions[fill[componentOfEdge[i]!]!++] = i
+  return { count, edgeStart, positions, users: Int32Array.from(users) }
 }
 
 /** A component's communities: its nodes (in the order Louvain met them) and each one's community, numbered from 0. */
@@ -195,8 +243,8 @@ interface Partition {
 }
 
 /** Louvain over one component: its own graphology graph, the same seed each time, so the partition is a function of the edges and weights. */
-function louvainPartition(graph: LinkGraph, componentEdges: Int32Array, weights: Int32Array, resolution: number, seed: number, localIndex: Int32Array): Partition {
-  const { edges } = graph
+function louvainPartition(graph: RingGraph, positions: Int32Array, componentEdges: Int32Array, weights: Int32Array, resolution: number, seed: number, localIndex: Int32Array): Partition {
+  const { ends } = graph
   const louvainGraph = new UndirectedGraph({ allowSelfLoops: false, multi: false })
   // each node's key made and added once (graphology's mergeNode and generated edge keys were a third of the time)
   const nodes: number[] = []
@@ -210,9 +258,9 @@ function louvainPartition(graph: LinkGraph, componentEdges: Int32Array, weights:
     }
     return keys[local]!
   }
-  for (let i = 0; i < componentEdges.length; i++) {
-    const edge = componentEdges[i]!
-    louvainGraph.addUndirectedEdgeWithKey(i, keyOf(edges.ends[2 * edge]!), keyOf(edges.ends[2 * edge + 1]!), { weight: weights[i]! })
+  for (let i = 0; i < positions.length; i++) {
+    const at = positions[i]!
+    louvainGraph.addUndirectedEdgeWithKey(i, keyOf(ends[2 * at]!), keyOf(ends[2 * at + 1]!), { weight: weights[i]! })
   }
   const mapping = louvain(louvainGraph, { getEdgeWeight: 'weight', resolution, rng: seededRandom(seed) })
   const community = new Int32Array(nodes.length)
@@ -224,7 +272,7 @@ function louvainPartition(graph: LinkGraph, componentEdges: Int32Array, weights:
     if (!renumber.has(found)) renumber.set(found, renumber.size)
     community[i] = renumber.get(found)!
   }
-  return { edges: componentEdges.slice(), weights, resolution, fingerprint: fingerprintOf(componentEdges, weights), nodes: Int32Array.from(nodes), community, count: renumber.size }
+  return { edges: componentEdges, weights, resolution, fingerprint: fingerprintOf(componentEdges, weights), nodes: Int32Array.from(nodes), community, count: renumber.size }
 }
 
 /**
@@ -238,16 +286,10 @@ function louvainPartition(graph: LinkGraph, componentEdges: Int32Array, weights:
  * it changes a few times over a growing graph's history and a component's
  * partition stays a function of its own edges and that step.
  */
-function roundedWeight(selected: Int32Array, graph: LinkGraph): number {
+function roundedWeight(weights: Int32Array): number {
   let total = 0
-  for (const edge of selected) total += graph.edges.counts[edge]!
+  for (const weight of weights) total += weight
   return total === 0 ? 1 : 2 ** (Math.round(16 * Math.log2(total)) / 16)
-}
-
-const weightsOf = (graph: LinkGraph, componentEdges: Int32Array): Int32Array => {
-  const weights = new Int32Array(componentEdges.length)
-  for (let i = 0; i < componentEdges.length; i++) weights[i] = graph.edges.counts[componentEdges[i]!]!
-  return weights
 }
 
 /** Two 32-bit FNV-1a-style hashes over (edge, weight) pairs and the length: a map key; equality is then checked in full. */
@@ -308,15 +350,15 @@ export class CommunityCache {
 }
 
 /** Newman's modularity (at `resolution`) of the whole windowed graph under the found communities: a figure for the stats. */
-function modularityOf(graph: LinkGraph, selected: Int32Array, communityOf: Int32Array, communities: number, resolution: number): number {
-  const { edges } = graph
+function modularityOf(graph: RingGraph, weights: Int32Array, communityOf: Int32Array, communities: number, resolution: number): number {
+  const { ends } = graph
   const inside = new Float64Array(communities)
   const degree = new Float64Array(communities)
   let total = 0
-  for (const edge of selected) {
-    const weight = edges.counts[edge]!
-    const a = communityOf[edges.ends[2 * edge]!]!
-    const b = communityOf[edges.ends[2 * edge + 1]!]!
+  for (let i = 0; i < weights.length; i++) {
+    const weight = weights[i]!
+    const a = communityOf[ends[2 * i]!]!
+    const b = communityOf[ends[2 * i + 1]!]!
     total += weight
     degree[a]! += weight
     degree[b]! += weight
@@ -328,8 +370,8 @@ function modularityOf(graph: LinkGraph, selected: Int32Array, communityOf: Int32
   return q
 }
 
-function describeRing(graph: LinkGraph, group: number[], id: number, growthFromMs: number, baseRate: number, priorWeight: number): Ring {
-  const { nodes, labels } = graph
+function describeRing(graph: RingGraph, group: number[], id: number, growthFromMs: number, baseRate: number, priorWeight: number): Ring {
+  const { kinds } = graph
   let users = 0
   let riskUsers = 0
   let riskNodes = 0
@@ -337,12 +379,12 @@ function describeRing(graph: LinkGraph, group: number[], id: number, growthFromM
   let firstSeenMs = Number.POSITIVE_INFINITY
   let lastJoinedMs = Number.NEGATIVE_INFINITY
   for (const node of group) {
-    const risky = labels.isRisky(node)
+    const risky = graph.risky[node] === 1
     if (risky) riskNodes++
-    if (nodes.kinds[node] !== userKind) continue
+    if (kinds[node] !== userKind) continue
     users++
     if (risky) riskUsers++
-    const first = nodes.firstSeenMs[node]!
+    const first = graph.firstSeenMs[node]!
     if (first >= growthFromMs) newUsers++
     if (first < firstSeenMs) firstSeenMs = first
     if (first > lastJoinedMs) lastJoinedMs = first
@@ -354,21 +396,17 @@ function describeRing(graph: LinkGraph, group: number[], id: number, growthFromM
 const ipKind = kindIndex('ip')
 
 /** Users of the ring linked (in the window) to a non-IP entity of the ring that two or more of its users share. */
-function cohesionOf(graph: LinkGraph, group: number[], ringOf: Int32Array, id: number, fromMs: number, toMs: number): number {
-  const { nodes, edges, adjacency } = graph
+function cohesionOf(graph: RingGraph, group: number[], ringOf: Int32Array, id: number): number {
+  const { kinds, cohesionStart, cohesionUsers } = graph
   const linked = new Set<number>()
   const members: number[] = []
   for (const node of group) {
-    const kind = nodes.kinds[node]
+    const kind = kinds[node]
     if (kind === userKind || kind === ipKind) continue
     members.length = 0
-    const at = adjacency.start[node]!
-    for (let j = 0; j < adjacency.length[node]!; j++) {
-      const next = adjacency.pool[at + 2 * j]!
-      const edge = adjacency.pool[at + 2 * j + 1]!
-      if (ringOf[next] !== id || nodes.kinds[next] !== userKind) continue
-      if (edges.lastSeenMs[edge]! < fromMs || edges.firstSeenMs[edge]! > toMs) continue
-      members.push(next)
+    for (let j = cohesionStart[node]!; j < cohesionStart[node + 1]!; j++) {
+      const user = cohesionUsers[j]!
+      if (ringOf[user] === id) members.push(user)
     }
     if (members.length >= 2) for (const user of members) linked.add(user)
   }

@@ -6,40 +6,63 @@ import { type GraphOptions, type GraphOptionsInput, graphOptions } from './graph
 import { LinkGraph, type LinkGraphColumns } from './link-graph.ts'
 import { NeighbourhoodSearch } from './neighbourhood.ts'
 import { type PropagationColumns, RiskPropagation } from './propagation.ts'
+import { captureRingInput, type RingInput } from './ring-input.ts'
+import { PendingRings, type RingComputation, ringGraphId } from './ring-worker.ts'
 import { type RingIndex, emptyRingIndex } from './rings.ts'
 
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
-  format: 'xiezhi-graph-1'
+  /** 2: rings apply an hour after their capture (1 applied them at once: such a snapshot is not used, the log is replayed). */
+  format: 'xiezhi-graph-2'
   options: GraphOptions
   graph: LinkGraphColumns
   propagation: PropagationColumns
+  /** The rings in use. */
   rings: RingIndex
+  /** The input captured at the last scheduled hour, whose rings apply at the next (null: none). */
+  pendingRings: RingInput | null
   /** The event time at which the scheduled recomputation is next due (`rings.everyMs`). */
   nextRecomputeMs: number
+}
+
+/** How a graph runs, apart from what it computes (not in a snapshot: the same values either way). */
+export interface GraphRuntime {
+  /** Scheduled ring computations on the ring worker (true), or on the graph's thread when they are taken (false). */
+  ringsOffThread?: boolean
 }
 
 /**
  * The relationship graph behind decisions (关系图谱): the link graph, risk
  * propagated from labelled nodes, and rings. Single-threaded like the
  * feature engine; the decision path calls `observe` (read, then add), so a
- * decision sees the graph as it stood before its event.
+ * decision sees the graph as it stood before its event. Only the hourly
+ * rings' Louvain runs elsewhere, on the ring worker (`ring-worker.ts`),
+ * from an input captured at one hour and applied at the next.
  */
 export class GraphService {
   readonly options: GraphOptions
   graph: LinkGraph
   propagation: RiskPropagation
   rings: RingIndex = emptyRingIndex()
-  /** The last computation's communities per component, reused where a component has not changed (not in a snapshot: a start recomputes them, to the same result). */
+  /** The last computation's communities per component on this thread, reused where a component has not changed (not in a snapshot: a start recomputes them, to the same result). The ring worker keeps its own. */
   readonly communityCache = new CommunityCache()
+  /** The rings captured at the last scheduled hour, being computed; applied at the next. */
+  private pending: PendingRings | undefined
+  /** The scheduled computation applied last: where it ran, what the decision thread waited. */
+  lastComputation: RingComputation | undefined
+  /** What the last scheduled capture took on this thread, in ms. */
+  lastCaptureMs = 0
+  private readonly graphId = ringGraphId()
+  private readonly ringsOffThread: boolean
   private nextRecomputeMs = Number.NaN
   private readonly scratch: MeasureScratch = { entities: new EventEntities(), seeds: [], seedHops: [], search: new NeighbourhoodSearch() }
   private readonly exploreSearch = new NeighbourhoodSearch()
   /** Told of each scheduled recomputation, after it (the review desk opens cases for rings that cross its threshold). */
   onRecomputed: ((rings: RingIndex) => void) | undefined
 
-  constructor(options: GraphOptionsInput | GraphOptions = {}) {
+  constructor(options: GraphOptionsInput | GraphOptions = {}, runtime: GraphRuntime = {}) {
     this.options = graphOptions(options)
+    this.ringsOffThread = runtime.ringsOffThread ?? true
     this.graph = new LinkGraph(this.options.riskLabels)
     this.propagation = new RiskPropagation(this.options.propagation.alpha, this.options.propagation.epsilon)
   }
@@ -63,9 +86,7 @@ export class GraphService {
       const atMs = event.occurredAtMs
       if (Number.isNaN(this.nextRecomputeMs)) this.nextRecomputeMs = (Math.floor(atMs / every) + 1) * every
       else if (atMs >= this.nextRecomputeMs) {
-        // computed first: an optional call skips evaluating its argument when there is no hook
-        const rings = this.recompute(this.graph.newestMs)
-        this.onRecomputed?.(rings)
+        this.recomputeOnSchedule()
         this.nextRecomputeMs = (Math.floor(atMs / every) + 1) * every
       }
     }
@@ -74,11 +95,39 @@ export class GraphService {
   }
 
   /**
+   * The scheduled hour: the rings captured at the last hour are applied
+   * (taken from the ring worker, waited for only if it has not finished —
+   * live, it has had an hour), the graph as it is now is captured for the
+   * next hour's rings and sent to the worker, and the propagated risk is
+   * restarted from every label. So rings lag one hour of event time, and a
+   * replay, a backtest and a restart apply the same rings at the same
+   * events as the live run (docs/graph.md, "Rings").
+   */
+  private recomputeOnSchedule(): void {
+    const due = this.pending
+    const started = performance.now()
+    const input = captureRingInput(this.graph, this.graph.newestMs, this.options.rings, this.options.measure.growthWindowMs)
+    this.lastCaptureMs = performance.now() - started
+    this.pending = new PendingRings(input, this.graphId, this.communityCache, this.ringsOffThread)
+    this.propagation.recompute(this.graph)
+    if (!due) return
+    this.lastComputation = due.take()
+    this.rings = this.lastComputation.rings
+    this.onRecomputed?.(this.rings)
+  }
+
+  /** The rings being computed for the next scheduled hour, if any: whether they are in, and what they were captured from. */
+  get pendingRings(): PendingRings | undefined {
+    return this.pending
+  }
+
+  /**
    * Recomputes the rings (Louvain over the window ending at `atMs`, by
    * default the newest event's time) and the propagated risk from every
-   * label on the graph as it is now. Run on a schedule or on demand; only
-   * the components that changed since the last computation run Louvain
-   * (docs/graph.md).
+   * label, on this thread and at once: on demand (an evaluation, a test).
+   * Only the components that changed since the last computation run
+   * Louvain (docs/graph.md). Rings scheduled by `rings.everyMs` are not
+   * computed here but on the ring worker.
    */
   recompute(atMs = this.graph.newestMs): RingIndex {
     this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs, this.communityCache)
@@ -125,30 +174,20 @@ export class GraphService {
    * snapshot file does).
    */
   snapshot(copy = true): GraphSnapshot {
-    return { format: 'xiezhi-graph-1', options: this.options, graph: this.graph.toColumns(copy), propagation: this.propagation.toColumns(copy), rings: this.rings, nextRecomputeMs: this.nextRecomputeMs }
+    // the pending input is never changed after its capture: no copy needed
+    const pendingRings = this.pending?.input ?? null
+    return { format: 'xiezhi-graph-2', options: this.options, graph: this.graph.toColumns(copy), propagation: this.propagation.toColumns(copy), rings: this.rings, pendingRings, nextRecomputeMs: this.nextRecomputeMs }
   }
 
-  static restore(snapshot: GraphSnapshot): GraphService {
-    if (snapshot.format !== 'xiezhi-graph-1') throw new Error(`not a graph snapshot: ${String(snapshot.format)}`)
-    const service = new GraphService(snapshot.options)
+  /** The graph a snapshot holds, the rings it was computing started again (from the same input, to the same rings). */
+  static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}): GraphService {
+    if (snapshot.format !== 'xiezhi-graph-2') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
+    const service = new GraphService(snapshot.options, runtime)
     service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
     service.rings = snapshot.rings
     service.nextRecomputeMs = snapshot.nextRecomputeMs
-    return service
-  }
-
-  /**
-   * The graph from a history of events in the order they were decided —
-   * `decisionLogHistory(store, vault, 0)` gives the decision log's, with
-   * labels already carrying their subject's keys — identical to the graph
-   * the decisions built online. Rings are then computed once at the newest
-   * event's time.
-   */
-  static async rebuild(history: AsyncIterable<{ observed: GraphEvent }> | Iterable<{ observed: GraphEvent }>, options: GraphOptionsInput = {}, computeRingsAtEnd = true): Promise<GraphService> {
-    const service = new GraphService(options)
-    for await (const { observed } of history) service.add(observed)
-    if (computeRingsAtEnd && service.graph.events > 0) service.recompute()
+    if (snapshot.pendingRings) service.pending = new PendingRings(snapshot.pendingRings, service.graphId, service.communityCache, service.ringsOffThread)
     return service
   }
 }

@@ -68,8 +68,10 @@ test('a ring that crosses the risk threshold opens one case at the next recomput
   for (const [i, user] of ['quiet-u1', 'quiet-u2', 'quiet-u3', 'quiet-u4'].entries()) await apply(user, startMs + (5 + i) * 60_000, 'dev-quiet', '13900001111')
   for (const [i, user] of ['ring-u1', 'ring-u2', 'ring-u3'].entries()) await label(applied[i]!.eventId, user, startMs + (10 + i) * 60_000)
   assert.deepEqual(await ringCases(), [], 'no computation yet')
-  // the next hour's first event makes the rings be computed
+  // the next hour's first event has the rings computed (on the ring worker) from the graph as it stands; they apply an hour later
   await apply('ring-other', startMs + hourMs, 'dev-other', '13900002222')
+  assert.deepEqual(await ringCases(), [], 'computed, not yet applied')
+  await apply('ring-other', startMs + 2 * hourMs, 'dev-other', '13900002222')
   const cases = await ringCases()
   assert.equal(cases.length, 1)
   const [ringCase] = cases
@@ -81,13 +83,15 @@ test('a ring that crosses the risk threshold opens one case at the next recomput
   assert.ok(ringCase!.ring!.risk >= 0.4, `risk ${ringCase!.ring!.risk}`)
   assert.deepEqual({ risk: ringCase!.risk, priority: ringCase!.priority }, ringCasePriority(ringCase!.ring!.risk, 4))
   // the next hour: the same ring, still open, is not opened again
-  await apply('ring-other', startMs + 2 * hourMs, 'dev-other', '13900002222')
+  await apply('ring-other', startMs + 3 * hourMs, 'dev-other', '13900002222')
   assert.equal((await ringCases()).length, 1)
 })
 
 test('a grown ring updates its open case', async () => {
-  await apply('ring-u5', startMs + 2 * hourMs + 60_000)
-  await apply('ring-other', startMs + 3 * hourMs, 'dev-other', '13900002222')
+  await apply('ring-u5', startMs + 3 * hourMs + 60_000)
+  // the hour after it joined captures it; the next applies that
+  await apply('ring-other', startMs + 4 * hourMs, 'dev-other', '13900002222')
+  await apply('ring-other', startMs + 5 * hourMs, 'dev-other', '13900002222')
   const [ringCase, ...others] = await ringCases()
   assert.equal(others.length, 0)
   assert.equal(ringCase!.entityKeys.user?.length, 5)
@@ -141,8 +145,8 @@ test('closing a ring case as confirmed fraud labels its users; the closed ring i
   // every user of the ring now carries a risk label in the graph
   const device = (await app.inject({ url: `/v1/graph/neighbourhood?kind=device&key=${closed.entityKeys.device![0]}&hops=1` })).json()
   assert.ok(device.nodes.filter((node: { kind: string }) => node.kind === 'user').every((node: { labels: string[] }) => node.labels.includes('fraud')))
-  // the ring is still there next hour, riskier: its case stays closed and no other opens
-  await apply('ring-other', startMs + 4 * hourMs, 'dev-other', '13900002222')
+  // the labels, decided at the clock's time, cross the hour: the rings captured before (the same ring) apply, and its case stays closed and no other opens
+  assert.ok(engine.graph.lastComputation && engine.graph.rings.computedAtMs >= startMs + 4 * hourMs, 'the rings captured at the last hour before the close applied')
   const cases = await ringCases()
   assert.deepEqual(
     cases.map((c) => c.status),

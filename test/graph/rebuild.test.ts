@@ -4,8 +4,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { deserialize, serialize } from 'node:v8'
 import fc from 'fast-check'
 import { decisionLogHistory } from '../../src/app/decision-log-history.ts'
+import { addHistory } from '../../src/app/rebuild-graph.ts'
 import { defaultTenant } from '../../src/app/open-engine.ts'
 import { simulatedHistory } from '../../src/graph/evaluation/simulated-history.ts'
+import type { GraphEvent } from '../../src/graph/graph-event.ts'
+import type { GraphOptionsInput } from '../../src/graph/graph-options.ts'
 import { GraphService } from '../../src/graph/graph-service.ts'
 import { simulate } from '../../src/simulation/simulation.ts'
 import { openTestEngine, tempDataDir } from '../support/temp-engine.ts'
@@ -23,13 +26,21 @@ const stateOf = (service: GraphService) => {
   return { ...snapshot, rings: { ...snapshot.rings, stats: { ...snapshot.rings.stats, ms: 0 } } }
 }
 
+/** A graph rebuilt from a history as a start rebuilds it (`addHistory`), the rings then computed once at its end unless `ringsAtEnd` is false. */
+async function rebuild(history: AsyncIterable<{ observed: GraphEvent }> | Iterable<{ observed: GraphEvent }>, options: GraphOptionsInput = {}, ringsAtEnd = true): Promise<GraphService> {
+  const graph = new GraphService(options)
+  await addHistory(graph, history)
+  if (ringsAtEnd) graph.recompute()
+  return graph
+}
+
 test('a rebuild from the same events gives identical state, and a snapshot restores it exactly', async () => {
   await fc.assert(
     fc.asyncProperty(eventStream(80), async (events) => {
       const online = new GraphService()
       for (const e of events) online.observe(e)
       online.recompute()
-      const rebuilt = await GraphService.rebuild(events.map((observed) => ({ observed })))
+      const rebuilt = await rebuild(events.map((observed) => ({ observed })))
       assert.deepEqual(stateOf(rebuilt), stateOf(online))
       const restored = GraphService.restore(deserialize(serialize(online.snapshot())))
       assert.deepEqual(stateOf(restored), stateOf(online))
@@ -55,7 +66,7 @@ test('the graph rebuilt from the decision log equals the graph built from the de
     const { events } = simulatedHistory(options, (kind, value) => engine.vault.blindIndex(kind, value))
     for (const { observed } of events) online.observe(observed)
     online.recompute()
-    const rebuilt = await GraphService.rebuild(decisionLogHistory(engine.store, engine.vault, 0))
+    const rebuilt = await rebuild(decisionLogHistory(engine.store, engine.vault, 0))
     assert.ok(rebuilt.graph.edges.count > 500 && rebuilt.graph.events === events.length, `${rebuilt.graph.edges.count} edges, ${rebuilt.graph.events} events`)
     assert.ok(rebuilt.graph.labels.riskLabels.some((n) => n > 0), 'some risk labels')
     assert.deepEqual(stateOf(rebuilt), stateOf(online))
@@ -71,7 +82,7 @@ test('rings recomputed on an event-time schedule come back identical from a rebu
       const options = { rings: { everyMs: 86_400_000, minUsers: 2 } }
       const online = new GraphService(options)
       for (const e of events) online.observe(e)
-      const rebuilt = await GraphService.rebuild(
+      const rebuilt = await rebuild(
         events.map((observed) => ({ observed })),
         options,
         false,

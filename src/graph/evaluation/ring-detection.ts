@@ -1,6 +1,7 @@
 import type { EntityKind } from '../../events/entities.ts'
 import type { ScenarioName } from '../../simulation/world.ts'
 import { defaultWorldConfig, type WorldConfig } from '../../simulation/world-config.ts'
+import { engineGraphOptions } from '../graph-replay.ts'
 import { GraphService } from '../graph-service.ts'
 import { kindIndex } from '../node-table.ts'
 import { isSuspect, type RingThresholds } from '../rings.ts'
@@ -53,16 +54,18 @@ const organised: ScenarioName[] = ['fraud_ring', 'intermediary']
  * Rings found in a simulated lender against its ground truth: every event
  * (label events included, when their truth became known) goes through
  * `GraphService.observe` in time order; at the end the rings are computed
- * (Louvain over the last 90 days) and each rule flags the rings it would
+ * (Louvain over the last 90 days) — or, `scheduled`, the rings the engine's
+ * hourly schedule has applied by then (captured at the hour before last,
+ * on the ring worker) are taken — and each rule flags the rings it would
  * open cases for. A true ring is a ring (`actorId`) of a fraud-ring or
  * intermediary scenario; its users are those its ground truth names.
  */
-export function evaluateRingDetection(world = ringWorld()): RingDetectionReport {
+export function evaluateRingDetection(world = ringWorld(), how: { scheduled?: boolean } = {}): RingDetectionReport {
   const keyOf = (kind: EntityKind, value: string) => `${kind}:${value}`
   const { events, truths } = simulatedHistory(world, keyOf)
-  const service = new GraphService()
+  const service = new GraphService(how.scheduled ? engineGraphOptions : {})
   for (const { observed } of events) service.observe(observed)
-  const index = service.recompute()
+  const index = how.scheduled ? service.rings : service.recompute()
   const graph = service.graph
   const actorOf = new Map<number, string>()
   for (const truth of truths) {

@@ -1,0 +1,237 @@
+import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads'
+import { type CommunityCache, ringsOf } from './communities.ts'
+import type { RingInput } from './ring-input.ts'
+import type { RingIndex } from './rings.ts'
+
+/** One computation sent to the worker: the graph it is for (its partition cache) and the input. */
+export interface RingJob {
+  id: number
+  graphId: number
+  input: RingInput
+}
+
+export type RingJobResult = { id: number; rings: RingIndex; threadId: number; reused: number; computed: number; edgesRun: number } | { id: number; error: string }
+
+/** A finished computation, and where and how it ran. */
+export interface RingComputation {
+  rings: RingIndex
+  /** The thread that ran Louvain: the worker's, or this one's when no worker could be had. */
+  threadId: number
+  offThread: boolean
+  /** What the graph's thread waited for it when it was taken, in ms (0 when it was done before). */
+  waitedMs: number
+  /** Components whose partition was reused, and run, and the edges run. */
+  reused: number
+  computed: number
+  edgesRun: number
+}
+
+/** Signal slots: results posted so far; the worker's state (0 starting, 1 listening, -1 failed to start). */
+const POSTED = 0
+const STATE = 1
+
+/**
+ * The ring worker (worker_threads), one per process and started on first
+ * use: Louvain for the hourly rings runs there, off the decision thread.
+ * A graph's thread sends it a captured input and, an hour of event time
+ * later, takes the result synchronously — from the port with
+ * `receiveMessageOnPort`, sleeping on a shared counter (`Atomics.wait`)
+ * if it is not in yet — so taking it is part of the event that crosses
+ * the hour and every run that sees the same events gets the same rings at
+ * the same events, however fast it runs.
+ */
+class RingWorker {
+  private worker: Worker | undefined
+  private port: MessagePort | undefined
+  private signal = new Int32Array(new SharedArrayBuffer(8))
+  private nextId = 1
+  private readonly results = new Map<number, RingJobResult>()
+  /** Jobs sent to the current worker and not yet taken: one sent to a worker given up is not waited for. */
+  private readonly sent = new Set<number>()
+  /** Jobs whose graph was let go before taking them: their results are dropped as they come in. */
+  private readonly abandoned = new Set<number>()
+  /** Why the worker is not usable (it failed to start, exited, or did not answer), when it is not. */
+  private failure: string | undefined
+
+  /** Sends an input; undefined when no worker can be had (the caller computes on its own thread). */
+  submit(graphId: number, input: RingInput): number | undefined {
+    if (this.failure !== undefined) return undefined
+    try {
+      this.start()
+      const id = this.nextId++
+      this.sent.add(id)
+      // copied, not transferred: the graph keeps the input for its snapshot
+      this.port!.postMessage({ id, graphId, input } satisfies RingJob)
+      return id
+    } catch (error) {
+      this.fail(`could not start: ${(error as Error).message}`)
+      return undefined
+    }
+  }
+
+  /** The result of job `id` if it is in, without waiting. */
+  poll(id: number): RingJobResult | undefined {
+    this.drain()
+    return this.take(id)
+  }
+
+  /** The result of job `id`, waiting for it (at most `maxWaitMs`); undefined when the worker failed and will not answer. */
+  wait(id: number, maxWaitMs: number): RingJobResult | undefined {
+    const deadline = performance.now() + maxWaitMs
+    for (;;) {
+      const posted = Atomics.load(this.signal, POSTED)
+      this.drain()
+      const result = this.take(id)
+      if (result) return result
+      if (!this.sent.has(id)) return undefined
+      if (Atomics.load(this.signal, STATE) === -1) {
+        this.fail('its thread failed to start')
+        return undefined
+      }
+      if (performance.now() > deadline) {
+        this.fail(`no answer within ${maxWaitMs} ms`)
+        return undefined
+      }
+      // sleeps until a result is posted (or a second passes: a look at the state again)
+      Atomics.wait(this.signal, POSTED, posted, 1000)
+    }
+  }
+
+  /** Forgets a job no graph will take (a replay's graph let go before its last hour's rings were due). */
+  abandon(id: number): void {
+    if (this.results.delete(id) || !this.sent.has(id)) this.sent.delete(id)
+    else this.abandoned.add(id)
+  }
+
+  private take(id: number): RingJobResult | undefined {
+    const result = this.results.get(id)
+    if (result) {
+      this.results.delete(id)
+      this.sent.delete(id)
+    }
+    return result
+  }
+
+  private drain(): void {
+    if (!this.port) return
+    for (let received = receiveMessageOnPort(this.port); received; received = receiveMessageOnPort(this.port)) {
+      const result = received.message as RingJobResult
+      if (this.abandoned.delete(result.id)) this.sent.delete(result.id)
+      else this.results.set(result.id, result)
+    }
+  }
+
+  private start(): void {
+    if (this.worker) return
+    const { port1, port2 } = new MessageChannel()
+    this.signal = new Int32Array(new SharedArrayBuffer(8))
+    const worker = new Worker(workerBootstrap, { eval: true, workerData: { port: port2, signal: this.signal }, transferList: [port2] })
+    // the worker never keeps a process alive; a result is read from the port when it is due, never by a listener
+    worker.unref()
+    worker.on('error', (error) => {
+      if (this.worker === worker) this.fail(`its thread failed: ${error.message}`)
+    })
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.fail(`its thread exited (code ${code})`)
+    })
+    this.worker = worker
+    this.port = port1
+  }
+
+  /** Gives the worker up: jobs not yet answered are computed by their graph's thread, and a later job starts a new worker. */
+  private fail(reason: string): void {
+    process.emitWarning(`The ring worker is not used: ${reason}; rings are computed on the graph's thread`, { code: 'XIEZHI_RING_WORKER' })
+    const worker = this.worker
+    this.worker = undefined
+    this.port?.close()
+    this.port = undefined
+    this.results.clear()
+    this.sent.clear()
+    this.abandoned.clear()
+    void worker?.terminate()
+    // a failed start is not tried again in this process; a worker that died is replaced
+    this.failure = Atomics.load(this.signal, STATE) === 1 ? undefined : reason
+  }
+}
+
+/**
+ * The worker runs TypeScript: tsx's loader, registered on the main thread,
+ * does not reach worker threads on Node 20, so the worker registers it
+ * itself before importing its module (as `gbdt/histogram-workers.ts`), and
+ * says so in the shared state when that fails.
+ */
+const workerBootstrap = `
+  const { workerData } = require('node:worker_threads')
+  import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+    .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./ring-worker-thread.ts', import.meta.url).href)}) })
+    .then(() => { Atomics.store(workerData.signal, ${STATE}, 1) })
+    .catch((error) => { Atomics.store(workerData.signal, ${STATE}, -1); Atomics.notify(workerData.signal, ${POSTED}); throw error })
+`
+
+const ringWorker = new RingWorker()
+
+/** How long a graph's thread waits for the worker at an hour before computing the rings itself. */
+const maxWaitMs = 10 * 60_000
+
+/** A pending computation let go untaken: its result, when it comes, is not kept. */
+const untaken = new FinalizationRegistry<number>((id) => ringWorker.abandon(id))
+
+let nextGraphId = 1
+/** A number for a graph: the worker keeps its partitions under it. */
+export const ringGraphId = () => nextGraphId++
+
+/**
+ * Rings being computed from an input captured at one hour, to be taken at
+ * the next: on the worker, or — `offThread` false, or no worker to be had —
+ * on the graph's thread when taken. Either way the same rings.
+ */
+export class PendingRings {
+  private readonly job: number | undefined
+  private result: RingComputation | undefined
+
+  constructor(
+    readonly input: RingInput,
+    graphId: number,
+    /** The graph's own partitions, for a computation on its thread. */
+    private readonly cache: CommunityCache,
+    offThread = true,
+  ) {
+    this.job = offThread ? ringWorker.submit(graphId, input) : undefined
+    if (this.job !== undefined) untaken.register(this, this.job, this)
+  }
+
+  /** Whether the rings are in (taking them now would not wait). */
+  get done(): boolean {
+    if (this.result || this.job === undefined) return this.result !== undefined
+    const result = ringWorker.poll(this.job)
+    if (result) this.settle(this.computationOf(result, 0))
+    return this.result !== undefined
+  }
+
+  /** The rings, waiting for the worker when it has not finished (what a replay running ahead of an hour of live time does). */
+  take(): RingComputation {
+    if (this.result) return this.result
+    if (this.job !== undefined) {
+      const started = performance.now()
+      const result = ringWorker.wait(this.job, maxWaitMs)
+      if (result) return this.settle(this.computationOf(result, performance.now() - started))
+    }
+    if (this.job !== undefined) untaken.unregister(this)
+    const rings = ringsOf(this.input, this.cache)
+    const { reused, computed, edgesRun } = this.cache
+    this.result = { rings, threadId, offThread: false, waitedMs: rings.stats.ms, reused, computed, edgesRun }
+    return this.result
+  }
+
+  private settle(computation: RingComputation): RingComputation {
+    untaken.unregister(this)
+    this.result = computation
+    return computation
+  }
+
+  private computationOf(result: RingJobResult, waitedMs: number): RingComputation {
+    if ('error' in result) throw new Error(`the ring computation failed in its worker: ${result.error}`)
+    const { rings, reused, computed, edgesRun } = result
+    return { rings, threadId: result.threadId, offThread: true, waitedMs, reused, computed, edgesRun }
+  }
+}
