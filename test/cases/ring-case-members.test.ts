@@ -53,7 +53,9 @@ before(async () => {
   for (const [i, user] of ['quiet-u1', 'quiet-u2', 'quiet-u3'].entries()) await apply(user, startMs + (6 + i) * 60_000, 'dev-quiet', '13900001111')
   for (let i = 0; i < 3; i++)
     await engine.decisions.decide(defaultTenant, { id: `label-${applied[i]}`, type: 'label', occurredAt: new Date(startMs + (10 + i) * 60_000).toISOString(), data: { subjectEventId: applied[i], label: 'fraud', userId: `ring-u${i + 1}`, source: 'chargeback' } })
+  // the next hour captures the rings (on the ring worker); the hour after applies them
   await apply('ring-other', startMs + hourMs, 'dev-other', '13900002222')
+  await apply('ring-other', startMs + 2 * hourMs, 'dev-other', '13900002222')
   assert.equal((await ringCases()).length, 1)
 })
 after(async () => {
