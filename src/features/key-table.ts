@@ -26,18 +26,21 @@ export class KeyTable {
   /** Ids in the slots. */
   private live = 0
   /** The texts of the ids, one after the other; a forgotten id's text stays as garbage until the next compaction. */
-  private chars = new Uint16Array(1024)
+  private chars = new Uint16Array(initialChars)
   private charsEnd = 0
   private garbageChars = 0
   /** Per id: its slot, its reference count (0: free). */
-  private slotOf = new Int32Array(64)
-  private refs = new Int32Array(64)
+  private slotOf = new Int32Array(initialIds)
+  private refs = new Int32Array(initialIds)
   /** Ids made so far (free ones included). */
   private ids = 0
+  /** Live ids when the per-id arrays were last tried for a cut. */
+  private cutTriedAt = Number.POSITIVE_INFINITY
   private readonly members: (number[] | undefined)[] = []
   /** Lists alive: without any, `membersOf` need not look (most tables never hold one). */
   private lists = 0
-  private readonly free: number[] = []
+  /** Forgotten ids, lowest first (a binary heap): reusing low ids first leaves the high ones free, so that the per-id arrays can shrink. */
+  private readonly free = new MinHeap()
   /** Ids held for the event (or batch) being visited, the first `heldCount`, released by `releaseHeld` (the array is reused, never shortened). */
   private readonly held: number[] = []
   private heldCount = 0
@@ -98,12 +101,14 @@ export class KeyTable {
     if (--this.refs[id]! > 0) return
     this.remove(id)
     const list = this.members[id]
+    // free before its members go, so that a shrink on their way sees it as free
+    this.free.push(id)
     if (list) {
       this.members[id] = undefined
       this.lists--
       for (const member of list) this.release(member)
     }
-    this.free.push(id)
+    this.shrinkIfSparse()
   }
 
   /** The ids an entry's id stands for: its members if a list, else itself. */
@@ -193,6 +198,7 @@ export class KeyTable {
   private newId(): number {
     const id = this.ids++
     if (id === this.refs.length) {
+      this.cutTriedAt = Number.POSITIVE_INFINITY
       this.refs = grown(this.refs, 2 * id)
       this.slotOf = grown(this.slotOf, 2 * id)
     }
@@ -219,6 +225,45 @@ export class KeyTable {
     slots[at + 3] = length
     this.slotOf[id] = slot
     this.live++
+  }
+
+  /** Capacity of the hash index, of the texts and of the per-id arrays (for tests and memory figures). */
+  get capacity(): { slots: number; chars: number; ids: number; live: number } {
+    return { slots: this.mask + 1, chars: this.chars.length, ids: this.refs.length, live: this.live }
+  }
+
+  /**
+   * After a forgetting: a table that held many keys and now holds few gives
+   * the room back, so that a burst of keys (a backfill, an attack) does not
+   * keep its peak size until a restart. Each part shrinks when an eighth or
+   * less of it is used, to where a quarter to a half is, and grows when
+   * three quarters are: between the two it neither grows nor shrinks, so a
+   * table going up and down around one size does not rehash every time.
+   * Ids stay what they are (logs and entries hold them, and other arrays are
+   * indexed by them): the hash index is rebuilt, the texts packed, and the
+   * per-id arrays cut only above the highest live id.
+   */
+  private shrinkIfSparse(): void {
+    const size = this.mask + 1
+    if (size > initialSlots && this.live * 8 <= size) this.rehash(Math.max(initialSlots, powerOfTwoAtLeast(2 * this.live)))
+    const liveChars = this.charsEnd - this.garbageChars
+    if (this.chars.length > initialChars && liveChars * 8 <= this.chars.length) this.packChars(Math.max(initialChars, powerOfTwoAtLeast(2 * liveChars)))
+    if (this.refs.length > initialIds && this.live * 8 <= this.refs.length && this.live * 2 <= this.cutTriedAt) this.cutIds()
+  }
+
+  /** The per-id arrays down to the highest id in use (after which the free ids above it are no more). */
+  private cutIds(): void {
+    // a high id still in use may keep the arrays: the next try waits until half as many ids are live
+    this.cutTriedAt = this.live
+    let top = this.ids
+    while (top > 0 && this.refs[top - 1] === 0 && this.members[top - 1] === undefined) top--
+    const capacity = Math.max(initialIds, powerOfTwoAtLeast(2 * top))
+    if (capacity >= this.refs.length) return
+    this.free.keepBelow(top)
+    this.ids = top
+    this.members.length = top
+    this.refs = this.refs.slice(0, capacity)
+    this.slotOf = this.slotOf.slice(0, capacity)
   }
 
   /** Takes `id` out of the slots, moving back the keys after it that probed past its slot (no tombstones). */
@@ -261,6 +306,11 @@ export class KeyTable {
     const liveChars = this.charsEnd - this.garbageChars
     let size = this.chars.length
     while (liveChars + length > size / 2) size *= 2
+    this.packChars(size)
+  }
+
+  /** The live texts copied together into a new array of `size` code units. */
+  private packChars(size: number): void {
     const chars = new Uint16Array(size)
     let end = 0
     const slots = this.slots
@@ -287,6 +337,57 @@ export class KeyTable {
 
 const slotWidth = 4
 const initialSlots = 16
+const initialChars = 1024
+const initialIds = 64
+
+const powerOfTwoAtLeast = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)))
+
+/** A binary min-heap of ids. */
+class MinHeap {
+  private items: number[] = []
+
+  get size(): number {
+    return this.items.length
+  }
+
+  push(id: number): void {
+    const items = this.items
+    let at = items.length
+    items.push(id)
+    while (at > 0) {
+      const parent = (at - 1) >> 1
+      if (items[parent]! <= id) break
+      items[at] = items[parent]!
+      at = parent
+    }
+    items[at] = id
+  }
+
+  pop(): number | undefined {
+    const items = this.items
+    if (items.length === 0) return undefined
+    const top = items[0]!
+    const last = items.pop()!
+    if (items.length > 0) {
+      let at = 0
+      for (;;) {
+        let child = 2 * at + 1
+        if (child >= items.length) break
+        if (child + 1 < items.length && items[child + 1]! < items[child]!) child++
+        if (items[child]! >= last) break
+        items[at] = items[child]!
+        at = child
+      }
+      items[at] = last
+    }
+    return top
+  }
+
+  /** Drops the ids at or above `top` (a sorted array is a heap). */
+  keepBelow(top: number): void {
+    this.items = this.items.filter((id) => id < top).sort((a, b) => a - b)
+  }
+}
 
 /** FNV-1a over the UTF-16 code units, then murmur3's finaliser, so that the low bits the slots use depend on every code unit. */
 function hashOf(text: string): number {

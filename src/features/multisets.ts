@@ -94,6 +94,15 @@ export class Multisets {
     }
     slots.fill(0, hole * slotWidth, (hole + 1) * slotWidth)
     this.size--
+    // a group whose distinct counts once held many pairs gives the room back when few are left: shrunk at an eighth
+    // used to where a quarter to a half is (grown at three quarters), so that a size going up and down does not rehash every time
+    const capacity = this.mask + 1
+    if (capacity > initialSlots && this.size * 8 <= capacity) this.rehash(Math.max(initialSlots, 2 ** Math.ceil(Math.log2(2 * this.size))))
+  }
+
+  /** Slots of the table (for tests and memory figures). */
+  get capacity(): number {
+    return this.mask + 1
   }
 
   private rehash(size: number): void {

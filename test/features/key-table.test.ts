@@ -67,3 +67,81 @@ test('a key table holds 100,000 keys, forgets them one by one and finds the rest
   assert.equal(ids.includes(again), true)
   assert.equal(table.text(again), 'new')
 })
+
+test('a key table shrinks after a burst of keys is forgotten, keeping every live id and text, and grows again', () => {
+  // rounds of a burst (many keys held), then most of them forgotten: the reference is a map of live texts to ids
+  const round = fc.record({ burst: fc.integer({ min: 0, max: 3_000 }), keepOneIn: fc.integer({ min: 1, max: 200 }), prefix: fc.constantFrom('k', 'kk', '北', 'card-') })
+  fc.assert(
+    fc.property(fc.array(round, { minLength: 1, maxLength: 6 }), (rounds) => {
+      const table = new KeyTable('t')
+      const live = new Map<string, number>()
+      let serial = 0
+      for (const { burst, keepOneIn, prefix } of rounds) {
+        const made: [string, number][] = []
+        for (let i = 0; i < burst; i++) {
+          const text = `${prefix}${serial++}`
+          const id = table.hold(text)
+          table.acquire(id)
+          made.push([text, id])
+          live.set(text, id)
+        }
+        table.releaseHeld()
+        const peak = table.capacity
+        // forget all but one in `keepOneIn` of this burst, and every other key of the earlier ones
+        made.forEach(([text, id], i) => {
+          if (i % keepOneIn === 0) return
+          table.release(id)
+          live.delete(text)
+        })
+        let turn = 0
+        for (const [text, id] of [...live]) {
+          if (turn++ % 2 === 0 || made.some(([t]) => t === text)) continue
+          table.release(id)
+          live.delete(text)
+        }
+        const now = table.capacity
+        assert.equal(now.live, live.size)
+        // an eighth or less of the peak index used: it shrank, to less than eight slots a key (it shrinks at an eighth used)
+        if (peak.slots > 16 && live.size * 8 <= peak.slots) assert.ok(now.slots === 16 || now.slots < 8 * live.size, `${now.slots} slots for ${live.size} keys`)
+        assert.ok(now.slots * 3 >= live.size * 4, 'never fuller than three quarters')
+        for (const [text, id] of live) {
+          assert.equal(table.idOf(text), id)
+          assert.equal(table.text(id), text)
+        }
+        const ids = new Set(live.values())
+        assert.equal(ids.size, live.size, 'one id per live key')
+      }
+      // a snapshot of the shrunk table restores to the same ids
+      const restored = new KeyTable('t')
+      restored.load(table.toColumns())
+      for (const [text, id] of live) assert.equal(restored.idOf(text), id)
+      // new keys get ids again, the lowest free first, and the old ones are still found
+      const fresh = table.hold('fresh-key')
+      assert.equal(table.text(fresh), 'fresh-key')
+      assert.ok(![...live.values()].includes(fresh))
+      for (const [text, id] of live) assert.equal(table.idOf(text), id)
+    }),
+    { numRuns: 60 },
+  )
+})
+
+test('100,000 keys held then forgotten leave a table of its first size, its memory given back', () => {
+  const table = new KeyTable('keys')
+  const ids = Array.from({ length: 100_000 }, (_, i) => {
+    const id = table.hold(`blind-index-${i.toString(36).padStart(8, '0')}`)
+    table.acquire(id)
+    return id
+  })
+  table.releaseHeld()
+  const peak = table.capacity
+  const kept = ids.filter((_, i) => i % 1000 === 0)
+  for (const [i, id] of ids.entries()) if (i % 1000 !== 0) table.release(id)
+  const after = table.capacity
+  assert.equal(after.live, kept.length)
+  // the hash index and the texts shrink to what the 100 keys need; the per-id arrays keep room up to the highest live id (ids are stable)
+  assert.ok(after.slots * 100 < peak.slots && after.chars * 100 < peak.chars, `${JSON.stringify(peak)} at the peak, ${JSON.stringify(after)} after`)
+  assert.equal(after.ids, peak.ids)
+  for (const [i, id] of ids.entries()) if (i % 1000 === 0) assert.equal(table.text(id), `blind-index-${i.toString(36).padStart(8, '0')}`)
+  for (const id of kept) table.release(id)
+  assert.deepEqual(table.capacity, { slots: 16, chars: 1024, ids: 64, live: 0 })
+})
