@@ -13,8 +13,9 @@
  * - ingestion: events added until the graph holds `--edges` edges; edge
  *   meetings (user–entity pairs of an event, new or seen) and new edges per
  *   second of `GraphService.add`;
- * - memory: bytes of the typed arrays per edge (capacity and used), and the
- *   JS heap the node keys take, per edge;
+ * - memory: bytes of the typed arrays per edge (capacity, and in use: up to
+ *   the counts, hash tables at their smallest), node keys included, and
+ *   what the JS heap grew by, per edge;
  * - the graph features of one decision (`GraphService.measure`, all
  *   measures) for `--queries` events of existing and new users at the end of
  *   the period: p50, p99, p99.9 in µs, and how often a cap was hit;
@@ -143,7 +144,8 @@ globalThis.gc?.()
 const heapAfter = process.memoryUsage().heapUsed
 const edges = graph.edges.count
 const bytes = graph.bytes()
-const usedBytes = edges * (8 + 16 + 4) + graph.adjacency.poolUsed * 4
+const used = graph.usedBytes()
+const usedBytes = used.edges + used.adjacency + used.nodes
 const nowMs = graph.newestMs
 log(`ingested ${events.toLocaleString()} events: ${edges.toLocaleString()} edges, ${graph.nodes.count.toLocaleString()} nodes in ${(addMs / 1000).toFixed(1)} s`)
 
@@ -254,6 +256,7 @@ const result = {
     meetingsPerSecond: round(meetings / (addMs / 1000)),
     newEdgesPerSecond: round(edges / (addMs / 1000)),
     meetingsPerCpuSecond: round(meetings / (cpuAddUs / 1e6)),
+    newEdgesPerCpuSecond: round(edges / (cpuAddUs / 1e6)),
   },
   memory: {
     typedArrayBytesPerEdge: round(bytes.edges / edges + bytes.adjacency / edges + bytes.nodes / edges, 1),
@@ -269,8 +272,8 @@ const result = {
 if (flags.json) console.log(JSON.stringify(result))
 else {
   console.log(`Graph: ${edges.toLocaleString()} edges, ${summary.nodes.toLocaleString()} nodes from ${events.toLocaleString()} synthetic events`)
-  console.log(`  ingestion          ${result.ingest.meetingsPerSecond.toLocaleString()} edge meetings/s (${result.ingest.newEdgesPerSecond.toLocaleString()} new edges/s; ${result.ingest.meetingsPerCpuSecond.toLocaleString()} per CPU-second)`)
-  console.log(`  memory per edge    ${result.memory.typedArrayBytesPerEdge} B typed arrays (capacity; ${result.memory.usedBytesPerEdge} B in use) + ${result.memory.heapBytesPerEdge} B of node keys on the heap; RSS ${result.memory.rssMiB} MiB`)
+  console.log(`  ingestion          ${result.ingest.meetingsPerSecond.toLocaleString()} edge meetings/s (${result.ingest.newEdgesPerSecond.toLocaleString()} new edges/s); per CPU-second ${result.ingest.meetingsPerCpuSecond.toLocaleString()} meetings, ${result.ingest.newEdgesPerCpuSecond.toLocaleString()} new edges`)
+  console.log(`  memory per edge    ${result.memory.typedArrayBytesPerEdge} B typed arrays, node keys included (capacity; ${result.memory.usedBytesPerEdge} B in use) + ${result.memory.heapBytesPerEdge} B on the JS heap; RSS ${result.memory.rssMiB} MiB`)
   console.log(`  graph features     p50 ${result.measureUs.p50} µs, p99 ${result.measureUs.p99} µs, p99.9 ${result.measureUs.p999} µs per decision (CPU time p50 ${result.measureUs.cpuP50} µs, p99 ${result.measureUs.cpuP99} µs; a cap hit in ${(100 * result.measureUs.cappedShare).toFixed(1)} %)`)
   console.log(`  a label's push     ${result.labelPushUs} µs`)
   console.log(`  rings (Louvain)    ${(result.rings.ms / 1000).toFixed(1)} s (CPU ${(result.rings.cpuMs / 1000).toFixed(1)} s) over ${result.rings.edges.toLocaleString()} edges of the window${result.rings.truncated ? ' (capped)' : ''}; ${result.rings.rings} rings; an hour later ${(result.rings.nextHourMs / 1000).toFixed(1)} s (CPU ${(result.rings.nextHourCpuMs / 1000).toFixed(1)} s, Louvain on ${result.rings.nextHourComponentsRun} components of ${result.rings.nextHourEdgesRun.toLocaleString()} edges, ${result.rings.nextHourComponentsReused} reused); propagation's restart ${(result.rings.propagationCpuMs / 1000).toFixed(1)} CPU-s more`)

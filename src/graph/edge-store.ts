@@ -86,6 +86,11 @@ export class EdgeStore {
     return this.ends.byteLength + this.firstSeenMs.byteLength + this.lastSeenMs.byteLength + this.counts.byteLength + this.slots.byteLength
   }
 
+  /** Bytes in use: the columns up to the count, and the index at its smallest (twice the edges). */
+  usedBytes(): number {
+    return this.count * (8 + 8 + 8 + 4 + 2 * 4)
+  }
+
   private grow(needed: number): void {
     this.ends = ensureCapacity(this.ends, 2 * needed)
     this.firstSeenMs = ensureCapacity(this.firstSeenMs, needed)
