@@ -122,10 +122,11 @@ export class GraphService {
    * Everything the graph holds, copied; with `copy` false, views over the
    * graph's own arrays instead — no memory or time spent copying, but valid
    * only until the graph next changes (for writing it out at once, as the
-   * snapshot file does).
+   * snapshot file does). Without the adjacency when `withAdjacency` is
+   * false: the snapshot file leaves it out, a restore rebuilds it.
    */
-  snapshot(copy = true): GraphSnapshot {
-    return { format: 'xiezhi-graph-1', options: this.options, graph: this.graph.toColumns(copy), propagation: this.propagation.toColumns(copy), rings: this.rings, nextRecomputeMs: this.nextRecomputeMs }
+  snapshot(copy = true, withAdjacency = true): GraphSnapshot {
+    return { format: 'xiezhi-graph-1', options: this.options, graph: this.graph.toColumns(copy, withAdjacency), propagation: this.propagation.toColumns(copy), rings: this.rings, nextRecomputeMs: this.nextRecomputeMs }
   }
 
   static restore(snapshot: GraphSnapshot): GraphService {

@@ -96,8 +96,8 @@ export class LinkGraph {
     if (met >= 0) return
     const edge = ~met
     // lower node first, as the edge stores its ends: a rebuild from the edges lays the blocks out the same way
-    const lower = a < b ? a : b
-    const upper = a < b ? b : a
+    const lower = Math.min(a, b)
+    const upper = Math.max(a, b)
     this.adjacency.add(lower, upper, edge)
     this.adjacency.add(upper, lower, edge)
     this.components.union(a, b)
@@ -131,11 +131,12 @@ export class LinkGraph {
     return { edges: this.edges.usedBytes(), adjacency: this.adjacency.usedBytes(), nodes: this.nodes.usedBytes() + perNode }
   }
 
-  toColumns(copy = true): LinkGraphColumns {
+  /** The columns, copied or (`copy` false) as views; without the adjacency when `withAdjacency` is false (a snapshot file rebuilds it). */
+  toColumns(copy = true, withAdjacency = true): LinkGraphColumns {
     return {
       nodes: this.nodes.toColumns(copy),
       edges: this.edges.toColumns(copy),
-      adjacency: this.adjacency.toColumns(copy),
+      ...(withAdjacency ? { adjacency: this.adjacency.toColumns(copy) } : {}),
       components: this.components.toColumns(copy),
       labels: this.labels.toColumns(copy),
       userDegree: prefix(this.userDegree, this.nodes.count, copy),
