@@ -92,10 +92,11 @@ export class EdgeStore {
   }
 
   private grow(needed: number): void {
-    this.ends = ensureCapacity(this.ends, 2 * needed)
     this.firstSeenMs = ensureCapacity(this.firstSeenMs, needed)
     this.lastSeenMs = ensureCapacity(this.lastSeenMs, needed)
     this.counts = ensureCapacity(this.counts, needed)
+    // two per edge the columns have room for, whatever their growth made of `needed` (growing by half rounds up)
+    this.ends = ensureCapacity(this.ends, 2 * this.counts.length)
   }
 
   private rehash(size: number): void {
