@@ -13,8 +13,9 @@
  * - ingestion: events added until the graph holds `--edges` edges; edge
  *   meetings (user–entity pairs of an event, new or seen) and new edges per
  *   second of `GraphService.add`;
- * - memory: bytes of the typed arrays per edge (capacity and used), and the
- *   JS heap the node keys take, per edge;
+ * - memory: bytes of the typed arrays per edge (capacity, and in use: up to
+ *   the counts, hash tables at their smallest), node keys included, and
+ *   what the JS heap grew by, per edge;
  * - the graph features of one decision (`GraphService.measure`, all
  *   measures) for `--queries` events of existing and new users at the end of
  *   the period: p50, p99, p99.9 in µs, and how often a cap was hit;
@@ -29,8 +30,11 @@
  *   stall delays every decision queued behind it), the hour's own call
  *   (and of it the rings' capture), and — where rings are computed on the
  *   ring worker — how long the worker took and what the next hour waited;
- * - the snapshot file a restart starts from (`app/graph-snapshot-file.ts`):
- *   its size, the time to write it, and the time to read it and restore
+ * - the snapshot file a restart starts from (`app/graph-snapshot-file.ts`),
+ *   written as the engine writes it (`app/graph-snapshot-writer.ts`): its
+ *   size, how long the copy holds the calling thread (decisions wait that
+ *   long), the time until the writer thread has the file in place, and the
+ *   time to read it and restore
  *   the graph (the original is let go first; a sample of measures is then
  *   compared).
  */
@@ -40,7 +44,8 @@ import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { readGraphSnapshot, writeGraphSnapshot } from '../src/app/graph-snapshot-file.ts'
+import { readGraphSnapshot } from '../src/app/graph-snapshot-file.ts'
+import { GraphSnapshotWriter } from '../src/app/graph-snapshot-writer.ts'
 import type { GraphEvent } from '../src/graph/graph-event.ts'
 import { GraphService } from '../src/graph/graph-service.ts'
 import { percentiles, round } from './stats.ts'
@@ -152,7 +157,8 @@ globalThis.gc?.()
 const heapAfter = process.memoryUsage().heapUsed
 const edges = graph.edges.count
 const bytes = graph.bytes()
-const usedBytes = edges * (8 + 16 + 4) + graph.adjacency.poolUsed * 4
+const used = graph.usedBytes()
+const usedBytes = used.edges + used.adjacency + used.nodes
 const nowMs = graph.newestMs
 log(`ingested ${events.toLocaleString()} events: ${edges.toLocaleString()} edges, ${graph.nodes.count.toLocaleString()} nodes in ${(addMs / 1000).toFixed(1)} s`)
 
@@ -273,10 +279,16 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
   return (used.user + used.system) / 1000
 }
 let cpu = process.cpuUsage()
+// as the engine writes it: the state copied on this thread (what decisions wait for), the file written on a worker
+const writer = new GraphSnapshotWriter()
 const snapshotStarted = performance.now()
-const snapshotBytes = writeGraphSnapshot(snapshotFile, { lastDecisionHash: '0'.repeat(64), takenAtMs: Date.now(), state: service.snapshot(false) })
+const write = writer.start(snapshotFile, service, '0'.repeat(64), Date.now())!
+// the copy's CPU time: what the pause costs on a core of its own (wall time adds the waits for one on a loaded machine)
+const pauseCpuMs = cpuMs(cpu)
+const { bytes: snapshotBytes } = await write.written
 const snapshotMs = performance.now() - snapshotStarted
 const snapshotCpuMs = cpuMs(cpu)
+await writer.close()
 // a sample of measures to compare after the restore; then the original is let go, as a restart would have it
 const sample = Array.from({ length: 1_000 }, (_, q) => eventOf(nowMs + q, q % 10 === 0 ? q : Math.floor(users * next() ** 1.5), q % 10 === 0))
 const sampled = JSON.stringify(sample.map((query) => service.measure(query, nowMs)))
@@ -295,7 +307,7 @@ const restoreMs = performance.now() - restoreStarted
 const restoreCpuMs = cpuMs(cpu)
 rmSync(snapshotDir, { recursive: true, force: true })
 const restoredSame = JSON.stringify(sample.map((query) => service.measure(query, nowMs))) === sampled
-log(`snapshot: ${(snapshotBytes / 2 ** 20).toFixed(0)} MiB written in ${snapshotMs.toFixed(0)} ms (CPU ${snapshotCpuMs.toFixed(0)} ms); read in ${readMs.toFixed(0)} ms (CPU ${readCpuMs.toFixed(0)}) and restored in ${restoreMs.toFixed(0)} ms (CPU ${restoreCpuMs.toFixed(0)}); ${restoredSame ? 'the same' : 'NOT the same'} measures after`)
+log(`snapshot: ${(snapshotBytes / 2 ** 20).toFixed(0)} MiB, decisions held ${write.copyMs.toFixed(0)} ms for the copy, written in ${snapshotMs.toFixed(0)} ms (CPU of both threads ${snapshotCpuMs.toFixed(0)} ms); read in ${readMs.toFixed(0)} ms (CPU ${readCpuMs.toFixed(0)}) and restored in ${restoreMs.toFixed(0)} ms (CPU ${restoreCpuMs.toFixed(0)}); ${restoredSame ? 'the same' : 'NOT the same'} measures after`)
 
 const result = {
   edges,
@@ -305,6 +317,7 @@ const result = {
     meetingsPerSecond: round(meetings / (addMs / 1000)),
     newEdgesPerSecond: round(edges / (addMs / 1000)),
     meetingsPerCpuSecond: round(meetings / (cpuAddUs / 1e6)),
+    newEdgesPerCpuSecond: round(edges / (cpuAddUs / 1e6)),
   },
   memory: {
     typedArrayBytesPerEdge: round(bytes.edges / edges + bytes.adjacency / edges + bytes.nodes / edges, 1),
@@ -316,16 +329,16 @@ const result = {
   labelPushUs: round((1000 * labelMs) / labelCount),
   rings: { ms: round(rings.stats.ms), cpuMs: round(ringCpuMs), nextHourMs: round(nextHour.stats.ms), nextHourCpuMs: round(nextHourCpuMs), propagationCpuMs: round(propagationCpuMs), nextHourComponentsRun: computed, nextHourEdgesRun: edgesRun, nextHourComponentsReused: reused, gcMs: round(gcMs), edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
   duringHour: { decisions: paced, ratePerSecond: pacedRate, p50Ms: round(paced50!, 2), p99Ms: round(paced99!, 1), p999Ms: round(paced999!, 1), maxMs: round(pacedMax), boundaryMs: round(boundaryMs), captureMs: round(worked.lastCaptureMs ?? Number.NaN), workerMs: round(workerMs), nextBoundaryMs: round(nextBoundaryMs) },
-  snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), bytesPerEdge: round(snapshotBytes / edges, 1), writeMs: round(snapshotMs), writeCpuMs: round(snapshotCpuMs), readMs: round(readMs), readCpuMs: round(readCpuMs), restoreMs: round(restoreMs), restoreCpuMs: round(restoreCpuMs), sameMeasures: restoredSame },
+  snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), bytesPerEdge: round(snapshotBytes / edges, 1), pauseMs: round(write.copyMs), pauseCpuMs: round(pauseCpuMs), writeMs: round(snapshotMs), writeCpuMs: round(snapshotCpuMs), readMs: round(readMs), readCpuMs: round(readCpuMs), restoreMs: round(restoreMs), restoreCpuMs: round(restoreCpuMs), sameMeasures: restoredSame },
 }
 if (flags.json) console.log(JSON.stringify(result))
 else {
   console.log(`Graph: ${edges.toLocaleString()} edges, ${summary.nodes.toLocaleString()} nodes from ${events.toLocaleString()} synthetic events`)
-  console.log(`  ingestion          ${result.ingest.meetingsPerSecond.toLocaleString()} edge meetings/s (${result.ingest.newEdgesPerSecond.toLocaleString()} new edges/s; ${result.ingest.meetingsPerCpuSecond.toLocaleString()} per CPU-second)`)
-  console.log(`  memory per edge    ${result.memory.typedArrayBytesPerEdge} B typed arrays (capacity; ${result.memory.usedBytesPerEdge} B in use) + ${result.memory.heapBytesPerEdge} B of node keys on the heap; RSS ${result.memory.rssMiB} MiB`)
+  console.log(`  ingestion          ${result.ingest.meetingsPerSecond.toLocaleString()} edge meetings/s (${result.ingest.newEdgesPerSecond.toLocaleString()} new edges/s); per CPU-second ${result.ingest.meetingsPerCpuSecond.toLocaleString()} meetings, ${result.ingest.newEdgesPerCpuSecond.toLocaleString()} new edges`)
+  console.log(`  memory per edge    ${result.memory.typedArrayBytesPerEdge} B typed arrays, node keys included (capacity; ${result.memory.usedBytesPerEdge} B in use) + ${result.memory.heapBytesPerEdge} B on the JS heap; RSS ${result.memory.rssMiB} MiB`)
   console.log(`  graph features     p50 ${result.measureUs.p50} µs, p99 ${result.measureUs.p99} µs, p99.9 ${result.measureUs.p999} µs per decision (CPU time p50 ${result.measureUs.cpuP50} µs, p99 ${result.measureUs.cpuP99} µs; a cap hit in ${(100 * result.measureUs.cappedShare).toFixed(1)} %)`)
   console.log(`  a label's push     ${result.labelPushUs} µs`)
   console.log(`  rings (Louvain)    ${(result.rings.ms / 1000).toFixed(1)} s (CPU ${(result.rings.cpuMs / 1000).toFixed(1)} s) over ${result.rings.edges.toLocaleString()} edges of the window${result.rings.truncated ? ' (capped)' : ''}; ${result.rings.rings} rings; an hour later ${(result.rings.nextHourMs / 1000).toFixed(1)} s (CPU ${(result.rings.nextHourCpuMs / 1000).toFixed(1)} s, Louvain on ${result.rings.nextHourComponentsRun} components of ${result.rings.nextHourEdgesRun.toLocaleString()} edges, ${result.rings.nextHourComponentsReused} reused); propagation's restart ${(result.rings.propagationCpuMs / 1000).toFixed(1)} CPU-s more`)
   console.log(`  during the hour    decisions at ${pacedRate}/s: latency from arrival p50 ${result.duringHour.p50Ms} ms, p99 ${result.duringHour.p99Ms} ms, p99.9 ${result.duringHour.p999Ms} ms, max ${result.duringHour.maxMs} ms; the hour's call ${result.duringHour.boundaryMs} ms${Number.isNaN(workerMs) ? ' (rings computed in it)' : `; rings on the worker ${(workerMs / 1000).toFixed(1)} s, applied at the next hour in ${result.duringHour.nextBoundaryMs} ms`}`)
-  console.log(`  snapshot file      ${result.snapshot.mib} MiB (${result.snapshot.bytesPerEdge} B per edge), written in ${result.snapshot.writeMs} ms (CPU ${result.snapshot.writeCpuMs} ms); read in ${result.snapshot.readMs} ms, restored in ${result.snapshot.restoreMs} ms all told (CPU ${result.snapshot.readCpuMs} and ${result.snapshot.restoreCpuMs} ms); ${result.snapshot.sameMeasures ? 'the same' : 'NOT the same'} measures after`)
+  console.log(`  snapshot file      ${result.snapshot.mib} MiB (${result.snapshot.bytesPerEdge} B per edge): decisions held ${result.snapshot.pauseMs} ms (the copy; CPU ${result.snapshot.pauseCpuMs} ms), written in ${result.snapshot.writeMs} ms on the writer thread (CPU of both threads ${result.snapshot.writeCpuMs} ms); read in ${result.snapshot.readMs} ms, restored in ${result.snapshot.restoreMs} ms all told (CPU ${result.snapshot.readCpuMs} and ${result.snapshot.restoreCpuMs} ms); ${result.snapshot.sameMeasures ? 'the same' : 'NOT the same'} measures after`)
 }

@@ -4,8 +4,8 @@ import type { GraphSnapshot } from '../graph/graph-service.ts'
 import { replaceFileDurably } from './durable-file.ts'
 
 const format = 'xiezhi-graph-state'
-const version = 1
-const magic = Buffer.from('XZGRAPH1', 'latin1')
+const version = 2
+const magic = Buffer.from('XZGRAPH2', 'latin1')
 
 /** A graph snapshot as stored: the state, and the last decision whose event it includes. */
 export interface SavedGraphState {
@@ -19,22 +19,29 @@ export const graphSnapshotFile = (dataDir: string) => join(dataDir, 'graph-state
 
 /**
  * The graph's state on disk, compactly. Almost all of it is typed arrays
- * (edges, adjacency, node columns): each is written as its raw bytes,
- * straight from memory, 8-byte aligned, and read back straight into a new
- * array. The node keys are packed (their lengths, then their bytes), and
- * the few other fields — options, counts, the rings — go in a JSON header.
- * Hand-written rather than `v8.serialize`, which holds the whole file in
- * one buffer (a gigabyte and a minute at 10 M edges) and cannot pass 2 GiB.
+ * (edges, node columns and keys, components, labels, risk): each is written
+ * as its raw bytes, straight from memory, 8-byte aligned, and read back
+ * straight into a new array; the few other fields — options, counts, the
+ * rings — go in a JSON header. The adjacency is left out: it follows from
+ * the edges in the order they were made, and a restore rebuilds it
+ * (`LinkGraph.fromColumns`), which costs less than writing and reading a
+ * quarter of the file. Hand-written rather than `v8.serialize`, which holds
+ * the whole file in one buffer (a gigabyte and a minute at 10 M edges) and
+ * cannot pass 2 GiB.
  *
- * Layout: `XZGRAPH1`, the header's length (uint32 LE), 4 bytes of padding,
+ * Layout: `XZGRAPH2`, the header's length (uint32 LE), 4 bytes of padding,
  * the header (UTF-8 JSON: `sizes` of the sections, `body` with each typed
  * array replaced by `{"$bin": section}`), padding to 8, then the sections,
  * each padded to 8.
+ *
+ * Writing: `writeGraphSnapshot` here, on the calling thread; the engine
+ * hands copies to a worker thread instead (`graph-snapshot-writer.ts`), so
+ * decisions go on while the file is written.
  */
 export function writeGraphSnapshot(file: string, saved: SavedGraphState): number {
   const sections: Uint8Array[] = []
-  const { keys, ...nodes } = saved.state.graph.nodes
-  const state = { ...saved.state, graph: { ...saved.state.graph, nodes: { ...nodes, keys: packKeys(keys) } } }
+  const { adjacency: _rebuiltOnRestore, ...graph } = saved.state.graph
+  const state = { ...saved.state, graph }
   const body = JSON.stringify({ format, version, lastDecisionHash: saved.lastDecisionHash, takenAtMs: saved.takenAtMs, state }, (_key, value: unknown) => {
     if (ArrayBuffer.isView(value)) {
       sections.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength))
@@ -95,7 +102,6 @@ export function readGraphSnapshot(file: string): SavedGraphState | { unusable: s
       if (typeof record.$bin === 'number') return readSection(readFd, String(record.type), offsets[record.$bin]!, parsed.sizes[record.$bin]!)
       const revived: Record<string, unknown> = {}
       for (const key in record) revived[key] = revive(record[key])
-      if (revived.$keys === true) return unpackKeys(revived as unknown as PackedKeys)
       return revived
     }
     const saved = revive(parsed.body) as Partial<SavedGraphState> & { format?: unknown; version?: unknown }
@@ -135,41 +141,3 @@ function readSection(fd: number, type: string, offset: number, byteLength: numbe
   return array
 }
 
-/** Node keys packed: each key's length in bytes, then all their bytes (Latin-1 when every key is ASCII, as blind indexes are). */
-interface PackedKeys {
-  $keys: true
-  ascii: boolean
-  lengths: Uint32Array
-  bytes: Uint8Array
-}
-
-function packKeys(keys: readonly string[]): PackedKeys {
-  const lengths = new Uint32Array(keys.length)
-  let total = 0
-  let ascii = true
-  for (let i = 0; i < keys.length; i++) {
-    const length = Buffer.byteLength(keys[i]!, 'utf8')
-    if (length !== keys[i]!.length) ascii = false
-    lengths[i] = length
-    total += length
-  }
-  const bytes = Buffer.allocUnsafe(total)
-  let at = 0
-  // a few thousand keys per write: one call per key would cost more than the copy
-  for (let i = 0; i < keys.length; i += 4_096) at += bytes.write(keys.slice(i, i + 4_096).join(''), at, 'utf8')
-  // a plain view: JSON.stringify would turn a Buffer into an array of numbers (its toJSON) before the replacer sees it
-  return { $keys: true, ascii, lengths, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, total) }
-}
-
-function unpackKeys(packed: PackedKeys): string[] {
-  const { lengths } = packed
-  const bytes = Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.byteLength)
-  const encoding = packed.ascii ? 'latin1' : 'utf8'
-  const keys = new Array<string>(lengths.length)
-  let at = 0
-  for (let i = 0; i < lengths.length; i++) {
-    keys[i] = bytes.toString(encoding, at, at + lengths[i]!)
-    at += lengths[i]!
-  }
-  return keys
-}

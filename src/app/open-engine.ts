@@ -29,7 +29,8 @@ import type { GraphService } from '../graph/graph-service.ts'
 import { RingCases } from '../cases/ring-cases.ts'
 import { ringSightings } from './ring-sightings.ts'
 import { engineGraphOptions } from '../graph/graph-replay.ts'
-import { graphSnapshotFile, writeGraphSnapshot } from './graph-snapshot-file.ts'
+import { graphSnapshotFile } from './graph-snapshot-file.ts'
+import { GraphSnapshotWriter } from './graph-snapshot-writer.ts'
 import { rebuildGraph } from './rebuild-graph.ts'
 
 export const defaultTenant = 'default'
@@ -73,9 +74,12 @@ export interface Engine extends Records {
   /**
    * Writes the feature state and the graph to their snapshot files once
    * every decision made so far is committed; bytes and ms of each, or
-   * undefined after a failed commit.
+   * undefined after a failed commit. The graph's state is copied in the
+   * same step as the features' (`copyMs`: what decisions wait for it) and
+   * written on a worker thread (`ms`); `graph` is undefined when the
+   * previous graph write was still under way. Resolves once both are in place.
    */
-  snapshotFeatures(): Promise<{ bytes: number; ms: number; graph: { bytes: number; ms: number } } | undefined>
+  snapshotFeatures(): Promise<{ bytes: number; ms: number; graph: { bytes: number; copyMs: number; ms: number } | undefined } | undefined>
   /** The review desk: cases from review decisions, phone verification, dispositions. */
   cases: CaseDesk
   /** Ring cases: opened or grown after each computation of the rings, for rings whose risk crosses `ringCaseMinRisk`. */
@@ -180,6 +184,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     ringCases.sighted(defaultTenant, ringSightings(graph, ringCases))
     await ringCases.settled()
     const users = new WorkbenchUsers({ store: store.users, clock, sessionHours: config.sessionHours })
+    const graphWriter = new GraphSnapshotWriter()
     const snapshotFeatures = async () => {
       // the state must hold committed decisions only: wait until nothing is on its way to the log, then
       // take it in one synchronous step, so that no event is decided in between
@@ -191,11 +196,13 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
       const started = performance.now()
       const lastDecisionHash = decisions.lastHash
       const bytes = writeFeatureSnapshot(snapshotFile, { lastDecisionHash, takenAtMs: clock.nowMs(), state: features.snapshot() })
-      const graphStarted = performance.now()
-      // views, not copies: the file is written before anything else runs
-      const graphBytes = writeGraphSnapshot(graphFile, { lastDecisionHash, takenAtMs: clock.nowMs(), state: graph.snapshot(false) })
-      const ended = performance.now()
-      return { bytes, ms: Math.round(graphStarted - started), graph: { bytes: graphBytes, ms: Math.round(ended - graphStarted) } }
+      const ms = Math.round(performance.now() - started)
+      // copied in this same synchronous step, so it holds exactly the decisions up to lastDecisionHash; written on the
+      // writer thread while decisions go on (skipped while the previous one is still being written)
+      const graphWrite = graphWriter.start(graphFile, graph, lastDecisionHash, clock.nowMs())
+      if (!graphWrite) return { bytes, ms, graph: undefined }
+      const written = await graphWrite.written
+      return { bytes, ms, graph: { bytes: written.bytes, copyMs: Math.round(graphWrite.copyMs), ms: Math.round(written.ms) } }
     }
     const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
     sweep.unref()
@@ -210,7 +217,9 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
         await commit.drain()
         await ringCases.settled()
         // a clean stop leaves a fresh snapshot: the next start replays nothing
+        await graphWriter.idle()
         await snapshotFeatures().catch(onSnapshotError)
+        await graphWriter.close()
         await store.close()
         unlock()
       },

@@ -81,6 +81,11 @@ export class Adjacency {
     return this.pool.byteLength + this.start.byteLength + this.length.byteLength + this.sizeClass.byteLength
   }
 
+  /** Bytes in use: the pool up to its high-water mark (blocks' empty halves and free blocks included) and the per-node columns. */
+  usedBytes(): number {
+    return 4 * this.poolUsed + this.nodes * 9
+  }
+
   private allocate(sizeClass: number): number {
     const head = this.freeHeads[sizeClass]!
     if (head !== none) {
@@ -109,6 +114,25 @@ export class Adjacency {
       sizeClass: prefix(this.sizeClass, n, copy),
       freeHeads: this.freeHeads.slice(),
     }
+  }
+
+  /**
+   * The adjacency the graph built online, made again from its edges' ends
+   * (lower node first) in the order the edges were made: the same calls to
+   * `add` in the same order, so the same blocks, free lists and pool.
+   */
+  static fromEdges(nodes: number, ends: Int32Array, edges: number): Adjacency {
+    const adjacency = new Adjacency()
+    if (nodes > 0) adjacency.ensureNode(nodes - 1)
+    // the pool's final size is not known before the blocks are laid; the columns are
+    adjacency.pool = ensureCapacity(adjacency.pool, 4 * edges)
+    for (let edge = 0; edge < edges; edge++) {
+      const lower = ends[2 * edge]!
+      const upper = ends[2 * edge + 1]!
+      adjacency.add(lower, upper, edge)
+      adjacency.add(upper, lower, edge)
+    }
+    return adjacency
   }
 
   static fromColumns(columns: AdjacencyColumns): Adjacency {

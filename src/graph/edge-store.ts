@@ -86,11 +86,17 @@ export class EdgeStore {
     return this.ends.byteLength + this.firstSeenMs.byteLength + this.lastSeenMs.byteLength + this.counts.byteLength + this.slots.byteLength
   }
 
+  /** Bytes in use: the columns up to the count, and the index at its smallest (twice the edges). */
+  usedBytes(): number {
+    return this.count * (8 + 8 + 8 + 4 + 2 * 4)
+  }
+
   private grow(needed: number): void {
-    this.ends = ensureCapacity(this.ends, 2 * needed)
     this.firstSeenMs = ensureCapacity(this.firstSeenMs, needed)
     this.lastSeenMs = ensureCapacity(this.lastSeenMs, needed)
     this.counts = ensureCapacity(this.counts, needed)
+    // two per edge the columns have room for, whatever their growth made of `needed` (growing by half rounds up)
+    this.ends = ensureCapacity(this.ends, 2 * this.counts.length)
   }
 
   private rehash(size: number): void {

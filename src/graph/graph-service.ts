@@ -171,12 +171,21 @@ export class GraphService {
    * Everything the graph holds, copied; with `copy` false, views over the
    * graph's own arrays instead — no memory or time spent copying, but valid
    * only until the graph next changes (for writing it out at once, as the
-   * snapshot file does).
+   * snapshot file does). Without the adjacency when `withAdjacency` is
+   * false: the snapshot file leaves it out, a restore rebuilds it.
    */
-  snapshot(copy = true): GraphSnapshot {
+  snapshot(copy = true, withAdjacency = true): GraphSnapshot {
     // the pending input is never changed after its capture: no copy needed
     const pendingRings = this.pending?.input ?? null
-    return { format: 'xiezhi-graph-2', options: this.options, graph: this.graph.toColumns(copy), propagation: this.propagation.toColumns(copy), rings: this.rings, pendingRings, nextRecomputeMs: this.nextRecomputeMs }
+    return {
+      format: 'xiezhi-graph-2',
+      options: this.options,
+      graph: this.graph.toColumns(copy, withAdjacency),
+      propagation: this.propagation.toColumns(copy),
+      rings: this.rings,
+      pendingRings,
+      nextRecomputeMs: this.nextRecomputeMs,
+    }
   }
 
   /** The graph a snapshot holds, the rings it was computing started again (from the same input, to the same rings). */

@@ -10,7 +10,8 @@ import { UnionFind, type UnionFindColumns } from './union-find.ts'
 export interface LinkGraphColumns {
   nodes: NodeTableColumns
   edges: EdgeStoreColumns
-  adjacency: AdjacencyColumns
+  /** Absent in a snapshot file: it follows from the edges in their order (`Adjacency.fromEdges`). */
+  adjacency?: AdjacencyColumns
   components: UnionFindColumns
   labels: NodeLabelsColumns
   userDegree: Int32Array
@@ -94,8 +95,11 @@ export class LinkGraph {
     const met = this.edges.meet(a, b, atMs)
     if (met >= 0) return
     const edge = ~met
-    this.adjacency.add(a, b, edge)
-    this.adjacency.add(b, a, edge)
+    // lower node first, as the edge stores its ends: a rebuild from the edges lays the blocks out the same way
+    const lower = Math.min(a, b)
+    const upper = Math.max(a, b)
+    this.adjacency.add(lower, upper, edge)
+    this.adjacency.add(upper, lower, edge)
     this.components.union(a, b)
     if (this.nodes.kinds[b] === userKind) this.userDegree[a]!++
     if (this.nodes.kinds[a] === userKind) this.userDegree[b]!++
@@ -113,19 +117,26 @@ export class LinkGraph {
     return this.adjacency.degree(node)
   }
 
-  /** Bytes of the typed arrays (capacity) behind edges, adjacency and nodes; node keys live on the JS heap besides. */
+  /** Bytes of the typed arrays (capacity) behind edges, adjacency and nodes (their keys included). */
   bytes(): { edges: number; adjacency: number; nodes: number } {
-    const n = this.nodes
-    const nodeBytes = n.kinds.byteLength + n.firstSeenMs.byteLength + n.lastSeenMs.byteLength + this.components.parent.byteLength + this.components.size.byteLength
-    const labelBytes = this.labels.masks.byteLength + this.labels.riskLabels.byteLength + this.labels.firstRiskMs.byteLength + this.userDegree.byteLength
-    return { edges: this.edges.bytes(), adjacency: this.adjacency.bytes(), nodes: nodeBytes + labelBytes }
+    const { components: c, labels: l } = this
+    const perNode = c.parent.byteLength + c.size.byteLength + l.masks.byteLength + l.riskLabels.byteLength + l.firstRiskMs.byteLength + this.userDegree.byteLength
+    return { edges: this.edges.bytes(), adjacency: this.adjacency.bytes(), nodes: this.nodes.bytes() + perNode }
   }
 
-  toColumns(copy = true): LinkGraphColumns {
+  /** Bytes of those arrays in use: up to the counts, the hash tables at their smallest (twice the entries). */
+  usedBytes(): { edges: number; adjacency: number; nodes: number } {
+    // union-find 8 B, labels 13 B, user degree 4 B a node
+    const perNode = this.nodes.count * (8 + 13 + 4)
+    return { edges: this.edges.usedBytes(), adjacency: this.adjacency.usedBytes(), nodes: this.nodes.usedBytes() + perNode }
+  }
+
+  /** The columns, copied or (`copy` false) as views; without the adjacency when `withAdjacency` is false (a snapshot file rebuilds it). */
+  toColumns(copy = true, withAdjacency = true): LinkGraphColumns {
     return {
       nodes: this.nodes.toColumns(copy),
       edges: this.edges.toColumns(copy),
-      adjacency: this.adjacency.toColumns(copy),
+      ...(withAdjacency ? { adjacency: this.adjacency.toColumns(copy) } : {}),
       components: this.components.toColumns(copy),
       labels: this.labels.toColumns(copy),
       userDegree: prefix(this.userDegree, this.nodes.count, copy),
@@ -138,7 +149,7 @@ export class LinkGraph {
     const graph = new LinkGraph(riskLabels)
     graph.nodes = NodeTable.fromColumns(columns.nodes)
     graph.edges = EdgeStore.fromColumns(columns.edges)
-    graph.adjacency = Adjacency.fromColumns(columns.adjacency)
+    graph.adjacency = columns.adjacency ? Adjacency.fromColumns(columns.adjacency) : Adjacency.fromEdges(columns.nodes.count, columns.edges.ends, columns.edges.count)
     graph.components = UnionFind.fromColumns(columns.components)
     graph.labels = NodeLabels.fromColumns(columns.labels, riskLabels)
     graph.userDegree = ensureCapacity(graph.userDegree, columns.nodes.count)

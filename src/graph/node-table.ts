@@ -14,78 +14,237 @@ export const userKind = kindIndex('user')
 export interface NodeTableColumns {
   count: number
   kinds: Uint8Array
-  keys: string[]
+  /** Every node's key as UTF-8, one after the other. */
+  keyBytes: Uint8Array
+  /** Where each node's key starts in `keyBytes`; one more entry than nodes, the last the end of the last key. */
+  keyStarts: Uint32Array
   firstSeenMs: Float64Array
   lastSeenMs: Float64Array
 }
 
+const empty = -1
+const initialSlots = 2048
+/** Key bytes are addressed by 32-bit offsets (and a typed array holds at most 4 GiB): ~190 M keys of 22 bytes. */
+const maxKeyBytes = 2 ** 32 - 1
+
 /**
  * Entities as small integers: one node per (kind, key), numbered in the order
  * they were first seen. The key is the blind index the event carried, so the
- * graph never holds a value in clear. A map per kind finds a node; the
- * columns (kind, first and last time an event named it) are typed arrays.
+ * graph never holds a value in clear. The columns (kind, first and last time
+ * an event named it) are typed arrays.
+ *
+ * The keys are not JS strings: each is stored as its UTF-8 bytes in one
+ * growing byte array, found through an open-addressing hash table (linear
+ * probing, at most half full) whose slots hold a node and the hash of its
+ * (kind, key). Written by hand rather than a `Map` per kind: at millions of
+ * nodes a `Map` of strings is ~90 B a node on the JS heap that every major
+ * collection walks, its lookups chase several pointers, and a restore has to
+ * make every string and insert it again. Here a node costs its key's bytes,
+ * a 4-byte offset and 16–32 B of table, outside the heap; a lookup of a
+ * fresh string hashes its characters, reads one slot and compares bytes;
+ * and the columns go to and from a snapshot as they are.
  */
 export class NodeTable {
-  private readonly ids: Map<string, number>[] = entityKinds.map(() => new Map())
-  private keyOf: string[] = []
   kinds = new Uint8Array(1024)
   firstSeenMs = new Float64Array(1024)
   lastSeenMs = new Float64Array(1024)
   count = 0
+  private keyBytes = new Uint8Array(16_384)
+  private keyStarts = new Uint32Array(1025)
+  /** Pairs [node, hash]; node -1 when the slot is empty. */
+  private slots = new Int32Array(2 * initialSlots).fill(empty)
+  private mask = initialSlots - 1
+  /** A key with characters beyond ASCII, as UTF-8 (`hashOf` fills it). */
+  private scratch = Buffer.alloc(256)
+  private scratchLength = -1
+  /** `keyBytes` as a Buffer, to decode a key; made again when the bytes grow. */
+  private keyView = Buffer.alloc(0)
 
   /** The node of (kind, key), or -1 when no event has named it. */
   find(kind: number, key: string): number {
-    return this.ids[kind]!.get(key) ?? -1
+    const hash = this.hashOf(kind, key)
+    const slots = this.slots
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+      const node = slots[2 * i]!
+      if (node === empty) return -1
+      if (slots[2 * i + 1] === hash && this.kinds[node] === kind && this.keyIs(node, key)) return node
+    }
   }
 
   /** The node of (kind, key), made when new; its seen times take `atMs` unless `sighting` is false (a label names a node without seeing it). */
   intern(kind: number, key: string, atMs: number, sighting = true): number {
-    const ids = this.ids[kind]!
-    let id = ids.get(key)
-    if (id === undefined) {
-      id = this.count++
-      if (id >= this.kinds.length) this.grow(id + 1)
-      ids.set(key, id)
-      this.keyOf.push(key)
-      this.kinds[id] = kind
-      this.firstSeenMs[id] = atMs
-      this.lastSeenMs[id] = atMs
-      return id
+    const hash = this.hashOf(kind, key)
+    const slots = this.slots
+    let i = hash & this.mask
+    for (; ; i = (i + 1) & this.mask) {
+      const node = slots[2 * i]!
+      if (node === empty) break
+      if (slots[2 * i + 1] === hash && this.kinds[node] === kind && this.keyIs(node, key)) {
+        if (!sighting) return node
+        if (atMs < this.firstSeenMs[node]!) this.firstSeenMs[node] = atMs
+        if (atMs > this.lastSeenMs[node]!) this.lastSeenMs[node] = atMs
+        return node
+      }
     }
-    if (!sighting) return id
-    if (atMs < this.firstSeenMs[id]!) this.firstSeenMs[id] = atMs
-    if (atMs > this.lastSeenMs[id]!) this.lastSeenMs[id] = atMs
-    return id
+    const node = this.count
+    if (node >= this.kinds.length) this.grow(node + 1)
+    this.appendKey(node, key)
+    this.count++
+    this.kinds[node] = kind
+    this.firstSeenMs[node] = atMs
+    this.lastSeenMs[node] = atMs
+    slots[2 * i] = node
+    slots[2 * i + 1] = hash
+    if (2 * this.count > this.mask + 1) this.rehash(2 * (this.mask + 1))
+    return node
   }
 
   key(node: number): string {
-    return this.keyOf[node]!
+    if (this.keyView.buffer !== this.keyBytes.buffer) this.keyView = Buffer.from(this.keyBytes.buffer, this.keyBytes.byteOffset, this.keyBytes.byteLength)
+    return this.keyView.toString('utf8', this.keyStarts[node]!, this.keyStarts[node + 1]!)
   }
 
   kind(node: number): EntityKind {
     return entityKinds[this.kinds[node]!]!
   }
 
+  /** Bytes held: the columns, the keys and the hash table (capacity). */
+  bytes(): number {
+    return this.kinds.byteLength + this.firstSeenMs.byteLength + this.lastSeenMs.byteLength + this.keyBytes.byteLength + this.keyStarts.byteLength + this.slots.byteLength
+  }
+
+  /** Bytes in use: the columns and keys up to the count, and the table at its smallest (twice the nodes). */
+  usedBytes(): number {
+    return this.count * (1 + 8 + 8 + 4 + 2 * 8) + this.keyStarts[this.count]!
+  }
+
+  /**
+   * The hash of (kind, key) over the key's UTF-8 bytes: read straight from
+   * the string while it is ASCII (blind indexes are), else from its
+   * encoding, left in `scratch` for `keyIs` and `appendKey`.
+   */
+  private hashOf(kind: number, key: string): number {
+    let h = Math.imul(kind + 1, 0x9e3779b1)
+    const n = key.length
+    for (let i = 0; i < n; i++) {
+      const c = key.charCodeAt(i)
+      if (c >= 0x80) return this.hashOfEncoded(kind, key)
+      h = Math.imul(h ^ c, 0x01000193)
+    }
+    this.scratchLength = -1
+    return finish(h, n)
+  }
+
+  private hashOfEncoded(kind: number, key: string): number {
+    const length = Buffer.byteLength(key, 'utf8')
+    if (length > this.scratch.length) this.scratch = Buffer.alloc(2 * length)
+    this.scratch.write(key, 0, 'utf8')
+    this.scratchLength = length
+    return hashBytes(kind, this.scratch, 0, length)
+  }
+
+  /** Whether the node's key is `key` (the one `hashOf` saw last). */
+  private keyIs(node: number, key: string): boolean {
+    const start = this.keyStarts[node]!
+    const length = this.keyStarts[node + 1]! - start
+    const bytes = this.keyBytes
+    if (this.scratchLength >= 0) {
+      if (length !== this.scratchLength) return false
+      for (let i = 0; i < length; i++) if (bytes[start + i] !== this.scratch[i]) return false
+      return true
+    }
+    if (length !== key.length) return false
+    for (let i = 0; i < length; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false
+    return true
+  }
+
+  /** Stores the key of a new node (the one `hashOf` saw last). */
+  private appendKey(node: number, key: string): void {
+    const start = this.keyStarts[node]!
+    const length = this.scratchLength >= 0 ? this.scratchLength : key.length
+    const end = start + length
+    if (end > maxKeyBytes) throw new Error(`node keys: more than ${maxKeyBytes} bytes of keys`)
+    if (end > this.keyBytes.length) this.keyBytes = ensureCapacity(this.keyBytes, Math.min(maxKeyBytes, end))
+    const bytes = this.keyBytes
+    if (this.scratchLength >= 0) bytes.set(this.scratch.subarray(0, length), start)
+    else for (let i = 0; i < length; i++) bytes[start + i] = key.charCodeAt(i)
+    this.keyStarts[node + 1] = end
+  }
+
   private grow(needed: number): void {
     this.kinds = ensureCapacity(this.kinds, needed)
     this.firstSeenMs = ensureCapacity(this.firstSeenMs, needed)
     this.lastSeenMs = ensureCapacity(this.lastSeenMs, needed)
+    // one more than the other columns, whatever their growth made of `needed`
+    this.keyStarts = ensureCapacity(this.keyStarts, this.kinds.length + 1)
+  }
+
+  /** A table of `size` slots with every node in it: from the old table's hashes, or (`fromKeys`) from the keys. */
+  private rehash(size: number, fromKeys = false): void {
+    const slots = new Int32Array(2 * size).fill(empty)
+    const mask = size - 1
+    const insert = (node: number, hash: number) => {
+      let i = hash & mask
+      while (slots[2 * i] !== empty) i = (i + 1) & mask
+      slots[2 * i] = node
+      slots[2 * i + 1] = hash
+    }
+    if (fromKeys) {
+      const { kinds, keyBytes, keyStarts } = this
+      for (let node = 0; node < this.count; node++) insert(node, hashBytes(kinds[node]!, keyBytes, keyStarts[node]!, keyStarts[node + 1]!))
+    } else {
+      const old = this.slots
+      for (let i = 0; i < old.length; i += 2) if (old[i] !== empty) insert(old[i]!, old[i + 1]!)
+    }
+    this.slots = slots
+    this.mask = mask
   }
 
   toColumns(copy = true): NodeTableColumns {
     const n = this.count
-    return { count: n, kinds: prefix(this.kinds, n, copy), keys: copy ? this.keyOf.slice() : this.keyOf, firstSeenMs: prefix(this.firstSeenMs, n, copy), lastSeenMs: prefix(this.lastSeenMs, n, copy) }
+    return {
+      count: n,
+      kinds: prefix(this.kinds, n, copy),
+      keyBytes: prefix(this.keyBytes, this.keyStarts[n]!, copy),
+      keyStarts: prefix(this.keyStarts, n + 1, copy),
+      firstSeenMs: prefix(this.firstSeenMs, n, copy),
+      lastSeenMs: prefix(this.lastSeenMs, n, copy),
+    }
   }
 
   static fromColumns(columns: NodeTableColumns): NodeTable {
     const table = new NodeTable()
-    table.grow(columns.count)
+    const n = columns.count
+    if (columns.keyStarts.length !== n + 1 || columns.keyStarts[n] !== columns.keyBytes.length) throw new Error('node keys: the offsets do not match the keys')
+    table.grow(n)
     table.kinds.set(columns.kinds)
     table.firstSeenMs.set(columns.firstSeenMs)
     table.lastSeenMs.set(columns.lastSeenMs)
-    table.keyOf = columns.keys.slice()
-    table.count = columns.count
-    for (let id = 0; id < columns.count; id++) table.ids[columns.kinds[id]!]!.set(columns.keys[id]!, id)
+    table.keyStarts.set(columns.keyStarts)
+    table.keyBytes = ensureCapacity(table.keyBytes, columns.keyBytes.length)
+    table.keyBytes.set(columns.keyBytes)
+    table.count = n
+    let size = initialSlots
+    while (size < 2 * n) size *= 2
+    table.rehash(size, true)
     return table
   }
+}
+
+/** FNV-1a over the bytes, seeded with the kind, then `finish`: the same value `hashOf` gives the key as a string. */
+function hashBytes(kind: number, bytes: Uint8Array, start: number, end: number): number {
+  let h = Math.imul(kind + 1, 0x9e3779b1)
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193)
+  return finish(h, end - start)
+}
+
+/** murmur3's finaliser, so that the low bits (the slot) depend on every byte. */
+function finish(h: number, length: number): number {
+  h ^= length
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h | 0
 }

@@ -68,7 +68,7 @@ test('a file cut short or of another kind is refused, with the reason', () => {
   truncateSync(file, whole.length - 100)
   assert.match((readGraphSnapshot(file) as { unusable: string }).unusable, /^unreadable: cut short/)
   truncateSync(file, 10)
-  assert.match((readGraphSnapshot(file) as { unusable: string }).unusable, /^not a xiezhi-graph-state version 1 file/)
+  assert.match((readGraphSnapshot(file) as { unusable: string }).unusable, /^not a xiezhi-graph-state version 2 file/)
   writeFileSync(file, 'not a snapshot at all')
   assert.match((readGraphSnapshot(file) as { unusable: string }).unusable, /^not a xiezhi-graph-state/)
   assert.deepEqual(readGraphSnapshot(join(dir, 'none')), { unusable: 'no snapshot yet' })

@@ -111,3 +111,17 @@ test('an event without a user links its entities to the first of id number, phon
   assert.equal(graph.edges.count, 1)
   assert.equal(graph.edges.find(graph.nodes.find(kindIndex('device'), 'd1'), graph.nodes.find(kindIndex('ip'), 'i1')), 0)
 })
+
+test('at 200,000 edges, past many growths of every column, each edge is found with its ends, and a restore is the same graph', () => {
+  const graph = new LinkGraph()
+  const users = 20_000
+  for (let i = 0; i < 100_000; i++) graph.add(event(t0 + i, { user: [`u${i % users}`], device: [`d${(i * 7) % 30_011}`], ip: [`i${(i * 13) % 50_021}`] }))
+  assert.ok(graph.edges.count > 150_000, `${graph.edges.count} edges`)
+  for (let edge = 0; edge < graph.edges.count; edge++) {
+    const [a, b] = [graph.edges.ends[2 * edge]!, graph.edges.ends[2 * edge + 1]!]
+    assert.ok(a < b, `edge ${edge}: ${a}, ${b}`)
+    assert.equal(graph.edges.find(b, a), edge)
+  }
+  const restored = LinkGraph.fromColumns(graph.toColumns(true, false))
+  assert.deepEqual(restored.toColumns(), graph.toColumns())
+})
