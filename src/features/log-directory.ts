@@ -1,7 +1,8 @@
 import type { EntityKind } from '../events/entities.ts'
-import { EntityLog, type LogColumnsReader, type LogLayout } from './entity-log.ts'
+import { EntityLog, type LogLayout } from './entity-log.ts'
 import type { ObservedEvent } from './feature-engine.ts'
 import type { KeyTable } from './key-table.ts'
+import { ColumnsReader, ColumnsWriter, type GroupColumns, noColumnSizes } from './log-columns.ts'
 
 /**
  * Where a group keeps its logs, by key: what the snapshot, sweeps, current
@@ -12,8 +13,10 @@ import type { KeyTable } from './key-table.ts'
 export interface LogDirectory {
   readonly size: number
   get(key: string): EntityLog | undefined
-  /** A restored log under its key (read by the directory's view from the snapshot's columns). */
-  restore(key: string, columns: LogColumnsReader): void
+  /** Every log in the flat columns of a snapshot. */
+  toColumns(): GroupColumns
+  /** The logs of `toColumns` (into an empty directory, after the key tables). */
+  restore(columns: GroupColumns): void
   entries(): Iterable<[string, EntityLog]>
   /** Drops (and releases) the logs for which `expired` holds; how many. */
   drop(expired: (log: EntityLog) => boolean): number
@@ -137,15 +140,33 @@ export class KindLogs implements LogDirectory {
     return id === undefined ? undefined : this.at(id)
   }
 
-  /** A restored log: its key's reference is in the restored table already. */
-  restore(key: string, columns: LogColumnsReader): void {
-    const id = this.table.find(key)
-    if (id === undefined) throw new Error(`the snapshot has a log for a key its table does not hold`)
-    this.roomFor(id)
-    if (this.places[id] !== 0) throw new Error('the snapshot has two logs for one key')
-    this.count++
-    this.bound = id
-    this.places[id] = EntityLog.readFrom(this.view, columns) + 1
+  /** Each log by its key id, which the restored table gives the same key. */
+  toColumns(): GroupColumns {
+    const sizes = noColumnSizes()
+    const places = this.places
+    for (let id = 0; id < places.length; id++) if (places[id] !== 0) this.at(id)!.measure(sizes)
+    const columns = new ColumnsWriter(sizes)
+    for (let id = 0; id < places.length; id++) {
+      if (places[id] === 0) continue
+      columns.ids.push(id)
+      this.at(id)!.writeTo(columns)
+    }
+    return columns.finish()
+  }
+
+  /** The logs of `toColumns`: each key's reference is in the restored table already. */
+  restore(saved: GroupColumns): void {
+    const columns = new ColumnsReader(saved)
+    if (columns.keys.length > 0) throw new Error('the snapshot names the logs of an entity kind by key, not by id')
+    for (const id of columns.ids) {
+      if (id < 0 || this.table.text(id) === '') throw new Error(`the snapshot has a log for key id ${id}, which its table does not hold`)
+      this.roomFor(id)
+      if (this.places[id] !== 0) throw new Error(`the snapshot has two logs for key id ${id}`)
+      this.count++
+      this.bound = id
+      this.places[id] = EntityLog.readFrom(this.view, columns) + 1
+    }
+    columns.finish()
   }
 
   *entries(): Iterable<[string, EntityLog]> {
@@ -216,10 +237,26 @@ export class PairLogs implements LogDirectory {
     return this.view
   }
 
-  restore(key: string, columns: LogColumnsReader): void {
-    if (this.logs.has(key)) throw new Error('the snapshot has two logs for one key')
-    this.bound = key
-    this.logs.set(key, EntityLog.readFrom(this.view, columns))
+  toColumns(): GroupColumns {
+    const sizes = noColumnSizes()
+    for (const [, log] of this.entries()) log.measure(sizes)
+    const columns = new ColumnsWriter(sizes)
+    for (const [key, log] of this.entries()) {
+      columns.keys.push(key)
+      log.writeTo(columns)
+    }
+    return columns.finish()
+  }
+
+  restore(saved: GroupColumns): void {
+    const columns = new ColumnsReader(saved)
+    if (columns.ids.length > 0) throw new Error('the snapshot names the logs of a pair by id, not by key')
+    for (const key of columns.keys) {
+      if (this.logs.has(key)) throw new Error('the snapshot has two logs for one pair')
+      this.bound = key
+      this.logs.set(key, EntityLog.readFrom(this.view, columns))
+    }
+    columns.finish()
   }
 
   *entries(): Iterable<[string, EntityLog]> {
