@@ -420,7 +420,6 @@ export class EntityLog {
     const { width } = this.shape
     const start = this.e
     const d = this.d
-    const o = this.o
     for (let i = from; i < to; i++) {
       const at = start + i * width + 1 + words + numberColumns
       for (let c = 0; c < stringColumns; c++) if (d[at + c]! >= 0) tables[c]!.release(d[at + c]!)

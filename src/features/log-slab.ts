@@ -12,7 +12,7 @@
  * (`start` numbers) and `2 << c` entries of `width` numbers: a log that
  * outgrows its block moves to one of the next class, as an array doubled.
  * Each class is its own pool of chunks holding a power of two of blocks
- * each (about half a megabyte a chunk, or one block where a block is
+ * each (128 KB a chunk, or one block where a block is
  * larger), made when needed and never moved, so growth copies no chunk and
  * the room kept beyond the live blocks is at most one chunk per class plus
  * the blocks freed by logs that grew or were dropped (reused first, by
@@ -111,8 +111,8 @@ interface Pool {
   free: number[]
 }
 
-/** About half a megabyte of numbers per chunk. */
-const chunkNumbers = 65_536
+/** 128 KB of numbers per chunk: little room kept beyond the live blocks in a small group, few chunks in a large one. */
+const chunkNumbers = 16_384
 /** The low bits of a place are its class: rooms of up to 2 << 31 entries, far beyond any log's capacity. */
 const classBits = 5
 const classMask = (1 << classBits) - 1
