@@ -1,6 +1,7 @@
 import { speedKmh } from '../core/geo.ts'
 import type { KeyTable } from './key-table.ts'
 import type { Multisets } from './multisets.ts'
+import { LogSlab } from './log-slab.ts'
 import { SlidingHyperLogLog, estimateDistinct } from './sliding-hyperloglog.ts'
 import { type WindowAggregate, aggregateOf, emptyValue } from './window-aggregates.ts'
 
@@ -104,17 +105,14 @@ export function stateSizeOf(aggregate: WindowAggregate): number {
  */
 const readTime = new Float64Array(1)
 
-/** Room for this many entries in a new log. */
-const initialRoom = 2
-
-/** Precomputed per layout: offsets, and the array every new log starts as. */
+/** Precomputed per layout: offsets, and the numbers every new log starts as. */
 interface Shape {
   /** Reused for every read: each feature's own values (one number, or a place's two). */
   own: number[][]
   start: number
   width: number
-  /** Header and running state at their initial values, then `initialRoom` empty entries. */
-  blank: number[]
+  /** Header and running state at their initial values. */
+  blank: Float64Array
   approximate: number[]
   /** The features that are exact distinct counts. */
   exactDistinct: number[]
@@ -124,17 +122,17 @@ interface Shape {
 
 const shapes = new WeakMap<LogLayout, Shape>()
 
-function shapeOf(layout: LogLayout): Shape {
+export function shapeOf(layout: LogLayout): Shape {
   let shape = shapes.get(layout)
   if (shape) return shape
   // the entries start after the header and every feature's state; each is its time, mask words, number columns, string ids
   const start = HEADER + layout.features.reduce((n, f) => n + stateSizeOf(f.aggregate), 0)
   const width = 1 + layout.words + layout.numberColumns + layout.stringColumns
-  const blank = doubles(start + initialRoom * width)
+  const blank = new Float64Array(start)
   blank[LATEST] = Number.NEGATIVE_INFINITY
   blank[SETTLED] = Number.NEGATIVE_INFINITY
   blank[NO] = -1
-  resetState(layout, blank, 0)
+  resetState(layout, blank, 0, 0)
   const approximate = layout.features.flatMap((f, i) => (f.approximate ? [i] : []))
   const own = layout.features.map((f) => (f.aggregate === 'geo_velocity' ? [0, 0] : [0]))
   const exactDistinct = layout.features.flatMap((f, i) => (f.aggregate === 'distinct_count' && !f.approximate ? [i] : []))
@@ -143,9 +141,10 @@ function shapeOf(layout: LogLayout): Shape {
   return shape
 }
 
-function resetState(layout: LogLayout, d: number[], base: number): void {
+/** A log's running state at its initial values, its positions at `base`; the log starts at `o` in `d`. */
+function resetState(layout: LogLayout, d: Float64Array, o: number, base: number): void {
   for (const feature of layout.features) {
-    const s = HEADER + feature.state
+    const s = o + HEADER + feature.state
     for (let i = 0; i < stateSizeOf(feature.aggregate); i++) d[s + i] = 0
     d[s + HEAD] = base
     d[s + TAIL] = base
@@ -168,14 +167,12 @@ function resetState(layout: LogLayout, d: number[], base: number): void {
  * only other objects are the sketches of approximate ones. Written
  * because no library offers exact multi-window aggregates over shared columns.
  *
- * A plain array of numbers, not a typed array: V8 keeps it in the heap as
- * packed doubles, where a typed array per entity would give the collector
- * hundreds of thousands of external buffers to sweep.
- *
- * A directory keeps only the arrays; an `EntityLog` is its one reusable view
- * over whichever array it was last bound to (`bind`). Reaching a log is then
- * directory slot → array, without an object per entity in between whose
- * fields cost a cache miss of their own at every event.
+ * The logs of a layout live in its `LogSlab`: a log is a block of one of the
+ * slab's typed arrays, which its directory knows by one integer (its
+ * place). An `EntityLog` is the directory's one reusable view over whichever
+ * block it was last bound to (`bind`): reaching a log is the directory's
+ * slot and then the block, with no object per entity in between whose
+ * fields would cost a cache miss of their own at every event.
  *
  * The positions only move forward, so they are valid for reads at or after
  * the latest read (`settledTs`); an earlier read — a late event, a dry run —
@@ -184,50 +181,66 @@ function resetState(layout: LogLayout, d: number[], base: number): void {
  * Sequence numbers count the entries ever appended; index = sequence − base.
  */
 export class EntityLog {
-  private d: number[]
+  /** The slab array that holds the bound log, which starts at `o`; its entries start at `e`. */
+  private d: Float64Array
+  private o = 0
+  private e = 0
+  /** The bound log's place in the slab. */
+  private place = -1
   /** The bound log's number in the layout's multisets and sketches (−1: it has no distinct count). */
   private no = -1
   /** The bound log's approximate distinct counts, by feature. */
   private sketches: (SlidingHyperLogLog | undefined)[] | undefined = undefined
   private readonly shape: Shape
+  readonly slab: LogSlab
 
-  /** A view for the logs of `layout`; `moved` is told the bound log's new array when it grows (the directory keeps it instead of the old one). */
+  /** A view for the logs of `layout`; `moved` is told the bound log's new place when it outgrows its block (the directory keeps it instead of the old one). */
   constructor(
     readonly layout: LogLayout,
-    private readonly moved: (d: number[]) => void,
+    private readonly moved: (place: number) => void,
   ) {
     this.shape = shapeOf(layout)
+    this.slab = new LogSlab(this.shape.start, this.shape.width)
     this.d = this.shape.blank
   }
 
-  /** The array of a new, empty log of `layout`. */
-  static create(layout: LogLayout): number[] {
-    const d = shapeOf(layout).blank.slice()
-    d[NO] = numberFor(layout)
-    return d
+  /** A new, empty log; its place, with the view bound to it. */
+  create(): number {
+    const place = this.slab.allocate(0)
+    const d = this.slab.chunkOf(place)
+    const o = this.slab.offsetOf(place)
+    d.set(this.shape.blank, o)
+    d[o + NO] = numberFor(this.layout)
+    this.bind(place)
+    return place
   }
 
-  /** This view, over the log in `d`. */
-  bind(d: number[]): EntityLog {
+  /** This view, over the log at `place`. */
+  bind(place: number): EntityLog {
+    const d = this.slab.chunkOf(place)
+    const o = this.slab.offsetOf(place)
     this.d = d
-    const no = d[NO]!
+    this.o = o
+    this.e = o + this.shape.start
+    this.place = place
+    const no = d[o + NO]!
     this.no = no
     this.sketches = no >= 0 && this.shape.approximate.length > 0 ? this.shape.sketches[no] : undefined
     return this
   }
 
   get newestTs(): number {
-    return this.d[LATEST]!
+    return this.d[this.o + LATEST]!
   }
 
   get saturated(): boolean {
-    return this.d[SATURATED] === 1
+    return this.d[this.o + SATURATED] === 1
   }
 
   /** Numbers `writeTo` puts in each column. */
   measure(sizes: LogColumnSizes): void {
     sizes.state += this.shape.start
-    sizes.entries += this.d[SIZE]! * this.shape.width
+    sizes.entries += this.d[this.o + SIZE]! * this.shape.width
     for (const sketch of this.sketches ?? []) if (sketch) sizes.sketches += sketch.storedNumbers
   }
 
@@ -239,24 +252,20 @@ export class EntityLog {
    * their last digit.)
    */
   writeTo(columns: LogColumnsWriter): void {
-    const d = this.d
+    const { d, o, e } = this
     const start = this.shape.start
-    const state = columns.state
-    let at = columns.stateAt
-    for (let i = 0; i < start; i++) state[at++] = d[i]!
+    columns.state.set(d.subarray(o, e), columns.stateAt)
     // the number is this process's own: a restored log gets a new one
-    state[columns.stateAt + NO] = -1
-    columns.stateAt = at
-    const end = start + d[SIZE]! * this.shape.width
-    const entries = columns.entries
-    at = columns.entriesAt
-    for (let i = start; i < end; i++) entries[at++] = d[i]!
-    columns.entriesAt = at
+    columns.state[columns.stateAt + NO] = -1
+    columns.stateAt += start
+    const n = d[o + SIZE]! * this.shape.width
+    columns.entries.set(d.subarray(e, e + n), columns.entriesAt)
+    columns.entriesAt += n
     for (const sketch of this.sketches ?? []) sketch?.writeTo(columns.sketches)
   }
 
-  /** The array of a log `writeTo` wrote, as the view `log` (bound to it on return) reads it back. */
-  static readFrom(log: EntityLog, columns: LogColumnsReader): number[] {
+  /** A log `writeTo` wrote, made in the slab of `log` (bound to it on return); its place. */
+  static readFrom(log: EntityLog, columns: LogColumnsReader): number {
     const layout = log.layout
     const { start, width } = log.shape
     const state = columns.state
@@ -266,21 +275,21 @@ export class EntityLog {
     const entries = columns.entries
     const entriesFrom = columns.entriesAt
     if (!(size >= 0) || entriesFrom + size * width > entries.length) throw new Error("the snapshot's entries column ends early")
-    // room for a power of two of entries, as growing by doubling gives (and a few sizes of zeros to copy from)
-    let room = initialRoom
-    while (room < size) room *= 2
-    const d = doubles(start + room * width)
-    for (let i = 0; i < start; i++) d[i] = state[from + i]!
-    for (let i = 0; i < size * width; i++) d[start + i] = entries[entriesFrom + i]!
-    d[NO] = numberFor(layout)
-    log.bind(d)
+    // room for a power of two of entries, as growing by doubling gives
+    const place = log.slab.allocate(LogSlab.classFor(size))
+    const d = log.slab.chunkOf(place)
+    const o = log.slab.offsetOf(place)
+    d.set(state.subarray(from, from + start), o)
+    d.set(entries.subarray(entriesFrom, entriesFrom + size * width), o + start)
+    d[o + NO] = numberFor(layout)
+    log.bind(place)
     columns.stateAt = from + start
     columns.entriesAt = entriesFrom + size * width
     // the multisets are what the windows hold: counted again from the entries, not saved
     log.forEachCounted((f, id) => layout.multisets.add(log.no, id, f))
     const sketches = log.sketches
     if (sketches) for (let f = 0; f < sketches.length; f++) if (sketches[f]) sketches[f] = SlidingHyperLogLog.readFrom(columns.sketches)
-    return d
+    return place
   }
 
   /**
@@ -290,8 +299,9 @@ export class EntityLog {
    */
   valueAt(f: number, t: number, own?: readonly number[], moveOn = true): number {
     const d = this.d
-    const fromPositions = moveOn && t >= d[SETTLED]! && t >= d[LATEST]!
-    if (fromPositions) d[SETTLED] = t
+    const o = this.o
+    const fromPositions = moveOn && t >= d[o + SETTLED]! && t >= d[o + LATEST]!
+    if (fromPositions) d[o + SETTLED] = t
     readTime[0] = t
     return this.read(f, own, fromPositions)
   }
@@ -305,9 +315,10 @@ export class EntityLog {
    */
   readInto(t: number, entry: LogEntry | undefined, moveOn: boolean, row: Float64Array, offset: number): void {
     const d = this.d
+    const o = this.o
     const features = this.layout.features
-    const fromPositions = moveOn && t >= d[SETTLED]! && t >= d[LATEST]!
-    if (fromPositions) d[SETTLED] = t
+    const fromPositions = moveOn && t >= d[o + SETTLED]! && t >= d[o + LATEST]!
+    if (fromPositions) d[o + SETTLED] = t
     readTime[0] = t
     for (let f = 0; f < features.length; f++) {
       const feature = features[f]!
@@ -326,7 +337,7 @@ export class EntityLog {
     this.settle(f)
     if (own === undefined || own.length === 0) {
       // the commonest kinds without a call to `current`, which V8 does not inline
-      const s = HEADER + feature.state
+      const s = this.o + HEADER + feature.state
       const count = this.d[s + COUNT]!
       switch (feature.aggregate) {
         case 'count':
@@ -343,16 +354,16 @@ export class EntityLog {
   }
 
   append(t: number, entry: LogEntry): void {
-    if (t < this.d[LATEST]!) {
+    if (t < this.d[this.o + LATEST]!) {
       this.insertLate(t, entry)
       return
     }
-    this.d[LATEST] = t
+    this.d[this.o + LATEST] = t
     this.forgetBefore(t - this.layout.keepMs)
     this.acquire(entry)
     this.push(t, entry.mask, entry.numbers, entry.strings)
-    if (this.d[SIZE]! > this.layout.capacity) {
-      this.d[SATURATED] = 1
+    if (this.d[this.o + SIZE]! > this.layout.capacity) {
+      this.d[this.o + SATURATED] = 1
       this.dropOldest()
     }
   }
@@ -364,18 +375,21 @@ export class EntityLog {
       this.layout.multisets.close(this.no)
       if (this.sketches) this.shape.sketches[this.no] = undefined
     }
-    this.releaseEntries(0, this.d[SIZE]!)
+    this.releaseEntries(0, this.d[this.o + SIZE]!)
+    this.slab.free(this.place)
   }
 
   /** Calls `counted` for every value in the exact distinct counts' windows: each feature's entries from its head to its tail. */
   private forEachCounted(counted: (f: number, id: number) => void): void {
     const d = this.d
-    const { start, width, exactDistinct } = this.shape
+    const o = this.o
+    const { width, exactDistinct } = this.shape
+    const start = this.e
     const { words, numberColumns, tables } = this.layout
-    const base = d[BASE]!
+    const base = d[o + BASE]!
     for (const f of exactDistinct) {
       const feature = this.layout.features[f]!
-      const s = HEADER + feature.state
+      const s = o + HEADER + feature.state
       const maskAt = 1 + (f >>> 5)
       const bit = 1 << (f & 31)
       for (let seq = Math.max(d[s + HEAD]!, base), tail = d[s + TAIL]!; seq < tail; seq++) {
@@ -403,7 +417,8 @@ export class EntityLog {
   private releaseEntries(from: number, to: number): void {
     const { stringColumns, tables, words, numberColumns } = this.layout
     if (stringColumns === 0) return
-    const { start, width } = this.shape
+    const { width } = this.shape
+    const start = this.e
     const d = this.d
     for (let i = from; i < to; i++) {
       const at = start + i * width + 1 + words + numberColumns
@@ -413,16 +428,17 @@ export class EntityLog {
 
   private push(t: number, mask: ArrayLike<number>, numbers: ArrayLike<number>, strings: ArrayLike<number>): void {
     const { words, numberColumns, stringColumns } = this.layout
-    const { start, width } = this.shape
-    const size = this.d[SIZE]!
-    if (start + (size + 1) * width > this.d.length) this.grow()
+    const { width } = this.shape
+    const size = this.d[this.o + SIZE]!
+    if (size + 1 > this.slab.roomAt(this.place)) this.grow()
     const d = this.d
-    let at = start + size * width
+    const o = this.o
+    let at = this.e + size * width
     d[at++] = t
     for (let w = 0; w < words; w++) d[at++] = mask[w]!
     for (let c = 0; c < numberColumns; c++) d[at++] = numbers[c]!
     for (let c = 0; c < stringColumns; c++) d[at++] = strings[c]!
-    d[SIZE] = size + 1
+    d[o + SIZE] = size + 1
   }
 
   /** Enters entries that have come of age, then lets expired ones leave. */
@@ -430,10 +446,12 @@ export class EntityLog {
     const feature = this.layout.features[f]!
     const asOf = readTime[0]! - feature.delayMs
     const d = this.d
-    const { start, width } = this.shape
-    const s = HEADER + feature.state
-    const base = d[BASE]!
-    const end = base + d[SIZE]!
+    const o = this.o
+    const { width } = this.shape
+    const start = this.e
+    const s = o + HEADER + feature.state
+    const base = d[o + BASE]!
+    const end = base + d[o + SIZE]!
     const maskAt = 1 + (f >>> 5)
     const bit = 1 << (f & 31)
     let tail = d[s + TAIL]!
@@ -463,9 +481,10 @@ export class EntityLog {
   private enter(f: number, seq: number): void {
     const feature = this.layout.features[f]!
     const d = this.d
-    const s = HEADER + feature.state
+    const o = this.o
+    const s = o + HEADER + feature.state
     const count = ++d[s + COUNT]!
-    const at = this.shape.start + (seq - d[BASE]!) * this.shape.width
+    const at = this.e + (seq - d[o + BASE]!) * this.shape.width
     switch (feature.aggregate) {
       case 'count':
       case 'first_seen':
@@ -512,19 +531,20 @@ export class EntityLog {
   }
 
   private countIn(f: number, id: number): void {
-    if (this.layout.multisets.add(this.no, id, f)) this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!++
+    if (this.layout.multisets.add(this.no, id, f)) this.d[this.o + HEADER + this.layout.features[f]!.state + DISTINCT]!++
   }
 
   private countOut(f: number, id: number): void {
-    if (this.layout.multisets.remove(this.no, id, f)) this.d[HEADER + this.layout.features[f]!.state + DISTINCT]!--
+    if (this.layout.multisets.remove(this.no, id, f)) this.d[this.o + HEADER + this.layout.features[f]!.state + DISTINCT]!--
   }
 
   private leave(f: number, seq: number): void {
     const feature = this.layout.features[f]!
     const d = this.d
-    const s = HEADER + feature.state
+    const o = this.o
+    const s = o + HEADER + feature.state
     const count = --d[s + COUNT]!
-    const at = this.shape.start + (seq - d[BASE]!) * this.shape.width
+    const at = this.e + (seq - d[o + BASE]!) * this.shape.width
     switch (feature.aggregate) {
       case 'distinct_count': {
         if (feature.approximate) return
@@ -556,17 +576,19 @@ export class EntityLog {
   }
 
   private valueOf(f: number, seq: number): number {
-    return this.d[this.shape.start + (seq - this.d[BASE]!) * this.shape.width + 1 + this.layout.words + this.layout.features[f]!.numberColumn]!
+    return this.d[this.e + (seq - this.d[this.o + BASE]!) * this.shape.width + 1 + this.layout.words + this.layout.features[f]!.numberColumn]!
   }
 
   /** min and max: the extreme of the window, found again from its entries after the previous one left. */
   private extreme(f: number): number {
     const feature = this.layout.features[f]!
     const d = this.d
-    const s = HEADER + feature.state
+    const o = this.o
+    const s = o + HEADER + feature.state
     if (d[s + EXTREME_SEQ]! >= 0) return d[s + EXTREME]!
-    const { start, width } = this.shape
-    const base = d[BASE]!
+    const { width } = this.shape
+    const start = this.e
+    const base = d[o + BASE]!
     const column = 1 + this.layout.words + feature.numberColumn
     const maskAt = 1 + (f >>> 5)
     const bit = 1 << (f & 31)
@@ -591,7 +613,8 @@ export class EntityLog {
     const feature = this.layout.features[f]!
     const asOf = readTime[0]! - feature.delayMs
     const d = this.d
-    const s = HEADER + feature.state
+    const o = this.o
+    const s = o + HEADER + feature.state
     const count = d[s + COUNT]!
     if (count === 0) return emptyValue(feature.aggregate)
     switch (feature.aggregate) {
@@ -611,11 +634,11 @@ export class EntityLog {
       case 'max':
         return this.extreme(f)
       case 'first_seen':
-        return (asOf - d[this.shape.start + (d[s + HEAD]! - d[BASE]!) * this.shape.width]!) / 1000
+        return (asOf - d[this.e + (d[s + HEAD]! - d[o + BASE]!) * this.shape.width]!) / 1000
       case 'last':
         return this.valueOf(f, d[s + LAST]!)
       case 'time_since_last':
-        return (asOf - d[this.shape.start + (d[s + LAST]! - d[BASE]!) * this.shape.width]!) / 1000
+        return (asOf - d[this.e + (d[s + LAST]! - d[o + BASE]!) * this.shape.width]!) / 1000
       case 'geo_velocity':
         return 0
     }
@@ -626,7 +649,8 @@ export class EntityLog {
     const feature = this.layout.features[f]!
     const asOf = readTime[0]! - feature.delayMs
     const d = this.d
-    const s = HEADER + feature.state
+    const o = this.o
+    const s = o + HEADER + feature.state
     const count = d[s + COUNT]!
     switch (feature.aggregate) {
       case 'count':
@@ -648,7 +672,7 @@ export class EntityLog {
         return (count > 0 ? d[s + DISTINCT]! : 0) + added
       }
       case 'first_seen':
-        return count > 0 ? (asOf - d[this.shape.start + (d[s + HEAD]! - d[BASE]!) * this.shape.width]!) / 1000 : 0
+        return count > 0 ? (asOf - d[this.e + (d[s + HEAD]! - d[o + BASE]!) * this.shape.width]!) / 1000 : 0
       case 'time_since_last':
         return 0
       case 'last':
@@ -687,14 +711,16 @@ export class EntityLog {
     const feature = this.layout.features[f]!
     const asOf = readTime[0]! - feature.delayMs
     const d = this.d
-    const { start, width } = this.shape
-    const base = d[BASE]!
+    const o = this.o
+    const { width } = this.shape
+    const start = this.e
+    const base = d[o + BASE]!
     let last = -1
     if (late) {
       const from = asOf - feature.windowMs
       const maskAt = 1 + (f >>> 5)
       const bit = 1 << (f & 31)
-      for (let seq = base + d[SIZE]! - 1; seq >= base; seq--) {
+      for (let seq = base + d[o + SIZE]! - 1; seq >= base; seq--) {
         const at = start + (seq - base) * width
         const t = d[at]!
         if (t <= from) break
@@ -705,7 +731,7 @@ export class EntityLog {
       }
     } else {
       this.settle(f)
-      const s = HEADER + feature.state
+      const s = o + HEADER + feature.state
       if (d[s + COUNT]! > 0) last = d[s + LAST]!
     }
     if (last < 0) return 0
@@ -719,13 +745,15 @@ export class EntityLog {
     const feature = this.layout.features[f]!
     const asOf = readTime[0]! - feature.delayMs
     const d = this.d
-    const { start, width } = this.shape
-    const base = d[BASE]!
+    const o = this.o
+    const { width } = this.shape
+    const start = this.e
+    const base = d[o + BASE]!
     const maskAt = 1 + (f >>> 5)
     const bit = 1 << (f & 31)
     const times: number[] = []
     const values: number[] = []
-    for (let seq = base; seq < base + d[SIZE]!; seq++) {
+    for (let seq = base; seq < base + d[o + SIZE]!; seq++) {
       const at = start + (seq - base) * width
       const t = d[at]!
       if (t > asOf) break
@@ -759,18 +787,20 @@ export class EntityLog {
 
   /** A late entry goes in its place in time; every feature then re-enters the log from its start. */
   private insertLate(t: number, entry: LogEntry): void {
-    const { start, width } = this.shape
+    const { width } = this.shape
+    const start = this.e
     const d = this.d
-    const size = d[SIZE]!
+    const o = this.o
+    const size = d[o + SIZE]!
     const kept = d.slice(start, start + size * width)
     this.uncount()
     let at = size
     while (at > 0 && kept[(at - 1) * width]! > t) at--
-    const base = d[BASE]! + size + 1 // fresh sequence numbers: no feature position points into the old ones
-    d[BASE] = base
-    d[SIZE] = 0
-    d[SETTLED] = Number.NEGATIVE_INFINITY
-    resetState(this.layout, d, base)
+    const base = d[o + BASE]! + size + 1 // fresh sequence numbers: no feature position points into the old ones
+    d[o + BASE] = base
+    d[o + SIZE] = 0
+    d[o + SETTLED] = Number.NEGATIVE_INFINITY
+    resetState(this.layout, d, o, base)
     const sketches = this.sketches
     if (sketches) for (let f = 0; f < sketches.length; f++) if (sketches[f]) sketches[f] = new SlidingHyperLogLog()
     const { words, numberColumns } = this.layout
@@ -782,18 +812,19 @@ export class EntityLog {
     this.acquire(entry)
     this.push(t, entry.mask, entry.numbers, entry.strings)
     for (let i = at; i < size; i++) pushKept(i)
-    if (this.d[SIZE]! > this.layout.capacity) {
-      this.d[SATURATED] = 1
+    if (this.d[this.o + SIZE]! > this.layout.capacity) {
+      this.d[this.o + SATURATED] = 1
       this.dropOldest()
     }
   }
 
   private dropOldest(): void {
     const d = this.d
-    const seq = d[BASE]!
-    const at = this.shape.start
+    const o = this.o
+    const seq = d[o + BASE]!
+    const at = this.e
     for (let f = 0; f < this.layout.features.length; f++) {
-      const s = HEADER + this.layout.features[f]!.state
+      const s = o + HEADER + this.layout.features[f]!.state
       const head = Math.max(d[s + HEAD]!, seq)
       if (head === seq && seq < d[s + TAIL]! && (d[at + 1 + (f >>> 5)]! & (1 << (f & 31))) !== 0) this.leave(f, seq)
       if (head <= seq) d[s + HEAD] = seq + 1
@@ -805,18 +836,20 @@ export class EntityLog {
   /** Forgets entries at or before `cutoffTs`, once they are a good part of the log; features let them leave first. */
   private forgetBefore(cutoffTs: number): void {
     const d = this.d
-    const { start, width } = this.shape
-    const size = d[SIZE]!
+    const o = this.o
+    const { width } = this.shape
+    const start = this.e
+    const size = d[o + SIZE]!
     // entries are in time order: more than 16 of them, and more than half, are old exactly when the
     // entry at that count is, so the common case (too few to bother) is one comparison, not a scan
     const enough = Math.max(17, Math.floor(size / 2) + 1)
     if (enough > size || d[start + (enough - 1) * width]! > cutoffTs) return
     let drop = enough
     while (drop < size && d[start + drop * width]! <= cutoffTs) drop++
-    const base = d[BASE]!
+    const base = d[o + BASE]!
     const cut = base + drop
     for (let f = 0; f < this.layout.features.length; f++) {
-      const s = HEADER + this.layout.features[f]!.state
+      const s = o + HEADER + this.layout.features[f]!.state
       const maskAt = 1 + (f >>> 5)
       const bit = 1 << (f & 31)
       const head = Math.max(d[s + HEAD]!, base)
@@ -830,21 +863,25 @@ export class EntityLog {
 
   private shiftOut(drop: number): void {
     const d = this.d
-    const { start, width } = this.shape
-    const size = d[SIZE]!
+    const o = this.o
+    const { width } = this.shape
+    const start = this.e
+    const size = d[o + SIZE]!
     this.releaseEntries(0, drop)
-    // a plain loop: Array.prototype.copyWithin takes a generic, per-element path on ordinary arrays
-    for (let i = start + drop * width, end = start + size * width; i < end; i++) d[i - drop * width] = d[i]!
-    d[BASE]! += drop
-    d[SIZE] = size - drop
+    d.copyWithin(start, start + drop * width, start + size * width)
+    d[o + BASE]! += drop
+    d[o + SIZE] = size - drop
   }
 
-  /** Twice the room for entries, in a new array of exactly that length (pushing would let V8 add its own slack on top). */
+  /** Twice the room for entries: the log moves to a block of the next class, and its old block is free. */
   private grow(): void {
-    const d = this.d
-    const more = Math.max(initialRoom, (d.length - this.shape.start) / this.shape.width) * this.shape.width
-    this.d = d.concat(zerosOf(more))
-    this.moved(this.d)
+    const { d, o, place } = this
+    const used = this.shape.start + d[o + SIZE]! * this.shape.width
+    const grown = this.slab.allocate(LogSlab.classOf(place) + 1)
+    this.slab.chunkOf(grown).set(d.subarray(o, o + used), this.slab.offsetOf(grown))
+    this.slab.free(place)
+    this.bind(grown)
+    this.moved(grown)
   }
 }
 
@@ -886,25 +923,6 @@ export function ownValues(layout: LogLayout, entry: LogEntry, f: number, reused 
 
 const NONE: readonly number[] = []
 const ONE: readonly number[] = [1]
-
-/** An array of `n` zeros that V8 keeps as packed doubles from the start (a first double, not a small integer, fixes the kind), at exactly that length. */
-function doubles(n: number): number[] {
-  return zerosOf(n).slice()
-}
-
-/** Packed-double arrays of zeros by length, made once each (lengths are a layout's sizes: a few dozen in all); never written to. */
-const zeros = new Map<number, number[]>()
-
-function zerosOf(n: number): number[] {
-  let items = zeros.get(n)
-  if (!items) {
-    items = [0.5]
-    for (let i = 1; i < n; i++) items.push(0)
-    items[0] = 0
-    zeros.set(n, items)
-  }
-  return items
-}
 
 /** How many numbers a snapshot's columns take for a group's logs. */
 export interface LogColumnSizes {

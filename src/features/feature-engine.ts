@@ -3,7 +3,7 @@ import type { EntityKind } from '../events/entities.ts'
 import { featureDefinitionText } from './feature-catalogue.ts'
 import { type EntityLog, type LogEntry, type LogLayout, ownValues, stateSizeOf } from './entity-log.ts'
 import { KeyTable, type KeyTableColumns } from './key-table.ts'
-import { ColumnsReader, ColumnsWriter, type GroupColumns, noColumnSizes } from './log-columns.ts'
+import type { GroupColumns } from './log-columns.ts'
 import { KindKeys, KindLogs, type LogDirectory, PairLogs } from './log-directory.ts'
 import { Multisets } from './multisets.ts'
 import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind } from './feature-definition.ts'
@@ -31,7 +31,7 @@ export interface FeatureStateSnapshot {
 }
 
 /** The layout of the logs and of their snapshot, part of `layoutHash`: raised when either changes, so that an older snapshot is refused and the state rebuilt from the decision log. */
-const logFormat = 'packed-logs-5'
+const logFormat = 'packed-logs-6'
 
 export interface FeatureEngineOptions {
   /** Most entries one entity's log keeps (default 20,000); bounds memory against hot keys. */
@@ -488,16 +488,7 @@ export class FeatureEngine {
    * read as this one would.
    */
   snapshot(): FeatureStateSnapshot {
-    const groups = this.groups.map((group) => {
-      const sizes = noColumnSizes()
-      for (const [, log] of group.logs.entries()) log.measure(sizes)
-      const columns = new ColumnsWriter(sizes)
-      for (const [key, log] of group.logs.entries()) {
-        columns.keys.push(key)
-        log.writeTo(columns)
-      }
-      return { kind: group.kind, ...columns.finish() }
-    })
+    const groups = this.groups.map((group) => ({ kind: group.kind, ...group.logs.toColumns() }))
     const tables = [...this.tables.values()].map((table) => table.toColumns())
     return { layoutHash: this.layoutHash, newestSeenMs: this.newestSeenMs, tables, groups }
   }
@@ -510,10 +501,7 @@ export class FeatureEngine {
     if (!Array.isArray(snapshot.tables) || snapshot.tables.some((saved) => !this.tables.has(saved.name))) return false
     for (const saved of snapshot.tables) this.tables.get(saved.name)!.load(saved)
     for (const saved of snapshot.groups) {
-      const group = this.groups.find((g) => g.kind === saved.kind)!
-      const columns = new ColumnsReader(saved)
-      for (const key of saved.keys) group.logs.restore(key, columns)
-      columns.finish()
+      this.groups.find((g) => g.kind === saved.kind)!.logs.restore(saved)
     }
     this.newestSeenMs = snapshot.newestSeenMs
     return true

@@ -8,10 +8,16 @@ import type { LogColumnSizes, LogColumnsReader, LogColumnsWriter } from './entit
  * copies each typed array as one block, where an object per log made a
  * snapshot of 330,000 entities take 8 s to write and 35 s to read back.
  * Strings are not in the logs: entries hold ids of the engine's key tables,
- * saved beside the groups.
+ * saved beside the groups; a group kept per entity kind names each log by
+ * its key's id in the kind's table (restored with the same ids), so no key
+ * is turned back into a string, and only a pair group names its logs by
+ * their keys.
  */
 export interface GroupColumns {
+  /** A pair group: each log's key, in order (none for a group kept per entity kind). */
   keys: string[]
+  /** A group kept per entity kind: each log's key id, in order (none for a pair group). */
+  ids: Int32Array
   numbers: {
     /** Each log's header and running state, in the order of `keys`. */
     state: Float64Array
@@ -54,6 +60,7 @@ export const noColumnSizes = (): LogColumnSizes => ({ state: 0, entries: 0, sket
 
 export class ColumnsWriter implements LogColumnsWriter {
   readonly keys: string[] = []
+  readonly ids: number[] = []
   readonly state: Float64Array
   stateAt = 0
   readonly entries: Float64Array
@@ -71,11 +78,13 @@ export class ColumnsWriter implements LogColumnsWriter {
     if (this.stateAt !== this.state.length || this.entriesAt !== this.entries.length || !this.sketches.filled) {
       throw new Error('a snapshot column was not filled to the size measured')
     }
-    return { keys: this.keys, numbers: { state: this.state, entries: this.entries, sketches: this.sketches.items } }
+    return { keys: this.keys, ids: Int32Array.from(this.ids), numbers: { state: this.state, entries: this.entries, sketches: this.sketches.items } }
   }
 }
 
 export class ColumnsReader implements LogColumnsReader {
+  readonly keys: string[]
+  readonly ids: Int32Array
   readonly state: Float64Array
   stateAt = 0
   readonly entries: Float64Array
@@ -86,6 +95,9 @@ export class ColumnsReader implements LogColumnsReader {
     const numbers = columns.numbers
     const isColumn = (column: unknown) => column instanceof Float64Array
     if (!numbers || !isColumn(numbers.state) || !isColumn(numbers.entries) || !isColumn(numbers.sketches)) throw new Error('a snapshot group lacks its columns')
+    if (!Array.isArray(columns.keys) || !(columns.ids instanceof Int32Array)) throw new Error('a snapshot group lacks the keys or ids of its logs')
+    this.keys = columns.keys
+    this.ids = columns.ids
     this.state = numbers.state
     this.entries = numbers.entries
     this.sketches = new ColumnCursor(numbers.sketches)

@@ -1,19 +1,22 @@
 import type { EntityKind } from '../events/entities.ts'
-import { EntityLog, type LogColumnsReader, type LogLayout } from './entity-log.ts'
+import { EntityLog, type LogLayout } from './entity-log.ts'
 import type { ObservedEvent } from './feature-engine.ts'
 import type { KeyTable } from './key-table.ts'
+import { ColumnsReader, ColumnsWriter, type GroupColumns, noColumnSizes } from './log-columns.ts'
 
 /**
  * Where a group keeps its logs, by key: what the snapshot, sweeps, current
- * values and stats need. A directory holds each log's array only; the
+ * values and stats need. A directory holds each log's place in its slab only; the
  * `EntityLog` it hands out is its one view, bound to the log asked for last,
  * so a log is valid until the directory is asked for another.
  */
 export interface LogDirectory {
   readonly size: number
   get(key: string): EntityLog | undefined
-  /** A restored log under its key (read by the directory's view from the snapshot's columns). */
-  restore(key: string, columns: LogColumnsReader): void
+  /** Every log in the flat columns of a snapshot. */
+  toColumns(): GroupColumns
+  /** The logs of `toColumns` (into an empty directory, after the key tables). */
+  restore(columns: GroupColumns): void
   entries(): Iterable<[string, EntityLog]>
   /** Drops (and releases) the logs for which `expired` holds; how many. */
   drop(expired: (log: EntityLog) => boolean): number
@@ -86,11 +89,12 @@ const noKeys: readonly string[] = []
 /**
  * The logs of a group kept per one entity kind, by the id of their key in
  * the kind's table: finding an event's logs takes only the look-up that
- * gives its keys' ids, which the distinct counts over that kind share. Each
- * log holds its key's id.
+ * gives its keys' ids, which the distinct counts over that kind share, and
+ * then one integer per id, where its log is in the group's slab.
  */
 export class KindLogs implements LogDirectory {
-  private readonly byId: (number[] | undefined)[] = []
+  /** Per key id, its log's place in the slab + 1 (0: no log). */
+  private places = new Int32Array(64)
   private count = 0
   /** The key the view is bound to. */
   private bound = -1
@@ -100,8 +104,8 @@ export class KindLogs implements LogDirectory {
     readonly table: KeyTable,
     layout: LogLayout,
   ) {
-    this.view = new EntityLog(layout, (d) => {
-      this.byId[this.bound] = d
+    this.view = new EntityLog(layout, (place) => {
+      this.places[this.bound] = place + 1
     })
   }
 
@@ -110,25 +114,25 @@ export class KindLogs implements LogDirectory {
   }
 
   has(id: number): boolean {
-    return this.byId[id] !== undefined
+    return id < this.places.length && this.places[id] !== 0
   }
 
   at(id: number): EntityLog | undefined {
-    const d = this.byId[id]
-    if (d === undefined) return undefined
+    if (id >= this.places.length) return undefined
+    const place = this.places[id]!
+    if (place === 0) return undefined
     this.bound = id
-    return this.view.bind(d)
+    return this.view.bind(place - 1)
   }
 
   /** A new log for key `id`. */
   add(id: number): EntityLog {
     this.table.acquire(id)
-    while (this.byId.length <= id) this.byId.push(undefined)
-    const d = EntityLog.create(this.view.layout)
-    this.byId[id] = d
-    this.count++
+    this.roomFor(id)
     this.bound = id
-    return this.view.bind(d)
+    this.places[id] = this.view.create() + 1
+    this.count++
+    return this.view
   }
 
   get(key: string): EntityLog | undefined {
@@ -136,18 +140,37 @@ export class KindLogs implements LogDirectory {
     return id === undefined ? undefined : this.at(id)
   }
 
-  /** A restored log: its key's reference is in the restored table already. */
-  restore(key: string, columns: LogColumnsReader): void {
-    const id = this.table.find(key)
-    if (id === undefined) throw new Error(`the snapshot has a log for a key its table does not hold`)
-    while (this.byId.length <= id) this.byId.push(undefined)
-    if (!this.byId[id]) this.count++
-    this.bound = id
-    this.byId[id] = EntityLog.readFrom(this.view, columns)
+  /** Each log by its key id, which the restored table gives the same key. */
+  toColumns(): GroupColumns {
+    const sizes = noColumnSizes()
+    const places = this.places
+    for (let id = 0; id < places.length; id++) if (places[id] !== 0) this.at(id)!.measure(sizes)
+    const columns = new ColumnsWriter(sizes)
+    for (let id = 0; id < places.length; id++) {
+      if (places[id] === 0) continue
+      columns.ids.push(id)
+      this.at(id)!.writeTo(columns)
+    }
+    return columns.finish()
+  }
+
+  /** The logs of `toColumns`: each key's reference is in the restored table already. */
+  restore(saved: GroupColumns): void {
+    const columns = new ColumnsReader(saved)
+    if (columns.keys.length > 0) throw new Error('the snapshot names the logs of an entity kind by key, not by id')
+    for (const id of columns.ids) {
+      if (id < 0 || this.table.text(id) === '') throw new Error(`the snapshot has a log for key id ${id}, which its table does not hold`)
+      this.roomFor(id)
+      if (this.places[id] !== 0) throw new Error(`the snapshot has two logs for key id ${id}`)
+      this.count++
+      this.bound = id
+      this.places[id] = EntityLog.readFrom(this.view, columns) + 1
+    }
+    columns.finish()
   }
 
   *entries(): Iterable<[string, EntityLog]> {
-    for (let id = 0; id < this.byId.length; id++) {
+    for (let id = 0; id < this.places.length; id++) {
       const log = this.at(id)
       if (log) yield [this.table.text(id), log]
     }
@@ -155,29 +178,44 @@ export class KindLogs implements LogDirectory {
 
   drop(expired: (log: EntityLog) => boolean): number {
     let dropped = 0
-    for (let id = 0; id < this.byId.length; id++) {
+    for (let id = 0; id < this.places.length; id++) {
       const log = this.at(id)
       if (!log || !expired(log)) continue
       log.release()
-      this.byId[id] = undefined
+      this.places[id] = 0
       this.count--
       this.table.release(id)
       dropped++
     }
     return dropped
   }
+
+  /** Bytes of the directory and the slab its logs are in. */
+  get bytes(): number {
+    return this.places.byteLength + this.view.slab.bytes
+  }
+
+  private roomFor(id: number): void {
+    if (id < this.places.length) return
+    let length = this.places.length
+    while (length <= id) length *= 2
+    const places = new Int32Array(length)
+    places.set(this.places)
+    this.places = places
+  }
 }
 
 /** The logs of a group kept per pair of entities, by the two keys joined. */
 export class PairLogs implements LogDirectory {
-  private readonly logs = new Map<string, number[]>()
+  /** Each log's place in the slab. */
+  private readonly logs = new Map<string, number>()
   /** The key the view is bound to. */
   private bound = ''
   private readonly view: EntityLog
 
   constructor(layout: LogLayout) {
-    this.view = new EntityLog(layout, (d) => {
-      this.logs.set(this.bound, d)
+    this.view = new EntityLog(layout, (place) => {
+      this.logs.set(this.bound, place)
     })
   }
 
@@ -186,42 +224,63 @@ export class PairLogs implements LogDirectory {
   }
 
   get(key: string): EntityLog | undefined {
-    const d = this.logs.get(key)
-    if (d === undefined) return undefined
+    const place = this.logs.get(key)
+    if (place === undefined) return undefined
     this.bound = key
-    return this.view.bind(d)
+    return this.view.bind(place)
   }
 
   /** A new log for `key`. */
   add(key: string): EntityLog {
-    const d = EntityLog.create(this.view.layout)
-    this.logs.set(key, d)
     this.bound = key
-    return this.view.bind(d)
+    this.logs.set(key, this.view.create())
+    return this.view
   }
 
-  restore(key: string, columns: LogColumnsReader): void {
-    this.bound = key
-    this.logs.set(key, EntityLog.readFrom(this.view, columns))
+  toColumns(): GroupColumns {
+    const sizes = noColumnSizes()
+    for (const [, log] of this.entries()) log.measure(sizes)
+    const columns = new ColumnsWriter(sizes)
+    for (const [key, log] of this.entries()) {
+      columns.keys.push(key)
+      log.writeTo(columns)
+    }
+    return columns.finish()
+  }
+
+  restore(saved: GroupColumns): void {
+    const columns = new ColumnsReader(saved)
+    if (columns.ids.length > 0) throw new Error('the snapshot names the logs of a pair by id, not by key')
+    for (const key of columns.keys) {
+      if (this.logs.has(key)) throw new Error('the snapshot has two logs for one pair')
+      this.bound = key
+      this.logs.set(key, EntityLog.readFrom(this.view, columns))
+    }
+    columns.finish()
   }
 
   *entries(): Iterable<[string, EntityLog]> {
-    for (const [key, d] of this.logs) {
+    for (const [key, place] of this.logs) {
       this.bound = key
-      yield [key, this.view.bind(d)]
+      yield [key, this.view.bind(place)]
     }
   }
 
   drop(expired: (log: EntityLog) => boolean): number {
     let dropped = 0
-    for (const [key, d] of this.logs) {
+    for (const [key, place] of this.logs) {
       this.bound = key
-      const log = this.view.bind(d)
+      const log = this.view.bind(place)
       if (!expired(log)) continue
       log.release()
       this.logs.delete(key)
       dropped++
     }
     return dropped
+  }
+
+  /** Bytes of the slab its logs are in (the map of keys is on the heap). */
+  get bytes(): number {
+    return this.view.slab.bytes
   }
 }
