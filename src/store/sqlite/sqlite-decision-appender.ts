@@ -55,7 +55,6 @@ export const checkpointEveryMs = 250
  */
 export function workerAppender(file: string): DecisionAppender {
   const worker = new Worker(new URL('./sqlite-append-worker.mjs', import.meta.url), { workerData: { file } })
-  worker.unref()
   const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>()
   let nextId = 0
   let failure: Error | undefined
@@ -72,6 +71,8 @@ export function workerAppender(file: string): DecisionAppender {
   })
   worker.on('error', failAll)
   worker.on('exit', (code) => failAll(new Error(`the decision writer stopped (exit code ${code})`)))
+  // after the listeners: adding a 'message' listener refs the worker again
+  worker.unref()
   return {
     append(batch) {
       if (failure) return Promise.reject(failure)
