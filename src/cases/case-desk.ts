@@ -185,13 +185,8 @@ export class CaseDesk {
    * the graph shows them. A ring that grows later keeps the exclusion.
    */
   async excludeMember(tenantId: string, caseId: string, actor: string, member: { kind: string; key: string; reason: string }): Promise<ExcludedMember[]> {
-    const issues: FieldIssue[] = []
-    if (member.kind !== 'user') issues.push({ pointer: '/kind', code: 'invalid_value', message: 'only a user is excluded: closing as fraud labels users only' })
-    if (typeof member.reason !== 'string' || member.reason.trim() === '') issues.push({ pointer: '/reason', code: 'required', message: 'say why the member is not part of the ring' })
-    else if (member.reason.length > maxNotes) issues.push({ pointer: '/reason', code: 'invalid_value', message: `reason must be text of at most ${maxNotes} characters` })
-    if (issues.length > 0) throw invalidInput('The exclusion is invalid', issues)
-    const held = await this.held(tenantId, caseId, actor)
-    if (held.kind !== 'ring') throw invalidInput('Nothing to exclude', [{ pointer: '/caseId', code: 'invalid_value', message: "only a ring case has members; a decision's case is about one applicant" }])
+    const reason = checkMemberChange(member, 'say why the member is not part of the ring')
+    const held = await this.heldRing(tenantId, caseId, actor)
     const excluded = await this.deps.store.cases.excludedMembers(caseId)
     if (!(held.entityKeys[member.kind] ?? []).includes(member.key)) throw invalidInput('Not a member', [{ pointer: '/key', code: 'not_a_member', message: `no ${member.kind} of this ring case has this key` }])
     if (excluded.some((e) => e.kind === member.kind && e.entityKey === member.key)) throw invalidInput('Excluded already', [{ pointer: '/key', code: 'excluded_already', message: 'this member is excluded already' }])
@@ -200,10 +195,31 @@ export class CaseDesk {
       tenantId,
       caseId,
       { status: 'claimed', assignee: actor },
-      { kind: member.kind, entityKey: member.key, by: actor, atMs, reason: member.reason.trim() },
-      { id: randomUUID(), caseId, kind: 'member_excluded', actor, atMs, data: { kind: member.kind, keyPrefix: member.key.slice(0, 8), reason: member.reason.trim() } },
+      { kind: member.kind, entityKey: member.key, by: actor, atMs, reason },
+      { id: randomUUID(), caseId, kind: 'member_excluded', actor, atMs, data: { kind: member.kind, keyPrefix: member.key.slice(0, 8), reason } },
     )
-    if (!done) throw new XiezhiError('conflict', `Case "${caseId}" changed meanwhile; nothing was changed`, [{ pointer: '/caseId', code: 'case_moved', message: 'reload the case' }])
+    if (!done) throw this.movedMeanwhile(caseId)
+    return this.deps.store.cases.excludedMembers(caseId)
+  }
+
+  /**
+   * Undoes an exclusion of the held ring case, saying why: closing the case
+   * as confirmed fraud labels the member again. Both steps stay in the case
+   * history. Answers the members still excluded.
+   */
+  async readmitMember(tenantId: string, caseId: string, actor: string, member: { kind: string; key: string; reason: string }): Promise<ExcludedMember[]> {
+    const reason = checkMemberChange(member, 'say why the member is part of the ring after all')
+    await this.heldRing(tenantId, caseId, actor)
+    const excluded = await this.deps.store.cases.excludedMembers(caseId)
+    if (!excluded.some((e) => e.kind === member.kind && e.entityKey === member.key)) throw invalidInput('Not excluded', [{ pointer: '/key', code: 'not_excluded', message: `no excluded ${member.kind} of this ring case has this key` }])
+    const done = await this.deps.store.cases.readmitMember(
+      tenantId,
+      caseId,
+      { status: 'claimed', assignee: actor },
+      { kind: member.kind, entityKey: member.key },
+      { id: randomUUID(), caseId, kind: 'member_readmitted', actor, atMs: this.deps.clock.nowMs(), data: { kind: member.kind, keyPrefix: member.key.slice(0, 8), reason } },
+    )
+    if (!done) throw this.movedMeanwhile(caseId)
     return this.deps.store.cases.excludedMembers(caseId)
   }
 
@@ -320,6 +336,13 @@ export class CaseDesk {
   }
 
   /** The case, if `actor` holds it now. */
+  /** A ring case the actor holds: a decision's case has no members. */
+  private async heldRing(tenantId: string, caseId: string, actor: string): Promise<ReviewCase> {
+    const held = await this.held(tenantId, caseId, actor)
+    if (held.kind !== 'ring') throw invalidInput('No members', [{ pointer: '/caseId', code: 'invalid_value', message: "only a ring case has members; a decision's case is about one applicant" }])
+    return held
+  }
+
   private async held(tenantId: string, caseId: string, actor: string): Promise<ReviewCase> {
     const found = await this.caseOf(tenantId, caseId)
     if (found.status !== 'claimed' || found.assignee !== actor) {
@@ -330,8 +353,12 @@ export class CaseDesk {
     return found
   }
 
+  private movedMeanwhile(caseId: string): XiezhiError {
+    return new XiezhiError('conflict', `Case "${caseId}" changed meanwhile; nothing was changed`, [{ pointer: '/caseId', code: 'case_moved', message: 'reload the case' }])
+  }
+
   private moved(updated: ReviewCase | undefined, caseId: string): ReviewCase {
-    if (!updated) throw new XiezhiError('conflict', `Case "${caseId}" changed meanwhile; nothing was changed`, [{ pointer: '/caseId', code: 'case_moved', message: 'reload the case' }])
+    if (!updated) throw this.movedMeanwhile(caseId)
     return updated
   }
 
@@ -339,4 +366,14 @@ export class CaseDesk {
 
 function checkNotes(notes: unknown, issues: FieldIssue[]) {
   if (notes !== undefined && (typeof notes !== 'string' || notes.length > maxNotes)) issues.push({ pointer: '/notes', code: 'invalid_value', message: `notes must be text of at most ${maxNotes} characters` })
+}
+
+/** Checks an exclusion or a readmission of a ring member; answers its trimmed reason. */
+function checkMemberChange(member: { kind: string; reason: string }, whenMissing: string): string {
+  const issues: FieldIssue[] = []
+  if (member.kind !== 'user') issues.push({ pointer: '/kind', code: 'invalid_value', message: 'only a user is excluded or readmitted: closing as fraud labels users only' })
+  if (typeof member.reason !== 'string' || member.reason.trim() === '') issues.push({ pointer: '/reason', code: 'required', message: whenMissing })
+  else if (member.reason.length > maxNotes) issues.push({ pointer: '/reason', code: 'invalid_value', message: `reason must be text of at most ${maxNotes} characters` })
+  if (issues.length > 0) throw invalidInput('The change of members is invalid', issues)
+  return member.reason.trim()
 }

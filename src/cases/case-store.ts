@@ -53,6 +53,8 @@ export interface CaseStore {
    * is not a member not yet excluded.
    */
   excludeMember(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, member: ExcludedMember, activity: CaseActivity): Promise<boolean>
+  /** Undoes an exclusion (the member is labelled again when the case closes as fraud), with its activity, in one transaction: false when the case moved or the member is not excluded. */
+  readmitMember(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, member: { kind: string; entityKey: string }, activity: CaseActivity): Promise<boolean>
   list(query: CaseQuery): Promise<{ items: ReviewCase[]; nextCursor?: string }>
   /** Applies `change` if the case still has `expected` status and assignee, with its activity, in one transaction; the case after, or undefined if it moved. */
   update(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, change: Partial<ReviewCase>, activity: CaseActivity): Promise<ReviewCase | undefined>

@@ -98,9 +98,9 @@ export const isDisposition = (value: unknown): value is Disposition => typeof va
 export interface CaseActivity {
   id: string
   caseId: string
-  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'member_excluded'
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'member_excluded' | 'member_readmitted'
   actor: string
   atMs: number
-  /** call: outcome, notes; callback_scheduled: at; revealed: field; closed: disposition, notes (a ring case: labelled users); ring_grown: users before and now, risk; member_excluded: kind, key prefix, reason. */
+  /** call: outcome, notes; callback_scheduled: at; revealed: field; closed: disposition, notes (a ring case: labelled users); ring_grown: users before and now, risk; member_excluded, member_readmitted: kind, key prefix, reason. */
   data: Record<string, unknown>
 }

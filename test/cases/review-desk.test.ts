@@ -77,6 +77,8 @@ describe('the reviewer’s path', () => {
     assert.equal(refused.json().errors[0].code, 'role_required')
     const excluding = await carol.post('/v1/cases/any/members/exclude', { kind: 'user', key: 'k', reason: 'not in the team' })
     assert.deepEqual([excluding.statusCode, excluding.json().errors[0].code], [403, 'role_required'], 'only a reviewer excludes a ring member')
+    const readmitting = await carol.post('/v1/cases/any/members/readmit', { kind: 'user', key: 'k', reason: 'in the team' })
+    assert.deepEqual([readmitting.statusCode, readmitting.json().errors[0].code], [403, 'role_required'], 'only a reviewer readmits a ring member')
     assert.equal((await carol.get('/v1/cases?status=open&limit=5')).json().items.length, 5, 'an analyst may look')
   })
 
@@ -88,6 +90,8 @@ describe('the reviewer’s path', () => {
     assert.equal(view.decision!.action, 'review')
     const notRing = await alice.post(`/v1/cases/${caseId}/members/exclude`, { kind: 'user', key: 'k', reason: 'x' })
     assert.deepEqual([notRing.statusCode, notRing.json().errors[0].pointer], [400, '/params/caseId'], "a decision's case has no members to exclude")
+    const notRingReadmit = await alice.post(`/v1/cases/${caseId}/members/readmit`, { kind: 'user', key: 'k', reason: 'x' })
+    assert.deepEqual([notRingReadmit.statusCode, notRingReadmit.json().errors[0].pointer], [400, '/params/caseId'], "a decision's case has no members to readmit")
     assert.ok(view.decision!.reasons.some((r) => r.code === 'AMOUNT_OVER_INCOME'))
     const phone = (view.event!.data as { phone: string }).phone
     assert.match(phone, /^138\*+\d{4}$/)

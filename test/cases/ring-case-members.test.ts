@@ -139,6 +139,28 @@ test('a reviewer excludes a member, saying why; closing as confirmed fraud label
   const history = view.activities.at(-1)
   assert.deepEqual([history.kind, history.actor, history.data.keyPrefix, history.data.reason], ['member_excluded', 'anonymous', innocent.slice(0, 8), 'the family phone: his mother'])
 
+  // an exclusion made by mistake is undone, saying why; both steps stay in the history
+  const readmit = (payload: Record<string, string>) => app.inject({ method: 'POST', url: `/v1/cases/${ringCase!.id}/members/readmit`, payload })
+  const other = users[0]!
+  assert.equal((await readmit({ kind: 'user', key: other, reason: 'not excluded' })).json().errors[0].code, 'not_excluded')
+  assert.equal((await exclude({ kind: 'user', key: other, reason: 'wrong row' })).statusCode, 200)
+  const noReason = await readmit({ kind: 'user', key: other, reason: '' })
+  assert.deepEqual([noReason.statusCode, noReason.json().errors[0].pointer], [400, '/body/reason'])
+  const readmitted = await readmit({ kind: 'user', key: other, reason: 'I picked the wrong row' })
+  assert.equal(readmitted.statusCode, 200, readmitted.body)
+  assert.deepEqual(
+    readmitted.json().excluded.map((e: { entityKey: string }) => e.entityKey),
+    [innocent],
+  )
+  const steps = (await app.inject({ url: `/v1/cases/${ringCase!.id}` })).json().activities.slice(-2)
+  assert.deepEqual(
+    steps.map((a: { kind: string; data: { keyPrefix: string; reason: string } }) => [a.kind, a.data.keyPrefix, a.data.reason]),
+    [
+      ['member_excluded', other.slice(0, 8), 'wrong row'],
+      ['member_readmitted', other.slice(0, 8), 'I picked the wrong row'],
+    ],
+  )
+
   const labelsBefore = (await engine.store.listDecisions({ tenantId: defaultTenant, eventType: 'label', limit: 500 })).items.length
   const closed = await engine.cases.close(defaultTenant, ringCase!.id, 'anonymous', { disposition: 'confirmed_fraud' })
   const labels = (await engine.store.listDecisions({ tenantId: defaultTenant, eventType: 'label', limit: 500 })).items

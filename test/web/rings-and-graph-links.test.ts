@@ -209,6 +209,19 @@ test('a reviewer excludes a ring member, saying why, then closes the case as con
   await page.getByTestId('history-member_excluded').waitFor()
   assert.match((await page.getByTestId('history-member_excluded').textContent()) ?? '', new RegExp(`#${innocent.slice(0, 8)}.*Her mother`, 's'))
 
+  // undone, then done again: every step stays in the history
+  await members.getByRole('button', { name: `${en.ringMembers.readmit} ${en.ringMembers.user.toLowerCase()} #${innocent.slice(0, 8)}` }).click()
+  const back = page.getByRole('dialog', { name: en.ringMembers.readmitTitle.replace('{{user}}', `#${innocent.slice(0, 8)}`) })
+  await back.getByLabel(en.ringMembers.readmitReason).fill('Checked again: she is the team’s phone holder')
+  await back.getByRole('button', { name: en.ringMembers.readmit }).click()
+  await page.getByTestId('history-member_readmitted').waitFor()
+  assert.match((await page.getByTestId('history-member_readmitted').textContent()) ?? '', /phone holder/)
+  assert.equal(await members.getByTestId('member-excluded').count(), 0)
+  await members.getByRole('button', { name: `${en.ringMembers.exclude} ${en.ringMembers.user.toLowerCase()} #${innocent.slice(0, 8)}` }).click()
+  await dialog.getByLabel(en.ringMembers.reason).fill('Her mother after all: the call confirmed it')
+  await dialog.getByRole('button', { name: en.ringMembers.exclude }).click()
+  await members.getByTestId('member-excluded').waitFor()
+
   // close as a fraud ring
   await page.getByRole('button', { name: en.case.close }).click()
   const close = page.getByRole('dialog', { name: en.close.title })

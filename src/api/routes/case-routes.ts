@@ -17,6 +17,14 @@ const ExcludeBody = Type.Object(
   },
   { additionalProperties: false },
 )
+const ReadmitBody = Type.Object(
+  {
+    kind: Type.String({ maxLength: 32, description: "The excluded member's kind: user" }),
+    key: Type.String({ minLength: 1, maxLength: 64, description: "The member's blind index, as the case lists it (entityKeys)" }),
+    reason: Type.String({ maxLength: 2_000, description: 'Why the member is part of the ring after all' }),
+  },
+  { additionalProperties: false },
+)
 const CaseListQuery = Type.Object(
   {
     status: Type.Optional(Type.Unsafe<'open' | 'claimed' | 'closed'>({ type: 'string', enum: ['open', 'claimed', 'closed'] })),
@@ -146,6 +154,27 @@ export function registerCaseRoutes(app: FastifyInstance, engine: Engine) {
       const { kind, key, reason } = request.body
       return locatedInRequest({ kind: 'body', key: 'body', reason: 'body', caseId: 'params' }, async () => ({
         excluded: await desk.excludeMember(request.tenantId, request.params.id, request.actor, { kind, key, reason }),
+      }))
+    },
+  )
+
+  app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof ReadmitBody> }>(
+    '/v1/cases/:id/members/readmit',
+    {
+      schema: {
+        summary: 'Undo the exclusion of a ring case member (recorded)',
+        description: 'The reviewer holding a ring case takes an excluded user back into it, saying why: closing the case as confirmed_fraud then labels that user too. The exclusion and the readmission both stay in the case history. Answers the members still excluded.',
+        tags: ['review desk'],
+        params: CaseParams,
+        body: ReadmitBody,
+        response: { 400: Problem, 403: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (request) => {
+      requireRole(request, 'reviewer')
+      const { kind, key, reason } = request.body
+      return locatedInRequest({ kind: 'body', key: 'body', reason: 'body', caseId: 'params' }, async () => ({
+        excluded: await desk.readmitMember(request.tenantId, request.params.id, request.actor, { kind, key, reason }),
       }))
     },
   )

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { type Kysely, type Selectable, sql } from 'kysely'
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
 import type { CaseQuery, CaseStore, QueueCounts } from '../../cases/case-store.ts'
 import type { CaseActivity, CaseKind, CaseRisk, CaseStatus, Disposition, ExcludedMember, ReviewCase, RingCaseSummary } from '../../cases/review-case.ts'
 import type { Action } from '../../core/actions.ts'
@@ -66,6 +66,13 @@ const memberRows = (tenantId: string, caseId: string, entityKeys: Record<string,
 const memberBatch = 5_000
 
 const activityRow = (a: CaseActivity) => ({ id: a.id, case_id: a.caseId, kind: a.kind, actor: a.actor, at: a.atMs, data: JSON.stringify(a.data) })
+
+/** Whether the case is still as the reviewer saw it: a change to it (here, none but its holder) keeps the compare-and-set. */
+async function heldAsExpected(tx: Transaction<SqliteSchema>, tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>): Promise<boolean> {
+  let held = tx.selectFrom('review_cases').select('id').where('tenant_id', '=', tenantId).where('id', '=', caseId).where('status', '=', expected.status)
+  held = expected.assignee === null ? held.where('assignee', 'is', null) : held.where('assignee', '=', expected.assignee)
+  return (await held.executeTakeFirst()) !== undefined
+}
 
 /** Cases in the records database (migration `0008-review-desk`). */
 export class SqliteCaseStore implements CaseStore {
@@ -207,10 +214,7 @@ export class SqliteCaseStore implements CaseStore {
 
   async excludeMember(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, member: ExcludedMember, activity: CaseActivity): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      // the case must still be as the reviewer saw it: a change to it (here, none but its holder) keeps the compare-and-set
-      let held = tx.selectFrom('review_cases').select('id').where('tenant_id', '=', tenantId).where('id', '=', caseId).where('status', '=', expected.status)
-      held = expected.assignee === null ? held.where('assignee', 'is', null) : held.where('assignee', '=', expected.assignee)
-      if (!(await held.executeTakeFirst())) return false
+      if (!(await heldAsExpected(tx, tenantId, caseId, expected))) return false
       const updated = await tx
         .updateTable('ring_case_members')
         .set({ excluded_by: member.by, excluded_at: member.atMs, excluded_reason: member.reason })
@@ -218,6 +222,23 @@ export class SqliteCaseStore implements CaseStore {
         .where('kind', '=', member.kind)
         .where('entity_key', '=', member.entityKey)
         .where('excluded_at', 'is', null)
+        .executeTakeFirst()
+      if (Number(updated.numUpdatedRows) === 0) return false
+      await tx.insertInto('review_case_activities').values(activityRow(activity)).execute()
+      return true
+    })
+  }
+
+  async readmitMember(tenantId: string, caseId: string, expected: Pick<ReviewCase, 'status' | 'assignee'>, member: { kind: string; entityKey: string }, activity: CaseActivity): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      if (!(await heldAsExpected(tx, tenantId, caseId, expected))) return false
+      const updated = await tx
+        .updateTable('ring_case_members')
+        .set({ excluded_by: null, excluded_at: null, excluded_reason: null })
+        .where('case_id', '=', caseId)
+        .where('kind', '=', member.kind)
+        .where('entity_key', '=', member.entityKey)
+        .where('excluded_at', 'is not', null)
         .executeTakeFirst()
       if (Number(updated.numUpdatedRows) === 0) return false
       await tx.insertInto('review_case_activities').values(activityRow(activity)).execute()

@@ -189,7 +189,7 @@ export interface GraphNodeDetail {
 export interface CaseActivity {
   id: string
   caseId: string
-  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'member_excluded'
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'member_excluded' | 'member_readmitted'
   actor: string
   atMs: number
   data: Record<string, unknown>

@@ -14,16 +14,20 @@ interface MemberRow {
   excluded: ExcludedMember | undefined
 }
 
+/** Taking a member out of the ring case, or back in. */
+type MemberChange = 'exclude' | 'readmit'
+
 /**
  * A ring case's member users, by key prefix (never a value), with their
  * labels as the graph holds them; the reviewer holding the case excludes one
  * who is not part of the team, saying why, before closing it as confirmed
- * fraud: that user is not labelled. The exclusion is in the case history.
+ * fraud: that user is not labelled. An exclusion made by mistake is undone
+ * (readmitted), saying why. Both are in the case history.
  */
 export function RingMembers({ reviewCase, excluded, nodes, holding, onChanged }: { reviewCase: ReviewCase; excluded: ExcludedMember[]; nodes: readonly GraphNode[]; holding: boolean; onChanged: () => void }) {
   const { t } = useTranslation()
   const { message } = App.useApp()
-  const [excluding, setExcluding] = useState<MemberRow | null>(null)
+  const [changing, setChanging] = useState<{ row: MemberRow; change: MemberChange } | null>(null)
   const [form] = Form.useForm<{ reason: string }>()
   const users = nodes.filter((n) => n.kind === 'user')
   const rows: MemberRow[] = (reviewCase.entityKeys.user ?? []).map((key) => ({
@@ -32,11 +36,12 @@ export function RingMembers({ reviewCase, excluded, nodes, holding, onChanged }:
     labels: users.find((n) => n.keyPrefix === key.slice(0, 8))?.labels ?? [],
     excluded: excluded.find((e) => e.kind === 'user' && e.entityKey === key),
   }))
-  const exclude = useMutation({
-    mutationFn: (values: { key: string; reason: string }) => api.post<{ excluded: ExcludedMember[] }>(`/v1/cases/${encodeURIComponent(reviewCase.id)}/members/exclude`, { kind: 'user', ...values }),
-    onSuccess: () => {
-      void message.success(t('ringMembers.excludedDone'))
-      setExcluding(null)
+  const change = useMutation({
+    mutationFn: ({ change, ...values }: { change: MemberChange; key: string; reason: string }) =>
+      api.post<{ excluded: ExcludedMember[] }>(`/v1/cases/${encodeURIComponent(reviewCase.id)}/members/${change}`, { kind: 'user', ...values }),
+    onSuccess: (_, { change }) => {
+      void message.success(t(change === 'exclude' ? 'ringMembers.excludedDone' : 'ringMembers.readmittedDone'))
+      setChanging(null)
       form.resetFields()
       onChanged()
     },
@@ -72,33 +77,41 @@ export function RingMembers({ reviewCase, excluded, nodes, holding, onChanged }:
             key: 'actions',
             dataIndex: 'key',
             render: (_: string, row) =>
-              holding && !row.excluded ? (
-                <Button size="small" onClick={() => setExcluding(row)} aria-label={t('ringMembers.excludeUser', { user: `#${row.prefix}` })}>
+              !holding ? null : row.excluded ? (
+                <Button size="small" onClick={() => setChanging({ row, change: 'readmit' })} aria-label={t('ringMembers.readmitUser', { user: `#${row.prefix}` })}>
+                  {t('ringMembers.readmit')}
+                </Button>
+              ) : (
+                <Button size="small" onClick={() => setChanging({ row, change: 'exclude' })} aria-label={t('ringMembers.excludeUser', { user: `#${row.prefix}` })}>
                   {t('ringMembers.exclude')}
                 </Button>
-              ) : null,
+              ),
           },
         ]}
       />
       <Modal
-        open={excluding !== null}
-        title={t('ringMembers.excludeTitle', { user: `#${excluding?.prefix ?? ''}` })}
-        okText={t('ringMembers.exclude')}
+        open={changing !== null}
+        title={t(changing?.change === 'readmit' ? 'ringMembers.readmitTitle' : 'ringMembers.excludeTitle', { user: `#${changing?.row.prefix ?? ''}` })}
+        okText={t(changing?.change === 'readmit' ? 'ringMembers.readmit' : 'ringMembers.exclude')}
         cancelText={t('common.cancel')}
-        confirmLoading={exclude.isPending}
-        onCancel={() => setExcluding(null)}
+        confirmLoading={change.isPending}
+        onCancel={() => setChanging(null)}
         onOk={() =>
           // a missing reason is shown on the field; nothing is sent
           void form
             .validateFields()
-            .then((values) => excluding && exclude.mutate({ key: excluding.key, reason: values.reason.trim() }))
+            .then((values) => changing && change.mutate({ change: changing.change, key: changing.row.key, reason: values.reason.trim() }))
             .catch(() => undefined)
         }
         destroyOnHidden
       >
-        <Typography.Paragraph>{t('ringMembers.excludeEffect')}</Typography.Paragraph>
-        <Form form={form} layout="vertical" name="exclude-member">
-          <Form.Item name="reason" label={t('ringMembers.reason')} rules={[{ required: true, whitespace: true, message: t('ringMembers.reasonRequired') }, { max: 2000 }]}>
+        <Typography.Paragraph>{t(changing?.change === 'readmit' ? 'ringMembers.readmitEffect' : 'ringMembers.excludeEffect')}</Typography.Paragraph>
+        <Form form={form} layout="vertical" name="change-member">
+          <Form.Item
+            name="reason"
+            label={t(changing?.change === 'readmit' ? 'ringMembers.readmitReason' : 'ringMembers.reason')}
+            rules={[{ required: true, whitespace: true, message: t('ringMembers.reasonRequired') }, { max: 2000 }]}
+          >
             <Input.TextArea rows={3} maxLength={2000} />
           </Form.Item>
         </Form>

@@ -141,6 +141,7 @@ export const en = {
     revealedField: 'the {{kind}}',
     ring_grown: 'Ring grew',
     member_excluded: 'Member excluded',
+    member_readmitted: 'Member readmitted',
   },
   call: {
     title: 'Phone verification',
@@ -578,7 +579,13 @@ export const en = {
     reasonRequired: 'Say why',
     excludedDone: 'Excluded; recorded in the history.',
     closedExcluded: '{{count}} excluded members not labelled.',
-    historyExcluded: 'user {{user}}:',
+    historyUser: 'user {{user}}:',
+    readmit: 'Readmit',
+    readmitUser: 'Readmit user {{user}}',
+    readmitTitle: 'Take {{user}} back into the ring case',
+    readmitEffect: 'The exclusion is undone: this user will be labelled fraud when the case is closed as confirmed fraud. Recorded in the case history with your name and the reason; the exclusion stays there too.',
+    readmitReason: 'Why is this user part of the ring after all?',
+    readmittedDone: 'Readmitted; recorded in the history.',
   },
 
   // flow diagram and structure editor (issue 7 item 5): flowDiagram.*

@@ -143,6 +143,7 @@ export const zh: typeof en = {
     revealedField: '{{kind}}',
     ring_grown: '团伙扩大',
     member_excluded: '排除成员',
+    member_readmitted: '撤销排除成员',
   },
   call: {
     title: '电话核实（电核）',
@@ -580,7 +581,13 @@ export const zh: typeof en = {
     reasonRequired: '请说明原因',
     excludedDone: '已排除；已记入历史。',
     closedExcluded: '{{count}} 个被排除的成员未被标注。',
-    historyExcluded: '用户 {{user}}：',
+    historyUser: '用户 {{user}}：',
+    readmit: '撤销排除',
+    readmitUser: '撤销排除用户 {{user}}',
+    readmitTitle: '将 {{user}} 重新纳入团伙案件',
+    readmitEffect: '撤销排除后，以确认欺诈结案时该用户会被打上欺诈标签。此操作连同您的姓名和原因记入案件历史，原来的排除记录也保留。',
+    readmitReason: '为什么该用户属于这个团伙？',
+    readmittedDone: '已撤销排除；已记入历史。',
   },
 
   // flow diagram and structure editor (issue 7 item 5): flowDiagram.*

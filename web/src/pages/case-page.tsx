@@ -371,9 +371,10 @@ function History({ activities }: { activities: CaseActivity[] }) {
       case 'ring_grown':
         return t('ringCase.grownText', { joined: Number(a.data.joined), users: Number(a.data.users) })
       case 'member_excluded':
+      case 'member_readmitted':
         return (
           <>
-            {t('ringMembers.historyExcluded', { user: `#${String(a.data.keyPrefix)}` })}
+            {t('ringMembers.historyUser', { user: `#${String(a.data.keyPrefix)}` })}
             <Typography.Paragraph className="notes">{String(a.data.reason ?? '')}</Typography.Paragraph>
           </>
         )
