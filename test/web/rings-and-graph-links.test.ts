@@ -185,6 +185,12 @@ test('the graph page’s address keeps filters and expansions: a shared link red
   assert.equal(await page.locator('.ant-select-selection-item', { hasText: `${en.entity.user} – ${en.entity.device}` }).count(), 1, 'the form shows the filter')
   assert.ok(!(await page.content()).includes(sharedPhone), 'no value on the graph page')
   await screenshot(page, 'graph-05-edge-type-filter')
+  // links between two users, or without a user, are offered too
+  await page.goto(`${wb.url}/graph?node=${device}&hops=2&edgeTypes=user-user&edgeTypes=phone-device`)
+  await page.getByTestId('graph-edge-filter').waitFor()
+  for (const name of [`${en.entity.user} – ${en.entity.user}`, `${en.entity.phone} – ${en.entity.device}`]) {
+    assert.equal(await page.locator('.ant-select-selection-item', { hasText: name }).count(), 1, `the form shows ${name}`)
+  }
   assert.deepEqual(browser.errors, [])
 })
 

@@ -515,7 +515,7 @@ export const en = {
     cases: 'Cases',
     noCases: 'No cases name it.',
     edgeTypes: 'Edge types',
-    edgeTypesHint: 'Follow only these links (a user with a device, a phone, …): a node reached only through other links is not drawn. None chosen: all.',
+    edgeTypesHint: 'Follow only these links (a user with a device, a phone, another user; a phone with a device in an event without a user …): a node reached only through other links is not drawn. None chosen: all.',
     expansions: '{{count}} expansions (kept in the address: a shared link redraws this picture)',
     onlyEdges: 'Only: {{types}}',
     col: { node: 'Node', hop: 'Hop', labels: 'Labels', ring: 'Ring', risk: 'Propagated risk', degree: 'Degree', from: 'From', to: 'To', count: 'Events', lastSeen: 'Last seen', type: 'Link' },

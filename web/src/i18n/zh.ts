@@ -517,7 +517,7 @@ export const zh: typeof en = {
     cases: '案件',
     noCases: '没有案件涉及它。',
     edgeTypes: '关系类型',
-    edgeTypesHint: '只沿这些关系展开（用户–设备、用户–手机号……）：只能经其他关系到达的节点不画出。不选：全部。',
+    edgeTypesHint: '只沿这些关系展开（用户–设备、用户–手机号、用户–用户；无用户事件中的手机号–设备……）：只能经其他关系到达的节点不画出。不选：全部。',
     expansions: '已展开 {{count}} 次（保存在地址中：分享链接可重现此图）',
     onlyEdges: '仅：{{types}}',
     col: { node: '节点', hop: '跳', labels: '标签', ring: '团伙', risk: '传播风险', degree: '度', from: '从', to: '到', count: '事件数', lastSeen: '最近出现', type: '关系' },

@@ -13,9 +13,15 @@ import { PeriodField } from '../components/labelled-range.tsx'
 import { dateTime } from '../format.ts'
 import { problemText } from './problem-text.ts'
 
-const entityKinds: EntityKind[] = ['user', 'phone', 'id_number', 'device', 'ip', 'bank_card', 'address', 'contacts', 'equipment', 'terminal']
-/** The edge types offered as a filter: a user with each other kind (an event joins its user with each of its entities; docs/graph.md). */
-const edgeTypes = entityKinds.filter((k) => k !== 'user').map((k) => `user-${k}`)
+/** In the server's order: an edge type names its ends in it (`edgeTypeOf`, src/graph/explore.ts). */
+const entityKinds: EntityKind[] = ['user', 'id_number', 'phone', 'device', 'ip', 'bank_card', 'address', 'contacts', 'equipment', 'terminal']
+/**
+ * The edge types offered as a filter: every pair of kinds, a user's first.
+ * An event joins its users with each of its entities and with each other;
+ * an event without a user joins its anchor (an id number, a phone, …) with
+ * the rest (docs/graph.md).
+ */
+const edgeTypes = entityKinds.flatMap((a, i) => entityKinds.slice(i).map((b) => `${a}-${b}`))
 
 /** Where the neighbourhood starts: a node id, an entity's blind index (links from cases), a decision, or a value typed here (never put in the address). */
 type Placed = { node: number } | { kind: EntityKind; key: string } | { decision: string }
@@ -251,7 +257,13 @@ export default function GraphPage() {
             <Select mode="multiple" allowClear style={{ minWidth: 180 }} options={entityKinds.map((k) => ({ value: k, label: t(`entity.${k}`) }))} />
           </Form.Item>
           <Form.Item name="edgeTypes" label={t('graph.edgeTypes')} tooltip={t('graph.edgeTypesHint')}>
-            <Select mode="multiple" allowClear style={{ minWidth: 200 }} options={edgeTypes.map((type) => ({ value: type, label: edgeTypeName(t, type) }))} />
+            <Select
+              mode="multiple"
+              allowClear
+              showSearch={{ optionFilterProp: 'label' }}
+              style={{ minWidth: 200 }}
+              options={edgeTypes.map((type) => ({ value: type, label: edgeTypeName(t, type) }))}
+            />
           </Form.Item>
           <Form.Item>
             <Button type="primary" htmlType="submit">
