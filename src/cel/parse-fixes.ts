@@ -1,6 +1,7 @@
 import { EvaluationError, Optional } from '@marcbachmann/cel-js'
 import { UnsignedInt } from '@marcbachmann/cel-js/evaluator'
-import { orderAsDoubles, isIntAndDouble } from './spec-fixes.ts'
+import { isIntAndDouble, orderAsDoubles } from './spec-fixes.ts'
+import { optionalEntriesOf } from './syntax-extensions.ts'
 
 /**
  * Corrections to a freshly parsed cel-js tree, made before it is checked or
@@ -183,7 +184,8 @@ function nullTakesOptionalType(node: AstNode): void {
   if (!check) return
   node.setMeta('check', (checker: Checker, n: AstNode, scope: unknown) => {
     const type = check(checker, n, scope) as TypeDecl & { valueType?: TypeDecl }
-    if (type.valueType?.kind !== 'dyn') return type
+    // a list with optional entries ([?x]) is typed by their values already (syntax-extensions.ts)
+    if (type.valueType?.kind !== 'dyn' || optionalEntriesOf(n)) return type
     let optional: TypeDecl | undefined
     let sawNull = false
     for (const element of n.args as AstNode[]) {
