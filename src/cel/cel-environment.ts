@@ -3,6 +3,8 @@ import type { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
 import { charactersPerUnit, charge } from './evaluation-meter.ts'
 import { registerOptionalFunctions } from './optional-functions.ts'
 import { fixParsedTree } from './parse-fixes.ts'
+import { rewriteSource } from './source-rewrite.ts'
+import { applySourceMarks } from './syntax-extensions.ts'
 
 /**
  * The CEL dialect every condition in Xiezhi is written in. One place sets the
@@ -26,9 +28,10 @@ const DURATION = 'google.protobuf.Duration'
 const EnvironmentWithParent = Environment as unknown as new (opts?: EnvironmentOptions, parent?: Environment) => Environment
 
 /**
- * cel-js's Environment, with every parsed tree corrected where cel-js's parser
- * or checker disagrees with the specification (`parse-fixes.ts`) before it is
- * checked or evaluated. Clones stay of this class.
+ * cel-js's Environment, reading the CEL syntax cel-js's parser lacks
+ * (`source-rewrite.ts`, `syntax-extensions.ts`), with every parsed tree
+ * corrected where cel-js's parser or checker disagrees with the specification
+ * (`parse-fixes.ts`) before it is checked or evaluated. Clones stay of this class.
  */
 class CelEnvironment extends EnvironmentWithParent {
   override clone(opts?: EnvironmentOptions): Environment {
@@ -36,7 +39,19 @@ class CelEnvironment extends EnvironmentWithParent {
   }
 
   override parse(expression: string): ParseResult {
-    const parsed = super.parse(expression)
+    const { text, marks } = rewriteSource(expression)
+    if (marks.length === 0) return this.#parseAndFix(expression)
+    try {
+      return reportingSource(this.#parseAndFix(text, (ast) => applySourceMarks(ast, marks, expression)), text, expression)
+    } catch (error) {
+      throw withSourceAsWritten(error, text, expression)
+    }
+  }
+
+  #parseAndFix(text: string, applyMarks?: (ast: unknown) => void): ParseResult {
+    const parsed = super.parse(text)
+    // the marks first: the fixes read field names and list entries as written
+    applyMarks?.(parsed.ast)
     fixParsedTree(parsed.ast)
     const check = parsed.check
     parsed.check = () => {
@@ -58,6 +73,43 @@ class CelEnvironment extends EnvironmentWithParent {
   override evaluate(expression: string, context?: Record<string, unknown>): unknown {
     return this.parse(expression)(context)
   }
+}
+
+/**
+ * A parse of rewritten text (`source-rewrite.ts`) whose errors quote the
+ * source as written: cel-js quotes the line it parsed, which is as long as
+ * the written one and differs only where rewritten.
+ */
+function reportingSource(parsed: ParseResult, text: string, source: string): ParseResult {
+  const run = ((context?: Record<string, unknown>) => {
+    try {
+      return parsed(context)
+    } catch (error) {
+      throw withSourceAsWritten(error, text, source)
+    }
+  }) as ParseResult
+  run.ast = parsed.ast
+  run.check = () => {
+    const result = parsed.check()
+    if (!result.valid && result.error) withSourceAsWritten(result.error, text, source)
+    return result
+  }
+  return run
+}
+
+/** The error, its quoted line (`>    2 | …`) replaced by that line of the source as written. */
+function withSourceAsWritten(error: unknown, text: string, source: string): unknown {
+  if (!(error instanceof Error)) return error
+  const quoted = /\n> +(\d+) \| /.exec(error.message)
+  if (!quoted) return error
+  const line = Number(quoted[1]) - 1
+  const writtenLine = source.split('\n')[line]
+  const parsedLine = text.split('\n')[line]
+  const at = quoted.index + quoted[0].length
+  if (writtenLine !== undefined && error.message.startsWith(parsedLine ?? '', at)) {
+    error.message = error.message.slice(0, at) + writtenLine + error.message.slice(at + writtenLine.length)
+  }
+  return error
 }
 
 /**

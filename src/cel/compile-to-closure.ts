@@ -21,6 +21,7 @@
  */
 import { CelRuntimeError } from './cel-errors.ts'
 import { charactersPerUnit, charge } from './evaluation-meter.ts'
+import { optionalEntriesOf } from './syntax-extensions.ts'
 
 type Closure = (context: Record<string, unknown>) => unknown
 
@@ -133,6 +134,8 @@ function compileNode(node: AstNode): Closure {
     case 'in':
       return membership(compileNode(pair(node)[0] as AstNode), compileNode(pair(node)[1] as AstNode))
     case 'list': {
+      // optional entries (`[?x]`) are the interpreter's (syntax-extensions.ts)
+      if (optionalEntriesOf(node)) throw NOT_COMPILABLE
       const items = (node.args as AstNode[]).map(compileNode)
       return (context) => items.map((item) => item(context))
     }
@@ -207,8 +210,10 @@ function ordering(op: '<' | '<=' | '>' | '>=', left: Closure, right: Closure): C
   return (context) => {
     const l = left(context)
     const r = right(context)
-    // CEL orders int and double against each other by value, as JavaScript does for bigint and number
-    if ((typeof l === 'bigint' || typeof l === 'number') && (typeof r === 'bigint' || typeof r === 'number')) return compare(l, r)
+    if ((typeof l === 'bigint' || typeof l === 'number') && (typeof r === 'bigint' || typeof r === 'number')) {
+      // an int against a double compares as doubles, as the interpreter does (spec-fixes.ts `orderAsDoubles`)
+      return typeof l === typeof r ? compare(l, r) : compare(Number(l), Number(r))
+    }
     return handBack()
   }
 }

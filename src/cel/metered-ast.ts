@@ -4,6 +4,7 @@ import { type SizeCharge, charactersPerUnit, charge, sizeCharge } from './evalua
 import { compileRegex, type LinearRegex, RegexSyntaxError } from './linear-regex.ts'
 import { atOffset, celContains, celEquals, checkRange, durationMilliseconds, intOfDouble, lowerAscii, mapLiteral, stringOfBytes, timeDifferenceInRange, timeDifferenceOutOfRange, trimSpace, upperAscii, utcOffsetMinutes } from './spec-fixes.ts'
 import { Duration } from '@marcbachmann/cel-js/evaluator'
+import { optionalEntriesOf } from './syntax-extensions.ts'
 
 /**
  * Puts a cel-js parse tree on the cost budget, in place. cel-js evaluates a
@@ -283,7 +284,8 @@ function replacement(node: CelAstNode): Evaluate | undefined {
   if (node.op === '-_' || node.op === '/' || node.op === '+' || node.op === '*') return withRangeCheck(original(node))
   if (node.op === '==' || node.op === '!=') return equality(node, node.op === '!=')
   if (node.op === 'in') return membership(node)
-  if (node.op === 'map') {
+  // a map with optional entries (`{?k: v}`) evaluates as syntax-extensions.ts sets it to
+  if (node.op === 'map' && !optionalEntriesOf(node)) {
     const entries = node.args as [CelAstNode, CelAstNode][]
     return (ev, _, context) => mapLiteral(entries.map(([key, value]) => [ev.run(key, context), ev.run(value, context)]))
   }

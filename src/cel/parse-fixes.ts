@@ -1,4 +1,7 @@
 import { EvaluationError, Optional } from '@marcbachmann/cel-js'
+import { UnsignedInt } from '@marcbachmann/cel-js/evaluator'
+import { isIntAndDouble, orderAsDoubles } from './spec-fixes.ts'
+import { optionalEntriesOf } from './syntax-extensions.ts'
 
 /**
  * Corrections to a freshly parsed cel-js tree, made before it is checked or
@@ -16,6 +19,10 @@ import { EvaluationError, Optional } from '@marcbachmann/cel-js'
  *   `optional.none()` typed `list<T>`, `map<K, V>`, `optional<T>`, and
  *   then can neither index into a `T` nor order it.
  *
+ * - an int or uint ordered against a double compares as doubles (cel-go's
+ *   `dyn(2^63 - 1) < 2^63.0` is false), where cel-js compares exactly;
+ * - a uint index into a list (`[7, 8, 9][dyn(0u)]`) is a position;
+ * - a list of optionals and nulls is a list of the optional type;
  * - `duration + timestamp` is typed a timestamp (cel-js declares it a duration);
  * - selecting a field of an optional's value fails when the value is neither a
  *   map nor a message (`optional.of(0).field`), where cel-js gives none;
@@ -48,6 +55,7 @@ interface AstNode {
 
 interface TypeDecl {
   kind: string
+  name?: string
   hasPlaceholderType: boolean
   templated(registry: unknown, bindings: { get(name: string): TypeDecl }): TypeDecl
 }
@@ -105,10 +113,89 @@ function fixNode(node: AstNode): void {
   else if (node.op === '.' || node.op === '.?' || node.op === '[]' || node.op === '[?]') {
     unbindTypeParameters((node.args as [AstNode])[0])
     if (node.op === '.') selectOnOptionalNeedsFields(node)
-  } else if (node.op === 'comprehension') unbindTypeParameters((node.args as { iterable: AstNode }).iterable)
+    else if (node.op === '[]' || node.op === '[?]') uintIndexIntoList(node)
+  } else if (node.op === '<' || node.op === '<=' || node.op === '>' || node.op === '>=') orderingAcrossIntAndDouble(node)
+  else if (node.op === 'list') nullTakesOptionalType(node)
+  else if (node.op === 'comprehension') unbindTypeParameters((node.args as { iterable: AstNode }).iterable)
   else if (node.op === '+') durationPlusTimestamp(node)
   else if (node.op === '&&' || node.op === '||') operandCheckErrorsAtRuntime(node)
   else if (node.op === '==' || node.op === '!=') equalityOfAnyTypesAtRuntime(node)
+}
+
+/** The node's operator implementation, which cel-js's checker picks and the evaluation calls as `node.handle(left, right, node, evaluator)`. */
+type Handle = (left: unknown, right: unknown, node: AstNode, ev: Evaluator) => unknown
+
+/**
+ * An int or uint ordered against a double compares as doubles, as cel-go
+ * does (`dyn(2^63 - 1) < 2^63.0` is false: the int is 2^63 as a double);
+ * cel-js compares the exact values. Only nodes whose operands can be such a
+ * mix (a double and an integer, or dyn) get the wrapper: `int < int` keeps
+ * cel-js's own, unwrapped.
+ */
+function orderingAcrossIntAndDouble(node: AstNode): void {
+  const check = node.meta.check!
+  const [left, right] = node.args as [AstNode, AstNode]
+  const op = node.op as '<' | '<=' | '>' | '>='
+  node.setMeta('check', (checker: Checker, n: AstNode, scope: unknown) => {
+    const type = check(checker, n, scope)
+    if (mayMixIntAndDouble(left.checkedType, right.checkedType)) {
+      const handle = (n as AstNode & { handle: Handle }).handle
+      ;(n as AstNode & { handle: Handle }).handle = (l, r, a, ev) => (isIntAndDouble(l, r) ? orderAsDoubles(op, l, r) : handle(l, r, a, ev))
+    }
+    return type
+  })
+}
+
+const numericTypes = new Set(['int', 'uint', 'double'])
+
+function mayMixIntAndDouble(left: TypeDecl | undefined, right: TypeDecl | undefined): boolean {
+  const kind = (t: TypeDecl | undefined) => (t === undefined || t.kind === 'dyn' ? 'dyn' : numericTypes.has(t.name!) ? t.name! : 'other')
+  const l = kind(left)
+  const r = kind(right)
+  if (l === 'other' || r === 'other') return false
+  return l === 'dyn' || r === 'dyn' || (l === 'double') !== (r === 'double')
+}
+
+/**
+ * `[7, 8, 9][dyn(0u)]`: a uint index into a list is that position, as in the
+ * spec; cel-js looks an UnsignedInt up as a key and fails. The checker lets
+ * only an int or a dyn index through, so only a dyn index gets the wrapper.
+ */
+function uintIndexIntoList(node: AstNode): void {
+  const check = node.meta.check!
+  const index = (node.args as [AstNode, AstNode])[1]
+  node.setMeta('check', (checker: Checker, n: AstNode, scope: unknown) => {
+    const type = check(checker, n, scope)
+    if (index.checkedType?.kind === 'dyn') {
+      const handle = (n as AstNode & { handle: Handle }).handle
+      ;(n as AstNode & { handle: Handle }).handle = (l, r, a, ev) => handle(l, r instanceof UnsignedInt && Array.isArray(l) ? r.valueOf() : r, a, ev)
+    }
+    return type
+  })
+}
+
+/**
+ * `[optional.of(1), null]` is a `list<optional<int>>`: null may stand for an
+ * optional (the spec's legacy nullable types), where cel-js unifies the two
+ * to dyn. Applies only when every element is such an optional or null.
+ */
+function nullTakesOptionalType(node: AstNode): void {
+  const check = node.meta.check
+  if (!check) return
+  node.setMeta('check', (checker: Checker, n: AstNode, scope: unknown) => {
+    const type = check(checker, n, scope) as TypeDecl & { valueType?: TypeDecl }
+    // a list with optional entries ([?x]) is typed by their values already (syntax-extensions.ts)
+    if (type.valueType?.kind !== 'dyn' || optionalEntriesOf(n)) return type
+    let optional: TypeDecl | undefined
+    let sawNull = false
+    for (const element of n.args as AstNode[]) {
+      const elementType = element.checkedType
+      if (elementType?.name === 'null') sawNull = true
+      else if (elementType?.kind === 'optional' && (optional === undefined || optional === elementType)) optional = elementType
+      else return type
+    }
+    return sawNull && optional ? (checker.registry as { getListType(t: TypeDecl): TypeDecl }).getListType(optional) : type
+  })
 }
 
 const TIMESTAMP = 'google.protobuf.Timestamp'

@@ -18,6 +18,7 @@ import { Duration, UnsignedInt } from '@marcbachmann/cel-js/evaluator'
  * - `==`, `!=` and `in` compare numbers by value across int, uint and double,
  *   also inside lists and maps (`[1, 2u] == [1.0, 2]`, `dyn(3u) in [3]`), and
  *   values of different types are unequal rather than an error;
+ * - an int or uint ordered against a double compares as doubles (`orderAsDoubles`);
  * - a map literal keeps int and bool keys as they are (a JS Map), where cel-js
  *   makes them object property names (strings), and fails on a key that is
  *   not an int, uint, bool or string, or that appears twice.
@@ -255,4 +256,26 @@ function mapsEqual(a: Map<unknown, unknown> | Record<string, unknown>, b: Map<un
     if (equal !== true) return equal
   }
   return true
+}
+
+// ---------------------------------------------------------------------------
+// Ordering across int and double
+// ---------------------------------------------------------------------------
+
+const isInteger = (v: unknown): v is bigint | UnsignedInt => typeof v === 'bigint' || v instanceof UnsignedInt
+
+/** An int or uint on one side, a double on the other. */
+export const isIntAndDouble = (a: unknown, b: unknown): boolean => (typeof a === 'number' && isInteger(b)) || (isInteger(a) && typeof b === 'number')
+
+const asDouble = (v: unknown): number => (typeof v === 'number' ? v : Number(v instanceof UnsignedInt ? v.valueOf() : (v as bigint)))
+
+/**
+ * cel-go's ordering of an int (or uint) against a double: the integer as a
+ * double (rounded to nearest), then compared. Beyond 2^53 that is not the
+ * exact order: 2^63 − 1 and 2^63.0 compare equal.
+ */
+export function orderAsDoubles(op: '<' | '<=' | '>' | '>=', a: unknown, b: unknown): boolean {
+  const x = asDouble(a)
+  const y = asDouble(b)
+  return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y
 }

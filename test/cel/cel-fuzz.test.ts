@@ -80,7 +80,7 @@ const binary = (left: fc.Arbitrary<string>, ops: string[], right: fc.Arbitrary<s
 const call = (template: (...args: string[]) => string, ...args: fc.Arbitrary<string>[]) => fc.tuple(...args).map((values) => template(...values))
 
 const intLiteral = fc.oneof(fc.integer({ min: -5, max: 100 }).map(String), fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n }).map(String), pick('0', '-1', '9223372036854775807', '0x7fffffffffffffff'))
-const doubleLiteral = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Number.isInteger(d) ? d.toFixed(1) : String(d))), pick('0.0', '1e308', '-1.5', '2.5e-10'))
+const doubleLiteral = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Number.isInteger(d) ? d.toFixed(1) : String(d))), pick('0.0', '1e308', '-1.5', '2.5e-10'), fc.tuple(fc.nat(999), pick('', 'e2', 'E-1')).map(([n, e]) => `.${n}${e}`))
 const stringLiteral = fc
   .oneof(fc.string({ maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 6 }), pick('', 'a', 'ab', ',', 'é', '😀', '\\n', 'ABC', ' x '))
   .map((s) => JSON.stringify(s))
@@ -101,11 +101,11 @@ const doubleLeaf = fc.oneof(doubleLiteral, pick('event.data.rate', 'features.avg
 const stringLeaf = fc.oneof(stringLiteral, pick('event.data.name', 'event.data.note', 'event.id', 'event.type', '⟨y⟩', '⟨y⟩', 'event.data.items[0].sku'))
 const bind = (body: string, variable: 'x' | 'y') => body.replaceAll(`⟨${variable}⟩`, variable)
 const unbind = (source: string) => source.replaceAll('⟨x⟩', '7').replaceAll('⟨y⟩', "'y'")
-const boolLeaves = ['true', 'false', 'event.data.flag', 'has(event.data.name)', 'has(event.data.meta.k)', 'has(event.data.items)']
+const boolLeaves = ['true', 'false', 'event.data.flag', 'has(event.data.name)', 'has(event.data.meta.k)', 'has(event.data.items)', 'has(event.data.meta.`k-1`)']
 const boolLeaf = pick(...boolLeaves)
 const listIntLeaf = pick('event.data.counts', 'event.data.items.map(i, i.price)', '[1, 2, 3]', '[]', 'event.data.items.map(i, i.qty)')
 const listStringLeaf = pick('event.data.tags', 'event.data.items.map(i, i.sku)', "['a', 'b']", "event.data.name.split(',')")
-const dynLeaf = pick('event.data.meta', 'event.data.blob', 'event.data.meta.k', 'event.data.blob[0]', 'dyn(event.data.items)', 'event.data')
+const dynLeaf = pick('event.data.meta', 'event.data.blob', 'event.data.meta.k', 'event.data.blob[0]', 'dyn(event.data.items)', 'event.data', 'event.data.meta.`k-1`', 'event.data.meta.?`a b`.orValue(0)')
 
 const { bool } = fc.letrec<{ bool: string; int: string; double: string; string: string; listInt: string; listString: string; dyn: string }>((tie) => {
   const options = { depthSize: 'small' as const, withCrossShrink: true, maxDepth: 3 }
@@ -165,6 +165,7 @@ const { bool } = fc.letrec<{ bool: string; int: string; double: string; string: 
       call((l, b) => `${l}.filter(x, ${bind(b, 'x')})`, tie('listInt'), tie('bool')),
       call((l, i) => `${l}.map(x, ${bind(i, 'x')})`, tie('listInt'), tie('int')),
       call((a, b) => `[${a}, ${b}]`, tie('int'), tie('int')),
+      call((a, b) => `[?optional.of(${a}), ?optional.none(), ${b}]`, tie('int'), tie('int')),
     ),
     listString: fc.oneof(
       options,
@@ -179,7 +180,7 @@ const { bool } = fc.letrec<{ bool: string; int: string; double: string; string: 
 
 /** What no grammar would write: token soup, and expressions at and beyond every compile-time bound. */
 const edgeExpression = fc.oneof(
-  fc.array(pick('(', ')', '[', ']', '{', '}', '.', ',', ':', '?', '!', '-', '+', '*', '&&', '||', '==', 'in', 'x', 'event', 'data', '1', '"s"', "b'\\xff'", 'has', 'size', '.all', '.map', 'cel.bind', ' '), { maxLength: 30 }).map((t) => t.join('')),
+  fc.array(pick('(', ')', '[', ']', '{', '}', '.', ',', ':', '?', '!', '-', '+', '*', '&&', '||', '==', 'in', 'x', 'event', 'data', '1', '"s"', "b'\\xff'", 'has', 'size', '.all', '.map', 'cel.bind', ' ', '.5', '[?', '{?', '.`a-b`', "br'x'", '`', "'.5'", '//'), { maxLength: 30 }).map((t) => t.join('')),
   fc.integer({ min: 1, max: 2_500 }).map((n) => `${'1 + '.repeat(n)}1 > 0`),
   fc.integer({ min: 1, max: 100 }).map((n) => `${'('.repeat(n)}true${')'.repeat(n)}`),
   fc.integer({ min: 1, max: 300 }).map((n) => `${'!'.repeat(n)}true`),

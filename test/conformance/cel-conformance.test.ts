@@ -145,55 +145,14 @@ function declaredNames(t: SimpleTest): string[] {
 
 /** Why cel-js disagrees; one line each, shared by the cases below. */
 const because = {
-  uintListIndex: 'a uint index into a list ([7, 8, 9][dyn(0u)]) is looked up as a map key and fails',
-  bigIntDoubleCompare:
-    'int vs double ordering near 2^63 compares the exact values; the spec converts the int to a double first, so 2^63 − 1 and 2^63 compare equal',
-  rawBytesLiteral: 'raw bytes literals (br"...", bR"...") do not parse (cel-js parser)',
-  leadingDotDouble: 'double literals without a leading digit (.99) do not parse (cel-js parser)',
-  quotedFieldNames: 'backtick-quoted field names (m.`content-type`) do not parse (cel-js parser)',
-  optionalEntries: 'optional list and map entries ([?x], {?k: v}) do not parse (cel-js parser)',
   timestampPrecision: 'timestamps are JS Dates: millisecond precision, so nanoseconds are lost',
-  nullAsOptional: 'a list of an optional and null ([optional.of(1), null]) is typed list<dyn>; the spec lets null take the optional type',
 } as const
 
 /** Applicable cases where cel-js disagrees with the spec, keyed `file/section/test`. */
 const knownDisagreements: Record<string, string> = {
-  'comparisons/lt_literal/not_lt_dyn_int_big_lossy_double': because.bigIntDoubleCompare,
-  'comparisons/gt_literal/not_gt_double': because.leadingDotDouble,
-  'comparisons/gt_literal/not_gt_dyn_big_double_int': because.bigIntDoubleCompare,
-  'comparisons/lte_literal/lte_dyn_big_double_int': because.bigIntDoubleCompare,
-  'comparisons/gte_literal/gte_dyn_int_big_lossy_double': because.bigIntDoubleCompare,
-
-  'fields/quoted_map_fields/field_access_slash': because.quotedFieldNames,
-  'fields/quoted_map_fields/field_access_dash': because.quotedFieldNames,
-  'fields/quoted_map_fields/field_access_dot': because.quotedFieldNames,
-  'fields/quoted_map_fields/has_field_slash': because.quotedFieldNames,
-  'fields/quoted_map_fields/has_field_dash': because.quotedFieldNames,
-  'fields/quoted_map_fields/has_field_dot': because.quotedFieldNames,
-
-  'lists/index/zero_based_uint': because.uintListIndex,
-
-  'optionals/optionals/optional_chaining_12': because.optionalEntries,
-  'optionals/optionals/optional_chaining_13': because.optionalEntries,
-  'optionals/optionals/optional_chaining_14': because.optionalEntries,
-  'optionals/optionals/optional_chaining_15': because.optionalEntries,
-  'optionals/optionals/optional_chaining_16': because.optionalEntries,
-  'optionals/optionals/map_optional_entry_has': because.optionalEntries,
-
-  'parse/bytes_literals/raw_single_quoted_escapes': because.rawBytesLiteral,
-  'parse/bytes_literals/raw_double_quoted_escapes': because.rawBytesLiteral,
-  'parse/bytes_literals/raw_triple_single_quoted_escapes': because.rawBytesLiteral,
-  'parse/bytes_literals/raw_triple_double_quoted_escapes': because.rawBytesLiteral,
-  'parse/bytes_literals/upper_raw_single_quoted_escapes': because.rawBytesLiteral,
-  'parse/bytes_literals/upper_raw_double_quoted_escapes': because.rawBytesLiteral,
-  'parse/bytes_literals/upper_raw_triple_single_quoted_escapes': because.rawBytesLiteral,
-  'parse/bytes_literals/upper_raw_triple_double_quoted_escapes': because.rawBytesLiteral,
-
   'timestamps/timestamp_conversions/toString_timestamp_nanos': because.timestampPrecision,
   'timestamps/timestamp_arithmetic/add_time_to_duration_nanos_positive': because.timestampPrecision,
   'timestamps/timestamp_range/add_duration_nanos_over': because.timestampPrecision,
-
-  'type_deduction/legacy_nullable_types/null_assignable_to_abstract_parameter_candidate': because.nullAsOptional,
 }
 
 // ---------------------------------------------------------------------------
