@@ -18,6 +18,8 @@ export interface XiezhiConfig {
   sessionHours: number
   /** A ring of the graph whose risk reaches this opens a ring case (0.4: two labelled users in a ring of three cross it). */
   ringCaseMinRisk: number
+  /** Strategy versions are submitted, and approved, only with a finished backtest of their document (off by default). */
+  requireBacktest: boolean
 }
 
 export const defaultPort = 8710
@@ -40,6 +42,12 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     if (!(value > 0 && value <= 1)) issues.push({ pointer: `/env/${name}`, code: 'invalid_value', message: `${name} must be a number above 0 and at most 1` })
     return value
   }
+  const flag = (name: string, fallback: boolean) => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    if (raw !== 'true' && raw !== 'false') issues.push({ pointer: `/env/${name}`, code: 'invalid_value', message: `${name} must be true or false` })
+    return raw === 'true'
+  }
   const config: XiezhiConfig = {
     dataDir: resolve(env.XIEZHI_DATA_DIR || './data'),
     configDir: resolve(env.XIEZHI_CONFIG_DIR || new URL('../../config', import.meta.url).pathname),
@@ -51,6 +59,7 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 0, 0, 86_400),
     sessionHours: int('XIEZHI_SESSION_HOURS', 12, 1, 24 * 30),
     ringCaseMinRisk: fraction('XIEZHI_RING_CASE_MIN_RISK', defaultRingCaseOptions.minRisk),
+    requireBacktest: flag('XIEZHI_REQUIRE_BACKTEST', false),
     ...overrides,
   }
   if (issues.length > 0) throw invalidInput('The environment is invalid', issues)

@@ -131,7 +131,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const catalogueOf = tenantCatalogues(catalogue, registry)
     const strategies = new StrategyBook((tenantId, document) => compileStrategy(document, catalogueOf(tenantId)))
     // config files are the default tenant's versions approved by `config`; a new one goes live unless the lifecycle has moved past it
-    const lifecycle = new StrategyLifecycle({ store, clock, catalogue: catalogueOf })
+    const lifecycle = new StrategyLifecycle({ store, clock, catalogue: catalogueOf, requireBacktest: config.requireBacktest })
     for (const strategy of loadStrategies(config.configDir, definitions, registry, defaultTenant, models.slot).values()) {
       if ((await lifecycle.recordConfigVersion(defaultTenant, strategy)).deploy) await lifecycle.deployConfigVersion(defaultTenant, strategy.id, strategy.version)
     }

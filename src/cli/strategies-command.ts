@@ -339,7 +339,12 @@ async function localBackend(tenantId: string, actor: string, mode: 'read' | 'wri
     const records = await openRecords(config)
     const features = loadFeatures(config.configDir, records.registry, defaultTenant)
     const models = await ModelServing.open(new ModelRegistry({ store: records.store, clock: records.clock }), defaultTenant, new Set(features.map((f) => f.name)))
-    const lifecycle = new StrategyLifecycle({ store: records.store, clock: records.clock, catalogue: tenantCatalogues(strategyCatalogue(features, records.registry, defaultTenant, models.slot), records.registry) })
+    const lifecycle = new StrategyLifecycle({
+      store: records.store,
+      clock: records.clock,
+      catalogue: tenantCatalogues(strategyCatalogue(features, records.registry, defaultTenant, models.slot), records.registry),
+      requireBacktest: config.requireBacktest,
+    })
     const draftView = (record: Parameters<typeof versionView>[0]['record']) => versionView({ record, state: record.state, role: null })
     return {
       all: async () => ({ items: (await lifecycle.strategies(tenantId)).map(summaryView) }),

@@ -9,13 +9,14 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { readConfig } from '../../src/app/config.ts'
 import type { RecordStore } from '../../src/decisions/record-store.ts'
+import { SqliteRecordStore } from '../../src/store/sqlite/sqlite-record-store.ts'
 import { compileStrategy } from '../../src/strategy/compile-strategy.ts'
 import { diffDocuments } from '../../src/strategy/lifecycle/strategy-diff.ts'
 import { StrategyLifecycle } from '../../src/strategy/lifecycle/strategy-lifecycle.ts'
-import { SqliteRecordStore } from '../../src/store/sqlite/sqlite-record-store.ts'
 import { tempDataDir } from '../support/temp-engine.ts'
-import { applicationDraft, recordBacktest, RecordingWatcher, refusal, smallCatalogue } from './lifecycle-fixtures.ts'
+import { applicationDraft, RecordingWatcher, recordBacktest, refusal, smallCatalogue } from './lifecycle-fixtures.ts'
 
 const data = tempDataDir('xiezhi-lifecycle-')
 const catalogue = smallCatalogue()
@@ -87,6 +88,27 @@ describe('strategy lifecycle', () => {
     assert.deepEqual(summary, { tenantId: 'default', id: 'applications', eventType: 'credit.application', live: deployment, versions: { draft: [], submitted: [], approved: [], rejected: [], withdrawn: [], live: [1], retired: [] } })
     const live = await lifecycle.liveDeployments()
     assert.deepEqual(live.map((l) => [l.deployment.id, [...l.documents.keys()]]), [[deployment!.id, [1]]])
+  })
+
+  test('with backtests required, a submission must cite one, and a version submitted without one is not approved', async () => {
+    const { store, lifecycle } = await fresh()
+    const draft = await lifecycle.createDraft('default', 'applications', { document: applicationDraft() }, 'alice')
+    await lifecycle.submit('default', 'applications', 1, {}, 'bob')
+    const strict = new StrategyLifecycle({ store, clock, catalogue: () => catalogue, requireBacktest: true })
+    assert.equal(await refusal(() => strict.approve('default', 'applications', 1, {}, 'carol')), 'conflict /version backtest_required', 'submitted before the rule: sent back')
+    await strict.reject('default', 'applications', 1, { note: 'backtest it first' }, 'carol')
+    const copy = await strict.createDraft('default', 'applications', { document: applicationDraft() }, 'alice')
+    assert.equal(await refusal(() => strict.submit('default', 'applications', copy.version, {}, 'bob')), 'invalid_input /backtestId required')
+    await recordBacktest(store, 'bt-copy', { strategyId: 'applications', version: copy.version, hash: copy.hash })
+    await strict.submit('default', 'applications', copy.version, { backtestId: 'bt-copy' }, 'bob')
+    assert.equal((await strict.approve('default', 'applications', copy.version, {}, 'carol')).version.state, 'approved')
+    assert.notEqual(draft.version, copy.version)
+    assert.equal(readConfig({ XIEZHI_REQUIRE_BACKTEST: 'true' }).requireBacktest, true)
+    assert.equal(readConfig({}).requireBacktest, false)
+    assert.throws(
+      () => readConfig({ XIEZHI_REQUIRE_BACKTEST: 'yes' }),
+      (error: { issues?: { pointer: string }[] }) => error.issues?.[0]?.pointer === '/env/XIEZHI_REQUIRE_BACKTEST',
+    )
   })
 
   test('a submission is rejected by an approver with a reason, or withdrawn by its author; both are final', async () => {

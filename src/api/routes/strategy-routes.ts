@@ -136,7 +136,7 @@ const tagged = (summary: string, more: { description?: string; params?: TSchema;
  * the next decision.
  */
 export function registerStrategyRoutes(app: FastifyInstance, engine: Engine) {
-  const lifecycle = new StrategyLifecycle({ store: engine.store, clock: engine.clock, catalogue: engine.catalogueOf, watcher: engine.strategies })
+  const lifecycle = new StrategyLifecycle({ store: engine.store, clock: engine.clock, catalogue: engine.catalogueOf, watcher: engine.strategies, requireBacktest: engine.config.requireBacktest })
   const schema = strategyJsonSchema()
 
   app.get('/v1/strategies', tagged("List the caller's tenant's strategies: decision point, what runs, versions by state", { response: { 200: Type.Object({ items: Type.Array(SummaryView) }) } }), async (request) => ({

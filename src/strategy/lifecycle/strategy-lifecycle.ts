@@ -20,6 +20,8 @@ export interface LifecycleDeps {
   catalogue: (tenantId: string) => StrategyCatalogue
   /** Who serves deployments: asked before one is recorded, told after. */
   watcher?: DeploymentWatcher
+  /** Every submission must cite a finished backtest of its document, and only such a version is approved (`XIEZHI_REQUIRE_BACKTEST`). */
+  requireBacktest?: boolean
 }
 
 /** A version as people see it: the record, and its state with the deployment chain read in. */
@@ -131,6 +133,7 @@ export class StrategyLifecycle {
     if (input.backtestId !== undefined && (typeof input.backtestId !== 'string' || input.backtestId === '' || input.backtestId.length > 64))
       issues.push({ pointer: '/backtestId', code: 'invalid_format', message: 'backtestId is the id POST /v1/backtests answered with' })
     checkNote(input.note, issues)
+    if (input.backtestId === undefined && this.deps.requireBacktest) issues.push({ pointer: '/backtestId', code: 'required', message: 'this server requires a finished backtest of the version with its submission (XIEZHI_REQUIRE_BACKTEST)' })
     if (issues.length > 0) throw invalidInput('The submission is invalid', issues)
     const record = await this.record(tenantId, id, version)
     if (record.state !== 'draft') throw frozen(record)
@@ -155,6 +158,12 @@ export class StrategyLifecycle {
     const record = await this.record(tenantId, id, version)
     checkSubmitted(record)
     checkFourEyes(record, actor)
+    // a version submitted before the rule was turned on is sent back, not let through
+    if (this.deps.requireBacktest && record.backtestId === null) {
+      throw new XiezhiError('conflict', `Version ${version} of strategy "${id}" was submitted without a backtest`, [
+        { pointer: '/version', code: 'backtest_required', message: 'this server approves only versions submitted with a finished backtest (XIEZHI_REQUIRE_BACKTEST): reject it, and let its author submit a copy with one' },
+      ])
+    }
     const atMs = this.deps.clock.nowMs()
     const approval = { approvedBy: actor, atMs, note: input.note ?? '' }
     const approved: StrategyVersionRecord = { ...record, state: 'approved', approvedBy: actor, approvedAtMs: atMs, approveNote: approval.note }
