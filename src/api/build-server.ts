@@ -111,7 +111,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerListRoutes(app, engine)
   registerModelRoutes(app, engine)
   registerMonitoringRoutes(app, engine)
-  registerBacktestRoutes(app, engine)
+  registerBacktestRoutes(app, engine, { concurrency: engine.config.backtestConcurrency })
   registerStrategyRoutes(app, engine)
   registerSessionRoutes(app, engine)
   registerCaseRoutes(app, engine)

@@ -18,6 +18,8 @@ export interface XiezhiConfig {
   sessionHours: number
   /** A ring of the graph whose risk reaches this opens a ring case (0.4: two labelled users in a ring of three cross it). */
   ringCaseMinRisk: number
+  /** Backtests the server runs at once; the others wait in its queue. Each takes a share of the thread that decides. */
+  backtestConcurrency: number
 }
 
 export const defaultPort = 8710
@@ -51,6 +53,7 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 0, 0, 86_400),
     sessionHours: int('XIEZHI_SESSION_HOURS', 12, 1, 24 * 30),
     ringCaseMinRisk: fraction('XIEZHI_RING_CASE_MIN_RISK', defaultRingCaseOptions.minRisk),
+    backtestConcurrency: int('XIEZHI_BACKTEST_CONCURRENCY', 1, 1, 16),
     ...overrides,
   }
   if (issues.length > 0) throw invalidInput('The environment is invalid', issues)

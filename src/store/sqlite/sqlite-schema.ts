@@ -123,6 +123,12 @@ export interface SqliteSchema {
     finished_at: number | null
     report: string | null
     error: string | null
+    // 0015-backtest-jobs
+    request: string | null
+    models: string | null
+    started_at: number | null
+    attempts: number
+    cancelled_by: string | null
   }
   strategy_deployments: {
     seq: Generated<number>
