@@ -111,7 +111,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerListRoutes(app, engine)
   registerModelRoutes(app, engine)
   registerMonitoringRoutes(app, engine)
-  registerBacktestRoutes(app, engine, { concurrency: engine.config.backtestConcurrency })
+  registerBacktestRoutes(app, engine, { concurrency: engine.config.backtestConcurrency, pageSize: engine.config.backtestPageSize })
   registerStrategyRoutes(app, engine)
   registerSessionRoutes(app, engine)
   registerCaseRoutes(app, engine)

@@ -22,6 +22,7 @@ import { monitorCommand } from './monitor-command.ts'
 import { usersCommand } from './users-command.ts'
 import { evalCommand } from './eval-command.ts'
 import { backtestCommand } from './backtest-command.ts'
+import { backtestsCommand } from './backtests-command.ts'
 import { runSimulation } from './simulate-command.ts'
 
 const integer = (value: string) => {
@@ -153,6 +154,7 @@ program.addCommand(strategiesCommand())
 program.addCommand(trainCommand())
 program.addCommand(monitorCommand())
 program.addCommand(backtestCommand())
+program.addCommand(backtestsCommand())
 program.addCommand(evalCommand())
 program.addCommand(usersCommand())
 

@@ -70,7 +70,7 @@ const BacktestView = Type.Object({
  * background while the server goes on deciding; the report is kept for the
  * submission that cites the backtest's id.
  */
-export function registerBacktestRoutes(app: FastifyInstance, engine: Engine, options: { concurrency?: number } = {}) {
+export function registerBacktestRoutes(app: FastifyInstance, engine: Engine, options: { concurrency?: number; pageSize?: number } = {}) {
   const registry = new ModelRegistry({ store: engine.store, clock: engine.clock })
   const jobs = new BacktestJobs({
     store: engine.store,
@@ -79,6 +79,7 @@ export function registerBacktestRoutes(app: FastifyInstance, engine: Engine, opt
     lists: engine.lists,
     clock: engine.clock,
     concurrency: options.concurrency ?? 1,
+    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
     recompile: async (tenantId, document, uses) => compileStrategy(document, strategyCatalogue(engine.catalogue.features, engine.registry, tenantId, await pinnedDraftModels(registry, tenantId, uses))),
     onError: (error, id) => app.log.error({ err: error, backtestId: id }, 'backtest failed'),
   })
