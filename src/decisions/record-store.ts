@@ -69,6 +69,8 @@ export interface RecordStore {
   getModelVersion(tenantId: string, name: string, version: number): Promise<ModelArtifactRecord | undefined>
   /** Versions without their artifacts, by name then version; one model's when `name` is given. */
   listModelVersions(tenantId: string, name?: string): Promise<ModelVersionRecord[]>
+  /** The tenants that have registered a model: whose models a starting engine loads. */
+  listModelTenants(): Promise<string[]>
   createModelPromotion(promotion: ModelPromotionRecord): Promise<void>
   getModelPromotion(tenantId: string, name: string, id: string): Promise<ModelPromotionRecord | undefined>
   /** A model's promotions in the order they were requested. */

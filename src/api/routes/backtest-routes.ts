@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { strategyCatalogue } from '../../app/load-definitions.ts'
-import { defaultTenant, type Engine } from '../../app/open-engine.ts'
+import type { Engine } from '../../app/open-engine.ts'
 import { BacktestJobs, unknownBacktest } from '../../backtest/backtest-jobs.ts'
 import { backtestRequest, defaultBlocking, maxBacktestDays, maxSampleSize } from '../../backtest/backtest-request.ts'
 import { actions } from '../../core/actions.ts'
@@ -108,7 +108,7 @@ export function registerBacktestRoutes(app: FastifyInstance, engine: Engine, opt
         backtestRequest(input, engine.clock.nowMs()),
       )
       const uses: Record<string, ModelUse> = {}
-      const models = request.tenantId === defaultTenant ? frozenSlots(engine.models.slot, uses) : undefined
+      const models = frozenSlots(engine.models.slotsOf(request.tenantId), uses)
       const draft = compiledDraft(() => compileStrategy(strategy, strategyCatalogue(engine.catalogue.features, engine.registry, request.tenantId, models)))
       const view = await jobs.submit(request.tenantId, request.actor, draft, checked, uses)
       return reply.code(202).header('location', `/v1/backtests/${view.id}`).send(view)

@@ -334,6 +334,10 @@ export class SqliteRecordStore implements RecordStore {
     return (await query.orderBy('name').orderBy('version').execute()).map(toModelVersion)
   }
 
+  async listModelTenants() {
+    return (await this.db.selectFrom('model_versions').select('tenant_id').distinct().orderBy('tenant_id').execute()).map((row) => row.tenant_id)
+  }
+
   async createModelPromotion(p: ModelPromotionRecord) {
     await this.db
       .insertInto('model_promotions')
