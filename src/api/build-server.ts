@@ -77,7 +77,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     const session = request.cookies[sessionCookie]
     const user = session && !request.headers.authorization ? await engine.users.session(session) : undefined
     if (user) {
-      request.tenantId = defaultTenant
+      request.tenantId = user.tenantId
       request.actor = `user:${user.username}`
       request.user = user
       return

@@ -547,6 +547,14 @@ export const sqliteMigrations: Record<string, Migration> = {
       await db.schema.createIndex('backtests_unfinished').on('backtests').columns(['requested_at', 'id']).where(sql<boolean>`status in ('queued', 'running')`).execute()
     },
   },
+  '0016-user-tenants': {
+    async up(db: Kysely<unknown>) {
+      // a workbench user belongs to a tenant and acts for it, as an API key does; every user made before is the default
+      // tenant's, as it acted for it. Usernames stay unique across tenants (a sign-in names no tenant)
+      await db.schema.alterTable('users').addColumn('tenant_id', 'text', (c) => c.notNull().defaultTo('default')).execute()
+      await db.schema.createIndex('users_tenant').on('users').columns(['tenant_id', 'username']).execute()
+    },
+  },
 }
 
 /**
