@@ -127,6 +127,8 @@ describe('registry models per tenant', () => {
     for (let i = 0; i < 3; i++) acmeDecisions.push(await decide('acmeAuthor'))
     assert.deepEqual(acmeDecisions.map((d) => d.models), Array(3).fill({ fraudTree: { model: 'application-fraud', alias: 'champion', version: 1 } }))
     assert.deepEqual(acmeDecisions.map((d) => d.action), ['approve', 'approve', 'review'], 'the third application from the device scores high')
+    const ready = (await app.inject('/readyz')).json()
+    assert.deepEqual([ready.status, ready.strategies.some((s: { id: string }) => s.id === 'scored-applications'), ready.otherTenants], ['ready', false, { tenants: 1, strategies: 1 }], "readiness, asked without credentials, names no other tenant's strategy")
     const bank = await decide('bankAuthor')
     assert.deepEqual([bank.strategy?.id, bank.models], ['credit-application', undefined], "the default tenant's own strategy, without acme's model")
   })
