@@ -4,6 +4,8 @@ export type Role = (typeof roles)[number]
 
 export interface StoredUser {
   username: string
+  /** The tenant the user acts for (whose strategies, decisions and cases it sees); usernames are unique across tenants. */
+  tenantId: string
   displayName: string
   roles: Role[]
   /** An argon2id PHC string. */
@@ -26,7 +28,8 @@ export interface UserStore {
   /** false when the username is taken. */
   addUser(user: StoredUser): Promise<boolean>
   getUser(username: string): Promise<StoredUser | undefined>
-  listUsers(): Promise<StoredUser[]>
+  /** Every user, or a tenant's, by username. */
+  listUsers(tenantId?: string): Promise<StoredUser[]>
   updateUser(username: string, change: Partial<Pick<StoredUser, 'roles' | 'passwordHash' | 'displayName' | 'disabledAtMs'>>): Promise<boolean>
   addSession(session: StoredSession): Promise<void>
   getSession(tokenHash: string): Promise<StoredSession | undefined>

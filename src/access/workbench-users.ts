@@ -7,6 +7,8 @@ import { type Role, roles, type StoredUser, type UserStore } from './user-store.
 /** A signed-in user as requests see it. */
 export interface WorkbenchUser {
   username: string
+  /** The tenant the user acts for. */
+  tenantId: string
   displayName: string
   roles: Role[]
 }
@@ -14,7 +16,7 @@ export interface WorkbenchUser {
 const usernamePattern = /^[a-z][a-z0-9._-]{1,63}$/
 export const minPasswordLength = 10
 const tokenHashOf = (token: string) => createHash('sha256').update(token).digest('hex')
-const view = (u: StoredUser): WorkbenchUser => ({ username: u.username, displayName: u.displayName, roles: u.roles })
+const view = (u: StoredUser): WorkbenchUser => ({ username: u.username, tenantId: u.tenantId, displayName: u.displayName, roles: u.roles })
 
 /**
  * The workbench's users (reviewer, analyst, approver, admin) and their
@@ -28,7 +30,8 @@ export class WorkbenchUsers {
 
   constructor(private readonly deps: { store: UserStore; clock: Clock; sessionHours: number }) {}
 
-  async add(input: { username: unknown; password: unknown; roles: unknown; displayName?: unknown }): Promise<WorkbenchUser> {
+  /** A user of `tenantId`, the default tenant (`defaultTenant`) unless told; an admin adds users of its own tenant. */
+  async add(input: { username: unknown; password: unknown; roles: unknown; displayName?: unknown }, tenantId = 'default'): Promise<WorkbenchUser> {
     const issues: FieldIssue[] = []
     if (typeof input.username !== 'string' || !usernamePattern.test(input.username))
       issues.push({ pointer: '/username', code: 'invalid_format', message: 'username: 2–64 lower-case letters, digits, . _ -, starting with a letter' })
@@ -39,6 +42,7 @@ export class WorkbenchUsers {
     if (issues.length > 0) throw invalidInput('The user is invalid', issues)
     const user: StoredUser = {
       username: input.username as string,
+      tenantId,
       displayName: (input.displayName as string | undefined) ?? (input.username as string),
       roles: [...new Set(given as Role[])],
       passwordHash: await hash(input.password as string),
@@ -51,8 +55,9 @@ export class WorkbenchUsers {
     return view(user)
   }
 
-  async list(): Promise<(WorkbenchUser & { disabled: boolean })[]> {
-    return (await this.deps.store.listUsers()).map((u) => ({ ...view(u), disabled: u.disabledAtMs !== null }))
+  /** A tenant's users, or every tenant's when none is named (the command line). */
+  async list(tenantId?: string): Promise<(WorkbenchUser & { disabled: boolean })[]> {
+    return (await this.deps.store.listUsers(tenantId)).map((u) => ({ ...view(u), disabled: u.disabledAtMs !== null }))
   }
 
   /** A new session for the right username and password; the same refusal whatever was wrong. */

@@ -77,7 +77,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     const session = request.cookies[sessionCookie]
     const user = session && !request.headers.authorization ? await engine.users.session(session) : undefined
     if (user) {
-      request.tenantId = defaultTenant
+      request.tenantId = user.tenantId
       request.actor = `user:${user.username}`
       request.user = user
       return
@@ -111,7 +111,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   registerListRoutes(app, engine)
   registerModelRoutes(app, engine)
   registerMonitoringRoutes(app, engine)
-  registerBacktestRoutes(app, engine)
+  registerBacktestRoutes(app, engine, { concurrency: engine.config.backtestConcurrency, pageSize: engine.config.backtestPageSize })
   registerStrategyRoutes(app, engine)
   registerSessionRoutes(app, engine)
   registerCaseRoutes(app, engine)

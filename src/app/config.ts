@@ -20,6 +20,10 @@ export interface XiezhiConfig {
   ringCaseMinRisk: number
   /** Strategy versions are submitted, and approved, only with a finished backtest of their document (off by default). */
   requireBacktest: boolean
+  /** Backtests the server runs at once; the others wait in its queue. Each takes a share of the thread that decides. */
+  backtestConcurrency: number
+  /** Decisions a background backtest reads per page of the log, each page followed by a turn of the event loop: smaller pages keep decisions' waits short, larger ones finish backtests sooner. */
+  backtestPageSize: number
 }
 
 export const defaultPort = 8710
@@ -60,6 +64,8 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     sessionHours: int('XIEZHI_SESSION_HOURS', 12, 1, 24 * 30),
     ringCaseMinRisk: fraction('XIEZHI_RING_CASE_MIN_RISK', defaultRingCaseOptions.minRisk),
     requireBacktest: flag('XIEZHI_REQUIRE_BACKTEST', false),
+    backtestConcurrency: int('XIEZHI_BACKTEST_CONCURRENCY', 1, 1, 16),
+    backtestPageSize: int('XIEZHI_BACKTEST_PAGE_SIZE', 1_000, 10, 100_000),
     ...overrides,
   }
   if (issues.length > 0) throw invalidInput('The environment is invalid', issues)

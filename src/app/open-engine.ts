@@ -22,7 +22,8 @@ import type { XiezhiConfig } from './config.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import { loadFeatures, loadStrategies, strategyCatalogue } from './load-definitions.ts'
 import { ModelRegistry } from '../models/registry/model-registry.ts'
-import { ModelServing } from '../models/serving/model-serving.ts'
+import type { ModelSlots } from '../models/serving/model-serving.ts'
+import { TenantModels } from '../models/serving/tenant-models.ts'
 import { featureSnapshotFile, writeFeatureSnapshot } from './feature-snapshot-file.ts'
 import { rebuildFeatures } from './rebuild-features.ts'
 import type { GraphService } from '../graph/graph-service.ts'
@@ -63,8 +64,8 @@ export interface Engine extends Records {
   strategies: StrategyBook
   /** The relationship graph (关系图谱): its measures are features of every decision; explored through /v1/graph. */
   graph: GraphService
-  /** Registry models (the default tenant's) at the versions their aliases point to: what strategies score with. */
-  models: ModelServing
+  /** Every tenant's registry models at the versions their aliases point to: what each tenant's strategies score with. */
+  models: TenantModels
   commit: GroupCommit
   decisions: DecisionService
   /** How feature state came back on start: events replayed, time taken, and whether from the snapshot (or why not). */
@@ -126,13 +127,13 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     records = await openRecords(config, clock, 'worker')
     const { store, vault, registry } = records
     const definitions = loadFeatures(config.configDir, registry, defaultTenant)
-    const models = await ModelServing.open(new ModelRegistry({ store, clock }), defaultTenant, new Set(definitions.map((d) => d.name)))
-    const catalogue = strategyCatalogue(definitions, registry, defaultTenant, models.slot)
-    const catalogueOf = tenantCatalogues(catalogue, registry)
+    const models = await TenantModels.open(new ModelRegistry({ store, clock }), [defaultTenant, ...(await store.listModelTenants())], new Set(definitions.map((d) => d.name)))
+    const catalogue = strategyCatalogue(definitions, registry, defaultTenant, models.slotsOf(defaultTenant))
+    const catalogueOf = tenantCatalogues(catalogue, registry, (tenantId) => models.slotsOf(tenantId))
     const strategies = new StrategyBook((tenantId, document) => compileStrategy(document, catalogueOf(tenantId)))
     // config files are the default tenant's versions approved by `config`; a new one goes live unless the lifecycle has moved past it
     const lifecycle = new StrategyLifecycle({ store, clock, catalogue: catalogueOf, requireBacktest: config.requireBacktest })
-    for (const strategy of loadStrategies(config.configDir, definitions, registry, defaultTenant, models.slot).values()) {
+    for (const strategy of loadStrategies(config.configDir, definitions, registry, defaultTenant, models.slotsOf(defaultTenant)).values()) {
       if ((await lifecycle.recordConfigVersion(defaultTenant, strategy)).deploy) await lifecycle.deployConfigVersion(defaultTenant, strategy.id, strategy.version)
     }
     for (const { deployment, documents } of await lifecycle.liveDeployments()) await strategies.deployed(deployment, documents)
@@ -233,12 +234,13 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
 
 /**
  * What a tenant's strategies compile against: the same features (one feature
- * engine serves every tenant) and the tenant's event types. Registry models
- * are served for the default tenant only, so another tenant's strategy
- * cannot name one (it is refused when it is saved, with a pointer).
+ * engine serves every tenant), the tenant's event types and the tenant's own
+ * registry models (`modelsOf`; none without it). No tenant sees another's
+ * models, the default tenant's included: a strategy naming one is refused
+ * when it is saved, with a pointer.
  */
-export function tenantCatalogues(defaults: StrategyCatalogue, registry: EventTypeRegistry): (tenantId: string) => StrategyCatalogue {
-  return (tenantId) => (tenantId === defaultTenant ? defaults : strategyCatalogue(defaults.features, registry, tenantId))
+export function tenantCatalogues(defaults: StrategyCatalogue, registry: EventTypeRegistry, modelsOf?: (tenantId: string) => ModelSlots): (tenantId: string) => StrategyCatalogue {
+  return (tenantId) => (tenantId === defaultTenant ? defaults : strategyCatalogue(defaults.features, registry, tenantId, modelsOf?.(tenantId)))
 }
 
 /** Keys for blind indexes and sealed bodies live beside the data they protect, readable by the owner only. */

@@ -11,7 +11,7 @@ import { runBacktest } from '../backtest/run-backtest.ts'
 import { actions } from '../core/actions.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { ModelRegistry } from '../models/registry/model-registry.ts'
-import { ModelServing } from '../models/serving/model-serving.ts'
+import { TenantModels } from '../models/serving/tenant-models.ts'
 import { compileStrategy } from '../strategy/compile-strategy.ts'
 
 interface BacktestOptions {
@@ -92,9 +92,9 @@ async function backtestHere(options: BacktestOptions): Promise<{ id?: string; re
   try {
     const request = namingOptions(() => backtestRequest(inputOf(options), records.clock.nowMs()))
     const features = loadFeatures(records.config.configDir, records.registry, defaultTenant)
-    // registry models at the versions their aliases point to now
-    const models = await ModelServing.open(new ModelRegistry({ store: records.store, clock: records.clock }), defaultTenant, new Set(features.map((f) => f.name)))
-    const catalogue = tenantCatalogues(strategyCatalogue(features, records.registry, defaultTenant, models.slot), records.registry)(options.tenant)
+    // the tenant's registry models at the versions their aliases point to now
+    const models = await TenantModels.open(new ModelRegistry({ store: records.store, clock: records.clock }), [defaultTenant, options.tenant], new Set(features.map((f) => f.name)))
+    const catalogue = tenantCatalogues(strategyCatalogue(features, records.registry, defaultTenant, models.slotsOf(defaultTenant)), records.registry, (t) => models.slotsOf(t))(options.tenant)
     const draft = inStrategyFile(options.strategy, () => compileStrategy(document, catalogue))
     const showProgress = !options.json && process.stderr.isTTY === true
     const bar = showProgress ? new SingleBar({ format: 'backtest {phase} [{bar}] {value}/{total} logged events, {decided} decided, {eta}s left', stream: process.stderr, etaBuffer: 50 }) : undefined

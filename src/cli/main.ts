@@ -22,6 +22,7 @@ import { monitorCommand } from './monitor-command.ts'
 import { usersCommand } from './users-command.ts'
 import { evalCommand } from './eval-command.ts'
 import { backtestCommand } from './backtest-command.ts'
+import { backtestsCommand } from './backtests-command.ts'
 import { runSimulation } from './simulate-command.ts'
 
 const integer = (value: string) => {
@@ -118,15 +119,16 @@ program
   .command('explain')
   .description('re-run a stored decision from its record and show whether it reproduces')
   .argument('<decisionId>')
+  .option('--tenant <tenant>', "whose decision it is (replayed with that tenant's event types and registry models)", defaultTenant)
   .option('--json', 'print the explanation as JSON')
-  .action(async (decisionId: string, options: { json?: boolean }) => {
+  .action(async (decisionId: string, options: { tenant: string; json?: boolean }) => {
     const records = await openRecords(readConfig(process.env))
     try {
       const features = loadFeatures(records.config.configDir, records.registry, defaultTenant)
-      const catalogue = strategyCatalogue(features, records.registry, defaultTenant)
+      const catalogue = strategyCatalogue(features, records.registry, options.tenant)
       const registry = new ModelRegistry({ store: records.store, clock: records.clock })
-      const models = { pinned: (uses: Record<string, ModelUse>) => pinnedModelSlots(registry, defaultTenant, uses) }
-      const explanation = await explainDecision({ ...records, catalogue, models }, defaultTenant, decisionId)
+      const models = { pinned: (tenantId: string, uses: Record<string, ModelUse>) => pinnedModelSlots(registry, tenantId, uses) }
+      const explanation = await explainDecision({ ...records, catalogue, models }, options.tenant, decisionId)
       if (options.json) console.log(JSON.stringify(explanation))
       else {
         const d = explanation.decision
@@ -153,6 +155,7 @@ program.addCommand(strategiesCommand())
 program.addCommand(trainCommand())
 program.addCommand(monitorCommand())
 program.addCommand(backtestCommand())
+program.addCommand(backtestsCommand())
 program.addCommand(evalCommand())
 program.addCommand(usersCommand())
 

@@ -7,7 +7,7 @@ import { loadFeatures, strategyCatalogue } from '../app/load-definitions.ts'
 import { defaultTenant, openRecords, tenantCatalogues } from '../app/open-engine.ts'
 import { XiezhiError } from '../core/errors.ts'
 import { ModelRegistry } from '../models/registry/model-registry.ts'
-import { ModelServing } from '../models/serving/model-serving.ts'
+import { TenantModels } from '../models/serving/tenant-models.ts'
 import type { DeploymentInput } from '../strategy/lifecycle/deployment-input.ts'
 import type { DocumentDiff } from '../strategy/lifecycle/strategy-diff.ts'
 import { StrategyLifecycle } from '../strategy/lifecycle/strategy-lifecycle.ts'
@@ -338,13 +338,9 @@ async function localBackend(tenantId: string, actor: string, mode: 'read' | 'wri
   try {
     const records = await openRecords(config)
     const features = loadFeatures(config.configDir, records.registry, defaultTenant)
-    const models = await ModelServing.open(new ModelRegistry({ store: records.store, clock: records.clock }), defaultTenant, new Set(features.map((f) => f.name)))
-    const lifecycle = new StrategyLifecycle({
-      store: records.store,
-      clock: records.clock,
-      catalogue: tenantCatalogues(strategyCatalogue(features, records.registry, defaultTenant, models.slot), records.registry),
-      requireBacktest: config.requireBacktest,
-    })
+    const models = await TenantModels.open(new ModelRegistry({ store: records.store, clock: records.clock }), [defaultTenant, tenantId], new Set(features.map((f) => f.name)))
+    const catalogue = tenantCatalogues(strategyCatalogue(features, records.registry, defaultTenant, models.slotsOf(defaultTenant)), records.registry, (t) => models.slotsOf(t))
+    const lifecycle = new StrategyLifecycle({ store: records.store, clock: records.clock, catalogue, requireBacktest: config.requireBacktest })
     const draftView = (record: Parameters<typeof versionView>[0]['record']) => versionView({ record, state: record.state, role: null })
     return {
       all: async () => ({ items: (await lifecycle.strategies(tenantId)).map(summaryView) }),

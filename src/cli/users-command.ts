@@ -2,7 +2,7 @@ import { Command, Option } from 'commander'
 import { roles } from '../access/user-store.ts'
 import { WorkbenchUsers } from '../access/workbench-users.ts'
 import { readConfig } from '../app/config.ts'
-import { openRecords } from '../app/open-engine.ts'
+import { defaultTenant, openRecords } from '../app/open-engine.ts'
 
 /** The new password: the first line of standard input (never an argument, which other users of the machine can read). */
 async function passwordFromStdin(): Promise<string> {
@@ -30,15 +30,18 @@ export function usersCommand(): Command {
     .argument('<username>')
     .addOption(new Option('--role <role...>', 'one or more roles').choices([...roles]).makeOptionMandatory())
     .option('--display-name <name>', 'the name shown in the workbench')
-    .action(async (username: string, options: { role: string[]; displayName?: string }) => {
+    .option('--tenant <tenant>', 'the tenant the user acts for (whose strategies, decisions and cases it sees)', defaultTenant)
+    .action(async (username: string, options: { role: string[]; displayName?: string; tenant: string }) => {
       const password = await passwordFromStdin()
-      const user = await withUsers((u) => u.add({ username, password, roles: options.role, ...(options.displayName ? { displayName: options.displayName } : {}) }))
-      console.log(`added ${user.username} (${user.roles.join(', ')})`)
+      const user = await withUsers((u) => u.add({ username, password, roles: options.role, ...(options.displayName ? { displayName: options.displayName } : {}) }, options.tenant))
+      console.log(`added ${user.username} of tenant ${user.tenantId} (${user.roles.join(', ')})`)
     })
   users
     .command('list')
-    .action(async () => {
-      for (const u of await withUsers((users) => users.list())) console.log(`${u.username}  ${u.roles.join(',')}  ${u.displayName}${u.disabled ? '  disabled' : ''}`)
+    .description("every tenant's users, or one tenant's")
+    .option('--tenant <tenant>', "only this tenant's users")
+    .action(async (options: { tenant?: string }) => {
+      for (const u of await withUsers((users) => users.list(options.tenant))) console.log(`${u.username}  ${u.tenantId}  ${u.roles.join(',')}  ${u.displayName}${u.disabled ? '  disabled' : ''}`)
     })
   users
     .command('password')

@@ -1,6 +1,6 @@
 import { notFound } from '../core/errors.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
-import type { ModelServing } from '../models/serving/model-serving.ts'
+import type { ModelSlots, ModelUse } from '../models/serving/model-serving.ts'
 import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-strategy.ts'
 import type { Decision, DecisionTrace } from './decision.ts'
 import type { RecordStore } from './record-store.ts'
@@ -24,7 +24,7 @@ export interface Explanation {
  * feature snapshot and the strategy version it was decided by.
  */
 export async function explainDecision(
-  deps: { store: RecordStore; vault: PersonalDataVault; catalogue: StrategyCatalogue; models: Pick<ModelServing, 'pinned'> },
+  deps: { store: RecordStore; vault: PersonalDataVault; catalogue: StrategyCatalogue; models: { pinned(tenantId: string, uses: Readonly<Record<string, ModelUse>>): Promise<ModelSlots> } },
   tenantId: string,
   decisionId: string,
 ): Promise<Explanation> {
@@ -37,8 +37,8 @@ export async function explainDecision(
   if (stored.strategyId !== null && stored.strategyVersion !== null) {
     const version = await deps.store.getStrategyVersion(tenantId, stored.strategyId, stored.strategyVersion)
     if (!version) throw notFound(`Strategy "${stored.strategyId}" version ${stored.strategyVersion} is not recorded`)
-    // registry models at the versions the decision recorded, whatever their aliases point at now
-    const models = await deps.models.pinned(decision.models ?? {})
+    // the tenant's registry models at the versions the decision recorded, whatever their aliases point at now
+    const models = await deps.models.pinned(tenantId, decision.models ?? {})
     const strategy = compileStrategy(JSON.parse(version.document), { ...deps.catalogue, models })
     const outcome = strategy.decide({ event, features: decision.features, keys: stored.entityKeys })
     replayed = {

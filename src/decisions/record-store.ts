@@ -69,6 +69,8 @@ export interface RecordStore {
   getModelVersion(tenantId: string, name: string, version: number): Promise<ModelArtifactRecord | undefined>
   /** Versions without their artifacts, by name then version; one model's when `name` is given. */
   listModelVersions(tenantId: string, name?: string): Promise<ModelVersionRecord[]>
+  /** The tenants that have registered a model: whose models a starting engine loads. */
+  listModelTenants(): Promise<string[]>
   createModelPromotion(promotion: ModelPromotionRecord): Promise<void>
   getModelPromotion(tenantId: string, name: string, id: string): Promise<ModelPromotionRecord | undefined>
   /** A model's promotions in the order they were requested. */
@@ -90,12 +92,16 @@ export interface RecordStore {
   countLoggedEvents(query: LoggedEventQuery): Promise<number>
   /** The SQLite file holding the log, when the store is one on disk: a backtest reads it ahead on a worker thread (read-only). */
   readonly logFile?: string | undefined
-  /** Records a backtest as requested (status `running`). */
+  /** Records a backtest as requested (status `queued`, or `done` when run in the asking process). */
   createBacktest(backtest: StoredBacktest): Promise<void>
+  /** Marks a queued or running backtest as (re)started, counting the attempt: false when it has ended. */
+  startBacktest(tenantId: string, id: string, atMs: number): Promise<boolean>
   /** Records its end once: false (nothing changed) when there is no such backtest or it has ended already. */
   finishBacktest(tenantId: string, id: string, end: BacktestEnd): Promise<boolean>
+  /** Every tenant's backtests not ended yet (queued or running), oldest request first, with their documents and requests: what a starting server resumes. */
+  unfinishedBacktests(): Promise<StoredBacktest[]>
   getBacktest(tenantId: string, id: string): Promise<StoredBacktest | undefined>
-  /** A strategy's backtests (any version), newest first, without their documents and reports (`strategyDocument` '', `report` null). */
+  /** A strategy's backtests (any version), newest first, without their documents, requests and reports (`strategyDocument` '', the others null). */
   listBacktests(tenantId: string, strategyId: string): Promise<StoredBacktest[]>
 
   // the strategy lifecycle: versions go draft → submitted → approved, rejected or withdrawn (a draft's document may
@@ -232,11 +238,23 @@ export interface StoredBacktest {
   status: BacktestStatus
   requestedBy: string
   requestedAtMs: number
+  /** The whole request as checked (`BacktestRequest`, JSON): what a restarted server runs it with. Null for backtests recorded before 0015. */
+  request: string | null
+  /** The registry models the draft scored with when asked for, pinned at their versions (`Record<string, ModelUse>`, JSON). */
+  models: string | null
+  /** When it last started (a resumed backtest starts again from the beginning), and how many times it has. */
+  startedAtMs: number | null
+  attempts: number
   finishedAtMs: number | null
   report: string | null
   error: string | null
+  cancelledBy: string | null
 }
 
-export type BacktestStatus = 'running' | 'done' | 'failed'
+/** queued → running → done | failed | cancelled (queued may be cancelled too); a stop leaves running ones running, to be resumed. */
+export type BacktestStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
 
-export type BacktestEnd = { status: 'done'; finishedAtMs: number; report: string } | { status: 'failed'; finishedAtMs: number; error: string }
+export type BacktestEnd =
+  | { status: 'done'; finishedAtMs: number; report: string }
+  | { status: 'failed'; finishedAtMs: number; error: string }
+  | { status: 'cancelled'; finishedAtMs: number; by: string }

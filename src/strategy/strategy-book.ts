@@ -44,6 +44,11 @@ export class StrategyBook implements DeploymentWatcher {
     return books.flatMap((byPoint) => [...byPoint.values()]).flatMap((live) => [live.champion, ...live.challengers.map((c) => c.strategy), ...live.shadows])
   }
 
+  /** The tenants with a strategy in service. */
+  tenants(): string[] {
+    return [...this.byTenant].filter(([, byPoint]) => byPoint.size > 0).map(([tenantId]) => tenantId)
+  }
+
   /** The tenant's live strategy whose champion is a version of `strategyId`. */
   liveOf(tenantId: string, strategyId: string): LiveStrategy | undefined {
     return [...(this.byTenant.get(tenantId)?.values() ?? [])].find((live) => live.champion.id === strategyId)

@@ -336,6 +336,7 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       const backtest: StoredBacktest = {
         id: 'bt-1', tenantId: 'default', strategyId: 'credit-application', strategyVersion: 2, strategyHash: 'c'.repeat(64), strategyDocument: '{"id":"credit-application"}',
         fromMs: t0, toMs: t0 + 86_400_000, status: 'running', requestedBy: 'key:abc', requestedAtMs: t0 + 5, finishedAtMs: null, report: null, error: null,
+        request: '{"sample":3}', models: '{}', startedAtMs: t0 + 5, attempts: 1, cancelledBy: null,
       }
       await store.createBacktest(backtest)
       await store.createBacktest({ ...backtest, id: 'bt-2' })
@@ -354,7 +355,8 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
     withStore("a strategy's backtests are listed newest first, per tenant, without documents or reports", async (store) => {
       const backtest = (id: string, overrides: Partial<StoredBacktest> = {}): StoredBacktest => ({
         id, tenantId: 'default', strategyId: 'credit-application', strategyVersion: 2, strategyHash: 'c'.repeat(64), strategyDocument: '{"id":"credit-application"}',
-        fromMs: t0, toMs: t0 + 86_400_000, status: 'running', requestedBy: 'key:abc', requestedAtMs: t0, finishedAtMs: null, report: null, error: null, ...overrides,
+        fromMs: t0, toMs: t0 + 86_400_000, status: 'running', requestedBy: 'key:abc', requestedAtMs: t0, finishedAtMs: null, report: null, error: null,
+        request: '{"sample":3}', models: null, startedAtMs: t0, attempts: 1, cancelledBy: null, ...overrides,
       })
       await store.createBacktest(backtest('bt-old', { strategyVersion: 1 }))
       await store.createBacktest(backtest('bt-new', { requestedAtMs: t0 + 5 }))
@@ -363,10 +365,36 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
       await store.finishBacktest('default', 'bt-old', { status: 'done', finishedAtMs: t0 + 9, report: '{"decided":3}' })
       const listed = await store.listBacktests('default', 'credit-application')
       assert.deepEqual(listed, [
-        { ...backtest('bt-new', { requestedAtMs: t0 + 5 }), strategyDocument: '' },
-        { ...backtest('bt-old', { strategyVersion: 1 }), strategyDocument: '', status: 'done', finishedAtMs: t0 + 9 },
+        { ...backtest('bt-new', { requestedAtMs: t0 + 5 }), strategyDocument: '', request: null },
+        { ...backtest('bt-old', { strategyVersion: 1 }), strategyDocument: '', request: null, status: 'done', finishedAtMs: t0 + 9 },
       ])
       assert.deepEqual(await store.listBacktests('default', 'nothing'), [])
+    })
+
+    withStore('a backtest job is queued, started (attempts counted), cancelled once; the unfinished ones are found for a restart', async (store) => {
+      const job = (id: string, overrides: Partial<StoredBacktest> = {}): StoredBacktest => ({
+        id, tenantId: 'default', strategyId: 'credit-application', strategyVersion: 2, strategyHash: 'c'.repeat(64), strategyDocument: '{"id":"credit-application"}',
+        fromMs: t0, toMs: t0 + 86_400_000, status: 'queued', requestedBy: 'key:abc', requestedAtMs: t0, finishedAtMs: null, report: null, error: null,
+        request: '{"sample":3}', models: '{"fraud":{"model":"fraud","alias":"prod","version":2}}', startedAtMs: null, attempts: 0, cancelledBy: null, ...overrides,
+      })
+      await store.createBacktest(job('bt-b', { requestedAtMs: t0 + 2 }))
+      await store.createBacktest(job('bt-a', { requestedAtMs: t0 + 1, tenantId: 'acme' }))
+      await store.createBacktest(job('bt-c', { requestedAtMs: t0 + 3 }))
+      await store.createBacktest(job('bt-done', { status: 'done', finishedAtMs: t0, report: '{}' }))
+      assert.equal(await store.startBacktest('default', 'bt-b', t0 + 10), true)
+      assert.equal(await store.startBacktest('default', 'bt-b', t0 + 20), true, 'resumed: started again')
+      assert.equal(await store.startBacktest('default', 'bt-done', t0 + 20), false, 'ended')
+      assert.equal(await store.startBacktest('acme', 'bt-b', t0 + 20), false, "another tenant's")
+      assert.deepEqual(await store.getBacktest('default', 'bt-b'), job('bt-b', { requestedAtMs: t0 + 2, status: 'running', startedAtMs: t0 + 20, attempts: 2 }))
+      assert.deepEqual((await store.unfinishedBacktests()).map((b) => `${b.tenantId} ${b.id} ${b.status} ${b.request}`), [
+        'acme bt-a queued {"sample":3}', 'default bt-b running {"sample":3}', 'default bt-c queued {"sample":3}',
+      ])
+      assert.equal(await store.finishBacktest('default', 'bt-c', { status: 'cancelled', finishedAtMs: t0 + 30, by: 'alice' }), true, 'a queued one is cancelled')
+      assert.equal(await store.finishBacktest('default', 'bt-c', { status: 'cancelled', finishedAtMs: t0 + 31, by: 'bob' }), false, 'once')
+      assert.equal(await store.startBacktest('default', 'bt-c', t0 + 40), false, 'a cancelled one does not start')
+      assert.deepEqual(await store.getBacktest('default', 'bt-c'), job('bt-c', { requestedAtMs: t0 + 3, status: 'cancelled', finishedAtMs: t0 + 30, cancelledBy: 'alice' }))
+      assert.equal(await store.finishBacktest('default', 'bt-b', { status: 'cancelled', finishedAtMs: t0 + 32, by: 'alice' }), true, 'a running one is cancelled')
+      assert.deepEqual((await store.unfinishedBacktests()).map((b) => b.id), ['bt-a'])
     })
 
     const strategyVersion = (overrides: Partial<StrategyVersionRecord> = {}): StrategyVersionRecord => ({

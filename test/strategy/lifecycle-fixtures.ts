@@ -93,9 +93,14 @@ export async function recordBacktest(store: RecordStore, id: string, of: { strat
     status: 'running',
     requestedBy: 'key:analyst',
     requestedAtMs: atMs,
+    request: null,
+    models: null,
+    startedAtMs: atMs,
+    attempts: 1,
     finishedAtMs: null,
     report: null,
     error: null,
+    cancelledBy: null,
   }
   await store.createBacktest(backtest)
   const report = { events: { decided: 1200 }, approvalRate: { draft: 0.91, live: 0.93, change: -0.02 }, changed: { events: 30, rate: 0.025, transitions: [] }, ruleErrors: 0 }

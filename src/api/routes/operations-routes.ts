@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { Engine } from '../../app/open-engine.ts'
+import { defaultTenant, type Engine } from '../../app/open-engine.ts'
 import type { DecisionMetrics } from '../decision-metrics.ts'
 
 /** Liveness, readiness, metrics and the OpenAPI document: what operators and load balancers call. */
@@ -9,7 +9,13 @@ export function registerOperationsRoutes(app: FastifyInstance, engine: Engine, m
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const failure = engine.commit.failed
     if (failure) return reply.code(503).send({ status: 'unavailable', reason: 'the decision log cannot be written' })
-    return { status: 'ready', strategies: engine.strategies.all().map((s) => ({ id: s.id, version: s.version, eventType: s.document.eventType })) }
+    // answered without credentials: it names the default tenant's strategies (the operator's config files) and only counts other tenants'
+    const others = engine.strategies.all().length - engine.strategies.all(defaultTenant).length
+    return {
+      status: 'ready',
+      strategies: engine.strategies.all(defaultTenant).map((s) => ({ id: s.id, version: s.version, eventType: s.document.eventType })),
+      otherTenants: { tenants: engine.strategies.tenants().filter((t) => t !== defaultTenant).length, strategies: others },
+    }
   })
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

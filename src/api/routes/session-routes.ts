@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Role } from '../../access/user-store.ts'
 import { roles } from '../../access/user-store.ts'
-import { defaultTenant, type Engine } from '../../app/open-engine.ts'
+import type { Engine } from '../../app/open-engine.ts'
 import { forbidden } from '../../core/errors.ts'
 import { Problem } from '../api-schemas.ts'
 import { locatedInRequest } from '../located-in-request.ts'
@@ -10,9 +10,9 @@ import { locatedInRequest } from '../located-in-request.ts'
 /** The workbench's session cookie: HttpOnly, SameSite=Strict, for the API's paths. */
 export const sessionCookie = 'xiezhi_session'
 
-/** Workbench users act for the default tenant; an API key for its own. */
+/** A workbench user acts for its tenant, an API key for its own. */
 const TenantId = Type.String({ description: 'The tenant the caller acts for: whose strategies, decisions and cases it sees' })
-const UserView = Type.Object({ username: Type.String(), displayName: Type.String(), roles: Type.Array(Type.String()) })
+const UserView = Type.Object({ username: Type.String(), tenantId: TenantId, displayName: Type.String(), roles: Type.Array(Type.String()) })
 
 /**
  * Lets a workbench user through if one of `allowed` is among its roles
@@ -40,7 +40,7 @@ export function registerSessionRoutes(app: FastifyInstance, engine: Engine) {
     async (request, reply) => {
       const { token, user, expiresAtMs } = await engine.users.signIn(request.body.username, request.body.password)
       void reply.setCookie(sessionCookie, token, { path: '/', httpOnly: true, sameSite: 'strict', expires: new Date(expiresAtMs), secure: request.protocol === 'https' })
-      return { user, tenantId: defaultTenant, expiresAt: new Date(expiresAtMs).toISOString() }
+      return { user, tenantId: user.tenantId, expiresAt: new Date(expiresAtMs).toISOString() }
     },
   )
 
@@ -57,16 +57,16 @@ export function registerSessionRoutes(app: FastifyInstance, engine: Engine) {
     return reply.code(204).send()
   })
 
-  app.get('/v1/users', { schema: { summary: 'Workbench users', tags: ['workbench'] } }, async (request) => {
+  app.get('/v1/users', { schema: { summary: "The workbench users of the caller's tenant", tags: ['workbench'] } }, async (request) => {
     requireRole(request, 'admin')
-    return { items: await engine.users.list() }
+    return { items: await engine.users.list(request.tenantId) }
   })
 
   app.post<{ Body: { username: string; password: string; roles: Role[]; displayName?: string } }>(
     '/v1/users',
     {
       schema: {
-        summary: 'Add a workbench user',
+        summary: "Add a workbench user of the caller's tenant",
         tags: ['workbench'],
         body: Type.Object(
           {
@@ -82,7 +82,7 @@ export function registerSessionRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request, reply) => {
       requireRole(request, 'admin')
-      const user = await locatedInRequest({ username: 'body', password: 'body', roles: 'body', displayName: 'body' }, () => engine.users.add(request.body))
+      const user = await locatedInRequest({ username: 'body', password: 'body', roles: 'body', displayName: 'body' }, () => engine.users.add(request.body, request.tenantId))
       return reply.code(201).send(user)
     },
   )

@@ -507,6 +507,54 @@ export const sqliteMigrations: Record<string, Migration> = {
         where c.kind = 'ring' and k.type = 'array' and v.type = 'text'`.execute(db)
     },
   },
+  '0015-backtest-jobs': {
+    async up(db: Kysely<unknown>) {
+      // a backtest becomes a stored job: the whole request and the registry model versions it scores with are kept, so a
+      // starting server resumes the queued and interrupted ones; it may be queued, and cancelled. SQLite cannot change the
+      // CHECK on status in place, so the table is rebuilt (nothing references it by key). A backtest recorded as running
+      // before this had no stored request and cannot be resumed: it ends failed, as the API already showed it
+      await db.schema
+        .createTable('backtests_next')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('strategy_version', 'integer', (c) => c.notNull())
+        .addColumn('strategy_hash', 'text', (c) => c.notNull())
+        .addColumn('strategy_document', 'text', (c) => c.notNull())
+        .addColumn('period_from', 'integer', (c) => c.notNull())
+        .addColumn('period_to', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('queued', 'running', 'done', 'failed', 'cancelled')`))
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('requested_at', 'integer', (c) => c.notNull())
+        .addColumn('finished_at', 'integer')
+        .addColumn('report', 'text')
+        .addColumn('error', 'text')
+        .addColumn('request', 'text')
+        .addColumn('models', 'text')
+        .addColumn('started_at', 'integer')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('cancelled_by', 'text')
+        .execute()
+      await sql`insert into backtests_next (id, tenant_id, strategy_id, strategy_version, strategy_hash, strategy_document, period_from, period_to, status, requested_by, requested_at, finished_at, report, error, started_at, attempts)
+        select id, tenant_id, strategy_id, strategy_version, strategy_hash, strategy_document, period_from, period_to,
+          case status when 'running' then 'failed' else status end, requested_by, requested_at, finished_at, report,
+          case status when 'running' then 'interrupted: the server stopped before the backtest ended' else error end, requested_at, 1
+        from backtests`.execute(db)
+      await db.schema.dropTable('backtests').execute()
+      await db.schema.alterTable('backtests_next').renameTo('backtests').execute()
+      await db.schema.createIndex('backtests_strategy').on('backtests').columns(['tenant_id', 'strategy_id', 'requested_at']).execute()
+      // what a starting server resumes: few rows, found without reading every report
+      await db.schema.createIndex('backtests_unfinished').on('backtests').columns(['requested_at', 'id']).where(sql<boolean>`status in ('queued', 'running')`).execute()
+    },
+  },
+  '0016-user-tenants': {
+    async up(db: Kysely<unknown>) {
+      // a workbench user belongs to a tenant and acts for it, as an API key does; every user made before is the default
+      // tenant's, as it acted for it. Usernames stay unique across tenants (a sign-in names no tenant)
+      await db.schema.alterTable('users').addColumn('tenant_id', 'text', (c) => c.notNull().defaultTo('default')).execute()
+      await db.schema.createIndex('users_tenant').on('users').columns(['tenant_id', 'username']).execute()
+    },
+  },
 }
 
 /**

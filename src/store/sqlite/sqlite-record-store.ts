@@ -334,6 +334,10 @@ export class SqliteRecordStore implements RecordStore {
     return (await query.orderBy('name').orderBy('version').execute()).map(toModelVersion)
   }
 
+  async listModelTenants() {
+    return (await this.db.selectFrom('model_versions').select('tenant_id').distinct().orderBy('tenant_id').execute()).map((row) => row.tenant_id)
+  }
+
   async createModelPromotion(p: ModelPromotionRecord) {
     await this.db
       .insertInto('model_promotions')
@@ -435,19 +439,46 @@ export class SqliteRecordStore implements RecordStore {
         finished_at: b.finishedAtMs,
         report: b.report,
         error: b.error,
+        request: b.request,
+        models: b.models,
+        started_at: b.startedAtMs,
+        attempts: b.attempts,
+        cancelled_by: b.cancelledBy,
       })
       .execute()
+  }
+
+  async startBacktest(tenantId: string, id: string, atMs: number) {
+    const result = await this.db
+      .updateTable('backtests')
+      .set((eb) => ({ status: 'running', started_at: atMs, attempts: eb('attempts', '+', 1) }))
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst()
+    return result.numUpdatedRows === 1n
   }
 
   async finishBacktest(tenantId: string, id: string, end: BacktestEnd) {
     const result = await this.db
       .updateTable('backtests')
-      .set({ status: end.status, finished_at: end.finishedAtMs, report: end.status === 'done' ? end.report : null, error: end.status === 'failed' ? end.error : null })
+      .set({
+        status: end.status,
+        finished_at: end.finishedAtMs,
+        report: end.status === 'done' ? end.report : null,
+        error: end.status === 'failed' ? end.error : null,
+        cancelled_by: end.status === 'cancelled' ? end.by : null,
+      })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
-      .where('status', '=', 'running')
+      .where('status', 'in', ['queued', 'running'])
       .executeTakeFirst()
     return result.numUpdatedRows === 1n
+  }
+
+  async unfinishedBacktests() {
+    const rows = await this.db.selectFrom('backtests').selectAll().where('status', 'in', ['queued', 'running']).orderBy('requested_at').orderBy('id').execute()
+    return rows.map(toBacktest)
   }
 
   async getBacktest(tenantId: string, id: string) {
@@ -524,14 +555,14 @@ export class SqliteRecordStore implements RecordStore {
   async listBacktests(tenantId: string, strategyId: string) {
     const rows = await this.db
       .selectFrom('backtests')
-      .select(['id', 'tenant_id', 'strategy_id', 'strategy_version', 'strategy_hash', 'period_from', 'period_to', 'status', 'requested_by', 'requested_at', 'finished_at', 'error'])
+      .select(['id', 'tenant_id', 'strategy_id', 'strategy_version', 'strategy_hash', 'period_from', 'period_to', 'status', 'requested_by', 'requested_at', 'finished_at', 'error', 'started_at', 'attempts', 'cancelled_by'])
       .where('tenant_id', '=', tenantId)
       .where('strategy_id', '=', strategyId)
       .orderBy('requested_at', 'desc')
       .orderBy('id', 'desc')
       .execute()
     // the listing leaves out the document and the report, which GET /v1/backtests/{id} has
-    return rows.map((row) => toBacktest({ ...row, strategy_document: '', report: null }))
+    return rows.map((row) => toBacktest({ ...row, strategy_document: '', report: null, request: null, models: null }))
   }
 
   async getStrategyVersionRecord(tenantId: string, id: string, version: number) {
@@ -709,9 +740,14 @@ const toBacktest = (row: Selectable<SqliteSchema['backtests']>): StoredBacktest 
   status: row.status as BacktestStatus,
   requestedBy: row.requested_by,
   requestedAtMs: row.requested_at,
+  request: row.request,
+  models: row.models,
+  startedAtMs: row.started_at,
+  attempts: row.attempts,
   finishedAtMs: row.finished_at,
   report: row.report,
   error: row.error,
+  cancelledBy: row.cancelled_by,
 })
 
 const toStrategyVersionRow = (v: StrategyVersionRecord): Insertable<SqliteSchema['strategy_versions']> => ({

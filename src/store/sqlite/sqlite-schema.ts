@@ -123,6 +123,12 @@ export interface SqliteSchema {
     finished_at: number | null
     report: string | null
     error: string | null
+    // 0015-backtest-jobs
+    request: string | null
+    models: string | null
+    started_at: number | null
+    attempts: number
+    cancelled_by: string | null
   }
   strategy_deployments: {
     seq: Generated<number>
@@ -173,6 +179,6 @@ export interface SqliteSchema {
     excluded_reason: string | null
   }
   review_case_activities: { seq: Generated<number>; id: string; case_id: string; kind: string; actor: string; at: number; data: string }
-  users: { username: string; display_name: string; roles: string; password_hash: string; created_at: number; disabled_at: number | null }
+  users: { username: string; display_name: string; roles: string; password_hash: string; created_at: number; disabled_at: number | null; /* 0016-user-tenants */ tenant_id: string }
   user_sessions: { token_hash: string; username: string; created_at: number; expires_at: number; ended_at: number | null }
 }

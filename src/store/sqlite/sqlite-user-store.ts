@@ -5,6 +5,7 @@ import type { SqliteSchema } from './sqlite-schema.ts'
 
 const toUser = (r: Selectable<SqliteSchema['users']>): StoredUser => ({
   username: r.username,
+  tenantId: r.tenant_id,
   displayName: r.display_name,
   roles: JSON.parse(r.roles) as Role[],
   passwordHash: r.password_hash,
@@ -12,7 +13,7 @@ const toUser = (r: Selectable<SqliteSchema['users']>): StoredUser => ({
   disabledAtMs: r.disabled_at,
 })
 
-/** Workbench users and sessions in the records database (migration `0008-review-desk`). */
+/** Workbench users and sessions in the records database (migrations `0008-review-desk`, `0016-user-tenants`). */
 export class SqliteUserStore implements UserStore {
   private readonly selectUser: Database.Statement<[string], Selectable<SqliteSchema['users']>>
   private readonly selectSession: Database.Statement<[string], Selectable<SqliteSchema['user_sessions']>>
@@ -29,7 +30,7 @@ export class SqliteUserStore implements UserStore {
   async addUser(user: StoredUser): Promise<boolean> {
     const result = await this.db
       .insertInto('users')
-      .values({ username: user.username, display_name: user.displayName, roles: JSON.stringify(user.roles), password_hash: user.passwordHash, created_at: user.createdAtMs, disabled_at: user.disabledAtMs })
+      .values({ username: user.username, tenant_id: user.tenantId, display_name: user.displayName, roles: JSON.stringify(user.roles), password_hash: user.passwordHash, created_at: user.createdAtMs, disabled_at: user.disabledAtMs })
       .onConflict((oc) => oc.column('username').doNothing())
       .executeTakeFirst()
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
@@ -40,8 +41,10 @@ export class SqliteUserStore implements UserStore {
     return row ? toUser(row) : undefined
   }
 
-  async listUsers(): Promise<StoredUser[]> {
-    return (await this.db.selectFrom('users').selectAll().orderBy('username').execute()).map(toUser)
+  async listUsers(tenantId?: string): Promise<StoredUser[]> {
+    let query = this.db.selectFrom('users').selectAll()
+    if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId)
+    return (await query.orderBy('username').execute()).map(toUser)
   }
 
   async updateUser(username: string, change: Partial<Pick<StoredUser, 'roles' | 'passwordHash' | 'displayName' | 'disabledAtMs'>>): Promise<boolean> {

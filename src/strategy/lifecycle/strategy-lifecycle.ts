@@ -399,7 +399,7 @@ export class StrategyLifecycle {
     if (!backtest) throw new XiezhiError('not_found', `No backtest "${backtestId}"`, [{ pointer: '/backtestId', code: 'unknown_backtest', message: 'the tenant has no backtest of that id' }])
     if (backtest.status !== 'done') {
       throw new XiezhiError('conflict', `Backtest "${backtestId}" has not finished`, [
-        { pointer: '/backtestId', code: 'backtest_not_done', message: backtest.status === 'running' ? 'it is still running; submit when it is done' : `it failed: ${backtest.error ?? 'no reason recorded'}` },
+        { pointer: '/backtestId', code: 'backtest_not_done', message: notDone(backtest) },
       ])
     }
     const differences = [
@@ -607,4 +607,11 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>()
   for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item])
   return groups
+}
+
+/** Why a cited backtest cannot back a submission yet, or ever. */
+function notDone(backtest: { status: string; error: string | null; cancelledBy: string | null }): string {
+  if (backtest.status === 'queued' || backtest.status === 'running') return `it is still ${backtest.status}; submit when it is done`
+  if (backtest.status === 'cancelled') return `it was cancelled by ${backtest.cancelledBy ?? 'someone'}`
+  return `it failed: ${backtest.error ?? 'no reason recorded'}`
 }

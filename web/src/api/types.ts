@@ -342,7 +342,7 @@ export interface StrategyDocument {
   [key: string]: unknown
 }
 
-export type BacktestStatus = 'queued' | 'running' | 'done' | 'failed'
+export type BacktestStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
 
 /** The nodes of a flow the workbench edits in forms (docs/reference/strategies.md, "The flow"). */
 export interface NodeReason {
@@ -398,10 +398,15 @@ export interface Backtest {
   to: string
   requestedBy: string
   requestedAt: string
+  /** While queued: 1 starts next. */
+  position?: number
+  startedAt?: string
+  attempts: number
   finishedAt?: string
   progress?: { phase: 'replay' | 'labels'; done: number; total: number; decided: number }
   report?: BacktestReport
   error?: string
+  cancelledBy?: string
 }
 
 export interface Rate {

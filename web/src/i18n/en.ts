@@ -298,6 +298,9 @@ export const en = {
     saveFirst: 'Save the draft first.',
     progress: 'Backtest progress',
     failed: 'The backtest failed: {{error}}',
+    position: 'Place in the queue: {{position}}',
+    cancel: 'Cancel backtest',
+    cancelled: 'Cancelled by {{by}}.',
     done: 'Finished {{at}}, requested by {{by}}.',
     decided: 'Events decided',
     approvalRate: 'Approval rate (live → draft)',
@@ -318,7 +321,7 @@ export const en = {
     hitRate: 'Hit rate',
     status: 'Status',
   },
-  backtestStatus: { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed' },
+  backtestStatus: { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' },
   dash: {
     title: 'Dashboards',
     period: 'Period',

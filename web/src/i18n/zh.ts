@@ -300,6 +300,9 @@ export const zh: typeof en = {
     saveFirst: '请先保存草稿。',
     progress: '回测进度',
     failed: '回测失败：{{error}}',
+    position: '队列位置：第 {{position}} 位',
+    cancel: '取消回测',
+    cancelled: '已被 {{by}} 取消。',
     done: '{{at}} 完成，发起人 {{by}}。',
     decided: '决策事件数',
     approvalRate: '通过率（线上 → 草稿）',
@@ -320,7 +323,7 @@ export const zh: typeof en = {
     hitRate: '命中率',
     status: '状态',
   },
-  backtestStatus: { queued: '排队中', running: '运行中', done: '已完成', failed: '失败' },
+  backtestStatus: { queued: '排队中', running: '运行中', done: '已完成', failed: '失败', cancelled: '已取消' },
   dash: {
     title: '数据看板',
     period: '时间段',

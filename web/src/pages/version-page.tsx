@@ -208,7 +208,7 @@ function useBacktest(backtestId: string | null) {
     queryKey: ['backtest', backtestId],
     enabled: backtestId !== null,
     queryFn: () => api.get<Backtest>(`/v1/backtests/${encodeURIComponent(backtestId!)}`),
-    refetchInterval: (q) => (q.state.data && (q.state.data.status === 'done' || q.state.data.status === 'failed') ? false : 1_000),
+    refetchInterval: (q) => (q.state.data && q.state.data.status !== 'queued' && q.state.data.status !== 'running' ? false : 1_000),
   })
 }
 
@@ -224,6 +224,11 @@ function BacktestCard({ view, dirty, backtestId, onStarted }: { view: StrategyDo
   })
   const backtest = useBacktest(backtestId)
   const b = backtest.data
+  const cancel = useMutation({
+    mutationFn: (id: string) => api.post<Backtest>(`/v1/backtests/${encodeURIComponent(id)}/cancel`, {}),
+    onSuccess: () => void backtest.refetch(),
+    onError: (error) => void message.error(problemText(t, error)),
+  })
   return (
     <Card size="small" title={<><ExperimentOutlined /> {t('backtest.title')}</>}>
       <Space orientation="vertical" style={{ width: '100%' }}>
@@ -237,11 +242,18 @@ function BacktestCard({ view, dirty, backtestId, onStarted }: { view: StrategyDo
         </Space>
         {b && (b.status === 'queued' || b.status === 'running') && (
           <div>
-            <Typography.Text>{t(`backtestStatus.${b.status}`)}</Typography.Text>
+            <Space wrap>
+              <Typography.Text>{t(`backtestStatus.${b.status}`)}</Typography.Text>
+              {b.position !== undefined && <Typography.Text type="secondary">{t('backtest.position', { position: b.position })}</Typography.Text>}
+              <Button size="small" danger loading={cancel.isPending} onClick={() => cancel.mutate(b.id)}>
+                {t('backtest.cancel')}
+              </Button>
+            </Space>
             <Progress percent={b.progress && b.progress.total > 0 ? Math.round((b.progress.done / b.progress.total) * 100) : 0} aria-label={t('backtest.progress')} />
           </div>
         )}
         {b?.status === 'failed' && <Alert type="error" showIcon title={t('backtest.failed', { error: b.error ?? '' })} />}
+        {b?.status === 'cancelled' && <Alert type="warning" showIcon title={t('backtest.cancelled', { by: actorName(b.cancelledBy ?? '') })} />}
         {b?.status === 'done' && b.report && (
           <>
             <Alert type="success" showIcon title={t('backtest.done', { at: dateTime(b.finishedAt), by: actorName(b.requestedBy) })} />
