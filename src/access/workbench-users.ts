@@ -76,7 +76,12 @@ export class WorkbenchUsers {
   async session(token: string): Promise<WorkbenchUser | undefined> {
     const session = await this.deps.store.getSession(tokenHashOf(token))
     if (!session || session.endedAtMs !== null || session.expiresAtMs <= this.deps.clock.nowMs()) return undefined
-    const user = await this.deps.store.getUser(session.username)
+    return this.active(session.username)
+  }
+
+  /** A user who may act now (not disabled), or undefined. */
+  async active(username: string): Promise<WorkbenchUser | undefined> {
+    const user = await this.deps.store.getUser(username)
     return user && user.disabledAtMs === null ? view(user) : undefined
   }
 

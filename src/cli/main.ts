@@ -165,11 +165,21 @@ keys
   .description('create a key and print it once (only its hash is stored)')
   .option('--name <name>', 'what the key is for', 'default')
   .option('--tenant <tenant>', 'tenant the key acts for', defaultTenant)
-  .action(async (options: { name: string; tenant: string }) => {
+  .option('--owner <username>', "a workbench user of the tenant the key acts as: their roles, and their name in four-eyes checks (so one person's keys count as one person)")
+  .action(async (options: { name: string; tenant: string; owner?: string }) => {
     const records = await openRecords(readConfig(process.env))
-    const { key } = await records.apiKeys.create(options.name, options.tenant)
-    console.log(key)
-    await records.close()
+    try {
+      const owner = options.owner === undefined ? null : await records.store.users.getUser(options.owner)
+      if (owner !== null && (owner?.tenantId !== options.tenant || owner.disabledAtMs !== null)) {
+        console.error(`--owner: ${options.owner} is not an active workbench user of tenant ${options.tenant} (xiezhi users list)`)
+        process.exitCode = 2
+        return
+      }
+      const { key } = await records.apiKeys.create(options.name, options.tenant, owner?.username ?? null)
+      console.log(key)
+    } finally {
+      await records.close()
+    }
   })
 keys
   .command('list')
@@ -177,7 +187,7 @@ keys
   .action(async () => {
     const records = await openRecords(readConfig(process.env))
     for (const k of await records.apiKeys.list()) {
-      console.log(`${k.id}  ${k.tenantId}  ${k.name}  created ${new Date(k.createdAtMs).toISOString()}${k.revokedAtMs ? `  revoked ${new Date(k.revokedAtMs).toISOString()}` : ''}`)
+      console.log(`${k.id}  ${k.tenantId}  ${k.name}${k.owner ? `  as ${k.owner}` : ''}  created ${new Date(k.createdAtMs).toISOString()}${k.revokedAtMs ? `  revoked ${new Date(k.revokedAtMs).toISOString()}` : ''}`)
     }
     await records.close()
   })

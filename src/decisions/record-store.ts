@@ -188,6 +188,8 @@ export interface StoredApiKey {
   id: string
   tenantId: string
   name: string
+  /** The workbench user the key acts as (their roles, their name in four-eyes checks), or null: the key is its own actor. */
+  owner: string | null
   secretHash: string
   createdAtMs: number
   revokedAtMs: number | null

@@ -130,12 +130,15 @@ export function recordStoreSpec(adapter: string, open: () => Promise<RecordStore
     })
 
     withStore('api keys can be found, listed and revoked once', async (store) => {
-      const key = { id: 'abc', tenantId: 'default', name: 'ci', secretHash: 'ff', createdAtMs: 1, revokedAtMs: null }
+      const key = { id: 'abc', tenantId: 'default', name: 'ci', owner: null, secretHash: 'ff', createdAtMs: 1, revokedAtMs: null }
       await store.saveApiKey(key)
       assert.deepEqual(await store.findApiKey('abc'), key)
+      const owned = { ...key, id: 'abd', name: 'alice laptop', owner: 'alice', createdAtMs: 2 }
+      await store.saveApiKey(owned)
+      assert.deepEqual(await store.findApiKey('abd'), owned)
       assert.equal(await store.revokeApiKey('abc', 5), true)
       assert.equal(await store.revokeApiKey('abc', 6), false)
-      assert.deepEqual(await store.listApiKeys(), [{ ...key, revokedAtMs: 5 }])
+      assert.deepEqual(await store.listApiKeys(), [{ ...key, revokedAtMs: 5 }, owned])
     })
 
     const list = (overrides: Partial<ListDefinition> = {}): ListDefinition => ({

@@ -8,12 +8,17 @@
  * approval at all.
  */
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import { parse as parseYaml } from 'yaml'
 import { buildServer } from '../../src/api/build-server.ts'
 import { readConfig } from '../../src/app/config.ts'
 import { type Engine, openEngine } from '../../src/app/open-engine.ts'
+import { openWritableDatabase } from '../../src/store/sqlite/sqlite-decision-appender.ts'
+import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.ts'
+import { SqliteRecordStore } from '../../src/store/sqlite/sqlite-record-store.ts'
 import { tempDataDir } from '../support/temp-engine.ts'
 import { applicationDraft, recordBacktest } from './lifecycle-fixtures.ts'
 
@@ -213,6 +218,38 @@ describe('strategy lifecycle over HTTP', () => {
     assert.equal((await call('approver', 'GET', '/v1/backtests?strategyId=Not%20an%20id')).statusCode, 400)
   })
 
+  test("a key with an owner acts as that user: one person's two keys are one approver, the user's roles apply, a disabled owner's key stops", async () => {
+    const ownedData = tempDataDir()
+    const owned = await openEngine(readConfig({ XIEZHI_DATA_DIR: ownedData.dir, LOG_LEVEL: 'silent' }))
+    const server = (await buildServer(owned)).app
+    try {
+      await owned.users.add({ username: 'alice', password: 'alice-password', roles: ['analyst', 'approver'] })
+      await owned.users.add({ username: 'bob', password: 'bob-password!', roles: ['approver'] })
+      await owned.users.add({ username: 'carol', password: 'carol-password', roles: ['reviewer'] })
+      const keyOf = async (owner: string | null) => `Bearer ${(await owned.apiKeys.create(`${owner ?? 'service'} key`, 'default', owner)).key}`
+      const [alice1, alice2, bob, carol] = [await keyOf('alice'), await keyOf('alice'), await keyOf('bob'), await keyOf('carol')]
+      const as = (authorization: string, method: 'POST' | 'GET', url: string, body?: unknown) =>
+        server.inject({ method, url, headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) })
+      const created = await as(alice1, 'POST', `${base}/drafts`, { document: draft() })
+      assert.deepEqual([created.statusCode, created.json().authors], [201, ['user:alice']], created.body)
+      assert.equal((await as(alice1, 'POST', `${base}/versions/1/submit`, {})).statusCode, 200)
+      const ownSecondKey = await as(alice2, 'POST', `${base}/versions/1/approve`)
+      assert.deepEqual([ownSecondKey.statusCode, ownSecondKey.json().errors[0].code], [409, 'same_actor'], "alice's other key is still alice")
+      const reviewerKey = await as(carol, 'POST', `${base}/versions/1/approve`)
+      assert.deepEqual([reviewerKey.statusCode, reviewerKey.json().errors[0].code], [403, 'role_required'], "carol's key has carol's roles")
+      const approved = await as(bob, 'POST', `${base}/versions/1/approve`)
+      assert.deepEqual([approved.statusCode, approved.json().version.approvedBy], [200, 'user:bob'], approved.body)
+      await owned.users.disable('carol')
+      const stopped = await as(carol, 'GET', '/v1/strategies')
+      assert.equal(stopped.statusCode, 401)
+      assert.match(stopped.json().detail ?? stopped.json().title, /carol is disabled/)
+    } finally {
+      await server.close()
+      await owned.close()
+      ownedData.remove()
+    }
+  })
+
   test('with authentication off everyone is anonymous: no approval gets through', async () => {
     const anon = (method: 'POST' | 'GET', url: string, body?: unknown) => call('author', method, url, body, () => openApp)
     assert.equal((await anon('POST', `${base}/drafts`, { document: draft() })).statusCode, 201)
@@ -224,4 +261,20 @@ describe('strategy lifecycle over HTTP', () => {
     const unknown = await anon('POST', `${base}/versions/1/approve`, { deploy: true, extra: 1 })
     assert.deepEqual([unknown.statusCode, unknown.json().errors[0].pointer], [400, '/body/extra'])
   })
+})
+
+test('0017-api-key-owners keeps the keys made before as their own actors', async () => {
+  const migrated = tempDataDir()
+  const file = join(migrated.dir, 'records-0017.sqlite')
+  const db = new Kysely<never>({ dialect: new SqliteDialect({ database: openWritableDatabase(file) }) })
+  assert.equal((await new Migrator({ db, provider: { getMigrations: async () => sqliteMigrations } }).migrateTo('0016-user-tenants')).error, undefined)
+  await db.insertInto('api_keys' as never).values({ id: 'a1b2c3d4e5f6', tenant_id: 'default', name: 'ci', secret_hash: 'ff', created_at: 1, revoked_at: null } as never).execute()
+  await db.destroy()
+  const store = await SqliteRecordStore.open(file)
+  try {
+    assert.deepEqual(await store.findApiKey('a1b2c3d4e5f6'), { id: 'a1b2c3d4e5f6', tenantId: 'default', name: 'ci', owner: null, secretHash: 'ff', createdAtMs: 1, revokedAtMs: null })
+  } finally {
+    await store.close()
+    migrated.remove()
+  }
 })

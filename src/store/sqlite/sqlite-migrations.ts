@@ -555,6 +555,13 @@ export const sqliteMigrations: Record<string, Migration> = {
       await db.schema.createIndex('users_tenant').on('users').columns(['tenant_id', 'username']).execute()
     },
   },
+  '0017-api-key-owners': {
+    async up(db: Kysely<unknown>) {
+      // a key may act as a workbench user, so that one person's keys count as that person in four-eyes checks;
+      // the keys made before have none and stay their own actors
+      await db.schema.alterTable('api_keys').addColumn('owner', 'text').execute()
+    },
+  },
 }
 
 /**

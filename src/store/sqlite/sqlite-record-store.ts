@@ -198,7 +198,7 @@ export class SqliteRecordStore implements RecordStore {
   async saveApiKey(key: StoredApiKey) {
     await this.db
       .insertInto('api_keys')
-      .values({ id: key.id, tenant_id: key.tenantId, name: key.name, secret_hash: key.secretHash, created_at: key.createdAtMs, revoked_at: key.revokedAtMs })
+      .values({ id: key.id, tenant_id: key.tenantId, name: key.name, secret_hash: key.secretHash, created_at: key.createdAtMs, revoked_at: key.revokedAtMs, owner: key.owner })
       .execute()
   }
 
@@ -626,6 +626,7 @@ const toApiKey = (row: Selectable<SqliteSchema['api_keys']>): StoredApiKey => ({
   secretHash: row.secret_hash,
   createdAtMs: row.created_at,
   revokedAtMs: row.revoked_at,
+  owner: row.owner,
 })
 
 const encodeCursor = (seq: number) => Buffer.from(`s${seq}`).toString('base64url')

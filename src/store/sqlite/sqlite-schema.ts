@@ -51,7 +51,7 @@ export interface SqliteSchema {
   }
   feature_versions: { name: string; version: number; hash: string; definition: string; saved_at: number }
   event_types: { tenant_id: string; type: string; definition: string }
-  api_keys: { id: string; tenant_id: string; name: string; secret_hash: string; created_at: number; revoked_at: number | null }
+  api_keys: { id: string; tenant_id: string; name: string; secret_hash: string; created_at: number; revoked_at: number | null; owner: string | null }
   lists: { tenant_id: string; name: string; kind: string; entity_kind: string; description: string; created_by: string; created_at: number }
   list_entries: {
     seq: Generated<number>
