@@ -64,7 +64,7 @@ export class GraphService {
   lastPropagation: PropagationComputation | undefined
   /** The scheduled computation applied last: where it ran, what the decision thread waited. */
   lastComputation: RingComputation | undefined
-  /** What the last scheduled capture took on this thread, in ms. */
+  /** What the last scheduled captures (the rings' input, the restart's seeds) took on this thread, in ms; the copies posted to the worker come after. */
   lastCaptureMs = 0
   private readonly graphId = ringGraphId()
   private readonly ringsOffThread: boolean
