@@ -125,7 +125,7 @@ test('after each scheduled hour the propagation is the last hour’s restart wit
 
 test('a snapshot of the format before (the restart at once, nothing pending for it) is refused: a start replays the log instead', () => {
   const graph = new GraphService({ rings: { everyMs: day } })
-  fc.sample(eventStream(40), { numRuns: 1, seed: 3 })[0]!.forEach((e) => graph.observe(e))
+  for (const e of fc.sample(eventStream(40), { numRuns: 1, seed: 3 })[0]!) graph.observe(e)
   const { pendingPropagation: _notInVersion2, ...older } = graph.snapshot()
   assert.throws(() => GraphService.restore({ ...older, format: 'xiezhi-graph-2' } as unknown as GraphSnapshot), /not a graph snapshot of this version: xiezhi-graph-2/)
   assert.equal(GraphService.restore(graph.snapshot()).snapshot().format, 'xiezhi-graph-3')
