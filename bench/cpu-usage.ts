@@ -71,3 +71,20 @@ function processTicks(pid: number): number {
   // after[0] is field 3 (state); utime and stime are fields 14 and 15
   return Number(after[11]) + Number(after[12])
 }
+
+/**
+ * CPU milliseconds of the main thread alone (10 ms steps), from
+ * /proc/self/task/<pid>/stat; NaN where /proc is not available. Unlike
+ * `process.cpuUsage`, which counts every thread of the process, it leaves
+ * out what worker threads ran meanwhile: what a decision on the main
+ * thread waited for.
+ */
+export function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(after[11]) + Number(after[12])) * 1000) / ticksPerSecond
+  } catch {
+    return Number.NaN
+  }
+}

@@ -27,9 +27,12 @@
  * - decisions during the hour: the hourly schedule switched on, decisions
  *   (`observe`) arrive at `--paced-rate` a second for `--paced-seconds`,
  *   the first crossing the hour; each one's latency from its arrival (a
- *   stall delays every decision queued behind it), the hour's own call
- *   (and of it the rings' capture), and — where rings are computed on the
- *   ring worker — how long the worker took and what the next hour waited;
+ *   stall delays every decision queued behind it), the hour's own call —
+ *   wall time, and the main thread's own CPU time (`mainThreadCpuMs`: the
+ *   ring worker's, which `process.cpuUsage` would add, left out) — and of
+ *   it the captures, and — where rings and the propagation's restart are
+ *   computed on the ring worker — how long the worker took and what the
+ *   next hour's call (which applies them) took and waited;
  * - the snapshot file a restart starts from (`app/graph-snapshot-file.ts`),
  *   written as the engine writes it (`app/graph-snapshot-writer.ts`): its
  *   size, how long the copy holds the calling thread (decisions wait that
@@ -48,6 +51,7 @@ import { readGraphSnapshot } from '../src/app/graph-snapshot-file.ts'
 import { GraphSnapshotWriter } from '../src/app/graph-snapshot-writer.ts'
 import type { GraphEvent } from '../src/graph/graph-event.ts'
 import { GraphService } from '../src/graph/graph-service.ts'
+import { mainThreadCpuMs } from './cpu-usage.ts'
 import { percentiles, round } from './stats.ts'
 
 const { values: flags } = parseArgs({
@@ -240,37 +244,56 @@ const pacedRate = Number(flags['paced-rate'])
 const paced = Math.round(pacedRate * Number(flags['paced-seconds']))
 const pacedLatency = new Float64Array(paced)
 let boundaryMs = 0
+let boundaryCpuMs = 0
 const pacedStart = performance.now()
 for (let k = 0; k < paced; k++) {
   const arrival = pacedStart + (k * 1000) / pacedRate
   const early = arrival - performance.now()
   if (early > 1) await sleep(early)
   const started = performance.now()
+  const threadCpu = k === 0 ? mainThreadCpuMs() : 0
   // the first crosses the hour
   service.observe(eventOf(hourStart + k, Math.floor(users * next() ** 1.5), false))
   const done = performance.now()
-  if (k === 0) boundaryMs = done - started
+  if (k === 0) {
+    boundaryMs = done - started
+    boundaryCpuMs = mainThreadCpuMs() - threadCpu
+  }
   pacedLatency[k] = done - arrival
 }
 const pacedMs = performance.now() - pacedStart
 // where the rings went to the worker: the next hour applies them, after waiting for the worker as a live hour would
-type Worked = { lastCaptureMs?: number; pendingRings?: { done: boolean }; lastComputation?: { offThread: boolean; waitedMs: number; rings: { stats: { ms: number } } } }
+// (the fields are optional: the bench also runs on code from before the ring worker, or before the propagation's restart moved to it)
+type Worked = {
+  lastCaptureMs?: number
+  pendingRings?: { done: boolean }
+  lastComputation?: { offThread: boolean; waitedMs: number; rings: { stats: { ms: number } } }
+  pendingPropagation?: { done: boolean }
+  lastPropagation?: { offThread: boolean; waitedMs: number; ms: number; repushed: number }
+}
 const worked = service as unknown as Worked
 let workerMs = Number.NaN
+let restartMs = Number.NaN
 let nextBoundaryMs = Number.NaN
+let nextBoundaryCpuMs = Number.NaN
 if (worked.pendingRings) {
-  while (!worked.pendingRings.done) await sleep(50)
+  while (!worked.pendingRings.done || (worked.pendingPropagation && !worked.pendingPropagation.done)) await sleep(50)
   const started = performance.now()
+  const threadCpu = mainThreadCpuMs()
   service.observe(eventOf(hourStart + hourMs, Math.floor(users * next() ** 1.5), false))
+  nextBoundaryCpuMs = mainThreadCpuMs() - threadCpu
   nextBoundaryMs = performance.now() - started
   workerMs = worked.lastComputation!.rings.stats.ms
+  restartMs = worked.lastPropagation?.ms ?? Number.NaN
 }
 const [paced50, paced99, paced999] = percentiles(pacedLatency, [50, 99, 99.9])
 const pacedMax = pacedLatency.reduce((a, b) => Math.max(a, b), 0)
 log(
-  `decisions during the hour: ${paced.toLocaleString()} at ${pacedRate}/s over ${(pacedMs / 1000).toFixed(0)} s: latency p50 ${paced50!.toFixed(2)} ms, p99 ${paced99!.toFixed(1)} ms, p99.9 ${paced999!.toFixed(1)} ms, max ${pacedMax.toFixed(0)} ms; the hour's call ${boundaryMs.toFixed(0)} ms` +
+  `decisions during the hour: ${paced.toLocaleString()} at ${pacedRate}/s over ${(pacedMs / 1000).toFixed(0)} s: latency p50 ${paced50!.toFixed(2)} ms, p99 ${paced99!.toFixed(1)} ms, p99.9 ${paced999!.toFixed(1)} ms, max ${pacedMax.toFixed(0)} ms; the hour's call ${boundaryMs.toFixed(0)} ms (main thread CPU ${boundaryCpuMs.toFixed(0)} ms)` +
     (worked.pendingRings ? ` (the capture ${worked.lastCaptureMs!.toFixed(0)} ms)` : '') +
-    (worked.pendingRings ? `; the worker's computation ${(workerMs / 1000).toFixed(1)} s, the next hour's call ${nextBoundaryMs.toFixed(0)} ms (waited ${worked.lastComputation!.waitedMs.toFixed(0)} ms)` : ' (rings computed in that call)'),
+    (worked.pendingRings ? `; the worker's computation ${(workerMs / 1000).toFixed(1)} s` : ' (rings computed in that call)') +
+    (worked.lastPropagation ? `, the propagation's restart on the worker ${(restartMs / 1000).toFixed(1)} s` : '') +
+    (worked.pendingRings ? `; the next hour's call ${nextBoundaryMs.toFixed(0)} ms (main thread CPU ${nextBoundaryCpuMs.toFixed(0)} ms; waited ${worked.lastComputation!.waitedMs.toFixed(0)} ms)` : ''),
 )
 const snapshotDir = mkdtempSync(join(tmpdir(), 'xiezhi-graph-bench-'))
 const snapshotFile = join(snapshotDir, 'graph-state.snapshot')
@@ -328,7 +351,7 @@ const result = {
   measureUs: { p50: round(p50!, 1), p99: round(p99!, 1), p999: round(p999!, 1), cpuP50: cpu50!, cpuP99: cpu99!, cappedShare: round(capped / queries, 3) },
   labelPushUs: round((1000 * labelMs) / labelCount),
   rings: { ms: round(rings.stats.ms), cpuMs: round(ringCpuMs), nextHourMs: round(nextHour.stats.ms), nextHourCpuMs: round(nextHourCpuMs), propagationCpuMs: round(propagationCpuMs), nextHourComponentsRun: computed, nextHourEdgesRun: edgesRun, nextHourComponentsReused: reused, gcMs: round(gcMs), edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
-  duringHour: { decisions: paced, ratePerSecond: pacedRate, p50Ms: round(paced50!, 2), p99Ms: round(paced99!, 1), p999Ms: round(paced999!, 1), maxMs: round(pacedMax), boundaryMs: round(boundaryMs), captureMs: round(worked.lastCaptureMs ?? Number.NaN), workerMs: round(workerMs), nextBoundaryMs: round(nextBoundaryMs) },
+  duringHour: { decisions: paced, ratePerSecond: pacedRate, p50Ms: round(paced50!, 2), p99Ms: round(paced99!, 1), p999Ms: round(paced999!, 1), maxMs: round(pacedMax), boundaryMs: round(boundaryMs), boundaryThreadCpuMs: round(boundaryCpuMs), captureMs: round(worked.lastCaptureMs ?? Number.NaN), workerMs: round(workerMs), restartWorkerMs: round(restartMs), nextBoundaryMs: round(nextBoundaryMs), nextBoundaryThreadCpuMs: round(nextBoundaryCpuMs) },
   snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), bytesPerEdge: round(snapshotBytes / edges, 1), pauseMs: round(write.copyMs), pauseCpuMs: round(pauseCpuMs), writeMs: round(snapshotMs), writeCpuMs: round(snapshotCpuMs), readMs: round(readMs), readCpuMs: round(readCpuMs), restoreMs: round(restoreMs), restoreCpuMs: round(restoreCpuMs), sameMeasures: restoredSame },
 }
 if (flags.json) console.log(JSON.stringify(result))
@@ -339,6 +362,6 @@ else {
   console.log(`  graph features     p50 ${result.measureUs.p50} µs, p99 ${result.measureUs.p99} µs, p99.9 ${result.measureUs.p999} µs per decision (CPU time p50 ${result.measureUs.cpuP50} µs, p99 ${result.measureUs.cpuP99} µs; a cap hit in ${(100 * result.measureUs.cappedShare).toFixed(1)} %)`)
   console.log(`  a label's push     ${result.labelPushUs} µs`)
   console.log(`  rings (Louvain)    ${(result.rings.ms / 1000).toFixed(1)} s (CPU ${(result.rings.cpuMs / 1000).toFixed(1)} s) over ${result.rings.edges.toLocaleString()} edges of the window${result.rings.truncated ? ' (capped)' : ''}; ${result.rings.rings} rings; an hour later ${(result.rings.nextHourMs / 1000).toFixed(1)} s (CPU ${(result.rings.nextHourCpuMs / 1000).toFixed(1)} s, Louvain on ${result.rings.nextHourComponentsRun} components of ${result.rings.nextHourEdgesRun.toLocaleString()} edges, ${result.rings.nextHourComponentsReused} reused); propagation's restart ${(result.rings.propagationCpuMs / 1000).toFixed(1)} CPU-s more`)
-  console.log(`  during the hour    decisions at ${pacedRate}/s: latency from arrival p50 ${result.duringHour.p50Ms} ms, p99 ${result.duringHour.p99Ms} ms, p99.9 ${result.duringHour.p999Ms} ms, max ${result.duringHour.maxMs} ms; the hour's call ${result.duringHour.boundaryMs} ms${Number.isNaN(workerMs) ? ' (rings computed in it)' : `; rings on the worker ${(workerMs / 1000).toFixed(1)} s, applied at the next hour in ${result.duringHour.nextBoundaryMs} ms`}`)
+  console.log(`  during the hour    decisions at ${pacedRate}/s: latency from arrival p50 ${result.duringHour.p50Ms} ms, p99 ${result.duringHour.p99Ms} ms, p99.9 ${result.duringHour.p999Ms} ms, max ${result.duringHour.maxMs} ms; the hour's call ${result.duringHour.boundaryMs} ms (main thread CPU ${result.duringHour.boundaryThreadCpuMs} ms)${Number.isNaN(workerMs) ? ' (rings computed in it)' : `; rings on the worker ${(workerMs / 1000).toFixed(1)} s${Number.isNaN(restartMs) ? '' : `, the propagation's restart ${(restartMs / 1000).toFixed(1)} s`}, applied at the next hour in ${result.duringHour.nextBoundaryMs} ms (main thread CPU ${result.duringHour.nextBoundaryThreadCpuMs} ms)`}`)
   console.log(`  snapshot file      ${result.snapshot.mib} MiB (${result.snapshot.bytesPerEdge} B per edge): decisions held ${result.snapshot.pauseMs} ms (the copy; CPU ${result.snapshot.pauseCpuMs} ms), written in ${result.snapshot.writeMs} ms on the writer thread (CPU of both threads ${result.snapshot.writeCpuMs} ms); read in ${result.snapshot.readMs} ms, restored in ${result.snapshot.restoreMs} ms all told (CPU ${result.snapshot.readCpuMs} and ${result.snapshot.restoreCpuMs} ms); ${result.snapshot.sameMeasures ? 'the same' : 'NOT the same'} measures after`)
 }

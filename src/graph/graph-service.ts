@@ -5,15 +5,21 @@ import { type GraphFeatureValues, type MeasureScratch, measureEvent } from './gr
 import { type GraphOptions, type GraphOptionsInput, graphOptions } from './graph-options.ts'
 import { LinkGraph, type LinkGraphColumns } from './link-graph.ts'
 import { NeighbourhoodSearch } from './neighbourhood.ts'
+import { PendingPropagation, type PropagationComputation } from './pending-propagation.ts'
 import { type PropagationColumns, RiskPropagation } from './propagation.ts'
+import { capturePropagationInput, type LaterSeeds, type PropagationInput } from './propagation-restart.ts'
 import { captureRingInput, type RingInput } from './ring-input.ts'
 import { PendingRings, type RingComputation, ringGraphId } from './ring-worker.ts'
 import { type RingIndex, emptyRingIndex } from './rings.ts'
 
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
-  /** 2: rings apply an hour after their capture (1 applied them at once: such a snapshot is not used, the log is replayed). */
-  format: 'xiezhi-graph-2'
+  /**
+   * 3: the propagation's restart, like the rings, applies an hour after its
+   * capture (2 restarted it at once, 1 also applied rings at once: such a
+   * snapshot is not used, the log is replayed).
+   */
+  format: 'xiezhi-graph-3'
   options: GraphOptions
   graph: LinkGraphColumns
   propagation: PropagationColumns
@@ -21,13 +27,15 @@ export interface GraphSnapshot {
   rings: RingIndex
   /** The input captured at the last scheduled hour, whose rings apply at the next (null: none). */
   pendingRings: RingInput | null
+  /** The propagation's restart captured at the last scheduled hour, applied at the next, and the labels pushed since (null: none). */
+  pendingPropagation: { input: PropagationInput; laterSeeds: LaterSeeds } | null
   /** The event time at which the scheduled recomputation is next due (`rings.everyMs`). */
   nextRecomputeMs: number
 }
 
 /** How a graph runs, apart from what it computes (not in a snapshot: the same values either way). */
 export interface GraphRuntime {
-  /** Scheduled ring computations on the ring worker (true), or on the graph's thread when they are taken (false). */
+  /** Scheduled computations — the rings, the propagation's restart — on the ring worker (true), or on the graph's thread when they are taken (false). */
   ringsOffThread?: boolean
 }
 
@@ -36,8 +44,10 @@ export interface GraphRuntime {
  * propagated from labelled nodes, and rings. Single-threaded like the
  * feature engine; the decision path calls `observe` (read, then add), so a
  * decision sees the graph as it stood before its event. Only the hourly
- * rings' Louvain runs elsewhere, on the ring worker (`ring-worker.ts`),
- * from an input captured at one hour and applied at the next.
+ * work runs elsewhere, on the ring worker (`ring-worker.ts`), from inputs
+ * captured at one hour and applied at the next: the rings' Louvain, and
+ * the propagated risk's restart from every label
+ * (`pending-propagation.ts`).
  */
 export class GraphService {
   readonly options: GraphOptions
@@ -48,9 +58,13 @@ export class GraphService {
   readonly communityCache = new CommunityCache()
   /** The rings captured at the last scheduled hour, being computed; applied at the next. */
   private pending: PendingRings | undefined
+  /** The propagation's restart captured at the last scheduled hour; applied at the next. */
+  private pendingRestart: PendingPropagation | undefined
+  /** The restart applied last: where it ran, what the decision thread waited. */
+  lastPropagation: PropagationComputation | undefined
   /** The scheduled computation applied last: where it ran, what the decision thread waited. */
   lastComputation: RingComputation | undefined
-  /** What the last scheduled capture took on this thread, in ms. */
+  /** What the last scheduled captures (the rings' input, the restart's seeds) took on this thread, in ms; the copies posted to the worker come after. */
   lastCaptureMs = 0
   private readonly graphId = ringGraphId()
   private readonly ringsOffThread: boolean
@@ -91,25 +105,34 @@ export class GraphService {
       }
     }
     const riskSeeds = this.graph.add(event)
-    for (const node of riskSeeds) this.propagation.addSeed(this.graph, node, 1 / riskSeeds.length)
+    for (const node of riskSeeds) {
+      const mass = 1 / riskSeeds.length
+      this.propagation.addSeed(this.graph, node, mass)
+      this.pendingRestart?.noteSeed(node, mass)
+    }
   }
 
   /**
-   * The scheduled hour: the rings captured at the last hour are applied
-   * (taken from the ring worker, waited for only if it has not finished —
-   * live, it has had an hour), the graph as it is now is captured for the
-   * next hour's rings and sent to the worker, and the propagated risk is
-   * restarted from every label. So rings lag one hour of event time, and a
-   * replay, a backtest and a restart apply the same rings at the same
-   * events as the live run (docs/graph.md, "Rings").
+   * The scheduled hour: the graph as it is now is captured for the next
+   * hour's rings and the propagated risk's restart from every label, both
+   * sent to the ring worker; then what was captured at the last hour is
+   * applied (taken from the worker, waited for only if it has not
+   * finished — live, it has had an hour): the rings, and the restart with
+   * the labels since pushed again on it. So both lag one hour of event
+   * time, and a replay, a backtest and a restart apply the same rings and
+   * propagated risk at the same events as the live run (docs/graph.md,
+   * "Rings", "Risk propagation").
    */
   private recomputeOnSchedule(): void {
     const due = this.pending
+    const dueRestart = this.pendingRestart
     const started = performance.now()
     const input = captureRingInput(this.graph, this.graph.newestMs, this.options.rings, this.options.measure.growthWindowMs)
+    const restartInput = capturePropagationInput(this.graph, this.propagation)
     this.lastCaptureMs = performance.now() - started
     this.pending = new PendingRings(input, this.graphId, this.communityCache, this.ringsOffThread)
-    this.propagation.recompute(this.graph)
+    this.pendingRestart = new PendingPropagation(restartInput, this.graph, this.ringsOffThread)
+    if (dueRestart) this.lastPropagation = dueRestart.applyTo(this.propagation, this.graph)
     if (!due) return
     this.lastComputation = due.take()
     this.rings = this.lastComputation.rings
@@ -121,13 +144,19 @@ export class GraphService {
     return this.pending
   }
 
+  /** The propagation's restart being computed for the next scheduled hour, if any. */
+  get pendingPropagation(): PendingPropagation | undefined {
+    return this.pendingRestart
+  }
+
   /**
    * Recomputes the rings (Louvain over the window ending at `atMs`, by
    * default the newest event's time) and the propagated risk from every
    * label, on this thread and at once: on demand (an evaluation, a test).
    * Only the components that changed since the last computation run
-   * Louvain (docs/graph.md). Rings scheduled by `rings.everyMs` are not
-   * computed here but on the ring worker.
+   * Louvain (docs/graph.md). Rings and restarts scheduled by
+   * `rings.everyMs` are not computed here but on the ring worker (one
+   * pending from the last scheduled hour still applies at the next).
    */
   recompute(atMs = this.graph.newestMs): RingIndex {
     this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs, this.communityCache)
@@ -177,26 +206,30 @@ export class GraphService {
   snapshot(copy = true, withAdjacency = true): GraphSnapshot {
     // the pending input is never changed after its capture: no copy needed
     const pendingRings = this.pending?.input ?? null
+    const restart = this.pendingRestart
     return {
-      format: 'xiezhi-graph-2',
+      format: 'xiezhi-graph-3',
       options: this.options,
       graph: this.graph.toColumns(copy, withAdjacency),
       propagation: this.propagation.toColumns(copy),
       rings: this.rings,
       pendingRings,
+      pendingPropagation: restart ? { input: restart.input, laterSeeds: restart.laterSeeds } : null,
       nextRecomputeMs: this.nextRecomputeMs,
     }
   }
 
-  /** The graph a snapshot holds, the rings it was computing started again (from the same input, to the same rings). */
+  /** The graph a snapshot holds, the rings and restart it was computing started again (from the same inputs, to the same results). */
   static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}): GraphService {
-    if (snapshot.format !== 'xiezhi-graph-2') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
+    if (snapshot.format !== 'xiezhi-graph-3') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
     const service = new GraphService(snapshot.options, runtime)
     service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
     service.rings = snapshot.rings
     service.nextRecomputeMs = snapshot.nextRecomputeMs
     if (snapshot.pendingRings) service.pending = new PendingRings(snapshot.pendingRings, service.graphId, service.communityCache, service.ringsOffThread)
+    const restart = snapshot.pendingPropagation
+    if (restart) service.pendingRestart = new PendingPropagation(restart.input, service.graph, service.ringsOffThread, restart.laterSeeds)
     return service
   }
 }

@@ -1,5 +1,20 @@
+import type { Adjacency } from './adjacency.ts'
 import { ensureCapacity, prefix } from './growable.ts'
 import type { LinkGraph } from './link-graph.ts'
+
+/** What a push reads of a graph: each node's neighbours (`Adjacency`), and how many nodes there are. */
+export interface PushGraph {
+  adjacency: Pick<Adjacency, 'pool' | 'start' | 'length'>
+  nodeCount: number
+}
+
+/** The labelled nodes and their seed mass, in node order: what a restart starts from. */
+export interface PropagationSeeds {
+  nodes: Int32Array
+  masses: Float64Array
+}
+
+const pushGraphOf = (graph: LinkGraph): PushGraph => ({ adjacency: graph.adjacency, nodeCount: graph.nodes.count })
 
 /** The propagation's columns for a snapshot; structured-clone safe. */
 export interface PropagationColumns {
@@ -67,26 +82,69 @@ export class RiskPropagation {
   addSeed(graph: LinkGraph, node: number, mass = 1): void {
     this.ensureNode(graph.nodes.count - 1)
     this.seedMass[node]! += mass
+    this.pushSeed(graph, node, mass)
+  }
+
+  /**
+   * Pushes `mass` from a node whose seed mass already counts it: a label
+   * that arrived after the capture a restart started from, pushed again
+   * on the restart's result (`propagation-restart.ts`).
+   */
+  pushSeed(graph: LinkGraph, node: number, mass: number): void {
+    this.ensureNode(graph.nodes.count - 1)
     this.residual[node]! += mass
-    this.push(graph, [node])
+    this.push(pushGraphOf(graph), [node])
+  }
+
+  /** Every labelled node and its seed mass, in node order (copies). */
+  seeds(): PropagationSeeds {
+    const nodes: number[] = []
+    const masses: number[] = []
+    for (let node = 0; node < this.count; node++) {
+      if (this.seedMass[node] === 0) continue
+      nodes.push(node)
+      masses.push(this.seedMass[node]!)
+    }
+    return { nodes: Int32Array.from(nodes), masses: Float64Array.from(masses) }
   }
 
   /** Starts again from the seeds on the graph as it is now. */
   recompute(graph: LinkGraph): void {
-    this.ensureNode(graph.nodes.count - 1)
-    this.estimate.fill(0)
-    this.residual.fill(0)
-    const seeds: number[] = []
-    for (let node = 0; node < this.count; node++) {
-      if (this.seedMass[node] === 0) continue
-      this.residual[node] = this.seedMass[node]!
-      seeds.push(node)
-    }
-    this.push(graph, seeds)
+    this.restart(pushGraphOf(graph), this.seeds())
   }
 
-  private push(graph: LinkGraph, from: number[]): void {
-    this.ensureNode(graph.nodes.count - 1)
+  /**
+   * Starts again from `seeds` on `graph`: every estimate and residual
+   * zero, each seed's mass its residual, and one push from all of them in
+   * node order. A function of the graph's adjacency and the seeds alone
+   * (the thread, and what this propagation held before, make no
+   * difference): the ring worker runs it on an adjacency rebuilt from a
+   * capture's edges (`propagation-restart.ts`).
+   */
+  restart(graph: PushGraph, seeds: PropagationSeeds): void {
+    this.ensureNode(graph.nodeCount - 1)
+    this.estimate.fill(0)
+    this.residual.fill(0)
+    for (let i = 0; i < seeds.nodes.length; i++) this.residual[seeds.nodes[i]!] = seeds.masses[i]!
+    this.push(graph, seeds.nodes)
+  }
+
+  /**
+   * Takes a restart's estimate and residual (computed elsewhere, for the
+   * nodes of its capture; later nodes start at zero) in place of its own;
+   * the seed masses stay.
+   */
+  adopt(estimate: Float64Array, residual: Float64Array): void {
+    if (residual.length !== estimate.length) throw new Error(`a restart's estimate (${estimate.length} nodes) and residual (${residual.length}) differ in length`)
+    if (estimate.length > 0) this.ensureNode(estimate.length - 1)
+    this.estimate.fill(0)
+    this.residual.fill(0)
+    this.estimate.set(estimate)
+    this.residual.set(residual)
+  }
+
+  private push(graph: PushGraph, from: ArrayLike<number>): void {
+    this.ensureNode(graph.nodeCount - 1)
     const { estimate, residual, queued, alpha, epsilon } = this
     const { pool, start, length } = graph.adjacency
     let queue = this.queue
@@ -105,7 +163,7 @@ export class RiskPropagation {
       queue[tail++] = node
       queued[node] = 1
     }
-    for (const node of from) enqueue(node)
+    for (let i = 0; i < from.length; i++) enqueue(from[i]!)
     let work = 0
     while (head < tail) {
       const node = queue[head++]!

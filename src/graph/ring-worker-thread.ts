@@ -1,12 +1,15 @@
 import { type MessagePort, threadId, workerData } from 'node:worker_threads'
 import { CommunityCache, ringsOf } from './communities.ts'
+import { restartPropagation } from './propagation-restart.ts'
 import type { RingJob, RingJobResult } from './ring-worker.ts'
 
 /**
- * The ring worker's thread: computes each input it is sent (`ringsOf`), one
- * at a time in the order sent, keeping each graph's last partitions so an
- * unchanged component is not run again; posts the rings back, then bumps
- * the shared counter a waiting graph thread sleeps on.
+ * The ring worker's thread: computes each job it is sent — rings from a
+ * captured input (`ringsOf`), or the propagation's restart
+ * (`restartPropagation`) — one at a time in the order sent, keeping each
+ * graph's last partitions so an unchanged component is not run again;
+ * posts the result back (its arrays moved, not copied), then bumps the
+ * shared counter a waiting graph thread sleeps on.
  */
 const { port, signal } = workerData as { port: MessagePort; signal: Int32Array }
 
@@ -26,14 +29,22 @@ function cacheOf(graphId: number): CommunityCache {
   return cache
 }
 
-port.on('message', ({ id, graphId, input }: RingJob) => {
+port.on('message', (job: RingJob) => {
+  const { id } = job
   let result: RingJobResult
   const transfer: ArrayBuffer[] = []
   try {
-    const cache = cacheOf(graphId)
-    const rings = ringsOf(input, cache)
-    result = { id, rings, threadId, reused: cache.reused, computed: cache.computed, edgesRun: cache.edgesRun }
-    transfer.push(rings.ringOf.buffer as ArrayBuffer)
+    if (job.kind === 'rings') {
+      const cache = cacheOf(job.graphId)
+      const rings = ringsOf(job.input, cache)
+      result = { id, kind: 'rings', rings, threadId, reused: cache.reused, computed: cache.computed, edgesRun: cache.edgesRun }
+      transfer.push(rings.ringOf.buffer as ArrayBuffer)
+    } else {
+      const started = performance.now()
+      const restart = restartPropagation(job.input, job.ends)
+      result = { id, kind: 'propagation', restart, threadId, ms: performance.now() - started }
+      transfer.push(restart.estimate.buffer as ArrayBuffer, restart.residual.buffer as ArrayBuffer)
+    }
   } catch (error) {
     result = { id, error: (error as Error).stack ?? String(error) }
   }

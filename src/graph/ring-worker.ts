@@ -1,16 +1,23 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads'
 import { type CommunityCache, ringsOf } from './communities.ts'
+import type { PropagationInput, PropagationRestart } from './propagation-restart.ts'
 import type { RingInput } from './ring-input.ts'
 import type { RingIndex } from './rings.ts'
 
-/** One computation sent to the worker: the graph it is for (its partition cache) and the input. */
-export interface RingJob {
-  id: number
-  graphId: number
-  input: RingInput
-}
+/**
+ * One computation sent to the worker: the rings of a captured input (with
+ * the graph it is for: its partition cache), or the propagation's restart
+ * from a captured input and the ends of the edges it covers.
+ */
+export type RingJob = { id: number; kind: 'rings'; graphId: number; input: RingInput } | { id: number; kind: 'propagation'; input: PropagationInput; ends: Int32Array }
 
-export type RingJobResult = { id: number; rings: RingIndex; threadId: number; reused: number; computed: number; edgesRun: number } | { id: number; error: string }
+export type RingJobResult =
+  | { id: number; kind: 'rings'; rings: RingIndex; threadId: number; reused: number; computed: number; edgesRun: number }
+  | { id: number; kind: 'propagation'; restart: PropagationRestart; threadId: number; ms: number }
+  | { id: number; error: string }
+
+/** A job as a graph hands it over (the worker numbers it). */
+type Submitted = RingJob extends infer Job ? (Job extends RingJob ? Omit<Job, 'id'> : never) : never
 
 /** A finished computation, and where and how it ran. */
 export interface RingComputation {
@@ -53,15 +60,17 @@ class RingWorker {
   /** Why the worker is not usable (it failed to start, exited, or did not answer), when it is not. */
   private failure: string | undefined
 
-  /** Sends an input; undefined when no worker can be had (the caller computes on its own thread). */
-  submit(graphId: number, input: RingInput): number | undefined {
+  /**
+   * Sends a job (its `transfer` buffers moved, the rest copied); undefined
+   * when no worker can be had (the caller computes on its own thread).
+   */
+  submit(job: Submitted, transfer: ArrayBuffer[] = []): number | undefined {
     if (this.failure !== undefined) return undefined
     try {
       this.start()
       const id = this.nextId++
       this.sent.add(id)
-      // copied, not transferred: the graph keeps the input for its snapshot
-      this.port!.postMessage({ id, graphId, input } satisfies RingJob)
+      this.port!.postMessage({ ...job, id } as RingJob, transfer)
       return id
     } catch (error) {
       this.fail(`could not start: ${(error as Error).message}`)
@@ -168,13 +177,14 @@ const workerBootstrap = `
     .catch((error) => { Atomics.store(workerData.signal, ${STATE}, -1); Atomics.notify(workerData.signal, ${POSTED}); throw error })
 `
 
-const ringWorker = new RingWorker()
+/** The process's ring worker: the hourly rings, and the propagation's restart (`propagation-restart.ts`). */
+export const ringWorker = new RingWorker()
 
-/** How long a graph's thread waits for the worker at an hour before computing the rings itself. */
-const maxWaitMs = 10 * 60_000
+/** How long a graph's thread waits for the worker at an hour before computing itself. */
+export const maxWaitMs = 10 * 60_000
 
 /** A pending computation let go untaken: its result, when it comes, is not kept. */
-const untaken = new FinalizationRegistry<number>((id) => ringWorker.abandon(id))
+export const untaken = new FinalizationRegistry<number>((id) => ringWorker.abandon(id))
 
 let nextGraphId = 1
 /** A number for a graph: the worker keeps its partitions under it. */
@@ -196,7 +206,8 @@ export class PendingRings {
     private readonly cache: CommunityCache,
     offThread = true,
   ) {
-    this.job = offThread ? ringWorker.submit(graphId, input) : undefined
+    // copied, not transferred: the graph keeps the input for its snapshot
+    this.job = offThread ? ringWorker.submit({ kind: 'rings', graphId, input }) : undefined
     if (this.job !== undefined) untaken.register(this, this.job, this)
   }
 
@@ -231,6 +242,7 @@ export class PendingRings {
 
   private computationOf(result: RingJobResult, waitedMs: number): RingComputation {
     if ('error' in result) throw new Error(`the ring computation failed in its worker: ${result.error}`)
+    if (result.kind !== 'rings') throw new Error(`the ring worker answered a ring computation with a ${result.kind} result`)
     const { rings, reused, computed, edgesRun } = result
     return { rings, threadId: result.threadId, offThread: true, waitedMs, reused, computed, edgesRun }
   }

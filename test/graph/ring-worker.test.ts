@@ -1,12 +1,12 @@
 /**
- * Hourly rings on the ring worker: Louvain runs off the decision thread
- * (decisions go on, and the event loop turns, while a large component is
- * computed), and the rings are applied at the next hour of event time, so
- * a live run (the worker done long before the hour), a replay that runs
- * ahead of it (waits for the worker at each hour), a run without the
- * worker and a run restarted from a snapshot taken while rings were being
- * computed all give every event the same measures and end with the same
- * state.
+ * Hourly rings and the propagation's restart on the ring worker: Louvain
+ * and the restart run off the decision thread (decisions go on, and the
+ * event loop turns, while a large component is computed), and both are
+ * applied at the next hour of event time, so a live run (the worker done
+ * long before the hour), a replay that runs ahead of it (waits for the
+ * worker at each hour), a run without the worker and runs restarted from
+ * a snapshot taken while rings and the restart were being computed all
+ * give every event the same measures and end with the same state.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -20,7 +20,8 @@ import { ringWorld } from '../../src/graph/evaluation/ring-detection.ts'
 import { simulatedHistory } from '../../src/graph/evaluation/simulated-history.ts'
 import type { GraphEvent } from '../../src/graph/graph-event.ts'
 import { type GraphRuntime, GraphService } from '../../src/graph/graph-service.ts'
-import { event, t0 } from './graph-fixtures.ts'
+import { kindIndex } from '../../src/graph/node-table.ts'
+import { event, label, t0 } from './graph-fixtures.ts'
 
 const hourMs = 3_600_000
 const dir = mkdtempSync(join(tmpdir(), 'xiezhi-ring-worker-'))
@@ -45,6 +46,8 @@ test('a scheduled recomputation runs on the ring worker while decisions go on, a
   const graph = new GraphService({ rings: { everyMs: hourMs } })
   const component = largeComponent()
   for (const e of component) graph.observe(e)
+  // risk to propagate: a label on every hundredth user
+  for (let u = 0; u < component.length; u += 100) graph.observe(label(component.at(-1)!.occurredAtMs, { user: [`u${u}`] }))
   // the first event of the next hour captures the graph and hands it to the worker
   const started = performance.now()
   graph.observe(event(t0 + hourMs, { user: ['late-0'], device: ['d0'] }))
@@ -52,11 +55,14 @@ test('a scheduled recomputation runs on the ring worker while decisions go on, a
   const pending = graph.pendingRings
   assert.ok(pending && pending.input.edges.length > 100_000, `${pending?.input.edges.length} edges captured`)
   assert.equal(graph.rings.rings.length, 0, 'nothing applied yet: the rings apply an hour after their capture')
+  const restartPending = graph.pendingPropagation
+  assert.ok(restartPending && restartPending.input.seeds.nodes.length === 400, 'the restart is captured with the labels')
+  assert.equal(graph.lastPropagation, undefined, 'no restart ran in the hour\'s call')
   // decisions of the same hour, one per turn of the event loop, until the rings are in without this thread computing them
   let decided = 0
   let slowestMs = 0
   const giveUpAt = performance.now() + 300_000
-  while (!pending.done) {
+  while (!pending.done || !restartPending.done) {
     assert.ok(performance.now() < giveUpAt, 'the worker answered within 5 minutes')
     const decisionStarted = performance.now()
     graph.observe(event(t0 + hourMs + 1 + decided, { user: [`late-${decided}`], device: [`d${decided}`] }))
@@ -70,6 +76,12 @@ test('a scheduled recomputation runs on the ring worker while decisions go on, a
   assert.equal(computation.offThread, true)
   assert.notEqual(computation.threadId, threadId, 'Louvain ran on another thread')
   assert.equal(computation.waitedMs, 0, 'the rings were in before the hour: nothing was waited for')
+  const restart = graph.lastPropagation!
+  assert.equal(restart.offThread, true)
+  assert.notEqual(restart.threadId, threadId, 'the propagation\'s restart ran on another thread')
+  assert.equal(restart.waitedMs, 0, 'the restart was in before the hour')
+  assert.equal(restart.repushed, 0, 'no label since the capture')
+  assert.ok(graph.propagation.score(graph.graph.nodes.find(kindIndex('user'), 'u1') ?? -1) > 0, 'risk reached a neighbour of a labelled user')
   assert.ok(graph.rings.rings.length > 100, `${graph.rings.rings.length} rings applied`)
   assert.equal(graph.rings.computedAtMs, component.at(-1)!.occurredAtMs, 'the rings of the graph as it stood at the hour')
   // while Louvain ran, this thread decided: the boundary and each decision took a fraction of the computation
@@ -94,27 +106,39 @@ const stateOf = (graph: GraphService) => {
  * The simulator's lender through `observe`, rings every 6 hours of event
  * time; `live` gives the worker time to finish before each hour comes,
  * `restartAt` writes a snapshot to a file right after that hour's capture
- * and goes on from the graph read back.
+ * and goes on from the graph read back, `restartAfterLabelAt` does so at
+ * the first label after that hour's capture (labels to push again on the
+ * restart are pending then).
  */
-async function run(events: readonly GraphEvent[], runtime: GraphRuntime, how: { live?: boolean; restartAt?: number } = {}): Promise<Run> {
-  const options = { rings: { everyMs: 6 * hourMs } }
+async function run(events: readonly GraphEvent[], runtime: GraphRuntime, how: { live?: boolean; restartAt?: number; restartAfterLabelAt?: number } = {}): Promise<Run> {
+  // the simulator's lender labels fake traffic: risk to propagate
+  const options = { riskLabels: ['fraud', 'fake_traffic'], rings: { everyMs: 6 * hourMs } }
   let graph = new GraphService(options, runtime)
   const measures: string[] = []
   let hours = 0
+  const restart = () => {
+    const file = join(dir, `restart-${process.hrtime.bigint()}.snapshot`)
+    writeGraphSnapshot(file, { lastDecisionHash: '0'.repeat(64), takenAtMs: 0, state: graph.snapshot(false) })
+    const saved = readGraphSnapshot(file)
+    assert.ok(!('unusable' in saved), JSON.stringify(saved))
+    assert.ok(saved.state.pendingRings, 'the snapshot holds the rings being computed')
+    assert.ok(saved.state.pendingPropagation, 'the snapshot holds the propagation\'s restart being computed')
+    graph = GraphService.restore(saved.state, runtime)
+    return saved.state.pendingPropagation
+  }
   for (const e of events) {
     const pending = graph.pendingRings
     measures.push(JSON.stringify({ ...graph.observe(e), ringsAt: graph.rings.computedAtMs }))
-    if (graph.pendingRings === pending) continue
-    hours++
-    if (how.live) while (!graph.pendingRings!.done) await sleep(1)
-    if (hours === how.restartAt) {
-      const file = join(dir, `restart-${process.hrtime.bigint()}.snapshot`)
-      writeGraphSnapshot(file, { lastDecisionHash: '0'.repeat(64), takenAtMs: 0, state: graph.snapshot(false) })
-      const saved = readGraphSnapshot(file)
-      assert.ok(!('unusable' in saved), JSON.stringify(saved))
-      assert.ok(saved.state.pendingRings, 'the snapshot holds the rings being computed')
-      graph = GraphService.restore(saved.state, runtime)
+    if (graph.pendingRings === pending) {
+      if (e.type === 'label' && hours === how.restartAfterLabelAt) {
+        assert.ok(restart()!.laterSeeds.nodes.length > 0, 'labels since the capture are in the snapshot')
+        how = { ...how, restartAfterLabelAt: undefined }
+      }
+      continue
     }
+    hours++
+    if (how.live) while (!graph.pendingRings!.done || !graph.pendingPropagation!.done) await sleep(1)
+    if (hours === how.restartAt) restart()
   }
   return { measures, final: stateOf(graph) }
 }
@@ -126,11 +150,14 @@ test('live, replayed, in-thread and restarted runs apply the same rings at the s
   const replay = await run(observed, {})
   const inThread = await run(observed, { ringsOffThread: false })
   const restarted = await run(observed, {}, { restartAt: 20 })
+  const restartedMidHour = await run(observed, {}, { restartAfterLabelAt: 30 })
   // the comparison means something: rings were applied, and they changed along the way
   const ringTimes = new Set(live.measures.map((m) => (JSON.parse(m) as { ringsAt: number | null }).ringsAt))
   assert.ok(ringTimes.size > 20, `${ringTimes.size} distinct ring computations applied`)
   assert.ok(live.measures.some((m) => (JSON.parse(m) as { ringUsers: number }).ringUsers > 0), 'some events sit in a ring')
-  for (const [name, other] of Object.entries({ replay, inThread, restarted })) {
+  const risks = new Set(live.measures.map((m) => (JSON.parse(m) as { propagatedRisk: number }).propagatedRisk))
+  assert.ok(risks.size > 30, `${risks.size} distinct propagated risks measured`)
+  for (const [name, other] of Object.entries({ replay, inThread, restarted, restartedMidHour })) {
     assert.equal(other.measures.length, live.measures.length)
     const first = other.measures.findIndex((m, i) => m !== live.measures[i])
     assert.equal(first, -1, `${name}: event ${first} differs: ${other.measures[first]} vs ${live.measures[first]}`)
