@@ -34,17 +34,12 @@ export interface KeyColumn {
   keyOf: (code: number) => string
 }
 
-/** A feature of a group that the batch's type feeds: its bit in the entry mask, and the column of numbers it needs a value in (undefined: none, a count). */
-export interface FedFeature {
-  word: number
-  bit: number
-  values: ArrayLike<number> | undefined
-}
-
-/** A number column of the group's log entries and the event column it is taken from. */
+/** A number column of the group's log entries, the event column it is taken from, and the features (mask words) an event with a value there feeds. */
 export interface EntryNumbers {
+  source: unknown
   values: ArrayLike<number>
   column: number
+  feeds: number[]
 }
 
 /** What the engine's per-key pass reads of one group's batch: the same shape `observeBatch` makes from events. */
@@ -81,7 +76,7 @@ export function columnEntries(
   layout: LogLayout,
   table: KeyTable,
   hasLog: (id: number) => boolean,
-  fed: readonly FedFeature[],
+  fed: readonly number[],
   sources: readonly EntryNumbers[],
   scratch: LogEntry,
   arrays: BatchArrays,
@@ -103,7 +98,7 @@ export function columnEntries(
     const code = codes[i]!
     keyOf[i] = -1
     if (!(code >= 0)) continue
-    if (!Number.isInteger(code)) throw new Error(`event ${i}: a key code must be a non-negative integer, not ${code}`)
+    if ((code | 0) !== code) throw new Error(`event ${i}: a key code must be a non-negative 32-bit integer, not ${code}`)
     let k = slots ? slots[code]! : (slotOfCode!.get(code) ?? -1)
     if (k < 0) {
       k = keyCodes.length
@@ -141,20 +136,24 @@ export function columnEntries(
     const o = filled[k]!++
     occurrences[o] = i
     times[o] = eventTimes[i]!
-    // the entry: the features whose value the event has (a count needs none), and the values of every number column
+    // the entry: the features that need no value (counts, times), those whose value the event has, and the values
     let any = 0
-    for (let w = 0; w < words; w++) masks[o * words + w] = 0
-    for (let f = 0; f < fed.length; f++) {
-      const feature = fed[f]!
-      if (feature.values && !Number.isFinite(feature.values[i]!)) continue
-      masks[o * words + feature.word]! |= feature.bit
-      any = 1
+    for (let w = 0; w < words; w++) {
+      masks[o * words + w] = fed[w]!
+      any |= fed[w]!
     }
-    fedAny[o] = any
     for (let s = 0; s < sources.length; s++) {
-      const value = sources[s]!.values[i]!
-      numbers[o * numberColumns + sources[s]!.column] = Number.isFinite(value) ? value : 0
+      const source = sources[s]!
+      const value = source.values[i]!
+      if (Number.isFinite(value)) {
+        numbers[o * numberColumns + source.column] = value
+        for (let w = 0; w < words; w++) {
+          masks[o * words + w]! |= source.feeds[w]!
+          any |= source.feeds[w]!
+        }
+      } else numbers[o * numberColumns + source.column] = 0
     }
+    fedAny[o] = any === 0 ? 0 : 1
   }
   // a column the group has but this type does not feed stays empty in the entry, as in `entryOf`
   for (let c = 0; c < numberColumns; c++) scratch.numbers[c] = 0

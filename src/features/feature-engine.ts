@@ -3,7 +3,7 @@ import { BatchArrays } from './batch-arrays.ts'
 import type { EntityKind } from '../events/entities.ts'
 import { featureDefinitionText } from './feature-catalogue.ts'
 import { type EntityLog, type LogEntry, type LogLayout, ownValues, stateSizeOf } from './entity-log.ts'
-import { type EntryNumbers, type EventColumns, type FedFeature, type GroupBatch, type KeyColumn, columnEntries } from './event-columns.ts'
+import { type EntryNumbers, type EventColumns, type GroupBatch, type KeyColumn, columnEntries } from './event-columns.ts'
 import { KeyTable, type KeyTableColumns } from './key-table.ts'
 import type { GroupColumns } from './log-columns.ts'
 import { KindKeys, KindLogs, type LogDirectory, PairLogs } from './log-directory.ts'
@@ -417,7 +417,7 @@ export class FeatureEngine {
   }
 
   /** How each group takes its entries from `columns`, or what in the definitions the columns cannot give. */
-  private columnPlan(columns: EventColumns): { group: EntityGroup; keyColumn: KeyColumn | undefined; fed: FedFeature[]; sources: EntryNumbers[] }[] | string {
+  private columnPlan(columns: EventColumns): { group: EntityGroup; keyColumn: KeyColumn | undefined; fed: number[]; sources: EntryNumbers[] }[] | string {
     if (this.lists && this.listed.some((feature) => feature.types.has(columns.type))) return 'an in_list feature looks up keys'
     const type = this.typeNumbers.get(columns.type) ?? -1
     const plan = []
@@ -428,17 +428,26 @@ export class FeatureEngine {
         if (group.kind.split('+').every((kind) => columns.keys[kind as EntityKind])) return `the features per ${group.kind} are kept per pair of entities`
         continue
       }
-      const fed: FedFeature[] = []
+      // what every entry of the type feeds (counts, times), and what it feeds when it has a source's value
+      const fed = new Array<number>(group.layout.words).fill(0)
       const sources: EntryNumbers[] = []
       for (const f of feeds?.features ?? []) {
         const feature = group.features[f]!
         if (feature.filter) return `feature "${feature.name}" has a where condition`
         const field = feature.definition.field
-        if (feature.source && (feature.source.kind !== 'number' || field === undefined)) return `feature "${feature.name}" reads ${feature.source.kind === 'strings' ? 'texts or keys' : 'places'}`
-        const values = field === undefined ? undefined : columns.numbers[field]
-        if (field !== undefined && !values) return `feature "${feature.name}" reads ${field}, a number without its column`
-        fed.push({ word: f >>> 5, bit: 1 << (f & 31), values })
-        if (values && !sources.some((s) => s.values === values)) sources.push({ values, column: feeds!.sources.find((s) => s.source === feature.source)!.column })
+        if (!feature.source) {
+          fed[f >>> 5]! |= 1 << (f & 31)
+          continue
+        }
+        if (feature.source.kind !== 'number' || field === undefined) return `feature "${feature.name}" reads ${feature.source.kind === 'strings' ? 'texts or keys' : 'places'}`
+        const values = columns.numbers[field]
+        if (!values) return `feature "${feature.name}" reads ${field}, a number without its column`
+        let source = sources.find((s) => s.source === feature.source)
+        if (!source) {
+          source = { source: feature.source, values, column: feeds!.sources.find((s) => s.source === feature.source)!.column, feeds: new Array<number>(group.layout.words).fill(0) }
+          sources.push(source)
+        }
+        source.feeds[f >>> 5]! |= 1 << (f & 31)
       }
       plan.push({ group, keyColumn: columns.keys[group.kindKeys.kind], fed, sources })
     }
