@@ -195,7 +195,7 @@ export async function evaluate(options: EvalOptions = {}): Promise<EvalReport> {
     if (i !== -1 && tx.occurredAtMs[i]! >= sinceMs && tx.occurredAtMs[i]! < untilMs) referenceRowOf[id] = r
   }
 
-  // the backfill: every transaction in TRANSACTION_ID order through the engine, in batches (observeBatch)
+  // the backfill: every transaction in TRANSACTION_ID order through the engine, in batches of columns (observeColumns)
   t = performance.now()
   const ours = new Float64Array(reference.count * width).fill(Number.NaN)
   const wanted = (i: number) => referenceRowOf[tx.transactionId[i]!] !== -1

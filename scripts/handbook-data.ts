@@ -5,7 +5,7 @@
  * the transactions file as typed columns, the declaration in
  * `examples/fraud-detection-handbook/` (event type and features, checked as
  * a tenant's would be), the book's 15 inputs, and the backfill of those
- * inputs through `FeatureEngine.observeBatch` in TRANSACTION_ID order.
+ * inputs through `FeatureEngine.observeColumns` in TRANSACTION_ID order.
  */
 import { createReadStream, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -20,7 +20,8 @@ import type { EntityPaths } from '../src/events/entities.ts'
 import { EventTypeRegistry } from '../src/events/event-type-registry.ts'
 import { declareFeatures } from '../src/features/declare-features.ts'
 import type { FeatureDefinition } from '../src/features/feature-definition.ts'
-import { FeatureEngine, type ObservedEvent } from '../src/features/feature-engine.ts'
+import type { EventColumns } from '../src/features/event-columns.ts'
+import { FeatureEngine } from '../src/features/feature-engine.ts'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const defaultDataDir = resolve(repoRoot, '../shared/data/fraud-detection-handbook-simulated')
@@ -28,7 +29,7 @@ export const exampleDir = join(repoRoot, 'examples/fraud-detection-handbook')
 export const transactionsFile = 'transactions.csv.gz'
 export const tenantId = 'handbook'
 export const eventType = 'card.transaction'
-/** Transactions per observeBatch call: large enough that each card's and terminal's log serves many events while in cache, small enough to bound memory. */
+/** Transactions per observeColumns call: large enough that each card's and terminal's log serves many events while in cache, small enough to bound memory. */
 const batchSize = 1 << 18
 
 // ---------------------------------------------------------------------------
@@ -357,13 +358,6 @@ export function inFile<T>(file: string, read: () => T): T {
 // The backfill
 // ---------------------------------------------------------------------------
 
-/** `[String(id)]` for every id in the column, indexed by id. */
-export function keyArrays(ids: Int32Array): string[][] {
-  const keys: string[][] = []
-  for (const id of ids) if (keys[id] === undefined) keys[id] = [String(id)]
-  return keys
-}
-
 /** Row indexes in TRANSACTION_ID order (the file's own order when it is already sorted). */
 export function transactionIdOrder(tx: Transactions): Int32Array {
   const order = new Int32Array(tx.count)
@@ -387,12 +381,13 @@ export const handbookEngine = (declaration: Declaration) => new FeatureEngine(de
 /**
  * Backfills the declared features over the transactions in [`fromMs`,
  * `untilMs`), taken in `order` (TRANSACTION_ID order), through
- * `engine.observeBatch` in batches, as `card.transaction` events keyed by
- * the raw card and terminal ids (the server would use blind indexes; any
- * one-to-one key gives the same values). For each row `i` of `tx` that is
- * `wanted`, `take(i, inputs)` receives the book's 15 inputs in
- * `handbookColumns` order, amounts in currency units; `inputs` is reused
- * for the next row. Returns the number of transactions backfilled.
+ * `engine.observeColumns` in batches: `card.transaction` events as columns
+ * (time, card, terminal, amount, label), keyed by the raw card and terminal
+ * ids (the server would use blind indexes; any one-to-one key gives the same
+ * values). For each row `i` of `tx` that is `wanted`, `take(i, inputs)`
+ * receives the book's 15 inputs in `handbookColumns` order, amounts in
+ * currency units; `inputs` is reused for the next row. Returns the number of
+ * transactions backfilled.
  */
 export function backfillInputs(
   engine: FeatureEngine,
@@ -407,39 +402,55 @@ export function backfillInputs(
   const columnOf = handbookColumns.map((c) => declaration.definitions.findIndex((d) => d.name === c.feature))
   const declared = declaration.definitions.length
   const derive = handbookColumns.map((c) => c.derive)
-  // raw ids as keys, one array per id, reused by every event
-  const cardKeys = keyArrays(tx.customerId)
-  const terminalKeys = keyArrays(tx.terminalId)
   const inputs = new Float64Array(width)
-  let backfilled = 0
-  const batch: ObservedEvent[] = []
-  const batchRows: number[] = []
-  const flush = () => {
-    const rows = engine.observeBatch(batch, (b) => wanted(batchRows[b]!))
-    for (let b = 0; b < batch.length; b++) {
+  // one batch of columns, refilled from `tx` for every batch
+  const times = new Float64Array(batchSize)
+  const cards = new Int32Array(batchSize)
+  const terminals = new Int32Array(batchSize)
+  const amounts = new Float64Array(batchSize)
+  const frauds = new Float64Array(batchSize)
+  const wants = new Uint8Array(batchSize)
+  const batchRows = new Int32Array(batchSize)
+  const key = (code: number) => String(code)
+  const columns: EventColumns = {
+    count: 0,
+    type: eventType,
+    occurredAtMs: times,
+    keys: { bank_card: { codes: cards, keyOf: key }, terminal: { codes: terminals, keyOf: key } },
+    numbers: { '/amountMinor': amounts, '/fraud': frauds },
+    eventAt: (b) => {
       const i = batchRows[b]!
-      if (!wanted(i)) continue
+      const data = { transactionId: tx.transactionId[i]!, customerId: tx.customerId[i]!, terminalId: tx.terminalId[i]!, amountMinor: tx.amountMinor[i]!, fraud: tx.fraud[i]! }
+      return { type: eventType, occurredAtMs: times[b]!, data, keys: { bank_card: [key(data.customerId)], terminal: [key(data.terminalId)] } }
+    },
+  }
+  let rows: Float64Array | undefined
+  let backfilled = 0
+  let n = 0
+  const flush = () => {
+    columns.count = n
+    rows = engine.observeColumns(columns, wants, rows)
+    for (let b = 0; b < n; b++) {
+      if (wants[b] === 0) continue
       for (let k = 0; k < width; k++) inputs[k] = derive[k]!(rows[b * declared + columnOf[k]!]!)
-      take(i, inputs)
+      take(batchRows[b]!, inputs)
     }
-    batch.length = 0
-    batchRows.length = 0
+    n = 0
   }
   for (let j = 0; j < tx.count; j++) {
     const i = order[j]!
     const at = tx.occurredAtMs[i]!
     if (at < range.fromMs || at >= range.untilMs) continue
     backfilled++
-    const customerId = tx.customerId[i]!
-    const terminalId = tx.terminalId[i]!
-    batch.push({
-      type: eventType,
-      occurredAtMs: at,
-      data: { transactionId: tx.transactionId[i]!, customerId, terminalId, amountMinor: tx.amountMinor[i]!, fraud: tx.fraud[i]! },
-      keys: { bank_card: cardKeys[customerId]!, terminal: terminalKeys[terminalId]! },
-    })
-    batchRows.push(i)
-    if (batch.length === batchSize) flush()
+    times[n] = at
+    cards[n] = tx.customerId[i]!
+    terminals[n] = tx.terminalId[i]!
+    amounts[n] = tx.amountMinor[i]!
+    frauds[n] = tx.fraud[i]!
+    wants[n] = wanted(i) ? 1 : 0
+    batchRows[n] = i
+    n++
+    if (n === batchSize) flush()
   }
   flush()
   return backfilled

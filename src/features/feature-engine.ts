@@ -1,7 +1,9 @@
 import { hash } from 'node:crypto'
+import { BatchArrays } from './batch-arrays.ts'
 import type { EntityKind } from '../events/entities.ts'
 import { featureDefinitionText } from './feature-catalogue.ts'
 import { type EntityLog, type LogEntry, type LogLayout, ownValues, stateSizeOf } from './entity-log.ts'
+import { type EntryNumbers, type EventColumns, type GroupBatch, type KeyColumn, columnEntries } from './event-columns.ts'
 import { KeyTable, type KeyTableColumns } from './key-table.ts'
 import type { GroupColumns } from './log-columns.ts'
 import { KindKeys, KindLogs, type LogDirectory, PairLogs } from './log-directory.ts'
@@ -355,23 +357,7 @@ export class FeatureEngine {
       if (events[i]!.occurredAtMs > this.newestSeenMs) this.newestSeenMs = events[i]!.occurredAtMs
     }
     const typeNumberOf = (event: ObservedEvent) => this.typeNumberOf(event)
-    for (const group of this.groups) {
-      const batch = batchEntries(group, events, this.slotOfId, this.batchArrays, typeNumberOf)
-      const { occurrences, starts } = batch
-      for (let k = 0; k < batch.keys.length; k++) {
-        const key = batch.keys[k]!
-        let log = typeof key === 'number' ? group.kindLogs!.at(key) : group.pairLogs!.get(key)
-        for (let o = starts[k]!; o < starts[k + 1]!; o++) {
-          const i = occurrences[o]!
-          const entry = batch.entryAt(i)
-          const t = batch.times[i]!
-          if (reads[i] === 1) this.readKey(group, log, entry, t, true, rows, i * width)
-          if (!entry) continue
-          log ??= typeof key === 'number' ? this.logAt(group, key) : this.pairLogOf(group, key)
-          log.append(t, entry)
-        }
-      }
-    }
+    for (const group of this.groups) this.visitKeys(group, batchEntries(group, events, this.slotOfId, this.batchArrays, typeNumberOf), reads, rows)
     this.doneWithEvents()
     if (this.calendars.length > 0 || this.listed.length > 0 || this.derived.length > 0) {
       // the derived features read a record: one, refilled for every event, since the batch returns rows
@@ -379,6 +365,116 @@ export class FeatureEngine {
       for (let i = 0; i < events.length; i++) if (reads[i] === 1) this.finishRow(events[i]!, rows, i * width, record)
     }
     return rows
+  }
+
+  /**
+   * `observeBatch` for a batch given as columns (`EventColumns`): the same
+   * rows, bit for bit, for history that is a table already (an export, a
+   * data set), without an object per event. Each group's entries are worked
+   * out column by column, then the same per-key pass as `observeBatch` reads
+   * and appends them. What columns cannot express (a `where` condition, a
+   * distinct count, a place, a pair of entities, list look-ups, a number
+   * field without its column) goes through `observeBatch` with the events
+   * of `columns.eventAt`. `wanted[i] === 0` skips the reads of event `i`;
+   * `into`, if long enough, is filled instead of a new matrix.
+   */
+  observeColumns(columns: EventColumns, wanted?: ArrayLike<number>, into?: Float64Array): Float64Array {
+    const n = columns.count
+    const plan = this.columnPlan(columns)
+    if (typeof plan === 'string') {
+      const eventAt = columns.eventAt
+      if (!eventAt) throw new Error(`observeColumns: ${plan}, which columns do not carry: give eventAt`)
+      return this.observeBatch(Array.from({ length: n }, (_, i) => eventAt(i)), wanted && ((i) => wanted[i] !== 0))
+    }
+    const width = this.definitions.length
+    const rows = into && into.length >= n * width ? into : new Float64Array(n * width)
+    if (rows === into) rows.fill(0, 0, n * width)
+    const notZero = this.emptyNotZero
+    const reads = new Uint8Array(n)
+    const times = columns.occurredAtMs
+    for (let i = 0; i < n; i++) {
+      reads[i] = wanted && wanted[i] === 0 ? 0 : 1
+      for (const index of notZero) rows[i * width + index] = this.empty[index]!
+      if (times[i]! > this.newestSeenMs) this.newestSeenMs = times[i]!
+    }
+    for (const { group, keyColumn, fed, sources } of plan) {
+      const kindKeys = group.kindKeys!
+      const kindLogs = group.kindLogs!
+      this.visitKeys(group, columnEntries(columns, keyColumn, group.layout, kindKeys.table, (id) => kindLogs.has(id), fed, sources, group.scratch, this.batchArrays), reads, rows)
+    }
+    this.doneWithEvents()
+    if (this.calendars.length > 0 || this.derived.length > 0) {
+      // calendar and derived features read the event's type and time only: one event object, its time moved along
+      const event: ObservedEvent = { type: columns.type, occurredAtMs: 0, data: {}, keys: {} }
+      const record = this.toRecord(rows, 0)
+      for (let i = 0; i < n; i++) {
+        if (reads[i] === 0) continue
+        event.occurredAtMs = times[i]!
+        this.finishRow(event, rows, i * width, record)
+      }
+    }
+    return rows
+  }
+
+  /** How each group takes its entries from `columns`, or what in the definitions the columns cannot give. */
+  private columnPlan(columns: EventColumns): { group: EntityGroup; keyColumn: KeyColumn | undefined; fed: number[]; sources: EntryNumbers[] }[] | string {
+    if (this.lists && this.listed.some((feature) => feature.types.has(columns.type))) return 'an in_list feature looks up keys'
+    const type = this.typeNumbers.get(columns.type) ?? -1
+    const plan = []
+    for (const group of this.groups) {
+      const feeds = type < 0 ? undefined : group.feedsByType[type]
+      if (!group.kindKeys) {
+        // an event naming both entities reads the pair's log (and feeds it, if its type does)
+        if (group.kind.split('+').every((kind) => columns.keys[kind as EntityKind])) return `the features per ${group.kind} are kept per pair of entities`
+        continue
+      }
+      // what every entry of the type feeds (counts, times), and what it feeds when it has a source's value
+      const fed = new Array<number>(group.layout.words).fill(0)
+      const sources: EntryNumbers[] = []
+      for (const f of feeds?.features ?? []) {
+        const feature = group.features[f]!
+        if (feature.filter) return `feature "${feature.name}" has a where condition`
+        const field = feature.definition.field
+        if (!feature.source) {
+          fed[f >>> 5]! |= 1 << (f & 31)
+          continue
+        }
+        if (feature.source.kind !== 'number' || field === undefined) return `feature "${feature.name}" reads ${feature.source.kind === 'strings' ? 'texts or keys' : 'places'}`
+        const values = columns.numbers[field]
+        if (!values) return `feature "${feature.name}" reads ${field}, a number without its column`
+        let source = sources.find((s) => s.source === feature.source)
+        if (!source) {
+          source = { source: feature.source, values, column: feeds!.sources.find((s) => s.source === feature.source)!.column, feeds: new Array<number>(group.layout.words).fill(0) }
+          sources.push(source)
+        }
+        source.feeds[f >>> 5]! |= 1 << (f & 31)
+      }
+      plan.push({ group, keyColumn: columns.keys[group.kindKeys.kind], fed, sources })
+    }
+    return plan
+  }
+
+  /**
+   * The per-key pass of the offline batches: each key's events in order,
+   * each read (if wanted) then appended, exactly as `observe` would, but one
+   * log at a time so that it stays in cache for all of its events.
+   */
+  private visitKeys(group: EntityGroup, batch: GroupBatch | ReturnType<typeof batchEntries>, reads: Uint8Array, rows: Float64Array): void {
+    const width = this.definitions.length
+    const { occurrences, starts, times } = batch
+    for (let k = 0; k < batch.keys.length; k++) {
+      const key = batch.keys[k]!
+      let log = typeof key === 'number' ? group.kindLogs!.at(key) : group.pairLogs!.get(key)
+      for (let o = starts[k]!; o < starts[k + 1]!; o++) {
+        const i = occurrences[o]!
+        const entry = batch.entryAt(o)
+        const t = times[o]!
+        if (reads[i] === 1) this.readKey(group, log, entry, t, true, rows, i * width)
+        if (!entry) continue
+        log ??= typeof key === 'number' ? this.logAt(group, key) : this.pairLogOf(group, key)
+        log.append(t, entry)
+      }
+    }
   }
 
   /** The record of row `i` of an `observeBatch` matrix. */
@@ -677,57 +773,25 @@ function batchEntries(group: EntityGroup, events: readonly ObservedEvent[], slot
   for (let o = 0; o < count; o++) starts[keyOf[o]! + 1]!++
   for (let k = 0; k < keys.length; k++) starts[k + 1]! += starts[k]!
   const occurrences = arrays.ints(6, count)
+  const occurrenceTimes = arrays.doubles(2, count)
   const filled = arrays.ints(7, keys.length)
   filled.set(starts.subarray(0, keys.length))
-  for (let o = 0; o < count; o++) occurrences[filled[keyOf[o]!]!++] = eventOf[o]!
+  for (let o = 0; o < count; o++) {
+    const at = filled[keyOf[o]!]!++
+    occurrences[at] = eventOf[o]!
+    occurrenceTimes[at] = times[eventOf[o]!]!
+  }
   const { scratch } = group
-  /** Event `i`'s entry, in the group's scratch entry (valid until the next call), or undefined when it feeds nothing. */
-  const entryAt = (i: number): LogEntry | undefined => {
+  /** The entry of occurrence `o` (event `occurrences[o]`), in the group's scratch entry (valid until the next call), or undefined when it feeds nothing. */
+  const entryAt = (o: number): LogEntry | undefined => {
+    const i = occurrences[o]!
     if (fedAny[i] === 0) return undefined
     for (let w = 0; w < words; w++) scratch.mask[w] = masks[i * words + w]!
     for (let c = 0; c < numberColumns; c++) scratch.numbers[c] = numbers[i * numberColumns + c]!
     for (let c = 0; c < stringColumns; c++) scratch.strings[c] = strings[i * stringColumns + c]
     return scratch
   }
-  /** Key `k`'s events, in order, are occurrences[starts[k]] … occurrences[starts[k + 1] − 1]. */
-  return { times, keys, starts, occurrences, entryAt }
-}
-
-/**
- * The typed arrays `batchEntries` works in, kept from one group and batch to
- * the next (each at least as long as asked for, grown by doubling): a batch
- * of 65,536 events made several megabytes of them per group, which the
- * collector then had to reclaim. Only the engine's own bookkeeping: the rows
- * `observeBatch` returns are always a new array.
- */
-class BatchArrays {
-  private readonly floats: Float64Array[] = []
-  private readonly integers: Int32Array[] = []
-
-  doubles(slot: number, length: number): Float64Array {
-    const items = this.floats[slot]
-    if (items && items.length >= length) return items
-    const made = new Float64Array(Math.max(length, 2 * (items?.length ?? 0)))
-    this.floats[slot] = made
-    return made
-  }
-
-  ints(slot: number, length: number): Int32Array {
-    const items = this.integers[slot]
-    if (items && items.length >= length) return items
-    const made = new Int32Array(Math.max(length, 2 * (items?.length ?? 0)))
-    this.integers[slot] = made
-    return made
-  }
-
-  /** Slot `slot` at twice its length, its first `kept` values kept. */
-  grown(slot: number, kept: number): Int32Array {
-    const items = this.integers[slot]!
-    const made = new Int32Array(Math.max(16, 2 * items.length))
-    made.set(items.subarray(0, kept))
-    this.integers[slot] = made
-    return made
-  }
+  return { times: occurrenceTimes, keys, starts, occurrences, entryAt }
 }
 
 const fed = (entry: LogEntry, f: number) => (entry.mask[f >>> 5]! & (1 << (f & 31))) !== 0
