@@ -1,21 +1,22 @@
 import { Command, InvalidArgumentError } from 'commander'
+import { backfillWithGraph, graphedLogHistory } from '../app/backfill-with-graph.ts'
 import { readConfig } from '../app/config.ts'
 import { decisionLogHistory } from '../app/decision-log-history.ts'
 import { loadFeatures, loadStrategies } from '../app/load-definitions.ts'
-import { ModelRegistry } from '../models/registry/model-registry.ts'
-import { ModelServing } from '../models/serving/model-serving.ts'
 import { defaultTenant, openEngine, openRecords } from '../app/open-engine.ts'
 import { parseDayOrInstant } from '../core/day-or-instant.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
-import { ListMembership } from '../lists/list-membership.ts'
-import { type BackfillRow, type HistoricalEvent, backfillFeatures } from '../features/backfill.ts'
-import { backfillWithGraph, graphedLogHistory } from '../app/backfill-with-graph.ts'
-import { describeGraphFeatures, entityGraphValues } from '../graph/graph-feature-catalogue.ts'
-import { graphFeatureNames } from '../graph/graph-measures.ts'
+import { type BackfillRow, backfillFeatures, type HistoricalEvent } from '../features/backfill.ts'
 import { describeFeature, featureDefinitionHash } from '../features/feature-catalogue.ts'
 import { horizonOf } from '../features/feature-definition.ts'
 import { observedEvent } from '../features/observed-event.ts'
+import { currentPairValues } from '../features/pair-values.ts'
+import { describeGraphFeatures, entityGraphValues } from '../graph/graph-feature-catalogue.ts'
+import { graphFeatureNames } from '../graph/graph-measures.ts'
+import { ListMembership } from '../lists/list-membership.ts'
+import { ModelRegistry } from '../models/registry/model-registry.ts'
+import { ModelServing } from '../models/serving/model-serving.ts'
 import { readBootstrapKey } from './decision-client.ts'
 import { readEvents } from './event-source.ts'
 import { LineWriter } from './line-writer.ts'
@@ -64,15 +65,25 @@ export function featuresCommand(): Command {
     .argument('<entityType>', 'user, device, phone, …')
     .argument('<entityValue>')
     .option('--server <url>', 'ask a running server')
-    .action(async (entityType: string, entityValue: string, options: { server?: string }) => {
+    .option('--paired-with <type> <value>', 'the features kept per the pair of this entity and another (pairedWith), e.g. --paired-with device <id>')
+    .action(async (entityType: string, entityValue: string, options: { server?: string; pairedWith?: string[] }) => {
       if (!isEntityKind(entityType)) throw new InvalidArgumentError(`"${entityType}" is not an entity kind`)
-      if (options.server) return console.log(await ask(options.server, `/v1/features/values?entityType=${entityType}&entityValue=${encodeURIComponent(entityValue)}`))
+      const [pairedType, pairedValue] = options.pairedWith ?? []
+      if (options.pairedWith && (!pairedType || !isEntityKind(pairedType) || !pairedValue)) throw new InvalidArgumentError('--paired-with takes an entity kind and a value')
+      const pairQuery = pairedType ? `&pairedType=${pairedType}&pairedValue=${encodeURIComponent(pairedValue!)}` : ''
+      if (options.server) return console.log(await ask(options.server, `/v1/features/values?entityType=${entityType}&entityValue=${encodeURIComponent(entityValue)}${pairQuery}`))
       const engine = await openEngine(readConfig(process.env))
       try {
         const now = engine.clock.nowMs()
+        const asOf = new Date(now).toISOString()
+        const blindIndex = (kind: EntityKind, value: string) => engine.vault.blindIndex(kind, value)
+        if (pairedType) {
+          console.log(JSON.stringify({ entityType, pairedType, asOf, values: currentPairValues(engine.features, blindIndex, { entityType, entityValue, pairedType, pairedValue }, now) }))
+          return
+        }
         const kind = entityType as EntityKind
-        const key = engine.vault.blindIndex(kind, entityValue)
-        console.log(JSON.stringify({ entityType, asOf: new Date(now).toISOString(), values: { ...engine.features.valuesOf(kind, key, now), ...entityGraphValues(engine.graph, kind, key, now) } }))
+        const key = blindIndex(kind, entityValue)
+        console.log(JSON.stringify({ entityType, asOf, values: { ...engine.features.valuesOf(kind, key, now), ...entityGraphValues(engine.graph, kind, key, now) } }))
       } finally {
         await engine.close()
       }

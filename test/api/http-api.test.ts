@@ -175,5 +175,7 @@ describe('the feature catalogue', () => {
     const invalid = await app.inject({ method: 'POST', url: '/v1/features/dry-run', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ ...drawdown('fr-3'), data: { amountMinor: 1.5 } }) })
     assert.equal(invalid.statusCode, 400)
     assert.equal((await get('/v1/features/values?entityType=planet&entityValue=x')).statusCode, 400)
+    const noPair = await get(`/v1/features/values?entityType=bank_card&entityValue=${card}&pairedType=device&pairedValue=d1`)
+    assert.deepEqual([noPair.statusCode, noPair.json().errors[0].pointer, noPair.json().errors[0].code], [400, '/query/pairedType', 'unknown_pair'])
   })
 })

@@ -3,10 +3,11 @@ import { describe, test } from 'node:test'
 import { deserialize, serialize } from 'node:v8'
 import fc from 'fast-check'
 import { XiezhiError } from '../../src/core/errors.ts'
+import { speedKmh } from '../../src/core/geo.ts'
 import { type FeatureDefinition, featureKinds, parseFeatureDefinitions } from '../../src/features/feature-definition.ts'
 import { FeatureEngine, type ObservedEvent } from '../../src/features/feature-engine.ts'
 import { compileFeatureExpressions } from '../../src/features/feature-expressions.ts'
-import { speedKmh } from '../../src/core/geo.ts'
+import { currentPairValues } from '../../src/features/pair-values.ts'
 import { estimateDistinct } from '../../src/features/sliding-hyperloglog.ts'
 
 const types = new Set(['card.transaction', 'login'])
@@ -325,4 +326,32 @@ describe('definitions are checked', () => {
     assert.deepEqual(compileIssues([count, { name: 'e1', kind: 'expression', expression: 'features.n1 > 1' }]), ['/features/1/expression cel_type_error'])
     assert.deepEqual(compileIssues([count, { ...count, name: 'n2', where: 'event.data.amountMinor >= 100' }, { name: 'e1', kind: 'expression', expression: 'features.n1 - features.n2' }]), [])
   })
+})
+
+test("a pair's current values, named either way round; an undeclared pair or half a pair is refused naming the field", () => {
+  const engine = new FeatureEngine(definitions, { lists: hotCards })
+  const at = (minutes: number) => t0 + minutes * 60_000
+  const transaction = (minutes: number, card: string, terminal: string, amountMinor: number): ObservedEvent => ({
+    type: 'card.transaction',
+    occurredAtMs: at(minutes),
+    data: { amountMinor, terminalId: terminal },
+    keys: { bank_card: [card], terminal: [terminal] },
+  })
+  for (const event of [transaction(0, 'c1', 't1', 100), transaction(5, 'c1', 't1', 250), transaction(9, 'c1', 't2', 999), transaction(12, 'c2', 't1', 7)]) engine.observe(event)
+  const asKey = (_kind: string, value: string) => value
+  const forward = currentPairValues(engine, asKey, { entityType: 'bank_card', entityValue: 'c1', pairedType: 'terminal', pairedValue: 't1' }, at(20))
+  assert.deepEqual([forward.countPerCardAndTerminal, forward.sumPerCardAndTerminalWithEvent], [2, 350])
+  assert.deepEqual(currentPairValues(engine, asKey, { entityType: 'terminal', entityValue: 't1', pairedType: 'bank_card', pairedValue: 'c1' }, at(20)), forward, 'the other way round')
+  assert.equal(currentPairValues(engine, asKey, { entityType: 'bank_card', entityValue: 'c3', pairedType: 'terminal', pairedValue: 't1' }, at(20)).countPerCardAndTerminal, 0, 'a pair never seen')
+  const refusal = (query: Parameters<typeof currentPairValues>[2]) => {
+    try {
+      currentPairValues(engine, asKey, query, at(20))
+    } catch (error) {
+      return (error as XiezhiError).issues.map((i) => `${i.pointer} ${i.code}`)
+    }
+    return []
+  }
+  assert.deepEqual(refusal({ entityType: 'bank_card', entityValue: 'c1', pairedType: 'device', pairedValue: 'd1' }), ['/pairedType unknown_pair'])
+  assert.deepEqual(refusal({ entityType: 'bank_card', entityValue: 'c1', pairedValue: 't1' }), ['/pairedType required'])
+  assert.deepEqual(refusal({ entityType: 'bank_card', entityValue: 'c1', pairedType: 'terminal' }), ['/pairedValue required'])
 })

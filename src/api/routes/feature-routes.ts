@@ -3,17 +3,21 @@ import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../../app/open-engine.ts'
 import { notFound } from '../../core/errors.ts'
 import { entityKinds } from '../../events/entities.ts'
-import { featureKinds } from '../../features/feature-definition.ts'
 import { describeFeature } from '../../features/feature-catalogue.ts'
+import { featureKinds } from '../../features/feature-definition.ts'
 import { observedEvent } from '../../features/observed-event.ts'
+import { currentPairValues } from '../../features/pair-values.ts'
 import { describeGraphFeature, describeGraphFeatures, entityGraphValues, isGraphFeature } from '../../graph/graph-feature-catalogue.ts'
 import { Problem } from '../api-schemas.ts'
+import { locatedInRequest } from '../located-in-request.ts'
 
 const FeatureName = Type.Object({ name: Type.String({ minLength: 1, maxLength: 80 }) })
 const EntityQuery = Type.Object(
   {
     entityType: Type.Unsafe<string>({ type: 'string', enum: [...entityKinds] }),
     entityValue: Type.String({ minLength: 1, maxLength: 256 }),
+    pairedType: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: [...entityKinds], description: 'With pairedValue: the features kept per pair of this entity and another (`pairedWith`), e.g. logins per user and device' })),
+    pairedValue: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   },
   { additionalProperties: false },
 )
@@ -75,19 +79,27 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     '/v1/features/values',
     {
       schema: {
-        summary: "An entity's current feature values",
-        description: "The window features kept per this entity, and the graph's measures of an event naming only it (for a user, the user applying; otherwise a new applicant presenting it), as of now; nothing is recorded.",
+        summary: "An entity's (or a pair's) current feature values",
+        description:
+          "The window features kept per this entity, and the graph's measures of an event naming only it (for a user, the user applying; otherwise a new applicant presenting it), as of now; nothing is recorded. With pairedType and pairedValue: the features kept per that pair of entities (`pairedWith`) instead.",
         tags: ['features'],
         querystring: EntityQuery,
         response: { 400: Problem },
       },
     },
     async (request) => {
-      const { entityType, entityValue } = request.query
+      const { entityType, entityValue, pairedType, pairedValue } = request.query
+      const nowMs = engine.clock.nowMs()
+      const asOf = new Date(nowMs).toISOString()
+      if (pairedType !== undefined || pairedValue !== undefined) {
+        const values = await locatedInRequest({ pairedType: 'query', pairedValue: 'query' }, async () =>
+          currentPairValues(engine.features, (kind, value) => engine.vault.blindIndex(kind, value), { entityType, entityValue, pairedType, pairedValue }, nowMs),
+        )
+        return { entityType, pairedType, asOf, values }
+      }
       const kind = entityType as (typeof entityKinds)[number]
       const key = engine.vault.blindIndex(kind, entityValue)
-      const nowMs = engine.clock.nowMs()
-      return { entityType, asOf: new Date(nowMs).toISOString(), values: { ...engine.features.valuesOf(kind, key, nowMs), ...entityGraphValues(engine.graph, kind, key, nowMs) } }
+      return { entityType, asOf, values: { ...engine.features.valuesOf(kind, key, nowMs), ...entityGraphValues(engine.graph, kind, key, nowMs) } }
     },
   )
 
