@@ -91,6 +91,11 @@ test('the analyst’s path: edit a rule, backtest, submit; a second person appro
   await screenshot(page, '12-draft-backtest')
   assert.match((await report.textContent()) ?? '', /device-burst/)
 
+  // the backtest is kept by the server: after a reload (or in another browser) it is there to cite
+  await page.reload()
+  await page.getByTestId('backtest-report').waitFor()
+  await page.getByText(new RegExp(zh.version.citeBacktest.replace('{{period}}', '.+'))).waitFor()
+
   // submit, citing the backtest: the analyst may not approve it
   await page.getByRole('checkbox').check()
   await page.getByLabel(zh.version.submitNote, { exact: true }).fill('同设备一小时内第二次申请即转人工')

@@ -277,6 +277,7 @@ export const en = {
     submitTitle: 'Submit for approval',
     citeBacktest: 'Cite the backtest of {{period}}',
     noBacktest: 'No finished backtest of this document yet',
+    whichBacktest: 'Which backtest (this document’s, finished; anyone’s)',
     submit: 'Submit',
     submitted: 'Submitted: the document is frozen until approved.',
     reviewTitle: 'Review',

@@ -279,6 +279,7 @@ export const zh: typeof en = {
     submitTitle: '提交审批',
     citeBacktest: '附上 {{period}} 的回测',
     noBacktest: '该文档尚无完成的回测',
+    whichBacktest: '附上哪一次回测（本文档已完成的，任何人发起的）',
     submit: '提交',
     submitted: '已提交：审批前文档不可再改。',
     reviewTitle: '审批',

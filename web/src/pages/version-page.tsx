@@ -18,7 +18,6 @@ import { actorName, dateTime } from '../format.ts'
 import { actorOf, useSession } from '../session.tsx'
 import { problemText } from './problem-text.ts'
 
-const backtestKey = (id: string, version: number, hash: string) => `xiezhi.backtest.${id}.${version}.${hash}`
 const documentPointer = '/body/document'
 
 /** One version of a strategy: its rules (editable while a draft), a backtest, submission, and the approver's review. */
@@ -33,13 +32,16 @@ export function VersionPage() {
   const [doc, setDoc] = useState<StrategyDocument | null>(null)
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [saveError, setSaveError] = useState<string | null>(null)
-  // the backtest of this very document (id, version and hash), remembered in this browser for the submission
+  // the backtests of this very document (id, version and hash), from the server: anyone's, from any browser, may be cited
   const hash = versionQuery.data?.hash ?? ''
-  const [backtestId, setBacktestId] = useState<string | null>(null)
-  useEffect(() => setBacktestId(hash ? localStorage.getItem(backtestKey(id, v, hash)) : null), [id, v, hash])
-  const rememberBacktest = (started: string) => {
-    localStorage.setItem(backtestKey(id, v, hash), started)
-    setBacktestId(started)
+  const backtests = useDocumentBacktests(id, v, hash)
+  const [startedId, setStartedId] = useState<string | null>(null)
+  useEffect(() => setStartedId(null), [hash])
+  // the one started here, or else the newest of the document
+  const backtestId = startedId ?? backtests.data?.[0]?.id ?? null
+  const started = (backtest: string) => {
+    setStartedId(backtest)
+    void client.invalidateQueries({ queryKey: ['backtests', id] })
   }
   useEffect(() => {
     if (versionQuery.data) setDoc(structuredClone(versionQuery.data.document))
@@ -124,8 +126,8 @@ export function VersionPage() {
           ]}
         />
       </Card>
-      {view.state === 'draft' && can('analyst') && <BacktestCard view={view} dirty={dirty} backtestId={backtestId} onStarted={rememberBacktest} />}
-      {editable && <SubmitCard id={id} view={view} dirty={dirty} backtestId={backtestId} onSubmitted={invalidate} />}
+      {view.state === 'draft' && can('analyst') && <BacktestCard view={view} dirty={dirty} backtestId={backtestId} onStarted={started} />}
+      {editable && <SubmitCard id={id} view={view} dirty={dirty} backtests={backtests.data ?? []} onSubmitted={invalidate} />}
     </Space>
   )
 }
@@ -202,7 +204,19 @@ function DiffView({ id, version }: { id: string; version: number }) {
   )
 }
 
-/** A backtest's state, polled until it is done or failed; shared by the backtest and submit cards. */
+/** The backtests of one document (strategy, version and hash), newest first; polled while one of them is unfinished. */
+function useDocumentBacktests(id: string, version: number, hash: string) {
+  const ofDocument = (items: Backtest[]) => items.filter((b) => b.strategy.version === version && b.strategy.hash === hash).sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : -1))
+  return useQuery({
+    queryKey: ['backtests', id],
+    enabled: hash !== '',
+    queryFn: () => api.get<{ items: Backtest[] }>(`/v1/backtests${query({ strategyId: id })}`),
+    select: (data) => ofDocument(data.items),
+    refetchInterval: (q) => (ofDocument(q.state.data?.items ?? []).some((b) => b.status === 'queued' || b.status === 'running') ? 1_000 : false),
+  })
+}
+
+/** A backtest's state, polled until it is done or failed, for its card. */
 function useBacktest(backtestId: string | null) {
   return useQuery({
     queryKey: ['backtest', backtestId],
@@ -265,15 +279,22 @@ function BacktestCard({ view, dirty, backtestId, onStarted }: { view: StrategyDo
   )
 }
 
-function SubmitCard({ id, view, dirty, backtestId, onSubmitted }: { id: string; view: StrategyDocumentView; dirty: boolean; backtestId: string | null; onSubmitted: () => void }) {
+/** Submits the version, citing one of its document's finished backtests (the newest unless another is picked) or none. */
+function SubmitCard({ id, view, dirty, backtests, onSubmitted }: { id: string; view: StrategyDocumentView; dirty: boolean; backtests: Backtest[]; onSubmitted: () => void }) {
   const { t } = useTranslation()
   const { message } = App.useApp()
-  const backtest = useBacktest(backtestId)
-  const done = backtest.data?.status === 'done' ? backtest.data : undefined
+  const [form] = Form.useForm<{ note?: string; cite: boolean; backtestId?: string }>()
+  const done = backtests.filter((b) => b.status === 'done')
+  const pickedId = Form.useWatch('backtestId', form)
+  const picked = done.find((b) => b.id === pickedId)
+  // the newest finished one is picked once there is one
+  useEffect(() => {
+    if (done[0] && !form.getFieldValue('backtestId')) form.setFieldsValue({ backtestId: done[0].id })
+  }, [done[0], form])
   const submit = useMutation({
-    mutationFn: (values: { note?: string; cite: boolean }) =>
+    mutationFn: (values: { note?: string; cite: boolean; backtestId?: string }) =>
       api.post<StrategyVersion>(`/v1/strategies/${encodeURIComponent(id)}/versions/${view.version}/submit`, {
-        ...(values.cite && done ? { backtestId: done.id } : {}),
+        ...(values.cite && values.backtestId ? { backtestId: values.backtestId } : {}),
         ...(values.note ? { note: values.note } : {}),
       }),
     onSuccess: () => {
@@ -284,9 +305,12 @@ function SubmitCard({ id, view, dirty, backtestId, onSubmitted }: { id: string; 
   })
   return (
     <Card size="small" title={<><SendOutlined /> {t('version.submitTitle')}</>}>
-      <Form layout="vertical" name="submit" onFinish={(values) => submit.mutate(values)} initialValues={{ cite: true }}>
+      <Form form={form} layout="vertical" name="submit" onFinish={(values) => submit.mutate(values)} initialValues={{ cite: true }}>
         <Form.Item name="cite" valuePropName="checked">
-          <Checkbox disabled={!done}>{done ? t('version.citeBacktest', { period: `${dateTime(done.from)} – ${dateTime(done.to)}` }) : t('version.noBacktest')}</Checkbox>
+          <Checkbox disabled={done.length === 0}>{picked ? t('version.citeBacktest', { period: `${dateTime(picked.from)} – ${dateTime(picked.to)}` }) : t('version.noBacktest')}</Checkbox>
+        </Form.Item>
+        <Form.Item name="backtestId" label={t('version.whichBacktest')} hidden={done.length < 2}>
+          <Select options={done.map((b) => ({ value: b.id, label: `${dateTime(b.from)} – ${dateTime(b.to)} · ${actorName(b.requestedBy)} · ${dateTime(b.finishedAt ?? null)}` }))} />
         </Form.Item>
         <Form.Item name="note" label={t('version.submitNote')}>
           <Input.TextArea rows={2} maxLength={500} />
