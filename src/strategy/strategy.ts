@@ -160,7 +160,7 @@ export class Strategy {
     const models: Record<string, ModelUse> = {}
     // only a degraded decision pays for this: the features no failed dependency gave
     const unavailable = input.failed !== undefined && input.failed.length > 0 ? unavailableFeatures(input.failed) : undefined
-    const failedModels: DependencyFailure[] = []
+    let failedModels: DependencyFailure[] | undefined
     for (const model of this.models) {
       // a model never scores over a failed dependency's values: a missing input is not a zero, nor a tree's learned "missing"
       if (unavailable !== undefined && this.scoresWithout(model, unavailable, ruleErrors)) continue
@@ -180,6 +180,7 @@ export class Strategy {
         // rules reading the missing score fail too, and the degraded-mode policy decides
         const failure = errorOf(error)
         ruleErrors.push({ ruleId: `model:${model.name}`, ...failure, handled: 'policy' })
+        failedModels ??= []
         failedModels.push({ dependency: `model:${model.name}`, message: failure.message, features: [] })
       }
     }
@@ -214,7 +215,7 @@ export class Strategy {
         evidence: { rules: ruleErrors.map((e) => e.ruleId), handled: ruleErrors.map((e) => (e.handled === 'policy' ? this.document.onRuleError : e.handled === 'hit' ? 'fail_closed' : 'fail_open')) },
       })
     }
-    if (unavailable !== undefined || failedModels.length > 0) this.degrade(walk, [...(input.failed ?? []), ...failedModels])
+    if (unavailable !== undefined || failedModels !== undefined) this.degrade(walk, [...(input.failed ?? []), ...(failedModels ?? [])])
     const outcome: StrategyOutcome = { action: walk.action, scores, reasons, hits, path, ruleErrors, models }
     if (outcome.action === 'approve' && offer) this.makeOffer(outcome, walk, offer)
     return outcome
