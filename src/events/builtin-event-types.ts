@@ -30,7 +30,7 @@ export interface BuiltinEventType {
   /**
    * Where in the loan's life events of this type sit, when it is always the
    * same: the stage of their decision point (a strategy's `stage`). Complaints
-   * and labels come at any stage, so they declare none.
+   * come at any stage and name it in `data.stage`; labels have none.
    */
   stage?: 'pre_loan' | 'in_loan' | 'post_loan' | 'login' | 'marketing' | 'account'
 }
@@ -203,6 +203,8 @@ export const builtinEventTypes: BuiltinEventType[] = [
         channel: OneOf(['hotline', 'app', 'regulator', 'email', 'social']),
         category: Type.String({ minLength: 1, maxLength: 64 }),
         text: Type.String({ maxLength: 4_000 }),
+        // complaints come at any stage: the sender says which, so each stage may have its own strategy
+        stage: Type.Optional(OneOf(['pre_loan', 'in_loan', 'post_loan'], "Where the customer is in the loan's life: the stage of the complaint's decision point")),
       },
       { additionalProperties: false },
     ),

@@ -7,13 +7,19 @@
  * with a pointer.
  */
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { readConfig } from '../../src/app/config.ts'
+import { openEngine } from '../../src/app/open-engine.ts'
+import type { Decision } from '../../src/decisions/decision.ts'
 import type { XiezhiError } from '../../src/core/errors.ts'
 import { EventTypeRegistry } from '../../src/events/event-type-registry.ts'
 import { compileStrategy } from '../../src/strategy/compile-strategy.ts'
 import { decisionPointKey, stageOfEvent, strategyFor } from '../../src/strategy/decision-point.ts'
 import type { StrategyDeployment } from '../../src/strategy/lifecycle/deployment.ts'
 import { StrategyBook } from '../../src/strategy/strategy-book.ts'
+import { exampleEvent, tempDataDir } from '../support/temp-engine.ts'
 
 const registry = new EventTypeRegistry(() => Date.now())
 // a lender's own event type that spans stages: each event names its stage
@@ -49,7 +55,8 @@ describe("an event's stage", () => {
     assert.equal(stageOfEvent('loan.repayment', {}), 'post_loan')
     assert.equal(stageOfEvent('login', {}), 'login')
     assert.equal(stageOfEvent('marketing.click', {}), 'marketing')
-    assert.equal(stageOfEvent('complaint', {}), undefined, 'complaints come at any stage')
+    assert.equal(stageOfEvent('complaint', {}), undefined, 'complaints come at any stage: without data.stage, none')
+    assert.equal(stageOfEvent('complaint', { stage: 'post_loan' }), 'post_loan')
     assert.equal(registry.find('default', 'credit.application')?.stage, 'pre_loan', 'the event type lists its stage')
   })
 
@@ -97,11 +104,12 @@ describe('a stage no event reaches is refused, with a pointer', () => {
     assert.deepEqual(issuesOf(strategy('wrong-stage', { eventType: 'credit.application', stage: 'post_loan' })), [
       '/stage stage_never_reached: credit.application events are pre_loan: a strategy for post_loan would never decide one',
     ])
-    assert.deepEqual(issuesOf(strategy('complaint-stage', { eventType: 'complaint', stage: 'post_loan' })).map((i) => i.split(':')[0]), ['/stage stage_never_reached'])
+    assert.deepEqual(issuesOf(strategy('label-stage', { eventType: 'label', stage: 'post_loan' })).map((i) => i.split(':')[0]), ['/stage stage_never_reached'], 'labels have no stage')
   })
 
   test('a type whose events name their stage takes any stage', () => {
     assert.deepEqual(issuesOf(strategy('contact', { eventType: 'customer.contact', stage: 'post_loan' })), [])
+    assert.deepEqual(issuesOf(strategy('complaint-in-loan', { eventType: 'complaint', stage: 'in_loan' })), [], 'a complaint names its stage')
   })
 })
 
@@ -146,6 +154,44 @@ describe('two live strategies for one point', () => {
         error.issues.map((i) => `${i.pointer} ${i.code}: ${i.message}`),
         ['/champion decision_point_taken: strategy "contact-in-loan" already decides customer.contact@in_loan'],
       )
+      return true
+    })
+  })
+})
+
+describe('through the engine: complaints decided per stage from the config folder', () => {
+  const data = tempDataDir('xiezhi-stage-')
+  const configDir = join(data.dir, 'config')
+  const open = () => openEngine(readConfig({ XIEZHI_DATA_DIR: join(data.dir, 'data'), XIEZHI_CONFIG_DIR: configDir, LOG_LEVEL: 'silent' }, { authDisabled: true }))
+  const complaintStrategy = (id: string, stage?: string) => ({ ...strategy(id, { eventType: 'complaint', ...(stage ? { stage } : {}) }), models: [] })
+  after(() => data.remove())
+
+  test('each complaint is decided by the strategy of its stage, else by the one without a stage', async () => {
+    mkdirSync(join(configDir, 'strategies'), { recursive: true })
+    copyFileSync(new URL('../../config/features.yaml', import.meta.url).pathname, join(configDir, 'features.yaml'))
+    writeFileSync(join(configDir, 'strategies', 'complaint.json'), JSON.stringify(complaintStrategy('complaint-any')))
+    writeFileSync(join(configDir, 'strategies', 'complaint-in-loan.json'), JSON.stringify(complaintStrategy('complaint-in-loan', 'in_loan')))
+    writeFileSync(join(configDir, 'strategies', 'complaint-post-loan.json'), JSON.stringify(complaintStrategy('complaint-post-loan', 'post_loan')))
+    const engine = await open()
+    try {
+      const decided = async (id: string, stage?: string) => {
+        const event = exampleEvent('complaint', { id, occurredAt: new Date(Date.now() - 60_000).toISOString(), ...(stage ? { data: { stage } } : {}) })
+        return (JSON.parse((await engine.decisions.decide('default', event)).body) as Decision).strategy?.id
+      }
+      assert.equal(await decided('c-1', 'in_loan'), 'complaint-in-loan')
+      assert.equal(await decided('c-2', 'post_loan'), 'complaint-post-loan')
+      assert.equal(await decided('c-3', 'pre_loan'), 'complaint-any')
+      assert.equal(await decided('c-4'), 'complaint-any')
+    } finally {
+      await engine.close()
+    }
+  })
+
+  test('two files for the same event type, product and stage stop the start, naming both', async () => {
+    writeFileSync(join(configDir, 'strategies', 'complaint-in-loan-2.json'), JSON.stringify(complaintStrategy('complaint-in-loan-two', 'in_loan')))
+    await assert.rejects(open(), (error: XiezhiError) => {
+      assert.equal(error.kind, 'invalid_configuration')
+      assert.match(error.message, /strategy "complaint-in-loan" and "complaint-in-loan-two" both decide complaint@in_loan/)
       return true
     })
   })
