@@ -13,6 +13,7 @@ const statusOf: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   invalid_configuration: 500,
+  dependency_unavailable: 503,
 }
 
 const titleOf: Record<ErrorKind, string> = {
@@ -26,6 +27,7 @@ const titleOf: Record<ErrorKind, string> = {
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed for this role',
   invalid_configuration: 'The server is misconfigured',
+  dependency_unavailable: 'A dependency of the decision failed; the event was not decided',
 }
 
 /** RFC 9457 problem details, with every offending field under `errors`. */

@@ -33,7 +33,7 @@ export function loadStrategies(configDir: string, features: FeatureDefinition[],
   for (const name of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) {
     const file = join(dir, name)
     const strategy = inFile(file, () => compileStrategy(readDocument(file), strategyCatalogue(features, registry, tenantId, models)))
-    const point = decisionPointKey(strategy.document.eventType, strategy.document.product)
+    const point = decisionPointKey(strategy.document.eventType, strategy.document.product, strategy.document.stage)
     const clash = strategies.get(point)
     if (clash) throw new XiezhiError('invalid_configuration', `${file}: strategy "${strategy.id}" and "${clash.id}" both decide ${point}`)
     strategies.set(point, strategy)

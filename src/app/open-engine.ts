@@ -13,6 +13,7 @@ import { featureDefinitionHash, featureDefinitionText } from '../features/featur
 import { horizonOf } from '../features/feature-definition.ts'
 import { FeatureEngine } from '../features/feature-engine.ts'
 import { ListMembership } from '../lists/list-membership.ts'
+import { namedListLookup } from '../decisions/dependency-error.ts'
 import { SqliteRecordStore } from '../store/sqlite/sqlite-record-store.ts'
 import type { StrategyCatalogue } from '../strategy/compile-strategy.ts'
 import { compileStrategy } from '../strategy/compile-strategy.ts'
@@ -145,7 +146,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const rebuildStart = performance.now()
     const sinceMs = clock.nowMs() - horizonOf(definitions) - maxClockSkewMs
     const snapshotFile = featureSnapshotFile(config.dataDir)
-    const { features, events, snapshot } = await rebuildFeatures(store, vault, () => new FeatureEngine(definitions, { lists }), sinceMs, snapshotFile)
+    const { features, events, snapshot } = await rebuildFeatures(store, vault, () => new FeatureEngine(definitions, { lists: namedListLookup(lists) }), sinceMs, snapshotFile)
     const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart), snapshot }
     // the graph keeps all history: its snapshot and the log after it (or the whole log), rings recomputed every hour of event time so a rebuild lands on the same rings
     const graphStart = performance.now()

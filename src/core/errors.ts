@@ -14,6 +14,8 @@ export type ErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'invalid_configuration'
+  /** A dependency of the decision failed and the strategy's degraded-mode policy is to refuse (`onDependencyError: fail`). */
+  | 'dependency_unavailable'
 
 /** One offending field: a JSON pointer into the input, a stable code and a sentence. */
 export interface FieldIssue {

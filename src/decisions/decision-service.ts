@@ -10,7 +10,9 @@ import type { FeatureEngine, ObservedEvent } from '../features/feature-engine.ts
 import type { GraphService } from '../graph/graph-service.ts'
 import { observedEvent } from '../features/observed-event.ts'
 import type { StrategyBook } from '../strategy/strategy-book.ts'
-import type { StrategyInput, StrategyOutcome } from '../strategy/strategy.ts'
+import type { DependencyFailure, StrategyInput, StrategyOutcome } from '../strategy/strategy.ts'
+import { graphFeatureCelTypes } from '../graph/graph-feature-types.ts'
+import { DependencyError } from './dependency-error.ts'
 import type { Decision, DecisionTrace, ShadowOutcome } from './decision.ts'
 import type { GroupCommit } from './group-commit.ts'
 import type { RecordStore, StoredDecision } from './record-store.ts'
@@ -115,15 +117,24 @@ export class DecisionService {
     if (inherited) observed.keys = mergeKeys(observed.keys, inherited)
     const keys = observed.keys
     const featureStart = performance.now()
-    const windowValues = features.observe(observed)
-    const featureValues = this.deps.graph ? { ...windowValues, ...this.deps.graph.observe(observed) } : windowValues
+    const failed: DependencyFailure[] = []
+    const windowValues = readDependency(failed, 'features', () => features.definitions.map((d) => d.name), {}, () => features.observe(observed))
+    const graph = this.deps.graph
+    const featureValues = graph ? { ...windowValues, ...readDependency<Record<string, number>>(failed, 'graph', () => graphFeatureNames, {}, () => graph.observe(observed)) } : windowValues
     const strategyStart = performance.now()
     this.deps.timeStage?.('features', strategyStart - featureStart)
     // the event's tenant's own strategy only: a tenant without one for this point gets NO_STRATEGY, not another tenant's
     const live = strategies.for(event.tenantId, event.type, event.data)
     const chosen = live ? strategies.armFor(live, keys) : undefined
     const strategy = chosen?.strategy
-    const input: StrategyInput = { event: { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data }, features: featureValues, keys }
+    // a strategy that would rather not decide blind refuses the event, as before degraded mode: it is not recorded
+    if (failed.length > 0 && strategy?.document.onDependencyError === 'fail') throw dependencyFailed(failed)
+    const input: StrategyInput = {
+      event: { id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data },
+      features: featureValues,
+      keys,
+      ...(failed.length > 0 ? { failed } : {}),
+    }
     const outcome: StrategyOutcome = strategy
       ? strategy.decide(input)
       : { action: 'approve', scores: {}, reasons: [{ code: 'NO_STRATEGY', message: systemReasons.NO_STRATEGY, evidence: {} }], hits: [], path: [], ruleErrors: [], models: {} }
@@ -153,6 +164,7 @@ export class DecisionService {
       hits: outcome.hits,
       path: outcome.path,
       ruleErrors: outcome.ruleErrors,
+      ...(failed.length > 0 ? { dependencyErrors: failed.map(({ dependency, message }) => ({ dependency, message })) } : {}),
       ...(shadows && shadows.length > 0 ? { shadows } : {}),
       strategyHash: strategy?.hash ?? null,
     }
@@ -179,6 +191,31 @@ export class DecisionService {
     return { decision, record }
   }
 }
+
+/**
+ * A dependency's values for an event, or — when it throws — `fallback`, with
+ * the failure noted: the event is still decided (degraded) and recorded, so
+ * nothing accepted is lost. The error may name its dependency
+ * (`DependencyError`: a list look-up inside the features).
+ */
+function readDependency<T>(failed: DependencyFailure[], dependency: string, features: () => readonly string[], fallback: T, read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    const named = error instanceof DependencyError ? error.dependency : dependency
+    failed.push({ dependency: named, message: String((error as Error)?.message ?? error).split('\n')[0]!, features: features() })
+    return fallback
+  }
+}
+
+const graphFeatureNames = Object.keys(graphFeatureCelTypes)
+
+const dependencyFailed = (failed: readonly DependencyFailure[]) =>
+  new XiezhiError(
+    'dependency_unavailable',
+    `The event was not decided: ${failed.map((f) => f.dependency).join(', ')} failed and the strategy's onDependencyError is fail`,
+    failed.map((f) => ({ pointer: '', code: 'dependency_failed', message: `${f.dependency}: ${f.message}` })),
+  )
 
 /** The chain hash before the first decision. */
 export const genesisHash = '0'.repeat(64)

@@ -32,6 +32,8 @@ export interface DecisionTrace {
   /** The flow's nodes, in the order the decision went through them (absent in records made before flows). */
   path?: string[]
   ruleErrors: StrategyOutcome['ruleErrors']
+  /** Dependencies that failed for the event (absent when none did): the decision was made degraded. */
+  dependencyErrors?: { dependency: string; message: string }[]
   strategyHash: string | null
   /** What each shadow version would have decided (absent without shadows). */
   shadows?: ShadowOutcome[]

@@ -2,6 +2,7 @@ import { notFound } from '../core/errors.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { ModelSlots, ModelUse } from '../models/serving/model-serving.ts'
 import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-strategy.ts'
+import type { DependencyFailure } from '../strategy/strategy.ts'
 import type { Decision, DecisionTrace } from './decision.ts'
 import type { RecordStore } from './record-store.ts'
 
@@ -40,7 +41,8 @@ export async function explainDecision(
     // the tenant's registry models at the versions the decision recorded, whatever their aliases point at now
     const models = await deps.models.pinned(tenantId, decision.models ?? {})
     const strategy = compileStrategy(JSON.parse(version.document), { ...deps.catalogue, models })
-    const outcome = strategy.decide({ event, features: decision.features, keys: stored.entityKeys })
+    const failed = failedDependencies(trace, deps.catalogue)
+    const outcome = strategy.decide({ event, features: decision.features, keys: stored.entityKeys, ...(failed.length > 0 ? { failed } : {}) })
     replayed = {
       action: outcome.action,
       scores: outcome.scores,
@@ -59,4 +61,17 @@ export async function explainDecision(
   compare('reasons', decision.reasons, replayed.reasons)
   compare('offer', decision.offer, replayed.offer)
   return { decisionId, reproduced: differences.length === 0, differences, decision, hits: trace.hits, path: trace.path ?? [], ruleErrors: trace.ruleErrors, replayed }
+}
+
+/**
+ * The dependencies that failed when the decision was made, with the features
+ * each should have given: the graph its measures; the features (or a list
+ * look-up inside them) the whole catalogue. A model's own failure gave none.
+ */
+function failedDependencies(trace: DecisionTrace, catalogue: StrategyCatalogue): DependencyFailure[] {
+  return (trace.dependencyErrors ?? []).map(({ dependency, message }) => ({
+    dependency,
+    message,
+    features: dependency === 'graph' ? Object.keys(catalogue.extraFeatures ?? {}) : dependency.startsWith('model:') ? [] : catalogue.features.map((f) => f.name),
+  }))
 }

@@ -27,11 +27,18 @@ export interface BuiltinEventType {
   description: string
   schema: TSchema
   entities: EntityPaths
+  /**
+   * Where in the loan's life events of this type sit, when it is always the
+   * same: the stage of their decision point (a strategy's `stage`). Complaints
+   * come at any stage and name it in `data.stage`; labels have none.
+   */
+  stage?: 'pre_loan' | 'in_loan' | 'post_loan' | 'login' | 'marketing' | 'account'
 }
 
 export const builtinEventTypes: BuiltinEventType[] = [
   {
     type: 'marketing.click',
+    stage: 'marketing',
     description: 'A click on a marketing link or ad (acquisition traffic).',
     schema: Type.Object(
       {
@@ -50,6 +57,7 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'account.registered',
+    stage: 'account',
     description: 'A customer opened an account.',
     schema: Type.Object(
       {
@@ -68,6 +76,7 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'login',
+    stage: 'login',
     description: 'A login attempt, successful or not.',
     schema: Type.Object(
       {
@@ -86,6 +95,7 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'credit.application',
+    stage: 'pre_loan',
     description: 'A credit application (pre-loan); the decision may carry a limit and a price.',
     schema: Type.Object(
       {
@@ -121,6 +131,7 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'loan.drawdown',
+    stage: 'in_loan',
     description: 'A drawdown (in-loan): money leaving to a bank card.',
     schema: Type.Object(
       {
@@ -142,6 +153,7 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'loan.repayment',
+    stage: 'post_loan',
     description: 'A scheduled repayment: paid, partly paid or missed.',
     schema: Type.Object(
       {
@@ -161,6 +173,7 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'equipment.telemetry',
+    stage: 'in_loan',
     description: "A reading from an SME borrower's production equipment over a period (IoT).",
     // runMinutes ≤ periodMinutes is left to rules: JSON Schema cannot compare two fields
     schema: Type.Object(
@@ -190,6 +203,8 @@ export const builtinEventTypes: BuiltinEventType[] = [
         channel: OneOf(['hotline', 'app', 'regulator', 'email', 'social']),
         category: Type.String({ minLength: 1, maxLength: 64 }),
         text: Type.String({ maxLength: 4_000 }),
+        // complaints come at any stage: the sender says which, so each stage may have its own strategy
+        stage: Type.Optional(OneOf(['pre_loan', 'in_loan', 'post_loan'], "Where the customer is in the loan's life: the stage of the complaint's decision point")),
       },
       { additionalProperties: false },
     ),

@@ -18,6 +18,8 @@ export interface EventTypeDefinition {
   schema: object
   entities: EntityPaths
   builtin: boolean
+  /** The stage every event of the type sits at, when the type declares one (built-ins do, but complaints and labels). */
+  stage?: BuiltinEventType['stage']
 }
 
 interface CompiledType extends EventTypeDefinition {
@@ -126,6 +128,7 @@ export class EventTypeRegistry {
       schema: t.schema,
       entities: t.entities,
       builtin,
+      ...('stage' in t && t.stage !== undefined ? { stage: t.stage } : {}),
       validate: this.ajv.compile(t.schema),
     }
   }

@@ -11,7 +11,7 @@ import { type CompiledExpression, compileExpression } from '../cel/condition.ts'
 import type { ModelSlots } from '../models/serving/model-serving.ts'
 import { compileModels } from './compile-models.ts'
 import { compileFlow, compileOffer } from './compile-flow.ts'
-import { type StrategyDocument, stages } from './strategy-document.ts'
+import { defaultOnDependencyError, type Stage, type StrategyDocument, stages } from './strategy-document.ts'
 import { Strategy } from './strategy.ts'
 import { StrategySlots } from './strategy-slots.ts'
 
@@ -46,8 +46,16 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
     fail('/product', 'invalid_format', 'product must be a product code: letters, digits, _ . -')
   }
   if (doc.stage !== undefined && !(stages as readonly unknown[]).includes(doc.stage)) fail('/stage', 'invalid_value', `stage must be one of ${stages.join(', ')}`)
+  else if (doc.stage !== undefined && eventType) {
+    const problem = stageProblem(eventType, doc.stage as Stage)
+    if (problem) fail('/stage', 'stage_never_reached', problem)
+  }
   const onRuleError = doc.onRuleError ?? 'review'
   if (onRuleError !== 'ignore' && !isAction(onRuleError)) fail('/onRuleError', 'invalid_value', `onRuleError must be ignore or one of ${actions.join(', ')}`)
+  const onDependencyError = doc.onDependencyError ?? defaultOnDependencyError
+  if (onDependencyError !== 'fail' && !isAction(onDependencyError)) {
+    fail('/onDependencyError', 'invalid_value', `onDependencyError must be fail or one of ${actions.join(', ')}`)
+  }
 
   const featureNames = new Set([...catalogue.features.map((f) => f.name), ...Object.keys(catalogue.extraFeatures ?? {})])
   const { models, scoreNames } = compileModels(doc.models, featureNames, catalogue.models, fail)
@@ -78,7 +86,13 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   if (issues.length > 0) throw invalidInput(`Strategy "${String(doc.id)}" version ${String(doc.version)} is invalid`, issues)
   const document = doc as unknown as StrategyDocument
   return new Strategy({
-    document: { ...document, defaultAction: defaultAction as Action, onRuleError: onRuleError as Action | 'ignore', models: document.models ?? [] },
+    document: {
+      ...document,
+      defaultAction: defaultAction as Action,
+      onRuleError: onRuleError as Action | 'ignore',
+      onDependencyError: onDependencyError as Action | 'fail',
+      models: document.models ?? [],
+    },
     source: stringify(doc) ?? '',
     hash: createHash('sha256').update(stringify(doc) ?? '').digest('hex'),
     models,
@@ -88,4 +102,19 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
     doubleFeatures: new Set([...featureTypes].filter(([, type]) => type === 'double').map(([name]) => name)),
     slots,
   })
+}
+
+/**
+ * Why a strategy for `stage` would never decide an event of its type: the
+ * type declares another stage and its events cannot name their own
+ * (`data.stage`), so no event would ever reach it.
+ */
+function stageProblem(eventType: EventTypeDefinition, stage: Stage): string | undefined {
+  const declared = eventType.stage
+  if (declared === stage) return undefined
+  const properties = (eventType.schema as { properties?: Record<string, unknown> }).properties
+  if (properties !== undefined && Object.hasOwn(properties, 'stage')) return undefined
+  return declared === undefined
+    ? `${eventType.type} events have no stage (their schema has no stage field): a strategy for ${stage} would never decide one; leave stage out`
+    : `${eventType.type} events are ${declared}: a strategy for ${stage} would never decide one`
 }

@@ -54,7 +54,7 @@ export class StrategyBook implements DeploymentWatcher {
     return [...(this.byTenant.get(tenantId)?.values() ?? [])].find((live) => live.champion.id === strategyId)
   }
 
-  /** The live strategy of a tenant's event: the tenant's for its product, else the tenant's for its event type. */
+  /** The live strategy of a tenant's event: the tenant's most specific for its product and stage (`strategyFor`). */
   for(tenantId: string, eventType: string, data: Readonly<Record<string, unknown>>): LiveStrategy | undefined {
     const byPoint = this.byTenant.get(tenantId)
     return byPoint && strategyFor(byPoint, eventType, data)
@@ -115,7 +115,7 @@ export class StrategyBook implements DeploymentWatcher {
   }
 }
 
-const pointOf = (strategy: Strategy) => decisionPointKey(strategy.document.eventType, strategy.document.product)
+const pointOf = (strategy: Strategy) => decisionPointKey(strategy.document.eventType, strategy.document.product, strategy.document.stage)
 
 const refused = (deployment: StrategyDeployment, pointer: string, code: string, message: string) =>
   new XiezhiError('conflict', `Strategy "${deployment.strategyId}" cannot be deployed: ${message}`, [{ pointer, code, message }])

@@ -14,13 +14,24 @@ export interface StrategyDocument {
   eventType: string
   /** Only events whose `data.product` is this; without it, every product that has no strategy of its own. */
   product?: string
-  /** Where in the loan's life the decision point sits; informative (reports group by it). */
+  /**
+   * Where in the loan's life the decision point sits: only events at this
+   * stage (`data.stage`, else their event type's stage); without it, events
+   * at every stage that has no strategy of its own.
+   */
   stage?: Stage
   description?: string
   /** Action when no rule hits. */
   defaultAction: Action
   /** Degraded-mode policy: what a rule that cannot be evaluated does to the decision. */
   onRuleError: Action | 'ignore'
+  /**
+   * Degraded-mode policy for a failed dependency (features, graph measures,
+   * list look-ups, a registry model): the least severe action the decision
+   * may take — or `fail`, the event is refused with an error and not
+   * recorded. `review` unless told.
+   */
+  onDependencyError: Action | 'fail'
   models: StrategyModelDocument[]
   /** A straight line of rule sets: the same as a flow of `ruleSet` nodes, each going on to the next. */
   ruleSets?: RuleSetDocument[]
@@ -28,6 +39,9 @@ export interface StrategyDocument {
   /** credit.application only: CEL expressions (ints) for the offered limit and price when approved (an `output` node's offer comes first). */
   offer?: OfferDocument
 }
+
+/** A decision made without one of its dependencies goes to a person unless the strategy says otherwise. */
+export const defaultOnDependencyError = 'review'
 
 export const stages = ['pre_loan', 'in_loan', 'post_loan', 'login', 'marketing', 'account'] as const
 export type Stage = (typeof stages)[number]

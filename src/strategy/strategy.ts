@@ -11,7 +11,7 @@ import { type CompiledNode, type CompiledOffer, type CompiledRule, end } from '.
 import type { CompiledModel } from './compile-models.ts'
 import { factorReasons } from './model-factor-reasons.ts'
 import { round6, score } from './logistic-scorecard.ts'
-import type { StrategyDocument } from './strategy-document.ts'
+import { defaultOnDependencyError, type StrategyDocument } from './strategy-document.ts'
 import { gatherEvidence, topThree } from './rule-evidence.ts'
 import { trafficBucket } from './traffic-bucket.ts'
 import { celInt, type StrategySlots } from './strategy-slots.ts'
@@ -21,6 +21,18 @@ export interface StrategyInput {
   features: Record<string, number>
   /** The event's entity keys (blind indexes): what a traffic split hashes to keep an applicant on one branch. */
   keys?: Partial<Record<EntityKind, readonly string[]>>
+  /** Dependencies that failed for this event: their features are absent from `features`, never zeros. */
+  failed?: readonly DependencyFailure[]
+}
+
+/** A dependency that could not give its values for an event (`decision-service.ts`), as a decision records it. */
+export interface DependencyFailure {
+  /** `features` (windows, calendars, expressions), `lists` (in_list look-ups), `graph`, or `model:<name>`. */
+  dependency: string
+  /** The first line of its error. */
+  message: string
+  /** The features it should have given. */
+  features: readonly string[]
 }
 
 export interface StrategyOutcome {
@@ -146,7 +158,12 @@ export class Strategy {
     // most strategies have no registry model: one empty map serves them all
     const served: Map<string, ServedUse> = this.scoresByRegistry ? new Map() : noRegistryModels
     const models: Record<string, ModelUse> = {}
+    // only a degraded decision pays for this: the features no failed dependency gave
+    const unavailable = input.failed !== undefined && input.failed.length > 0 ? unavailableFeatures(input.failed) : undefined
+    let failedModels: DependencyFailure[] | undefined
     for (const model of this.models) {
+      // a model never scores over a failed dependency's values: a missing input is not a zero, nor a tree's learned "missing"
+      if (unavailable !== undefined && this.scoresWithout(model, unavailable, ruleErrors)) continue
       if (model.kind === 'logistic') {
         const result = score(model.scorecard, model.terms, input.features)
         scores[model.name] = result.value
@@ -161,7 +178,10 @@ export class Strategy {
         scores[model.name] = round6(version.score(input.features))
       } catch (error) {
         // rules reading the missing score fail too, and the degraded-mode policy decides
-        ruleErrors.push({ ruleId: `model:${model.name}`, ...errorOf(error), handled: 'policy' })
+        const failure = errorOf(error)
+        ruleErrors.push({ ruleId: `model:${model.name}`, ...failure, handled: 'policy' })
+        failedModels ??= []
+        failedModels.push({ dependency: `model:${model.name}`, message: failure.message, features: [] })
       }
     }
     for (const name of this.intFeaturesWithoutSlot) if (input.features[name] !== undefined) celInt(input.features[name])
@@ -195,9 +215,35 @@ export class Strategy {
         evidence: { rules: ruleErrors.map((e) => e.ruleId), handled: ruleErrors.map((e) => (e.handled === 'policy' ? this.document.onRuleError : e.handled === 'hit' ? 'fail_closed' : 'fail_open')) },
       })
     }
+    if (unavailable !== undefined || failedModels !== undefined) this.degrade(walk, [...(input.failed ?? []), ...(failedModels ?? [])])
     const outcome: StrategyOutcome = { action: walk.action, scores, reasons, hits, path, ruleErrors, models }
     if (outcome.action === 'approve' && offer) this.makeOffer(outcome, walk, offer)
     return outcome
+  }
+
+  /**
+   * A decision made without a dependency: it takes at least the strategy's
+   * `onDependencyError` action and says which dependencies failed. `fail`
+   * refuses the event before deciding (`decision-service.ts`); a shadow, a
+   * backtest or a replay meeting it takes review.
+   */
+  private degrade(walk: FlowWalk, failed: readonly DependencyFailure[]) {
+    const policy = this.document.onDependencyError ?? defaultOnDependencyError
+    walk.action = worstOf(walk.action, policy === 'fail' ? 'review' : policy)
+    walk.reasons.push({
+      code: 'DEGRADED',
+      message: systemReasons.DEGRADED,
+      evidence: { dependencies: failed.map((f) => f.dependency), errors: failed.map((f) => f.message), policy },
+    })
+  }
+
+  /** Whether `model` reads a feature no failed dependency gave; if so it is not scored, and says why. */
+  private scoresWithout(model: CompiledModel, unavailable: ReadonlyMap<string, string>, ruleErrors: StrategyOutcome['ruleErrors']): boolean {
+    const inputs = model.kind === 'logistic' ? model.terms.features : model.slot.served.features
+    const missing = inputs.find((feature) => unavailable.has(feature))
+    if (missing === undefined) return false
+    ruleErrors.push({ ruleId: `model:${model.name}`, message: `reads ${missing}, which the failed ${unavailable.get(missing)} dependency did not give`, code: 'dependency_failed', handled: 'policy' })
+    return true
   }
 
   private makeOffer(outcome: StrategyOutcome, walk: FlowWalk, offer: CompiledOffer) {
@@ -213,6 +259,13 @@ export class Strategy {
   }
 }
 
+
+/** Each feature a failed dependency should have given, and that dependency. */
+function unavailableFeatures(failed: readonly DependencyFailure[]): Map<string, string> {
+  const unavailable = new Map<string, string>()
+  for (const failure of failed) for (const feature of failure.features) unavailable.set(feature, failure.dependency)
+  return unavailable
+}
 
 /** What a decision keeps of an evaluation error: its first line, and its code when it has one (`cel_cost_exceeded`, …). */
 function errorOf(error: unknown): { message: string; code?: string } {

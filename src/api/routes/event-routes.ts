@@ -12,10 +12,11 @@ export function registerEventRoutes(app: FastifyInstance, engine: Engine, metric
         description:
           'Validates the event, decides, and answers only after the decision is durable. The event id is the idempotency key: ' +
           'the same id with the same body returns the same response byte for byte (header `idempotent-replay: true`); ' +
-          'the same id with another body is a 409 problem.',
+          'the same id with another body is a 409 problem. When a dependency (features, lists, graph) fails the event is still decided, ' +
+          'degraded (reason DEGRADED), unless its strategy says onDependencyError: fail: then a 503 problem and no decision.',
         tags: ['decisions'],
         body: EventEnvelope,
-        response: { 200: Decision, 400: Problem, 401: Problem, 409: Problem, 413: Problem, 415: Problem, 422: Problem },
+        response: { 200: Decision, 400: Problem, 401: Problem, 409: Problem, 413: Problem, 415: Problem, 422: Problem, 503: Problem },
       },
       // the domain validates events itself, so that tenant-registered types and every offending field are reported alike
       validatorCompiler: () => () => true,

@@ -6,7 +6,7 @@
  * were), for the YAML export and the diff.
  */
 const preferred = [
-  'id', 'version', 'name', 'kind', 'eventType', 'product', 'stage', 'description', 'defaultAction', 'onRuleError',
+  'id', 'version', 'name', 'kind', 'eventType', 'product', 'stage', 'description', 'defaultAction', 'onRuleError', 'onDependencyError',
   'type', 'mode', 'hitPolicy', 'score', 'by', 'model', 'alias', 'feature', 'weight', 'cap', 'intercept', 'expression',
   'inputs', 'models', 'ruleSets', 'flow', 'rules', 'rows', 'bands', 'branches', 'share',
   'when', 'action', 'reason', 'code', 'zh', 'en', 'offer', 'limitMinor', 'aprBps', 'reasons', 'top', 'factors', 'next', 'hit', 'miss',

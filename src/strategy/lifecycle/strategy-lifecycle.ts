@@ -590,8 +590,8 @@ function checkId(id: string) {
 }
 
 const pointOf = (document: string) => {
-  const parsed = JSON.parse(document) as { eventType: string; product?: string }
-  return decisionPointKey(parsed.eventType, parsed.product)
+  const parsed = JSON.parse(document) as { eventType: string; product?: string; stage?: string }
+  return decisionPointKey(parsed.eventType, parsed.product, parsed.stage)
 }
 
 function decisionPointOf(records: StrategyVersionRecord[], live: StrategyDeployment | null): { eventType: string; product?: string } {
