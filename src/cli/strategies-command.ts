@@ -6,6 +6,10 @@ import { lockDataDir } from '../app/data-dir-lock.ts'
 import { loadFeatures, strategyCatalogue } from '../app/load-definitions.ts'
 import { defaultTenant, openRecords, tenantCatalogues } from '../app/open-engine.ts'
 import { XiezhiError } from '../core/errors.ts'
+import { type ArmComparison, compareArms } from '../monitoring/arm-comparison.ts'
+import { type ArmComparisonInput, armComparisonRequest } from '../monitoring/arm-comparison-request.ts'
+import { decisionLogSource } from '../monitoring/decision-log-source.ts'
+import type { Rate } from '../monitoring/proportions.ts'
 import { ModelRegistry } from '../models/registry/model-registry.ts'
 import { TenantModels } from '../models/serving/tenant-models.ts'
 import type { DeploymentInput } from '../strategy/lifecycle/deployment-input.ts'
@@ -44,6 +48,7 @@ export interface StrategiesBackend {
   deploy(id: string, input: DeploymentInput): Promise<DeploymentView>
   rollback(id: string, note?: string): Promise<DeploymentView>
   diff(id: string, from: number, to: number): Promise<DiffView>
+  arms(id: string, input: ArmComparisonInput): Promise<ArmComparison>
   close(): Promise<void>
 }
 
@@ -281,6 +286,29 @@ export function strategiesCommand(): Command {
     })
 
   strategies
+    .command('arms')
+    .description('compare the versions in service on real outcomes: action rates, fraud caught, bad rate at 30 days past due of the loans approvals led to, shadows, the split check (docs/monitoring.md)')
+    .argument('<id>')
+    .requiredOption('--from <when>', 'start of the period the decisions were made in: YYYY-MM-DD (a Beijing day) or an ISO 8601 instant')
+    .requiredOption('--to <when>', 'end, exclusive')
+    .option('--cutoff <when>', 'labels and loan events known at or before this moment count (default now)')
+    .option('--fraud-label <kind>', 'the label kind of fraud caught (default fraud)')
+    .option('--bad-labels <kinds>', 'label kinds that make a loan bad, comma-separated (default default,charge_off)')
+    .option('--days-past-due <n>', 'days past due that make a loan bad (default 30)', whole)
+    .addOption(serverOption())
+    .addOption(tenantOption())
+    .option('--json', 'one JSON line')
+    .action(async (id: string, options: ArmComparisonInput & { server?: string; tenant?: string; json?: boolean }) => {
+      const { server, tenant, json, ...given } = options
+      const input = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as unknown as ArmComparisonInput
+      await withBackend({ ...(server ? { server } : {}), ...(tenant ? { tenant } : {}) }, 'read', async (backend) => {
+        const report = await backend.arms(id, input)
+        console.log(json ? JSON.stringify(report) : armsTable(report))
+        process.exitCode = report.sampleRatio?.mismatch ? 2 : 0
+      })
+    })
+
+  strategies
     .command('schema')
     .description('the JSON Schema of a strategy document, for editors (docs/reference/strategy.schema.json)')
     .action(() => console.log(JSON.stringify(strategyJsonSchema(), null, 2)))
@@ -290,6 +318,33 @@ export function strategiesCommand(): Command {
 
 const armsLine = (d: { champion: number; challengers: { version: number; share: number }[]; shadows: number[] }) =>
   [`v${d.champion}`, ...d.challengers.map((c) => `v${c.version} on ${c.share}%`), ...d.shadows.map((v) => `v${v} in shadow`)].join(', ')
+
+const percent = (r: Rate) => (r.rate === null ? '—' : `${(r.rate * 100).toFixed(1)}% [${(r.low! * 100).toFixed(1)}–${(r.high! * 100).toFixed(1)}]`)
+const ofCount = (r: Rate) => `${r.count}/${r.of}`
+
+/** The comparison as a table: one line per arm and shadow, rates with their 95 % intervals, then the split check. */
+export function armsTable(report: ArmComparison): string {
+  const lines = [
+    `${report.strategyId} (${report.eventType}) · decisions ${report.from} → ${report.to} · outcomes known at ${report.cutoff}`,
+    `bad: ${report.bad.daysPastDue}+ days past due, or labelled ${report.bad.labels.join(', ')}; of the approvals drawn and mature at the cut-off`,
+    '',
+    `${'version'.padEnd(18)} ${'decisions'.padStart(9)}  ${'approve'.padEnd(20)} ${'review'.padEnd(20)} ${'reject'.padEnd(20)} ${'fraud caught'.padEnd(28)} ${'bad rate'.padEnd(28)} not drawn  immature  agreement`,
+  ]
+  const row = (label: string, f: ArmComparison['arms'][number] | ArmComparison['shadows'][number], agreement?: Rate) =>
+    lines.push(
+      `${label.padEnd(18)} ${String(f.decisions).padStart(9)}  ${percent(f.approvalRate).padEnd(20)} ${percent(f.reviewRate).padEnd(20)} ${percent(f.rejectRate).padEnd(20)} ${`${ofCount(f.fraudCaught)} ${percent(f.fraudCaught)}`.padEnd(28)} ${`${ofCount(f.badRate)} ${percent(f.badRate)}`.padEnd(28)} ${String(f.approvals.notDrawn).padStart(9)} ${String(f.approvals.immature).padStart(9)}  ${agreement ? percent(agreement) : '—'}`,
+    )
+  for (const a of report.arms) row(`v${a.version} ${a.arm}`, a)
+  for (const s of report.shadows) row(`v${s.version} shadow`, s, s.agreement)
+  lines.push('')
+  const split = report.sampleRatio
+  if (!split) lines.push('no challenger in service: no split to check')
+  else {
+    const shares = Object.entries(split.expected).map(([v, share]) => `v${v} ${share}% → ${split.observed[v]}`).join(', ')
+    lines.push(`${split.mismatch ? 'SAMPLE RATIO MISMATCH' : 'split as given'}: ${shares}; χ² ${split.chiSquare}, p ${split.pValue.toPrecision(3)}`)
+  }
+  return lines.join('\n')
+}
 
 const versionLine = (v: VersionView) =>
   `v${String(v.version).padEnd(4)} ${(v.role ? `${v.state} (${v.role})` : v.state).padEnd(18)} written by ${v.authors.join(', ')} ${v.updatedAt}` +
@@ -361,6 +416,13 @@ async function localBackend(tenantId: string, actor: string, mode: 'read' | 'wri
       deploy: async (id, input) => deploymentView(await lifecycle.deploy(tenantId, id, input, actor)),
       rollback: async (id, note) => deploymentView(await lifecycle.rollback(tenantId, id, actor, note)),
       diff: async (id, from, to) => ({ id, from, to, ...(await lifecycle.diff(tenantId, id, from, to)) }),
+      async arms(id, input) {
+        const d = await lifecycle.strategy(tenantId, id)
+        const live = d.chain?.current
+        if (!live) throw new XiezhiError('not_found', `No strategy "${id}" is in service`, [{ pointer: '/strategyId', code: 'unknown_strategy', message: 'names no strategy of the tenant in service' }])
+        const request = armComparisonRequest(input, { strategyId: id, eventType: d.eventType, champion: live.champion, challengers: live.challengers }, records.clock.nowMs())
+        return compareArms(decisionLogSource(records.store, (sealed) => records.vault.open(sealed), tenantId), request)
+      },
       async close() {
         await records.close()
         unlock()
@@ -389,6 +451,7 @@ function httpBackend(server: string): StrategiesBackend {
     deploy: (id, input) => call('POST', `${strategy(id)}/deployments`, input),
     rollback: (id, note) => call('POST', `${strategy(id)}/rollback`, note ? { note } : {}),
     diff: (id, from, to) => call('GET', `${strategy(id)}/diff?from=${from}&to=${to}`),
+    arms: (id, input) => call('GET', `/v1/monitoring/strategies/${encodeURIComponent(id)}/arms?${new URLSearchParams(Object.entries(input).map(([k, v]) => [k, String(v)]))}`),
     close: async () => {},
   }
 }

@@ -13,6 +13,7 @@ const MinorUnits = (description: string) =>
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', default: 'CNY', description: 'ISO 4217 currency code' })
 const Ip = Type.String({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], description: 'IPv4 or IPv6 address' })
 const OneOf = (values: string[], description?: string) => Type.Unsafe<string>({ type: 'string', enum: values, description })
+const Instant = (description: string) => Type.String({ format: 'date-time', maxLength: 40, description: `${description}, ISO 8601 with its offset` })
 const Geo = Type.Object(
   { lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) },
   { additionalProperties: false },
@@ -136,6 +137,8 @@ export const builtinEventTypes: BuiltinEventType[] = [
     schema: Type.Object(
       {
         loanId: Id('Loan (IOU) id'),
+        applicationId: Type.Optional(Id("The credit application that granted the loan (its data.applicationId): what links the loan's repayments to the decision on the application")),
+        firstDueAt: Type.Optional(Instant('When the first instalment is due')),
         userId: Id('Customer id'),
         deviceId: Id('Device fingerprint'),
         ip: Ip,
@@ -160,6 +163,7 @@ export const builtinEventTypes: BuiltinEventType[] = [
         loanId: Id('Loan (IOU) id'),
         userId: Id('Customer id'),
         installment: Type.Integer({ minimum: 1, maximum: 360 }),
+        dueAt: Type.Optional(Instant('When the instalment was due; without it, occurredAt less daysPastDue days')),
         dueAmountMinor: MinorUnits('Amount due'),
         paidAmountMinor: MinorUnits('Amount paid'),
         currency: Currency,
@@ -212,11 +216,11 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'label',
-    description: "Ground truth that arrives later: confirmed fraud, legitimate, default, credit risk (a reviewer's call), complaint agent, intermediary, scam victim, fake traffic.",
+    description: "Ground truth that arrives later: confirmed fraud, legitimate, default, charge-off, credit risk (a reviewer's call), complaint agent, intermediary, scam victim, fake traffic.",
     schema: Type.Object(
       {
         subjectEventId: Id('The event the label is about'),
-        label: OneOf(['fraud', 'legitimate', 'default', 'credit_risk', 'complaint_agent', 'intermediary', 'scam_victim', 'fake_traffic']),
+        label: OneOf(['fraud', 'legitimate', 'default', 'charge_off', 'credit_risk', 'complaint_agent', 'intermediary', 'scam_victim', 'fake_traffic']),
         userId: Type.Optional(Id('Customer id')),
         daysPastDue: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
         source: Type.String({ minLength: 1, maxLength: 64, description: 'review desk, collections, chargeback, …' }),

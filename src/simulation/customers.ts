@@ -13,6 +13,8 @@ const noOrigin = {}
 /** A customer who has drawn money: the pool that scammers, account thieves and complaint agents prey on. */
 export interface Borrower {
   profile: CustomerProfile
+  /** The application that opened the credit line (its data.applicationId); absent for a loan already on the book. */
+  applicationId?: string
   loan: Loan
   drawnAtMs: number
   defaults: boolean
@@ -175,12 +177,12 @@ export class Population {
     const probability = sme?.distressed ? 0.6 : probabilityOfDefault(this.intercept, profile, loan)
     const defaults = random.chance(probability)
     const draws = random.chance(config.customers.drawdownShare)
-    const applicationId = applyForCredit(world, random, profile, loan, sme ? { product: 'sme_equipment_loan' } : {})
+    const application = applyForCredit(world, random, profile, loan, sme ? { product: 'sme_equipment_loan' } : {})
     const drawAt = random.chance(0.7) ? world.now + random.int(600_000, 7_200_000) : laterOn(random, world.now, 2, 'customer')
     const missFrom = defaults ? (random.chance(0.6) ? 1 : random.int(2, Math.min(loan.termMonths, 4))) : null
     if (defaults) {
       world.truth({
-        eventId: applicationId,
+        eventId: application.eventId,
         eventType: 'credit.application',
         scenario: 'credit_default',
         label: 'default',
@@ -196,17 +198,18 @@ export class Population {
     if (!draws) return
     world.at(drawAt, () => {
       const amountMinor = Math.max(100_000, Math.round((loan.amountMinor * (0.5 + 0.5 * random.float())) / 10_000) * 10_000)
-      const drawn = drawDown(world, profile, { amountMinor })
+      const { applicationId } = application
+      const drawn = drawDown(world, profile, { amountMinor, applicationId })
       scheduleRepayments(world, random, profile, drawn, {
         termMonths: loan.termMonths,
         aprBps: config.credit.aprBps,
         missFrom,
         onStop: (eventId, dueAtMs, advisedBy) => this.defaulted(profile, eventId, dueAtMs, advisedBy),
       })
-      this.borrowers.push({ profile, loan: drawn, drawnAtMs: world.now, defaults })
+      this.borrowers.push({ profile, applicationId, loan: drawn, drawnAtMs: world.now, defaults })
       if (!defaults && random.chance(config.customers.repeatDrawdownsPerMonth * world.months)) {
         world.at(within(random, world.now, world.endMs, 'customer'), () => {
-          const again = drawDown(world, profile, { amountMinor: Math.round((amountMinor * random.float()) / 10_000) * 10_000 + 50_000 })
+          const again = drawDown(world, profile, { amountMinor: Math.round((amountMinor * random.float()) / 10_000) * 10_000 + 50_000, applicationId })
           scheduleRepayments(world, random, profile, again, { termMonths: loan.termMonths, aprBps: config.credit.aprBps, missFrom: null })
         })
       }

@@ -53,9 +53,16 @@ export interface ApplicationDetails extends Origin {
   product?: string
 }
 
-export function applyForCredit(world: World, random: Random, person: CustomerProfile, loan: LoanTerms, details: ApplicationDetails = {}): string {
-  return world.emit('credit.application', {
-    applicationId: `A${String(world.next('application')).padStart(9, '0')}`,
+/** An application as emitted: its event id (what labels and decisions name) and its own id (what the loans it grants name). */
+export interface Application {
+  eventId: string
+  applicationId: string
+}
+
+export function applyForCredit(world: World, random: Random, person: CustomerProfile, loan: LoanTerms, details: ApplicationDetails = {}): Application {
+  const applicationId = `A${String(world.next('application')).padStart(9, '0')}`
+  const eventId = world.emit('credit.application', {
+    applicationId,
     userId: person.userId,
     idNumber: person.idNumber,
     phone: person.phone,
@@ -72,10 +79,13 @@ export function applyForCredit(world: World, random: Random, person: CustomerPro
     contacts: details.contacts ?? person.contacts,
     geo: near(random, person.city),
   })
+  return { eventId, applicationId }
 }
 
 export interface Drawdown extends Origin {
   amountMinor: number
+  /** The application that granted the credit line drawn on; absent for a line opened before the period. */
+  applicationId?: string
   bankCard?: string
   newPayee?: boolean
   screenSharingActive?: boolean
@@ -96,6 +106,8 @@ export function drawDown(world: World, person: CustomerProfile, drawdown: Drawdo
   const loanId = newLoanId(world)
   const drawdownEventId = world.emit('loan.drawdown', {
     loanId,
+    ...(drawdown.applicationId ? { applicationId: drawdown.applicationId } : {}),
+    firstDueAt: new Date(firstDueAt(world.now)).toISOString(),
     userId: person.userId,
     deviceId: device(person, drawdown),
     ip: drawdown.ip ?? person.ip,
@@ -141,7 +153,7 @@ export function scheduleRepayments(
 ): void {
   const principalPart = Math.floor(loan.principalMinor / plan.termMonths)
   const interest = Math.round((loan.principalMinor * plan.aprBps) / 120_000)
-  const firstDue = localMidnight(plan.drawnAtMs ?? world.now) + 30 * dayMs + 2 * 3_600_000 // 10:00 local is 02:00Z
+  const firstDue = firstDueAt(plan.drawnAtMs ?? world.now)
   for (let installment = 1; installment <= plan.termMonths; installment++) {
     const dueAt = firstDue + (installment - 1) * 30 * dayMs
     if (dueAt >= world.endMs) return
@@ -153,6 +165,7 @@ export function scheduleRepayments(
         loanId: loan.loanId,
         userId: person.userId,
         installment,
+        dueAt: new Date(dueAt).toISOString(),
         dueAmountMinor,
         paidAmountMinor,
         currency: 'CNY',
@@ -182,6 +195,9 @@ export function scheduleRepayments(
     })
   }
 }
+
+/** The first instalment is due 30 days after the drawdown, at 10:00 local time (02:00Z). */
+export const firstDueAt = (drawnAtMs: number) => localMidnight(drawnAtMs) + 30 * dayMs + 2 * 3_600_000
 
 /** When collections label a defaulting loan: the evening of the day it reaches 30 days past due. */
 export function defaultKnownAt(drawnAtMs: number, missFrom: number): number {

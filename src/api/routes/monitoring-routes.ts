@@ -1,10 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../../app/open-engine.ts'
-import { parseDayOrInstant } from '../../core/day-or-instant.ts'
-import { XiezhiError, invalidInput } from '../../core/errors.ts'
+import { XiezhiError } from '../../core/errors.ts'
 import { compareArms } from '../../monitoring/arm-comparison.ts'
-import { defaultMaturityDays } from '../../monitoring/label-outcomes.ts'
+import { armComparisonRequest } from '../../monitoring/arm-comparison-request.ts'
 import { decisionLogSource } from '../../monitoring/decision-log-source.ts'
 import { defaultCapacity, maxMonitoredDays, scoreMonitorRequest } from '../../monitoring/monitoring-request.ts'
 import { monitorScore } from '../../monitoring/score-monitor.ts'
@@ -74,15 +73,14 @@ export function registerMonitoringRoutes(app: FastifyInstance, engine: Engine) {
       schema: {
         summary: 'Compare the versions of a live strategy: champion, challengers and shadows',
         description:
-          'Per version that decided over [from, to): decisions, actions, approval / review / reject rates, fraud caught and the bad rate of matured approvals, each with a 95 % Wilson interval; what shadow versions would have done and how often they agree; and a sample-ratio check of the split against the live deployment\'s shares. Definitions: docs/monitoring.md.',
+          "Per version that decided over [from, to): decisions, actions, approval / review / reject rates, fraud caught, and the bad rate at 30 days past due of the approvals whose loans are drawn and mature at the cut-off (loans name their application, repayments their loan), each with a 95 % Wilson interval, with the approvals not drawn or too recent counted apart; what shadow versions would have done and how often they agree; and a sample-ratio check of the split against the live deployment's shares. Definitions: docs/monitoring.md.",
         tags: ['monitoring'],
         params: Type.Object({ strategyId: Type.String({ minLength: 1, maxLength: 80 }) }),
         querystring: ArmQuery,
-        response: { 400: Problem, 404: Problem },
+        response: { 200: ArmComparisonSchema, 400: Problem, 404: Problem },
       },
     },
     async (request) => {
-      const { query } = request
       const live = engine.strategies.liveOf(request.tenantId, request.params.strategyId)
       if (!live) {
         throw new XiezhiError('not_found', `No strategy "${request.params.strategyId}" is in service`, [
@@ -90,27 +88,14 @@ export function registerMonitoringRoutes(app: FastifyInstance, engine: Engine) {
         ])
       }
       const { deployment, champion } = live
-      const expectedShares = new Map([[deployment.champion, 100 - deployment.challengers.reduce((sum, c) => sum + c.share, 0)], ...deployment.challengers.map((c) => [c.version, c.share] as [number, number])])
-      const nowMs = engine.clock.nowMs()
-      const instant = (name: string, text: string) => {
-        const ms = parseDayOrInstant(text)
-        if (ms === undefined) throw invalidInput(`${name} is not a time`, [{ pointer: `/query/${name}`, code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant with its offset' }])
-        return ms
+      let compared: ReturnType<typeof armComparisonRequest>
+      try {
+        compared = armComparisonRequest(request.query, { strategyId: champion.id, eventType: champion.document.eventType, champion: deployment.champion, challengers: deployment.challengers }, engine.clock.nowMs())
+      } catch (error) {
+        if (!(error instanceof XiezhiError)) throw error
+        throw new XiezhiError(error.kind, error.message, error.issues.map((issue) => ({ ...issue, pointer: `/query${issue.pointer}` })))
       }
-      const fromMs = instant('from', query.from)
-      const toMs = instant('to', query.to)
-      if (toMs <= fromMs) throw invalidInput('The period is empty', [{ pointer: '/query/to', code: 'invalid_range', message: 'to must be after from' }])
-      return compareArms(decisionLogSource(engine.store, (sealed) => engine.vault.open(sealed), request.tenantId), {
-        eventType: champion.document.eventType,
-        strategyId: champion.id,
-        fromMs,
-        toMs,
-        cutoffMs: query.cutoff === undefined ? nowMs : instant('cutoff', query.cutoff),
-        fraudLabel: query.fraudLabel ?? 'fraud',
-        badLabel: query.badLabel ?? 'default',
-        maturityDays: query.maturityDays ?? defaultMaturityDays,
-        ...(deployment.challengers.length > 0 ? { expectedShares } : {}),
-      })
+      return compareArms(decisionLogSource(engine.store, (sealed) => engine.vault.open(sealed), request.tenantId), compared)
     },
   )
 }
@@ -121,8 +106,59 @@ const ArmQuery = Type.Object(
     to: When('End of the period, exclusive'),
     cutoff: Type.Optional(When('Labels known at or before this moment count; now by default')),
     fraudLabel: Type.Optional({ ...LabelKind, description: 'The label kind of fraud caught; fraud by default' }),
-    badLabel: Type.Optional({ ...LabelKind, description: 'The label kind of a bad loan (30+ days past due); default by default' }),
-    maturityDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_650, description: 'Approvals at least this many days old at the cut-off count for the bad rate; 30 by default' })),
+    badLabels: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*$', maxLength: 200, description: 'Label kinds that make a loan bad (about its application, drawdown or a repayment), comma-separated; default,charge_off by default' })),
+    daysPastDue: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_650, description: 'Days past due that make a loan bad; 30 by default' })),
   },
   { additionalProperties: false },
 )
+
+const RateSchema = Type.Object(
+  {
+    count: Type.Integer(),
+    of: Type.Integer(),
+    rate: Type.Union([Type.Number(), Type.Null()]),
+    low: Type.Union([Type.Number(), Type.Null()], { description: 'Lower end of the 95 % Wilson interval' }),
+    high: Type.Union([Type.Number(), Type.Null()], { description: 'Upper end of the 95 % Wilson interval' }),
+  },
+  { description: 'count of of, with its 95 % Wilson interval; rate, low and high are null when of is 0' },
+)
+const armFigures = {
+  version: Type.Integer(),
+  decisions: Type.Integer(),
+  actions: Type.Object({ approve: Type.Integer(), step_up: Type.Integer(), review: Type.Integer(), reject: Type.Integer() }),
+  approvalRate: RateSchema,
+  reviewRate: RateSchema,
+  rejectRate: RateSchema,
+  fraudCaught: { ...RateSchema, description: 'Of the events labelled fraudLabel by the cut-off, those not approved' },
+  badRate: { ...RateSchema, description: 'Of the approvals drawn and mature at the cut-off, those whose loans reached daysPastDue or got a bad label' },
+  approvals: Type.Object(
+    {
+      notDrawn: Type.Integer({ description: 'Approvals no loan named by the cut-off' }),
+      immature: Type.Integer({ description: 'Drawn, but the first due date plus daysPastDue is after the cut-off: left out of the bad rate' }),
+      matured: Type.Integer({ description: "The bad rate's of" }),
+    },
+    { description: 'What became of the approvals by the cut-off' },
+  ),
+}
+const ArmComparisonSchema = Type.Object({
+  strategyId: Type.String(),
+  eventType: Type.String(),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  cutoff: Type.String({ format: 'date-time' }),
+  bad: Type.Object({ daysPastDue: Type.Integer(), labels: Type.Array(Type.String()) }, { description: 'What makes a loan bad' }),
+  arms: Type.Array(Type.Object({ ...armFigures, arm: Type.Unsafe<'champion' | 'challenger' | 'only'>({ type: 'string', enum: ['champion', 'challenger', 'only'] }) })),
+  shadows: Type.Array(Type.Object({ ...armFigures, agreement: { ...RateSchema, description: 'Share of events where the shadow would have taken the action taken' } })),
+  sampleRatio: Type.Optional(
+    Type.Object(
+      {
+        expected: Type.Record(Type.String(), Type.Number(), { description: 'Share (percent) by version' }),
+        observed: Type.Record(Type.String(), Type.Integer(), { description: 'Decisions by version' }),
+        chiSquare: Type.Number(),
+        pValue: Type.Number(),
+        mismatch: Type.Boolean({ description: 'pValue below 0.001' }),
+      },
+      { description: 'Pearson χ² of the arms’ decisions against the live shares; present while challengers run' },
+    ),
+  ),
+})

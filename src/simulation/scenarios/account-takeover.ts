@@ -35,7 +35,7 @@ export function startAccountTakeovers(world: World, population: Population): voi
       world.truth({ eventId: loginId, eventType: 'login', scenario: 'account_takeover', label: 'fraud', knownAtMs: noticedAt, userId: person.userId })
       world.at(world.now + random.int(minutes(5), minutes(40)), () => {
         const amountMinor = Math.max(500_000, Math.round((person.incomeMinor * random.int(2, 5)) / 10_000) * 10_000)
-        const drawn = drawDown(world, person, { ...thief, amountMinor, bankCard: bankCard(random), newPayee: true, callForwardingActive: true, phone: swappedPhone })
+        const drawn = drawDown(world, person, { ...thief, amountMinor, applicationId: victim.applicationId, bankCard: bankCard(random), newPayee: true, callForwardingActive: true, phone: swappedPhone })
         world.truth({ eventId: drawn.drawdownEventId, eventType: 'loan.drawdown', scenario: 'account_takeover', label: 'fraud', knownAtMs: noticedAt, userId: person.userId })
         world.at(noticedAt, () =>
           world.emit('complaint', {

@@ -51,10 +51,10 @@ export function startFraudRings(world: World, population: Population): void {
           world.at(world.now + random.int(minutes(1), minutes(5)), () => login(world, random, person))
           world.at(world.now + random.int(minutes(10), minutes(60)), () => {
             const loan = { amountMinor: random.int(20, 50) * 1_000_00, termMonths: random.pick([12, 24]), declaredIncomeMinor: random.int(15, 40) * 1_000_00 }
-            const applicationId = applyForCredit(world, random, person, loan)
-            world.truth({ eventId: applicationId, eventType: 'credit.application', scenario: 'fraud_ring', label: 'fraud', knownAtMs: world.now + random.int(days(5), days(20)), userId: person.userId, actorId: ringId })
+            const application = applyForCredit(world, random, person, loan)
+            world.truth({ eventId: application.eventId, eventType: 'credit.application', scenario: 'fraud_ring', label: 'fraud', knownAtMs: world.now + random.int(days(5), days(20)), userId: person.userId, actorId: ringId })
             world.at(world.now + random.int(minutes(10), hours(2)), () => {
-              const loanDrawn = drawDown(world, person, { amountMinor: loan.amountMinor, bankCard: random.pick(muleCards), newPayee: true })
+              const loanDrawn = drawDown(world, person, { amountMinor: loan.amountMinor, applicationId: application.applicationId, bankCard: random.pick(muleCards), newPayee: true })
               world.truth({ eventId: loanDrawn.drawdownEventId, eventType: 'loan.drawdown', scenario: 'fraud_ring', label: 'fraud', knownAtMs: world.now + random.int(days(5), days(20)), userId: person.userId, actorId: ringId })
               scheduleRepayments(world, random, person, loanDrawn, { termMonths: loan.termMonths, aprBps: world.config.credit.aprBps, missFrom: 1 })
             })

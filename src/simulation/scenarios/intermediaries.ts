@@ -54,21 +54,21 @@ export function startIntermediaries(world: World, population: Population): void 
       register(world, person, shop, 'offline_agent')
       world.at(world.now + random.int(minutes(3), minutes(10)), () => {
         const loan = { ...drawLoanTerms(random, person), declaredIncomeMinor: templateIncome }
-        const applicationId = applyForCredit(world, random, person, loan, {
+        const application = applyForCredit(world, random, person, loan, {
           ...shop,
           declaredIncomeMinor: templateIncome,
           address: `${street}${random.int(1, 30)}楼${random.int(1, 20)}室`,
           contacts: [{ phone: agentPhone, relation: 'friend' }, ...person.contacts.slice(0, 1)],
         })
-        world.truth({ eventId: applicationId, eventType: 'credit.application', scenario: 'intermediary', label: 'intermediary', knownAtMs: world.now + random.int(days(7), days(30)), userId: person.userId, actorId: agentId })
+        world.truth({ eventId: application.eventId, eventType: 'credit.application', scenario: 'intermediary', label: 'intermediary', knownAtMs: world.now + random.int(days(7), days(30)), userId: person.userId, actorId: agentId })
         const defaults = random.chance(Math.min(1, 3 * world.config.credit.defaultRate))
         const drawAt = laterOn(random, world.now, 1, 'customer')
         const missFrom = defaults ? 1 : null
-        if (defaults) world.truth({ eventId: applicationId, eventType: 'credit.application', scenario: 'intermediary', label: 'default', knownAtMs: defaultKnownAt(drawAt, 1), userId: person.userId, daysPastDue: 30, actorId: agentId })
+        if (defaults) world.truth({ eventId: application.eventId, eventType: 'credit.application', scenario: 'intermediary', label: 'default', knownAtMs: defaultKnownAt(drawAt, 1), userId: person.userId, daysPastDue: 30, actorId: agentId })
         // the client goes home and uses the app on their own phone
         world.at(drawAt - random.int(minutes(1), minutes(20)), () => login(world, random, person))
         world.at(drawAt, () => {
-          const drawn = drawDown(world, person, { amountMinor: loan.amountMinor })
+          const drawn = drawDown(world, person, { amountMinor: loan.amountMinor, applicationId: application.applicationId })
           scheduleRepayments(world, random, person, drawn, { termMonths: loan.termMonths, aprBps: world.config.credit.aprBps, missFrom })
         })
       })

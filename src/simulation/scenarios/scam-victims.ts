@@ -43,7 +43,7 @@ export function startScamVictims(world: World, population: Population): void {
       const second = random.chance(0.4) ? Math.round((lossMinor * random.int(25, 40)) / 100 / 100) * 100 : 0
       const drawAt = world.now + random.int(minutes(3), minutes(15))
       const take = (amountMinor: number) => {
-        const drawn = drawDown(world, person, { amountMinor, bankCard: muleCard, newPayee: true, screenSharingActive: random.chance(0.9), callForwardingActive: callForwarding })
+        const drawn = drawDown(world, person, { amountMinor, applicationId: victim.applicationId, bankCard: muleCard, newPayee: true, screenSharingActive: random.chance(0.9), callForwardingActive: callForwarding })
         world.truth({
           eventId: drawn.drawdownEventId,
           eventType: 'loan.drawdown',

@@ -425,7 +425,10 @@ export interface ArmFigures {
   reviewRate: Rate
   rejectRate: Rate
   fraudCaught: Rate
+  /** Of the approvals drawn and mature at the cut-off, those whose loans reached 30 days past due (or got a bad label). */
   badRate: Rate
+  /** What became of the approvals by the cut-off: never drawn, drawn but too recent to judge, matured (the bad rate's `of`). */
+  approvals: { notDrawn: number; immature: number; matured: number }
 }
 
 export interface ArmComparison {
@@ -434,6 +437,7 @@ export interface ArmComparison {
   from: string
   to: string
   cutoff: string
+  bad: { daysPastDue: number; labels: string[] }
   arms: (ArmFigures & { arm: 'champion' | 'challenger' | 'only' })[]
   shadows: (ArmFigures & { agreement: Rate })[]
   sampleRatio?: { expected: Record<string, number>; observed: Record<string, number>; chiSquare: number; pValue: number; mismatch: boolean }

@@ -225,7 +225,7 @@ function DeployForm({ detail }: { detail: StrategyDetail }) {
   )
 }
 
-/** Champion against challengers and shadows over a period: action rates, fraud caught, bad rate, each with a 95 % interval. */
+/** Champion against challengers and shadows over a period: action rates, fraud caught, bad rate at 30 dpd of the loans approved, each with a 95 % interval. */
 function ArmsComparison({ strategyId }: { strategyId: string }) {
   const { t } = useTranslation()
   const [period, setPeriod] = useState<[Dayjs, Dayjs]>(() => lastDays(30))
@@ -267,7 +267,9 @@ function ArmsComparison({ strategyId }: { strategyId: string }) {
           { title: t('arms.reviewRate'), dataIndex: 'reviewRate', render: (r) => <RateCell rate={r} /> },
           { title: t('arms.rejectRate'), dataIndex: 'rejectRate', render: (r) => <RateCell rate={r} /> },
           { title: t('arms.fraudCaught'), dataIndex: 'fraudCaught', render: (r) => <RateCell rate={r} /> },
-          { title: t('arms.badRate'), dataIndex: 'badRate', render: (r) => <RateCell rate={r} /> },
+          { title: t('arms.badRate', { days: arms.data?.bad.daysPastDue ?? 30 }), dataIndex: 'badRate', render: (r) => <RateCell rate={r} /> },
+          { title: t('arms.matured'), key: 'matured', render: (_, row) => row.approvals.matured },
+          { title: t('arms.pendingLoans'), key: 'pending', render: (_, row) => t('arms.pendingValue', { immature: row.approvals.immature, notDrawn: row.approvals.notDrawn }) },
           { title: t('arms.agreement'), dataIndex: 'agreement', render: (r) => (r ? <RateCell rate={r} /> : '—') },
         ]}
       />
