@@ -109,10 +109,14 @@ export class LinkGraph {
       }
     }
     this.edges.prefetch(pairs, m)
-    const { start, length } = this.adjacency
-    const parent = this.components.parent
+    const { start, length, sizeClass } = this.adjacency
+    const { parent } = this.components
+    const { userDegree } = this
     let touched = 0
-    for (let i = 0; i < count; i++) touched += start[nodes[i]!]! + length[nodes[i]!]! + parent[nodes[i]!]! + this.userDegree[nodes[i]!]!
+    for (let i = 0; i < count; i++) {
+      const node = nodes[i]!
+      touched += start[node]! + length[node]! + sizeClass[node]! + parent[node]! + userDegree[node]!
+    }
     const pool = this.adjacency.pool
     for (let i = 0; i < count; i++) {
       const at = start[nodes[i]!]! + 2 * length[nodes[i]!]!

@@ -98,6 +98,7 @@ export class NodeTable {
       this.batchAscii = new Uint8Array(2 * count)
     }
     const { batchHashes: hashes, batchAscii: ascii, slots, mask, keyStarts, keyBytes, lastSeenMs } = this
+    const nodeKinds = this.kinds
     for (let i = 0; i < count; i++) {
       const key = keys[i]!
       // the hash `hashOf` gives an ASCII key; a key with other characters is hashed again by `intern`
@@ -117,7 +118,7 @@ export class NodeTable {
     for (let i = 0; i < count; i++) {
       const at = 2 * (hashes[i]! & mask)
       const node = slots[at]!
-      if (node !== empty && slots[at + 1] === hashes[i]) touched += keyStarts[node]! + (lastSeenMs[node]! > atMs ? 1 : 0)
+      if (node !== empty && slots[at + 1] === hashes[i]) touched += keyStarts[node]! + nodeKinds[node]! + (lastSeenMs[node]! > atMs ? 1 : 0)
     }
     for (let i = 0; i < count; i++) {
       const at = 2 * (hashes[i]! & mask)
