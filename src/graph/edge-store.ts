@@ -129,11 +129,20 @@ export class EdgeStore {
     const slots = new Int32Array(size).fill(empty)
     const mask = size - 1
     const ends = this.ends
-    for (let edge = 0; edge < this.count; edge++) {
-      let i = slotOf(ends[2 * edge]!, ends[2 * edge + 1]!) & mask
-      while (slots[i] !== empty) i = (i + 1) & mask
-      slots[i] = edge
+    // in runs of 16: their slots read first, together (misses in flight at once), then the edges put in them
+    const run = new Int32Array(16)
+    let touched = 0
+    for (let from = 0; from < this.count; from += 16) {
+      const to = Math.min(this.count, from + 16)
+      for (let edge = from; edge < to; edge++) run[edge - from] = slotOf(ends[2 * edge]!, ends[2 * edge + 1]!) & mask
+      for (let edge = from; edge < to; edge++) touched += slots[run[edge - from]!]!
+      for (let edge = from; edge < to; edge++) {
+        let i = run[edge - from]!
+        while (slots[i] !== empty) i = (i + 1) & mask
+        slots[i] = edge
+      }
     }
+    this.readAhead = touched
     this.slots = slots
     this.mask = mask
   }

@@ -88,8 +88,8 @@ export class LinkGraph {
 
   /**
    * Reads ahead what linking an event's nodes will read, stage by stage
-   * (the pairs' edge slots and edges, then each node's adjacency row and
-   * component parent, then where its next neighbour goes), so that the
+   * (the pairs' edge slots and edges, then each node's adjacency row, component parent
+   * and user count, then where its next neighbour goes), so that the
    * misses of one stage overlap instead of following one another. At
    * millions of edges these are reads from main memory; changes nothing.
    */
@@ -109,13 +109,13 @@ export class LinkGraph {
       }
     }
     this.edges.prefetch(pairs, m)
-    const { start, length, sizeClass } = this.adjacency
+    const { start, length } = this.adjacency
     const { parent } = this.components
     const { userDegree } = this
     let touched = 0
     for (let i = 0; i < count; i++) {
       const node = nodes[i]!
-      touched += start[node]! + length[node]! + sizeClass[node]! + parent[node]! + userDegree[node]!
+      touched += start[node]! + length[node]! + parent[node]! + userDegree[node]!
     }
     const pool = this.adjacency.pool
     for (let i = 0; i < count; i++) {

@@ -256,8 +256,22 @@ export class NodeTable {
       const { kinds, keyBytes, keyStarts } = this
       for (let node = 0; node < this.count; node++) insert(node, hashBytes(kinds[node]!, keyBytes, keyStarts[node]!, keyStarts[node + 1]!))
     } else {
+      // in runs of 16 nodes: their new slots read first, together (misses in flight at once), then the nodes put in them
       const old = this.slots
-      for (let i = 0; i < old.length; i += 2) if (old[i] !== empty) insert(old[i]!, old[i + 1]!)
+      const run = new Int32Array(32)
+      let touched = 0
+      for (let from = 0; from < old.length; ) {
+        let found = 0
+        for (; from < old.length && found < 16; from += 2) {
+          if (old[from] === empty) continue
+          run[2 * found] = old[from]!
+          run[2 * found + 1] = old[from + 1]!
+          touched += slots[2 * (old[from + 1]! & mask)]!
+          found++
+        }
+        for (let j = 0; j < found; j++) insert(run[2 * j]!, run[2 * j + 1]!)
+      }
+      this.readAhead = touched
     }
     this.slots = slots
     this.mask = mask
