@@ -34,6 +34,7 @@ export class Adjacency {
   start = new Int32Array(1024).fill(none)
   /** Pairs in use in each node's block: its degree. */
   length = new Int32Array(1024)
+  /** Each block's class (2^class pairs); kept for the snapshot, though `add` finds it from the degree alone. */
   sizeClass = new Uint8Array(1024)
   private readonly freeHeads = new Int32Array(classes).fill(none)
   private nodes = 0
