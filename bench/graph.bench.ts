@@ -9,7 +9,7 @@
  * spread over 180 days. Keys are 22-character strings like the vault's
  * blind indexes, made fresh for every event as the decision path makes them.
  *
- * Measured, on one core:
+ * Measured, on one core (`--ingest-only`: the first two only):
  * - ingestion: events added until the graph holds `--edges` edges; edge
  *   meetings (user–entity pairs of an event, new or seen) and new edges per
  *   second of `GraphService.add`;
@@ -63,6 +63,8 @@ const { values: flags } = parseArgs({
     'paced-rate': { type: 'string', default: '200' },
     'paced-seconds': { type: 'string', default: '90' },
     seed: { type: 'string', default: '7' },
+    // ingestion and memory only: what runs of the code before and after alternate cheaply
+    'ingest-only': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
   strict: true,
@@ -165,6 +167,11 @@ const used = graph.usedBytes()
 const usedBytes = used.edges + used.adjacency + used.nodes
 const nowMs = graph.newestMs
 log(`ingested ${events.toLocaleString()} events: ${edges.toLocaleString()} edges, ${graph.nodes.count.toLocaleString()} nodes in ${(addMs / 1000).toFixed(1)} s`)
+if (flags['ingest-only']) {
+  const ingest = { edges, nodes: graph.nodes.count, events, newEdgesPerSecond: round(edges / (addMs / 1000)), newEdgesPerCpuSecond: round(edges / (cpuAddUs / 1e6)), meetingsPerCpuSecond: round(meetings / (cpuAddUs / 1e6)), typedArrayBytesPerEdge: round((bytes.edges + bytes.adjacency + bytes.nodes) / edges, 1), usedBytesPerEdge: round(usedBytes / edges, 1) }
+  console.log(flags.json ? JSON.stringify(ingest) : `Graph ingestion: ${edges.toLocaleString()} edges; ${ingest.newEdgesPerSecond.toLocaleString()} new edges/s, per CPU-second ${ingest.newEdgesPerCpuSecond.toLocaleString()} new edges (${ingest.meetingsPerCpuSecond.toLocaleString()} meetings); ${ingest.typedArrayBytesPerEdge} B typed arrays per edge (${ingest.usedBytesPerEdge} B in use)`)
+  process.exit(0)
+}
 
 // the graph features of one decision, one at a time
 const queries = Number(flags.queries)

@@ -34,6 +34,7 @@ export class Adjacency {
   start = new Int32Array(1024).fill(none)
   /** Pairs in use in each node's block: its degree. */
   length = new Int32Array(1024)
+  /** Each block's class (2^class pairs); kept for the snapshot, though `add` finds it from the degree alone. */
   sizeClass = new Uint8Array(1024)
   private readonly freeHeads = new Int32Array(classes).fill(none)
   private nodes = 0
@@ -62,8 +63,9 @@ export class Adjacency {
       at = this.allocate(firstClass)
       this.start[node] = at
       this.sizeClass[node] = firstClass
-    } else if (used === 1 << this.sizeClass[node]!) {
-      const sizeClass = this.sizeClass[node]!
+    } else if (used >= 2 && (used & (used - 1)) === 0) {
+      // a block of 2^c pairs is full exactly when the degree is a power of two (its class follows from the degree: no read of `sizeClass`, a miss at millions of nodes)
+      const sizeClass = 31 - Math.clz32(used)
       const moved = this.allocate(sizeClass + 1)
       this.pool.copyWithin(moved, at, at + 2 * used)
       this.release(at, sizeClass)

@@ -59,6 +59,11 @@ export class NodeTable {
   private scratchLength = -1
   /** `keyBytes` as a Buffer, to decode a key; made again when the bytes grow. */
   private keyView = Buffer.alloc(0)
+  /** `internAll`'s hashes of an event's keys, and whether each key is ASCII (the others are hashed again). */
+  private batchHashes = new Int32Array(32)
+  private batchAscii = new Uint8Array(32)
+  /** A sum of what `internAll` read ahead: no meaning, kept so that the compiler does not drop the reads. */
+  readAhead = 0
 
   /** The node of (kind, key), or -1 when no event has named it. */
   find(kind: number, key: string): number {
@@ -73,7 +78,64 @@ export class NodeTable {
 
   /** The node of (kind, key), made when new; its seen times take `atMs` unless `sighting` is false (a label names a node without seeing it). */
   intern(kind: number, key: string, atMs: number, sighting = true): number {
-    const hash = this.hashOf(kind, key)
+    return this.internHashed(kind, key, this.hashOf(kind, key), atMs, sighting)
+  }
+
+  /**
+   * The nodes of an event's (kind, key)s into `into`, as `intern` would
+   * give them one after the other. At millions of nodes each lookup waits
+   * on main memory three times in a row (the slot, then the node's key
+   * offset and seen times, then the key's bytes), and one key's waits
+   * cannot start before the last key's are over. So the keys are looked up
+   * in stages: every key's first slot is read, then every matching node's
+   * row, then its key's bytes, each stage's reads independent of one
+   * another (the processor has them in flight together), before the
+   * interns themselves, which then find their lines in the cache.
+   */
+  internAll(kinds: readonly number[], keys: readonly string[], count: number, atMs: number, sighting: boolean, into: number[]): void {
+    if (count > this.batchHashes.length) {
+      this.batchHashes = new Int32Array(2 * count)
+      this.batchAscii = new Uint8Array(2 * count)
+    }
+    const { batchHashes: hashes, batchAscii: ascii, slots, mask, keyStarts, keyBytes, lastSeenMs } = this
+    const nodeKinds = this.kinds
+    for (let i = 0; i < count; i++) {
+      const key = keys[i]!
+      // the hash `hashOf` gives an ASCII key; a key with other characters is hashed again by `intern`
+      let h = Math.imul(kinds[i]! + 1, 0x9e3779b1)
+      let high = 0
+      for (let j = 0; j < key.length; j++) {
+        const c = key.charCodeAt(j)
+        high |= c
+        h = Math.imul(h ^ c, 0x01000193)
+      }
+      hashes[i] = finish(h, key.length)
+      ascii[i] = high < 0x80 ? 1 : 0
+    }
+    // a loop of loads alone: the hashing between them would fill the processor's window and keep the next from starting
+    let touched = 0
+    for (let i = 0; i < count; i++) touched += slots[2 * (hashes[i]! & mask)]!
+    for (let i = 0; i < count; i++) {
+      const at = 2 * (hashes[i]! & mask)
+      const node = slots[at]!
+      if (node !== empty && slots[at + 1] === hashes[i]) touched += keyStarts[node]! + nodeKinds[node]! + (lastSeenMs[node]! > atMs ? 1 : 0)
+    }
+    for (let i = 0; i < count; i++) {
+      const at = 2 * (hashes[i]! & mask)
+      const node = slots[at]!
+      if (node !== empty && slots[at + 1] === hashes[i]) touched += keyBytes[keyStarts[node]!]!
+    }
+    this.readAhead = touched
+    for (let i = 0; i < count; i++) {
+      if (ascii[i] === 1) {
+        this.scratchLength = -1
+        into[i] = this.internHashed(kinds[i]!, keys[i]!, hashes[i]!, atMs, sighting)
+      } else into[i] = this.intern(kinds[i]!, keys[i]!, atMs, sighting)
+    }
+  }
+
+  /** `intern` with the key's hash known (`hashOf` called last on it: `scratch` holds its UTF-8 if it is not ASCII). */
+  private internHashed(kind: number, key: string, hash: number, atMs: number, sighting: boolean): number {
     const slots = this.slots
     let i = hash & this.mask
     for (; ; i = (i + 1) & this.mask) {
@@ -81,8 +143,9 @@ export class NodeTable {
       if (node === empty) break
       if (slots[2 * i + 1] === hash && this.kinds[node] === kind && this.keyIs(node, key)) {
         if (!sighting) return node
-        if (atMs < this.firstSeenMs[node]!) this.firstSeenMs[node] = atMs
+        // first ≤ last always, so a later sighting (the usual one: events come in time order) reads only the last
         if (atMs > this.lastSeenMs[node]!) this.lastSeenMs[node] = atMs
+        else if (atMs < this.firstSeenMs[node]!) this.firstSeenMs[node] = atMs
         return node
       }
     }
@@ -193,8 +256,22 @@ export class NodeTable {
       const { kinds, keyBytes, keyStarts } = this
       for (let node = 0; node < this.count; node++) insert(node, hashBytes(kinds[node]!, keyBytes, keyStarts[node]!, keyStarts[node + 1]!))
     } else {
+      // in runs of 16 nodes: their new slots read first, together (misses in flight at once), then the nodes put in them
       const old = this.slots
-      for (let i = 0; i < old.length; i += 2) if (old[i] !== empty) insert(old[i]!, old[i + 1]!)
+      const run = new Int32Array(32)
+      let touched = 0
+      for (let from = 0; from < old.length; ) {
+        let found = 0
+        for (; from < old.length && found < 16; from += 2) {
+          if (old[from] === empty) continue
+          run[2 * found] = old[from]!
+          run[2 * found + 1] = old[from + 1]!
+          touched += slots[2 * (old[from + 1]! & mask)]!
+          found++
+        }
+        for (let j = 0; j < found; j++) insert(run[2 * j]!, run[2 * j + 1]!)
+      }
+      this.readAhead = touched
     }
     this.slots = slots
     this.mask = mask
