@@ -35,12 +35,11 @@ export function VersionPage() {
   // the backtests of this very document (id, version and hash), from the server: anyone's, from any browser, may be cited
   const hash = versionQuery.data?.hash ?? ''
   const backtests = useDocumentBacktests(id, v, hash)
-  const [startedId, setStartedId] = useState<string | null>(null)
-  useEffect(() => setStartedId(null), [hash])
-  // the one started here, or else the newest of the document
-  const backtestId = startedId ?? backtests.data?.[0]?.id ?? null
+  const [startedHere, setStartedHere] = useState<{ hash: string; id: string } | null>(null)
+  // the one started here for this very document, or else the document's newest
+  const backtestId = (startedHere?.hash === hash ? startedHere.id : null) ?? backtests.data?.[0]?.id ?? null
   const started = (backtest: string) => {
-    setStartedId(backtest)
+    setStartedHere({ hash, id: backtest })
     void client.invalidateQueries({ queryKey: ['backtests', id] })
   }
   useEffect(() => {
