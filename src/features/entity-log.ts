@@ -189,6 +189,8 @@ export class EntityLog {
   private place = -1
   /** The bound log's number in the layout's multisets and sketches (−1: it has no distinct count). */
   private no = -1
+  /** Whether the bound log's exact distinct counts are in the layout's multisets (its block is of class `countedFromClass` or above) or found from its entries. */
+  private counted = false
   /** The bound log's approximate distinct counts, by feature. */
   private sketches: (SlidingHyperLogLog | undefined)[] | undefined = undefined
   private readonly shape: Shape
@@ -225,6 +227,7 @@ export class EntityLog {
     this.place = place
     const no = d[o + NO]!
     this.no = no
+    this.counted = LogSlab.classOf(place) >= countedFromClass
     this.sketches = no >= 0 && this.shape.approximate.length > 0 ? this.shape.sketches[no] : undefined
     return this
   }
@@ -286,7 +289,7 @@ export class EntityLog {
     columns.stateAt = from + start
     columns.entriesAt = entriesFrom + size * width
     // the multisets are what the windows hold: counted again from the entries, not saved
-    log.forEachCounted((f, id) => layout.multisets.add(log.no, id, f))
+    if (log.counted) log.forEachCounted((f, id) => layout.multisets.add(log.no, id, f))
     const sketches = log.sketches
     if (sketches) for (let f = 0; f < sketches.length; f++) if (sketches[f]) sketches[f] = SlidingHyperLogLog.readFrom(columns.sketches)
     return place
@@ -406,7 +409,7 @@ export class EntityLog {
 
   /** Takes the log's values out of the layout's multisets (it is dropped, or its windows start again). */
   private uncount(): void {
-    if (this.no >= 0) this.forEachCounted((f, id) => this.layout.multisets.remove(this.no, id, f))
+    if (this.no >= 0 && this.counted) this.forEachCounted((f, id) => this.layout.multisets.remove(this.no, id, f))
   }
 
   private acquire(entry: LogEntry): void {
@@ -505,6 +508,19 @@ export class EntityLog {
           else sketch.add(d[at]!, table.text(id))
           return
         }
+        if (!this.counted) {
+          // a small log: a value is new when no entry of the window before this one (nor an earlier member of its list) holds it
+          const from = Math.max(d[s + HEAD]!, d[o + BASE]!)
+          if (!members) {
+            if (!this.holdsValue(f, id, from, seq)) d[s + DISTINCT]!++
+            return
+          }
+          for (let j = 0; j < members.length; j++) {
+            const member = members[j]!
+            if (members.indexOf(member) === j && !this.holdsValue(f, member, from, seq)) d[s + DISTINCT]!++
+          }
+          return
+        }
         if (members) for (const member of members) this.countIn(f, member)
         else this.countIn(f, id)
         return
@@ -534,6 +550,25 @@ export class EntityLog {
     if (this.layout.multisets.add(this.no, id, f)) this.d[this.o + HEADER + this.layout.features[f]!.state + DISTINCT]!++
   }
 
+  /** Whether an entry of sequence `from` to `to` (excluded) that feeds distinct count `f` holds `value` (itself, or as a member of its list). */
+  private holdsValue(f: number, value: number, from: number, to: number): boolean {
+    const d = this.d
+    const { width } = this.shape
+    const maskAt = 1 + (f >>> 5)
+    const bit = 1 << (f & 31)
+    const column = 1 + this.layout.words + this.layout.numberColumns + this.layout.features[f]!.stringColumn
+    const table = this.layout.tables[this.layout.features[f]!.stringColumn]!
+    for (let seq = from, at = this.e + (from - d[this.o + BASE]!) * width; seq < to; seq++, at += width) {
+      if ((d[at + maskAt]! & bit) === 0) continue
+      const id = d[at + column]!
+      if (id === value) return true
+      if (id < 0) continue
+      const members = table.membersOf(id)
+      if (members?.includes(value)) return true
+    }
+    return false
+  }
+
   private countOut(f: number, id: number): void {
     if (this.layout.multisets.remove(this.no, id, f)) this.d[this.o + HEADER + this.layout.features[f]!.state + DISTINCT]!--
   }
@@ -551,6 +586,19 @@ export class EntityLog {
         const id = d[at + 1 + this.layout.words + this.layout.numberColumns + feature.stringColumn]!
         if (id < 0) return
         const members = this.layout.tables[feature.stringColumn]!.membersOf(id)
+        if (!this.counted) {
+          // the oldest entry of the window leaves: a value goes when no later entry of the window holds it
+          const tail = d[s + TAIL]!
+          if (!members) {
+            if (!this.holdsValue(f, id, seq + 1, tail)) d[s + DISTINCT]!--
+            return
+          }
+          for (let j = 0; j < members.length; j++) {
+            const member = members[j]!
+            if (members.indexOf(member) === j && !this.holdsValue(f, member, seq + 1, tail)) d[s + DISTINCT]!--
+          }
+          return
+        }
         if (members) for (const member of members) this.countOut(f, member)
         else this.countOut(f, id)
         return
@@ -667,7 +715,7 @@ export class EntityLog {
         for (let i = 0; i < own.length; i++) {
           const id = own[i]!
           if (own.indexOf(id) < i) continue
-          if (!this.layout.multisets.has(this.no, id, f)) added++
+          if (!(this.counted ? this.layout.multisets.has(this.no, id, f) : this.holdsValue(f, id, Math.max(d[s + HEAD]!, d[o + BASE]!), d[s + TAIL]!))) added++
         }
         return (count > 0 ? d[s + DISTINCT]! : 0) + added
       }
@@ -880,10 +928,27 @@ export class EntityLog {
     const grown = this.slab.allocate(LogSlab.classOf(place) + 1)
     this.slab.chunkOf(grown).set(d.subarray(o, o + used), this.slab.offsetOf(grown))
     this.slab.free(place)
+    const counted = this.counted
     this.bind(grown)
     this.moved(grown)
+    // a log that outgrows the small blocks counts its distinct values in the multisets from now on
+    if (!counted && this.counted && this.no >= 0) this.forEachCounted((f, id) => this.layout.multisets.add(this.no, id, f))
   }
 }
+
+/**
+ * The exact distinct counts of a log in a block of a smaller class (room for
+ * 16 entries or fewer: most logs) are found from its entries, which a read
+ * has at hand, rather than in the layout's multisets, where every value
+ * entering or leaving a window was a probe into a large table: a cache miss
+ * each. A larger log (a busy entity) counts in the multisets, so that an
+ * entry entering costs one probe rather than a scan of its window. Blocks
+ * only grow, so a log switches once, when it moves to a larger block
+ * (`grow`); a restored log is in the class its size gives, and counts as
+ * that class does. The counts are exact either way, so the values are the
+ * same.
+ */
+const countedFromClass = 4
 
 /** A number for a new log of `layout`, with fresh sketches under it if the layout has approximate distinct counts; −1 if it has no distinct count. */
 function numberFor(layout: LogLayout): number {

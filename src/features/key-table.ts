@@ -14,18 +14,20 @@
  * each of its keys, and with hundreds of thousands of keys a `Map` costs a
  * cache miss for its bucket, one for its entry and one for the key string,
  * and keeps one string object per key for the collector. Here a look-up is
- * one slot of a typed array (the key's hash, its id and where its text is)
- * and the text itself, in one array of UTF-16 code units; the comparison is
- * always of the whole text, so two keys are the same id exactly when they
- * are the same string.
+ * one slot of a typed array: the key's hash, its id, and its text in the
+ * slot itself when it is short (a blind index is 22 characters), so that
+ * finding a key touches one place in memory, not a slot and then its text
+ * elsewhere; a longer text is in one array of UTF-16 code units. The
+ * comparison is always of the whole text, so two keys are the same id
+ * exactly when they are the same string.
  */
 export class KeyTable {
-  /** Open addressing with linear probing, `slotWidth` numbers a slot: the key's hash, its id + 1 (0: empty), where its text starts in `chars`, its length. */
+  /** Open addressing with linear probing, `slotWidth` numbers a slot: the key's hash, its id + 1 (0: empty), its length, where its text starts in `chars` (a long one), then a short text's code units, two a number. */
   private slots = new Int32Array(initialSlots * slotWidth)
   private mask = initialSlots - 1
   /** Ids in the slots. */
   private live = 0
-  /** The texts of the ids, one after the other; a forgotten id's text stays as garbage until the next compaction. */
+  /** The texts longer than `inlineUnits`, one after the other; a forgotten id's text stays as garbage until the next compaction. */
   private chars = new Uint16Array(initialChars)
   private charsEnd = 0
   private garbageChars = 0
@@ -89,7 +91,7 @@ export class KeyTable {
       const at = slot * slotWidth
       const id = slots[at + 1]! - 1
       if (id < 0) return -1
-      if (slots[at] === hash && slots[at + 3] === length && this.holds(slots[at + 2]!, text)) return id
+      if (slots[at] === hash && slots[at + LENGTH] === length && this.holds(at, text)) return id
     }
   }
 
@@ -124,8 +126,14 @@ export class KeyTable {
   text(id: number): string {
     if (this.refs[id]! <= 0) return ''
     const at = this.slotOf[id]! * slotWidth
-    const from = this.slots[at + 2]!
-    const to = from + this.slots[at + 3]!
+    const length = this.slots[at + LENGTH]!
+    if (length <= inlineUnits) {
+      let text = ''
+      for (let i = 0; i < length; i++) text += String.fromCharCode((this.slots[at + INLINE + (i >>> 1)]! >>> ((i & 1) * 16)) & 0xffff)
+      return text
+    }
+    const from = this.slots[at + FROM]!
+    const to = from + length
     let text = ''
     // in pieces: String.fromCharCode takes its arguments on the stack
     for (let i = from; i < to; i += 8192) text += String.fromCharCode.apply(null, this.chars.subarray(i, Math.min(to, i + 8192)) as unknown as number[])
@@ -209,11 +217,6 @@ export class KeyTable {
   private insert(id: number, text: string): void {
     if ((this.live + 1) * 4 > (this.mask + 1) * 3) this.rehash(2 * (this.mask + 1))
     const length = text.length
-    if (this.charsEnd + length > this.chars.length) this.makeRoom(length)
-    const from = this.charsEnd
-    const chars = this.chars
-    for (let i = 0; i < length; i++) chars[from + i] = text.charCodeAt(i)
-    this.charsEnd = from + length
     const hash = hashOf(text)
     const { slots, mask } = this
     let slot = hash & mask
@@ -221,8 +224,19 @@ export class KeyTable {
     const at = slot * slotWidth
     slots[at] = hash
     slots[at + 1] = id + 1
-    slots[at + 2] = from
-    slots[at + 3] = length
+    slots[at + LENGTH] = length
+    if (length <= inlineUnits) {
+      // a slot is reused: its units past the text are zero, as `holds` compares the last pair's second unit with 0
+      for (let k = 0; k < inlineUnits / 2; k++) slots[at + INLINE + k] = 0
+      for (let i = 0; i < length; i++) slots[at + INLINE + (i >>> 1)]! |= text.charCodeAt(i) << ((i & 1) * 16)
+    } else {
+      if (this.charsEnd + length > this.chars.length) this.makeRoom(length)
+      const from = this.charsEnd
+      const chars = this.chars
+      for (let i = 0; i < length; i++) chars[from + i] = text.charCodeAt(i)
+      this.charsEnd = from + length
+      slots[at + FROM] = from
+    }
     this.slotOf[id] = slot
     this.live++
   }
@@ -270,7 +284,8 @@ export class KeyTable {
   private remove(id: number): void {
     const { slots, mask } = this
     let empty = this.slotOf[id]!
-    this.garbageChars += slots[empty * slotWidth + 3]!
+    const length = slots[empty * slotWidth + LENGTH]!
+    if (length > inlineUnits) this.garbageChars += length
     for (let slot = (empty + 1) & mask; ; slot = (slot + 1) & mask) {
       const at = slot * slotWidth
       if (slots[at + 1] === 0) break
@@ -315,11 +330,11 @@ export class KeyTable {
     let end = 0
     const slots = this.slots
     for (let at = 0; at < slots.length; at += slotWidth) {
-      if (slots[at + 1] === 0) continue
-      const from = slots[at + 2]!
-      const n = slots[at + 3]!
+      if (slots[at + 1] === 0 || slots[at + LENGTH]! <= inlineUnits) continue
+      const from = slots[at + FROM]!
+      const n = slots[at + LENGTH]!
       chars.set(this.chars.subarray(from, from + n), end)
-      slots[at + 2] = end
+      slots[at + FROM] = end
       end += n
     }
     this.chars = chars
@@ -327,15 +342,31 @@ export class KeyTable {
     this.garbageChars = 0
   }
 
-  /** Whether the text at `from` in `chars` starts with `text` (the lengths are already equal). */
-  private holds(from: number, text: string): boolean {
+  /** Whether the slot at `at` holds `text` (the lengths are already equal). */
+  private holds(at: number, text: string): boolean {
+    const length = text.length
+    if (length <= inlineUnits) {
+      const slots = this.slots
+      for (let i = 0; i < length; i += 2) {
+        const pair = text.charCodeAt(i) | (i + 1 < length ? text.charCodeAt(i + 1) << 16 : 0)
+        if (slots[at + INLINE + (i >>> 1)] !== pair) return false
+      }
+      return true
+    }
     const chars = this.chars
-    for (let i = 0; i < text.length; i++) if (chars[from + i] !== text.charCodeAt(i)) return false
+    const from = this.slots[at + FROM]!
+    for (let i = 0; i < length; i++) if (chars[from + i] !== text.charCodeAt(i)) return false
     return true
   }
 }
 
-const slotWidth = 4
+/** A slot: hash, id + 1, length, where a long text starts in `chars`, then a short one's code units, two a number (64 bytes). */
+const slotWidth = 16
+const LENGTH = 2
+const FROM = 3
+const INLINE = 4
+/** Texts of at most this many code units are kept in their slot. */
+const inlineUnits = 2 * (slotWidth - INLINE)
 const initialSlots = 16
 const initialChars = 1024
 const initialIds = 64
