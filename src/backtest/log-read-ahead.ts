@@ -32,6 +32,8 @@ export interface StripesOfLog {
   index: number
   count: number
   bounds: SharedArrayBuffer
+  /** The first reader's ends of channels to each other reader, or another reader's end of its channel to the first: the entities read (`ReadEntities.keysRead`) go over them once. */
+  entities: MessagePort[]
 }
 
 /** The shared bounds: state (0 not yet known, 1 known, 2 nothing to read, -1 failed) and the first and last positions. */
@@ -84,14 +86,17 @@ export function startLogReadAhead(input: Omit<ReadAheadInput, 'flow' | 'ahead' |
   let failure: Error | undefined
   let wake: (() => void) | undefined
   const bounds = new SharedArrayBuffer(24)
+  // the first reader sorts out the entities read, once, and hands them to the others
+  const channels = Array.from({ length: readers - 1 }, () => new MessageChannel())
   const all: Reader[] = []
   for (let index = 0; index < readers; index++) {
     const flow = new Int32Array(new SharedArrayBuffer(8))
     const worker = idle.pop() ?? new Worker(readerUrl)
     worker.unref()
     const { port1: port, port2: readerPort } = new MessageChannel()
-    const stripes = readers > 1 ? { stripes: { index, count: readers, bounds } } : {}
-    worker.postMessage({ input: { ...input, flow: flow.buffer, ahead, ...stripes } satisfies ReadAheadInput, port: readerPort }, [readerPort])
+    const entities = index === 0 ? channels.map((c) => c.port1) : [channels[index - 1]!.port2]
+    const stripes = readers > 1 ? { stripes: { index, count: readers, bounds, entities } } : {}
+    worker.postMessage({ input: { ...input, flow: flow.buffer, ahead, ...stripes } satisfies ReadAheadInput, port: readerPort }, [readerPort, ...(readers > 1 ? entities : [])])
     const reader: Reader = { worker, port, flow, received: [], next: 0, ended: false, detach: () => {} }
     port.on('message', (message: FromReader) => {
       reader.received.push(message)
