@@ -25,8 +25,10 @@ export interface ReadAheadInput {
  * The log split between `count` readers: the walk from the period's first
  * position to the last, in stripes of a page's width (`pageSize`
  * positions) dealt out in turn — reader `index` reads stripes index,
- * index + count, … The first reader finds the bounds and shares them
- * (`bounds`: `stripeBounds`), and reads the labels after its stripes.
+ * index + count, …
+ * The first reader sorts out the entities read and hands them to the
+ * others; the last finds the bounds meanwhile and shares them (`bounds`:
+ * `stripeBounds`), and reads the labels after its stripes.
  */
 export interface StripesOfLog {
   index: number
@@ -36,8 +38,14 @@ export interface StripesOfLog {
   entities: MessagePort[]
 }
 
-/** The shared bounds: state (0 not yet known, 1 known, 2 nothing to read, -1 failed) and the first and last positions. */
+/**
+ * What the readers share: the state of the walk's bounds (`BOUNDS`) and of
+ * the entities read (`ENTITIES`) — 0 not yet known, 1 known, 2 nothing to
+ * read, -1 failed — and the first and last positions of the walk.
+ */
 export const stripeBounds = (bounds: SharedArrayBuffer) => ({ state: new Int32Array(bounds, 0, 2), positions: new Float64Array(bounds, 8, 2) })
+export const BOUNDS = 0
+export const ENTITIES = 1
 
 type FromReader = PackedPage | { kind: 'empty' } | Extract<LogPart, { kind: 'labels' }> | { kind: 'end' } | { kind: 'error'; message: string }
 
@@ -158,7 +166,7 @@ export function startLogReadAhead(input: Omit<ReadAheadInput, 'flow' | 'ahead' |
     Atomics.notify(reader.flow, 0)
   }
   async function* parts(): AsyncGenerator<LogPart> {
-    // the readers' stripes in turn, until one has no more: then the first reader's labels, and every reader's end
+    // the readers' stripes in turn, until one has no more: then the last reader's labels, and every reader's end
     for (let turn = 0; ; turn = (turn + 1) % all.length) {
       const reader = all[turn]!
       const message = await take(reader)
@@ -171,19 +179,20 @@ export function startLogReadAhead(input: Omit<ReadAheadInput, 'flow' | 'ahead' |
         taken(reader)
         continue
       }
-      // past the last stripe: the first reader's next part is the labels' first or its end
+      // past the last stripe: the last reader's next part is the labels' first or its end
       reader.next--
       reader.received[reader.next] = message
       break
     }
+    const labelReader = all[all.length - 1]!
     for (;;) {
-      const message = await take(all[0]!)
+      const message = await take(labelReader)
       if (message.kind === 'end') break
       if (message.kind !== 'labels') throw new Error(`reading the decision log: a part out of turn (${message.kind})`)
       yield message
-      taken(all[0]!)
+      taken(labelReader)
     }
-    for (const reader of all.slice(1)) {
+    for (const reader of all.slice(0, -1)) {
       const message = await take(reader)
       if (message.kind !== 'end') throw new Error(`reading the decision log: a part out of turn (${message.kind})`)
     }
