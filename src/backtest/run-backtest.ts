@@ -76,6 +76,8 @@ export interface BacktestOptions {
  */
 export async function runBacktest(sources: BacktestSources, draft: Strategy, request: BacktestRequest, options: BacktestOptions = {}): Promise<BacktestReport> {
   const started = performance.now()
+  const readers = options.readers ?? defaultReaders
+  if (!(Number.isInteger(readers) && readers >= 1 && readers <= maxReaders)) throw new RangeError(`readers: give a whole number from 1 to ${maxReaders} (threads reading the log ahead), not ${readers}`)
   const { store, vault, tenantId } = sources
   const plan = replayPlan(draft, sources.definitions, request.fromMs, request.toMs)
   const logged = await store.countLoggedEvents({ sinceMs: plan.warmUpFromMs, untilMs: plan.toMs })
@@ -87,7 +89,7 @@ export async function runBacktest(sources: BacktestSources, draft: Strategy, req
   const entityLimit = logged / 10
   const file = store.logFile
   const ahead = file !== undefined && (options.readAhead ?? logged >= readAheadFrom)
-    ? startLogReadAhead({ file, keys: vault.keysForThread(), plan: logPlan(plan), tenantId, entityLimit, pageSize: options.pageSize }, undefined, options.readers ?? defaultReaders)
+    ? startLogReadAhead({ file, keys: vault.keysForThread(), plan: logPlan(plan), tenantId, entityLimit, pageSize: options.pageSize }, undefined, readers)
     : undefined
   try {
     const log = ahead?.parts ?? backtestLog(store, vault, logPlan(plan), tenantId, { entityLimit, pageSize: options.pageSize, betweenPages: pause })
@@ -100,8 +102,9 @@ export async function runBacktest(sources: BacktestSources, draft: Strategy, req
 /** Below this many logged events a backtest reads the log on its own thread (`BacktestOptions.readAhead`). */
 export const readAheadFrom = 20_000
 
-/** Threads reading ahead unless told (`BacktestOptions.readers`). */
+/** Threads reading ahead unless told (`BacktestOptions.readers`), and at most. */
 export const defaultReaders = 2
+const maxReaders = 16
 
 async function replay(
   sources: BacktestSources,

@@ -225,6 +225,11 @@ describe('runBacktest', () => {
     }
   })
 
+  test('a number of readers that is not a whole number from 1 to 16 is refused, naming the option', async () => {
+    const draft = compile(shipped('login.yaml'))
+    for (const readers of [0, 1.5, 17, Number.NaN]) await assert.rejects(backtest(draft, {}, { readAhead: true, readers }), /readers: give a whole number from 1 to 16/)
+  })
+
   test('a backtest stopped while the log is read ahead ends with its reason, and its readers with it', async () => {
     const draft = compile(shipped('login.yaml'))
     for (const readers of [1, 2]) {
