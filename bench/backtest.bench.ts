@@ -19,6 +19,9 @@
  *    decisions, labels, report), median of the runs. The events actually
  *    read and replayed are reported beside it.
  *
+ * `--readers N` sets the threads reading the log ahead (2 by default; 1
+ * gives the one-reader figure).
+ *
  * The machine may be shared: each run also says how many cores other
  * processes used meanwhile, and the rate per CPU-second this process used,
  * which depends far less on them.
@@ -34,7 +37,7 @@ import { loadFeatures, strategyCatalogue } from '../src/app/load-definitions.ts'
 import { defaultTenant, openRecords } from '../src/app/open-engine.ts'
 import { backtestRequest } from '../src/backtest/backtest-request.ts'
 import type { BacktestReport } from '../src/backtest/backtest-report.ts'
-import { runBacktest } from '../src/backtest/run-backtest.ts'
+import { defaultReaders, runBacktest } from '../src/backtest/run-backtest.ts'
 import { parseDayOrInstant } from '../src/core/day-or-instant.ts'
 import { compileStrategy } from '../src/strategy/compile-strategy.ts'
 import { decideSimulatedHistory } from '../test/backtest/decided-history.ts'
@@ -47,6 +50,8 @@ const { values: flags } = parseArgs({
     customers: { type: 'string', default: '50000' },
     seed: { type: 'string', default: '7' },
     runs: { type: 'string', default: '3' },
+    /** Threads reading the log ahead (`BacktestOptions.readers`): 1 gives the one-reader figure beside the default. */
+    readers: { type: 'string' },
     rebuild: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
@@ -123,7 +128,12 @@ async function measure(dir: string) {
       let report: BacktestReport | undefined
       for (let i = 0; i < Number(flags.runs); i++) {
         const meter = new CpuMeter([process.pid])
-        report = await runBacktest({ store: records.store, vault: records.vault, definitions: features, tenantId: defaultTenant }, draft, backtestRequest({ from, to }, Date.now()))
+        report = await runBacktest(
+          { store: records.store, vault: records.vault, definitions: features, tenantId: defaultTenant },
+          draft,
+          backtestRequest({ from, to }, Date.now()),
+          flags.readers === undefined ? {} : { readers: Number(flags.readers) },
+        )
         const usage = meter.read()
         const own = usage?.cores.get(process.pid)
         const run: Run = {
@@ -165,7 +175,16 @@ const dir = historyDir()
 const built = await history(dir)
 log(`history: ${built.events.toLocaleString('en-US')} events${built.built ? ` decided in ${round(built.seconds, 1)} s` : ` (reused from ${dir})`}`)
 const drafted = await measure(dir)
-const result = { bench: 'backtest', days: Number(flags.days), customers: Number(flags.customers), seed: Number(flags.seed), historyEvents: built.events, target, drafts: drafted }
+const result = {
+  bench: 'backtest',
+  days: Number(flags.days),
+  customers: Number(flags.customers),
+  seed: Number(flags.seed),
+  historyEvents: built.events,
+  readers: flags.readers === undefined ? defaultReaders : Number(flags.readers),
+  target,
+  drafts: drafted,
+}
 if (flags.json) console.log(JSON.stringify(result))
 else {
   console.log(`backtest: ${result.historyEvents.toLocaleString('en-US')} logged events (${result.days} days, ${result.customers.toLocaleString('en-US')} customers, seed ${result.seed}); target ${target.toLocaleString('en-US')} events/s`)

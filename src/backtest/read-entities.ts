@@ -50,6 +50,16 @@ export class ReadEntities {
     return new ReadEntities(keys, windowsOf)
   }
 
+  /** The entities read by kind (undefined: every entity), structured-clone safe: another reader thread's copy is `ReadEntities.of` them. */
+  get keysRead(): ReadonlyMap<string, ReadonlySet<string>> | undefined {
+    return this.keys
+  }
+
+  /** The entities another thread collected (`keysRead`), for the same plan. */
+  static of(keys: ReadonlyMap<string, ReadonlySet<string>> | undefined, plan: LogPlan): ReadEntities {
+    return new ReadEntities(keys, plan.windows)
+  }
+
   /** Whether every entity counts as read: `feedsRead` then looks at the type alone, not the keys. */
   get readsEveryEntity(): boolean {
     return this.keys === undefined

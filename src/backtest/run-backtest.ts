@@ -50,6 +50,11 @@ export interface BacktestOptions {
    * By default for histories of `readAheadFrom` logged events or more: below that, starting the thread costs more than it saves.
    */
   readAhead?: boolean
+  /**
+   * Threads reading the log ahead, each a stripe of it in turn (`log-read-ahead.ts`); 2 unless told. A draft
+   * light to decide replays faster than one thread reads: a second reader keeps the second core busy.
+   */
+  readers?: number
   /** Every decided event with the features recomputed for it and the draft's outcome (for tests and exports). */
   onDecision?: (decision: { eventId: string; occurredAtMs: number; live: ReplayedEvent['live']; features: Record<string, number>; outcome: StrategyOutcome }) => void
 }
@@ -71,6 +76,8 @@ export interface BacktestOptions {
  */
 export async function runBacktest(sources: BacktestSources, draft: Strategy, request: BacktestRequest, options: BacktestOptions = {}): Promise<BacktestReport> {
   const started = performance.now()
+  const readers = options.readers ?? defaultReaders
+  if (!(Number.isInteger(readers) && readers >= 1 && readers <= maxReaders)) throw new RangeError(`readers: give a whole number from 1 to ${maxReaders} (threads reading the log ahead), not ${readers}`)
   const { store, vault, tenantId } = sources
   const plan = replayPlan(draft, sources.definitions, request.fromMs, request.toMs)
   const logged = await store.countLoggedEvents({ sinceMs: plan.warmUpFromMs, untilMs: plan.toMs })
@@ -82,7 +89,7 @@ export async function runBacktest(sources: BacktestSources, draft: Strategy, req
   const entityLimit = logged / 10
   const file = store.logFile
   const ahead = file !== undefined && (options.readAhead ?? logged >= readAheadFrom)
-    ? startLogReadAhead({ file, keys: vault.keysForThread(), plan: logPlan(plan), tenantId, entityLimit, pageSize: options.pageSize })
+    ? startLogReadAhead({ file, keys: vault.keysForThread(), plan: logPlan(plan), tenantId, entityLimit, pageSize: options.pageSize }, undefined, readers)
     : undefined
   try {
     const log = ahead?.parts ?? backtestLog(store, vault, logPlan(plan), tenantId, { entityLimit, pageSize: options.pageSize, betweenPages: pause })
@@ -94,6 +101,10 @@ export async function runBacktest(sources: BacktestSources, draft: Strategy, req
 
 /** Below this many logged events a backtest reads the log on its own thread (`BacktestOptions.readAhead`). */
 export const readAheadFrom = 20_000
+
+/** Threads reading ahead unless told (`BacktestOptions.readers`), and at most. */
+export const defaultReaders = 2
+const maxReaders = 16
 
 async function replay(
   sources: BacktestSources,

@@ -199,7 +199,7 @@ describe('runBacktest', () => {
     assert.equal(report.labels.cutoff, new Date(day(cutoff)).toISOString())
   })
 
-  test('reading the log ahead on a worker gives the report read on this thread gives, in small pages or large', async () => {
+  test('reading the log ahead on one worker or several gives the report read on this thread gives, in small pages or large', async () => {
     const login = shipped('login.yaml') as { version: number; ruleSets: { rules: { id: string; when: string }[] }[] }
     login.version += 1
     login.ruleSets[0]!.rules.find((r) => r.id === 'device-many-accounts')!.when = 'features.distinctUsersPerDevice24h >= 2'
@@ -215,40 +215,57 @@ describe('runBacktest', () => {
       }
       const onThread = await run({ readAhead: false })
       assert.ok(onThread.report.events.decided > 0 && onThread.report.labels.labelsRead > 0)
-      for (const pageSize of [37, 5_000]) {
-        const ahead = await run({ readAhead: true, pageSize })
-        assert.deepEqual(ahead.report, onThread.report, `page size ${pageSize}`)
-        assert.deepEqual(ahead.decided, onThread.decided, `page size ${pageSize}`)
+      for (const readers of [1, 2, 3]) {
+        for (const pageSize of [37, 5_000]) {
+          const ahead = await run({ readAhead: true, pageSize, readers })
+          assert.deepEqual(ahead.report, onThread.report, `${readers} readers, page size ${pageSize}`)
+          assert.deepEqual(ahead.decided, onThread.decided, `${readers} readers, page size ${pageSize}`)
+        }
       }
     }
   })
 
-  test('a backtest stopped while the log is read ahead ends with its reason, and its reader with it', async () => {
+  test('a number of readers that is not a whole number from 1 to 16 is refused, naming the option', async () => {
     const draft = compile(shipped('login.yaml'))
-    const signal = new AbortController()
-    let pages = 0
-    await assert.rejects(
-      backtest(draft, {}, { readAhead: true, pageSize: 20, signal: signal.signal, onProgress: () => ++pages === 3 && signal.abort() }),
-      /interrupted: the server is stopping/,
-    )
-    assert.equal(pages, 3)
+    for (const readers of [0, 1.5, 17, Number.NaN]) await assert.rejects(backtest(draft, {}, { readAhead: true, readers }), /readers: give a whole number from 1 to 16/)
+  })
+
+  test('a backtest stopped while the log is read ahead ends with its reason, and its readers with it', async () => {
+    const draft = compile(shipped('login.yaml'))
+    for (const readers of [1, 2]) {
+      const signal = new AbortController()
+      let pages = 0
+      await assert.rejects(
+        backtest(draft, {}, { readAhead: true, readers, pageSize: 20, signal: signal.signal, onProgress: () => ++pages === 3 && signal.abort() }),
+        /interrupted: the server is stopping/,
+      )
+      assert.equal(pages, 3)
+    }
+    // the readers stopped midway were ended, not kept: a later backtest gets fresh ones and reads the whole log
+    const report = await backtest(draft, {}, { readAhead: true, readers: 2 })
+    assert.ok(report.events.decided > 0)
   })
 
   test('a log the reader thread cannot open fails the read with the reason, and the next read on the thread kept works', async () => {
     const plan = logPlan(replayPlan(compile(shipped('login.yaml')), features, day(world.from), day(world.to)))
     const input = { keys: records.vault.keysForThread(), plan, tenantId: defaultTenant, entityLimit: Number.POSITIVE_INFINITY, pageSize: 500 }
-    const missing = startLogReadAhead({ ...input, file: `${built.dir}/no-such.sqlite` })
-    await assert.rejects(async () => {
-      for await (const _ of missing.parts);
-    }, /reading the decision log: .*no-such|reading the decision log: unable to open/)
-    await missing.stop()
-    for (let i = 0; i < 2; i++) {
-      const ahead = startLogReadAhead({ ...input, file: records.store.logFile! })
+    for (const readers of [1, 2]) {
+      const missing = startLogReadAhead({ ...input, file: `${built.dir}/no-such.sqlite` }, undefined, readers)
+      await assert.rejects(async () => {
+        for await (const _ of missing.parts);
+      }, /reading the decision log: .*no-such|reading the decision log: unable to open/)
+      await missing.stop()
+    }
+    const counts: number[] = []
+    for (const readers of [1, 2, 1, 2]) {
+      const ahead = startLogReadAhead({ ...input, file: records.store.logFile! }, undefined, readers)
       let events = 0
       for await (const part of ahead.parts) if (part.kind === 'events') events += part.events.length
       await ahead.stop()
-      assert.ok(events > 0)
+      counts.push(events)
     }
+    assert.ok(counts[0]! > 0)
+    assert.deepEqual(counts, [counts[0], counts[0], counts[0], counts[0]])
   })
 
   test('an event type without a live strategy counts the live decisions as NO_STRATEGY approvals', async () => {

@@ -32,7 +32,7 @@ export function* readLoggedRows(sqlite: Database.Database, query: LoggedEventQue
   if (query.eventTypes?.length === 0) return
   // the clause walks the log by seq: `+occurred_at` keeps SQLite from ranging over the time index and sorting every page
   const { clause, parameters } = loggedEventsWhere(query, '+occurred_at')
-  const sealed = query.sealedOf === undefined ? 'sealed_event' : query.sealedOf.length === 0 ? 'null' : `case when event_type in (${query.sealedOf.map(() => '?').join(', ')}) then sealed_event end`
+  const sealed = sealedColumn(query)
   const select = sqlite
     .prepare(`select seq, tenant_id, event_id, event_type, action, occurred_at, strategy_id, strategy_version, ${sealed}, entity_keys from decisions where seq > ? and ${clause} order by seq limit ?`)
     .raw(true)
@@ -48,6 +48,36 @@ export function* readLoggedRows(sqlite: Database.Database, query: LoggedEventQue
     yield rows
   }
 }
+
+/**
+ * Where `readLoggedRows(query)` walks now: from the position of the first
+ * event of its period to the last position logged (null: nothing to read).
+ * Several readers given the same bounds split the walk into stripes
+ * (`readLoggedStripe`) and between them read every row it would, once.
+ */
+export function loggedPositions(sqlite: Database.Database, query: LoggedEventQuery): { first: number; last: number } | null {
+  if (query.eventTypes?.length === 0) return null
+  const first = firstSeqWithin(sqlite, query.sinceMs, query.untilMs)
+  if (first === null) return null
+  const last = sqlite.prepare('select max(seq) from decisions').pluck().get() as number
+  return { first: Math.max(first, (query.afterSeq ?? 0) + 1), last }
+}
+
+/**
+ * A reader of stripes of the walk `readLoggedRows(query)` makes: the rows
+ * it would give whose positions are in (afterSeq, throughSeq], in order.
+ */
+export function loggedStripeReader(sqlite: Database.Database, query: LoggedEventQuery): (afterSeq: number, throughSeq: number) => LoggedRow[] {
+  const { clause, parameters } = loggedEventsWhere(query, '+occurred_at')
+  const sealed = sealedColumn(query)
+  const select = sqlite
+    .prepare(`select seq, tenant_id, event_id, event_type, action, occurred_at, strategy_id, strategy_version, ${sealed}, entity_keys from decisions where seq > ? and seq <= ? and ${clause} order by seq`)
+    .raw(true)
+  return (afterSeq, throughSeq) => select.all(...(query.sealedOf ?? []), afterSeq, throughSeq, ...parameters) as LoggedRow[]
+}
+
+const sealedColumn = (query: LoggedEventQuery) =>
+  query.sealedOf === undefined ? 'sealed_event' : query.sealedOf.length === 0 ? 'null' : `case when event_type in (${query.sealedOf.map(() => '?').join(', ')}) then sealed_event end`
 
 /** How many events `readLoggedEvents(query)` would yield now. */
 export function countLoggedEvents(sqlite: Database.Database, query: LoggedEventQuery): number {
