@@ -4,7 +4,7 @@ import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { ObservedEvent } from '../features/feature-engine.ts'
 import type { KnownLabel } from '../monitoring/label-outcomes.ts'
 import { ReadEntities } from './read-entities.ts'
-import type { LogPlan } from './replay-plan.ts'
+import { atDecisionPoint, type LogPlan } from './replay-plan.ts'
 
 /** Where the log is read from: the store, or a read-only connection to its file on another thread. */
 export type LogSource = Pick<RecordStore, 'loggedEvents'>
@@ -85,7 +85,7 @@ export async function* replayLog(
         const event = JSON.parse(vault.open(d.sealedEvent!)) as { occurredAt: string; data: Record<string, unknown> }
         data = event.data
         occurredAt = event.occurredAt
-        if (decide && plan.product !== undefined && data.product !== plan.product) {
+        if (decide && !atDecisionPoint(plan, d.eventType, data)) {
           decide = false
           if (!feeds) continue
         }

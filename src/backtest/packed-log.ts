@@ -3,7 +3,7 @@ import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { LoggedRow } from '../store/sqlite/sqlite-logged-events.ts'
 import { type ReplayedEvent, unopened } from './log-replay.ts'
 import type { ReadEntities } from './read-entities.ts'
-import type { LogPlan } from './replay-plan.ts'
+import { atDecisionPoint, type LogPlan } from './replay-plan.ts'
 
 /**
  * A page of the replay (`replayLog`'s) as the log reader thread sends it:
@@ -52,7 +52,7 @@ export function packPage(rows: readonly LoggedRow[], vault: PersonalDataVault, p
     let body: string | null = null
     if (decide || plan.readsData.has(type)) {
       body = vault.open(sealed!)
-      if (decide && plan.product !== undefined && (JSON.parse(body) as { data: { product?: unknown } }).data.product !== plan.product) {
+      if (decide && (plan.product !== undefined || plan.stage !== undefined) && !atDecisionPoint(plan, type, (JSON.parse(body) as { data: Record<string, unknown> }).data)) {
         decide = false
         if (!feeds) continue
       }

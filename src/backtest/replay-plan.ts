@@ -1,7 +1,9 @@
 import { type FeatureDefinition, horizonOf } from '../features/feature-definition.ts'
 import { windowAggregates } from '../features/window-aggregates.ts'
 import { type GraphFeatureName, graphFeatureNames } from '../graph/graph-measures.ts'
+import { stageOfEvent } from '../strategy/decision-point.ts'
 import type { Strategy } from '../strategy/strategy.ts'
+import type { Stage } from '../strategy/strategy-document.ts'
 import { featuresForStrategy } from './features-for-strategy.ts'
 
 /** What a backtest reads from the log and computes: fixed by the draft and the period. */
@@ -10,6 +12,8 @@ export interface ReplayPlan {
   eventType: string
   /** Only events whose `data.product` is this are decided (a draft for one product). */
   product: string | undefined
+  /** Only events at this stage (`stageOfEvent`) are decided (a draft for one stage). */
+  stage: Stage | undefined
   /** The features computed: what the draft reads, with what its expressions need. */
   definitions: FeatureDefinition[]
   fromMs: number
@@ -40,6 +44,10 @@ export type LogPlan = Omit<ReplayPlan, 'definitions' | 'graphMeasures'>
 
 export const logPlan = ({ definitions, graphMeasures, ...plan }: ReplayPlan): LogPlan => plan
 
+/** Whether an event of the draft's type is at its decision point: its product and its stage, where the draft names them. */
+export const atDecisionPoint = (plan: LogPlan, eventType: string, data: Readonly<Record<string, unknown>>): boolean =>
+  (plan.product === undefined || data.product === plan.product) && (plan.stage === undefined || stageOfEvent(eventType, data) === plan.stage)
+
 const isWindowKind = (definition: FeatureDefinition) => (windowAggregates as readonly string[]).includes(definition.kind)
 
 /**
@@ -56,6 +64,7 @@ export function replayPlan(draft: Strategy, definitions: readonly FeatureDefinit
   return {
     eventType: draft.document.eventType,
     product: draft.document.product,
+    stage: draft.document.stage,
     definitions: computed,
     fromMs,
     toMs,

@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { backtestRequest } from '../../src/backtest/backtest-request.ts'
 import type { ChangedDecision } from '../../src/backtest/backtest-report.ts'
+import { backtestRequest } from '../../src/backtest/backtest-request.ts'
 import { ChangedSample } from '../../src/backtest/changed-sample.ts'
 import { featuresForStrategy } from '../../src/backtest/features-for-strategy.ts'
+import { atDecisionPoint } from '../../src/backtest/replay-plan.ts'
 import { RuleHits } from '../../src/backtest/rule-hits.ts'
 import type { XiezhiError } from '../../src/core/errors.ts'
 import type { FeatureDefinition } from '../../src/features/feature-definition.ts'
@@ -89,4 +90,15 @@ describe('backtest parts', () => {
       { rules: ['b', 'c'], events: 1, shareOfFirst: 0.333333, shareOfSecond: 1 },
     ])
   })
+})
+
+test('a draft decides only events at its decision point: its product and its stage, where it names them', () => {
+  const plan = (product?: string, stage?: 'pre_loan' | 'in_loan' | 'post_loan') => ({ product, stage }) as Parameters<typeof atDecisionPoint>[0]
+  assert.equal(atDecisionPoint(plan(), 'complaint', { stage: 'post_loan' }), true, 'a draft naming neither decides every event of its type')
+  assert.equal(atDecisionPoint(plan(undefined, 'post_loan'), 'complaint', { stage: 'post_loan' }), true)
+  assert.equal(atDecisionPoint(plan(undefined, 'post_loan'), 'complaint', { stage: 'in_loan' }), false, "the event's own stage")
+  assert.equal(atDecisionPoint(plan(undefined, 'post_loan'), 'complaint', {}), false, 'an event without a stage is not at a staged point')
+  assert.equal(atDecisionPoint(plan(undefined, 'pre_loan'), 'credit.application', {}), true, "the stage its type declares")
+  assert.equal(atDecisionPoint(plan('cash', 'pre_loan'), 'credit.application', { product: 'card' }), false, 'another product')
+  assert.equal(atDecisionPoint(plan('cash', 'pre_loan'), 'credit.application', { product: 'cash' }), true)
 })
