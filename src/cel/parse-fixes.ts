@@ -88,6 +88,11 @@ const isAstNode = (value: unknown): value is AstNode => value !== null && typeof
 
 /** Applies every correction to the tree, in place. */
 export function fixParsedTree(root: unknown): void {
+  forEachParsedNode<AstNode>(root, fixNode)
+}
+
+/** Every node of a tree as parsed (macros' arguments and alternates included), each once; `Node` is the caller's view of cel-js's nodes. */
+export function forEachParsedNode<Node>(root: unknown, visit: (node: Node) => void): void {
   const pending: unknown[] = [root]
   const visited = new Set<AstNode>()
   while (pending.length > 0) {
@@ -98,7 +103,7 @@ export function fixParsedTree(root: unknown): void {
     }
     if (!isAstNode(value) || visited.has(value)) continue
     visited.add(value)
-    fixNode(value)
+    visit(value as unknown as Node)
     const { alternate, macro } = value.meta
     if (alternate) pending.push(alternate)
     if (macro) pending.push(...Object.values(macro))

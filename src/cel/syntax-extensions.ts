@@ -1,4 +1,5 @@
 import { EvaluationError, Optional, ParseError } from '@marcbachmann/cel-js'
+import { forEachParsedNode } from './parse-fixes.ts'
 import type { SourceMark } from './source-rewrite.ts'
 import { mapLiteral } from './spec-fixes.ts'
 
@@ -45,8 +46,6 @@ interface Evaluator {
   run(node: AstNode, scope: unknown): unknown
 }
 
-const isAstNode = (value: unknown): value is AstNode => value !== null && typeof value === 'object' && typeof (value as AstNode).op === 'string' && 'meta' in value
-
 const optionalEntries = new WeakMap<object, ReadonlySet<number>>()
 
 /** The indexes of a list's elements or a map's entries written with `?`; undefined for a node without any. */
@@ -61,7 +60,7 @@ export function applySourceMarks(root: unknown, marks: readonly SourceMark[], so
     if (mark.kind === 'optionalEntry') entryMarks.add(mark.pos)
     else pending.set(`${mark.kind}@${mark.pos}:${mark.end}`, mark)
   }
-  forEachNode(root, (node) => {
+  forEachParsedNode<AstNode>(root, (node) => {
     if (node.op === 'value') {
       const key = typeof node.args === 'bigint' ? `double@${node.pos}:${node.end}` : typeof node.args === 'string' ? `bytes@${node.pos}:${node.end}` : undefined
       const mark = key && pending.get(key)
@@ -91,26 +90,6 @@ export function applySourceMarks(root: unknown, marks: readonly SourceMark[], so
   }
 }
 
-/** Every node of the tree as parsed (macros' arguments included), each once. */
-function forEachNode(root: unknown, visit: (node: AstNode) => void): void {
-  const pending: unknown[] = [root]
-  const visited = new Set<AstNode>()
-  while (pending.length > 0) {
-    const value = pending.pop()
-    if (Array.isArray(value)) {
-      pending.push(...value)
-      continue
-    }
-    if (!isAstNode(value) || visited.has(value)) continue
-    visited.add(value)
-    visit(value)
-    const { alternate, macro } = value.meta
-    if (alternate) pending.push(alternate)
-    if (macro) pending.push(...Object.values(macro))
-    if (value.op === 'comprehension') pending.push(...Object.values(value.args as object))
-    else pending.push(value.args)
-  }
-}
 
 /** Operators whose node starts where its first operand starts: the `!` standing for `?` is at the end of that chain. */
 const leftmostFirst = new Set(['||', '&&', '==', '!=', '<', '<=', '>', '>=', 'in', '+', '-', '*', '/', '%', '?:'])
