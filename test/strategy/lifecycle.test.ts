@@ -15,6 +15,7 @@ import { SqliteRecordStore } from '../../src/store/sqlite/sqlite-record-store.ts
 import { compileStrategy } from '../../src/strategy/compile-strategy.ts'
 import { diffDocuments } from '../../src/strategy/lifecycle/strategy-diff.ts'
 import { StrategyLifecycle } from '../../src/strategy/lifecycle/strategy-lifecycle.ts'
+import { detailView, summaryView } from '../../src/strategy/lifecycle/strategy-views.ts'
 import { tempDataDir } from '../support/temp-engine.ts'
 import { applicationDraft, RecordingWatcher, recordBacktest, refusal, smallCatalogue } from './lifecycle-fixtures.ts'
 
@@ -109,6 +110,15 @@ describe('strategy lifecycle', () => {
       () => readConfig({ XIEZHI_REQUIRE_BACKTEST: 'yes' }),
       (error: { issues?: { pointer: string }[] }) => error.issues?.[0]?.pointer === '/env/XIEZHI_REQUIRE_BACKTEST',
     )
+  })
+
+  test("the listing and the detail name a strategy's whole decision point, its stage too", async () => {
+    const { lifecycle } = await fresh()
+    await lifecycle.createDraft('default', 'staged', { document: { ...applicationDraft(), id: 'staged', stage: 'pre_loan' } }, 'alice')
+    const [summary] = await lifecycle.strategies('default')
+    assert.deepEqual([summary?.eventType, summary?.stage], ['credit.application', 'pre_loan'])
+    assert.equal(summaryView(summary!).stage, 'pre_loan')
+    assert.equal(detailView(await lifecycle.strategy('default', 'staged')).stage, 'pre_loan')
   })
 
   test('a submission is rejected by an approver with a reason, or withdrawn by its author; both are final', async () => {

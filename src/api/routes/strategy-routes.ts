@@ -99,6 +99,7 @@ const SummaryView = Type.Object({
   id: Type.String(),
   eventType: Type.String(),
   product: Type.Optional(Type.String()),
+  stage: Type.Optional(Type.String({ description: 'The stage the strategy decides at (its decision point: event type, product, stage)' })),
   live: Type.Union([Arms, Type.Null()]),
   versions: Type.Record(Type.String(), Type.Array(Type.Integer()), { description: 'Version numbers by state' }),
 })
@@ -107,6 +108,7 @@ const DetailView = Type.Object({
   id: Type.String(),
   eventType: Type.String(),
   product: Type.Optional(Type.String()),
+  stage: Type.Optional(Type.String({ description: 'The stage the strategy decides at (its decision point: event type, product, stage)' })),
   versions: Type.Array(VersionView),
   live: Type.Union([DeploymentView, Type.Null()]),
   rollbackTo: Type.Union([DeploymentView, Type.Null()], { description: 'The deployment a rollback would return to' }),

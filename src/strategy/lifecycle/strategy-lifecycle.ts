@@ -2,16 +2,17 @@ import type { Clock } from '../../core/clock.ts'
 import { type FieldIssue, invalidInput, XiezhiError } from '../../core/errors.ts'
 import { uuidv7 } from '../../core/ids.ts'
 import type { RecordStore } from '../../decisions/record-store.ts'
-import { type StrategyCatalogue, compileStrategy } from '../compile-strategy.ts'
+import { compileStrategy, type StrategyCatalogue } from '../compile-strategy.ts'
 import { decisionPointKey } from '../decision-point.ts'
 import type { Strategy } from '../strategy.ts'
+import type { Stage } from '../strategy-document.ts'
 import { type BacktestSummary, backtestSummary } from './backtest-summary.ts'
 import type { DeploymentWatcher, StrategyDeployment } from './deployment.ts'
 import { type ChainState, chainState, type LiveRole, sameArms, type VersionState, versionState, versionsOf } from './deployment-chain.ts'
 import { checkDeploymentInput, checkNote, type DeploymentInput } from './deployment-input.ts'
-import { alreadyApproved, deploymentMoved, notADraft, notSubmitted, nothingToRollBack, submissionEnded, unknownStrategy, unknownVersion } from './lifecycle-errors.ts'
+import { alreadyApproved, deploymentMoved, notADraft, nothingToRollBack, notSubmitted, submissionEnded, unknownStrategy, unknownVersion } from './lifecycle-errors.ts'
 import { type DocumentDiff, diffDocuments } from './strategy-diff.ts'
-import { configActor, strategyIdPattern, type StrategyVersionRecord, type SubmissionEnd } from './strategy-records.ts'
+import { configActor, type StrategyVersionRecord, type SubmissionEnd, strategyIdPattern } from './strategy-records.ts'
 
 export interface LifecycleDeps {
   store: RecordStore
@@ -37,6 +38,7 @@ export interface StrategySummary {
   id: string
   eventType: string
   product?: string
+  stage?: Stage
   live: StrategyDeployment | null
   versions: Record<VersionState, number[]>
 }
@@ -46,6 +48,7 @@ export interface StrategyDetail {
   id: string
   eventType: string
   product?: string
+  stage?: Stage
   versions: VersionStatus[]
   /** What runs now and where rollbacks would go; undefined when never deployed. */
   chain: ChainState | undefined
@@ -594,10 +597,10 @@ const pointOf = (document: string) => {
   return decisionPointKey(parsed.eventType, parsed.product, parsed.stage)
 }
 
-function decisionPointOf(records: StrategyVersionRecord[], live: StrategyDeployment | null): { eventType: string; product?: string } {
+function decisionPointOf(records: StrategyVersionRecord[], live: StrategyDeployment | null): { eventType: string; product?: string; stage?: Stage } {
   const record = (live && records.find((r) => r.version === live.champion)) ?? records[records.length - 1]!
-  const { eventType, product } = JSON.parse(record.document) as { eventType: string; product?: string }
-  return { eventType, ...(product === undefined ? {} : { product }) }
+  const { eventType, product, stage } = JSON.parse(record.document) as { eventType: string; product?: string; stage?: Stage }
+  return { eventType, ...(product === undefined ? {} : { product }), ...(stage === undefined ? {} : { stage }) }
 }
 
 /** A strategy across tenants: the tenant and the id (which is unique within the tenant). */

@@ -57,6 +57,7 @@ export const summaryView = (s: StrategySummary) => ({
   id: s.id,
   eventType: s.eventType,
   ...(s.product === undefined ? {} : { product: s.product }),
+  ...(s.stage === undefined ? {} : { stage: s.stage }),
   live: s.live ? { champion: s.live.champion, challengers: s.live.challengers, shadows: s.live.shadows, deploymentId: s.live.id, deployedAt: iso(s.live.movedAtMs) } : null,
   versions: s.versions,
 })
@@ -66,6 +67,7 @@ export const detailView = (d: StrategyDetail) => ({
   id: d.id,
   eventType: d.eventType,
   ...(d.product === undefined ? {} : { product: d.product }),
+  ...(d.stage === undefined ? {} : { stage: d.stage }),
   versions: d.versions.map(versionView),
   live: d.chain ? deploymentView(d.chain.current) : null,
   /** Where a rollback would go. */

@@ -242,6 +242,7 @@ export interface StrategySummary {
   id: string
   eventType: string
   product?: string
+  stage?: string
   live: { champion: number; challengers: { version: number; share: number }[]; shadows: number[]; deploymentId: string; deployedAt: string } | null
   versions: Partial<Record<VersionState, number[]>>
 }
@@ -288,6 +289,7 @@ export interface StrategyDetail {
   id: string
   eventType: string
   product?: string
+  stage?: string
   versions: StrategyVersion[]
   live: Deployment | null
   rollbackTo: Deployment | null

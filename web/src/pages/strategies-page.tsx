@@ -32,7 +32,7 @@ export function StrategiesPage() {
         pagination={false}
         columns={[
           { title: t('strategies.id'), dataIndex: 'id', render: (id: string) => <Link to={`/strategies/${id}`}>{id}</Link> },
-          { title: t('strategies.decisionPoint'), key: 'point', render: (_, s) => `${s.eventType}${s.product ? ` / ${s.product}` : ''}` },
+          { title: t('strategies.decisionPoint'), key: 'point', render: (_, s) => `${s.eventType}${s.product ? ` / ${s.product}` : ''}${s.stage ? ` @ ${s.stage}` : ''}` },
           {
             title: t('strategies.running'),
             key: 'live',

@@ -69,6 +69,7 @@ export function StrategyPage() {
           <Descriptions.Item label={t('strategies.decisionPoint')}>
             {s.eventType}
             {s.product ? ` / ${s.product}` : ''}
+            {s.stage ? ` @ ${s.stage}` : ''}
           </Descriptions.Item>
           <Descriptions.Item label={t('arm.champion')}>{s.live ? `v${s.live.champion}` : '—'}</Descriptions.Item>
           <Descriptions.Item label={t('strategy.challengersShadows')}>
