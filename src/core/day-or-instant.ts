@@ -1,3 +1,5 @@
+import type { FieldIssue } from './errors.ts'
+
 /** Days on the command line are Beijing days: the lenders Xiezhi serves keep their books in UTC+8. */
 const beijingOffsetMs = 8 * 3_600_000
 
@@ -16,4 +18,12 @@ export function parseDayOrInstant(text: string): number | undefined {
   if (day[2] === undefined) return midnight - beijingOffsetMs
   const ms = Date.parse(text)
   return Number.isNaN(ms) ? undefined : ms
+}
+
+/** A request's optional date field (`parseDayOrInstant`): undefined when absent, and a bad one adds an issue at `/<field>`. */
+export function dayOrInstantField(text: string | undefined, field: string, issues: FieldIssue[]): number | undefined {
+  if (text === undefined) return undefined
+  const ms = parseDayOrInstant(text)
+  if (ms === undefined) issues.push({ pointer: `/${field}`, code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant with its offset' })
+  return ms
 }

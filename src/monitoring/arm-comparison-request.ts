@@ -1,4 +1,4 @@
-import { parseDayOrInstant } from '../core/day-or-instant.ts'
+import { dayOrInstantField } from '../core/day-or-instant.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 import type { ArmComparisonRequest } from './arm-comparison.ts'
 import { defaultBadLabels, defaultDaysPastDue } from './loan-outcomes.ts'
@@ -32,13 +32,7 @@ const labelKind = /^[a-z][a-z0-9_]{0,63}$/
 export function armComparisonRequest(input: ArmComparisonInput, live: LiveArms, nowMs: number): ArmComparisonRequest {
   const issues: FieldIssue[] = []
   const fail = (field: string, code: string, message: string) => issues.push({ pointer: `/${field}`, code, message })
-  const time = (field: 'from' | 'to' | 'cutoff'): number | undefined => {
-    const text = input[field]
-    if (text === undefined) return undefined
-    const ms = parseDayOrInstant(text)
-    if (ms === undefined) fail(field, 'invalid_date', 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant with its offset')
-    return ms
-  }
+  const time = (field: 'from' | 'to' | 'cutoff') => dayOrInstantField(input[field], field, issues)
   const fromMs = time('from')
   const toMs = time('to')
   const cutoffMs = time('cutoff') ?? nowMs

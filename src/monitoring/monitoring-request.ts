@@ -1,4 +1,4 @@
-import { parseDayOrInstant } from '../core/day-or-instant.ts'
+import { dayOrInstantField } from '../core/day-or-instant.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 import { type DriftThresholds, defaultDriftThresholds } from './drift-alerts.ts'
 import { defaultMaturityDays, defaultNegativeLabels } from './label-outcomes.ts'
@@ -65,13 +65,7 @@ const dayMs = 86_400_000
 export function scoreMonitorRequest(input: ScoreMonitorInput, nowMs: number): ScoreMonitorRequest {
   const issues: FieldIssue[] = []
   const fail = (field: string, code: string, message: string) => issues.push({ pointer: `/${field}`, code, message })
-  const time = (field: 'from' | 'to' | 'cutoff' | 'baselineFrom' | 'baselineTo'): number | undefined => {
-    const text = input[field]
-    if (text === undefined) return undefined
-    const ms = parseDayOrInstant(text)
-    if (ms === undefined) fail(field, 'invalid_date', 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant with its offset')
-    return ms
-  }
+  const time = (field: 'from' | 'to' | 'cutoff' | 'baselineFrom' | 'baselineTo') => dayOrInstantField(input[field], field, issues)
   const fromMs = time('from')
   const toMs = time('to')
   const cutoffMs = time('cutoff') ?? nowMs
