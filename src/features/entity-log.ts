@@ -74,6 +74,52 @@ const EXTREME_SEQ = 4
 const LAST = 3 // last, time_since_last, geo_velocity: the newest entry entered
 const DISTINCT = 3 // distinct_count: values in the window
 
+/**
+ * Each feature's aggregate as a small integer (`Shape.codes`), for the
+ * switches run per feature per event: comparing integers is cheaper than
+ * comparing the kind's string once per case. An approximate distinct count
+ * has a code of its own, which spares loading the flag as well.
+ */
+const C_COUNT = 0
+const C_FIRST_SEEN = 1
+const C_LAST = 2
+const C_TIME_SINCE_LAST = 3
+const C_GEO_VELOCITY = 4
+const C_DISTINCT = 5
+const C_APPROXIMATE_DISTINCT = 6
+const C_SUM = 7
+const C_AVG = 8
+const C_STDDEV = 9
+const C_MIN = 10
+const C_MAX = 11
+
+function codeOf(feature: LogFeature): number {
+  switch (feature.aggregate) {
+    case 'count':
+      return C_COUNT
+    case 'first_seen':
+      return C_FIRST_SEEN
+    case 'last':
+      return C_LAST
+    case 'time_since_last':
+      return C_TIME_SINCE_LAST
+    case 'geo_velocity':
+      return C_GEO_VELOCITY
+    case 'distinct_count':
+      return feature.approximate ? C_APPROXIMATE_DISTINCT : C_DISTINCT
+    case 'sum':
+      return C_SUM
+    case 'avg':
+      return C_AVG
+    case 'stddev':
+      return C_STDDEV
+    case 'min':
+      return C_MIN
+    case 'max':
+      return C_MAX
+  }
+}
+
 /** Numbers of running state a feature of this kind takes in each log. */
 export function stateSizeOf(aggregate: WindowAggregate): number {
   switch (aggregate) {
@@ -109,6 +155,8 @@ const readTime = new Float64Array(1)
 interface Shape {
   /** Reused for every read: each feature's own values (one number, or a place's two). */
   own: number[][]
+  /** Each feature's aggregate as a number (`codeOf`). */
+  codes: Int32Array
   start: number
   width: number
   /** Header and running state at their initial values. */
@@ -136,7 +184,8 @@ export function shapeOf(layout: LogLayout): Shape {
   const approximate = layout.features.flatMap((f, i) => (f.approximate ? [i] : []))
   const own = layout.features.map((f) => (f.aggregate === 'geo_velocity' ? [0, 0] : [0]))
   const exactDistinct = layout.features.flatMap((f, i) => (f.aggregate === 'distinct_count' && !f.approximate ? [i] : []))
-  shape = { own, start, width, blank, approximate, exactDistinct, sketches: [] }
+  const codes = Int32Array.from(layout.features, codeOf)
+  shape = { own, codes, start, width, blank, approximate, exactDistinct, sketches: [] }
   shapes.set(layout, shape)
   return shape
 }
@@ -334,23 +383,17 @@ export class EntityLog {
 
   /** Feature `f` as of `readTime`. */
   private read(f: number, own: readonly number[] | undefined, fromPositions: boolean): number {
-    const feature = this.layout.features[f]!
-    if (feature.aggregate === 'geo_velocity') return this.velocity(f, !fromPositions, own)
+    const code = this.shape.codes[f]!
+    if (code === C_GEO_VELOCITY) return this.velocity(f, !fromPositions, own)
     if (!fromPositions) return this.scan(f, own ?? [])
     this.settle(f)
     if (own === undefined || own.length === 0) {
       // the commonest kinds without a call to `current`, which V8 does not inline
-      const s = this.o + HEADER + feature.state
+      const s = this.o + HEADER + this.layout.features[f]!.state
       const count = this.d[s + COUNT]!
-      switch (feature.aggregate) {
-        case 'count':
-          return count
-        case 'distinct_count':
-          if (!feature.approximate) return count === 0 ? 0 : this.d[s + DISTINCT]!
-          break
-        case 'sum':
-          return count === 0 ? 0 : this.d[s + SUM]! + count * this.d[s + SHIFT]!
-      }
+      if (code === C_COUNT) return count
+      if (code === C_DISTINCT) return count === 0 ? 0 : this.d[s + DISTINCT]!
+      if (code === C_SUM) return count === 0 ? 0 : this.d[s + SUM]! + count * this.d[s + SHIFT]!
       return this.current(f)
     }
     return this.folded(f, own)
@@ -488,21 +531,23 @@ export class EntityLog {
     const s = o + HEADER + feature.state
     const count = ++d[s + COUNT]!
     const at = this.e + (seq - d[o + BASE]!) * this.shape.width
-    switch (feature.aggregate) {
-      case 'count':
-      case 'first_seen':
+    const code = this.shape.codes[f]!
+    switch (code) {
+      case C_COUNT:
+      case C_FIRST_SEEN:
         return
-      case 'last':
-      case 'time_since_last':
-      case 'geo_velocity':
+      case C_LAST:
+      case C_TIME_SINCE_LAST:
+      case C_GEO_VELOCITY:
         d[s + LAST] = seq
         return
-      case 'distinct_count': {
+      case C_DISTINCT:
+      case C_APPROXIMATE_DISTINCT: {
         const id = d[at + 1 + this.layout.words + this.layout.numberColumns + feature.stringColumn]!
         if (id < 0) return
         const table = this.layout.tables[feature.stringColumn]!
         const members = table.membersOf(id)
-        if (feature.approximate) {
+        if (code === C_APPROXIMATE_DISTINCT) {
           const sketch = this.sketches![f]!
           if (members) for (const member of members) sketch.add(d[at]!, table.text(member))
           else sketch.add(d[at]!, table.text(id))
@@ -525,12 +570,12 @@ export class EntityLog {
         else this.countIn(f, id)
         return
       }
-      case 'min':
-      case 'max': {
+      case C_MIN:
+      case C_MAX: {
         const value = d[at + 1 + this.layout.words + feature.numberColumn]!
         const extremeSeq = d[s + EXTREME_SEQ]!
         // ties take the newer entry, which stays longer; an extreme to be found again stays so until the read
-        if (count === 1 || (extremeSeq >= 0 && (feature.aggregate === 'max' ? value >= d[s + EXTREME]! : value <= d[s + EXTREME]!))) {
+        if (count === 1 || (extremeSeq >= 0 && (code === C_MAX ? value >= d[s + EXTREME]! : value <= d[s + EXTREME]!))) {
           d[s + EXTREME] = value
           d[s + EXTREME_SEQ] = seq
         }
@@ -541,7 +586,7 @@ export class EntityLog {
         if (Number.isNaN(d[s + SHIFT]!)) d[s + SHIFT] = value
         const delta = value - d[s + SHIFT]!
         d[s + SUM]! += delta
-        if (feature.aggregate === 'stddev') d[s + SQUARES]! += delta * delta
+        if (code === C_STDDEV) d[s + SQUARES]! += delta * delta
       }
     }
   }
@@ -580,9 +625,11 @@ export class EntityLog {
     const s = o + HEADER + feature.state
     const count = --d[s + COUNT]!
     const at = this.e + (seq - d[o + BASE]!) * this.shape.width
-    switch (feature.aggregate) {
-      case 'distinct_count': {
-        if (feature.approximate) return
+    const code = this.shape.codes[f]!
+    switch (code) {
+      case C_APPROXIMATE_DISTINCT:
+        return
+      case C_DISTINCT: {
         const id = d[at + 1 + this.layout.words + this.layout.numberColumns + feature.stringColumn]!
         if (id < 0) return
         const members = this.layout.tables[feature.stringColumn]!.membersOf(id)
@@ -603,20 +650,20 @@ export class EntityLog {
         else this.countOut(f, id)
         return
       }
-      case 'min':
-      case 'max':
+      case C_MIN:
+      case C_MAX:
         if (count === 0 || d[s + EXTREME_SEQ] === seq) d[s + EXTREME_SEQ] = -1
         return
-      case 'sum':
-      case 'avg':
-      case 'stddev': {
+      case C_SUM:
+      case C_AVG:
+      case C_STDDEV: {
         const delta = d[at + 1 + this.layout.words + feature.numberColumn]! - d[s + SHIFT]!
         d[s + SUM]! -= delta
-        if (feature.aggregate === 'stddev') d[s + SQUARES]! -= delta * delta
+        if (code === C_STDDEV) d[s + SQUARES]! -= delta * delta
         // an empty window starts its sums afresh, so that rounding never accumulates across quiet spells
         if (count === 0) {
           d[s + SUM] = 0
-          if (feature.aggregate === 'stddev') d[s + SQUARES] = 0
+          if (code === C_STDDEV) d[s + SQUARES] = 0
           d[s + SHIFT] = Number.NaN
         }
       }
@@ -665,29 +712,31 @@ export class EntityLog {
     const s = o + HEADER + feature.state
     const count = d[s + COUNT]!
     if (count === 0) return emptyValue(feature.aggregate)
-    switch (feature.aggregate) {
-      case 'count':
+    switch (this.shape.codes[f]!) {
+      case C_COUNT:
         return count
-      case 'distinct_count':
-        return feature.approximate ? this.sketches![f]!.estimate(asOf - feature.windowMs) : d[s + DISTINCT]!
-      case 'sum':
+      case C_DISTINCT:
+        return d[s + DISTINCT]!
+      case C_APPROXIMATE_DISTINCT:
+        return this.sketches![f]!.estimate(asOf - feature.windowMs)
+      case C_SUM:
         return d[s + SUM]! + count * d[s + SHIFT]!
-      case 'avg':
+      case C_AVG:
         return d[s + SUM]! / count + d[s + SHIFT]!
-      case 'stddev': {
+      case C_STDDEV: {
         const sum = d[s + SUM]!
         return Math.sqrt(Math.max(0, d[s + SQUARES]! / count - (sum / count) ** 2))
       }
-      case 'min':
-      case 'max':
+      case C_MIN:
+      case C_MAX:
         return this.extreme(f)
-      case 'first_seen':
+      case C_FIRST_SEEN:
         return (asOf - d[this.e + (d[s + HEAD]! - d[o + BASE]!) * this.shape.width]!) / 1000
-      case 'last':
+      case C_LAST:
         return this.valueOf(f, d[s + LAST]!)
-      case 'time_since_last':
+      case C_TIME_SINCE_LAST:
         return (asOf - d[this.e + (d[s + LAST]! - d[o + BASE]!) * this.shape.width]!) / 1000
-      case 'geo_velocity':
+      default:
         return 0
     }
   }
