@@ -9,53 +9,16 @@
  * served its own models again.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { FastifyInstance } from 'fastify'
-import { buildServer } from '../../src/api/build-server.ts'
-import { readConfig } from '../../src/app/config.ts'
-import { type Engine, openEngine } from '../../src/app/open-engine.ts'
+import { describe, test } from 'node:test'
 import type { Decision } from '../../src/decisions/decision.ts'
 import { trainGbdtSync } from '../../src/models/gbdt/gbdt-trainer.ts'
 import { serializeModel } from '../../src/models/gbdt/model-json.ts'
 import { reason } from '../strategy/lifecycle-fixtures.ts'
-import { exampleEvent, tempDataDir } from '../support/temp-engine.ts'
+import { exampleEvent } from '../support/temp-engine.ts'
+import { tenantServer, type Who } from '../support/tenant-server.ts'
 
-const data = tempDataDir('xiezhi-model-tenants-')
-let engine: Engine
-let app: FastifyInstance
-type Who = 'bankAuthor' | 'bankApprover' | 'acmeAuthor' | 'acmeApprover' | 'zeta'
-const keys = {} as Record<Who, { authorization: string; actor: string }>
-const tenants: Record<Who, string> = { bankAuthor: 'default', bankApprover: 'default', acmeAuthor: 'acme', acmeApprover: 'acme', zeta: 'zeta' }
-
-async function start() {
-  engine = await openEngine(readConfig({ XIEZHI_DATA_DIR: data.dir, LOG_LEVEL: 'silent' }))
-  app = (await buildServer(engine)).app
-}
-async function stop() {
-  await app.close()
-  await engine.close()
-}
-
-before(async () => {
-  await start()
-  for (const who of Object.keys(tenants) as Who[]) {
-    const created = await engine.apiKeys.create(who, tenants[who])
-    keys[who] = { authorization: `Bearer ${created.key}`, actor: `key:${created.id}` }
-  }
-})
-after(async () => {
-  await stop()
-  data.remove()
-})
-
-const call = (as: Who, method: 'GET' | 'POST', url: string, body?: unknown) =>
-  app.inject({
-    method,
-    url,
-    headers: { authorization: keys[as].authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-  })
-const codes = (reply: { json(): { errors: { pointer: string; code: string }[] } }) => reply.json().errors.map((e) => `${e.pointer} ${e.code}`)
+const server = tenantServer('xiezhi-model-tenants-')
+const { keys, call, codes } = server
 
 /** A small tree model over two catalogue features: risky once a device has applied `from` times in 24 h. */
 function deviceModel(from: number) {
@@ -127,7 +90,7 @@ describe('registry models per tenant', () => {
     for (let i = 0; i < 3; i++) acmeDecisions.push(await decide('acmeAuthor'))
     assert.deepEqual(acmeDecisions.map((d) => d.models), Array(3).fill({ fraudTree: { model: 'application-fraud', alias: 'champion', version: 1 } }))
     assert.deepEqual(acmeDecisions.map((d) => d.action), ['approve', 'approve', 'review'], 'the third application from the device scores high')
-    const ready = (await app.inject('/readyz')).json()
+    const ready = (await server.app.inject('/readyz')).json()
     assert.deepEqual([ready.status, ready.strategies.some((s: { id: string }) => s.id === 'scored-applications'), ready.otherTenants], ['ready', false, { tenants: 1, strategies: 1 }], "readiness, asked without credentials, names no other tenant's strategy")
     const bank = await decide('bankAuthor')
     assert.deepEqual([bank.strategy?.id, bank.models], ['credit-application', undefined], "the default tenant's own strategy, without acme's model")
@@ -150,7 +113,7 @@ describe('registry models per tenant', () => {
   test("a tenant's backtest pins the tenant's model version", async () => {
     const started = await call('acmeAuthor', 'POST', '/v1/backtests', { strategy: { ...withModel, id: 'scored-applications', version: 2 }, from: '2026-01-01', to: new Date(Date.now() + 86_400_000).toISOString() })
     assert.equal(started.statusCode, 202, started.body)
-    const record = await engine.store.getBacktest('acme', started.json().id)
+    const record = await server.engine.store.getBacktest('acme', started.json().id)
     assert.deepEqual(JSON.parse(record!.models!), { 'application-fraud@champion': { model: 'application-fraud', alias: 'champion', version: 1 } })
     let view = started.json()
     for (let i = 0; i < 200 && (view.status === 'queued' || view.status === 'running'); i++) {
@@ -162,8 +125,7 @@ describe('registry models per tenant', () => {
   })
 
   test('after a restart each tenant is served its own models again', async () => {
-    await stop()
-    await start()
+    await server.restart()
     const again = await decide('acmeAuthor')
     assert.deepEqual([again.models?.fraudTree?.version, again.action], [1, 'review'])
     const zeta = await call('zeta', 'POST', '/v1/strategies/scored-applications/drafts', { document: withModel })

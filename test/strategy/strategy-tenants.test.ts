@@ -9,51 +9,14 @@
  * after a restart each tenant is served its own again.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { FastifyInstance } from 'fastify'
-import { buildServer } from '../../src/api/build-server.ts'
-import { readConfig } from '../../src/app/config.ts'
-import { type Engine, openEngine } from '../../src/app/open-engine.ts'
+import { describe, test } from 'node:test'
 import type { Decision } from '../../src/decisions/decision.ts'
-import { exampleEvent, tempDataDir } from '../support/temp-engine.ts'
+import { exampleEvent } from '../support/temp-engine.ts'
+import { tenantServer, type Who } from '../support/tenant-server.ts'
 import { reason } from './lifecycle-fixtures.ts'
 
-const data = tempDataDir('xiezhi-strategy-tenants-')
-let engine: Engine
-let app: FastifyInstance
-type Who = 'bankAuthor' | 'bankApprover' | 'acmeAuthor' | 'acmeApprover' | 'zeta'
-const keys = {} as Record<Who, { authorization: string; actor: string }>
-const tenants: Record<Who, string> = { bankAuthor: 'default', bankApprover: 'default', acmeAuthor: 'acme', acmeApprover: 'acme', zeta: 'zeta' }
-
-async function start() {
-  engine = await openEngine(readConfig({ XIEZHI_DATA_DIR: data.dir, LOG_LEVEL: 'silent' }))
-  app = (await buildServer(engine)).app
-}
-async function stop() {
-  await app.close()
-  await engine.close()
-}
-
-before(async () => {
-  await start()
-  for (const who of Object.keys(tenants) as Who[]) {
-    const created = await engine.apiKeys.create(who, tenants[who])
-    keys[who] = { authorization: `Bearer ${created.key}`, actor: `key:${created.id}` }
-  }
-})
-after(async () => {
-  await stop()
-  data.remove()
-})
-
-const call = (as: Who, method: 'GET' | 'POST', url: string, body?: unknown) =>
-  app.inject({
-    method,
-    url,
-    headers: { authorization: keys[as].authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-  })
-const codes = (reply: { json(): { errors: { pointer: string; code: string }[] } }) => reply.json().errors.map((e) => `${e.pointer} ${e.code}`)
+const server = tenantServer('xiezhi-strategy-tenants-')
+const { keys, call, codes } = server
 
 /** A strategy for credit applications of one product that answers `action` to every one, with a reason naming whose it is. */
 const everyApplication = (action: 'review' | 'reject', code: string) => ({
@@ -138,7 +101,7 @@ describe('strategies per tenant', () => {
     }
     const still = (await call('bankApprover', 'GET', '/v1/strategies/bank-only/versions/1')).json()
     assert.deepEqual([still.state, still.approvedBy, still.rejectedBy], ['submitted', null, null], 'nothing acme tried changed it')
-    assert.equal(engine.strategies.liveOf('default', 'credit-application')?.deployment.kind, 'config', "the default tenant's shipped strategy still runs")
+    assert.equal(server.engine.strategies.liveOf('default', 'credit-application')?.deployment.kind, 'config', "the default tenant's shipped strategy still runs")
     const arms = await call('acmeApprover', 'GET', '/v1/monitoring/strategies/credit-application/arms?from=2026-01-01&to=2099-01-01')
     assert.equal(arms.statusCode, 404, "acme cannot compare the arms of the default tenant's strategy")
   })
@@ -159,7 +122,7 @@ describe('strategies per tenant', () => {
     assert.equal(shadowed.statusCode, 201, shadowed.body)
     const decided = await decide('acmeAuthor')
     assert.equal(outcome(decided), 'reject applications v1 ACME_REJECTS_ALL')
-    const trace = JSON.parse((await engine.store.getDecision('acme', decided.decisionId))!.trace) as { shadows?: { version: number; action: string }[] }
+    const trace = JSON.parse((await server.engine.store.getDecision('acme', decided.decisionId))!.trace) as { shadows?: { version: number; action: string }[] }
     assert.deepEqual(trace.shadows?.map((s) => `${s.version} ${s.action}`), ['2 review'], "acme's shadow runs on acme's events")
     assert.equal(outcome(await decide('bankAuthor')), 'review applications v1 BANK_REVIEWS_ALL', "the default tenant's strategy did not change")
   })
@@ -179,10 +142,9 @@ describe('strategies per tenant', () => {
   })
 
   test('after a restart each tenant is served its own deployment again', async () => {
-    await stop()
-    await start()
+    await server.restart()
     assert.equal(outcome(await decide('acmeAuthor')), 'reject applications v1 ACME_REJECTS_ALL')
-    assert.deepEqual(engine.strategies.liveOf('acme', 'applications')?.shadows.map((s) => s.version), [2])
+    assert.deepEqual(server.engine.strategies.liveOf('acme', 'applications')?.shadows.map((s) => s.version), [2])
     assert.equal(outcome(await decide('bankAuthor')), 'review applications v1 BANK_REVIEWS_ALL')
     assert.equal(outcome(await decide('zeta')), 'approve none NO_STRATEGY')
   })
