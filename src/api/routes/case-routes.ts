@@ -9,19 +9,12 @@ import { locatedInRequest } from '../located-in-request.ts'
 import { requireRole } from './session-routes.ts'
 
 const CaseParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
-const ExcludeBody = Type.Object(
+/** Taking a ring case's member out (exclude) or back in (readmit). */
+const MemberChangeBody = Type.Object(
   {
-    kind: Type.String({ maxLength: 32, description: 'The member\'s kind: user (closing as fraud labels users only)' }),
+    kind: Type.String({ maxLength: 32, description: "The member's kind: user (closing as fraud labels users only)" }),
     key: Type.String({ minLength: 1, maxLength: 64, description: "The member's blind index, as the case lists it (entityKeys)" }),
-    reason: Type.String({ maxLength: 2_000, description: 'Why the member is not part of the ring' }),
-  },
-  { additionalProperties: false },
-)
-const ReadmitBody = Type.Object(
-  {
-    kind: Type.String({ maxLength: 32, description: "The excluded member's kind: user" }),
-    key: Type.String({ minLength: 1, maxLength: 64, description: "The member's blind index, as the case lists it (entityKeys)" }),
-    reason: Type.String({ maxLength: 2_000, description: 'Why the member is part of the ring after all' }),
+    reason: Type.String({ maxLength: 2_000, description: 'Why the member is not part of the ring (exclude), or is after all (readmit)' }),
   },
   { additionalProperties: false },
 )
@@ -137,7 +130,7 @@ export function registerCaseRoutes(app: FastifyInstance, engine: Engine) {
     },
   )
 
-  app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof ExcludeBody> }>(
+  app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof MemberChangeBody> }>(
     '/v1/cases/:id/members/exclude',
     {
       schema: {
@@ -145,7 +138,7 @@ export function registerCaseRoutes(app: FastifyInstance, engine: Engine) {
         description: 'The reviewer holding a ring case takes one member user out of it, saying why: closing the case as confirmed_fraud then labels every member user but the excluded. Recorded in the case history with who, when and why. Answers the excluded members.',
         tags: ['review desk'],
         params: CaseParams,
-        body: ExcludeBody,
+        body: MemberChangeBody,
         response: { 400: Problem, 403: Problem, 404: Problem, 409: Problem },
       },
     },
@@ -158,7 +151,7 @@ export function registerCaseRoutes(app: FastifyInstance, engine: Engine) {
     },
   )
 
-  app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof ReadmitBody> }>(
+  app.post<{ Params: Static<typeof CaseParams>; Body: Static<typeof MemberChangeBody> }>(
     '/v1/cases/:id/members/readmit',
     {
       schema: {
@@ -166,7 +159,7 @@ export function registerCaseRoutes(app: FastifyInstance, engine: Engine) {
         description: 'The reviewer holding a ring case takes an excluded user back into it, saying why: closing the case as confirmed_fraud then labels that user too. The exclusion and the readmission both stay in the case history. Answers the members still excluded.',
         tags: ['review desk'],
         params: CaseParams,
-        body: ReadmitBody,
+        body: MemberChangeBody,
         response: { 400: Problem, 403: Problem, 404: Problem, 409: Problem },
       },
     },
