@@ -36,6 +36,8 @@ export class EdgeStore {
   private batchSlots = new Int32Array(32)
   /** A sum of what `prefetch` read: no meaning, kept so that the compiler does not drop the reads. */
   readAhead = 0
+  /** Told before an edge's times or count change (`GraphChanges`: what the next scheduled capture sends). */
+  watch: { edgeChanging(edge: number): void } | undefined
 
   /** The edge between `a` and `b`, or -1. */
   find(a: number, b: number): number {
@@ -61,6 +63,7 @@ export class EdgeStore {
       const edge = this.slots[i]!
       if (edge === empty) break
       if (ends[2 * edge] === a && ends[2 * edge + 1] === b) {
+        this.watch?.edgeChanging(edge)
         this.counts[edge]!++
         // first ≤ last always, so a later meeting (the usual one: events come in time order) reads only the last
         if (atMs > this.lastSeenMs[edge]!) this.lastSeenMs[edge] = atMs

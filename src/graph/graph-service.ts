@@ -3,35 +3,41 @@ import { describeNode, type ExploreNode, type ExploreQuery, type ExploreResult, 
 import { EventEntities, type GraphEvent } from './graph-event.ts'
 import { type GraphFeatureValues, type MeasureScratch, measureEvent } from './graph-measures.ts'
 import { type GraphOptions, type GraphOptionsInput, graphOptions } from './graph-options.ts'
+import { GraphChanges, type GraphChangesColumns } from './graph-changes.ts'
 import { LinkGraph, type LinkGraphColumns } from './link-graph.ts'
 import { NeighbourhoodSearch } from './neighbourhood.ts'
-import { PendingPropagation, type PropagationComputation } from './pending-propagation.ts'
+import { type HourContext, PendingHour, type PropagationComputation } from './pending-hour.ts'
 import { type PropagationColumns, RiskPropagation } from './propagation.ts'
-import { capturePropagationInput, type LaterSeeds, type PropagationInput } from './propagation-restart.ts'
-import { captureRingInput, type RingInput } from './ring-input.ts'
-import { PendingRings, type RingComputation, ringGraphId } from './ring-worker.ts'
+import type { LaterSeeds } from './propagation-restart.ts'
+import { type RingComputation, ringGraphId, ringWorker } from './ring-worker.ts'
 import { type RingIndex, emptyRingIndex } from './rings.ts'
 
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
   /**
-   * 3: the propagation's restart, like the rings, applies an hour after its
-   * capture (2 restarted it at once, 1 also applied rings at once: such a
-   * snapshot is not used, the log is replayed).
+   * 4: what is pending from the last scheduled hour is the changes since
+   * its capture (3 held the rings' input and the restart's seeds; 2
+   * restarted the propagation at once, 1 also applied rings at once: such
+   * a snapshot is not used, the log is replayed).
    */
-  format: 'xiezhi-graph-3'
+  format: 'xiezhi-graph-4'
   options: GraphOptions
   graph: LinkGraphColumns
   propagation: PropagationColumns
   /** The rings in use. */
   rings: RingIndex
-  /** The input captured at the last scheduled hour, whose rings apply at the next (null: none). */
-  pendingRings: RingInput | null
-  /** The propagation's restart captured at the last scheduled hour, applied at the next, and the labels pushed since (null: none). */
-  pendingPropagation: { input: PropagationInput; laterSeeds: LaterSeeds } | null
+  /**
+   * The last scheduled hour's capture, whose rings and restart apply at the
+   * next (null: none): its time, the graph as it stood then (as the changes
+   * since: `GraphChanges`), and the labels pushed since.
+   */
+  pending: { atMs: number; changes: GraphChangesColumns; laterSeeds: LaterSeeds } | null
   /** The event time at which the scheduled recomputation is next due (`rings.everyMs`). */
   nextRecomputeMs: number
 }
+
+/** Graphs let go: the ring worker lets go of its copy of them. */
+const mirrored = new FinalizationRegistry<number>((graphId) => ringWorker.forget(graphId))
 
 /** How a graph runs, apart from what it computes (not in a snapshot: the same values either way). */
 export interface GraphRuntime {
@@ -56,16 +62,20 @@ export class GraphService {
   rings: RingIndex = emptyRingIndex()
   /** The last computation's communities per component on this thread, reused where a component has not changed (not in a snapshot: a start recomputes them, to the same result). The ring worker keeps its own. */
   readonly communityCache = new CommunityCache()
-  /** The rings captured at the last scheduled hour, being computed; applied at the next. */
-  private pending: PendingRings | undefined
-  /** The propagation's restart captured at the last scheduled hour; applied at the next. */
-  private pendingRestart: PendingPropagation | undefined
+  /** The rings and the propagation's restart captured at the last scheduled hour, being computed; applied at the next. */
+  private pending: PendingHour | undefined
+  /** What changed in the graph since the last scheduled capture: what the next sends the ring worker. */
+  private changes: GraphChanges
   /** The restart applied last: where it ran, what the decision thread waited. */
   lastPropagation: PropagationComputation | undefined
   /** The scheduled computation applied last: where it ran, what the decision thread waited. */
   lastComputation: RingComputation | undefined
-  /** What the last scheduled captures (the rings' input, the restart's seeds) took on this thread, in ms; the copies posted to the worker come after. */
+  /** What the last scheduled capture took on this thread, in ms: what changed since the one before, copied and sent to the ring worker. */
   lastCaptureMs = 0
+  /** What applying the last scheduled hour's restart took on this thread, in ms (labels since pushed again included; waiting for the worker not). */
+  lastApplyMs = 0
+  /** What the last scheduled capture sent the ring worker: edges and nodes made, and earlier ones changed, since the one before (everything when `reset`). */
+  lastDelta: { reset: boolean; edges: number; changedEdges: number; nodes: number; changedNodes: number } | undefined
   private readonly graphId = ringGraphId()
   private readonly ringsOffThread: boolean
   private nextRecomputeMs = Number.NaN
@@ -79,6 +89,8 @@ export class GraphService {
     this.ringsOffThread = runtime.ringsOffThread ?? true
     this.graph = new LinkGraph(this.options.riskLabels)
     this.propagation = new RiskPropagation(this.options.propagation.alpha, this.options.propagation.epsilon)
+    this.changes = new GraphChanges(this.graph, this.propagation)
+    if (this.ringsOffThread) mirrored.register(this, this.graphId)
   }
 
   /** The event's graph measures as the graph stands, then the event added: what a decision calls. */
@@ -108,45 +120,67 @@ export class GraphService {
     for (const node of riskSeeds) {
       const mass = 1 / riskSeeds.length
       this.propagation.addSeed(this.graph, node, mass)
-      this.pendingRestart?.noteSeed(node, mass)
+      this.pending?.noteSeed(node, mass)
     }
   }
 
   /**
-   * The scheduled hour: the graph as it is now is captured for the next
-   * hour's rings and the propagated risk's restart from every label, both
-   * sent to the ring worker; then what was captured at the last hour is
-   * applied (taken from the worker, waited for only if it has not
-   * finished — live, it has had an hour): the rings, and the restart with
-   * the labels since pushed again on it. So both lag one hour of event
-   * time, and a replay, a backtest and a restart apply the same rings and
-   * propagated risk at the same events as the live run (docs/graph.md,
-   * "Rings", "Risk propagation").
+   * The scheduled hour: what was captured at the last hour is applied
+   * (taken from the worker, waited for only if it has not finished — live,
+   * it has had an hour): the restart with the labels since pushed again on
+   * it, and the rings; then the graph as it is now is captured for the
+   * next hour's rings and the propagated risk's restart from every label —
+   * what changed since the last capture sent to the ring worker, which
+   * keeps a copy of the graph (`GraphChanges`, `GraphMirror`). So both lag
+   * one hour of event time, and a replay, a backtest and a restart apply
+   * the same rings and propagated risk at the same events as the live run
+   * (docs/graph.md, "Rings", "Risk propagation", "The hourly work").
    */
   private recomputeOnSchedule(): void {
     const due = this.pending
-    const dueRestart = this.pendingRestart
+    if (due) {
+      // taken before the capture: a computation on this thread reads the graph as it stood at its own
+      due.takeRings()
+      const started = performance.now()
+      this.lastPropagation = due.applyTo(this.propagation, this.graph)
+      this.lastApplyMs = performance.now() - started
+      if (due.unmirrored) this.changes.mirroredIn = undefined
+    }
     const started = performance.now()
-    const input = captureRingInput(this.graph, this.graph.newestMs, this.options.rings, this.options.measure.growthWindowMs)
-    const restartInput = capturePropagationInput(this.graph, this.propagation)
+    this.pending = this.capture(this.graph.newestMs)
     this.lastCaptureMs = performance.now() - started
-    this.pending = new PendingRings(input, this.graphId, this.communityCache, this.ringsOffThread)
-    this.pendingRestart = new PendingPropagation(restartInput, this.graph, this.ringsOffThread)
-    if (dueRestart) this.lastPropagation = dueRestart.applyTo(this.propagation, this.graph)
     if (!due) return
-    this.lastComputation = due.take()
+    this.lastComputation = due.takeRings()
     this.rings = this.lastComputation.rings
     this.onRecomputed?.(this.rings)
   }
 
-  /** The rings being computed for the next scheduled hour, if any: whether they are in, and what they were captured from. */
-  get pendingRings(): PendingRings | undefined {
-    return this.pending
+  /** A scheduled capture at `atMs`: what changed since the last one sent to the ring worker, or, with no worker, kept for this thread to compute from when taken. */
+  private capture(atMs: number): PendingHour {
+    const generation = this.ringsOffThread ? ringWorker.generation() : undefined
+    const reset = this.changes.mirroredIn !== generation
+    const delta = generation === undefined ? undefined : this.changes.delta(reset)
+    if (delta) {
+      const edges = delta.edgeCount - delta.fromEdge
+      const nodes = delta.nodeCount - delta.fromNode
+      this.lastDelta = { reset, edges, changedEdges: delta.changedEdges.length, nodes, changedNodes: delta.changedNodes.length }
+    }
+    this.changes.capture()
+    const pending = new PendingHour(atMs, this.graph.nodes.count, this.hourContext(), delta)
+    this.changes.mirroredIn = pending.offThread ? generation : undefined
+    return pending
   }
 
-  /** The propagation's restart being computed for the next scheduled hour, if any. */
-  get pendingPropagation(): PendingPropagation | undefined {
-    return this.pendingRestart
+  private hourContext(): HourContext {
+    const { options } = this
+    const { alpha, epsilon } = options.propagation
+    const captured = () => this.changes.capturedMirror()
+    return { graphId: this.graphId, options: options.rings, growthWindowMs: options.measure.growthWindowMs, alpha, epsilon, cache: this.communityCache, captured }
+  }
+
+  /** The rings and restart being computed for the next scheduled hour, if any: whether they are in, what they were captured at. */
+  get pendingHour(): PendingHour | undefined {
+    return this.pending
   }
 
   /**
@@ -204,32 +238,36 @@ export class GraphService {
    * false: the snapshot file leaves it out, a restore rebuilds it.
    */
   snapshot(copy = true, withAdjacency = true): GraphSnapshot {
-    // the pending input is never changed after its capture: no copy needed
-    const pendingRings = this.pending?.input ?? null
-    const restart = this.pendingRestart
+    const pending = this.pending
     return {
-      format: 'xiezhi-graph-3',
+      format: 'xiezhi-graph-4',
       options: this.options,
       graph: this.graph.toColumns(copy, withAdjacency),
       propagation: this.propagation.toColumns(copy),
       rings: this.rings,
-      pendingRings,
-      pendingPropagation: restart ? { input: restart.input, laterSeeds: restart.laterSeeds } : null,
+      pending: pending ? { atMs: pending.atMs, changes: this.changes.toColumns(copy), laterSeeds: pending.laterSeeds } : null,
       nextRecomputeMs: this.nextRecomputeMs,
     }
   }
 
   /** The graph a snapshot holds, the rings and restart it was computing started again (from the same inputs, to the same results). */
   static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}): GraphService {
-    if (snapshot.format !== 'xiezhi-graph-3') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
+    if (snapshot.format !== 'xiezhi-graph-4') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
     const service = new GraphService(snapshot.options, runtime)
     service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
     service.rings = snapshot.rings
     service.nextRecomputeMs = snapshot.nextRecomputeMs
-    if (snapshot.pendingRings) service.pending = new PendingRings(snapshot.pendingRings, service.graphId, service.communityCache, service.ringsOffThread)
-    const restart = snapshot.pendingPropagation
-    if (restart) service.pendingRestart = new PendingPropagation(restart.input, service.graph, service.ringsOffThread, restart.laterSeeds)
+    service.changes = new GraphChanges(service.graph, service.propagation)
+    const pending = snapshot.pending
+    if (pending) {
+      service.changes.restore(pending.changes)
+      // the worker holds nothing of this graph: it is sent the graph as it stood at the capture, once
+      const generation = service.ringsOffThread ? ringWorker.generation() : undefined
+      const delta = generation === undefined ? undefined : service.changes.capturedDelta()
+      service.pending = new PendingHour(pending.atMs, pending.changes.nodeCount, service.hourContext(), delta, pending.laterSeeds)
+      service.changes.mirroredIn = service.pending.offThread ? generation : undefined
+    }
     return service
   }
 }

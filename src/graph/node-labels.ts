@@ -34,6 +34,8 @@ export class NodeLabels {
   riskLabels = new Uint32Array(1024)
   firstRiskMs = new Float64Array(1024).fill(Number.NaN)
   count = 0
+  /** Told before a node's risk changes (`GraphChanges`: what the next scheduled capture sends). */
+  watch: { nodeChanging(node: number): void } | undefined
   private readonly riskMask: number
 
   constructor(riskLabels: readonly string[] = defaultRiskLabels) {
@@ -60,6 +62,7 @@ export class NodeLabels {
     this.ensureNode(node)
     this.masks[node]! |= labelBit(label)
     if (!this.isRisk(label)) return false
+    this.watch?.nodeChanging(node)
     this.riskLabels[node]!++
     if (!(this.firstRiskMs[node]! <= atMs)) this.firstRiskMs[node] = atMs
     return true

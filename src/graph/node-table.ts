@@ -49,6 +49,8 @@ export class NodeTable {
   firstSeenMs = new Float64Array(1024)
   lastSeenMs = new Float64Array(1024)
   count = 0
+  /** Told before a node's first sighting moves earlier (`GraphChanges`: what the next scheduled capture sends). */
+  watch: { nodeChanging(node: number): void } | undefined
   private keyBytes = new Uint8Array(16_384)
   private keyStarts = new Uint32Array(1025)
   /** Pairs [node, hash]; node -1 when the slot is empty. */
@@ -145,7 +147,10 @@ export class NodeTable {
         if (!sighting) return node
         // first ≤ last always, so a later sighting (the usual one: events come in time order) reads only the last
         if (atMs > this.lastSeenMs[node]!) this.lastSeenMs[node] = atMs
-        else if (atMs < this.firstSeenMs[node]!) this.firstSeenMs[node] = atMs
+        else if (atMs < this.firstSeenMs[node]!) {
+          this.watch?.nodeChanging(node)
+          this.firstSeenMs[node] = atMs
+        }
         return node
       }
     }

@@ -19,7 +19,7 @@ export interface PropagationInput {
   seeds: PropagationSeeds
 }
 
-/** A restart's result: estimate and residual of the first `nodeCount` nodes. */
+/** A restart's result: estimate and residual of the first `nodeCount` nodes (zero past them). */
 export interface PropagationRestart {
   estimate: Float64Array
   residual: Float64Array
@@ -42,11 +42,18 @@ export function capturePropagationInput(graph: LinkGraph, propagation: RiskPropa
  * order the live graph had them at the capture, so the push adds the same
  * numbers in the same order as `RiskPropagation.recompute` on that graph.
  */
-export function restartPropagation(input: PropagationInput, ends: Int32Array): PropagationRestart {
+export function restartPropagation(input: PropagationInput, ends: Int32Array, room = 0): PropagationRestart {
   if (ends.length < 2 * input.edgeCount) throw new Error(`the restart needs the ends of ${input.edgeCount} edges, got ${ends.length / 2}`)
   const adjacency = Adjacency.fromEdges(input.nodeCount, ends, input.edgeCount)
   const propagation = new RiskPropagation(input.alpha, input.epsilon)
   propagation.restart({ adjacency, nodeCount: input.nodeCount }, input.seeds)
-  const { estimate, residual } = propagation.toColumns(true)
-  return { estimate, residual }
+  const { estimate, residual } = propagation.toColumns(false)
+  return { estimate: withRoom(estimate, room), residual: withRoom(residual, room) }
+}
+
+/** The nodes' values and `room` zeros after them: the graph's thread takes the arrays as they are (`RiskPropagation.adopt`), the nodes made since in them. */
+function withRoom(values: Float64Array, room: number): Float64Array {
+  const array = new Float64Array(values.length + room)
+  array.set(values)
+  return array
 }

@@ -66,12 +66,11 @@ export class RiskPropagation {
   ensureNode(node: number): void {
     if (node < this.count) return
     this.count = node + 1
-    if (node >= this.estimate.length) {
-      this.estimate = ensureCapacity(this.estimate, node + 1)
-      this.residual = ensureCapacity(this.residual, node + 1)
-      this.seedMass = ensureCapacity(this.seedMass, node + 1)
-      this.queued = ensureCapacity(this.queued, node + 1)
-    }
+    // each on its own: a restart's arrays, taken as they are (`adopt`), need not be as long as the others
+    if (node >= this.estimate.length) this.estimate = ensureCapacity(this.estimate, node + 1)
+    if (node >= this.residual.length) this.residual = ensureCapacity(this.residual, node + 1)
+    if (node >= this.seedMass.length) this.seedMass = ensureCapacity(this.seedMass, node + 1)
+    if (node >= this.queued.length) this.queued = ensureCapacity(this.queued, node + 1)
   }
 
   score(node: number): number {
@@ -131,16 +130,18 @@ export class RiskPropagation {
 
   /**
    * Takes a restart's estimate and residual (computed elsewhere, for the
-   * nodes of its capture; later nodes start at zero) in place of its own;
-   * the seed masses stay.
+   * nodes of its capture, zero past them: later nodes start at zero) in
+   * place of its own, as they are — no copy unless they are too short for
+   * the nodes since, the restart is given room for some; the seed masses
+   * stay.
    */
-  adopt(estimate: Float64Array, residual: Float64Array): void {
+  adopt(estimate: Float64Array, residual: Float64Array, nodes = estimate.length): void {
     if (residual.length !== estimate.length) throw new Error(`a restart's estimate (${estimate.length} nodes) and residual (${residual.length}) differ in length`)
-    if (estimate.length > 0) this.ensureNode(estimate.length - 1)
-    this.estimate.fill(0)
-    this.residual.fill(0)
-    this.estimate.set(estimate)
-    this.residual.set(residual)
+    if (nodes > estimate.length) throw new Error(`a restart of ${nodes} nodes holds only ${estimate.length}`)
+    // a restart's arrays are its own (moved from the worker, or made on this thread): taken, not copied
+    this.estimate = ensureCapacity(estimate, this.count) as Float64Array<ArrayBuffer>
+    this.residual = ensureCapacity(residual, this.count) as Float64Array<ArrayBuffer>
+    if (nodes > 0) this.ensureNode(nodes - 1)
   }
 
   private push(graph: PushGraph, from: ArrayLike<number>): void {

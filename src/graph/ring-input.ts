@@ -43,28 +43,61 @@ export interface RingInput {
 const ipKind = kindIndex('ip')
 
 /**
+ * The columns a ring input is captured from: the graph's own, or a copy of
+ * them as they stood at a scheduled hour (`GraphMirror`, kept by the ring
+ * worker). `risky` is nonzero for a node carrying a risk label.
+ */
+export interface RingSource {
+  edgeCount: number
+  ends: Int32Array
+  firstSeenMs: Float64Array
+  lastSeenMs: Float64Array
+  counts: ArrayLike<number>
+  nodeCount: number
+  kinds: Uint8Array
+  nodeFirstSeenMs: Float64Array
+  risky: ArrayLike<number>
+}
+
+/** The graph's own columns as a ring source (views, valid until it next changes). */
+export function ringSourceOf(graph: LinkGraph): RingSource {
+  const { edges, nodes, labels } = graph
+  return {
+    edgeCount: edges.count,
+    ends: edges.ends,
+    firstSeenMs: edges.firstSeenMs,
+    lastSeenMs: edges.lastSeenMs,
+    counts: edges.counts,
+    nodeCount: nodes.count,
+    kinds: nodes.kinds,
+    nodeFirstSeenMs: nodes.firstSeenMs,
+    risky: labels.riskLabels,
+  }
+}
+
+/**
  * The input of the rings at `atMs`: edges in the window whose ends are not
  * hubs (more than `hubDegree` neighbours in the window) nor private leaves
  * (a non-user with one neighbour), at most `maxEdges` of them, newest
- * first (docs/graph.md, "Rings"). Passes over the edges, no graph walk: the
- * only part of a computation that runs on the graph's own thread.
+ * first (docs/graph.md, "Rings"). Passes over the edges, no graph walk.
  */
 export function captureRingInput(graph: LinkGraph, atMs: number, options: RingOptions, growthWindowMs: number): RingInput {
+  return captureRingInputFrom(ringSourceOf(graph), atMs, options, growthWindowMs)
+}
+
+/** `captureRingInput` from a graph's columns, or a copy of them (what the ring worker captures from at a scheduled hour). */
+export function captureRingInputFrom(source: RingSource, atMs: number, options: RingOptions, growthWindowMs: number): RingInput {
   const fromMs = atMs - options.windowMs
-  const { edges, nodes, labels } = graph
-  const ends = edges.ends
-  const lastSeenMs = edges.lastSeenMs
-  const firstSeenMs = edges.firstSeenMs
-  const nodeCount = nodes.count
+  const { ends, lastSeenMs, firstSeenMs, nodeCount, edgeCount } = source
   const windowDegree = new Int32Array(nodeCount)
-  for (let edge = 0; edge < edges.count; edge++) {
+  for (let edge = 0; edge < edgeCount; edge++) {
     if (lastSeenMs[edge]! < fromMs || firstSeenMs[edge]! > atMs) continue
     windowDegree[ends[2 * edge]!]!++
     windowDegree[ends[2 * edge + 1]!]!++
   }
-  const kinds = nodes.kinds
+  const kinds = source.kinds
   const keep = (node: number) => windowDegree[node]! <= options.hubDegree && (windowDegree[node]! >= 2 || kinds[node] === userKind)
-  const capacity = Math.min(options.maxEdges, edges.count)
+  const capacity = Math.min(options.maxEdges, edgeCount)
   const selected = new Int32Array(capacity)
   const selectedEnds = new Int32Array(2 * capacity)
   const weights = new Int32Array(capacity)
@@ -72,7 +105,7 @@ export function captureRingInput(graph: LinkGraph, atMs: number, options: RingOp
   const touched = windowDegree
   const touchedNodes: number[] = []
   let taken = 0
-  let edge = edges.count - 1
+  let edge = edgeCount - 1
   let truncated = false
   for (; edge >= 0; edge--) {
     if (lastSeenMs[edge]! < fromMs || firstSeenMs[edge]! > atMs) continue
@@ -86,7 +119,7 @@ export function captureRingInput(graph: LinkGraph, atMs: number, options: RingOp
     selected[taken] = edge
     selectedEnds[2 * taken] = a
     selectedEnds[2 * taken + 1] = b
-    weights[taken++] = edges.counts[edge]!
+    weights[taken++] = source.counts[edge]!
     if (touched[a]! >= 0) {
       touched[a] = -1
       touchedNodes.push(a)
@@ -114,11 +147,12 @@ export function captureRingInput(graph: LinkGraph, atMs: number, options: RingOp
   const nodeKinds = new Uint8Array(nodeList.length)
   const nodeFirstSeenMs = new Float64Array(nodeList.length)
   const risky = new Uint8Array(nodeList.length)
+  const { nodeFirstSeenMs: firstSightings, risky: riskLabels } = source
   for (let i = 0; i < nodeList.length; i++) {
     const node = nodeList[i]!
     nodeKinds[i] = kinds[node]!
-    nodeFirstSeenMs[i] = nodes.firstSeenMs[node]!
-    risky[i] = labels.isRisky(node) ? 1 : 0
+    nodeFirstSeenMs[i] = firstSightings[node]!
+    risky[i] = riskLabels[node]! > 0 ? 1 : 0
   }
   return {
     atMs,

@@ -1,21 +1,29 @@
 import { type MessagePort, threadId, workerData } from 'node:worker_threads'
 import { CommunityCache, ringsOf } from './communities.ts'
+import { GraphMirror } from './graph-mirror.ts'
 import { restartPropagation } from './propagation-restart.ts'
-import type { RingJob, RingJobResult } from './ring-worker.ts'
+import { captureRingInputFrom } from './ring-input.ts'
+import type { ForgetGraph, HourJob, RingJob, RingJobResult } from './ring-worker.ts'
 
 /**
- * The ring worker's thread: computes each job it is sent — rings from a
- * captured input (`ringsOf`), or the propagation's restart
- * (`restartPropagation`) — one at a time in the order sent, keeping each
- * graph's last partitions so an unchanged component is not run again;
- * posts the result back (its arrays moved, not copied), then bumps the
- * shared counter a waiting graph thread sleeps on.
+ * The ring worker's thread: computes each job it is sent — a scheduled
+ * hour (`HourJob`: the graph's copy brought up to the capture, the rings'
+ * input captured from it, the rings, the propagation's restart), rings
+ * from a captured input (`ringsOf`), or a restart (`restartPropagation`) —
+ * one at a time in the order sent, keeping each graph's copy
+ * (`GraphMirror`, until the graph is let go) and last partitions (so an
+ * unchanged component is not run again); posts the result back (its
+ * arrays moved, not copied), then bumps the shared counter a waiting graph
+ * thread sleeps on.
  */
 const { port, signal } = workerData as { port: MessagePort; signal: Int32Array }
 
 /** The last partitions of the few graphs that sent work most recently (a process has one engine graph; tests make many). */
 const caches = new Map<number, CommunityCache>()
 const keptCaches = 4
+
+/** Each graph's copy as it stood at its last capture. */
+const mirrors = new Map<number, GraphMirror>()
 
 function cacheOf(graphId: number): CommunityCache {
   let cache = caches.get(graphId)
@@ -29,12 +37,44 @@ function cacheOf(graphId: number): CommunityCache {
   return cache
 }
 
-port.on('message', (job: RingJob) => {
+function hour(id: number, graphId: number, job: HourJob, transfer: ArrayBuffer[]): RingJobResult {
+  const { delta } = job
+  let mirror = mirrors.get(graphId)
+  if (!mirror && !delta.reset) return { id, kind: 'unmirrored', reason: 'no copy of the graph' }
+  mirror ??= new GraphMirror()
+  mirrors.set(graphId, mirror)
+  try {
+    mirror.apply(delta)
+  } catch (error) {
+    mirrors.delete(graphId)
+    return { id, kind: 'unmirrored', reason: (error as Error).message }
+  }
+  const started = performance.now()
+  const input = captureRingInputFrom(mirror, job.atMs, job.options, job.growthWindowMs)
+  const captureMs = performance.now() - started
+  const cache = cacheOf(graphId)
+  const rings = ringsOf(input, cache)
+  const restartStarted = performance.now()
+  const propagationInput = { alpha: job.alpha, epsilon: job.epsilon, nodeCount: mirror.nodeCount, edgeCount: mirror.edgeCount, seeds: mirror.seeds() }
+  const restart = restartPropagation(propagationInput, mirror.ends, job.room)
+  const restartMs = performance.now() - restartStarted
+  transfer.push(rings.ringOf.buffer as ArrayBuffer, restart.estimate.buffer as ArrayBuffer, restart.residual.buffer as ArrayBuffer)
+  const { reused, computed, edgesRun } = cache
+  return { id, kind: 'hour', rings, restart, threadId, reused, computed, edgesRun, captureMs, restartMs }
+}
+
+port.on('message', (job: RingJob | ForgetGraph) => {
+  if (job.kind === 'forget') {
+    mirrors.delete(job.graphId)
+    caches.delete(job.graphId)
+    return
+  }
   const { id } = job
   let result: RingJobResult
   const transfer: ArrayBuffer[] = []
   try {
-    if (job.kind === 'rings') {
+    if (job.kind === 'hour') result = hour(id, job.graphId, job.hour, transfer)
+    else if (job.kind === 'rings') {
       const cache = cacheOf(job.graphId)
       const rings = ringsOf(job.input, cache)
       result = { id, kind: 'rings', rings, threadId, reused: cache.reused, computed: cache.computed, edgesRun: cache.edgesRun }

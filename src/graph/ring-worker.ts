@@ -1,5 +1,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads'
 import { type CommunityCache, ringsOf } from './communities.ts'
+import type { RingOptions } from './graph-options.ts'
+import type { GraphDelta } from './graph-mirror.ts'
 import type { PropagationInput, PropagationRestart } from './propagation-restart.ts'
 import type { RingInput } from './ring-input.ts'
 import type { RingIndex } from './rings.ts'
@@ -9,12 +11,41 @@ import type { RingIndex } from './rings.ts'
  * the graph it is for: its partition cache), or the propagation's restart
  * from a captured input and the ends of the edges it covers.
  */
-export type RingJob = { id: number; kind: 'rings'; graphId: number; input: RingInput } | { id: number; kind: 'propagation'; input: PropagationInput; ends: Int32Array }
+export type RingJob =
+  | { id: number; kind: 'rings'; graphId: number; input: RingInput }
+  | { id: number; kind: 'propagation'; input: PropagationInput; ends: Int32Array }
+  | { id: number; kind: 'hour'; graphId: number; hour: HourJob }
+
+/**
+ * A scheduled hour's work for one graph: what changed since its last
+ * capture, to bring the worker's copy of the graph (`GraphMirror`) to the
+ * capture, then the rings' input captured from it, the rings, and the
+ * propagation's restart over its edges.
+ */
+export interface HourJob {
+  delta: GraphDelta
+  atMs: number
+  options: RingOptions
+  growthWindowMs: number
+  alpha: number
+  epsilon: number
+  /** Zeros past the capture's nodes in the restart's arrays, for the nodes made before it is applied. */
+  room: number
+}
 
 export type RingJobResult =
   | { id: number; kind: 'rings'; rings: RingIndex; threadId: number; reused: number; computed: number; edgesRun: number }
   | { id: number; kind: 'propagation'; restart: PropagationRestart; threadId: number; ms: number }
+  | { id: number; kind: 'hour'; rings: RingIndex; restart: PropagationRestart; threadId: number; reused: number; computed: number; edgesRun: number; captureMs: number; restartMs: number }
+  /** The worker holds no copy of the graph that the delta follows (a worker started since the last capture): nothing computed. */
+  | { id: number; kind: 'unmirrored'; reason: string }
   | { id: number; error: string }
+
+/** Not a job: the worker lets go of a graph's copy and partitions (the graph was let go). */
+export interface ForgetGraph {
+  kind: 'forget'
+  graphId: number
+}
 
 /** A job as a graph hands it over (the worker numbers it). */
 type Submitted = RingJob extends infer Job ? (Job extends RingJob ? Omit<Job, 'id'> : never) : never
@@ -59,6 +90,25 @@ class RingWorker {
   private readonly abandoned = new Set<number>()
   /** Why the worker is not usable (it failed to start, exited, or did not answer), when it is not. */
   private failure: string | undefined
+  /** Workers started so far: a graph's copy on the worker (`GraphMirror`) lives as long as the worker that has it. */
+  private started = 0
+
+  /** The worker's number (started now if need be), or undefined when no worker can be had. */
+  generation(): number | undefined {
+    if (this.failure !== undefined) return undefined
+    try {
+      this.start()
+      return this.started
+    } catch (error) {
+      this.fail(`could not start: ${(error as Error).message}`)
+      return undefined
+    }
+  }
+
+  /** Tells the worker a graph was let go: it drops its copy and partitions. */
+  forget(graphId: number): void {
+    this.port?.postMessage({ kind: 'forget', graphId } satisfies ForgetGraph)
+  }
 
   /**
    * Sends a job (its `transfer` buffers moved, the rest copied); undefined
@@ -145,6 +195,7 @@ class RingWorker {
     })
     this.worker = worker
     this.port = port1
+    this.started++
   }
 
   /** Gives the worker up: jobs not yet answered are computed by their graph's thread, and a later job starts a new worker. */

@@ -52,17 +52,18 @@ test('a scheduled recomputation runs on the ring worker while decisions go on, a
   const started = performance.now()
   graph.observe(event(t0 + hourMs, { user: ['late-0'], device: ['d0'] }))
   const boundaryMs = performance.now() - started
-  const pending = graph.pendingRings
-  assert.ok(pending && pending.input.edges.length > 100_000, `${pending?.input.edges.length} edges captured`)
+  const pending = graph.pendingHour
+  assert.ok(pending?.offThread, 'the hour went to the worker')
+  assert.equal(graph.lastDelta?.reset, true, 'the first capture sends the whole graph')
+  const capturedEdges = graph.lastDelta!.edges
+  assert.ok(capturedEdges > 100_000, `${capturedEdges} edges captured`)
   assert.equal(graph.rings.rings.length, 0, 'nothing applied yet: the rings apply an hour after their capture')
-  const restartPending = graph.pendingPropagation
-  assert.ok(restartPending && restartPending.input.seeds.nodes.length === 400, 'the restart is captured with the labels')
   assert.equal(graph.lastPropagation, undefined, 'no restart ran in the hour\'s call')
   // decisions of the same hour, one per turn of the event loop, until the rings are in without this thread computing them
   let decided = 0
   let slowestMs = 0
   const giveUpAt = performance.now() + 300_000
-  while (!pending.done || !restartPending.done) {
+  while (!pending.done) {
     assert.ok(performance.now() < giveUpAt, 'the worker answered within 5 minutes')
     const decisionStarted = performance.now()
     graph.observe(event(t0 + hourMs + 1 + decided, { user: [`late-${decided}`], device: [`d${decided}`] }))
@@ -70,8 +71,12 @@ test('a scheduled recomputation runs on the ring worker while decisions go on, a
     decided++
     await turn()
   }
-  // the next hour applies them without waiting
+  // the next hour applies them without waiting, and sends the worker only what changed in the hour
+  const edgesThen = graph.graph.edges.count
   graph.observe(event(t0 + 2 * hourMs, { user: ['later'], device: ['d1'] }))
+  assert.equal(graph.lastDelta?.reset, false)
+  assert.equal(graph.lastDelta?.edges, edgesThen - capturedEdges, 'the edges made in the hour')
+  assert.ok(graph.lastDelta!.changedEdges < 100, `${graph.lastDelta!.changedEdges} earlier edges met again`)
   const computation = graph.lastComputation!
   assert.equal(computation.offThread, true)
   assert.notEqual(computation.threadId, threadId, 'Louvain ran on another thread')
@@ -121,15 +126,14 @@ async function run(events: readonly GraphEvent[], runtime: GraphRuntime, how: { 
     writeGraphSnapshot(file, { lastDecisionHash: '0'.repeat(64), takenAtMs: 0, state: graph.snapshot(false) })
     const saved = readGraphSnapshot(file)
     assert.ok(!('unusable' in saved), JSON.stringify(saved))
-    assert.ok(saved.state.pendingRings, 'the snapshot holds the rings being computed')
-    assert.ok(saved.state.pendingPropagation, 'the snapshot holds the propagation\'s restart being computed')
+    assert.ok(saved.state.pending, 'the snapshot holds the hour being computed')
     graph = GraphService.restore(saved.state, runtime)
-    return saved.state.pendingPropagation
+    return saved.state.pending
   }
   for (const e of events) {
-    const pending = graph.pendingRings
+    const pending = graph.pendingHour
     measures.push(JSON.stringify({ ...graph.observe(e), ringsAt: graph.rings.computedAtMs }))
-    if (graph.pendingRings === pending) {
+    if (graph.pendingHour === pending) {
       if (e.type === 'label' && hours === how.restartAfterLabelAt) {
         assert.ok(restart()!.laterSeeds.nodes.length > 0, 'labels since the capture are in the snapshot')
         how = { ...how, restartAfterLabelAt: undefined }
@@ -137,7 +141,7 @@ async function run(events: readonly GraphEvent[], runtime: GraphRuntime, how: { 
       continue
     }
     hours++
-    if (how.live) while (!graph.pendingRings!.done || !graph.pendingPropagation!.done) await sleep(1)
+    if (how.live) while (!graph.pendingHour!.done) await sleep(1)
     if (hours === how.restartAt) restart()
   }
   return { measures, final: stateOf(graph) }
