@@ -273,18 +273,25 @@ const pacedMs = performance.now() - pacedStart
 // (the fields are optional: the bench also runs on code from before the ring worker, or before the propagation's restart moved to it)
 type Worked = {
   lastCaptureMs?: number
+  lastApplyMs?: number
+  lastDelta?: { reset: boolean; edges: number; changedEdges: number; nodes: number; changedNodes: number }
+  pendingHour?: { done: boolean }
   pendingRings?: { done: boolean }
   lastComputation?: { offThread: boolean; waitedMs: number; rings: { stats: { ms: number } } }
   pendingPropagation?: { done: boolean }
   lastPropagation?: { offThread: boolean; waitedMs: number; ms: number; repushed: number }
 }
 const worked = service as unknown as Worked
+// the first hour's capture (from this one on: what changed since the last capture sent the worker, everything the first time)
+const firstCaptureMs = worked.lastCaptureMs ?? Number.NaN
+const firstDelta = worked.lastDelta
+const pending = () => worked.pendingHour ?? worked.pendingRings
 let workerMs = Number.NaN
 let restartMs = Number.NaN
 let nextBoundaryMs = Number.NaN
 let nextBoundaryCpuMs = Number.NaN
-if (worked.pendingRings) {
-  while (!worked.pendingRings.done || (worked.pendingPropagation && !worked.pendingPropagation.done)) await sleep(50)
+if (pending()) {
+  while (!pending()!.done || (worked.pendingPropagation && !worked.pendingPropagation.done)) await sleep(50)
   const started = performance.now()
   const threadCpu = mainThreadCpuMs()
   service.observe(eventOf(hourStart + hourMs, Math.floor(users * next() ** 1.5), false))
@@ -293,14 +300,22 @@ if (worked.pendingRings) {
   workerMs = worked.lastComputation!.rings.stats.ms
   restartMs = worked.lastPropagation?.ms ?? Number.NaN
 }
+function deltaText(delta: NonNullable<Worked['lastDelta']>): string {
+  const what = `${delta.edges.toLocaleString()} edges and ${delta.nodes.toLocaleString()} nodes`
+  return delta.reset ? `the whole graph sent: ${what}` : `sent ${what} made and ${delta.changedEdges.toLocaleString()} edges and ${delta.changedNodes.toLocaleString()} nodes changed since the last`
+}
 const [paced50, paced99, paced999] = percentiles(pacedLatency, [50, 99, 99.9])
 const pacedMax = pacedLatency.reduce((a, b) => Math.max(a, b), 0)
 log(
   `decisions during the hour: ${paced.toLocaleString()} at ${pacedRate}/s over ${(pacedMs / 1000).toFixed(0)} s: latency p50 ${paced50!.toFixed(2)} ms, p99 ${paced99!.toFixed(1)} ms, p99.9 ${paced999!.toFixed(1)} ms, max ${pacedMax.toFixed(0)} ms; the hour's call ${boundaryMs.toFixed(0)} ms (main thread CPU ${boundaryCpuMs.toFixed(0)} ms)` +
-    (worked.pendingRings ? ` (the capture ${worked.lastCaptureMs!.toFixed(0)} ms)` : '') +
-    (worked.pendingRings ? `; the worker's computation ${(workerMs / 1000).toFixed(1)} s` : ' (rings computed in that call)') +
+    (pending() ? ` (the capture ${firstCaptureMs.toFixed(0)} ms${firstDelta ? `, ${deltaText(firstDelta)}` : ''})` : '') +
+    (pending() ? `; the worker's computation ${(workerMs / 1000).toFixed(1)} s` : ' (rings computed in that call)') +
     (worked.lastPropagation ? `, the propagation's restart on the worker ${(restartMs / 1000).toFixed(1)} s` : '') +
-    (worked.pendingRings ? `; the next hour's call ${nextBoundaryMs.toFixed(0)} ms (main thread CPU ${nextBoundaryCpuMs.toFixed(0)} ms; waited ${worked.lastComputation!.waitedMs.toFixed(0)} ms)` : ''),
+    (pending()
+      ? `; the next hour's call ${nextBoundaryMs.toFixed(0)} ms (main thread CPU ${nextBoundaryCpuMs.toFixed(0)} ms; waited ${worked.lastComputation!.waitedMs.toFixed(0)} ms` +
+        (worked.lastApplyMs === undefined ? '' : `; the restart applied in ${worked.lastApplyMs.toFixed(0)} ms, the capture ${worked.lastCaptureMs!.toFixed(0)} ms${worked.lastDelta ? `, ${deltaText(worked.lastDelta)}` : ''}`) +
+        ')'
+      : ''),
 )
 const snapshotDir = mkdtempSync(join(tmpdir(), 'xiezhi-graph-bench-'))
 const snapshotFile = join(snapshotDir, 'graph-state.snapshot')
@@ -358,7 +373,7 @@ const result = {
   measureUs: { p50: round(p50!, 1), p99: round(p99!, 1), p999: round(p999!, 1), cpuP50: cpu50!, cpuP99: cpu99!, cappedShare: round(capped / queries, 3) },
   labelPushUs: round((1000 * labelMs) / labelCount),
   rings: { ms: round(rings.stats.ms), cpuMs: round(ringCpuMs), nextHourMs: round(nextHour.stats.ms), nextHourCpuMs: round(nextHourCpuMs), propagationCpuMs: round(propagationCpuMs), nextHourComponentsRun: computed, nextHourEdgesRun: edgesRun, nextHourComponentsReused: reused, gcMs: round(gcMs), edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
-  duringHour: { decisions: paced, ratePerSecond: pacedRate, p50Ms: round(paced50!, 2), p99Ms: round(paced99!, 1), p999Ms: round(paced999!, 1), maxMs: round(pacedMax), boundaryMs: round(boundaryMs), boundaryThreadCpuMs: round(boundaryCpuMs), captureMs: round(worked.lastCaptureMs ?? Number.NaN), workerMs: round(workerMs), restartWorkerMs: round(restartMs), nextBoundaryMs: round(nextBoundaryMs), nextBoundaryThreadCpuMs: round(nextBoundaryCpuMs) },
+  duringHour: { decisions: paced, ratePerSecond: pacedRate, p50Ms: round(paced50!, 2), p99Ms: round(paced99!, 1), p999Ms: round(paced999!, 1), maxMs: round(pacedMax), boundaryMs: round(boundaryMs), boundaryThreadCpuMs: round(boundaryCpuMs), captureMs: round(firstCaptureMs), firstDelta, workerMs: round(workerMs), restartWorkerMs: round(restartMs), nextBoundaryMs: round(nextBoundaryMs), nextBoundaryThreadCpuMs: round(nextBoundaryCpuMs), nextCaptureMs: round(worked.lastCaptureMs ?? Number.NaN), nextDelta: worked.lastDelta, nextApplyMs: round(worked.lastApplyMs ?? Number.NaN) },
   snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), bytesPerEdge: round(snapshotBytes / edges, 1), pauseMs: round(write.copyMs), pauseCpuMs: round(pauseCpuMs), writeMs: round(snapshotMs), writeCpuMs: round(snapshotCpuMs), readMs: round(readMs), readCpuMs: round(readCpuMs), restoreMs: round(restoreMs), restoreCpuMs: round(restoreCpuMs), sameMeasures: restoredSame },
 }
 if (flags.json) console.log(JSON.stringify(result))

@@ -99,12 +99,12 @@ export class PendingHour {
     return { nodes: Int32Array.from(this.laterNodes), masses: Float64Array.from(this.laterMasses) }
   }
 
-  /** Whether the rings and restart are in (taking them now would not wait). */
+  /** Whether the rings and restart are in, or the worker answered that it could not compute them (taking them now would not wait for it). */
   get done(): boolean {
-    if (this.rings || this.job === undefined) return this.rings !== undefined
+    if (this.rings || this.unmirrored || this.job === undefined) return this.rings !== undefined || this.unmirrored
     const result = ringWorker.poll(this.job)
     if (result) this.settle(result, 0)
-    return this.rings !== undefined
+    return this.rings !== undefined || this.unmirrored
   }
 
   /** The rings, waiting for the worker when it has not finished (what a replay running ahead of an hour of live time does). */
@@ -130,7 +130,7 @@ export class PendingHour {
 
   private take(): void {
     if (this.rings) return
-    if (this.job !== undefined) {
+    if (this.job !== undefined && !this.unmirrored) {
       const started = performance.now()
       const result = ringWorker.wait(this.job, maxWaitMs)
       untaken.unregister(this)

@@ -20,7 +20,6 @@ import { day, eventStream } from './graph-fixtures.ts'
 const alpha = 0.15
 const epsilon = 1e-4
 
-/** The first `n` values of an array as a plain list (a propagation's arrays are longer than its nodes). */
 /** The first `n` values; past its arrays' length a node's are 0 (a restart's arrays are taken as they are). */
 const head = (array: Float64Array, n: number) => Array.from({ length: n }, (_, i) => array[i] ?? 0)
 

@@ -21,6 +21,7 @@ import { simulatedHistory } from '../../src/graph/evaluation/simulated-history.t
 import type { GraphEvent } from '../../src/graph/graph-event.ts'
 import { type GraphRuntime, GraphService } from '../../src/graph/graph-service.ts'
 import { kindIndex } from '../../src/graph/node-table.ts'
+import { ringWorker } from '../../src/graph/ring-worker.ts'
 import { event, label, t0 } from './graph-fixtures.ts'
 
 const hourMs = 3_600_000
@@ -100,6 +101,8 @@ test('a scheduled recomputation runs on the ring worker while decisions go on, a
 interface Run {
   measures: string[]
   final: unknown
+  /** Hours whose rings and restart were computed on the graph's thread. */
+  onThread: number
 }
 
 const stateOf = (graph: GraphService) => {
@@ -113,14 +116,18 @@ const stateOf = (graph: GraphService) => {
  * `restartAt` writes a snapshot to a file right after that hour's capture
  * and goes on from the graph read back, `restartAfterLabelAt` does so at
  * the first label after that hour's capture (labels to push again on the
- * restart are pending then).
+ * restart are pending then), `forgetAt` has the worker let go of its copy
+ * of the graph after that hour's capture (as a worker started again holds
+ * none): the next hour's changes follow no copy, and the graph's thread
+ * computes that hour from the graph as it stood.
  */
-async function run(events: readonly GraphEvent[], runtime: GraphRuntime, how: { live?: boolean; restartAt?: number; restartAfterLabelAt?: number } = {}): Promise<Run> {
+async function run(events: readonly GraphEvent[], runtime: GraphRuntime, how: { live?: boolean; restartAt?: number; restartAfterLabelAt?: number; forgetAt?: number } = {}): Promise<Run> {
   // the simulator's lender labels fake traffic: risk to propagate
   const options = { riskLabels: ['fraud', 'fake_traffic'], rings: { everyMs: 6 * hourMs } }
   let graph = new GraphService(options, runtime)
   const measures: string[] = []
   let hours = 0
+  let onThread = 0
   const restart = () => {
     const file = join(dir, `restart-${process.hrtime.bigint()}.snapshot`)
     writeGraphSnapshot(file, { lastDecisionHash: '0'.repeat(64), takenAtMs: 0, state: graph.snapshot(false) })
@@ -141,10 +148,12 @@ async function run(events: readonly GraphEvent[], runtime: GraphRuntime, how: { 
       continue
     }
     hours++
+    if (graph.lastComputation && !graph.lastComputation.offThread) onThread++
+    if (hours === how.forgetAt) ringWorker.forget((graph as unknown as { graphId: number }).graphId)
     if (how.live) while (!graph.pendingHour!.done) await sleep(1)
     if (hours === how.restartAt) restart()
   }
-  return { measures, final: stateOf(graph) }
+  return { measures, final: stateOf(graph), onThread }
 }
 
 test('live, replayed, in-thread and restarted runs apply the same rings at the same events', async () => {
@@ -155,13 +164,16 @@ test('live, replayed, in-thread and restarted runs apply the same rings at the s
   const inThread = await run(observed, { ringsOffThread: false })
   const restarted = await run(observed, {}, { restartAt: 20 })
   const restartedMidHour = await run(observed, {}, { restartAfterLabelAt: 30 })
+  const forgotten = await run(observed, {}, { live: true, forgetAt: 20 })
+  assert.equal(live.onThread, 0, 'live, every hour ran on the worker')
+  assert.equal(forgotten.onThread, 1, 'the hour sent to a worker without the graph\'s copy ran on the graph\'s thread, the next on the worker again')
   // the comparison means something: rings were applied, and they changed along the way
   const ringTimes = new Set(live.measures.map((m) => (JSON.parse(m) as { ringsAt: number | null }).ringsAt))
   assert.ok(ringTimes.size > 20, `${ringTimes.size} distinct ring computations applied`)
   assert.ok(live.measures.some((m) => (JSON.parse(m) as { ringUsers: number }).ringUsers > 0), 'some events sit in a ring')
   const risks = new Set(live.measures.map((m) => (JSON.parse(m) as { propagatedRisk: number }).propagatedRisk))
   assert.ok(risks.size > 30, `${risks.size} distinct propagated risks measured`)
-  for (const [name, other] of Object.entries({ replay, inThread, restarted, restartedMidHour })) {
+  for (const [name, other] of Object.entries({ replay, inThread, restarted, restartedMidHour, forgotten })) {
     assert.equal(other.measures.length, live.measures.length)
     const first = other.measures.findIndex((m, i) => m !== live.measures[i])
     assert.equal(first, -1, `${name}: event ${first} differs: ${other.measures[first]} vs ${live.measures[first]}`)
