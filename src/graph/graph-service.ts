@@ -53,7 +53,7 @@ export interface GraphRuntime {
  * work runs elsewhere, on the ring worker (`ring-worker.ts`), from inputs
  * captured at one hour and applied at the next: the rings' Louvain, and
  * the propagated risk's restart from every label
- * (`pending-propagation.ts`).
+ * (`pending-hour.ts`).
  */
 export class GraphService {
   readonly options: GraphOptions

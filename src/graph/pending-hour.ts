@@ -147,7 +147,6 @@ export class PendingHour {
       this.unmirrored = true
       return false
     }
-    if (result.kind !== 'hour') throw new Error(`the ring worker answered a scheduled hour with a ${result.kind} result`)
     const { rings, reused, computed, edgesRun, restart, restartMs } = result
     this.rings = { rings, threadId: result.threadId, offThread: true, waitedMs, reused, computed, edgesRun }
     this.restart = { restart, threadId: result.threadId, offThread: true, waitedMs, ms: restartMs, repushed: 0 }

@@ -6,11 +6,10 @@ import { captureRingInputFrom } from './ring-input.ts'
 import type { ForgetGraph, HourJob, RingJob, RingJobResult } from './ring-worker.ts'
 
 /**
- * The ring worker's thread: computes each job it is sent — a scheduled
- * hour (`HourJob`: the graph's copy brought up to the capture, the rings'
- * input captured from it, the rings, the propagation's restart), rings
- * from a captured input (`ringsOf`), or a restart (`restartPropagation`) —
- * one at a time in the order sent, keeping each graph's copy
+ * The ring worker's thread: computes each scheduled hour it is sent
+ * (`HourJob`: the graph's copy brought up to the capture, the rings' input
+ * captured from it, the rings, the propagation's restart) one at a time in
+ * the order sent, keeping each graph's copy
  * (`GraphMirror`, until the graph is let go) and last partitions (so an
  * unchanged component is not run again); posts the result back (its
  * arrays moved, not copied), then bumps the shared counter a waiting graph
@@ -73,18 +72,7 @@ port.on('message', (job: RingJob | ForgetGraph) => {
   let result: RingJobResult
   const transfer: ArrayBuffer[] = []
   try {
-    if (job.kind === 'hour') result = hour(id, job.graphId, job.hour, transfer)
-    else if (job.kind === 'rings') {
-      const cache = cacheOf(job.graphId)
-      const rings = ringsOf(job.input, cache)
-      result = { id, kind: 'rings', rings, threadId, reused: cache.reused, computed: cache.computed, edgesRun: cache.edgesRun }
-      transfer.push(rings.ringOf.buffer as ArrayBuffer)
-    } else {
-      const started = performance.now()
-      const restart = restartPropagation(job.input, job.ends)
-      result = { id, kind: 'propagation', restart, threadId, ms: performance.now() - started }
-      transfer.push(restart.estimate.buffer as ArrayBuffer, restart.residual.buffer as ArrayBuffer)
-    }
+    result = hour(id, job.graphId, job.hour, transfer)
   } catch (error) {
     result = { id, error: (error as Error).stack ?? String(error) }
   }

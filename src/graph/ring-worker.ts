@@ -1,20 +1,11 @@
-import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads'
-import { type CommunityCache, ringsOf } from './communities.ts'
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads'
 import type { RingOptions } from './graph-options.ts'
 import type { GraphDelta } from './graph-mirror.ts'
-import type { PropagationInput, PropagationRestart } from './propagation-restart.ts'
-import type { RingInput } from './ring-input.ts'
+import type { PropagationRestart } from './propagation-restart.ts'
 import type { RingIndex } from './rings.ts'
 
-/**
- * One computation sent to the worker: the rings of a captured input (with
- * the graph it is for: its partition cache), or the propagation's restart
- * from a captured input and the ends of the edges it covers.
- */
-export type RingJob =
-  | { id: number; kind: 'rings'; graphId: number; input: RingInput }
-  | { id: number; kind: 'propagation'; input: PropagationInput; ends: Int32Array }
-  | { id: number; kind: 'hour'; graphId: number; hour: HourJob }
+/** One computation sent to the worker: a graph's scheduled hour (with the graph it is for: its copy and partitions). */
+export type RingJob = { id: number; kind: 'hour'; graphId: number; hour: HourJob }
 
 /**
  * A scheduled hour's work for one graph: what changed since its last
@@ -34,8 +25,6 @@ export interface HourJob {
 }
 
 export type RingJobResult =
-  | { id: number; kind: 'rings'; rings: RingIndex; threadId: number; reused: number; computed: number; edgesRun: number }
-  | { id: number; kind: 'propagation'; restart: PropagationRestart; threadId: number; ms: number }
   | { id: number; kind: 'hour'; rings: RingIndex; restart: PropagationRestart; threadId: number; reused: number; computed: number; edgesRun: number; captureMs: number; restartMs: number }
   /** The worker holds no copy of the graph that the delta follows (a worker started since the last capture): nothing computed. */
   | { id: number; kind: 'unmirrored'; reason: string }
@@ -238,63 +227,5 @@ export const maxWaitMs = 10 * 60_000
 export const untaken = new FinalizationRegistry<number>((id) => ringWorker.abandon(id))
 
 let nextGraphId = 1
-/** A number for a graph: the worker keeps its partitions under it. */
+/** A number for a graph: the worker keeps its copy of the graph and its partitions under it. */
 export const ringGraphId = () => nextGraphId++
-
-/**
- * Rings being computed from an input captured at one hour, to be taken at
- * the next: on the worker, or — `offThread` false, or no worker to be had —
- * on the graph's thread when taken. Either way the same rings.
- */
-export class PendingRings {
-  private readonly job: number | undefined
-  private result: RingComputation | undefined
-
-  constructor(
-    readonly input: RingInput,
-    graphId: number,
-    /** The graph's own partitions, for a computation on its thread. */
-    private readonly cache: CommunityCache,
-    offThread = true,
-  ) {
-    // copied, not transferred: the graph keeps the input for its snapshot
-    this.job = offThread ? ringWorker.submit({ kind: 'rings', graphId, input }) : undefined
-    if (this.job !== undefined) untaken.register(this, this.job, this)
-  }
-
-  /** Whether the rings are in (taking them now would not wait). */
-  get done(): boolean {
-    if (this.result || this.job === undefined) return this.result !== undefined
-    const result = ringWorker.poll(this.job)
-    if (result) this.settle(this.computationOf(result, 0))
-    return this.result !== undefined
-  }
-
-  /** The rings, waiting for the worker when it has not finished (what a replay running ahead of an hour of live time does). */
-  take(): RingComputation {
-    if (this.result) return this.result
-    if (this.job !== undefined) {
-      const started = performance.now()
-      const result = ringWorker.wait(this.job, maxWaitMs)
-      if (result) return this.settle(this.computationOf(result, performance.now() - started))
-    }
-    if (this.job !== undefined) untaken.unregister(this)
-    const rings = ringsOf(this.input, this.cache)
-    const { reused, computed, edgesRun } = this.cache
-    this.result = { rings, threadId, offThread: false, waitedMs: rings.stats.ms, reused, computed, edgesRun }
-    return this.result
-  }
-
-  private settle(computation: RingComputation): RingComputation {
-    untaken.unregister(this)
-    this.result = computation
-    return computation
-  }
-
-  private computationOf(result: RingJobResult, waitedMs: number): RingComputation {
-    if ('error' in result) throw new Error(`the ring computation failed in its worker: ${result.error}`)
-    if (result.kind !== 'rings') throw new Error(`the ring worker answered a ring computation with a ${result.kind} result`)
-    const { rings, reused, computed, edgesRun } = result
-    return { rings, threadId: result.threadId, offThread: true, waitedMs, reused, computed, edgesRun }
-  }
-}
