@@ -73,21 +73,32 @@ export function deltaBuffers(delta: GraphDelta): ArrayBuffer[] {
  */
 export class GraphMirror implements RingSource {
   edgeCount = 0
-  ends = new Int32Array(0)
-  firstSeenMs = new Float64Array(0)
-  lastSeenMs = new Float64Array(0)
-  counts = new Uint32Array(0)
+  ends: Int32Array = new Int32Array(0)
+  firstSeenMs: Float64Array = new Float64Array(0)
+  lastSeenMs: Float64Array = new Float64Array(0)
+  counts: Uint32Array = new Uint32Array(0)
   nodeCount = 0
-  kinds = new Uint8Array(0)
-  nodeFirstSeenMs = new Float64Array(0)
-  risky = new Uint8Array(0)
-  seedMass = new Float64Array(0)
+  kinds: Uint8Array = new Uint8Array(0)
+  nodeFirstSeenMs: Float64Array = new Float64Array(0)
+  risky: Uint8Array = new Uint8Array(0)
+  seedMass: Float64Array = new Float64Array(0)
 
-  /** Brings the mirror to the graph as the delta says it stood; throws when the delta is not for the mirror as it is. */
+  /** Brings the mirror to the graph as the delta says it stood (a delta from nothing: its arrays taken, not copied); throws when the delta is not for the mirror as it is. */
   apply(delta: GraphDelta): void {
     if (delta.reset) {
-      this.edgeCount = 0
-      this.nodeCount = 0
+      if (delta.fromEdge !== 0 || delta.fromNode !== 0) throw new Error(`a delta from nothing starts at ${delta.fromEdge} edges and ${delta.fromNode} nodes`)
+      // the whole graph, its arrays made for this copy: taken as they are (they grow, copied, when later deltas add to them)
+      this.ends = delta.ends
+      this.firstSeenMs = delta.firstSeenMs
+      this.lastSeenMs = delta.lastSeenMs
+      this.counts = delta.counts
+      this.edgeCount = delta.edgeCount
+      this.kinds = delta.kinds
+      this.nodeFirstSeenMs = delta.nodeFirstSeenMs
+      this.risky = delta.risky
+      this.seedMass = delta.seedMass
+      this.nodeCount = delta.nodeCount
+      return
     }
     if (delta.fromEdge !== this.edgeCount || delta.fromNode !== this.nodeCount) {
       throw new Error(`a delta from ${delta.fromEdge} edges and ${delta.fromNode} nodes does not follow a mirror of ${this.edgeCount} edges and ${this.nodeCount} nodes`)
