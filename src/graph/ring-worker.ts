@@ -59,9 +59,10 @@ const STATE = 1
 
 /**
  * The ring worker (worker_threads), one per process and started on first
- * use: Louvain for the hourly rings runs there, off the decision thread.
- * A graph's thread sends it a captured input and, an hour of event time
- * later, takes the result synchronously — from the port with
+ * use: each graph's scheduled hour runs there, off the decision thread —
+ * the rings' capture and Louvain, the propagation's restart. A graph's
+ * thread sends it what changed since its last capture and, an hour of
+ * event time later, takes the result synchronously — from the port with
  * `receiveMessageOnPort`, sleeping on a shared counter (`Atomics.wait`)
  * if it is not in yet — so taking it is part of the event that crosses
  * the hour and every run that sees the same events gets the same rings at
