@@ -24,9 +24,13 @@
  *   with nothing to reuse, then the next hour's, after an hour of events
  *   (wall and CPU time; the propagation's restart, which runs beside it,
  *   measured alone and taken off);
- * - decisions during the hour: the hourly schedule switched on, decisions
- *   (`observe`) arrive at `--paced-rate` a second for `--paced-seconds`,
- *   the first crossing the hour; each one's latency from its arrival (a
+ * - decisions during the hour: the hourly schedule switched on, a first
+ *   scheduled hour crossed (as after a start: its capture sends the ring
+ *   worker the whole graph; its call measured) and its work left to
+ *   finish; then decisions (`observe`) arrive at `--paced-rate` a second
+ *   for `--paced-seconds`, the first crossing the next hour (applying the
+ *   first's rings and restart, and capturing again, as every hour of a
+ *   running engine does); each one's latency from its arrival (a
  *   stall delays every decision queued behind it), the hour's own call —
  *   wall time, and the main thread's own CPU time (`mainThreadCpuMs`: the
  *   ring worker's, which `process.cpuUsage` would add, left out) — and of
@@ -247,28 +251,6 @@ const hourMs = 3_600_000
 const hourStart = (Math.floor((nowMs + 3_600_000) / hourMs) + 1) * hourMs
 service.options.rings.everyMs = hourMs
 service.add(eventOf(hourStart - 1, Math.floor(users * next() ** 1.5), false))
-const pacedRate = Number(flags['paced-rate'])
-const paced = Math.round(pacedRate * Number(flags['paced-seconds']))
-const pacedLatency = new Float64Array(paced)
-let boundaryMs = 0
-let boundaryCpuMs = 0
-const pacedStart = performance.now()
-for (let k = 0; k < paced; k++) {
-  const arrival = pacedStart + (k * 1000) / pacedRate
-  const early = arrival - performance.now()
-  if (early > 1) await sleep(early)
-  const started = performance.now()
-  const threadCpu = k === 0 ? mainThreadCpuMs() : 0
-  // the first crosses the hour
-  service.observe(eventOf(hourStart + k, Math.floor(users * next() ** 1.5), false))
-  const done = performance.now()
-  if (k === 0) {
-    boundaryMs = done - started
-    boundaryCpuMs = mainThreadCpuMs() - threadCpu
-  }
-  pacedLatency[k] = done - arrival
-}
-const pacedMs = performance.now() - pacedStart
 // where the rings went to the worker: the next hour applies them, after waiting for the worker as a live hour would
 // (the fields are optional: the bench also runs on code from before the ring worker, or before the propagation's restart moved to it)
 type Worked = {
@@ -282,19 +264,53 @@ type Worked = {
   lastPropagation?: { offThread: boolean; waitedMs: number; ms: number; repushed: number }
 }
 const worked = service as unknown as Worked
-// the first hour's capture (from this one on: what changed since the last capture sent the worker, everything the first time)
+const pending = () => worked.pendingHour ?? worked.pendingRings
+const workerDone = () => !pending() || (pending()!.done && (!worked.pendingPropagation || worked.pendingPropagation.done))
+// the first scheduled hour once the schedule is on (as after a start): its capture sends the ring worker the whole graph; measured, then left to finish
+const firstStarted = performance.now()
+const firstCpu = mainThreadCpuMs()
+service.observe(eventOf(hourStart, Math.floor(users * next() ** 1.5), false))
+const firstHourCpuMs = mainThreadCpuMs() - firstCpu
+const firstHourMs = performance.now() - firstStarted
 const firstCaptureMs = worked.lastCaptureMs ?? Number.NaN
 const firstDelta = worked.lastDelta
-const pending = () => worked.pendingHour ?? worked.pendingRings
+while (!workerDone()) await sleep(50)
+// the paced decisions cross the next hour: it applies the first's rings and restart and captures again, as every hour of a running engine does
+const pacedHour = hourStart + hourMs
+const pacedRate = Number(flags['paced-rate'])
+const paced = Math.round(pacedRate * Number(flags['paced-seconds']))
+const pacedLatency = new Float64Array(paced)
+let boundaryMs = 0
+let boundaryCpuMs = 0
+const pacedStart = performance.now()
+for (let k = 0; k < paced; k++) {
+  const arrival = pacedStart + (k * 1000) / pacedRate
+  const early = arrival - performance.now()
+  if (early > 1) await sleep(early)
+  const started = performance.now()
+  const threadCpu = k === 0 ? mainThreadCpuMs() : 0
+  // the first crosses the hour
+  service.observe(eventOf(pacedHour + k, Math.floor(users * next() ** 1.5), false))
+  const done = performance.now()
+  if (k === 0) {
+    boundaryMs = done - started
+    boundaryCpuMs = mainThreadCpuMs() - threadCpu
+  }
+  pacedLatency[k] = done - arrival
+}
+const pacedMs = performance.now() - pacedStart
+const pacedCaptureMs = worked.lastCaptureMs ?? Number.NaN
+const pacedApplyMs = worked.lastApplyMs ?? Number.NaN
+const pacedDelta = worked.lastDelta
 let workerMs = Number.NaN
 let restartMs = Number.NaN
 let nextBoundaryMs = Number.NaN
 let nextBoundaryCpuMs = Number.NaN
 if (pending()) {
-  while (!pending()!.done || (worked.pendingPropagation && !worked.pendingPropagation.done)) await sleep(50)
+  while (!workerDone()) await sleep(50)
   const started = performance.now()
   const threadCpu = mainThreadCpuMs()
-  service.observe(eventOf(hourStart + hourMs, Math.floor(users * next() ** 1.5), false))
+  service.observe(eventOf(pacedHour + hourMs, Math.floor(users * next() ** 1.5), false))
   nextBoundaryCpuMs = mainThreadCpuMs() - threadCpu
   nextBoundaryMs = performance.now() - started
   workerMs = worked.lastComputation!.rings.stats.ms
@@ -307,8 +323,9 @@ function deltaText(delta: NonNullable<Worked['lastDelta']>): string {
 const [paced50, paced99, paced999] = percentiles(pacedLatency, [50, 99, 99.9])
 const pacedMax = pacedLatency.reduce((a, b) => Math.max(a, b), 0)
 log(
-  `decisions during the hour: ${paced.toLocaleString()} at ${pacedRate}/s over ${(pacedMs / 1000).toFixed(0)} s: latency p50 ${paced50!.toFixed(2)} ms, p99 ${paced99!.toFixed(1)} ms, p99.9 ${paced999!.toFixed(1)} ms, max ${pacedMax.toFixed(0)} ms; the hour's call ${boundaryMs.toFixed(0)} ms (main thread CPU ${boundaryCpuMs.toFixed(0)} ms)` +
-    (pending() ? ` (the capture ${firstCaptureMs.toFixed(0)} ms${firstDelta ? `, ${deltaText(firstDelta)}` : ''})` : '') +
+  `the first scheduled hour: its call ${firstHourMs.toFixed(0)} ms (main thread CPU ${firstHourCpuMs.toFixed(0)} ms), the capture ${firstCaptureMs.toFixed(0)} ms${firstDelta ? ` (${deltaText(firstDelta)})` : ''}\n` +
+    `decisions during the next hour: ${paced.toLocaleString()} at ${pacedRate}/s over ${(pacedMs / 1000).toFixed(0)} s: latency p50 ${paced50!.toFixed(2)} ms, p99 ${paced99!.toFixed(1)} ms, p99.9 ${paced999!.toFixed(1)} ms, max ${pacedMax.toFixed(0)} ms; the hour's call ${boundaryMs.toFixed(0)} ms (main thread CPU ${boundaryCpuMs.toFixed(0)} ms)` +
+    (pending() ? ` (the capture ${pacedCaptureMs.toFixed(0)} ms${pacedDelta ? `, ${deltaText(pacedDelta)}` : ''}${Number.isNaN(pacedApplyMs) ? '' : `; the restart applied in ${pacedApplyMs.toFixed(0)} ms`})` : '') +
     (pending() ? `; the worker's computation ${(workerMs / 1000).toFixed(1)} s` : ' (rings computed in that call)') +
     (worked.lastPropagation ? `, the propagation's restart on the worker ${(restartMs / 1000).toFixed(1)} s` : '') +
     (pending()
@@ -373,7 +390,7 @@ const result = {
   measureUs: { p50: round(p50!, 1), p99: round(p99!, 1), p999: round(p999!, 1), cpuP50: cpu50!, cpuP99: cpu99!, cappedShare: round(capped / queries, 3) },
   labelPushUs: round((1000 * labelMs) / labelCount),
   rings: { ms: round(rings.stats.ms), cpuMs: round(ringCpuMs), nextHourMs: round(nextHour.stats.ms), nextHourCpuMs: round(nextHourCpuMs), propagationCpuMs: round(propagationCpuMs), nextHourComponentsRun: computed, nextHourEdgesRun: edgesRun, nextHourComponentsReused: reused, gcMs: round(gcMs), edges: rings.stats.edges, rings: rings.rings.length, truncated: rings.stats.truncated },
-  duringHour: { decisions: paced, ratePerSecond: pacedRate, p50Ms: round(paced50!, 2), p99Ms: round(paced99!, 1), p999Ms: round(paced999!, 1), maxMs: round(pacedMax), boundaryMs: round(boundaryMs), boundaryThreadCpuMs: round(boundaryCpuMs), captureMs: round(firstCaptureMs), firstDelta, workerMs: round(workerMs), restartWorkerMs: round(restartMs), nextBoundaryMs: round(nextBoundaryMs), nextBoundaryThreadCpuMs: round(nextBoundaryCpuMs), nextCaptureMs: round(worked.lastCaptureMs ?? Number.NaN), nextDelta: worked.lastDelta, nextApplyMs: round(worked.lastApplyMs ?? Number.NaN) },
+  duringHour: { decisions: paced, ratePerSecond: pacedRate, p50Ms: round(paced50!, 2), p99Ms: round(paced99!, 1), p999Ms: round(paced999!, 1), maxMs: round(pacedMax), boundaryMs: round(boundaryMs), boundaryThreadCpuMs: round(boundaryCpuMs), captureMs: round(pacedCaptureMs), delta: pacedDelta, applyMs: round(pacedApplyMs), firstHourMs: round(firstHourMs), firstHourThreadCpuMs: round(firstHourCpuMs), firstCaptureMs: round(firstCaptureMs), firstDelta, workerMs: round(workerMs), restartWorkerMs: round(restartMs), nextBoundaryMs: round(nextBoundaryMs), nextBoundaryThreadCpuMs: round(nextBoundaryCpuMs), nextCaptureMs: round(worked.lastCaptureMs ?? Number.NaN), nextDelta: worked.lastDelta, nextApplyMs: round(worked.lastApplyMs ?? Number.NaN) },
   snapshot: { mib: round(snapshotBytes / 2 ** 20, 1), bytesPerEdge: round(snapshotBytes / edges, 1), pauseMs: round(write.copyMs), pauseCpuMs: round(pauseCpuMs), writeMs: round(snapshotMs), writeCpuMs: round(snapshotCpuMs), readMs: round(readMs), readCpuMs: round(readCpuMs), restoreMs: round(restoreMs), restoreCpuMs: round(restoreCpuMs), sameMeasures: restoredSame },
 }
 if (flags.json) console.log(JSON.stringify(result))
