@@ -236,28 +236,43 @@ export class GraphChanges implements ChangeWatch {
     this.nodes = n
   }
 
-  /** The graph's columns from edge `fromEdge` and node `fromNode` up to the counts given, copied. */
+  /**
+   * The graph's columns from edge `fromEdge` and node `fromNode` up to the
+   * counts given, copied into one new buffer: one allocation, where one
+   * per column would each count towards the garbage collector's external
+   * memory and, for the whole graph (hundreds of MB), set off a full
+   * collection of the heap several times over.
+   */
   private columnsFrom(fromEdge: number, edgeCount: number, fromNode: number, nodeCount: number) {
     const { edges, nodes, labels } = this.graph
-    const risky = new Uint8Array(nodeCount - fromNode)
+    const e = edgeCount - fromEdge
+    const n = nodeCount - fromNode
+    // 8-byte columns first, then 4-byte, then bytes: each view aligned
+    const buffer = new ArrayBuffer(e * (8 + 8 + 8 + 4) + n * (8 + 8 + 1 + 1))
+    let at = 0
+    const take = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(make: new (buffer: ArrayBuffer, offset: number, length: number) => T, length: number): T => {
+      const view = new make(buffer, at, length)
+      at += view.byteLength
+      return view
+    }
+    const firstSeenMs = take(Float64Array, e)
+    const lastSeenMs = take(Float64Array, e)
+    const nodeFirstSeenMs = take(Float64Array, n)
+    const seedMass = take(Float64Array, n)
+    const ends = take(Int32Array, 2 * e)
+    const counts = take(Uint32Array, e)
+    const kinds = take(Uint8Array, n)
+    const risky = take(Uint8Array, n)
+    firstSeenMs.set(edges.firstSeenMs.subarray(fromEdge, edgeCount))
+    lastSeenMs.set(edges.lastSeenMs.subarray(fromEdge, edgeCount))
+    ends.set(edges.ends.subarray(2 * fromEdge, 2 * edgeCount))
+    counts.set(edges.counts.subarray(fromEdge, edgeCount))
+    nodeFirstSeenMs.set(nodes.firstSeenMs.subarray(fromNode, nodeCount))
+    kinds.set(nodes.kinds.subarray(fromNode, nodeCount))
     for (let node = fromNode; node < nodeCount; node++) risky[node - fromNode] = labels.riskLabels[node]! > 0 ? 1 : 0
-    const seedMass = new Float64Array(nodeCount - fromNode)
     const held = this.propagation.seedMass
     if (fromNode < held.length) seedMass.set(held.subarray(fromNode, Math.min(nodeCount, held.length)))
-    return {
-      edgeCount,
-      nodeCount,
-      fromEdge,
-      ends: edges.ends.slice(2 * fromEdge, 2 * edgeCount),
-      firstSeenMs: edges.firstSeenMs.slice(fromEdge, edgeCount),
-      lastSeenMs: edges.lastSeenMs.slice(fromEdge, edgeCount),
-      counts: edges.counts.slice(fromEdge, edgeCount),
-      fromNode,
-      kinds: nodes.kinds.slice(fromNode, nodeCount),
-      nodeFirstSeenMs: nodes.firstSeenMs.slice(fromNode, nodeCount),
-      risky,
-      seedMass,
-    }
+    return { edgeCount, nodeCount, fromEdge, ends, firstSeenMs, lastSeenMs, counts, fromNode, kinds, nodeFirstSeenMs, risky, seedMass }
   }
 }
 

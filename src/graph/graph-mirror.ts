@@ -8,7 +8,8 @@ import type { RingSource } from './ring-input.ts'
  * `fromEdge`, `fromNode`), and those of the earlier ones that changed (by
  * id). With `reset`, the mirror starts from nothing (`fromEdge` and
  * `fromNode` are 0): the first capture after a start. Structured-clone
- * safe; its arrays are fresh, so they can be moved to the ring worker.
+ * safe; its arrays are fresh (views over buffers of its own), so they can
+ * be moved to the ring worker.
  */
 export interface GraphDelta {
   reset: boolean
@@ -58,7 +59,8 @@ export function deltaBuffers(delta: GraphDelta): ArrayBuffer[] {
     delta.changedRisky,
     delta.changedSeedMass,
   ]
-  return arrays.map((array) => array.buffer as ArrayBuffer)
+  // the columns share buffers: each moved once
+  return [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))]
 }
 
 /**
