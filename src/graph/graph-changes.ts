@@ -3,7 +3,7 @@ import { ensureCapacity, prefix } from './growable.ts'
 import type { LinkGraph } from './link-graph.ts'
 import type { RiskPropagation } from './propagation.ts'
 
-/** Told before an edge's times or count, or a node's first sighting, risk or seed mass change (`EdgeStore`, `NodeTable`, `NodeLabels`). */
+/** Told before an edge's times or count, or a node's first sighting, risk or seed mass change (`EdgeStore`, `NodeTable`, `NodeLabels`, `RiskPropagation`). */
 export interface ChangeWatch {
   edgeChanging(edge: number): void
   nodeChanging(node: number): void
@@ -66,6 +66,7 @@ export class GraphChanges implements ChangeWatch {
     graph.edges.watch = this
     graph.nodes.watch = this
     graph.labels.watch = this
+    propagation.watch = this
   }
 
   edgeChanging(edge: number): void {

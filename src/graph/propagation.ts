@@ -57,6 +57,8 @@ export class RiskPropagation {
   private queued = new Uint8Array(1024)
   /** Neighbour updates made by the last push (for the bench and tests). */
   lastWork = 0
+  /** Told before a node's seed mass changes (`GraphChanges`: what the next scheduled capture sends). */
+  watch: { nodeChanging(node: number): void } | undefined
 
   constructor(
     readonly alpha: number,
@@ -80,6 +82,7 @@ export class RiskPropagation {
   /** Adds `mass` at a labelled node and pushes until every residual is below the threshold. */
   addSeed(graph: LinkGraph, node: number, mass = 1): void {
     this.ensureNode(graph.nodes.count - 1)
+    this.watch?.nodeChanging(node)
     this.seedMass[node]! += mass
     this.pushSeed(graph, node, mass)
   }

@@ -38,7 +38,7 @@ function columnsOf(source: GraphMirror): Record<string, number[] | number> {
 function graphColumns(graph: LinkGraph, propagation: RiskPropagation, watching: GraphChanges): Record<string, number[] | number> {
   const mirror = new GraphMirror()
   mirror.apply(new GraphChanges(graph, propagation).delta(true))
-  graph.edges.watch = graph.nodes.watch = graph.labels.watch = watching
+  graph.edges.watch = graph.nodes.watch = graph.labels.watch = propagation.watch = watching
   return columnsOf(mirror)
 }
 
