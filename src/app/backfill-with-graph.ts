@@ -16,15 +16,16 @@ export interface GraphedHistoricalEvent extends HistoricalEvent {
  * The backfill of the feature library with the graph's measures: the
  * window features as `backfillFeatures` computes them, and beside them the
  * measures of a graph fed the whole history in the same order, each event
- * measured before it is added (as `GraphService.observe` online). Every
- * event in [fromMs, toMs) comes out with both.
+ * measured before it is added (as `GraphService.observe` online): the
+ * graph features among `definitions`. Every event in [fromMs, toMs) comes
+ * out with both.
  */
 export async function* backfillWithGraph(
   definitions: FeatureDefinition[],
   history: AsyncIterable<GraphedHistoricalEvent> | Iterable<GraphedHistoricalEvent>,
   range: { fromMs: number; toMs: number },
   options?: FeatureEngineOptions,
-  graph = new GraphService(engineGraphOptions),
+  graph = new GraphService(engineGraphOptions, {}, definitions),
 ): AsyncGenerator<BackfillRow> {
   const inRange = (atMs: number) => atMs >= range.fromMs && atMs < range.toMs
   // the backfill yields its rows a batch after their events: their graph values wait here, in the same order

@@ -63,7 +63,7 @@ export interface Engine extends Records {
   featureVersions: ReadonlyMap<string, StoredFeatureVersion>
   /** The strategies in service by decision point (the event type, or `type/product`): champions, challengers and shadows. */
   strategies: StrategyBook
-  /** The relationship graph (关系图谱): its measures are features of every decision; explored through /v1/graph. */
+  /** The relationship graph (关系图谱): the graph features the library declares (`kind: graph`) are features of every decision; explored through /v1/graph. */
   graph: GraphService
   /** Every tenant's registry models at the versions their aliases point to: what each tenant's strategies score with. */
   models: TenantModels
@@ -151,7 +151,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     // the graph keeps all history: its snapshot and the log after it (or the whole log), rings recomputed every hour of event time so a rebuild lands on the same rings
     const graphStart = performance.now()
     const graphFile = graphSnapshotFile(config.dataDir)
-    const { graph, ...graphFrom } = await rebuildGraph(store, vault, engineGraphOptions, graphFile)
+    const { graph, ...graphFrom } = await rebuildGraph(store, vault, engineGraphOptions, graphFile, {}, definitions)
     const graphRebuilt = { ...graphFrom, ms: Math.round(performance.now() - graphStart) }
     const commit = new GroupCommit(store, options.onFatal ?? ((error) => { throw error }))
     const onCaseError = options.onCaseError ?? ((error: Error) => process.emitWarning(error))

@@ -1,6 +1,7 @@
 import { genesisHash } from '../decisions/decision-service.ts'
 import type { RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
+import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { type GraphOptionsInput, graphOptions } from '../graph/graph-options.ts'
 import type { GraphEvent } from '../graph/graph-event.ts'
 import { graphLog } from '../graph/graph-replay.ts'
@@ -21,9 +22,19 @@ export interface RebuiltGraph {
  * snapshot (none yet, other graph options, a decision log that does not
  * hold its last decision), from the whole decision log. Either way in the
  * order events were decided, with the rings recomputed at the same hours of
- * event time, so the measures after a restart equal those before it.
+ * event time, so the measures after a restart equal those before it. It
+ * measures `measures` (the graph features the library declares now; the
+ * standard ones when not given): they only read the graph, so a snapshot
+ * taken while others were declared serves as well.
  */
-export async function rebuildGraph(store: RecordStore, vault: PersonalDataVault, options: GraphOptionsInput, snapshotFile: string, runtime: GraphRuntime = {}): Promise<RebuiltGraph> {
+export async function rebuildGraph(
+  store: RecordStore,
+  vault: PersonalDataVault,
+  options: GraphOptionsInput,
+  snapshotFile: string,
+  runtime: GraphRuntime = {},
+  measures?: readonly FeatureDefinition[],
+): Promise<RebuiltGraph> {
   const saved = readGraphSnapshot(snapshotFile)
   let graph: GraphService | undefined
   let snapshot = 'unusable' in saved ? saved.unusable : 'restored'
@@ -35,7 +46,7 @@ export async function rebuildGraph(store: RecordStore, vault: PersonalDataVault,
       if (seq === undefined && saved.lastDecisionHash !== genesisHash) snapshot = 'its last decision is not in the decision log'
       else {
         try {
-          graph = GraphService.restore(saved.state, runtime)
+          graph = GraphService.restore(saved.state, runtime, measures)
           afterSeq = seq ?? 0
         } catch (error) {
           snapshot = `unreadable: ${(error as Error).message}`
@@ -43,7 +54,7 @@ export async function rebuildGraph(store: RecordStore, vault: PersonalDataVault,
       }
     }
   }
-  graph ??= new GraphService(options, runtime)
+  graph ??= new GraphService(options, runtime, measures)
   const events = await addHistory(graph, graphLog(store, vault, afterSeq))
   return { graph, events, snapshot }
 }

@@ -3,7 +3,7 @@ import type { RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import { backfillFeatures } from '../features/backfill.ts'
 import { featureDefinitionHash } from '../features/feature-catalogue.ts'
-import { type FeatureDefinition, horizonOf } from '../features/feature-definition.ts'
+import { type FeatureDefinition, horizonOf, isGraphDefinition } from '../features/feature-definition.ts'
 import type { ListMembership } from '../lists/list-membership.ts'
 import { trainGbdt } from '../models/gbdt/gbdt-trainer.ts'
 import { auc, logLoss } from '../models/gbdt/metrics.ts'
@@ -59,11 +59,14 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * GBDT on it: every row's features are what the engine had (or would have
  * had) when it decided the event (the feature library's backfill); its label
  * is what was known at the cut-off (`LabelsAtCutoff`); the last share of the
- * time goes to validation, on which training stops early.
+ * time goes to validation, on which training stops early. The graph's
+ * features are not backfilled here: a model is trained on the window
+ * features.
  */
 export async function trainFromHistory(sources: TrainingSources, request: TrainFromHistoryRequest): Promise<TrainedFromHistory> {
-  const { store, vault, definitions } = sources
-  const features = checkRequest(request, definitions)
+  const { store, vault } = sources
+  const definitions = sources.definitions.filter((d) => !isGraphDefinition(d))
+  const features = checkRequest(request, definitions, sources.definitions)
   const started = performance.now()
 
   // 1. labels known by the cut-off, and the type of every event in the window
@@ -171,7 +174,7 @@ export async function trainFromHistory(sources: TrainingSources, request: TrainF
   return { model, document: modelToJson(model), metadata, seconds: { build: buildSeconds, train: trainSeconds } }
 }
 
-function checkRequest(request: TrainFromHistoryRequest, definitions: FeatureDefinition[]): string[] {
+function checkRequest(request: TrainFromHistoryRequest, definitions: FeatureDefinition[], declared: readonly FeatureDefinition[]): string[] {
   const issues: FieldIssue[] = []
   if (!(trainableLabels as readonly string[]).includes(request.label))
     issues.push({ pointer: '/label', code: 'invalid_value', message: `label must be one of ${trainableLabels.join(', ')}` })
@@ -183,7 +186,8 @@ function checkRequest(request: TrainFromHistoryRequest, definitions: FeatureDefi
   const known = new Set(definitions.map((d) => d.name))
   const features = request.features ?? definitions.map((d) => d.name)
   features.forEach((name, i) => {
-    if (!known.has(name)) issues.push({ pointer: `/features/${i}`, code: 'unknown_feature', message: `"${name}" is not in the feature catalogue` })
+    if (declared.some((d) => d.name === name && isGraphDefinition(d))) issues.push({ pointer: `/features/${i}`, code: 'invalid_value', message: `"${name}" is a graph feature: training from history takes window features only` })
+    else if (!known.has(name)) issues.push({ pointer: `/features/${i}`, code: 'unknown_feature', message: `"${name}" is not in the feature catalogue` })
   })
   if (features.length === 0) issues.push({ pointer: '/features', code: 'invalid_value', message: 'name at least one feature' })
   if (request.eventTypes?.length === 0) issues.push({ pointer: '/eventTypes', code: 'invalid_value', message: 'name at least one event type' })

@@ -121,7 +121,7 @@ async function replay(
   const lists = sources.lists ?? (await ListMembership.load(store))
   const engine = new FeatureEngine(plan.definitions, { lists })
   // the graph keeps all history: when the draft reads its measures, it is rebuilt alongside from the start of the log
-  const graph = plan.graphMeasures.length > 0 ? new GraphReplay(new GraphService(replayGraphOptions(draft.featuresRead)), graphLog(store, vault, 0, options.pageSize), pause) : undefined
+  const graph = plan.graphMeasures.length > 0 ? new GraphReplay(new GraphService(replayGraphOptions(plan.graphMeasures), {}, plan.graphMeasures), graphLog(store, vault, 0, options.pageSize), pause) : undefined
 
   const labels = new LabelBook({ positive: request.labels.positive, negatives: request.labels.negatives, maturityDays: request.labels.maturityDays, cutoffMs: request.labels.cutoffMs })
   let labelsRead = 0
@@ -192,7 +192,7 @@ async function replay(
   return {
     strategy: { id: draft.id, version: draft.version, hash: draft.hash, eventType: plan.eventType, ...(plan.product === undefined ? {} : { product: plan.product }) },
     period: { from: iso(plan.fromMs), to: iso(plan.toMs), warmUpFrom: iso(plan.warmUpFromMs) },
-    features: [...plan.definitions.map((d) => d.name), ...plan.graphMeasures],
+    features: plan.definitions.map((d) => d.name),
     events: { logged, read, replayed, decided },
     ...summary,
     live: { strategies: [...liveVersions.values()].sort((a, b) => b.events - a.events), withoutStrategy },

@@ -9,11 +9,10 @@ import { type EntityKind, isEntityKind } from '../events/entities.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import { type BackfillRow, backfillFeatures, type HistoricalEvent } from '../features/backfill.ts'
 import { describeFeature, featureDefinitionHash } from '../features/feature-catalogue.ts'
-import { horizonOf } from '../features/feature-definition.ts'
+import { horizonOf, isGraphDefinition } from '../features/feature-definition.ts'
 import { observedEvent } from '../features/observed-event.ts'
 import { currentPairValues } from '../features/pair-values.ts'
-import { describeGraphFeatures, entityGraphValues } from '../graph/graph-feature-catalogue.ts'
-import { graphFeatureNames } from '../graph/graph-measures.ts'
+import { entityGraphValues } from '../graph/graph-feature-catalogue.ts'
 import { ListMembership } from '../lists/list-membership.ts'
 import { ModelRegistry } from '../models/registry/model-registry.ts'
 import { ModelServing } from '../models/serving/model-serving.ts'
@@ -124,8 +123,10 @@ export function featuresCommand(): Command {
         const range = { fromMs: options.from, toMs: options.to }
         const started = performance.now()
         const lists = await ListMembership.load(records.store)
-        const names = [...definitions.map((d) => d.name), ...(options.graph ? graphFeatureNames : [])]
-        const backfill = options.graph
+        // the window features, then the graph's (declared with kind graph), unless left out
+        const graphed = options.graph && definitions.some(isGraphDefinition)
+        const names = [...definitions.filter((d) => !isGraphDefinition(d)), ...(graphed ? definitions.filter(isGraphDefinition) : [])].map((d) => d.name)
+        const backfill = graphed
           ? // the graph keeps all history: it takes the whole log (or file), the windows only from the features' horizon
             backfillWithGraph(definitions, options.events ? everyEvent(fileHistory(options.events, records.registry)) : graphedLogHistory(records.store, records.vault, since), range, { lists })
           : backfillFeatures(definitions, options.events ? fileHistory(options.events, records.registry) : decisionLogHistory(records.store, records.vault, since), range, { lists })
@@ -150,13 +151,10 @@ async function catalogue() {
     const strategies = loadStrategies(records.config.configDir, features, records.registry, defaultTenant, models.slot)
     const recorded = new Map((await records.store.listFeatureVersions()).map((v) => [v.name, v]))
     // the version is the recorded one when the definition has not changed since the engine last started
-    return [
-      ...features.map((d) => {
-        const version = recorded.get(d.name)
-        return describeFeature(d, strategies.values(), version?.hash === featureDefinitionHash(d) ? version : undefined)
-      }),
-      ...describeGraphFeatures(strategies.values()),
-    ]
+    return features.map((d) => {
+      const version = recorded.get(d.name)
+      return describeFeature(d, strategies.values(), version?.hash === featureDefinitionHash(d) ? version : undefined)
+    })
   } finally {
     await records.close()
   }

@@ -11,7 +11,6 @@ import type { GraphService } from '../graph/graph-service.ts'
 import { observedEvent } from '../features/observed-event.ts'
 import type { StrategyBook } from '../strategy/strategy-book.ts'
 import type { DependencyFailure, StrategyInput, StrategyOutcome } from '../strategy/strategy.ts'
-import { graphFeatureCelTypes } from '../graph/graph-feature-types.ts'
 import { DependencyError } from './dependency-error.ts'
 import type { Decision, DecisionTrace, ShadowOutcome } from './decision.ts'
 import type { GroupCommit } from './group-commit.ts'
@@ -120,7 +119,7 @@ export class DecisionService {
     const failed: DependencyFailure[] = []
     const windowValues = readDependency(failed, 'features', () => features.definitions.map((d) => d.name), {}, () => features.observe(observed))
     const graph = this.deps.graph
-    const featureValues = graph ? { ...windowValues, ...readDependency<Record<string, number>>(failed, 'graph', () => graphFeatureNames, {}, () => graph.observe(observed)) } : windowValues
+    const featureValues = graph ? { ...windowValues, ...readDependency<Record<string, number>>(failed, 'graph', () => graph.measureNames, {}, () => graph.observe(observed)) } : windowValues
     const strategyStart = performance.now()
     this.deps.timeStage?.('features', strategyStart - featureStart)
     // the event's tenant's own strategy only: a tenant without one for this point gets NO_STRATEGY, not another tenant's
@@ -207,8 +206,6 @@ function readDependency<T>(failed: DependencyFailure[], dependency: string, feat
     return fallback
   }
 }
-
-const graphFeatureNames = Object.keys(graphFeatureCelTypes)
 
 const dependencyFailed = (failed: readonly DependencyFailure[]) =>
   new XiezhiError(

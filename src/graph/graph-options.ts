@@ -3,13 +3,15 @@ import { defaultRiskLabels, labelKinds } from './node-labels.ts'
 
 const dayMs = 86_400_000
 
-/** How the graph measures a decision's event; every search is capped so that a hub cannot blow up its cost. */
+/**
+ * How the graph measures a decision's event; every search is capped so that
+ * a hub cannot blow up its cost. What is measured, over which hops and
+ * windows, the feature library declares (`kind: graph`).
+ */
 export interface MeasureOptions {
-  /** The window of the 2-hop measures: edges last seen within it count (30 days). */
-  windowMs: number
   /** The window of a ring's growth: users first seen within it are its new members (7 days). */
   growthWindowMs: number
-  /** Most nodes the 2-hop search finds (500); its counts stop there. */
+  /** Most nodes a neighbourhood search finds (500); its counts stop there. */
   maxNodes: number
   /** Most adjacency entries it reads in all (2,048). */
   maxEdges: number
@@ -59,7 +61,7 @@ export interface GraphOptions {
 
 export const defaultGraphOptions: GraphOptions = {
   riskLabels: [...defaultRiskLabels],
-  measure: { windowMs: 30 * dayMs, growthWindowMs: 7 * dayMs, maxNodes: 500, maxEdges: 2_048, maxEdgesPerNode: 128 },
+  measure: { growthWindowMs: 7 * dayMs, maxNodes: 500, maxEdges: 2_048, maxEdgesPerNode: 128 },
   propagation: { alpha: 0.15, epsilon: 1e-4 },
   rings: { windowMs: 90 * dayMs, hubDegree: 200, maxEdges: 2_000_000, resolution: 1, minUsers: 3, priorWeight: 2, seed: 1, everyMs: 0 },
 }

@@ -1,7 +1,8 @@
 import type { RecordStore } from '../decisions/record-store.ts'
+import type { FeatureDefinition } from '../features/feature-definition.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { GraphEvent } from './graph-event.ts'
-import type { GraphFeatureName, GraphFeatureValues } from './graph-measures.ts'
+import type { GraphFeatureValues } from './graph-measures.ts'
 import type { GraphOptionsInput } from './graph-options.ts'
 import type { GraphService } from './graph-service.ts'
 
@@ -13,19 +14,19 @@ import type { GraphService } from './graph-service.ts'
  */
 export const engineGraphOptions = { rings: { everyMs: 3_600_000 } } as const satisfies GraphOptionsInput
 
-/** The measures that read the rings or the propagated risk: those that depend on when they were recomputed. */
-const recomputedMeasures: readonly GraphFeatureName[] = ['ringRisk', 'ringUsers', 'ringGrowth7d', 'propagatedRisk']
-
 /**
- * The options for a replay that needs only the measures `read`: the
- * engine's, without the scheduled recomputations when none of them reads
- * the rings or the propagated risk (every other measure is the same with or
- * without them, and a Louvain every hour of a long history is most of a
- * replay's time).
+ * The options for a replay that measures `definitions` (the graph features
+ * among them): the engine's, without the scheduled recomputations when
+ * none reads the rings or the propagated risk (every other measure is the
+ * same with or without them, and a Louvain every hour of a long history is
+ * most of a replay's time).
  */
-export function replayGraphOptions(read: ReadonlySet<string>): GraphOptionsInput {
-  return recomputedMeasures.some((name) => read.has(name)) ? engineGraphOptions : { rings: { everyMs: 0 } }
+export function replayGraphOptions(definitions: readonly FeatureDefinition[]): GraphOptionsInput {
+  return definitions.some((d) => d.kind === 'graph' && recomputed.has(d.measure!)) ? engineGraphOptions : { rings: { everyMs: 0 } }
 }
+
+/** The measures that read the rings or the propagated risk: those that depend on when they were recomputed. */
+const recomputed: ReadonlySet<string> = new Set(['ring_risk', 'ring_users', 'ring_growth', 'propagated_risk'])
 
 /** One logged event as the graph takes it, with its position in the log. */
 export interface LoggedGraphEvent {

@@ -1,7 +1,8 @@
 import { CommunityCache, computeRings } from './communities.ts'
 import { describeNode, type ExploreNode, type ExploreQuery, type ExploreResult, explore, subgraph } from './explore.ts'
 import { EventEntities, type GraphEvent } from './graph-event.ts'
-import { type GraphFeatureValues, type MeasureScratch, measureEvent } from './graph-measures.ts'
+import type { FeatureDefinition } from '../features/feature-definition.ts'
+import { type GraphFeatureValues, GraphMeasurePlan, type MeasureScratch, measureEvent } from './graph-measures.ts'
 import { type GraphOptions, type GraphOptionsInput, graphOptions } from './graph-options.ts'
 import { LinkGraph, type LinkGraphColumns } from './link-graph.ts'
 import { NeighbourhoodSearch } from './neighbourhood.ts'
@@ -11,6 +12,7 @@ import { capturePropagationInput, type LaterSeeds, type PropagationInput } from 
 import { captureRingInput, type RingInput } from './ring-input.ts'
 import { PendingRings, type RingComputation, ringGraphId } from './ring-worker.ts'
 import { type RingIndex, emptyRingIndex } from './rings.ts'
+import { standardGraphFeatures } from './standard-graph-features.ts'
 
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
@@ -69,28 +71,43 @@ export class GraphService {
   private readonly graphId = ringGraphId()
   private readonly ringsOffThread: boolean
   private nextRecomputeMs = Number.NaN
+  /** The declared graph features, planned: which searches, which counts. */
+  readonly plan: GraphMeasurePlan
   private readonly scratch: MeasureScratch = { entities: new EventEntities(), seeds: [], seedHops: [], search: new NeighbourhoodSearch() }
   private readonly exploreSearch = new NeighbourhoodSearch()
   /** Told of each scheduled recomputation, after it (the review desk opens cases for rings that cross its threshold). */
   onRecomputed: ((rings: RingIndex) => void) | undefined
 
-  constructor(options: GraphOptionsInput | GraphOptions = {}, runtime: GraphRuntime = {}) {
+  /**
+   * `measures`: the graph features (`kind: graph`) a decision reads, as the
+   * feature library declares them (other kinds are ignored); the standard
+   * ones when not given. Not in a snapshot: the measures only read the
+   * graph, so a restored graph measures whatever is declared now.
+   */
+  constructor(options: GraphOptionsInput | GraphOptions = {}, runtime: GraphRuntime = {}, measures: readonly FeatureDefinition[] = standardGraphFeatures) {
     this.options = graphOptions(options)
     this.ringsOffThread = runtime.ringsOffThread ?? true
     this.graph = new LinkGraph(this.options.riskLabels)
     this.propagation = new RiskPropagation(this.options.propagation.alpha, this.options.propagation.epsilon)
+    this.plan = new GraphMeasurePlan(measures, this.options.riskLabels)
   }
 
-  /** The event's graph measures as the graph stands, then the event added: what a decision calls. */
+  /** The declared graph features' names, in declaration order: what `measure` gives. */
+  get measureNames(): readonly string[] {
+    return this.plan.names
+  }
+
+  /** The event's graph measures as the graph stands, then the event added: what a decision calls. With no graph features declared, only the add. */
   observe(event: GraphEvent): GraphFeatureValues {
-    const values = this.measure(event)
+    const values = this.plan.empty ? noValues : this.measure(event)
     this.add(event)
     return values
   }
 
   /** The event's graph measures at `atMs` (its own time by default), changing nothing: dry runs, backfills, explanations. */
   measure(event: GraphEvent, atMs = event.occurredAtMs): GraphFeatureValues {
-    return measureEvent(this.graph, event, atMs, this.options.measure, this.scratch, this.rings, this.propagation)
+    if (this.plan.empty) return {}
+    return measureEvent(this.graph, event, atMs, this.options.measure, this.scratch, this.rings, this.propagation, this.plan)
   }
 
   /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users. */
@@ -219,10 +236,10 @@ export class GraphService {
     }
   }
 
-  /** The graph a snapshot holds, the rings and restart it was computing started again (from the same inputs, to the same results). */
-  static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}): GraphService {
+  /** The graph a snapshot holds, measuring `measures` (whatever they were when it was taken), the rings and restart it was computing started again (from the same inputs, to the same results). */
+  static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}, measures: readonly FeatureDefinition[] = standardGraphFeatures): GraphService {
     if (snapshot.format !== 'xiezhi-graph-3') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
-    const service = new GraphService(snapshot.options, runtime)
+    const service = new GraphService(snapshot.options, runtime, measures)
     service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
     service.rings = snapshot.rings
@@ -233,3 +250,6 @@ export class GraphService {
     return service
   }
 }
+
+/** What a graph with no graph features declared gives a decision. */
+const noValues: GraphFeatureValues = Object.freeze({}) as GraphFeatureValues
