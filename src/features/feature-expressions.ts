@@ -87,7 +87,9 @@ export function compileFeatureExpressions(definitions: FeatureDefinition[], sche
       const checking = createCelEnvironment()
       checking.registerVariable({ name: 'features', schema: Object.fromEntries(readable) })
       const compiled = compileExpression(definition.expression, checking, runtime)
-      if ('ok' in compiled) issues.push({ pointer: at('expression'), code: 'cel_type_error', message: compiled.message })
+      const graphRead = definitions.find((d) => d.kind === 'graph' && new RegExp(`\\b${d.name}\\b`).test(definition.expression!))
+      const hint = graphRead ? ` ("${graphRead.name}" is a graph feature: the graph measures after the expressions are computed, so an expression cannot read it; a strategy can)` : ''
+      if ('ok' in compiled) issues.push({ pointer: at('expression'), code: 'cel_type_error', message: `${compiled.message}${hint}` })
       else if (compiled.type !== 'int' && compiled.type !== 'double') issues.push({ pointer: at('expression'), code: 'cel_type_error', message: `must evaluate to int or double, not ${compiled.type}` })
       else {
         derivedTypes.set(definition.name, compiled.type)

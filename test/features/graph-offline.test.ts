@@ -95,14 +95,18 @@ describe('graph measures offline', () => {
     try {
       const items = (await app.inject({ url: '/v1/features' })).json().items as { name: string; kind: string; type?: string; window?: string; description?: string; usedBy: unknown[] }[]
       const graph = items.filter((f) => f.kind === 'graph')
+      // the standard measures, and the fraud-only count config/features.yaml declares besides (which no strategy here reads)
       assert.deepEqual(
         graph.map((f) => f.name),
-        [...graphFeatureNames],
+        [...graphFeatureNames.slice(0, 4), 'fraudNodes2h30d', ...graphFeatureNames.slice(4)],
       )
-      for (const f of graph) assert.ok(f.type && f.window && f.description && f.usedBy.length === decided.length, JSON.stringify(f))
+      for (const f of graph) assert.ok(f.type && f.window && f.description && f.usedBy.length === (f.name === 'fraudNodes2h30d' ? 0 : decided.length), JSON.stringify(f))
       const described = (await app.inject({ url: '/v1/features/usersPerDevice' })).json()
-      assert.deepEqual([described.kind, described.type, described.window], ['graph', 'int', 'all time'])
-      assert.deepEqual((await app.inject({ url: '/v1/features/usersPerDevice/versions' })).json(), { items: [] })
+      assert.deepEqual([described.kind, described.type, described.window, described.measure, described.entity, described.version], ['graph', 'int', 'all time', 'shared_users', 'device', 1])
+      assert.deepEqual(
+        (await app.inject({ url: '/v1/features/usersPerDevice/versions' })).json().items.map((v: { version: number; definition: { measure: string } }) => [v.version, v.definition.measure]),
+        [[1, 'shared_users']],
+      )
 
       // a device three people now apply with: one new, two more
       const apply = (n: number) =>
