@@ -1,7 +1,7 @@
+import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { CommunityCache, computeRings } from './communities.ts'
 import { describeNode, type ExploreNode, type ExploreQuery, type ExploreResult, explore, subgraph } from './explore.ts'
 import { EventEntities, type GraphEvent } from './graph-event.ts'
-import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { type GraphFeatureValues, GraphMeasurePlan, type MeasureScratch, measureEvent } from './graph-measures.ts'
 import { type GraphOptions, type GraphOptionsInput, graphOptions } from './graph-options.ts'
 import { LinkGraph, type LinkGraphColumns } from './link-graph.ts'
