@@ -1,3 +1,4 @@
+import { entityKinds } from '../events/entities.ts'
 import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { recordMaker } from '../features/feature-engine.ts'
 import type { MeasureOptions } from './graph-options.ts'
@@ -55,7 +56,12 @@ export class GraphMeasurePlan {
   readonly ringGrowth: number[] = []
   readonly propagated: number[] = []
   readonly row: Float64Array
+  /** Scratch of a search's count: nodes found per cell (entity kind × 256 + label mask), and the cells in use. */
+  readonly cells = new Int32Array(entityKinds.length << 8)
+  readonly touched = new Int32Array(entityKinds.length << 8)
   readonly toRecord: (row: Float64Array, offset: number) => GraphFeatureValues
+  /** Whether any feature reads the rings or the propagated risk (which the hourly recomputation changes). */
+  readonly readsRecomputed: boolean
 
   /** `riskLabels`: the graph's risk labels, what a labelled_nodes feature without `labels` counts. */
   constructor(
@@ -107,6 +113,7 @@ export class GraphMeasurePlan {
           throw new Error(`graph feature "${d.name}" has no measure`)
       }
     })
+    this.readsRecomputed = this.ringRisk.length + this.ringUsers.length + this.ringGrowth.length + this.propagated.length > 0
   }
 
   /** No graph features declared: the graph measures nothing (a decision only adds its event). */
@@ -114,10 +121,6 @@ export class GraphMeasurePlan {
     return this.names.length === 0
   }
 
-  /** Whether any feature reads the rings or the propagated risk (which the hourly recomputation changes). */
-  get readsRecomputed(): boolean {
-    return this.ringRisk.length + this.ringUsers.length + this.ringGrowth.length + this.propagated.length > 0
-  }
 
   private searchOf(hops: number, windowMs: number): Search {
     let search = this.searches.find((s) => s.hops === hops && s.windowMs === windowMs)
@@ -212,18 +215,31 @@ export function measureEvent(
       maxEdges: options.maxEdges,
       maxEdgesPerNode: options.maxEdgesPerNode,
     })
-    const masks = graph.labels.masks
-    const foundNodes = search.found
     const tallies = planned.tallies
-    for (let i = 0; i < found; i++) {
-      const node = foundNodes[i]!
-      const kind = kinds[node]!
-      const mask = masks[node]!
-      const isSelf = node === self
-      for (let t = 0; t < tallies.length; t++) {
-        const tally = tallies[t]!
-        if ((tally.kind === -1 || tally.kind === kind) && (tally.mask === 0 || (mask & tally.mask) !== 0) && (tally.withSelf || !isSelf)) row[tally.out]!++
+    if (tallies.length > 0) {
+      // the nodes found, counted by (kind, label mask): a few distinct cells, whatever the number of counts declared
+      const { cells, touched } = plan
+      const masks = graph.labels.masks
+      const foundNodes = search.found
+      let distinct = 0
+      let selfCell = -1
+      for (let i = 0; i < found; i++) {
+        const node = foundNodes[i]!
+        const cell = (kinds[node]! << 8) | masks[node]!
+        if (cells[cell]++ === 0) touched[distinct++] = cell
+        if (node === self) selfCell = cell
       }
+      for (let t = 0; t < tallies.length; t++) {
+        const { kind, mask, withSelf, out } = tallies[t]!
+        let count = 0
+        for (let c = 0; c < distinct; c++) {
+          const cell = touched[c]!
+          if ((kind === -1 || kind === cell >>> 8) && (mask === 0 || (cell & mask) !== 0)) count += cells[cell]!
+        }
+        if (!withSelf && selfCell >= 0 && (kind === -1 || kind === selfCell >>> 8) && (mask === 0 || (selfCell & mask) !== 0)) count--
+        row[out] = count
+      }
+      for (let c = 0; c < distinct; c++) cells[touched[c]!] = 0
     }
     if (search.capped) for (const out of planned.capped) row[out] = 1
   }
