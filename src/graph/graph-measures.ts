@@ -5,7 +5,7 @@ import type { MeasureOptions } from './graph-options.ts'
 import { type EventEntities, type GraphEvent, entitiesOf } from './graph-event.ts'
 import type { LinkGraph } from './link-graph.ts'
 import type { NeighbourhoodSearch } from './neighbourhood.ts'
-import { labelBit } from './node-labels.ts'
+import { labelBit, labelKinds } from './node-labels.ts'
 import { kindIndex, userKind } from './node-table.ts'
 import type { RiskPropagation } from './propagation.ts'
 import { type Ring, type RingIndex, ringOfNode } from './rings.ts'
@@ -13,6 +13,9 @@ import { standardGraphFeatures } from './standard-graph-features.ts'
 
 /** The graph's values for one event, by feature name (what a strategy or model reads). */
 export type GraphFeatureValues = Record<string, number>
+
+/** Bits of a node's label mask: one per label kind. A search's nodes are counted per (entity kind, mask): `kind << maskBits | mask`. */
+const maskBits = labelKinds.length
 
 /** One count read from a neighbourhood search's nodes: of a kind (−1: any), carrying a label of a mask (0: any node), the applicant counted or not. */
 interface Tally {
@@ -56,9 +59,9 @@ export class GraphMeasurePlan {
   readonly ringGrowth: number[] = []
   readonly propagated: number[] = []
   readonly row: Float64Array
-  /** Scratch of a search's count: nodes found per cell (entity kind × 256 + label mask), and the cells in use. */
-  readonly cells = new Int32Array(entityKinds.length << 8)
-  readonly touched = new Int32Array(entityKinds.length << 8)
+  /** Scratch of a search's count: nodes found per cell (entity kind, then a bit per label kind: `cellOf`), and the cells in use. */
+  readonly cells = new Int32Array(entityKinds.length << maskBits)
+  readonly touched = new Int32Array(entityKinds.length << maskBits)
   readonly toRecord: (row: Float64Array, offset: number) => GraphFeatureValues
   /** Whether any feature reads the rings or the propagated risk (which the hourly recomputation changes). */
   readonly readsRecomputed: boolean
@@ -225,7 +228,7 @@ export function measureEvent(
       let selfCell = -1
       for (let i = 0; i < found; i++) {
         const node = foundNodes[i]!
-        const cell = (kinds[node]! << 8) | masks[node]!
+        const cell = (kinds[node]! << maskBits) | masks[node]!
         if (cells[cell]++ === 0) touched[distinct++] = cell
         if (node === self) selfCell = cell
       }
@@ -234,9 +237,9 @@ export function measureEvent(
         let count = 0
         for (let c = 0; c < distinct; c++) {
           const cell = touched[c]!
-          if ((kind === -1 || kind === cell >>> 8) && (mask === 0 || (cell & mask) !== 0)) count += cells[cell]!
+          if ((kind === -1 || kind === cell >>> maskBits) && (mask === 0 || (cell & mask) !== 0)) count += cells[cell]!
         }
-        if (!withSelf && selfCell >= 0 && (kind === -1 || kind === selfCell >>> 8) && (mask === 0 || (selfCell & mask) !== 0)) count--
+        if (!withSelf && selfCell >= 0 && (kind === -1 || kind === selfCell >>> maskBits) && (mask === 0 || (selfCell & mask) !== 0)) count--
         row[out] = count
       }
       for (let c = 0; c < distinct; c++) cells[touched[c]!] = 0
