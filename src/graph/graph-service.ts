@@ -9,21 +9,24 @@ import { PendingPropagation, type PropagationComputation } from './pending-propa
 import { type PropagationColumns, RiskPropagation } from './propagation.ts'
 import { capturePropagationInput, type LaterSeeds, type PropagationInput } from './propagation-restart.ts'
 import { captureRingInput, type RingInput } from './ring-input.ts'
+import { continueRings } from './ring-continuity.ts'
 import { PendingRings, type RingComputation, ringGraphId } from './ring-worker.ts'
 import { type RingIndex, emptyRingIndex } from './rings.ts'
 
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
   /**
-   * 3: the propagation's restart, like the rings, applies an hour after its
-   * capture (2 restarted it at once, 1 also applied rings at once: such a
-   * snapshot is not used, the log is replayed).
+   * 4: rings keep their ids across computations (the rings hold their
+   * users, history and the next id); 3: the propagation's restart, like the
+   * rings, applies an hour after its capture (2 restarted it at once, 1
+   * also applied rings at once). An older snapshot is not used: the log is
+   * replayed.
    */
-  format: 'xiezhi-graph-3'
+  format: 'xiezhi-graph-4'
   options: GraphOptions
   graph: LinkGraphColumns
   propagation: PropagationColumns
-  /** The rings in use. */
+  /** The rings in use (and the next ring id: the next computation's rings continue them). */
   rings: RingIndex
   /** The input captured at the last scheduled hour, whose rings apply at the next (null: none). */
   pendingRings: RingInput | null
@@ -135,7 +138,8 @@ export class GraphService {
     if (dueRestart) this.lastPropagation = dueRestart.applyTo(this.propagation, this.graph)
     if (!due) return
     this.lastComputation = due.take()
-    this.rings = this.lastComputation.rings
+    // the ids of the rings they continue: linear in the rings' users (ring-continuity.ts)
+    this.rings = continueRings(this.rings, this.lastComputation.rings)
     this.onRecomputed?.(this.rings)
   }
 
@@ -159,7 +163,7 @@ export class GraphService {
    * pending from the last scheduled hour still applies at the next).
    */
   recompute(atMs = this.graph.newestMs): RingIndex {
-    this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs, this.communityCache)
+    this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs, this.communityCache, this.rings)
     this.propagation.recompute(this.graph)
     return this.rings
   }
@@ -179,13 +183,18 @@ export class GraphService {
     return subgraph(this.graph, this.rings, this.propagation, keys, caps)
   }
 
-  /** The members of some rings of the current index, by kind, as blind indexes (what a ring case keeps): one pass over the nodes. */
+  /** The members of some rings of the current index (by id), by kind, as blind indexes (what a ring case keeps): one pass over the nodes. */
   ringMembers(ringIds: ReadonlySet<number>): Map<number, Record<string, string[]>> {
     const members = new Map<number, Record<string, string[]>>()
-    const { ringOf } = this.rings
+    const { ringOf, rings } = this.rings
+    const wanted = new Uint8Array(rings.length)
+    rings.forEach((ring, position) => {
+      if (ringIds.has(ring.id)) wanted[position] = 1
+    })
     for (let node = 0; node < ringOf.length; node++) {
-      const id = ringOf[node]!
-      if (!ringIds.has(id)) continue
+      const position = ringOf[node]!
+      if (position < 0 || !wanted[position]) continue
+      const id = rings[position]!.id
       const ring = members.get(id) ?? {}
       members.set(id, ring)
       const kind = this.graph.nodes.kind(node)
@@ -208,7 +217,7 @@ export class GraphService {
     const pendingRings = this.pending?.input ?? null
     const restart = this.pendingRestart
     return {
-      format: 'xiezhi-graph-3',
+      format: 'xiezhi-graph-4',
       options: this.options,
       graph: this.graph.toColumns(copy, withAdjacency),
       propagation: this.propagation.toColumns(copy),
@@ -221,7 +230,7 @@ export class GraphService {
 
   /** The graph a snapshot holds, the rings and restart it was computing started again (from the same inputs, to the same results). */
   static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}): GraphService {
-    if (snapshot.format !== 'xiezhi-graph-3') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
+    if (snapshot.format !== 'xiezhi-graph-4') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
     const service = new GraphService(snapshot.options, runtime)
     service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)

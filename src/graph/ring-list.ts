@@ -119,12 +119,14 @@ export function listRings(graph: LinkGraph, index: RingIndex, query: RingListQue
  */
 function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[], usersOf?: Map<number, string[]>): RingRow[] {
   if (rings.length === 0) return []
-  // ring ids are positions in `index.rings`: a typed array finds a ring's row without hashing per node
+  // `ringOf` holds positions in `index.rings`: a typed array by position finds a ring's row without hashing per node
   const slot = new Int32Array(index.rings.length).fill(-1)
-  rings.forEach((ring, i) => {
-    slot[ring.id] = i
-    usersOf?.set(ring.id, [])
+  const row = new Map(rings.map((ring, i) => [ring, i]))
+  index.rings.forEach((ring, position) => {
+    const i = row.get(ring)
+    if (i !== undefined) slot[position] = i
   })
+  for (const ring of rings) usersOf?.set(ring.id, [])
   const kindCount = entityKinds.length
   const labelCount = labelKinds.length
   const byKind = new Int32Array(rings.length * kindCount)
@@ -138,14 +140,14 @@ function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[
   const userKind = entityKinds.indexOf('user')
   const end = Math.min(ringOf.length, graph.nodes.count)
   for (let node = 0; node < end; node++) {
-    const id = ringOf[node]!
-    if (id < 0) continue
-    const i = slot[id]!
+    const position = ringOf[node]!
+    if (position < 0) continue
+    const i = slot[position]!
     if (i < 0) continue
     const kind = kinds[node]!
     byKind[i * kindCount + kind]!++
     if (kind === userKind) {
-      if (usersOf) usersOf.get(id)!.push(graph.nodes.key(node))
+      if (usersOf) usersOf.get(rings[i]!.id)!.push(graph.nodes.key(node))
       // the labels' columns grow only as far as a node was labelled: no read past their end (a slow path in V8)
       const mask = node < masks.length ? masks[node]! : 0
       for (let l = 0; l < labelCount; l++) if ((mask >>> l) & 1) byLabel[i * labelCount + l]!++

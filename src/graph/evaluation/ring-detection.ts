@@ -77,11 +77,12 @@ export function evaluateRingDetection(world = ringWorld(), how: { scheduled?: bo
   for (const actor of actorOf.values()) ringUsers.set(actor, (ringUsers.get(actor) ?? 0) + 1)
   const membersOf = new Map<number, number[]>()
   for (let node = 0; node < index.ringOf.length; node++) {
-    const ring = index.ringOf[node]!
-    if (ring < 0 || graph.nodes.kinds[node] !== kindIndex('user')) continue
-    const list = membersOf.get(ring) ?? []
+    const position = index.ringOf[node]!
+    if (position < 0 || graph.nodes.kinds[node] !== kindIndex('user')) continue
+    const id = index.rings[position]!.id
+    const list = membersOf.get(id) ?? []
     list.push(node)
-    membersOf.set(ring, list)
+    membersOf.set(id, list)
   }
   const figures = (thresholds: RingThresholds): DetectionFigures => {
     const suspects = index.rings.filter((ring) => isSuspect(ring, thresholds))
