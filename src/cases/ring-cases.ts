@@ -28,14 +28,20 @@ const usersOf = (keys: Record<string, string[]>) => keys.user ?? []
 
 /**
  * Ring cases (团伙案件): after each computation of the rings, a ring whose
- * risk crosses the threshold gets a case, once. Ring ids change from one
- * computation to the next, so a ring is recognised by its users: a ring is
- * the ring of a case when at least half of the case's users are in it (the
- * case sharing most users wins).
+ * risk crosses the threshold gets a case, once. A ring keeps its id while
+ * it goes on (`graph/ring-continuity.ts`), so a ring is the ring of the case
+ * that saw it under the same id (`ring.ringId`) and shares a user with it
+ * (an open case before a closed one, then the newest). A ring no case saw
+ * under its id — a case opened before ids lasted, or one whose ring merged
+ * into another or split — is recognised by its users: it is the ring of a
+ * case when at least half of the case's users are in it (the case sharing
+ * most users wins). Each case is the ring of one ring at most.
  *
  * - matched to an open or claimed case: the case stays; if users joined, its
  *   members become the union and its figures, risk and priority are updated
- *   (activity `ring_grown`);
+ *   (activity `ring_grown`); if none joined but it knew the ring under
+ *   another id, its figures now name this one (activity `ring_linked`), so
+ *   the next computation finds it by id;
  * - matched to a case closed within `closedLookbackMs`: nothing, unless at
  *   least `minUsers` users are new to it — a new team joined, and a new
  *   case opens;
@@ -65,19 +71,33 @@ export class RingCases {
   }
 
   /** Opens or updates the cases of rings that cross the threshold; what it did, for tests and logs. */
-  async apply(tenantId: string, sightings: readonly RingSighting[]): Promise<{ opened: number; grown: number; unchanged: number }> {
+  async apply(tenantId: string, sightings: readonly RingSighting[]): Promise<{ opened: number; grown: number; linked: number; unchanged: number }> {
     const known = await this.deps.store.ringCases(tenantId, this.deps.clock.nowMs() - this.deps.options.closedLookbackMs)
     const taken = new Set<string>()
-    const done = { opened: 0, grown: 0, unchanged: 0 }
+    const done = { opened: 0, grown: 0, linked: 0, unchanged: 0 }
     const ordered = [...sightings].filter((s) => this.crosses(s.summary)).sort((a, b) => b.summary.risk - a.summary.risk || b.summary.users - a.summary.users)
-    for (const sighting of ordered) {
-      const users = new Set(usersOf(sighting.members))
-      const match = bestMatch(known, users, taken)
+    const usersOfSighting = ordered.map((s) => new Set(usersOf(s.members)))
+    // by id first, every ring, so a match by users never takes the case of a ring that goes on under its id
+    const matches = ordered.map((s, i) => {
+      const match = matchById(known, s.summary.ringId, usersOfSighting[i]!, taken)
       if (match) taken.add(match.id)
-      const joined = match ? [...users].filter((u) => !usersOf(match.entityKeys).includes(u)) : [...users]
+      return match
+    })
+    for (const [i, sighting] of ordered.entries()) {
+      const users = usersOfSighting[i]!
+      let match = matches[i]
+      if (!match) {
+        match = bestMatch(known, users, taken)
+        if (match) taken.add(match.id)
+      }
+      const own = match ? new Set(usersOf(match.entityKeys)) : new Set<string>()
+      const joined = [...users].filter((u) => !own.has(u))
       if (match && match.status !== 'closed') {
-        if (joined.length === 0) done.unchanged++
-        else if (await this.grow(match, sighting, joined.length)) done.grown++
+        if (joined.length > 0) {
+          if (await this.grow(match, sighting, joined.length)) done.grown++
+        } else if (match.ring?.ringId !== sighting.summary.ringId) {
+          if (await this.link(match, sighting)) done.linked++
+        } else done.unchanged++
       } else if (match && joined.length < this.deps.options.minUsers) done.unchanged++
       else {
         await this.open(tenantId, sighting)
@@ -117,13 +137,39 @@ export class RingCases {
     if (updated) Object.assign(reviewCase, updated)
     return updated !== undefined
   }
+
+  /** A case's ring, its users all known to it, seen under another id: the case's figures now name it. False when the case moved meanwhile. */
+  private async link(reviewCase: ReviewCase, sighting: RingSighting): Promise<boolean> {
+    const atMs = this.deps.clock.nowMs()
+    const updated = await this.deps.store.update(
+      reviewCase.tenantId,
+      reviewCase.id,
+      { status: reviewCase.status, assignee: reviewCase.assignee },
+      { ring: sighting.summary },
+      { id: randomUUID(), caseId: reviewCase.id, kind: 'ring_linked', actor: 'system', atMs, data: { ringId: sighting.summary.ringId, previousRingId: reviewCase.ring?.ringId ?? null } },
+    )
+    if (updated) Object.assign(reviewCase, updated)
+    return updated !== undefined
+  }
+}
+
+/** The case that saw this ring under its id and shares a user with it (an id from before ids lasted may name another ring): an open one before a closed one, then the newest. */
+function matchById(cases: readonly ReviewCase[], ringId: number, users: ReadonlySet<string>, taken: ReadonlySet<string>): ReviewCase | undefined {
+  let best: ReviewCase | undefined
+  for (const candidate of cases) {
+    if (taken.has(candidate.id) || candidate.ring?.ringId !== ringId || !usersOf(candidate.entityKeys).some((u) => users.has(u))) continue
+    const better = !best || (best.status === 'closed' && candidate.status !== 'closed') || ((best.status === 'closed') === (candidate.status === 'closed') && candidate.createdAtMs > best.createdAtMs)
+    if (better) best = candidate
+  }
+  return best
 }
 
 /**
  * The case of each ring of a list (ring id → its users' blind indexes), as
- * the desk matches them (`bestMatch`): of the ring cases sharing a user with
- * it, found by the members' index, the one sharing most, if they are at
- * least half of its users. A ring of no case is missing from the answer.
+ * the desk matches them: of the ring cases sharing a user with it, found by
+ * the members' index, the one that saw it under its id (`matchById`), else
+ * the one sharing most users, if they are at least half of its users
+ * (`bestMatch`). A ring of no case is missing from the answer.
  */
 export async function casesOfRings(store: CaseStore, tenantId: string, ringUsers: ReadonlyMap<number, readonly string[]>): Promise<Map<number, ReviewCase>> {
   const found = new Map<number, ReviewCase>()
@@ -131,7 +177,8 @@ export async function casesOfRings(store: CaseStore, tenantId: string, ringUsers
   if (all.length === 0) return found
   const candidates = await store.ringCasesWithMembers(tenantId, all)
   for (const [ring, users] of ringUsers) {
-    const match = bestMatch(candidates, new Set(users), new Set())
+    const members = new Set(users)
+    const match = matchById(candidates, ring, members, new Set()) ?? bestMatch(candidates, members, new Set())
     if (match) found.set(ring, match)
   }
   return found

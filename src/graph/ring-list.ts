@@ -4,8 +4,8 @@ import type { LinkGraph } from './link-graph.ts'
 import { type LabelKind, labelKinds } from './node-labels.ts'
 import { isSuspect, type Ring, type RingIndex } from './rings.ts'
 
-/** What the rings list sorts by: a figure of the ring (`Ring`), or when its first user was first seen / its last user joined. */
-export const ringSorts = ['risk', 'users', 'nodes', 'riskUsers', 'growth', 'cohesion', 'firstSeen', 'lastJoined'] as const
+/** What the rings list sorts by: a figure of the ring (`Ring`), or when its first user was first seen / its last user joined / it was first found. */
+export const ringSorts = ['risk', 'users', 'nodes', 'riskUsers', 'growth', 'cohesion', 'firstSeen', 'lastJoined', 'since'] as const
 export type RingSort = (typeof ringSorts)[number]
 
 export interface RingListQuery {
@@ -43,6 +43,16 @@ export interface RingRow {
   lastJoined: string
   /** The member linked to most users (the shared device or phone, most often): the graph page opens the ring there. */
   focusNode: number
+  /** When a computation first found the ring under this id (ids last while a ring goes on). */
+  since: string
+  /** Its users at the previous computation (0: new). */
+  previousUsers: number
+  /** A new id split off this ring (null: none). */
+  splitFrom: number | null
+  /** Rings that ended at this computation, taken into this one. */
+  absorbed: number[]
+  /** Its users at each computation where the number changed, oldest first (the last 24). */
+  history: { at: string; users: number }[]
 }
 
 export interface RingList {
@@ -85,6 +95,7 @@ const sortKey: Record<RingSort, (ring: Ring) => number> = {
   cohesion: (r) => r.cohesion,
   firstSeen: (r) => r.firstSeenMs,
   lastJoined: (r) => r.lastJoinedMs,
+  since: (r) => r.sinceMs,
 }
 
 /**
@@ -181,6 +192,11 @@ function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[
       firstSeen: iso(ring.firstSeenMs),
       lastJoined: iso(ring.lastJoinedMs),
       focusNode: focus[i]!,
+      since: iso(ring.sinceMs),
+      previousUsers: ring.previousUsers,
+      splitFrom: ring.splitFrom < 0 ? null : ring.splitFrom,
+      absorbed: ring.absorbed,
+      history: ring.history.map((size) => ({ at: iso(size.atMs), users: size.users })),
     }
   })
 }
