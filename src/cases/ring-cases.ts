@@ -153,13 +153,25 @@ export class RingCases {
   }
 }
 
-/** The case that saw this ring under its id and shares a user with it (an id from before ids lasted may name another ring): an open one before a closed one, then the newest. */
+/**
+ * The case that saw this ring under its id and shares a user with it (an id
+ * from before ids lasted may name another ring): an open one before a
+ * closed one, then the one sharing most users, then the newest.
+ */
 function matchById(cases: readonly ReviewCase[], ringId: number, users: ReadonlySet<string>, taken: ReadonlySet<string>): ReviewCase | undefined {
   let best: ReviewCase | undefined
+  let bestShared = 0
   for (const candidate of cases) {
-    if (taken.has(candidate.id) || candidate.ring?.ringId !== ringId || !usersOf(candidate.entityKeys).some((u) => users.has(u))) continue
-    const better = !best || (best.status === 'closed' && candidate.status !== 'closed') || ((best.status === 'closed') === (candidate.status === 'closed') && candidate.createdAtMs > best.createdAtMs)
-    if (better) best = candidate
+    if (taken.has(candidate.id) || candidate.ring?.ringId !== ringId) continue
+    const shared = usersOf(candidate.entityKeys).filter((u) => users.has(u)).length
+    if (shared === 0) continue
+    const open = candidate.status !== 'closed'
+    const bestOpen = best !== undefined && best.status !== 'closed'
+    const better = !best || (open && !bestOpen) || (open === bestOpen && (shared > bestShared || (shared === bestShared && candidate.createdAtMs > best.createdAtMs)))
+    if (better) {
+      best = candidate
+      bestShared = shared
+    }
   }
   return best
 }

@@ -59,6 +59,7 @@ after(async () => {
 })
 
 let firstDecision = ''
+let firstRingId = -1
 
 test('a ring that crosses the risk threshold opens one case at the next recomputation', async () => {
   // four users on one device and phone, three of them labelled fraud; four others on another device and phone, unlabelled
@@ -82,6 +83,8 @@ test('a ring that crosses the risk threshold opens one case at the next recomput
   assert.equal(ringCase!.ring!.riskUsers, 3)
   assert.ok(ringCase!.ring!.risk >= 0.4, `risk ${ringCase!.ring!.risk}`)
   assert.deepEqual({ risk: ringCase!.risk, priority: ringCase!.priority }, ringCasePriority(ringCase!.ring!.risk, 4))
+  firstRingId = ringCase!.ring!.ringId
+  assert.equal(engine.graph.rings.rings.find((r) => r.riskUsers === 3)?.id, firstRingId, 'the case names the ring by its id')
   // the next hour: the same ring, still open, is not opened again
   await apply('ring-other', startMs + 3 * hourMs, 'dev-other', '13900002222')
   assert.equal((await ringCases()).length, 1)
@@ -101,6 +104,7 @@ test('a grown ring updates its open case', async () => {
     ['opened', 'ring_grown'],
   )
   assert.equal(activities[1]!.data.joined, 1)
+  assert.equal(ringCase!.ring!.ringId, firstRingId, 'the grown ring kept its id')
 })
 
 test('the case shows the ring subgraph; the graph starts from its keys, a decision, or a node', async () => {
@@ -185,21 +189,52 @@ test('a ring matched to a closed case opens a new one only when a new team joine
   const store = await SqliteRecordStore.open(':memory:')
   try {
     const rings = new RingCases({ store: store.cases, clock, options: { minRisk: 0.4, minUsers: 3, closedLookbackMs: 90 * 86_400_000 }, onError: (error) => assert.fail(error) })
-    const sighting = (users: string[], risk = 0.5) => ({
-      summary: { ringId: 0, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 1, riskUsers: 2, newUsers: 0, risk, cohesion: 1, growth: 0 },
+    const sighting = (users: string[], risk = 0.5, ringId = 1) => ({
+      summary: { ringId, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 1, riskUsers: 2, newUsers: 0, risk, cohesion: 1, growth: 0 },
       members: { user: users, device: ['dev'] },
     })
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'], 0.39)]), { opened: 0, grown: 0, unchanged: 0 }, 'below the threshold')
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'])]), { opened: 1, grown: 0, unchanged: 0 })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'], 0.39)]), { opened: 0, grown: 0, linked: 0, unchanged: 0 }, 'below the threshold')
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'])]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
     const [opened] = await store.cases.ringCases(defaultTenant, 0)
     await store.cases.update(defaultTenant, opened!.id, { status: 'open', assignee: null }, { status: 'closed', closedAtMs: nowMs, disposition: 'confirmed_fraud' }, { id: 'close', caseId: opened!.id, kind: 'closed', actor: 'user:alice', atMs: nowMs, data: {} })
     // two newcomers: still the closed case's ring
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e'])]), { opened: 0, grown: 0, unchanged: 1 })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e'])]), { opened: 0, grown: 0, linked: 0, unchanged: 1 })
     // three: a new team joined, a new case
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e', 'f'])]), { opened: 1, grown: 0, unchanged: 0 })
-    // a ring sharing fewer than half of any case's users is another ring
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'x', 'y', 'z', 'w', 'v', 'u'])]), { opened: 1, grown: 0, unchanged: 0 })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e', 'f'])]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
+    // another ring (another id) sharing fewer than half of any case's users is another ring
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'x', 'y', 'z', 'w', 'v', 'u'], 0.5, 2)]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
     assert.equal((await store.cases.ringCases(defaultTenant, 0)).length, 3)
+  } finally {
+    await store.close()
+  }
+})
+
+test('a ring that goes on under its id keeps its case however its users turn over; a case that knew another id is linked, not doubled', async () => {
+  const store = await SqliteRecordStore.open(':memory:')
+  try {
+    const rings = new RingCases({ store: store.cases, clock, options: { minRisk: 0.4, minUsers: 3, closedLookbackMs: 90 * 86_400_000 }, onError: (error) => assert.fail(error) })
+    const sighting = (ringId: number, users: string[], risk = 0.5) => ({
+      summary: { ringId, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 1, riskUsers: 2, newUsers: 0, risk, cohesion: 1, growth: 0 },
+      members: { user: users, device: ['dev'] },
+    })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(7, ['a', 'b', 'c', 'd'])]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
+    // hour by hour the old members leave the window and others join: by users alone, the fourth hour (a, b, c, d all gone) would be another ring
+    const hours = [['b', 'c', 'd', 'e'], ['c', 'd', 'e', 'f'], ['d', 'e', 'f', 'g'], ['e', 'f', 'g', 'h']]
+    for (const users of hours) assert.deepEqual(await rings.apply(defaultTenant, [sighting(7, users)]), { opened: 0, grown: 1, linked: 0, unchanged: 0 }, users.join())
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(7, ['e', 'f', 'g', 'h'])]), { opened: 0, grown: 0, linked: 0, unchanged: 1 }, 'the same ring again')
+    const [only, ...others] = await store.cases.ringCases(defaultTenant, 0)
+    assert.equal(others.length, 0, 'one case for the ring')
+    assert.deepEqual(only!.entityKeys.user, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'])
+    // a case that knew the ring under another id (one opened before ids lasted): found by its users, and from then on by id
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(9, ['e', 'f', 'g', 'h'])]), { opened: 0, grown: 0, linked: 1, unchanged: 0 })
+    assert.equal((await store.cases.get(defaultTenant, only!.id))?.ring?.ringId, 9)
+    assert.deepEqual((await store.cases.activities(only!.id)).map((a) => a.kind).at(-1), 'ring_linked')
+    // an id shared by no user of the case (an id from before ids lasted) does not name the case
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(9, ['p', 'q', 'r'])]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
+    // two rings in one computation, the riskier one first: the case that saw ring 9 with most of its users grows, the other case is ring 10's by its users
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(9, ['e', 'f', 'g', 'h', 'i']), sighting(10, ['p', 'q', 'r'], 0.9)]), { opened: 0, grown: 1, linked: 1, unchanged: 0 })
+    const cases = await store.cases.ringCases(defaultTenant, 0)
+    assert.deepEqual(cases.map((c) => [c.ring?.ringId, c.entityKeys.user?.length]).sort(), [[10, 3], [9, 9]])
   } finally {
     await store.close()
   }
