@@ -32,8 +32,9 @@ import { type Ring, type RingIndex, ringHistoryLength } from './rings.ts'
 export function continueRings(previous: RingIndex, next: RingIndex): RingIndex {
   const { rings } = next
   const before = previous.rings
-  // (new position, previous position, shared users), found ring by ring
-  const pairs: number[] = []
+  // (new position, previous position, shared users) for each pair sharing users, found ring by ring: at most one per user
+  const pairs = new Int32Array(3 * next.ringUsers.length)
+  let pairCount = 0
   const shared = new Int32Array(before.length)
   const touched: number[] = []
   const { ringOf: previousRingOf } = previous
@@ -46,26 +47,43 @@ export function continueRings(previous: RingIndex, next: RingIndex): RingIndex {
       shared[was]!++
     }
     for (const was of touched) {
-      pairs.push(position, was, shared[was]!)
+      pairs[3 * pairCount] = position
+      pairs[3 * pairCount + 1] = was
+      pairs[3 * pairCount + 2] = shared[was]!
+      pairCount++
       shared[was] = 0
     }
     touched.length = 0
   }
-  const order = Array.from({ length: pairs.length / 3 }, (_, k) => k)
-  order.sort((a, b) => pairs[3 * b + 2]! - pairs[3 * a + 2]! || before[pairs[3 * a + 1]!]!.id - before[pairs[3 * b + 1]!]!.id || pairs[3 * a]! - pairs[3 * b]!)
-  const continues = new Int32Array(rings.length).fill(-1)
-  const continued = new Uint8Array(before.length)
-  // for a ring that ends or a new one: where most of its users went, or came from
+  // for a ring that ends or a new one: where most of its users went, or came from (ties: the lower id, the earlier position)
   const mostlyInto = new Int32Array(before.length).fill(-1)
+  const intoCount = new Int32Array(before.length)
   const mostlyFrom = new Int32Array(rings.length).fill(-1)
-  for (const k of order) {
+  const fromCount = new Int32Array(rings.length)
+  // the pairs that may continue an id: most of the previous ring's users, or most of the new ring's (at most two per ring on either side)
+  const candidates: number[] = []
+  for (let k = 0; k < pairCount; k++) {
     const position = pairs[3 * k]!
     const was = pairs[3 * k + 1]!
     const count = pairs[3 * k + 2]!
-    if (mostlyInto[was] === -1) mostlyInto[was] = position
-    if (mostlyFrom[position] === -1) mostlyFrom[position] = was
+    if (count > intoCount[was]!) {
+      intoCount[was] = count
+      mostlyInto[was] = position
+    }
+    if (count > fromCount[position]! || (count === fromCount[position]! && before[was]!.id < before[mostlyFrom[position]!]!.id)) {
+      fromCount[position] = count
+      mostlyFrom[position] = was
+    }
+    if (2 * count >= before[was]!.users || 2 * count >= rings[position]!.users) candidates.push(k)
+  }
+  // greatest overlap first, then the lower previous id; the sort is stable, so then the earlier position
+  candidates.sort((a, b) => pairs[3 * b + 2]! - pairs[3 * a + 2]! || before[pairs[3 * a + 1]!]!.id - before[pairs[3 * b + 1]!]!.id)
+  const continues = new Int32Array(rings.length).fill(-1)
+  const continued = new Uint8Array(before.length)
+  for (const k of candidates) {
+    const position = pairs[3 * k]!
+    const was = pairs[3 * k + 1]!
     if (continues[position] !== -1 || continued[was]) continue
-    if (2 * count < before[was]!.users && 2 * count < rings[position]!.users) continue
     continues[position] = was
     continued[was] = 1
   }
@@ -90,17 +108,20 @@ export function continueRings(previous: RingIndex, next: RingIndex): RingIndex {
       ring.splitFrom = from >= 0 ? before[from]!.id : -1
       ring.history = [{ atMs, users: ring.users }]
     }
-    ring.absorbed = []
+    ring.absorbed = noneAbsorbed
   }
   for (let was = 0; was < before.length; was++) {
     if (continued[was] || mostlyInto[was] < 0) continue
     const into = rings[mostlyInto[was]!]!
-    if (into.splitFrom !== before[was]!.id) into.absorbed.push(before[was]!.id)
+    // ascending: the previous rings are visited by position, not id
+    if (into.splitFrom !== before[was]!.id) into.absorbed = [...into.absorbed, before[was]!.id].sort((a, b) => a - b)
   }
-  for (const ring of rings) ring.absorbed.sort((a, b) => a - b)
   next.nextId = nextId
   return next
 }
+
+/** Shared by the rings that took in none (most): never changed in place. */
+const noneAbsorbed: number[] = []
 
 /** A ring's fields before `continueRings` gives it its id and history. */
 export const newRingHistory = (atMs: number, users: number): Pick<Ring, 'sinceMs' | 'previousUsers' | 'splitFrom' | 'absorbed' | 'history'> => ({
