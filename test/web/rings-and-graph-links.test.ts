@@ -81,6 +81,8 @@ test('the suspect-rings page: riskiest first with members, labels and case; sort
   assert.match(text, /fraud 3/)
   assert.equal(await first.getByTestId('ring-case-link').getAttribute('href'), `/cases/${ringCaseId}`)
   assert.equal(await rows.nth(1).getByTestId('ring-case-link').count(), 0, 'the quiet ring has no case')
+  // found at the one computation applied so far: a new ring under its id
+  assert.match((await first.getByTestId('ring-since').textContent()) ?? '', new RegExp(`${en.rings.sizeNew}$`))
   assert.match((await page.getByTestId('rings-summary').textContent()) ?? '', /^2 rings/)
   assert.ok(!(await page.content()).includes(sharedPhone), 'no value on the rings page')
   assert.deepEqual(await unlabelledControls(page), [], 'form controls without a name on the rings page')
