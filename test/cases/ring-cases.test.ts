@@ -14,7 +14,7 @@ import { buildServer } from '../../src/api/build-server.ts'
 import { readConfig } from '../../src/app/config.ts'
 import { type Engine, defaultTenant, openEngine } from '../../src/app/open-engine.ts'
 import { ringCasePriority } from '../../src/cases/case-priority.ts'
-import { RingCases } from '../../src/cases/ring-cases.ts'
+import { defaultRingCaseOptions, RingCases } from '../../src/cases/ring-cases.ts'
 import type { ReviewCase } from '../../src/cases/review-case.ts'
 import { openWritableDatabase } from '../../src/store/sqlite/sqlite-decision-appender.ts'
 import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.ts'
@@ -212,7 +212,7 @@ test('a ring matched to a closed case opens a new one only when a new team joine
 test('a ring that goes on under its id keeps its case however its users turn over; a case that knew another id is linked, not doubled', async () => {
   const store = await SqliteRecordStore.open(':memory:')
   try {
-    const rings = new RingCases({ store: store.cases, clock, options: { minRisk: 0.4, minUsers: 3, closedLookbackMs: 90 * 86_400_000 }, onError: (error) => assert.fail(error) })
+    const rings = new RingCases({ store: store.cases, clock, options: defaultRingCaseOptions, onError: (error) => assert.fail(error) })
     const sighting = (ringId: number, users: string[], risk = 0.5) => ({
       summary: { ringId, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 1, riskUsers: 2, newUsers: 0, risk, cohesion: 1, growth: 0 },
       members: { user: users, device: ['dev'] },
