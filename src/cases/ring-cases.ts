@@ -31,7 +31,8 @@ const usersOf = (keys: Record<string, string[]>) => keys.user ?? []
  * risk crosses the threshold gets a case, once. A ring keeps its id while
  * it goes on (`graph/ring-continuity.ts`), so a ring is the ring of the case
  * that saw it under the same id (`ring.ringId`) and shares a user with it
- * (an open case before a closed one, then the newest). A ring no case saw
+ * (an open case before a closed one, then the one sharing most users, then
+ * the newest). A ring no case saw
  * under its id — a case opened before ids lasted, or one whose ring merged
  * into another or split — is recognised by its users: it is the ring of a
  * case when at least half of the case's users are in it (the case sharing
