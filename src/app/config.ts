@@ -60,7 +60,8 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     bodyLimitBytes: int('XIEZHI_BODY_LIMIT_BYTES', 64 * 1024, 1_024, 16 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
     authDisabled: env.XIEZHI_AUTH === 'off',
-    featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 0, 0, 86_400),
+    // every 5 minutes by default: after a crash a start replays minutes of the log, not the graph's whole history
+    featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 300, 0, 86_400),
     sessionHours: int('XIEZHI_SESSION_HOURS', 12, 1, 24 * 30),
     ringCaseMinRisk: fraction('XIEZHI_RING_CASE_MIN_RISK', defaultRingCaseOptions.minRisk),
     requireBacktest: flag('XIEZHI_REQUIRE_BACKTEST', false),
