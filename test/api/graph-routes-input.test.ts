@@ -110,6 +110,14 @@ describe('a clear value travels in a body, never in a URL', () => {
     assert.equal((await post({ decision: firstDecision, hops: 1 })).statusCode, 200)
   })
 
+  test('the OpenAPI document offers the POST with value, and the GET without it', async () => {
+    const path = (await app.inject('/openapi.json')).json().paths['/v1/graph/neighbourhood']
+    assert.ok(path.post.requestBody.content['application/json'].schema.properties.value)
+    const parameters = (path.get.parameters as { name: string }[]).map((p) => p.name)
+    assert.ok(parameters.includes('key') && parameters.includes('from'))
+    assert.ok(!parameters.includes('value'))
+  })
+
   test('GET refuses a value, naming it', async () => {
     assert.deepEqual(issuesOf(await get(`kind=phone&value=${sharedPhone}`)), ['/query/value unknown_field'])
   })
