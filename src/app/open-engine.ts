@@ -28,7 +28,7 @@ import { TenantModels } from '../models/serving/tenant-models.ts'
 import { featureSnapshotFile, writeFeatureSnapshot } from './feature-snapshot-file.ts'
 import { rebuildFeatures } from './rebuild-features.ts'
 import type { GraphService } from '../graph/graph-service.ts'
-import { RingCases } from '../cases/ring-cases.ts'
+import { defaultRingCaseOptions, RingCases } from '../cases/ring-cases.ts'
 import { ringSightings } from './ring-sightings.ts'
 import { engineGraphOptions } from '../graph/graph-replay.ts'
 import { graphSnapshotFile } from './graph-snapshot-file.ts'
@@ -84,7 +84,7 @@ export interface Engine extends Records {
   snapshotFeatures(): Promise<{ bytes: number; ms: number; graph: { bytes: number; copyMs: number; ms: number } | undefined } | undefined>
   /** The review desk: cases from review decisions, phone verification, dispositions. */
   cases: CaseDesk
-  /** Ring cases: opened or grown after each computation of the rings, for rings whose risk crosses `ringCaseMinRisk`. */
+  /** Ring cases: opened or grown after each computation of the rings, for rings labelled or cohesive enough (`opensRingCase`). */
   ringCases: RingCases
   /** Workbench users and sessions. */
   users: WorkbenchUsers
@@ -178,7 +178,7 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const ringCases = new RingCases({
       store: store.cases,
       clock,
-      options: { minRisk: config.ringCaseMinRisk, minUsers: graph.options.rings.minUsers, closedLookbackMs: graph.options.rings.windowMs },
+      options: { ...defaultRingCaseOptions, minRisk: config.ringCaseMinRisk, minCohesion: config.ringCaseMinCohesion, minUsers: graph.options.rings.minUsers, closedLookbackMs: graph.options.rings.windowMs },
       onError: onCaseError,
     })
     graph.onRecomputed = (index) => ringCases.sighted(defaultTenant, ringSightings(graph, ringCases, index))

@@ -14,21 +14,33 @@ export interface RingSighting {
 }
 
 export interface RingCaseOptions {
-  /** A ring whose risk reaches this opens a case (`XIEZHI_RING_CASE_MIN_RISK`, 0.4). */
+  /** A ring whose risk reaches this opens a case (`XIEZHI_RING_CASE_MIN_RISK`, 0.4) … */
   minRisk: number
   /** … if it has this many users or more (the rings' own minimum, 3). */
   minUsers: number
+  /** An unlabelled ring whose cohesion reaches this opens one too (`XIEZHI_RING_CASE_MIN_COHESION`, 0.5) … */
+  minCohesion: number
+  /** … if it has this many users or more (4: a household of three on one phone and address is cohesive too). */
+  minCohesiveUsers: number
   /** Closed cases looked back on: a ring matching one opens a new case only when new users joined it (90 days, the rings' window). */
   closedLookbackMs: number
 }
 
-export const defaultRingCaseOptions: RingCaseOptions = { minRisk: 0.4, minUsers: 3, closedLookbackMs: 90 * 86_400_000 }
+export const defaultRingCaseOptions: RingCaseOptions = { minRisk: 0.4, minUsers: 3, minCohesion: 0.5, minCohesiveUsers: 4, closedLookbackMs: 90 * 86_400_000 }
+
+/**
+ * Whether a ring opens a case: labelled enough (its risk), or — before any
+ * label has come — cohesive enough (a team sharing devices, phones, cards
+ * and addresses) with more users than a household.
+ */
+export const opensRingCase = (ring: Pick<RingCaseSummary, 'risk' | 'users' | 'cohesion'>, options: RingCaseOptions): boolean =>
+  (ring.users >= options.minUsers && ring.risk >= options.minRisk) || (ring.users >= options.minCohesiveUsers && ring.cohesion >= options.minCohesion)
 
 const usersOf = (keys: Record<string, string[]>) => keys.user ?? []
 
 /**
- * Ring cases (团伙案件): after each computation of the rings, a ring whose
- * risk crosses the threshold gets a case, once. A ring keeps its id while
+ * Ring cases (团伙案件): after each computation of the rings, a ring that
+ * crosses the thresholds (`opensRingCase`) gets a case, once. A ring keeps its id while
  * it goes on (`graph/ring-continuity.ts`), so a ring is the ring of the case
  * that saw it under the same id (`ring.ringId`) and shares a user with it
  * (an open case before a closed one, then the one sharing most users, then
@@ -62,8 +74,8 @@ export class RingCases {
     this.pending = this.pending.then(() => this.apply(tenantId, crossing)).catch((error: Error) => this.deps.onError(error))
   }
 
-  crosses(ring: Pick<RingCaseSummary, 'risk' | 'users'>): boolean {
-    return ring.users >= this.deps.options.minUsers && ring.risk >= this.deps.options.minRisk
+  crosses(ring: Pick<RingCaseSummary, 'risk' | 'users' | 'cohesion'>): boolean {
+    return opensRingCase(ring, this.deps.options)
   }
 
   /** Waits until every computation handed over so far is applied. */

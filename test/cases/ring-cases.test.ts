@@ -62,11 +62,11 @@ let firstDecision = ''
 let firstRingId = -1
 
 test('a ring that crosses the risk threshold opens one case at the next recomputation', async () => {
-  // four users on one device and phone, three of them labelled fraud; four others on another device and phone, unlabelled
+  // four users on one device and phone, three of them labelled fraud; three others on another device and phone, unlabelled (a household: too few for a case on cohesion alone)
   const applied = []
   for (const [i, user] of ['ring-u1', 'ring-u2', 'ring-u3', 'ring-u4'].entries()) applied.push(await apply(user, startMs + i * 60_000))
   firstDecision = applied[0]!.decisionId
-  for (const [i, user] of ['quiet-u1', 'quiet-u2', 'quiet-u3', 'quiet-u4'].entries()) await apply(user, startMs + (5 + i) * 60_000, 'dev-quiet', '13900001111')
+  for (const [i, user] of ['quiet-u1', 'quiet-u2', 'quiet-u3'].entries()) await apply(user, startMs + (5 + i) * 60_000, 'dev-quiet', '13900001111')
   for (const [i, user] of ['ring-u1', 'ring-u2', 'ring-u3'].entries()) await label(applied[i]!.eventId, user, startMs + (10 + i) * 60_000)
   assert.deepEqual(await ringCases(), [], 'no computation yet')
   // the next hour's first event has the rings computed (on the ring worker) from the graph as it stands; they apply an hour later
@@ -188,7 +188,7 @@ test('migration 0010 keeps decision cases as they were', async () => {
 test('a ring matched to a closed case opens a new one only when a new team joined it', async () => {
   const store = await SqliteRecordStore.open(':memory:')
   try {
-    const rings = new RingCases({ store: store.cases, clock, options: { minRisk: 0.4, minUsers: 3, closedLookbackMs: 90 * 86_400_000 }, onError: (error) => assert.fail(error) })
+    const rings = new RingCases({ store: store.cases, clock, options: defaultRingCaseOptions, onError: (error) => assert.fail(error) })
     const sighting = (users: string[], risk = 0.5, ringId = 1) => ({
       summary: { ringId, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 1, riskUsers: 2, newUsers: 0, risk, cohesion: 1, growth: 0 },
       members: { user: users, device: ['dev'] },
@@ -240,13 +240,34 @@ test('a ring that goes on under its id keeps its case however its users turn ove
   }
 })
 
-test('the ring-case threshold is read from the environment, and a bad one is refused by name', () => {
-  assert.equal(readConfig({}).ringCaseMinRisk, 0.4)
+test('the ring-case thresholds are read from the environment, and a bad one is refused by name', () => {
+  assert.deepEqual([readConfig({}).ringCaseMinRisk, readConfig({}).ringCaseMinCohesion], [0.4, 0.5])
   assert.equal(readConfig({ XIEZHI_RING_CASE_MIN_RISK: '0.25' }).ringCaseMinRisk, 0.25)
-  for (const bad of ['0', '1.5', 'high']) {
-    assert.throws(
-      () => readConfig({ XIEZHI_RING_CASE_MIN_RISK: bad }),
-      (error: { issues?: { pointer: string }[] }) => error.issues?.[0]?.pointer === '/env/XIEZHI_RING_CASE_MIN_RISK',
-    )
+  assert.equal(readConfig({ XIEZHI_RING_CASE_MIN_COHESION: '0.8' }).ringCaseMinCohesion, 0.8)
+  for (const name of ['XIEZHI_RING_CASE_MIN_RISK', 'XIEZHI_RING_CASE_MIN_COHESION']) {
+    for (const bad of ['0', '1.5', 'high']) {
+      assert.throws(
+        () => readConfig({ [name]: bad }),
+        (error: { issues?: { pointer: string }[] }) => error.issues?.[0]?.pointer === `/env/${name}`,
+      )
+    }
+  }
+})
+
+test('an unlabelled ring opens a case on cohesion alone once it has more users than a household', async () => {
+  const store = await SqliteRecordStore.open(':memory:')
+  try {
+    const rings = new RingCases({ store: store.cases, clock, options: defaultRingCaseOptions, onError: (error) => assert.fail(error) })
+    const sighting = (users: string[], cohesion: number) => ({
+      summary: { ringId: 0, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 2, riskUsers: 0, newUsers: 0, risk: 0.02, cohesion, growth: 0 },
+      members: { user: users, device: ['dev'] },
+    })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['h1', 'h2', 'h3'], 1)]), { opened: 0, grown: 0, unchanged: 0 }, 'three users on one phone: a household')
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['s1', 's2', 's3', 's4'], 0.25)]), { opened: 0, grown: 0, unchanged: 0 }, 'four users who share little')
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['t1', 't2', 't3', 't4'], 0.75)]), { opened: 1, grown: 0, unchanged: 0 })
+    const [opened] = await store.cases.ringCases(defaultTenant, 0)
+    assert.deepEqual({ risk: opened!.risk, priority: opened!.priority }, ringCasePriority(0.02, 4), 'its priority follows its low risk: labelled rings come first')
+  } finally {
+    await store.close()
   }
 })
