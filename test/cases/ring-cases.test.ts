@@ -262,9 +262,9 @@ test('an unlabelled ring opens a case on cohesion alone once it has more users t
       summary: { ringId: 0, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 2, riskUsers: 0, newUsers: 0, risk: 0.02, cohesion, growth: 0 },
       members: { user: users, device: ['dev'] },
     })
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['h1', 'h2', 'h3'], 1)]), { opened: 0, grown: 0, unchanged: 0 }, 'three users on one phone: a household')
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['s1', 's2', 's3', 's4'], 0.25)]), { opened: 0, grown: 0, unchanged: 0 }, 'four users who share little')
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['t1', 't2', 't3', 't4'], 0.75)]), { opened: 1, grown: 0, unchanged: 0 })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['h1', 'h2', 'h3'], 1)]), { opened: 0, grown: 0, linked: 0, unchanged: 0 }, 'three users on one phone: a household')
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['s1', 's2', 's3', 's4'], 0.25)]), { opened: 0, grown: 0, linked: 0, unchanged: 0 }, 'four users who share little')
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['t1', 't2', 't3', 't4'], 0.75)]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
     const [opened] = await store.cases.ringCases(defaultTenant, 0)
     assert.deepEqual({ risk: opened!.risk, priority: opened!.priority }, ringCasePriority(0.02, 4), 'its priority follows its low risk: labelled rings come first')
   } finally {
