@@ -15,11 +15,13 @@ import { type RingIndex, emptyRingIndex } from './rings.ts'
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
   /**
-   * 3: the propagation's restart, like the rings, applies an hour after its
-   * capture (2 restarted it at once, 1 also applied rings at once: such a
-   * snapshot is not used, the log is replayed).
+   * 4: the labels given are kept with the nodes each marked (repeats and
+   * withdrawals), the label mask is 16 bits. 3: the propagation's restart,
+   * like the rings, applies an hour after its capture (2 restarted it at
+   * once, 1 also applied rings at once). An older snapshot is not used, the
+   * log is replayed.
    */
-  format: 'xiezhi-graph-3'
+  format: 'xiezhi-graph-4'
   options: GraphOptions
   graph: LinkGraphColumns
   propagation: PropagationColumns
@@ -77,7 +79,7 @@ export class GraphService {
   constructor(options: GraphOptionsInput | GraphOptions = {}, runtime: GraphRuntime = {}) {
     this.options = graphOptions(options)
     this.ringsOffThread = runtime.ringsOffThread ?? true
-    this.graph = new LinkGraph(this.options.riskLabels)
+    this.graph = new LinkGraph(this.options.riskLabels, this.options.labelledKinds)
     this.propagation = new RiskPropagation(this.options.propagation.alpha, this.options.propagation.epsilon)
   }
 
@@ -93,7 +95,7 @@ export class GraphService {
     return measureEvent(this.graph, event, atMs, this.options.measure, this.scratch, this.rings, this.propagation)
   }
 
-  /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users. */
+  /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users (of negative mass for its withdrawal). */
   add(event: GraphEvent): void {
     const every = this.options.rings.everyMs
     if (every > 0) {
@@ -106,7 +108,7 @@ export class GraphService {
     }
     const riskSeeds = this.graph.add(event)
     for (const node of riskSeeds) {
-      const mass = 1 / riskSeeds.length
+      const mass = this.graph.seedMass
       this.propagation.addSeed(this.graph, node, mass)
       this.pendingRestart?.noteSeed(node, mass)
     }
@@ -208,7 +210,7 @@ export class GraphService {
     const pendingRings = this.pending?.input ?? null
     const restart = this.pendingRestart
     return {
-      format: 'xiezhi-graph-3',
+      format: 'xiezhi-graph-4',
       options: this.options,
       graph: this.graph.toColumns(copy, withAdjacency),
       propagation: this.propagation.toColumns(copy),
@@ -221,9 +223,9 @@ export class GraphService {
 
   /** The graph a snapshot holds, the rings and restart it was computing started again (from the same inputs, to the same results). */
   static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}): GraphService {
-    if (snapshot.format !== 'xiezhi-graph-3') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
+    if (snapshot.format !== 'xiezhi-graph-4') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
     const service = new GraphService(snapshot.options, runtime)
-    service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
+    service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels, service.options.labelledKinds)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
     service.rings = snapshot.rings
     service.nextRecomputeMs = snapshot.nextRecomputeMs
