@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { XiezhiError } from '../../src/core/errors.ts'
+import type { EntityKind } from '../../src/events/entities.ts'
 import { builtinEventTypes } from '../../src/events/builtin-event-types.ts'
 import { EventTypeRegistry } from '../../src/events/event-type-registry.ts'
 import type { GraphEvent } from '../../src/graph/graph-event.ts'
@@ -18,7 +19,7 @@ import { kindIndex } from '../../src/graph/node-table.ts'
 import { day, event, label, t0 } from './graph-fixtures.ts'
 
 const hour = 3_600_000
-const nodeOf = (service: GraphService, kind: string, key: string) => service.graph.nodes.find(kindIndex(kind), key)
+const nodeOf = (service: GraphService, kind: EntityKind, key: string) => service.graph.nodes.find(kindIndex(kind), key)
 
 /** Two applicants sharing a device, each with their own phone; u3 a neighbour of the device. */
 function world(service: GraphService, atMs = t0): void {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import type { EntityKind } from '../../src/events/entities.ts'
 import { LinkGraph } from '../../src/graph/link-graph.ts'
 import { kindIndex } from '../../src/graph/node-table.ts'
 import { day, event, eventStream, t0 } from './graph-fixtures.ts'
@@ -101,7 +102,7 @@ test('a label makes no edge and does not move the seen times; it labels the pers
   assert.deepEqual([...added], [user])
   assert.equal(graph.seedMass, 1)
   assert.equal(graph.nodes.lastSeenMs[user], t0)
-  const risky = (kind: string, key: string) => graph.labels.isRisky(graph.nodes.find(kindIndex(kind), key))
+  const risky = (kind: EntityKind, key: string) => graph.labels.isRisky(graph.nodes.find(kindIndex(kind), key))
   for (const [kind, key] of [['user', 'u1'], ['device', 'd1'], ['phone', 'p1'], ['id_number', 'n1'], ['bank_card', 'b1']] as const) assert.equal(risky(kind, key), true, kind)
   // the carrier's IP, the relatives' phones and the building are not the person's
   for (const [kind, key] of [['ip', 'i1'], ['contacts', 'c1'], ['address', 'a1']] as const) {

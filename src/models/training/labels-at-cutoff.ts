@@ -24,6 +24,8 @@ export interface KnownLabel {
   daysPastDue?: number
   /** When it became known: the label event's occurredAt. */
   knownAtMs: number
+  /** A withdrawal (`data.withdrawn`): the subject's labels of this kind known before it no longer stand. */
+  withdrawn?: boolean
 }
 
 export interface LabelRule {
@@ -55,13 +57,22 @@ export class LabelsAtCutoff {
 
   constructor(readonly rule: LabelRule) {}
 
-  /** Takes a label event; one known after the cut-off is only counted. */
+  /** Takes a label event; one known after the cut-off is only counted. A withdrawal takes the subject's earlier labels of its kind off. */
   add(label: KnownLabel): void {
     if (label.knownAtMs > this.rule.cutoffMs) {
-      if (label.label === this.rule.target) this.knownAfterCutoff++
+      if (label.label === this.rule.target && !label.withdrawn) this.knownAfterCutoff++
       return
     }
     if (label.label !== this.rule.target && label.label !== clearingLabel) return
+    if (label.withdrawn) {
+      const list = this.bySubject.get(label.subjectEventId)
+      if (!list) return
+      const left = list.filter((l) => l.label !== label.label || l.knownAtMs > label.knownAtMs)
+      if (label.label === this.rule.target) this.knownByCutoff -= list.length - left.length
+      if (left.length > 0) this.bySubject.set(label.subjectEventId, left)
+      else this.bySubject.delete(label.subjectEventId)
+      return
+    }
     if (label.label === this.rule.target) this.knownByCutoff++
     const list = this.bySubject.get(label.subjectEventId)
     if (list) list.push(label)
