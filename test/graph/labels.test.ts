@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { XiezhiError } from '../../src/core/errors.ts'
+import type { XiezhiError } from '../../src/core/errors.ts'
 import type { EntityKind } from '../../src/events/entities.ts'
 import { builtinEventTypes } from '../../src/events/builtin-event-types.ts'
 import { EventTypeRegistry } from '../../src/events/event-type-registry.ts'
