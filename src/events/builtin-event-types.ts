@@ -228,7 +228,7 @@ export const builtinEventTypes: BuiltinEventType[] = [
         withdrawn: Type.Optional(
           Type.Boolean({
             description:
-              'true: withdraws the label of this kind given earlier about the same subject event (a review overturned it); the graph and label readers then hold it as never given from this moment on',
+              'true: withdraws the label of this kind given earlier about the same subject event (a review overturned it): from this event on it no longer stands in the graph, monitoring and training (docs/graph.md, Labels)',
           }),
         ),
       },

@@ -17,3 +17,11 @@ export const labelKinds = [
 export type LabelKind = (typeof labelKinds)[number]
 
 export const isLabelKind = (value: unknown): value is LabelKind => typeof value === 'string' && (labelKinds as readonly string[]).includes(value)
+
+/**
+ * The label that clears a suspicion: a reviewer's finding that the event
+ * was legitimate. Training reads the latest word about an event
+ * (`labels-at-cutoff.ts`); the graph takes it as withdrawing the `fraud`
+ * label standing on the same event.
+ */
+export const clearingLabel = 'legitimate'

@@ -1,5 +1,6 @@
 import { Adjacency, type AdjacencyColumns } from './adjacency.ts'
 import { EdgeStore, type EdgeStoreColumns } from './edge-store.ts'
+import { clearingLabel } from '../events/label-kinds.ts'
 import { EventEntities, type GraphEvent, entitiesOf, isWithdrawal, labelOf, subjectOf } from './graph-event.ts'
 import { ensureCapacity, prefix } from './growable.ts'
 import { defaultLabelledKinds, NodeLabels, type NodeLabelsColumns } from './node-labels.ts'
@@ -170,24 +171,29 @@ export class LinkGraph {
 
   /**
    * A label event: gives its label to the nodes of the labelled kinds, or
-   * withdraws it from those it marked. Its subject is the event it names;
-   * one that names none (the engine's always do) is about its first node.
+   * withdraws it from those it marked; a clearance (`legitimate`) also
+   * withdraws the `fraud` label standing on the same subject. Its subject
+   * is the event it names; one that names none (the engine's always do) is
+   * about its first node.
    */
   private label(event: GraphEvent, nodes: readonly number[], atMs: number): readonly number[] {
     const label = labelOf(event)
     if (label === undefined || nodes.length === 0) return noSeeds
     const subject = subjectOf(event) ?? `#${nodes[0]}`
     const labels = this.labels
-    const withdrawal = isWithdrawal(event)
-    let given: number
-    if (withdrawal) given = labels.withdraw(subject, label)
-    else {
+    let withdrawn = isWithdrawal(event) ? label : undefined
+    let given = -1
+    if (withdrawn === undefined) {
       const marked = this.marked
       marked.length = 0
       for (const node of nodes) if ((this.labelledKinds >>> this.nodes.kinds[node]!) & 1) marked.push(node)
       given = labels.give(subject, label, marked, atMs)
+      // a clearance withdraws the fraud label standing on its event: the latest word about an event decides, as in training
+      if (label === clearingLabel) withdrawn = 'fraud'
     }
-    if (given < 0 || !labels.isRisk(label)) return noSeeds
+    if (withdrawn !== undefined) given = labels.withdraw(subject, withdrawn)
+    const withdrawal = withdrawn !== undefined
+    if (given < 0 || !labels.isRisk(withdrawn ?? label)) return noSeeds
     // the seeds: the users it marked, or without one every node it marked (the same for the label and its withdrawal)
     const seeds = this.seeds
     seeds.length = 0

@@ -101,6 +101,25 @@ test('a bit another standing label set stays when one label is withdrawn; the fi
   assert.equal(service.propagation.seedMass[nodeOf(service, 'user', 'u1')], 0)
 })
 
+test('a clearance (the review desk closing a case as legitimate) withdraws the fraud label standing on the same event, not other kinds or events', () => {
+  const service = new GraphService()
+  world(service)
+  service.add(label(t0 + day, { user: ['u1'], device: ['d1'] }, 'fraud', 'e1'))
+  service.add(label(t0 + day, { user: ['u1'], device: ['d1'] }, 'intermediary', 'e1'))
+  service.add(label(t0 + day, { user: ['u2'], device: ['d1'] }, 'fraud', 'e2'))
+  const u1 = nodeOf(service, 'user', 'u1')
+  assert.equal(service.propagation.seedMass[u1], 2)
+  service.add(label(t0 + 2 * day, { user: ['u1'], device: ['d1'] }, 'legitimate', 'e1'))
+  assert.deepEqual(labelsOfMask(service.graph.labels.masks[u1]!), ['legitimate', 'intermediary'])
+  assert.equal(service.graph.labels.riskLabels[u1], 1)
+  assert.equal(service.propagation.seedMass[u1], 1)
+  assert.deepEqual(labelsOfMask(service.graph.labels.masks[nodeOf(service, 'user', 'u2')]!), ['fraud'], "another event's fraud stands")
+  // the latest word decides: fraud found again later stands again
+  service.add(label(t0 + 3 * day, { user: ['u1'], device: ['d1'] }, 'fraud', 'e1'))
+  assert.equal(service.graph.labels.riskLabels[u1], 2)
+  assert.equal(service.propagation.seedMass[u1], 2)
+})
+
 test('the hourly restart from every seed sees the withdrawal: before its capture, and after it (pushed again on the restart)', () => {
   const options = { rings: { everyMs: hour } }
   const runtime = { ringsOffThread: false }
@@ -181,9 +200,13 @@ function standingLabels(events: readonly GraphEvent[]): Map<string, { kind: stri
     const kind = String(e.data.label)
     const key = `${kind}|${e.data.subjectEventId}`
     if (e.data.withdrawn === true) standing.delete(key)
-    else if (!standing.has(key)) {
-      const names = Object.entries(e.keys).flatMap(([k, keys]) => (['user', 'device', 'phone'].includes(k) ? keys.map((key) => `${k}:${key}`) : []))
-      standing.set(key, { kind, atMs: e.occurredAtMs, names })
+    else {
+      if (!standing.has(key)) {
+        const names = Object.entries(e.keys).flatMap(([k, keys]) => (['user', 'device', 'phone'].includes(k) ? keys.map((key) => `${k}:${key}`) : []))
+        standing.set(key, { kind, atMs: e.occurredAtMs, names })
+      }
+      // a clearance withdraws the fraud about its event
+      if (kind === 'legitimate') standing.delete(`fraud|${e.data.subjectEventId}`)
     }
   }
   return standing
@@ -193,7 +216,7 @@ test('masks, risk counts and first risk times equal a brute force over random la
   const labelEvent = fc.record({
     gapMs: fc.integer({ min: 0, max: day }),
     subject: fc.integer({ min: 0, max: 6 }),
-    kind: fc.constantFrom('fraud', 'intermediary', 'scam_victim', 'charge_off'),
+    kind: fc.constantFrom('fraud', 'intermediary', 'scam_victim', 'charge_off', 'legitimate'),
     withdrawn: fc.boolean(),
   })
   fc.assert(

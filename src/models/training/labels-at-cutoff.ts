@@ -1,3 +1,5 @@
+import { clearingLabel } from '../../events/label-kinds.ts'
+
 /**
  * Labels as they were known at a cut-off. Ground truth arrives late — fraud
  * is confirmed days after the application, a default only once the loan is
@@ -43,7 +45,7 @@ export type LabelOutcome =
   | { kind: 'dropped'; why: 'immature' | 'below_dpd' }
 
 /** The label that clears a suspicion. */
-export const clearingLabel = 'legitimate'
+export { clearingLabel }
 
 /** Default maturity per label: fraud surfaces within weeks; a default needs the first instalment due plus 30 days past due. */
 export const defaultMaturityDays: Record<string, number> = { fraud: 30, default: 90 }
