@@ -15,13 +15,14 @@ import { type RingIndex, emptyRingIndex } from './rings.ts'
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
   /**
-   * 4: the labels given are kept with the nodes each marked (repeats and
-   * withdrawals), the label mask is 16 bits. 3: the propagation's restart,
+   * 5: the labels given are kept with the nodes each marked (repeats and
+   * withdrawals), the label mask is 16 bits (4 is taken by another
+   * change of the rings' state). 3: the propagation's restart,
    * like the rings, applies an hour after its capture (2 restarted it at
    * once, 1 also applied rings at once). An older snapshot is not used, the
    * log is replayed.
    */
-  format: 'xiezhi-graph-4'
+  format: 'xiezhi-graph-5'
   options: GraphOptions
   graph: LinkGraphColumns
   propagation: PropagationColumns
@@ -210,7 +211,7 @@ export class GraphService {
     const pendingRings = this.pending?.input ?? null
     const restart = this.pendingRestart
     return {
-      format: 'xiezhi-graph-4',
+      format: 'xiezhi-graph-5',
       options: this.options,
       graph: this.graph.toColumns(copy, withAdjacency),
       propagation: this.propagation.toColumns(copy),
@@ -223,7 +224,7 @@ export class GraphService {
 
   /** The graph a snapshot holds, the rings and restart it was computing started again (from the same inputs, to the same results). */
   static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}): GraphService {
-    if (snapshot.format !== 'xiezhi-graph-4') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
+    if (snapshot.format !== 'xiezhi-graph-5') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
     const service = new GraphService(snapshot.options, runtime)
     service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels, service.options.labelledKinds)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
