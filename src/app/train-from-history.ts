@@ -73,8 +73,14 @@ export async function trainFromHistory(sources: TrainingSources, request: TrainF
     for (const d of batch) {
       if (d.occurredAtMs < request.toMs) typeOf.set(d.eventId, d.eventType)
       if (d.eventType !== 'label') continue
-      const data = (JSON.parse(vault.open(d.sealedEvent)) as { data: { subjectEventId: string; label: string; daysPastDue?: number } }).data
-      labels.add({ subjectEventId: data.subjectEventId, label: data.label, knownAtMs: d.occurredAtMs, ...(data.daysPastDue === undefined ? {} : { daysPastDue: data.daysPastDue }) })
+      const data = (JSON.parse(vault.open(d.sealedEvent)) as { data: { subjectEventId: string; label: string; daysPastDue?: number; withdrawn?: boolean } }).data
+      labels.add({
+        subjectEventId: data.subjectEventId,
+        label: data.label,
+        knownAtMs: d.occurredAtMs,
+        ...(data.daysPastDue === undefined ? {} : { daysPastDue: data.daysPastDue }),
+        ...(data.withdrawn === true ? { withdrawn: true } : {}),
+      })
     }
   }
   const eventTypes = request.eventTypes ?? mostLabelled(labels, typeOf)

@@ -2,7 +2,7 @@ import type { Action } from '../core/actions.ts'
 import type { LoggedEventQuery, RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { ObservedEvent } from '../features/feature-engine.ts'
-import type { KnownLabel } from '../monitoring/label-outcomes.ts'
+import { type KnownLabel, knownLabelOf } from '../monitoring/label-outcomes.ts'
 import { ReadEntities } from './read-entities.ts'
 import { atDecisionPoint, type LogPlan } from './replay-plan.ts'
 
@@ -126,8 +126,8 @@ export async function* readLabels(store: LogSource, vault: PersonalDataVault, pl
     const labels: KnownLabel[] = []
     for (const d of page) {
       if (d.tenantId !== tenantId) continue
-      const data = (JSON.parse(vault.open(d.sealedEvent!)) as { data?: { subjectEventId?: unknown; label?: unknown } }).data
-      if (typeof data?.subjectEventId === 'string' && typeof data.label === 'string') labels.push({ subjectEventId: data.subjectEventId, label: data.label, knownAtMs: d.occurredAtMs })
+      const label = knownLabelOf((JSON.parse(vault.open(d.sealedEvent!)) as { data?: Record<string, unknown> }).data, d.occurredAtMs)
+      if (label) labels.push(label)
     }
     yield { rows: page.length, labels }
   }

@@ -16,13 +16,14 @@ import { type RingIndex, emptyRingIndex } from './rings.ts'
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
   /**
-   * 4: rings keep their ids across computations (the rings hold their
-   * users, history and the next id); 3: the propagation's restart, like the
-   * rings, applies an hour after its capture (2 restarted it at once, 1
-   * also applied rings at once). An older snapshot is not used: the log is
-   * replayed.
+   * 5: the labels given are kept with the nodes each marked (repeats and
+   * withdrawals), the label mask is 16 bits; 4: rings keep their ids across
+   * computations (the rings hold their users, history and the next id); 3:
+   * the propagation's restart, like the rings, applies an hour after its
+   * capture (2 restarted it at once, 1 also applied rings at once). An older
+   * snapshot is not used: the log is replayed.
    */
-  format: 'xiezhi-graph-4'
+  format: 'xiezhi-graph-5'
   options: GraphOptions
   graph: LinkGraphColumns
   propagation: PropagationColumns
@@ -80,7 +81,7 @@ export class GraphService {
   constructor(options: GraphOptionsInput | GraphOptions = {}, runtime: GraphRuntime = {}) {
     this.options = graphOptions(options)
     this.ringsOffThread = runtime.ringsOffThread ?? true
-    this.graph = new LinkGraph(this.options.riskLabels)
+    this.graph = new LinkGraph(this.options.riskLabels, this.options.labelledKinds)
     this.propagation = new RiskPropagation(this.options.propagation.alpha, this.options.propagation.epsilon)
   }
 
@@ -96,7 +97,7 @@ export class GraphService {
     return measureEvent(this.graph, event, atMs, this.options.measure, this.scratch, this.rings, this.propagation)
   }
 
-  /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users. */
+  /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users (of negative mass for its withdrawal). */
   add(event: GraphEvent): void {
     const every = this.options.rings.everyMs
     if (every > 0) {
@@ -109,7 +110,7 @@ export class GraphService {
     }
     const riskSeeds = this.graph.add(event)
     for (const node of riskSeeds) {
-      const mass = 1 / riskSeeds.length
+      const mass = this.graph.seedMass
       this.propagation.addSeed(this.graph, node, mass)
       this.pendingRestart?.noteSeed(node, mass)
     }
@@ -217,7 +218,7 @@ export class GraphService {
     const pendingRings = this.pending?.input ?? null
     const restart = this.pendingRestart
     return {
-      format: 'xiezhi-graph-4',
+      format: 'xiezhi-graph-5',
       options: this.options,
       graph: this.graph.toColumns(copy, withAdjacency),
       propagation: this.propagation.toColumns(copy),
@@ -230,9 +231,9 @@ export class GraphService {
 
   /** The graph a snapshot holds, the rings and restart it was computing started again (from the same inputs, to the same results). */
   static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}): GraphService {
-    if (snapshot.format !== 'xiezhi-graph-4') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
+    if (snapshot.format !== 'xiezhi-graph-5') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
     const service = new GraphService(snapshot.options, runtime)
-    service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
+    service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels, service.options.labelledKinds)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
     service.rings = snapshot.rings
     service.nextRecomputeMs = snapshot.nextRecomputeMs
