@@ -76,8 +76,10 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       const toMs = instant('to', to)
       const start =
         node !== undefined ? { node } : decision !== undefined ? await decisionStart(engine, request.tenantId, decision) : { kind: kind!, key: key ?? engine.vault.blindIndex(kind!, value!) }
+      // the caller's tenant's graph: another tenant's nodes are never in it
+      const { graph } = engine.tenants.of(request.tenantId)
       return locatedInRequest(Object.fromEntries(Object.keys(NeighbourhoodQuery.properties).map((k) => [k, 'query' as const])), async () =>
-        engine.graph.explore({ ...start, ...caps, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) }),
+        graph.explore({ ...start, ...caps, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) }),
       )
     },
   )
@@ -94,8 +96,9 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => {
       const { id } = request.params
-      if (id >= engine.graph.graph.nodes.count) throw notFound(`No graph node ${id}`)
-      const key = engine.graph.graph.nodes.key(id)
+      const { graph } = engine.tenants.of(request.tenantId)
+      if (id >= graph.graph.nodes.count) throw notFound(`No graph node ${id}`)
+      const key = graph.graph.nodes.key(id)
       const page = await engine.store.listDecisions({ tenantId: request.tenantId, entityKey: key, limit: 10 })
       const decisions = page.items.map((d) => {
         const reply = JSON.parse(d.response) as Decision
@@ -103,7 +106,7 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       })
       const cases = await engine.store.cases.casesOfEntity(request.tenantId, key, decisions.map((d) => d.decisionId), 20)
       return {
-        node: engine.graph.describe(id),
+        node: graph.describe(id),
         decisions,
         moreDecisions: page.nextCursor !== undefined,
         cases: cases.map((c) => ({ id: c.id, kind: c.kind, status: c.status, risk: c.risk, queue: c.queue, createdAtMs: c.createdAtMs, disposition: c.disposition })),
@@ -126,7 +129,8 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       // the page's rings' users, gathered in the same pass as their counts: they find each ring's case
       const users = new Map<number, string[]>()
-      const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(engine.graph.graph, engine.graph.rings, request.query, users))
+      const { graph } = engine.tenants.of(request.tenantId)
+      const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(graph.graph, graph.rings, request.query, users))
       const cases = await casesOfRings(engine.store.cases, request.tenantId, users)
       return {
         ...list,
