@@ -38,10 +38,22 @@ export class TenantStates {
     return state
   }
 
-  /** The tenant's state if it has one (reads that should not make one). */
+  /** The tenant's state if it has one. */
   find(tenantId: string): TenantState | undefined {
     return this.states.get(tenantId)
   }
+
+  /**
+   * The tenant's state to read (values, explore, rings): its own, or before
+   * its first event an empty one, made once and shared by every such
+   * tenant, never fed. A read makes no state, so it costs nothing and puts
+   * nothing in the snapshots.
+   */
+  read(tenantId: string): TenantState {
+    return this.states.get(tenantId) ?? (this.empty ??= this.create(''))
+  }
+
+  private empty: TenantState | undefined
 
   /** A state rebuilt on start (restored from a snapshot, or replayed from the log). */
   put(state: TenantState): void {

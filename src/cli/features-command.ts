@@ -77,7 +77,7 @@ export function featuresCommand(): Command {
       const engine = await openEngine(readConfig(process.env))
       try {
         // the tenant's own state: another tenant's events never count
-        const { features, graph } = engine.tenants.of(options.tenant)
+        const { features, graph } = engine.tenants.read(options.tenant)
         const now = engine.clock.nowMs()
         const asOf = new Date(now).toISOString()
         const blindIndex = (kind: EntityKind, value: string) => engine.vault.blindIndex(kind, value)
@@ -106,7 +106,7 @@ export function featuresCommand(): Command {
       try {
         const event = engine.registry.accept(options.tenant, body)
         const observed = observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))
-        const { features, graph } = engine.tenants.of(event.tenantId)
+        const { features, graph } = engine.tenants.read(event.tenantId)
         console.log(JSON.stringify({ eventId: event.id, eventType: event.type, features: { ...features.read(observed), ...graph.measure(observed) } }))
       } finally {
         await engine.close()

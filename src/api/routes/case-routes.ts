@@ -84,7 +84,7 @@ export function registerCaseRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       const view = await desk.view(request.tenantId, request.params.id)
       // a ring case: its members' subgraph as the tenant's graph stands now (docs/graph.md)
-      return view.case.kind === 'ring' ? { ...view, subgraph: engine.tenants.of(request.tenantId).graph.subgraph(view.case.entityKeys) } : view
+      return view.case.kind === 'ring' ? { ...view, subgraph: engine.tenants.read(request.tenantId).graph.subgraph(view.case.entityKeys) } : view
     },
   )
 

@@ -90,7 +90,7 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       const { entityType, entityValue, pairedType, pairedValue } = request.query
       // the caller's tenant's state: another tenant's events never count here
-      const { features, graph } = engine.tenants.of(request.tenantId)
+      const { features, graph } = engine.tenants.read(request.tenantId)
       const nowMs = engine.clock.nowMs()
       const asOf = new Date(nowMs).toISOString()
       if (pairedType !== undefined || pairedValue !== undefined) {
@@ -135,7 +135,7 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       const event = engine.registry.accept(request.tenantId, request.body)
       const observed = observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))
-      const { features, graph } = engine.tenants.of(event.tenantId)
+      const { features, graph } = engine.tenants.read(event.tenantId)
       return { eventId: event.id, eventType: event.type, features: { ...features.read(observed), ...graph.measure(observed) } }
     },
   )

@@ -77,7 +77,7 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       const start =
         node !== undefined ? { node } : decision !== undefined ? await decisionStart(engine, request.tenantId, decision) : { kind: kind!, key: key ?? engine.vault.blindIndex(kind!, value!) }
       // the caller's tenant's graph: another tenant's nodes are never in it
-      const { graph } = engine.tenants.of(request.tenantId)
+      const { graph } = engine.tenants.read(request.tenantId)
       return locatedInRequest(Object.fromEntries(Object.keys(NeighbourhoodQuery.properties).map((k) => [k, 'query' as const])), async () =>
         graph.explore({ ...start, ...caps, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) }),
       )
@@ -96,7 +96,7 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => {
       const { id } = request.params
-      const { graph } = engine.tenants.of(request.tenantId)
+      const { graph } = engine.tenants.read(request.tenantId)
       if (id >= graph.graph.nodes.count) throw notFound(`No graph node ${id}`)
       const key = graph.graph.nodes.key(id)
       const page = await engine.store.listDecisions({ tenantId: request.tenantId, entityKey: key, limit: 10 })
@@ -129,7 +129,7 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       // the page's rings' users, gathered in the same pass as their counts: they find each ring's case
       const users = new Map<number, string[]>()
-      const { graph } = engine.tenants.of(request.tenantId)
+      const { graph } = engine.tenants.read(request.tenantId)
       const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(graph.graph, graph.rings, request.query, users))
       const cases = await casesOfRings(engine.store.cases, request.tenantId, users)
       return {
