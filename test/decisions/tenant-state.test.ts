@@ -15,6 +15,9 @@ import { featureSnapshotFile } from '../../src/app/feature-snapshot-file.ts'
 import { graphSnapshotFile } from '../../src/app/graph-snapshot-file.ts'
 import { type Engine, defaultTenant, openEngine } from '../../src/app/open-engine.ts'
 import { listsOfTenant } from '../../src/app/tenant-states.ts'
+import { backtestRequest } from '../../src/backtest/backtest-request.ts'
+import { runBacktest } from '../../src/backtest/run-backtest.ts'
+import { compileStrategy } from '../../src/strategy/compile-strategy.ts'
 import { exampleEvent, tempDataDir } from '../support/temp-engine.ts'
 
 const data = tempDataDir('xiezhi-tenant-state-')
@@ -148,4 +151,33 @@ test("a backfill from the log replays the tenant's events only", async () => {
   const first = rows.find((row) => row.eventId === 'evt-tenant-9')!
   // the bank's first application on the shared device: acme's four earlier ones are not before it
   assert.deepEqual([first.values.applicationsPerDevice24h, first.values.usersPerDevice], [0, 0])
+})
+
+test("a backtest replays the tenant's events only, through its own windows and graph", async () => {
+  const draft = compileStrategy(
+    {
+      id: 'shared-device-draft',
+      version: 1,
+      eventType: 'credit.application',
+      defaultAction: 'approve',
+      onRuleError: 'review',
+      ruleSets: [
+        {
+          id: 'shared',
+          mode: 'parallel',
+          rules: [{ id: 'shared-device', when: 'features.usersPerDevice >= 2 || features.applicationsPerDevice24h >= 2', action: 'reject', reason: { code: 'SHARED_DEVICE', zh: '设备被多人共用', en: 'Device shared' } }],
+        },
+      ],
+    },
+    engine.catalogue,
+  )
+  const request = backtestRequest({ from: new Date(startMs).toISOString(), to: new Date(nowMs).toISOString() }, nowMs)
+  for (const readAhead of [false, true]) {
+    const backtest = (tenantId: string) => runBacktest({ store: engine.store, vault: engine.vault, definitions: engine.catalogue.features, lists: engine.lists, tenantId }, draft, request, { readAhead })
+    const bank = await backtest(defaultTenant)
+    assert.deepEqual([bank.events.decided, bank.actions.draft.reject.events], [3, 0], "acme's users on the device are not the bank's")
+    const acme = await backtest('acme')
+    // the third and fourth applications on each of acme's two shared devices
+    assert.deepEqual([acme.events.decided, acme.actions.draft.reject.events], [10, 4])
+  }
 })
