@@ -50,7 +50,10 @@ export class TenantStates {
    * nothing in the snapshots.
    */
   read(tenantId: string): TenantState {
-    return this.states.get(tenantId) ?? (this.empty ??= this.create(''))
+    const own = this.states.get(tenantId)
+    if (own) return own
+    this.empty ??= this.create('')
+    return this.empty
   }
 
   private empty: TenantState | undefined
