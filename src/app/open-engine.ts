@@ -63,7 +63,7 @@ export interface Engine extends Records {
    * for every tenant.
    */
   tenants: TenantStates
-  /** The default tenant's feature state (`tenants.of('default').features`). */
+  /** The default tenant's feature state (`tenants.of('default').features`): for tests and one-tenant tools; what serves a request reads `tenants.read(tenantId)`. */
   readonly features: FeatureEngine
   /**
    * The version of each feature in force. A new or changed feature is
@@ -74,7 +74,7 @@ export interface Engine extends Records {
   featureVersions: ReadonlyMap<string, StoredFeatureVersion>
   /** The strategies in service by decision point (the event type, or `type/product`): champions, challengers and shadows. */
   strategies: StrategyBook
-  /** The default tenant's relationship graph (关系图谱; `tenants.of('default').graph`): its measures are features of every decision; explored through /v1/graph. */
+  /** The default tenant's relationship graph (关系图谱; `tenants.of('default').graph`): for tests and one-tenant tools; what serves a request reads `tenants.read(tenantId)`. */
   readonly graph: GraphService
   /** Every tenant's registry models at the versions their aliases point to: what each tenant's strategies score with. */
   models: TenantModels

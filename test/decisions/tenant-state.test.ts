@@ -5,7 +5,8 @@
  * after a restart (from the snapshots, or from the log), and in a backfill.
  */
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../../src/api/build-server.ts'
@@ -180,4 +181,19 @@ test("a backtest replays the tenant's events only, through its own windows and g
     // the third and fourth applications on each of acme's two shared devices
     assert.deepEqual([acme.events.decided, acme.actions.draft.reject.events], [10, 4])
   }
+})
+
+test("no route or command reads the default tenant's state for a caller's request", () => {
+  // engine.features and engine.graph are the default tenant's (tests, one-tenant tools): a request reads engine.tenants.read(tenantId)
+  const src = new URL('../../src/', import.meta.url).pathname
+  const offenders: string[] = []
+  for (const dir of ['api', 'api/routes', 'cli', 'cases', 'backtest']) {
+    for (const file of readdirSync(join(src, dir)).filter((name) => name.endsWith('.ts'))) {
+      const lines = readFileSync(join(src, dir, file), 'utf8').split('\n')
+      lines.forEach((line, i) => {
+        if (/\bengine\.(features|graph)\b/.test(line)) offenders.push(`src/${dir}/${file}:${i + 1}`)
+      })
+    }
+  }
+  assert.deepEqual(offenders, [])
 })
