@@ -22,7 +22,7 @@ export interface SavedGraphState {
 export const graphSnapshotFile = (dataDir: string) => join(dataDir, 'graph-state.snapshot')
 
 /**
- * The graph's state on disk, compactly. Almost all of it is typed arrays
+ * Every tenant's graph on disk, in one file, compactly. Almost all of it is typed arrays
  * (edges, node columns and keys, components, labels, risk): each is written
  * as its raw bytes, straight from memory, 8-byte aligned, and read back
  * straight into a new array; the few other fields — options, counts, the
