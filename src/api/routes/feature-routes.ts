@@ -52,7 +52,7 @@ const FeatureDescription = Type.Object(
 export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
   // which strategies read a feature: the caller's tenant's only
   const describe = (tenantId: string, name: string) => {
-    const definition = engine.features.definitions.find((d) => d.name === name)
+    const definition = engine.catalogue.features.find((d) => d.name === name)
     if (definition) return describeFeature(definition, engine.strategies.all(tenantId), engine.featureVersions.get(name))
     if (isGraphFeature(name)) return describeGraphFeature(name, engine.strategies.all(tenantId))
     throw notFound(`Feature "${name}" does not exist`)
@@ -69,7 +69,7 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => ({
       items: [
-        ...engine.features.definitions.map((d) => describeFeature(d, engine.strategies.all(request.tenantId), engine.featureVersions.get(d.name))),
+        ...engine.catalogue.features.map((d) => describeFeature(d, engine.strategies.all(request.tenantId), engine.featureVersions.get(d.name))),
         ...describeGraphFeatures(engine.strategies.all(request.tenantId)),
       ],
     }),
@@ -89,17 +89,19 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => {
       const { entityType, entityValue, pairedType, pairedValue } = request.query
+      // the caller's tenant's state: another tenant's events never count here
+      const { features, graph } = engine.tenants.read(request.tenantId)
       const nowMs = engine.clock.nowMs()
       const asOf = new Date(nowMs).toISOString()
       if (pairedType !== undefined || pairedValue !== undefined) {
         const values = await locatedInRequest({ pairedType: 'query', pairedValue: 'query' }, async () =>
-          currentPairValues(engine.features, (kind, value) => engine.vault.blindIndex(kind, value), { entityType, entityValue, pairedType, pairedValue }, nowMs),
+          currentPairValues(features, (kind, value) => engine.vault.blindIndex(kind, value), { entityType, entityValue, pairedType, pairedValue }, nowMs),
         )
         return { entityType, pairedType, asOf, values }
       }
       const kind = entityType as (typeof entityKinds)[number]
       const key = engine.vault.blindIndex(kind, entityValue)
-      return { entityType, asOf, values: { ...engine.features.valuesOf(kind, key, nowMs), ...entityGraphValues(engine.graph, kind, key, nowMs) } }
+      return { entityType, asOf, values: { ...features.valuesOf(kind, key, nowMs), ...entityGraphValues(graph, kind, key, nowMs) } }
     },
   )
 
@@ -133,7 +135,8 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       const event = engine.registry.accept(request.tenantId, request.body)
       const observed = observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))
-      return { eventId: event.id, eventType: event.type, features: { ...engine.features.read(observed), ...engine.graph.measure(observed) } }
+      const { features, graph } = engine.tenants.read(event.tenantId)
+      return { eventId: event.id, eventType: event.type, features: { ...features.read(observed), ...graph.measure(observed) } }
     },
   )
 }

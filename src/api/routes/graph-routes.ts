@@ -96,8 +96,9 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => {
       const { id } = request.params
-      if (id >= engine.graph.graph.nodes.count) throw notFound(`No graph node ${id}`)
-      const key = engine.graph.graph.nodes.key(id)
+      const { graph } = engine.tenants.read(request.tenantId)
+      if (id >= graph.graph.nodes.count) throw notFound(`No graph node ${id}`)
+      const key = graph.graph.nodes.key(id)
       const page = await engine.store.listDecisions({ tenantId: request.tenantId, entityKey: key, limit: 10 })
       const decisions = page.items.map((d) => {
         const reply = JSON.parse(d.response) as Decision
@@ -105,7 +106,7 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       })
       const cases = await engine.store.cases.casesOfEntity(request.tenantId, key, decisions.map((d) => d.decisionId), 20)
       return {
-        node: engine.graph.describe(id),
+        node: graph.describe(id),
         decisions,
         moreDecisions: page.nextCursor !== undefined,
         cases: cases.map((c) => ({ id: c.id, kind: c.kind, status: c.status, risk: c.risk, queue: c.queue, createdAtMs: c.createdAtMs, disposition: c.disposition })),
@@ -128,7 +129,8 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       // the page's rings' users, gathered in the same pass as their counts: they find each ring's case
       const users = new Map<number, string[]>()
-      const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(engine.graph.graph, engine.graph.rings, request.query, users))
+      const { graph } = engine.tenants.read(request.tenantId)
+      const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(graph.graph, graph.rings, request.query, users))
       const cases = await casesOfRings(engine.store.cases, request.tenantId, users)
       return {
         ...list,
@@ -152,7 +154,7 @@ async function neighbourhood(engine: Engine, tenantId: string, input: Neighbourh
   const start =
     node !== undefined ? { node } : decision !== undefined ? await decisionStart(engine, tenantId, decision) : { kind: kind!, key: key ?? engine.vault.blindIndex(kind!, value!) }
   return locatedInRequest(Object.fromEntries(fields.map((k) => [k, part])), async () =>
-    engine.graph.explore({ ...start, ...caps, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) }),
+    engine.tenants.read(tenantId).graph.explore({ ...start, ...caps, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) }),
   )
 }
 
