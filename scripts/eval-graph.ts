@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   if (flags.json) {
     const pick = (r: SplitFigures | undefined) => (r ? { auc: r.auc, ap: r.ap, f1: r.f1 } : null)
     const line: Record<string, unknown> = { random: pick(results.random), temporal: pick(results.temporal) }
-    if (flags.rings && rings) line.rings = { structure: rings.structure, labels: rings.labels, either: rings.either }
+    if (flags.rings && rings) line.rings = { structure: rings.structure, labels: rings.labels, either: rings.either, cases: rings.cases }
     console.log(JSON.stringify(line))
     return
   }
@@ -97,6 +97,7 @@ function printReport(results: Partial<Record<SplitKind, SplitFigures>>, rings: R
     ['structure (cohesion ≥ 0.5)', rings.structure],
     ['labels (risk ≥ 0.5)', rings.labels],
     ['either', rings.either],
+    ['ring cases (as shipped)', rings.cases],
   ] as const)
     console.log(`  ${name.padEnd(28)} ${d.userPrecision.toFixed(3).padStart(14)} ${d.userRecall.toFixed(3).padStart(12)} ${d.ringPrecision.toFixed(3).padStart(15)} ${d.ringRecall.toFixed(3).padStart(12)}  (${d.suspectRings})`)
 }

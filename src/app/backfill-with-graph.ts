@@ -55,11 +55,13 @@ export async function* backfillWithGraph(
  * The whole decision log in the order it was decided, for a backfill with
  * the graph: every event feeds the graph, those whose time is at or after
  * `featuresSinceMs` the feature windows too. Only those, and labels, are
- * opened (the graph reads keys, and a label's kind).
+ * opened (the graph reads keys, and a label's kind). With `tenantId`, that
+ * tenant's events only, as its own feature state and graph took them online.
  */
-export async function* graphedLogHistory(store: RecordStore, vault: PersonalDataVault, featuresSinceMs: number): AsyncGenerator<GraphedHistoricalEvent> {
+export async function* graphedLogHistory(store: RecordStore, vault: PersonalDataVault, featuresSinceMs: number, tenantId?: string): AsyncGenerator<GraphedHistoricalEvent> {
   for await (const page of store.loggedEvents({ sinceMs: 0 })) {
     for (const d of page) {
+      if (tenantId !== undefined && d.tenantId !== tenantId) continue
       const features = d.occurredAtMs >= featuresSinceMs
       const data = features || d.eventType === 'label' ? (JSON.parse(vault.open(d.sealedEvent!)) as { data: Record<string, unknown> }).data : {}
       yield { eventId: d.eventId, features, observed: { type: d.eventType, occurredAtMs: d.occurredAtMs, data, keys: d.entityKeys } }

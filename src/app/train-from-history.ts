@@ -13,6 +13,7 @@ import type { ModelMetadata } from '../models/registry/model-records.ts'
 import { kolmogorovSmirnov } from '../models/scorecard/scorecard-metrics.ts'
 import { LabelsAtCutoff, timeSplitIndex } from '../models/training/labels-at-cutoff.ts'
 import { decisionLogHistory } from './decision-log-history.ts'
+import { listsOfTenant } from './tenant-states.ts'
 
 /** What `xiezhi train` asks for; `docs/models.md` ("Training from the platform's history"). */
 export interface TrainFromHistoryRequest {
@@ -50,6 +51,12 @@ export interface TrainingSources {
   vault: PersonalDataVault
   definitions: FeatureDefinition[]
   lists?: ListMembership
+  /**
+   * The tenant whose events are the rows, feed the features and whose
+   * labels count, as its own feature state took them online (every
+   * tenant's together when not given).
+   */
+  tenantId?: string
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -64,7 +71,7 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * features.
  */
 export async function trainFromHistory(sources: TrainingSources, request: TrainFromHistoryRequest): Promise<TrainedFromHistory> {
-  const { store, vault } = sources
+  const { store, vault, tenantId } = sources
   const definitions = sources.definitions.filter((d) => !isGraphDefinition(d))
   const features = checkRequest(request, definitions, sources.definitions)
   const started = performance.now()
@@ -74,10 +81,17 @@ export async function trainFromHistory(sources: TrainingSources, request: TrainF
   const typeOf = new Map<string, string>()
   for await (const batch of store.decisionsSince(request.fromMs)) {
     for (const d of batch) {
+      if (tenantId !== undefined && d.tenantId !== tenantId) continue
       if (d.occurredAtMs < request.toMs) typeOf.set(d.eventId, d.eventType)
       if (d.eventType !== 'label') continue
-      const data = (JSON.parse(vault.open(d.sealedEvent)) as { data: { subjectEventId: string; label: string; daysPastDue?: number } }).data
-      labels.add({ subjectEventId: data.subjectEventId, label: data.label, knownAtMs: d.occurredAtMs, ...(data.daysPastDue === undefined ? {} : { daysPastDue: data.daysPastDue }) })
+      const data = (JSON.parse(vault.open(d.sealedEvent)) as { data: { subjectEventId: string; label: string; daysPastDue?: number; withdrawn?: boolean } }).data
+      labels.add({
+        subjectEventId: data.subjectEventId,
+        label: data.label,
+        knownAtMs: d.occurredAtMs,
+        ...(data.daysPastDue === undefined ? {} : { daysPastDue: data.daysPastDue }),
+        ...(data.withdrawn === true ? { withdrawn: true } : {}),
+      })
     }
   }
   const eventTypes = request.eventTypes ?? mostLabelled(labels, typeOf)
@@ -96,8 +110,9 @@ export async function trainFromHistory(sources: TrainingSources, request: TrainF
   const dropped = { immature: 0, belowDaysPastDue: 0 }
   const negatives = { labelled: 0, matured: 0 }
   let candidates = 0
-  const history = decisionLogHistory(store, vault, request.fromMs - horizonOf(definitions))
-  for await (const row of backfillFeatures(definitions, history, { fromMs: request.fromMs, toMs: request.toMs }, sources.lists ? { lists: sources.lists } : {})) {
+  const history = decisionLogHistory(store, vault, request.fromMs - horizonOf(definitions), 0, tenantId)
+  const lists = sources.lists && tenantId !== undefined ? listsOfTenant(sources.lists, tenantId) : sources.lists
+  for await (const row of backfillFeatures(definitions, history, { fromMs: request.fromMs, toMs: request.toMs }, lists ? { lists } : {})) {
     if (!chosen.has(row.eventType)) continue
     candidates++
     const outcome = labels.outcome(row.eventId, row.occurredAtMs)

@@ -1,5 +1,6 @@
 import { invalidInput, type FieldIssue } from '../core/errors.ts'
-import { defaultRiskLabels, labelKinds } from './node-labels.ts'
+import { entityKinds } from '../events/entities.ts'
+import { defaultLabelledKinds, defaultRiskLabels, labelKinds } from './node-labels.ts'
 
 const dayMs = 86_400_000
 
@@ -54,6 +55,12 @@ export interface RingOptions {
 export interface GraphOptions {
   /** Labels that make a node risky (fraud, intermediary, complaint_agent). */
   riskLabels: string[]
+  /**
+   * The kinds of node a label marks, of those its event names (user,
+   * id_number, phone, device, bank_card): the person and what they own or
+   * control — not, by default, the IP, the contacts' phones or the address.
+   */
+  labelledKinds: string[]
   measure: MeasureOptions
   propagation: PropagationOptions
   rings: RingOptions
@@ -61,17 +68,19 @@ export interface GraphOptions {
 
 export const defaultGraphOptions: GraphOptions = {
   riskLabels: [...defaultRiskLabels],
+  labelledKinds: [...defaultLabelledKinds],
   measure: { growthWindowMs: 7 * dayMs, maxNodes: 500, maxEdges: 2_048, maxEdgesPerNode: 128 },
   propagation: { alpha: 0.15, epsilon: 1e-4 },
   rings: { windowMs: 90 * dayMs, hubDegree: 200, maxEdges: 2_000_000, resolution: 1, minUsers: 3, priorWeight: 2, seed: 1, everyMs: 0 },
 }
 
-export type GraphOptionsInput = { riskLabels?: string[]; measure?: Partial<MeasureOptions>; propagation?: Partial<PropagationOptions>; rings?: Partial<RingOptions> }
+export type GraphOptionsInput = { riskLabels?: string[]; labelledKinds?: string[]; measure?: Partial<MeasureOptions>; propagation?: Partial<PropagationOptions>; rings?: Partial<RingOptions> }
 
 /** The defaults overridden by `input`, checked: a refusal names every offending field. */
 export function graphOptions(input: GraphOptionsInput = {}): GraphOptions {
   const options: GraphOptions = {
     riskLabels: input.riskLabels ?? defaultGraphOptions.riskLabels,
+    labelledKinds: input.labelledKinds ?? defaultGraphOptions.labelledKinds,
     measure: { ...defaultGraphOptions.measure, ...input.measure },
     propagation: { ...defaultGraphOptions.propagation, ...input.propagation },
     rings: { ...defaultGraphOptions.rings, ...input.rings },
@@ -89,6 +98,9 @@ export function graphOptions(input: GraphOptionsInput = {}): GraphOptions {
   positive('/propagation/epsilon', options.propagation.epsilon)
   options.riskLabels.forEach((label, i) => {
     if (!(labelKinds as readonly string[]).includes(label)) issues.push({ pointer: `/riskLabels/${i}`, code: 'invalid_value', message: `not a label kind (${labelKinds.join(', ')})` })
+  })
+  options.labelledKinds.forEach((kind, i) => {
+    if (!(entityKinds as readonly string[]).includes(kind)) issues.push({ pointer: `/labelledKinds/${i}`, code: 'invalid_value', message: `not an entity kind (${entityKinds.join(', ')})` })
   })
   if (issues.length > 0) throw invalidInput('The graph options have errors', issues)
   return options

@@ -31,6 +31,7 @@ const recomputed: ReadonlySet<string> = new Set(['ring_risk', 'ring_users', 'rin
 /** One logged event as the graph takes it, with its position in the log. */
 export interface LoggedGraphEvent {
   seq: number
+  tenantId: string
   eventId: string
   observed: GraphEvent
 }
@@ -40,13 +41,16 @@ export interface LoggedGraphEvent {
  * page at a time, from the event after position `afterSeq`, as the graph
  * reads it: the entity keys as stored (a label's include its subject's) and,
  * for labels only, the opened data (the label). Nothing else is opened.
+ * With `tenantId`, that tenant's events only: a tenant's graph is fed by
+ * its own events (a page may then hold fewer than `pageSize`, or none).
  */
-export async function* graphLog(store: RecordStore, vault: PersonalDataVault, afterSeq = 0, pageSize = 5_000): AsyncGenerator<LoggedGraphEvent[]> {
+export async function* graphLog(store: RecordStore, vault: PersonalDataVault, afterSeq = 0, pageSize = 5_000, tenantId?: string): AsyncGenerator<LoggedGraphEvent[]> {
   for await (const page of store.loggedEvents({ sinceMs: 0, sealedOf: ['label'], batchSize: pageSize, ...(afterSeq > 0 ? { afterSeq } : {}) })) {
     const events: LoggedGraphEvent[] = []
     for (const d of page) {
+      if (tenantId !== undefined && d.tenantId !== tenantId) continue
       const data = d.sealedEvent ? (JSON.parse(vault.open(d.sealedEvent)) as { data: Record<string, unknown> }).data : noData
-      events.push({ seq: d.seq, eventId: d.eventId, observed: { type: d.eventType, occurredAtMs: d.occurredAtMs, data, keys: d.entityKeys } })
+      events.push({ seq: d.seq, tenantId: d.tenantId, eventId: d.eventId, observed: { type: d.eventType, occurredAtMs: d.occurredAtMs, data, keys: d.entityKeys } })
     }
     yield events
   }

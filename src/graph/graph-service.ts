@@ -10,6 +10,7 @@ import { PendingPropagation, type PropagationComputation } from './pending-propa
 import { type PropagationColumns, RiskPropagation } from './propagation.ts'
 import { capturePropagationInput, type LaterSeeds, type PropagationInput } from './propagation-restart.ts'
 import { captureRingInput, type RingInput } from './ring-input.ts'
+import { continueRings } from './ring-continuity.ts'
 import { PendingRings, type RingComputation, ringGraphId } from './ring-worker.ts'
 import { type RingIndex, emptyRingIndex } from './rings.ts'
 import { standardGraphFeatures } from './standard-graph-features.ts'
@@ -17,15 +18,18 @@ import { standardGraphFeatures } from './standard-graph-features.ts'
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
   /**
-   * 3: the propagation's restart, like the rings, applies an hour after its
-   * capture (2 restarted it at once, 1 also applied rings at once: such a
-   * snapshot is not used, the log is replayed).
+   * 5: the labels given are kept with the nodes each marked (repeats and
+   * withdrawals), the label mask is 16 bits; 4: rings keep their ids across
+   * computations (the rings hold their users, history and the next id); 3:
+   * the propagation's restart, like the rings, applies an hour after its
+   * capture (2 restarted it at once, 1 also applied rings at once). An older
+   * snapshot is not used: the log is replayed.
    */
-  format: 'xiezhi-graph-3'
+  format: 'xiezhi-graph-5'
   options: GraphOptions
   graph: LinkGraphColumns
   propagation: PropagationColumns
-  /** The rings in use. */
+  /** The rings in use (and the next ring id: the next computation's rings continue them). */
   rings: RingIndex
   /** The input captured at the last scheduled hour, whose rings apply at the next (null: none). */
   pendingRings: RingInput | null
@@ -87,7 +91,7 @@ export class GraphService {
   constructor(options: GraphOptionsInput | GraphOptions = {}, runtime: GraphRuntime = {}, measures: readonly FeatureDefinition[] = standardGraphFeatures) {
     this.options = graphOptions(options)
     this.ringsOffThread = runtime.ringsOffThread ?? true
-    this.graph = new LinkGraph(this.options.riskLabels)
+    this.graph = new LinkGraph(this.options.riskLabels, this.options.labelledKinds)
     this.propagation = new RiskPropagation(this.options.propagation.alpha, this.options.propagation.epsilon)
     this.plan = new GraphMeasurePlan(measures, this.options.riskLabels)
   }
@@ -110,7 +114,7 @@ export class GraphService {
     return measureEvent(this.graph, event, atMs, this.options.measure, this.scratch, this.rings, this.propagation, this.plan)
   }
 
-  /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users. */
+  /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users (of negative mass for its withdrawal). */
   add(event: GraphEvent): void {
     const every = this.options.rings.everyMs
     if (every > 0) {
@@ -123,7 +127,7 @@ export class GraphService {
     }
     const riskSeeds = this.graph.add(event)
     for (const node of riskSeeds) {
-      const mass = 1 / riskSeeds.length
+      const mass = this.graph.seedMass
       this.propagation.addSeed(this.graph, node, mass)
       this.pendingRestart?.noteSeed(node, mass)
     }
@@ -152,7 +156,8 @@ export class GraphService {
     if (dueRestart) this.lastPropagation = dueRestart.applyTo(this.propagation, this.graph)
     if (!due) return
     this.lastComputation = due.take()
-    this.rings = this.lastComputation.rings
+    // the ids of the rings they continue: linear in the rings' users (ring-continuity.ts)
+    this.rings = continueRings(this.rings, this.lastComputation.rings)
     this.onRecomputed?.(this.rings)
   }
 
@@ -176,7 +181,7 @@ export class GraphService {
    * pending from the last scheduled hour still applies at the next).
    */
   recompute(atMs = this.graph.newestMs): RingIndex {
-    this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs, this.communityCache)
+    this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs, this.communityCache, this.rings)
     this.propagation.recompute(this.graph)
     return this.rings
   }
@@ -196,13 +201,18 @@ export class GraphService {
     return subgraph(this.graph, this.rings, this.propagation, keys, caps)
   }
 
-  /** The members of some rings of the current index, by kind, as blind indexes (what a ring case keeps): one pass over the nodes. */
+  /** The members of some rings of the current index (by id), by kind, as blind indexes (what a ring case keeps): one pass over the nodes. */
   ringMembers(ringIds: ReadonlySet<number>): Map<number, Record<string, string[]>> {
     const members = new Map<number, Record<string, string[]>>()
-    const { ringOf } = this.rings
+    const { ringOf, rings } = this.rings
+    const wanted = new Uint8Array(rings.length)
+    rings.forEach((ring, position) => {
+      if (ringIds.has(ring.id)) wanted[position] = 1
+    })
     for (let node = 0; node < ringOf.length; node++) {
-      const id = ringOf[node]!
-      if (!ringIds.has(id)) continue
+      const position = ringOf[node]!
+      if (position < 0 || !wanted[position]) continue
+      const id = rings[position]!.id
       const ring = members.get(id) ?? {}
       members.set(id, ring)
       const kind = this.graph.nodes.kind(node)
@@ -225,7 +235,7 @@ export class GraphService {
     const pendingRings = this.pending?.input ?? null
     const restart = this.pendingRestart
     return {
-      format: 'xiezhi-graph-3',
+      format: 'xiezhi-graph-5',
       options: this.options,
       graph: this.graph.toColumns(copy, withAdjacency),
       propagation: this.propagation.toColumns(copy),
@@ -238,9 +248,9 @@ export class GraphService {
 
   /** The graph a snapshot holds, measuring `measures` (whatever they were when it was taken), the rings and restart it was computing started again (from the same inputs, to the same results). */
   static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}, measures: readonly FeatureDefinition[] = standardGraphFeatures): GraphService {
-    if (snapshot.format !== 'xiezhi-graph-3') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
+    if (snapshot.format !== 'xiezhi-graph-5') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
     const service = new GraphService(snapshot.options, runtime, measures)
-    service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
+    service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels, service.options.labelledKinds)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
     service.rings = snapshot.rings
     service.nextRecomputeMs = snapshot.nextRecomputeMs

@@ -107,7 +107,7 @@ test('a restart restores the same graph from its snapshot, or from the log; inve
   assert.deepEqual(engine.graph.snapshot(), state)
   const { app } = await buildServer(engine)
   try {
-    const reply = await app.inject({ url: '/v1/graph/neighbourhood?kind=device&value=dev-shared&hops=1' })
+    const reply = await app.inject({ method: 'POST', url: '/v1/graph/neighbourhood', payload: { kind: 'device', value: 'dev-shared', hops: 1 } })
     assert.equal(reply.statusCode, 200, reply.body)
     const body = reply.json() as { nodes: { kind: string; labels: string[] }[] }
     assert.deepEqual(body.nodes.filter((x) => x.kind === 'user').length, 4)

@@ -23,18 +23,23 @@ const wide = { measure: { maxNodes: 100_000, maxEdges: 1_000_000, maxEdgesPerNod
  */
 function bruteForce(history: GraphEvent[], query: GraphEvent, windowMs: number, hops = 2) {
   const last = new Map<string, number>()
-  const risky = new Set<string>()
+  /** The labels standing, by subject: the nodes each marked. */
+  const standing = new Map<string, string[]>()
   const seen = new Set<string>()
   for (const e of history) {
     const names = Object.entries(e.keys).flatMap(([kind, keys]) => keys.map((key) => `${kind}:${key}`))
     for (const n of names) seen.add(n)
     if (e.type === 'label') {
-      for (const n of names) risky.add(n)
+      const subject = String(e.data.subjectEventId)
+      // a withdrawal takes it off; a repeat changes nothing; a label marks the person and what they own, not the IP or the contacts
+      if (e.data.withdrawn === true) standing.delete(subject)
+      else if (!standing.has(subject)) standing.set(subject, names.filter((n) => !n.startsWith('ip:') && !n.startsWith('contacts:')))
       continue
     }
     const user = `user:${e.keys.user![0]}`
     for (const n of names) if (n !== user) last.set([user, n].sort().join('|'), Math.max(last.get([user, n].sort().join('|')) ?? -Infinity, e.occurredAtMs))
   }
+  const risky = new Set([...standing.values()].flat())
   const adjacency = new Map<string, string[]>()
   for (const [pair, at] of last) {
     if (at < query.occurredAtMs - windowMs) continue

@@ -88,17 +88,19 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => {
       const { entityType, entityValue, pairedType, pairedValue } = request.query
+      // the caller's tenant's state: another tenant's events never count here
+      const { features, graph } = engine.tenants.read(request.tenantId)
       const nowMs = engine.clock.nowMs()
       const asOf = new Date(nowMs).toISOString()
       if (pairedType !== undefined || pairedValue !== undefined) {
         const values = await locatedInRequest({ pairedType: 'query', pairedValue: 'query' }, async () =>
-          currentPairValues(engine.features, (kind, value) => engine.vault.blindIndex(kind, value), { entityType, entityValue, pairedType, pairedValue }, nowMs),
+          currentPairValues(features, (kind, value) => engine.vault.blindIndex(kind, value), { entityType, entityValue, pairedType, pairedValue }, nowMs),
         )
         return { entityType, pairedType, asOf, values }
       }
       const kind = entityType as (typeof entityKinds)[number]
       const key = engine.vault.blindIndex(kind, entityValue)
-      return { entityType, asOf, values: { ...engine.features.valuesOf(kind, key, nowMs), ...entityGraphValues(engine.graph, kind, key, nowMs) } }
+      return { entityType, asOf, values: { ...features.valuesOf(kind, key, nowMs), ...entityGraphValues(graph, kind, key, nowMs) } }
     },
   )
 
@@ -131,7 +133,8 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       const event = engine.registry.accept(request.tenantId, request.body)
       const observed = observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))
-      return { eventId: event.id, eventType: event.type, features: { ...engine.features.read(observed), ...engine.graph.measure(observed) } }
+      const { features, graph } = engine.tenants.read(event.tenantId)
+      return { eventId: event.id, eventType: event.type, features: { ...features.read(observed), ...graph.measure(observed) } }
     },
   )
 }
