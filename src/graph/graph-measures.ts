@@ -217,6 +217,7 @@ export function measureEvent(
       maxNodes: options.maxNodes,
       maxEdges: options.maxEdges,
       maxEdgesPerNode: options.maxEdgesPerNode,
+      hubDegree: options.hubDegree,
     })
     const tallies = planned.tallies
     if (tallies.length > 0) {
@@ -250,8 +251,11 @@ export function measureEvent(
   if (plan.readsRecomputed) {
     let propagated = 0
     let ring: Ring | undefined
-    for (const node of seeds) {
-      const score = propagation.score(node)
+    const degree = graph.adjacency.length
+    for (let i = 0; i < seeds.length; i++) {
+      const node = seeds[i]!
+      // a hub's risk is its many strangers' (a carrier IP next to a hundred labelled users), not the applicant's
+      const score = seedHops[i] === 0 || degree[node]! <= options.hubDegree ? propagation.score(node) : 0
       if (score > propagated) propagated = score
       const candidate = ringOfNode(rings, node)
       if (candidate && (!ring || candidate.risk > ring.risk)) ring = candidate

@@ -140,13 +140,32 @@ test('labels count from when the label event arrives, not from the labelled even
 })
 
 test('caps bound the search at a hub and say so; capped counts are lower bounds', () => {
-  const service = new GraphService({ measure: { maxNodes: 50, maxEdges: 100, maxEdgesPerNode: 30 } })
+  // hubs walked (hubDegree above the IP's 500 users): the caps cut the search
+  const service = new GraphService({ measure: { maxNodes: 50, maxEdges: 100, maxEdgesPerNode: 30, hubDegree: 1_000 } })
   for (let u = 0; u < 500; u++) service.add(event(t0 + u, { user: [`u${u}`], ip: ['shared'] }))
   const values = service.measure(event(t0 + day, { user: ['new'], ip: ['shared'] }))
   assert.equal(values.graphSearchCapped, 1)
   assert.ok(values.graphUsers2h30d <= 30 && values.graphUsers2h30d > 0, String(values.graphUsers2h30d))
   assert.equal(values.usersPerIp, 500, 'a degree is exact whatever the caps')
   assert.equal(values.componentNodes, 501)
+})
+
+test("a hub is reached, not walked through: a carrier IP's labelled strangers are not the applicant's risk", () => {
+  const service = new GraphService()
+  // 300 users on one carrier IP, 50 of them labelled fraud; one fraudster also shares a device with a known user
+  for (let u = 0; u < 300; u++) service.add(event(t0 + u, { user: [`u${u}`], ip: ['carrier'] }))
+  service.add(event(t0 + 500, { user: ['u0'], device: ['dev-f'] }))
+  service.add(event(t0 + 501, { user: ['friend'], device: ['dev-f'] }))
+  for (let u = 0; u < 50; u++) service.add(label(t0 + 1_000 + u, { user: [`u${u}`] }))
+  const onlyTheIp = service.measure(event(t0 + day, { user: ['newcomer'], ip: ['carrier'] }))
+  assert.deepEqual([onlyTheIp.riskUsers2h30d, onlyTheIp.graphUsers2h30d, onlyTheIp.propagatedRisk, onlyTheIp.graphSearchCapped], [0, 0, 0, 0])
+  assert.equal(onlyTheIp.usersPerIp, 300, 'the sharing count still says how shared the IP is')
+  const onTheDevice = service.measure(event(t0 + day, { user: ['newcomer'], device: ['dev-f'] }))
+  assert.equal(onTheDevice.riskUsers2h30d, 1, 'the fraudster on the shared device')
+  assert.ok(onTheDevice.propagatedRisk > 0)
+  // the investigator's explore still walks the hub
+  const explored = service.explore({ kind: 'ip', key: 'carrier', hops: 1, maxNodes: 1_000 })
+  assert.equal(explored.nodes.filter((n) => n.kind === 'user').length, 300)
 })
 
 test('distinct users sharing a device, a phone, a contact; the most over several contacts', () => {
