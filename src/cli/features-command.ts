@@ -71,8 +71,7 @@ export function featuresCommand(): Command {
       if (!isEntityKind(entityType)) throw new InvalidArgumentError(`"${entityType}" is not an entity kind`)
       const [pairedType, pairedValue] = options.pairedWith ?? []
       if (options.pairedWith && (!pairedType || !isEntityKind(pairedType) || !pairedValue)) throw new InvalidArgumentError('--paired-with takes an entity kind and a value')
-      const pairQuery = pairedType ? `&pairedType=${pairedType}&pairedValue=${encodeURIComponent(pairedValue!)}` : ''
-      if (options.server) return console.log(await ask(options.server, `/v1/features/values?entityType=${entityType}&entityValue=${encodeURIComponent(entityValue)}${pairQuery}`))
+      if (options.server) return console.log(await ask(options.server, '/v1/features/values', { entityType, entityValue, ...(pairedType ? { pairedType, pairedValue } : {}) }))
       const engine = await openEngine(readConfig(process.env))
       try {
         // the tenant's own state: another tenant's events never count

@@ -52,7 +52,11 @@ const get = async (who: Who, url: string) => {
   assert.equal(reply.statusCode, 200, reply.body)
   return reply.json()
 }
-const values = async (who: Who, device = 'dev-shared') => (await get(who, `/v1/features/values?entityType=device&entityValue=${device}`)).values as Record<string, number>
+const values = async (who: Who, device = 'dev-shared') => {
+  const reply = await app.inject({ method: 'POST', url: '/v1/features/values', headers: { authorization: `Bearer ${keys[who]}` }, payload: { entityType: 'device', entityValue: device } })
+  assert.equal(reply.statusCode, 200, reply.body)
+  return reply.json().values as Record<string, number>
+}
 const ringCases = async (who: Who) => {
   await engine.ringCases.settled()
   return (await engine.cases.list({ tenantId: tenantOf[who], queue: 'graph.ring', limit: 50 })).items

@@ -130,10 +130,10 @@ describe('graph measures offline', () => {
       const recorded = (real.json() as Decision).features
       for (const name of graphFeatureNames) assert.equal(dryFeatures[name], recorded[name], name)
 
-      const values = (await app.inject({ url: '/v1/features/values?entityType=device&entityValue=dev-shared-late' })).json().values as Record<string, number>
+      const values = (await app.inject({ method: 'POST', url: '/v1/features/values', payload: { entityType: 'device', entityValue: 'dev-shared-late' } })).json().values as Record<string, number>
       assert.equal(values.usersPerDevice, 3)
       assert.ok(values.graphUsers2h30d! >= 3)
-      const user = (await app.inject({ url: '/v1/features/values?entityType=user&entityValue=u-shared-1' })).json().values as Record<string, number>
+      const user = (await app.inject({ method: 'POST', url: '/v1/features/values', payload: { entityType: 'user', entityValue: 'u-shared-1' } })).json().values as Record<string, number>
       assert.equal(user.graphUsers2h30d, 2, 'the two others on its device')
       assert.equal(user.usersPerDevice, 0, 'no device in a question about a user')
     } finally {

@@ -74,26 +74,27 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     }),
   )
 
-  app.get<{ Querystring: Static<typeof EntityQuery> }>(
+  // a POST: the entity's clear value (a phone, an id number) travels in the body, never in a URL that proxies and access logs keep
+  app.post<{ Body: Static<typeof EntityQuery> }>(
     '/v1/features/values',
     {
       schema: {
         summary: "An entity's (or a pair's) current feature values",
         description:
-          "The window features kept per this entity, and the graph's measures of an event naming only it (for a user, the user applying; otherwise a new applicant presenting it), as of now; nothing is recorded. With pairedType and pairedValue: the features kept per that pair of entities (`pairedWith`) instead.",
+          "The window features kept per this entity, and the graph's measures of an event naming only it (for a user, the user applying; otherwise a new applicant presenting it), as of now; nothing is recorded. With pairedType and pairedValue: the features kept per that pair of entities (`pairedWith`) instead. The values are in the body, so that no URL carries them.",
         tags: ['features'],
-        querystring: EntityQuery,
+        body: EntityQuery,
         response: { 400: Problem },
       },
     },
     async (request) => {
-      const { entityType, entityValue, pairedType, pairedValue } = request.query
+      const { entityType, entityValue, pairedType, pairedValue } = request.body
       // the caller's tenant's state: another tenant's events never count here
       const { features, graph } = engine.tenants.read(request.tenantId)
       const nowMs = engine.clock.nowMs()
       const asOf = new Date(nowMs).toISOString()
       if (pairedType !== undefined || pairedValue !== undefined) {
-        const values = await locatedInRequest({ pairedType: 'query', pairedValue: 'query' }, async () =>
+        const values = await locatedInRequest({ pairedType: 'body', pairedValue: 'body' }, async () =>
           currentPairValues(features, (kind, value) => engine.vault.blindIndex(kind, value), { entityType, entityValue, pairedType, pairedValue }, nowMs),
         )
         return { entityType, pairedType, asOf, values }
