@@ -197,10 +197,12 @@ async function selectSettings(data: SffsdData, splits: SplitKind[], threads: num
 
 function printReport(results: Partial<Record<SplitKind, SplitSummary>>, seeds: number, rings: RingDetectionReport): void {
   const f = (x: number | undefined) => (x === undefined ? '     –' : x.toFixed(4))
-  const blank = '              '
+  const blank = ' '.repeat(15)
   const ms = (mean: number, sd: number) => `${mean.toFixed(4)} ± ${sd.toFixed(4)}`
   console.log(`S-FFSD (labelled test rows; ours: mean ± sd over ${seeds} trainer seeds)`)
-  console.log(`  ${''.padEnd(44)} random split: AUC   F1              AP              | time split: AUC  F1              AP`)
+  const heads = `${'AUC'.padEnd(15)} ${'F1'.padEnd(15)} ${'AP'.padEnd(15)}`
+  console.log(`  ${''.padEnd(44)} ${'random split'.padEnd(47)} | time split`)
+  console.log(`  ${''.padEnd(44)} ${heads} | ${heads}`)
   for (const p of published)
     console.log(`  ${p.model.padEnd(44)} ${f(p.random.auc).padEnd(15)} ${f(p.random.f1).padEnd(15)} ${f(p.random.ap).padEnd(15)} | ${f(p.temporal?.auc).padEnd(15)} ${'–'.padEnd(15)} –`)
   for (const row of featureSets) {
