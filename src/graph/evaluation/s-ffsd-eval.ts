@@ -78,7 +78,8 @@ const base: GbdtOptions = {
 /**
  * The settings tried, on each split's validation rows only (`npm run
  * eval:graph -- --select`, which never scores a test row): the first is
- * the earlier default, the others vary one thing each.
+ * the setting used before settings were chosen this way, the others vary
+ * one thing each.
  */
 export const settingCandidates: SettingCandidate[] = [
   { name: 'base', gbdt: base },
