@@ -1,4 +1,4 @@
-import { entityKinds } from '../events/entities.ts'
+import { type EntityKind, entityKinds } from '../events/entities.ts'
 import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { recordMaker } from '../features/feature-engine.ts'
 import type { MeasureOptions } from './graph-options.ts'
@@ -209,6 +209,9 @@ export function measureEvent(
     for (const out of plan.component) row[out] = componentNodes
   }
 
+  let hubKindMask = 0
+  for (const kind of options.hubKinds) hubKindMask |= 1 << kindIndex(kind as EntityKind)
+  const isHub = (node: number) => graph.adjacency.length[node]! > options.hubDegree && ((hubKindMask >>> kinds[node]!) & 1) === 1
   for (const planned of plan.searches) {
     const found = search.run(graph, seeds, seedHops, {
       hops: planned.hops,
@@ -218,6 +221,7 @@ export function measureEvent(
       maxEdges: options.maxEdges,
       maxEdgesPerNode: options.maxEdgesPerNode,
       hubDegree: options.hubDegree,
+      hubKindMask,
     })
     const tallies = planned.tallies
     if (tallies.length > 0) {
@@ -251,11 +255,10 @@ export function measureEvent(
   if (plan.readsRecomputed) {
     let propagated = 0
     let ring: Ring | undefined
-    const degree = graph.adjacency.length
     for (let i = 0; i < seeds.length; i++) {
       const node = seeds[i]!
       // a hub's risk is its many strangers' (a carrier IP next to a hundred labelled users), not the applicant's
-      const score = seedHops[i] === 0 || degree[node]! <= options.hubDegree ? propagation.score(node) : 0
+      const score = seedHops[i] === 0 || !isHub(node) ? propagation.score(node) : 0
       if (score > propagated) propagated = score
       const candidate = ringOfNode(rings, node)
       if (candidate && (!ring || candidate.risk > ring.risk)) ring = candidate

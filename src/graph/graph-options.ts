@@ -19,13 +19,19 @@ export interface MeasureOptions {
   /** Most entries it reads at one node, newest first (128): a shared IP of thousands is sampled, not walked. */
   maxEdgesPerNode: number
   /**
-   * A node with more links than this (all time, 200) is a hub: a decision's
-   * search counts it when it reaches it but does not walk through it, and
-   * its propagated risk is not the event's. A carrier IP, a public Wi-Fi or
-   * an office switchboard links strangers; what lies beyond it says nothing
-   * of the applicant. The applicant's own node is always walked.
+   * A node of one of `hubKinds` with more links than this (all time, 200)
+   * is a hub: a decision's search counts it when it reaches it but does not
+   * walk through it, and its propagated risk is not the event's. The
+   * applicant's own node is always walked.
    */
   hubDegree: number
+  /**
+   * The kinds whose sharing says nothing of the people who share (IP: a
+   * carrier's NAT, a public Wi-Fi). A device, phone, card, address or
+   * contact shared by hundreds is itself the signal (a device farm, an
+   * intermediary's address), so they are walked whatever their degree.
+   */
+  hubKinds: string[]
 }
 
 /** Risk propagation: personalised PageRank by forward push (`propagation.ts`). */
@@ -77,7 +83,7 @@ export interface GraphOptions {
 export const defaultGraphOptions: GraphOptions = {
   riskLabels: [...defaultRiskLabels],
   labelledKinds: [...defaultLabelledKinds],
-  measure: { growthWindowMs: 7 * dayMs, maxNodes: 500, maxEdges: 2_048, maxEdgesPerNode: 128, hubDegree: 200 },
+  measure: { growthWindowMs: 7 * dayMs, maxNodes: 500, maxEdges: 2_048, maxEdgesPerNode: 128, hubDegree: 200, hubKinds: ['ip'] },
   propagation: { alpha: 0.15, epsilon: 1e-4 },
   rings: { windowMs: 90 * dayMs, hubDegree: 200, maxEdges: 2_000_000, resolution: 1, minUsers: 3, priorWeight: 2, seed: 1, everyMs: 0 },
 }
@@ -98,7 +104,12 @@ export function graphOptions(input: GraphOptionsInput = {}): GraphOptions {
     if (!(value > 0 && Number.isFinite(value)) || (integer && !Number.isInteger(value)))
       issues.push({ pointer, code: 'out_of_range', message: `must be a positive ${integer ? 'whole number' : 'number'}` })
   }
-  for (const [name, value] of Object.entries(options.measure)) positive(`/measure/${name}`, value, name.startsWith('max') || name === 'hubDegree')
+  for (const [name, value] of Object.entries(options.measure)) if (name !== 'hubKinds') positive(`/measure/${name}`, value as number, name.startsWith('max') || name === 'hubDegree')
+  if (!Array.isArray(options.measure.hubKinds)) issues.push({ pointer: '/measure/hubKinds', code: 'invalid_type', message: 'must be a list of entity kinds' })
+  else
+    options.measure.hubKinds.forEach((kind, i) => {
+      if (!(entityKinds as readonly string[]).includes(kind)) issues.push({ pointer: `/measure/hubKinds/${i}`, code: 'invalid_value', message: `not an entity kind (${entityKinds.join(', ')})` })
+    })
   for (const name of ['windowMs', 'hubDegree', 'maxEdges', 'resolution', 'minUsers'] as const) positive(`/rings/${name}`, options.rings[name], name === 'hubDegree' || name === 'maxEdges' || name === 'minUsers')
   if (!(options.rings.priorWeight >= 0)) issues.push({ pointer: '/rings/priorWeight', code: 'out_of_range', message: 'must be 0 or more' })
   if (!(options.rings.everyMs >= 0)) issues.push({ pointer: '/rings/everyMs', code: 'out_of_range', message: 'must be 0 (off) or a positive number of milliseconds' })

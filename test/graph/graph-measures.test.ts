@@ -168,6 +168,19 @@ test("a hub is reached, not walked through: a carrier IP's labelled strangers ar
   assert.equal(explored.nodes.filter((n) => n.kind === 'user').length, 300)
 })
 
+test('only IPs are hubs by default: a device shared by hundreds is walked, being the signal itself', () => {
+  const service = new GraphService()
+  for (let u = 0; u < 250; u++) service.add(event(t0 + u, { user: [`f${u}`], device: ['farm'] }))
+  for (let u = 0; u < 5; u++) service.add(label(t0 + 1_000 + u, { user: [`f${u}`] }))
+  const onTheFarm = service.measure(event(t0 + day, { user: ['newcomer'], device: ['farm'] }))
+  assert.ok(onTheFarm.graphUsers2h30d >= 100, String(onTheFarm.graphUsers2h30d))
+  assert.ok(onTheFarm.propagatedRisk > 0)
+  const strict = new GraphService({ measure: { hubKinds: ['ip', 'device'] } })
+  for (let u = 0; u < 250; u++) strict.add(event(t0 + u, { user: [`f${u}`], device: ['farm'] }))
+  assert.equal(strict.measure(event(t0 + day, { user: ['newcomer'], device: ['farm'] })).graphUsers2h30d, 0, 'a kind named a hub kind is not walked')
+  assert.throws(() => new GraphService({ measure: { hubKinds: ['planet'] } }), (error: { issues?: { pointer: string }[] }) => error.issues?.[0]?.pointer === '/measure/hubKinds/0')
+})
+
 test('distinct users sharing a device, a phone, a contact; the most over several contacts', () => {
   const service = new GraphService()
   service.add(event(t0, { user: ['a'], device: ['d'], contacts: ['c1'] }))
