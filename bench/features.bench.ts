@@ -95,7 +95,7 @@ const restoreSeconds = (performance.now() - t) / 1000
 
 const result = {
   bench: 'features',
-  features: definitions.length,
+  features: engine.definitions.length,
   events: total,
   measuredEvents: measured,
   eventsPerSecond: Math.round(measured / seconds),

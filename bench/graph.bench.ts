@@ -206,7 +206,7 @@ let labelMs = 0
 let work = 0
 for (let l = 0; l < labelCount; l++) {
   const user = Math.floor(users * next())
-  const label: GraphEvent = { type: 'label', occurredAtMs: nowMs, data: { label: 'fraud' }, keys: { user: [keyOf(0, user)], device: [keyOf(3, user)] } }
+  const label: GraphEvent = { type: 'label', occurredAtMs: nowMs, data: { label: 'fraud', subjectEventId: `bench-${l}` }, keys: { user: [keyOf(0, user)], device: [keyOf(3, user)] } }
   const started = performance.now()
   service.add(label)
   labelMs += performance.now() - started

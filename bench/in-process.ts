@@ -69,7 +69,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   const engine = await openEngine(readConfig({ XIEZHI_DATA_DIR: options.dataDir, XIEZHI_CONFIG_DIR: options.configDir }, { authDisabled: true }), { timeStage })
   try {
     const withoutCommit = new DecisionService(
-      { registry: engine.registry, vault: engine.vault, features: engine.features, strategies: engine.strategies, store: engine.store, commit: noCommit, clock: engine.clock, timeStage },
+      { registry: engine.registry, vault: engine.vault, stateOf: (tenantId) => ({ features: engine.tenants.of(tenantId).features }), strategies: engine.strategies, store: engine.store, commit: noCommit, clock: engine.clock, timeStage },
       undefined,
     )
     // warm up: JIT, CEL caches, the first windows; not recorded

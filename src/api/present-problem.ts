@@ -60,6 +60,8 @@ export function sendProblem(reply: FastifyReply, error: unknown): FastifyReply {
   return reply.code(problem.status).type('application/problem+json').send(JSON.stringify(problem))
 }
 
+const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1')
+
 /** Fastify's own parsing errors become domain kinds, so clients see one error format. */
 function asXiezhiError(error: unknown): XiezhiError | undefined {
   if (error instanceof XiezhiError) return error
@@ -86,11 +88,15 @@ function asXiezhiError(error: unknown): XiezhiError | undefined {
       return new XiezhiError(
         'invalid_input',
         `The request ${context} is invalid`,
-        validation.map((v) => ({
-          pointer: `/${context}${v.instancePath}${v.keyword === 'required' ? `/${String(v.params?.missingProperty)}` : ''}`,
-          code: v.keyword === 'required' ? 'required' : `invalid_${v.keyword}`,
-          message: v.message ?? 'is invalid',
-        })),
+        validation.map((v) => {
+          // a missing or an unknown field is named in the pointer, not left for the client to find in the message
+          if (v.keyword === 'required') return { pointer: `/${context}${v.instancePath}/${escapePointer(String(v.params?.missingProperty))}`, code: 'required', message: v.message ?? 'is required' }
+          if (v.keyword === 'additionalProperties') {
+            const field = String(v.params?.additionalProperty)
+            return { pointer: `/${context}${v.instancePath}/${escapePointer(field)}`, code: 'unknown_field', message: `unknown ${context === 'query' ? 'parameter' : 'field'} "${field.slice(0, 64)}"` }
+          }
+          return { pointer: `/${context}${v.instancePath}`, code: `invalid_${v.keyword}`, message: v.message ?? 'is invalid' }
+        }),
       )
     }
     default: {

@@ -16,15 +16,16 @@ export interface GraphedHistoricalEvent extends HistoricalEvent {
  * The backfill of the feature library with the graph's measures: the
  * window features as `backfillFeatures` computes them, and beside them the
  * measures of a graph fed the whole history in the same order, each event
- * measured before it is added (as `GraphService.observe` online). Every
- * event in [fromMs, toMs) comes out with both.
+ * measured before it is added (as `GraphService.observe` online): the
+ * graph features among `definitions`. Every event in [fromMs, toMs) comes
+ * out with both.
  */
 export async function* backfillWithGraph(
   definitions: FeatureDefinition[],
   history: AsyncIterable<GraphedHistoricalEvent> | Iterable<GraphedHistoricalEvent>,
   range: { fromMs: number; toMs: number },
   options?: FeatureEngineOptions,
-  graph = new GraphService(engineGraphOptions),
+  graph = new GraphService(engineGraphOptions, {}, definitions),
 ): AsyncGenerator<BackfillRow> {
   const inRange = (atMs: number) => atMs >= range.fromMs && atMs < range.toMs
   // the backfill yields its rows a batch after their events: their graph values wait here, in the same order
@@ -54,11 +55,13 @@ export async function* backfillWithGraph(
  * The whole decision log in the order it was decided, for a backfill with
  * the graph: every event feeds the graph, those whose time is at or after
  * `featuresSinceMs` the feature windows too. Only those, and labels, are
- * opened (the graph reads keys, and a label's kind).
+ * opened (the graph reads keys, and a label's kind). With `tenantId`, that
+ * tenant's events only, as its own feature state and graph took them online.
  */
-export async function* graphedLogHistory(store: RecordStore, vault: PersonalDataVault, featuresSinceMs: number): AsyncGenerator<GraphedHistoricalEvent> {
+export async function* graphedLogHistory(store: RecordStore, vault: PersonalDataVault, featuresSinceMs: number, tenantId?: string): AsyncGenerator<GraphedHistoricalEvent> {
   for await (const page of store.loggedEvents({ sinceMs: 0 })) {
     for (const d of page) {
+      if (tenantId !== undefined && d.tenantId !== tenantId) continue
       const features = d.occurredAtMs >= featuresSinceMs
       const data = features || d.eventType === 'label' ? (JSON.parse(vault.open(d.sealedEvent!)) as { data: Record<string, unknown> }).data : {}
       yield { eventId: d.eventId, features, observed: { type: d.eventType, occurredAtMs: d.occurredAtMs, data, keys: d.entityKeys } }

@@ -12,12 +12,14 @@ export interface XiezhiConfig {
   logLevel: string
   /** Start the server without API keys: for local trials only. */
   authDisabled: boolean
-  /** How often feature state is snapshotted while serving (0, the default: only on a clean stop, since decisions wait while it is taken); a restart replays the decision log from the snapshot on. */
+  /** How often feature state and the graph are snapshotted while serving (300 s by default; 0: only on a clean stop); a restart replays the decision log from the snapshot on. */
   featureSnapshotSeconds: number
   /** How long a workbench sign-in lasts. */
   sessionHours: number
   /** A ring of the graph whose risk reaches this opens a ring case (0.4: two labelled users in a ring of three cross it). */
   ringCaseMinRisk: number
+  /** An unlabelled ring of four users or more whose cohesion reaches this opens a ring case too (0.5). */
+  ringCaseMinCohesion: number
   /** Strategy versions are submitted, and approved, only with a finished backtest of their document (off by default). */
   requireBacktest: boolean
   /** Backtests the server runs at once; the others wait in its queue. Each takes a share of the thread that decides. */
@@ -60,9 +62,11 @@ export function readConfig(env: NodeJS.ProcessEnv, overrides: Partial<XiezhiConf
     bodyLimitBytes: int('XIEZHI_BODY_LIMIT_BYTES', 64 * 1024, 1_024, 16 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
     authDisabled: env.XIEZHI_AUTH === 'off',
-    featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 0, 0, 86_400),
+    // every 5 minutes by default: after a crash a start replays minutes of the log, not the graph's whole history
+    featureSnapshotSeconds: int('XIEZHI_FEATURE_SNAPSHOT_SECONDS', 300, 0, 86_400),
     sessionHours: int('XIEZHI_SESSION_HOURS', 12, 1, 24 * 30),
     ringCaseMinRisk: fraction('XIEZHI_RING_CASE_MIN_RISK', defaultRingCaseOptions.minRisk),
+    ringCaseMinCohesion: fraction('XIEZHI_RING_CASE_MIN_COHESION', defaultRingCaseOptions.minCohesion),
     requireBacktest: flag('XIEZHI_REQUIRE_BACKTEST', false),
     backtestConcurrency: int('XIEZHI_BACKTEST_CONCURRENCY', 1, 1, 16),
     backtestPageSize: int('XIEZHI_BACKTEST_PAGE_SIZE', 1_000, 10, 100_000),

@@ -5,14 +5,16 @@ import type { FeatureStateSnapshot } from '../features/feature-engine.ts'
 import { replaceFileDurably } from './durable-file.ts'
 
 const format = 'xiezhi-feature-state'
-const version = 1
+/** 2: a state per tenant (1 held one state fed by every tenant: such a file is not used, the log is replayed). */
+const version = 2
 
-/** A feature snapshot as stored: the state, and the last decision whose event it includes. */
+/** A feature snapshot as stored: each tenant's state, and the last decision whose event they include. */
 export interface SavedFeatureState {
-  /** Chain hash of the last decision in the state; events after it in the decision log are replayed on start. */
+  /** Chain hash of the last decision in the states; events after it in the decision log are replayed on start. */
   lastDecisionHash: string
   takenAtMs: number
-  state: FeatureStateSnapshot
+  /** Each tenant's state, by tenant id: every tenant that had one when it was taken. */
+  tenants: Record<string, FeatureStateSnapshot>
 }
 
 export const featureSnapshotFile = (dataDir: string) => join(dataDir, 'feature-state.snapshot')
@@ -32,10 +34,10 @@ export function readFeatureSnapshot(file: string): SavedFeatureState | { unusabl
   if (!existsSync(file)) return { unusable: 'no snapshot yet' }
   try {
     const saved = deserialize(readFileSync(file)) as Partial<SavedFeatureState> & { format?: unknown; version?: unknown }
-    if (saved.format !== format || saved.version !== version || typeof saved.lastDecisionHash !== 'string' || !saved.state) {
+    if (saved.format !== format || saved.version !== version || typeof saved.lastDecisionHash !== 'string' || !saved.tenants || typeof saved.tenants !== 'object') {
       return { unusable: `not a ${format} version ${version} file` }
     }
-    return { lastDecisionHash: saved.lastDecisionHash, takenAtMs: Number(saved.takenAtMs), state: saved.state }
+    return { lastDecisionHash: saved.lastDecisionHash, takenAtMs: Number(saved.takenAtMs), tenants: saved.tenants }
   } catch (error) {
     return { unusable: `unreadable: ${(error as Error).message}` }
   }

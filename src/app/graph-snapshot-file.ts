@@ -4,21 +4,25 @@ import type { GraphSnapshot } from '../graph/graph-service.ts'
 import { replaceFileDurably } from './durable-file.ts'
 
 const format = 'xiezhi-graph-state'
-const version = 2
-const magic = Buffer.from('XZGRAPH2', 'latin1')
+/** 3: a graph per tenant (2 held one graph fed by every tenant: such a file is not used, the log is replayed). */
+const version = 3
+const magic = Buffer.from('XZGRAPH3', 'latin1')
 
-/** A graph snapshot as stored: the state, and the last decision whose event it includes. */
+/** A graph snapshot as stored: the default tenant's graph and every other tenant's, and the last decision whose event they include. */
 export interface SavedGraphState {
-  /** Chain hash of the last decision in the state; events after it in the decision log are added on start. */
+  /** Chain hash of the last decision in the states; events after it in the decision log are added on start. */
   lastDecisionHash: string
   takenAtMs: number
+  /** The default tenant's graph. */
   state: GraphSnapshot
+  /** Every other tenant's graph that there was when it was taken, by tenant id. */
+  tenants?: Record<string, GraphSnapshot>
 }
 
 export const graphSnapshotFile = (dataDir: string) => join(dataDir, 'graph-state.snapshot')
 
 /**
- * The graph's state on disk, compactly. Almost all of it is typed arrays
+ * Every tenant's graph on disk, in one file, compactly. Almost all of it is typed arrays
  * (edges, node columns and keys, components, labels, risk): each is written
  * as its raw bytes, straight from memory, 8-byte aligned, and read back
  * straight into a new array; the few other fields — options, counts, the
@@ -29,7 +33,7 @@ export const graphSnapshotFile = (dataDir: string) => join(dataDir, 'graph-state
  * the whole file in one buffer (a gigabyte and a minute at 10 M edges) and
  * cannot pass 2 GiB.
  *
- * Layout: `XZGRAPH2`, the header's length (uint32 LE), 4 bytes of padding,
+ * Layout: `XZGRAPH3`, the header's length (uint32 LE), 4 bytes of padding,
  * the header (UTF-8 JSON: `sizes` of the sections, `body` with each typed
  * array replaced by `{"$bin": section}`), padding to 8, then the sections,
  * each padded to 8.
@@ -40,9 +44,13 @@ export const graphSnapshotFile = (dataDir: string) => join(dataDir, 'graph-state
  */
 export function writeGraphSnapshot(file: string, saved: SavedGraphState): number {
   const sections: Uint8Array[] = []
-  const { adjacency: _rebuiltOnRestore, ...graph } = saved.state.graph
-  const state = { ...saved.state, graph }
-  const body = JSON.stringify({ format, version, lastDecisionHash: saved.lastDecisionHash, takenAtMs: saved.takenAtMs, state }, (_key, value: unknown) => {
+  const withoutAdjacency = (snapshot: GraphSnapshot) => {
+    const { adjacency: _rebuiltOnRestore, ...graph } = snapshot.graph
+    return { ...snapshot, graph }
+  }
+  const state = withoutAdjacency(saved.state)
+  const tenants = Object.fromEntries(Object.entries(saved.tenants ?? {}).map(([tenantId, snapshot]) => [tenantId, withoutAdjacency(snapshot)]))
+  const body = JSON.stringify({ format, version, lastDecisionHash: saved.lastDecisionHash, takenAtMs: saved.takenAtMs, state, tenants }, (_key, value: unknown) => {
     if (ArrayBuffer.isView(value)) {
       sections.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength))
       return { $bin: sections.length - 1, type: value.constructor.name }
@@ -106,7 +114,7 @@ export function readGraphSnapshot(file: string): SavedGraphState | { unusable: s
     }
     const saved = revive(parsed.body) as Partial<SavedGraphState> & { format?: unknown; version?: unknown }
     if (saved.format !== format || saved.version !== version || typeof saved.lastDecisionHash !== 'string' || !saved.state) return { unusable: `not a ${format} version ${version} file` }
-    return { lastDecisionHash: saved.lastDecisionHash, takenAtMs: Number(saved.takenAtMs), state: saved.state }
+    return { lastDecisionHash: saved.lastDecisionHash, takenAtMs: Number(saved.takenAtMs), state: saved.state, tenants: saved.tenants ?? {} }
   } catch (error) {
     return { unusable: `unreadable: ${(error as Error).message}` }
   } finally {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import type { GraphService } from '../graph/graph-service.ts'
+import type { GraphService, GraphSnapshot } from '../graph/graph-service.ts'
 import type { SavedGraphState } from './graph-snapshot-file.ts'
 
 /** A snapshot handed to the writer thread: how long the copy held the calling thread, and the write itself. */
@@ -34,14 +34,20 @@ export class GraphSnapshotWriter {
     return this.inFlight !== undefined
   }
 
-  /** Copies the graph's state now and has it written to `file`; undefined while a write is under way. */
-  start(file: string, graph: GraphService, lastDecisionHash: string, takenAtMs: number): GraphSnapshotWrite | undefined {
+  /**
+   * Copies the graph's state now — the default tenant's `graph`, and each of
+   * `tenants` (every other tenant's), all in this one step — and has it
+   * written to `file`; undefined while a write is under way.
+   */
+  start(file: string, graph: GraphService, lastDecisionHash: string, takenAtMs: number, tenants: Iterable<readonly [string, GraphService]> = []): GraphSnapshotWrite | undefined {
     if (this.inFlight) return undefined
     const started = performance.now()
     const state = graph.snapshot(true, false)
+    const others: Record<string, GraphSnapshot> = {}
+    for (const [tenantId, other] of tenants) others[tenantId] = other.snapshot(true, false)
     // the copies' buffers move to the worker; the rest (options, rings: shared with the live graph) is cloned
-    const transfer = [...buffersOf(state.graph), ...buffersOf(state.propagation)]
-    const saved: SavedGraphState = { lastDecisionHash, takenAtMs, state }
+    const transfer = [state, ...Object.values(others)].flatMap((copy) => [...buffersOf(copy.graph), ...buffersOf(copy.propagation)])
+    const saved: SavedGraphState = { lastDecisionHash, takenAtMs, state, tenants: others }
     const worker = this.workerThread()
     const id = this.nextId++
     const written = new Promise<{ bytes: number; ms: number }>((resolve, reject) => {

@@ -9,7 +9,6 @@ import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-str
 import type { Strategy } from '../strategy/strategy.ts'
 import { decisionPointKey } from '../strategy/decision-point.ts'
 import type { ModelSlots } from '../models/serving/model-serving.ts'
-import { graphFeatureCelTypes } from '../graph/graph-feature-types.ts'
 
 /** Reads `features.yaml` and `strategies/*.yaml|json` from the config folder; errors name the file. */
 export function loadDefinitions(configDir: string, registry: EventTypeRegistry, tenantId: string, models?: ModelSlots) {
@@ -41,9 +40,9 @@ export function loadStrategies(configDir: string, features: FeatureDefinition[],
   return strategies
 }
 
-/** What strategies are checked against: the feature catalogue with the graph's measures, the tenant's event types and, where served, registry models. */
+/** What strategies are checked against: the feature catalogue (the graph features it declares included), the tenant's event types and, where served, registry models. */
 export function strategyCatalogue(features: FeatureDefinition[], registry: EventTypeRegistry, tenantId: string, models?: ModelSlots): StrategyCatalogue {
-  return { features, eventType: (type) => registry.find(tenantId, type), extraFeatures: graphFeatureCelTypes, ...(models ? { models } : {}) }
+  return { features, eventType: (type) => registry.find(tenantId, type), ...(models ? { models } : {}) }
 }
 
 export function readDocument(file: string): unknown {

@@ -27,15 +27,17 @@ import type { ModelSlots } from '../models/serving/model-serving.ts'
 import { TenantModels } from '../models/serving/tenant-models.ts'
 import { featureSnapshotFile, writeFeatureSnapshot } from './feature-snapshot-file.ts'
 import { rebuildFeatures } from './rebuild-features.ts'
-import type { GraphService } from '../graph/graph-service.ts'
-import { RingCases } from '../cases/ring-cases.ts'
+import { GraphService } from '../graph/graph-service.ts'
+import { graphOptions } from '../graph/graph-options.ts'
+import { defaultRingCaseOptions, RingCases } from '../cases/ring-cases.ts'
 import { ringSightings } from './ring-sightings.ts'
 import { engineGraphOptions } from '../graph/graph-replay.ts'
 import { graphSnapshotFile } from './graph-snapshot-file.ts'
 import { GraphSnapshotWriter } from './graph-snapshot-writer.ts'
 import { rebuildGraph } from './rebuild-graph.ts'
+import { defaultTenant, listsOfTenant, type TenantState, TenantStates } from './tenant-states.ts'
 
-export const defaultTenant = 'default'
+export { defaultTenant } from './tenant-states.ts'
 
 /** The stored side: records, keys and event types. Enough for tools that read or manage, not decide. */
 export interface Records {
@@ -53,7 +55,16 @@ export interface Engine extends Records {
   catalogue: StrategyCatalogue
   /** What a tenant's strategies are compiled against (`tenantCatalogues`). */
   catalogueOf: (tenantId: string) => StrategyCatalogue
-  features: FeatureEngine
+  /**
+   * Each tenant's feature state and relationship graph (`tenants.of(id)`):
+   * a tenant's events feed its own only, so one institution's customers
+   * never move another's features, rings or propagated risk. Made on a
+   * tenant's first event; the same feature definitions and graph options
+   * for every tenant.
+   */
+  tenants: TenantStates
+  /** The default tenant's feature state (`tenants.of('default').features`): for tests and one-tenant tools; what serves a request reads `tenants.read(tenantId)`. */
+  readonly features: FeatureEngine
   /**
    * The version of each feature in force. A new or changed feature is
    * recorded here at start, and its windows are filled from the decision
@@ -63,18 +74,18 @@ export interface Engine extends Records {
   featureVersions: ReadonlyMap<string, StoredFeatureVersion>
   /** The strategies in service by decision point (the event type, or `type/product`): champions, challengers and shadows. */
   strategies: StrategyBook
-  /** The relationship graph (关系图谱): its measures are features of every decision; explored through /v1/graph. */
-  graph: GraphService
+  /** The default tenant's relationship graph (关系图谱; `tenants.of('default').graph`): for tests and one-tenant tools; what serves a request reads `tenants.read(tenantId)`. */
+  readonly graph: GraphService
   /** Every tenant's registry models at the versions their aliases point to: what each tenant's strategies score with. */
   models: TenantModels
   commit: GroupCommit
   decisions: DecisionService
-  /** How feature state came back on start: events replayed, time taken, and whether from the snapshot (or why not). */
-  rebuilt: { events: number; ms: number; snapshot: string }
-  /** How the graph came back on start: events added from the log, time taken, and whether from its snapshot (or why not). */
-  graphRebuilt: { events: number; ms: number; snapshot: string }
+  /** How feature state came back on start, all tenants together: events replayed, time taken, whether from the snapshot (or why not), and the tenants with a state. */
+  rebuilt: { events: number; ms: number; snapshot: string; tenants: number }
+  /** How the graphs came back on start, all tenants together: events added from the log, time taken, whether from their snapshot (or why not), and the tenants with a graph. */
+  graphRebuilt: { events: number; ms: number; snapshot: string; tenants: number }
   /**
-   * Writes the feature state and the graph to their snapshot files once
+   * Writes every tenant's feature state and graph to the snapshot files (one for the features, one for the graphs) once
    * every decision made so far is committed; bytes and ms of each, or
    * undefined after a failed commit. The graph's state is copied in the
    * same step as the features' (`copyMs`: what decisions wait for it) and
@@ -84,7 +95,7 @@ export interface Engine extends Records {
   snapshotFeatures(): Promise<{ bytes: number; ms: number; graph: { bytes: number; copyMs: number; ms: number } | undefined } | undefined>
   /** The review desk: cases from review decisions, phone verification, dispositions. */
   cases: CaseDesk
-  /** Ring cases: opened or grown after each computation of the rings, for rings whose risk crosses `ringCaseMinRisk`. */
+  /** Ring cases: opened or grown after each computation of the rings, for rings labelled or cohesive enough (`opensRingCase`). */
   ringCases: RingCases
   /** Workbench users and sessions. */
   users: WorkbenchUsers
@@ -146,21 +157,39 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     const rebuildStart = performance.now()
     const sinceMs = clock.nowMs() - horizonOf(definitions) - maxClockSkewMs
     const snapshotFile = featureSnapshotFile(config.dataDir)
-    const { features, events, snapshot } = await rebuildFeatures(store, vault, () => new FeatureEngine(definitions, { lists: namedListLookup(lists) }), sinceMs, snapshotFile)
-    const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart), snapshot }
+    // a tenant's features read its own lists
+    const newFeatures = (tenantId: string) => new FeatureEngine(definitions, { lists: namedListLookup(listsOfTenant(lists, tenantId)) })
+    const { features: tenantFeatures, events, snapshot } = await rebuildFeatures(store, vault, newFeatures, sinceMs, snapshotFile)
+    const rebuilt = { events, ms: Math.round(performance.now() - rebuildStart), snapshot, tenants: tenantFeatures.size }
     // the graph keeps all history: its snapshot and the log after it (or the whole log), rings recomputed every hour of event time so a rebuild lands on the same rings
     const graphStart = performance.now()
     const graphFile = graphSnapshotFile(config.dataDir)
-    const { graph, ...graphFrom } = await rebuildGraph(store, vault, engineGraphOptions, graphFile)
-    const graphRebuilt = { ...graphFrom, ms: Math.round(performance.now() - graphStart) }
-    const commit = new GroupCommit(store, options.onFatal ?? ((error) => { throw error }))
+    const { graphs, ...graphFrom } = await rebuildGraph(store, vault, engineGraphOptions, graphFile, {}, definitions)
+    const graphRebuilt = { ...graphFrom, ms: Math.round(performance.now() - graphStart), tenants: graphs.size }
+    const states = new TenantStates((tenantId) => ({ tenantId, features: newFeatures(tenantId), graph: new GraphService(engineGraphOptions, {}, definitions) }))
+    for (const tenantId of new Set([...graphs.keys(), ...tenantFeatures.keys()])) {
+      states.put({ tenantId, features: tenantFeatures.get(tenantId) ?? newFeatures(tenantId), graph: graphs.get(tenantId) ?? new GraphService(engineGraphOptions, {}, definitions) })
+    }
     const onCaseError = options.onCaseError ?? ((error: Error) => process.emitWarning(error))
+    const ringOptions = graphOptions(engineGraphOptions).rings
+    const ringCases = new RingCases({
+      store: store.cases,
+      clock,
+      options: { ...defaultRingCaseOptions, minRisk: config.ringCaseMinRisk, minCohesion: config.ringCaseMinCohesion, minUsers: ringOptions.minUsers, closedLookbackMs: ringOptions.windowMs },
+      onError: onCaseError,
+    })
+    // a graph's rings are its tenant's: their cases open in that tenant's review desk
+    const wireRingCases = ({ tenantId, graph }: TenantState) => {
+      graph.onRecomputed = (index) => ringCases.sighted(tenantId, ringSightings(graph, ringCases, index))
+    }
+    for (const state of states.all()) wireRingCases(state)
+    states.onCreated = wireRingCases
+    const commit = new GroupCommit(store, options.onFatal ?? ((error) => { throw error }))
     const decisions: DecisionService = new DecisionService(
       {
         registry,
         vault,
-        features,
-        graph,
+        stateOf: (tenantId) => states.of(tenantId),
         strategies,
         store,
         commit,
@@ -175,15 +204,8 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
     )
     const cases = new CaseDesk({ store, vault, registry, clock, decide: (tenantId, event) => decisions.decide(tenantId, event) })
     await cases.catchUp()
-    const ringCases = new RingCases({
-      store: store.cases,
-      clock,
-      options: { minRisk: config.ringCaseMinRisk, minUsers: graph.options.rings.minUsers, closedLookbackMs: graph.options.rings.windowMs },
-      onError: onCaseError,
-    })
-    graph.onRecomputed = (index) => ringCases.sighted(defaultTenant, ringSightings(graph, ringCases, index))
-    // the last computation's rings again: a ring case not opened before a stop is opened now (one that was is matched, not doubled)
-    ringCases.sighted(defaultTenant, ringSightings(graph, ringCases))
+    // each tenant's last computation's rings again: a ring case not opened before a stop is opened now (one that was is matched, not doubled)
+    for (const { tenantId, graph } of states.all()) ringCases.sighted(tenantId, ringSightings(graph, ringCases))
     await ringCases.settled()
     const users = new WorkbenchUsers({ store: store.users, clock, sessionHours: config.sessionHours })
     const graphWriter = new GraphSnapshotWriter()
@@ -197,22 +219,35 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
       if (commit.failed) return undefined
       const started = performance.now()
       const lastDecisionHash = decisions.lastHash
-      const bytes = writeFeatureSnapshot(snapshotFile, { lastDecisionHash, takenAtMs: clock.nowMs(), state: features.snapshot() })
+      // the graph file holds the default tenant's graph first, whether or not it has had an event
+      const byDefault = states.of(defaultTenant)
+      const all = states.all()
+      const featureStates = Object.fromEntries(all.map(({ tenantId, features }) => [tenantId, features.snapshot()]))
+      const bytes = writeFeatureSnapshot(snapshotFile, { lastDecisionHash, takenAtMs: clock.nowMs(), tenants: featureStates })
       const ms = Math.round(performance.now() - started)
-      // copied in this same synchronous step, so it holds exactly the decisions up to lastDecisionHash; written on the
+      // copied in this same synchronous step, so they hold exactly the decisions up to lastDecisionHash; written on the
       // writer thread while decisions go on (skipped while the previous one is still being written)
-      const graphWrite = graphWriter.start(graphFile, graph, lastDecisionHash, clock.nowMs())
+      const others = all.filter((state) => state !== byDefault).map(({ tenantId, graph }) => [tenantId, graph] as const)
+      const graphWrite = graphWriter.start(graphFile, byDefault.graph, lastDecisionHash, clock.nowMs(), others)
       if (!graphWrite) return { bytes, ms, graph: undefined }
       const written = await graphWrite.written
       return { bytes, ms, graph: { bytes: written.bytes, copyMs: Math.round(graphWrite.copyMs), ms: Math.round(written.ms) } }
     }
-    const sweep = setInterval(() => features.sweep(clock.nowMs()), 60_000)
+    const sweep = setInterval(() => {
+      for (const { features } of states.all()) features.sweep(clock.nowMs())
+    }, 60_000)
     sweep.unref()
     const onSnapshotError = options.onSnapshotError ?? ((error: Error) => process.emitWarning(error))
     const snapshots = config.featureSnapshotSeconds > 0 ? setInterval(() => void snapshotFeatures().catch(onSnapshotError), config.featureSnapshotSeconds * 1000) : undefined
     snapshots?.unref()
     return {
-      ...records, catalogue, catalogueOf, features, graph, models, cases, ringCases, users, featureVersions, strategies, commit, decisions, rebuilt, graphRebuilt, lists, snapshotFeatures,
+      ...records, catalogue, catalogueOf, tenants: states, models, cases, ringCases, users, featureVersions, strategies, commit, decisions, rebuilt, graphRebuilt, lists, snapshotFeatures,
+      get features() {
+        return states.of(defaultTenant).features
+      },
+      get graph() {
+        return states.of(defaultTenant).graph
+      },
       async close() {
         clearInterval(sweep)
         clearInterval(snapshots)
@@ -234,8 +269,8 @@ export async function openEngine(config: XiezhiConfig, options: EngineOptions = 
 }
 
 /**
- * What a tenant's strategies compile against: the same features (one feature
- * engine serves every tenant), the tenant's event types and the tenant's own
+ * What a tenant's strategies compile against: the same features (every
+ * tenant's feature state has the same definitions), the tenant's event types and the tenant's own
  * registry models (`modelsOf`; none without it). No tenant sees another's
  * models, the default tenant's included: a strategy naming one is refused
  * when it is saved, with a pointer.

@@ -1,51 +1,80 @@
 import { genesisHash } from '../decisions/decision-service.ts'
 import type { RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
+import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { type GraphOptionsInput, graphOptions } from '../graph/graph-options.ts'
 import type { GraphEvent } from '../graph/graph-event.ts'
 import { graphLog } from '../graph/graph-replay.ts'
 import { type GraphRuntime, GraphService } from '../graph/graph-service.ts'
 import { readGraphSnapshot } from './graph-snapshot-file.ts'
+import { defaultTenant } from './tenant-states.ts'
 
 export interface RebuiltGraph {
-  graph: GraphService
-  /** Events added from the decision log. */
+  /** Each tenant's graph, by tenant id: the tenants in the snapshot, and those with events in the log added. */
+  graphs: Map<string, GraphService>
+  /** Events added from the decision log (every tenant's). */
   events: number
-  /** Whether the graph started from the snapshot, or why not. */
+  /** Whether the graphs started from the snapshot, or why not. */
   snapshot: 'restored' | string
 }
 
 /**
- * The graph keeps all history; on start it comes back as it was: from the
- * latest snapshot plus the decisions logged after it, or, without a usable
- * snapshot (none yet, other graph options, a decision log that does not
- * hold its last decision), from the whole decision log. Either way in the
- * order events were decided, with the rings recomputed at the same hours of
- * event time, so the measures after a restart equal those before it.
+ * The graph keeps all history, a graph per tenant; on start each comes
+ * back as it was: from the latest snapshot plus the decisions logged after
+ * it, or, without a usable snapshot (none yet, other graph options, a
+ * decision log that does not hold its last decision), from the whole
+ * decision log. Either way each tenant's events go to its own graph only,
+ * in the order they were decided, with the rings recomputed at the same
+ * hours of event time, so the measures after a restart equal those before
+ * it. A tenant missing from a usable snapshot had no graph when it was
+ * taken: all its events come after it. Each graph measures `measures` (the
+ * graph features the library declares now; the standard ones when not
+ * given): they only read the graph, so a snapshot taken while others were
+ * declared serves as well.
  */
-export async function rebuildGraph(store: RecordStore, vault: PersonalDataVault, options: GraphOptionsInput, snapshotFile: string, runtime: GraphRuntime = {}): Promise<RebuiltGraph> {
+export async function rebuildGraph(
+  store: RecordStore,
+  vault: PersonalDataVault,
+  options: GraphOptionsInput,
+  snapshotFile: string,
+  runtime: GraphRuntime = {},
+  measures?: readonly FeatureDefinition[],
+): Promise<RebuiltGraph> {
   const saved = readGraphSnapshot(snapshotFile)
-  let graph: GraphService | undefined
+  let graphs = new Map<string, GraphService>()
   let snapshot = 'unusable' in saved ? saved.unusable : 'restored'
   let afterSeq = 0
   if (!('unusable' in saved)) {
-    if (JSON.stringify(saved.state.options) !== JSON.stringify(graphOptions(options))) snapshot = 'taken with other graph options'
+    const states = [[defaultTenant, saved.state] as const, ...Object.entries(saved.tenants ?? {})]
+    if (states.some(([, state]) => JSON.stringify(state.options) !== JSON.stringify(graphOptions(options)))) snapshot = 'taken with other graph options'
     else {
       const seq = await store.seqOfDecisionHash(saved.lastDecisionHash)
       if (seq === undefined && saved.lastDecisionHash !== genesisHash) snapshot = 'its last decision is not in the decision log'
       else {
         try {
-          graph = GraphService.restore(saved.state, runtime)
+          for (const [tenantId, state] of states) graphs.set(tenantId, GraphService.restore(state, runtime, measures))
           afterSeq = seq ?? 0
         } catch (error) {
+          graphs = new Map()
           snapshot = `unreadable: ${(error as Error).message}`
         }
       }
     }
   }
-  graph ??= new GraphService(options, runtime)
-  const events = await addHistory(graph, graphLog(store, vault, afterSeq))
-  return { graph, events, snapshot }
+  const graphOf = (tenantId: string) => {
+    let graph = graphs.get(tenantId)
+    if (!graph) {
+      graph = new GraphService(options, runtime, measures)
+      graphs.set(tenantId, graph)
+    }
+    return graph
+  }
+  let events = 0
+  for await (const page of graphLog(store, vault, afterSeq)) {
+    for (const { tenantId, observed } of page) graphOf(tenantId).add(observed)
+    events += page.length
+  }
+  return { graphs, events, snapshot }
 }
 
 type Historical = { observed: GraphEvent }

@@ -3,7 +3,7 @@ import type { RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import { backfillFeatures } from '../features/backfill.ts'
 import { featureDefinitionHash } from '../features/feature-catalogue.ts'
-import { type FeatureDefinition, horizonOf } from '../features/feature-definition.ts'
+import { type FeatureDefinition, horizonOf, isGraphDefinition } from '../features/feature-definition.ts'
 import type { ListMembership } from '../lists/list-membership.ts'
 import { trainGbdt } from '../models/gbdt/gbdt-trainer.ts'
 import { auc, logLoss } from '../models/gbdt/metrics.ts'
@@ -13,6 +13,7 @@ import type { ModelMetadata } from '../models/registry/model-records.ts'
 import { kolmogorovSmirnov } from '../models/scorecard/scorecard-metrics.ts'
 import { LabelsAtCutoff, timeSplitIndex } from '../models/training/labels-at-cutoff.ts'
 import { decisionLogHistory } from './decision-log-history.ts'
+import { listsOfTenant } from './tenant-states.ts'
 
 /** What `xiezhi train` asks for; `docs/models.md` ("Training from the platform's history"). */
 export interface TrainFromHistoryRequest {
@@ -50,6 +51,12 @@ export interface TrainingSources {
   vault: PersonalDataVault
   definitions: FeatureDefinition[]
   lists?: ListMembership
+  /**
+   * The tenant whose events are the rows, feed the features and whose
+   * labels count, as its own feature state took them online (every
+   * tenant's together when not given).
+   */
+  tenantId?: string
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -59,11 +66,14 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * GBDT on it: every row's features are what the engine had (or would have
  * had) when it decided the event (the feature library's backfill); its label
  * is what was known at the cut-off (`LabelsAtCutoff`); the last share of the
- * time goes to validation, on which training stops early.
+ * time goes to validation, on which training stops early. The graph's
+ * features are not backfilled here: a model is trained on the window
+ * features.
  */
 export async function trainFromHistory(sources: TrainingSources, request: TrainFromHistoryRequest): Promise<TrainedFromHistory> {
-  const { store, vault, definitions } = sources
-  const features = checkRequest(request, definitions)
+  const { store, vault, tenantId } = sources
+  const definitions = sources.definitions.filter((d) => !isGraphDefinition(d))
+  const features = checkRequest(request, definitions, sources.definitions)
   const started = performance.now()
 
   // 1. labels known by the cut-off, and the type of every event in the window
@@ -71,10 +81,17 @@ export async function trainFromHistory(sources: TrainingSources, request: TrainF
   const typeOf = new Map<string, string>()
   for await (const batch of store.decisionsSince(request.fromMs)) {
     for (const d of batch) {
+      if (tenantId !== undefined && d.tenantId !== tenantId) continue
       if (d.occurredAtMs < request.toMs) typeOf.set(d.eventId, d.eventType)
       if (d.eventType !== 'label') continue
-      const data = (JSON.parse(vault.open(d.sealedEvent)) as { data: { subjectEventId: string; label: string; daysPastDue?: number } }).data
-      labels.add({ subjectEventId: data.subjectEventId, label: data.label, knownAtMs: d.occurredAtMs, ...(data.daysPastDue === undefined ? {} : { daysPastDue: data.daysPastDue }) })
+      const data = (JSON.parse(vault.open(d.sealedEvent)) as { data: { subjectEventId: string; label: string; daysPastDue?: number; withdrawn?: boolean } }).data
+      labels.add({
+        subjectEventId: data.subjectEventId,
+        label: data.label,
+        knownAtMs: d.occurredAtMs,
+        ...(data.daysPastDue === undefined ? {} : { daysPastDue: data.daysPastDue }),
+        ...(data.withdrawn === true ? { withdrawn: true } : {}),
+      })
     }
   }
   const eventTypes = request.eventTypes ?? mostLabelled(labels, typeOf)
@@ -93,8 +110,9 @@ export async function trainFromHistory(sources: TrainingSources, request: TrainF
   const dropped = { immature: 0, belowDaysPastDue: 0 }
   const negatives = { labelled: 0, matured: 0 }
   let candidates = 0
-  const history = decisionLogHistory(store, vault, request.fromMs - horizonOf(definitions))
-  for await (const row of backfillFeatures(definitions, history, { fromMs: request.fromMs, toMs: request.toMs }, sources.lists ? { lists: sources.lists } : {})) {
+  const history = decisionLogHistory(store, vault, request.fromMs - horizonOf(definitions), 0, tenantId)
+  const lists = sources.lists && tenantId !== undefined ? listsOfTenant(sources.lists, tenantId) : sources.lists
+  for await (const row of backfillFeatures(definitions, history, { fromMs: request.fromMs, toMs: request.toMs }, lists ? { lists } : {})) {
     if (!chosen.has(row.eventType)) continue
     candidates++
     const outcome = labels.outcome(row.eventId, row.occurredAtMs)
@@ -171,7 +189,7 @@ export async function trainFromHistory(sources: TrainingSources, request: TrainF
   return { model, document: modelToJson(model), metadata, seconds: { build: buildSeconds, train: trainSeconds } }
 }
 
-function checkRequest(request: TrainFromHistoryRequest, definitions: FeatureDefinition[]): string[] {
+function checkRequest(request: TrainFromHistoryRequest, definitions: FeatureDefinition[], declared: readonly FeatureDefinition[]): string[] {
   const issues: FieldIssue[] = []
   if (!(trainableLabels as readonly string[]).includes(request.label))
     issues.push({ pointer: '/label', code: 'invalid_value', message: `label must be one of ${trainableLabels.join(', ')}` })
@@ -183,7 +201,8 @@ function checkRequest(request: TrainFromHistoryRequest, definitions: FeatureDefi
   const known = new Set(definitions.map((d) => d.name))
   const features = request.features ?? definitions.map((d) => d.name)
   features.forEach((name, i) => {
-    if (!known.has(name)) issues.push({ pointer: `/features/${i}`, code: 'unknown_feature', message: `"${name}" is not in the feature catalogue` })
+    if (declared.some((d) => d.name === name && isGraphDefinition(d))) issues.push({ pointer: `/features/${i}`, code: 'invalid_value', message: `"${name}" is a graph feature: training from history takes window features only` })
+    else if (!known.has(name)) issues.push({ pointer: `/features/${i}`, code: 'unknown_feature', message: `"${name}" is not in the feature catalogue` })
   })
   if (features.length === 0) issues.push({ pointer: '/features', code: 'invalid_value', message: 'name at least one feature' })
   if (request.eventTypes?.length === 0) issues.push({ pointer: '/eventTypes', code: 'invalid_value', message: 'name at least one event type' })

@@ -4,12 +4,11 @@ import { uuidv7 } from '../core/ids.ts'
 import type { BacktestStatus, RecordStore, StoredBacktest } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { FeatureDefinition } from '../features/feature-definition.ts'
-import type { ListLookup } from '../features/feature-engine.ts'
 import type { ModelUse } from '../models/serving/model-serving.ts'
 import type { Strategy } from '../strategy/strategy.ts'
 import type { BacktestReport } from './backtest-report.ts'
 import type { BacktestRequest } from './backtest-request.ts'
-import { type BacktestProgress, runBacktest } from './run-backtest.ts'
+import { type BacktestProgress, runBacktest, type TenantLists } from './run-backtest.ts'
 
 /** A backtest as the API shows it: its record, with its place in the queue or its progress, and the report once done. */
 export interface BacktestView {
@@ -40,7 +39,7 @@ export interface BacktestJobsDeps {
   store: RecordStore
   vault: PersonalDataVault
   definitions: readonly FeatureDefinition[]
-  lists: ListLookup
+  lists: TenantLists
   clock: Clock
   /** For backtests resumed after a restart (their compiled drafts were in the stopped process). */
   recompile: RecompileDraft

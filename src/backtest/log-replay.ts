@@ -2,7 +2,7 @@ import type { Action } from '../core/actions.ts'
 import type { LoggedEventQuery, RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { ObservedEvent } from '../features/feature-engine.ts'
-import type { KnownLabel } from '../monitoring/label-outcomes.ts'
+import { type KnownLabel, knownLabelOf } from '../monitoring/label-outcomes.ts'
 import { ReadEntities } from './read-entities.ts'
 import { atDecisionPoint, type LogPlan } from './replay-plan.ts'
 
@@ -61,8 +61,8 @@ export const unopened: Record<string, unknown> = Object.freeze({}) as Record<str
  * or after the end of the period are not read: a read sees only what came
  * before its event's time.
  *
- * Events of every tenant feed the windows, as they did online (the feature
- * engine is one per process); only the tenant's events are decided.
+ * Only the tenant's events are read, as online (each tenant has its own
+ * feature state: another's events never feed its windows).
  */
 export async function* replayLog(
   store: LogSource,
@@ -75,7 +75,8 @@ export async function* replayLog(
   for await (const page of store.loggedEvents(replayQuery(plan, pageSize))) {
     const kept: ReplayedEvent[] = []
     for (const d of page) {
-      let decide = d.eventType === plan.eventType && d.tenantId === tenantId && d.occurredAtMs >= plan.fromMs
+      if (d.tenantId !== tenantId) continue
+      let decide = d.eventType === plan.eventType && d.occurredAtMs >= plan.fromMs
       // an event that adds only to windows no decided event reads changes nothing read
       const feeds = read.feedsRead(d.eventType, d.entityKeys)
       if (!decide && !feeds) continue
@@ -126,8 +127,8 @@ export async function* readLabels(store: LogSource, vault: PersonalDataVault, pl
     const labels: KnownLabel[] = []
     for (const d of page) {
       if (d.tenantId !== tenantId) continue
-      const data = (JSON.parse(vault.open(d.sealedEvent!)) as { data?: { subjectEventId?: unknown; label?: unknown } }).data
-      if (typeof data?.subjectEventId === 'string' && typeof data.label === 'string') labels.push({ subjectEventId: data.subjectEventId, label: data.label, knownAtMs: d.occurredAtMs })
+      const label = knownLabelOf((JSON.parse(vault.open(d.sealedEvent!)) as { data?: Record<string, unknown> }).data, d.occurredAtMs)
+      if (label) labels.push(label)
     }
     yield { rows: page.length, labels }
   }

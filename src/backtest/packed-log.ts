@@ -46,7 +46,9 @@ export function packPage(rows: readonly LoggedRow[], vault: PersonalDataVault, p
   const decided: boolean[] = []
   for (let i = 0; i < rows.length; i++) {
     const [, rowTenant, , type, , occurredAtMs, , , sealed, keys] = rows[i]!
-    let decide = type === plan.eventType && rowTenant === tenantId && occurredAtMs >= plan.fromMs
+    // the tenant's events only, as its own feature state took them online
+    if (rowTenant !== tenantId) continue
+    let decide = type === plan.eventType && occurredAtMs >= plan.fromMs
     const feeds = read.feedsRead(type, read.readsEveryEntity ? noKeys : (JSON.parse(keys) as Record<string, string[]>))
     if (!decide && !feeds) continue
     let body: string | null = null

@@ -1,6 +1,5 @@
-import { type FeatureDefinition, horizonOf } from '../features/feature-definition.ts'
+import { type FeatureDefinition, horizonOf, isGraphDefinition } from '../features/feature-definition.ts'
 import { windowAggregates } from '../features/window-aggregates.ts'
-import { type GraphFeatureName, graphFeatureNames } from '../graph/graph-measures.ts'
 import { stageOfEvent } from '../strategy/decision-point.ts'
 import type { Strategy } from '../strategy/strategy.ts'
 import type { Stage } from '../strategy/strategy-document.ts'
@@ -14,7 +13,7 @@ export interface ReplayPlan {
   product: string | undefined
   /** Only events at this stage (`stageOfEvent`) are decided (a draft for one stage). */
   stage: Stage | undefined
-  /** The features computed: what the draft reads, with what its expressions need. */
+  /** The features computed: what the draft reads, with what its expressions need (the graph's among them: the feature engine leaves those to the graph). */
   definitions: FeatureDefinition[]
   fromMs: number
   toMs: number
@@ -26,8 +25,8 @@ export interface ReplayPlan {
   readsData: ReadonlySet<string>
   /** The entities (or pairs) each feeding type's windows are kept per: which of its events a decided event's windows read (`ReadEntities`). */
   windows: ReadonlyMap<string, readonly WindowKey[]>
-  /** The graph's measures the draft reads: when any, the graph is rebuilt alongside from the start of the log (`graph/graph-replay.ts`). */
-  graphMeasures: GraphFeatureName[]
+  /** The graph features (`kind: graph`) the draft reads: when any, the graph is rebuilt alongside from the start of the log (`graph/graph-replay.ts`) and measures these. */
+  graphMeasures: FeatureDefinition[]
 }
 
 /** The entity (or pair of entities) a window is kept per. */
@@ -72,7 +71,7 @@ export function replayPlan(draft: Strategy, definitions: readonly FeatureDefinit
     feeds,
     readsData,
     windows: windowsOf(windows),
-    graphMeasures: graphFeatureNames.filter((name) => draft.featuresRead.has(name)),
+    graphMeasures: computed.filter(isGraphDefinition),
   }
 }
 

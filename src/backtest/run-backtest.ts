@@ -1,7 +1,7 @@
 import type { RecordStore } from '../decisions/record-store.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { FeatureDefinition } from '../features/feature-definition.ts'
-import { FeatureEngine, type ListLookup } from '../features/feature-engine.ts'
+import { FeatureEngine } from '../features/feature-engine.ts'
 import { ListMembership } from '../lists/list-membership.ts'
 import { GraphReplay, graphLog, replayGraphOptions } from '../graph/graph-replay.ts'
 import { GraphService } from '../graph/graph-service.ts'
@@ -22,9 +22,14 @@ export interface BacktestSources {
   vault: PersonalDataVault
   /** The feature catalogue, compiled (what the draft was compiled against). */
   definitions: readonly FeatureDefinition[]
-  /** Lists (名单), point in time; read from the store when not given. */
-  lists?: ListLookup
+  /** Lists (名单), point in time, of every tenant (`ListMembership`); read from the store when not given. The features read the tenant's own. */
+  lists?: TenantLists
   tenantId: string
+}
+
+/** Point-in-time list membership by tenant (`ListMembership.has`); without a tenant, the default tenant's. */
+export interface TenantLists {
+  has(listName: string, key: string, atMs: number, tenantId?: string): boolean
 }
 
 export interface BacktestProgress {
@@ -119,9 +124,11 @@ async function replay(
 ): Promise<BacktestReport> {
   const { store, vault } = sources
   const lists = sources.lists ?? (await ListMembership.load(store))
-  const engine = new FeatureEngine(plan.definitions, { lists })
+  // the tenant's own state, as online: its events only feed the windows and the graph, its lists are the ones read
+  const tenantId = sources.tenantId
+  const engine = new FeatureEngine(plan.definitions, { lists: { has: (listName, key, atMs) => lists.has(listName, key, atMs, tenantId) } })
   // the graph keeps all history: when the draft reads its measures, it is rebuilt alongside from the start of the log
-  const graph = plan.graphMeasures.length > 0 ? new GraphReplay(new GraphService(replayGraphOptions(draft.featuresRead)), graphLog(store, vault, 0, options.pageSize), pause) : undefined
+  const graph = plan.graphMeasures.length > 0 ? new GraphReplay(new GraphService(replayGraphOptions(plan.graphMeasures), {}, plan.graphMeasures), graphLog(store, vault, 0, options.pageSize, tenantId), pause) : undefined
 
   const labels = new LabelBook({ positive: request.labels.positive, negatives: request.labels.negatives, maturityDays: request.labels.maturityDays, cutoffMs: request.labels.cutoffMs })
   let labelsRead = 0
@@ -192,7 +199,7 @@ async function replay(
   return {
     strategy: { id: draft.id, version: draft.version, hash: draft.hash, eventType: plan.eventType, ...(plan.product === undefined ? {} : { product: plan.product }) },
     period: { from: iso(plan.fromMs), to: iso(plan.toMs), warmUpFrom: iso(plan.warmUpFromMs) },
-    features: [...plan.definitions.map((d) => d.name), ...plan.graphMeasures],
+    features: plan.definitions.map((d) => d.name),
     events: { logged, read, replayed, decided },
     ...summary,
     live: { strategies: [...liveVersions.values()].sort((a, b) => b.events - a.events), withoutStrategy },

@@ -47,7 +47,7 @@ export type CaseKind = (typeof caseKinds)[number]
 
 /** A ring as a case last saw it (`graph/rings.ts`): its figures at one computation of the rings. */
 export interface RingCaseSummary {
-  /** The ring's id in that computation (ids change from one computation to the next; members do not). */
+  /** The ring's id: kept while the ring goes on from one computation to the next (`graph/ring-continuity.ts`). */
   ringId: number
   computedAt: string
   users: number
@@ -98,9 +98,9 @@ export const isDisposition = (value: unknown): value is Disposition => typeof va
 export interface CaseActivity {
   id: string
   caseId: string
-  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'member_excluded' | 'member_readmitted'
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'ring_linked' | 'member_excluded' | 'member_readmitted'
   actor: string
   atMs: number
-  /** call: outcome, notes; callback_scheduled: at; revealed: field; closed: disposition, notes (a ring case: labelled users); ring_grown: users before and now, risk; member_excluded, member_readmitted: kind, key prefix, reason. */
+  /** call: outcome, notes; callback_scheduled: at; revealed: field; closed: disposition, notes (a ring case: labelled users); ring_grown: users joined and now, risk; ring_linked: the ring's id now and the one the case knew; member_excluded, member_readmitted: kind, key prefix, reason. */
   data: Record<string, unknown>
 }

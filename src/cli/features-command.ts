@@ -4,16 +4,16 @@ import { readConfig } from '../app/config.ts'
 import { decisionLogHistory } from '../app/decision-log-history.ts'
 import { loadFeatures, loadStrategies } from '../app/load-definitions.ts'
 import { defaultTenant, openEngine, openRecords } from '../app/open-engine.ts'
+import { listsOfTenant } from '../app/tenant-states.ts'
 import { parseDayOrInstant } from '../core/day-or-instant.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
 import type { EventTypeRegistry } from '../events/event-type-registry.ts'
 import { type BackfillRow, backfillFeatures, type HistoricalEvent } from '../features/backfill.ts'
 import { describeFeature, featureDefinitionHash } from '../features/feature-catalogue.ts'
-import { horizonOf } from '../features/feature-definition.ts'
+import { horizonOf, isGraphDefinition } from '../features/feature-definition.ts'
 import { observedEvent } from '../features/observed-event.ts'
 import { currentPairValues } from '../features/pair-values.ts'
-import { describeGraphFeatures, entityGraphValues } from '../graph/graph-feature-catalogue.ts'
-import { graphFeatureNames } from '../graph/graph-measures.ts'
+import { entityGraphValues } from '../graph/graph-feature-catalogue.ts'
 import { ListMembership } from '../lists/list-membership.ts'
 import { ModelRegistry } from '../models/registry/model-registry.ts'
 import { ModelServing } from '../models/serving/model-serving.ts'
@@ -66,24 +66,26 @@ export function featuresCommand(): Command {
     .argument('<entityValue>')
     .option('--server <url>', 'ask a running server')
     .option('--paired-with <type> <value>', 'the features kept per the pair of this entity and another (pairedWith), e.g. --paired-with device <id>')
-    .action(async (entityType: string, entityValue: string, options: { server?: string; pairedWith?: string[] }) => {
+    .option('--tenant <id>', "whose values, in this process (a server answers for its key's tenant)", defaultTenant)
+    .action(async (entityType: string, entityValue: string, options: { server?: string; pairedWith?: string[]; tenant: string }) => {
       if (!isEntityKind(entityType)) throw new InvalidArgumentError(`"${entityType}" is not an entity kind`)
       const [pairedType, pairedValue] = options.pairedWith ?? []
       if (options.pairedWith && (!pairedType || !isEntityKind(pairedType) || !pairedValue)) throw new InvalidArgumentError('--paired-with takes an entity kind and a value')
-      const pairQuery = pairedType ? `&pairedType=${pairedType}&pairedValue=${encodeURIComponent(pairedValue!)}` : ''
-      if (options.server) return console.log(await ask(options.server, `/v1/features/values?entityType=${entityType}&entityValue=${encodeURIComponent(entityValue)}${pairQuery}`))
+      if (options.server) return console.log(await ask(options.server, '/v1/features/values', { entityType, entityValue, ...(pairedType ? { pairedType, pairedValue } : {}) }))
       const engine = await openEngine(readConfig(process.env))
       try {
+        // the tenant's own state: another tenant's events never count
+        const { features, graph } = engine.tenants.read(options.tenant)
         const now = engine.clock.nowMs()
         const asOf = new Date(now).toISOString()
         const blindIndex = (kind: EntityKind, value: string) => engine.vault.blindIndex(kind, value)
         if (pairedType) {
-          console.log(JSON.stringify({ entityType, pairedType, asOf, values: currentPairValues(engine.features, blindIndex, { entityType, entityValue, pairedType, pairedValue }, now) }))
+          console.log(JSON.stringify({ entityType, pairedType, asOf, values: currentPairValues(features, blindIndex, { entityType, entityValue, pairedType, pairedValue }, now) }))
           return
         }
         const kind = entityType as EntityKind
         const key = blindIndex(kind, entityValue)
-        console.log(JSON.stringify({ entityType, asOf, values: { ...engine.features.valuesOf(kind, key, now), ...entityGraphValues(engine.graph, kind, key, now) } }))
+        console.log(JSON.stringify({ entityType, asOf, values: { ...features.valuesOf(kind, key, now), ...entityGraphValues(graph, kind, key, now) } }))
       } finally {
         await engine.close()
       }
@@ -94,14 +96,16 @@ export function featuresCommand(): Command {
     .description('the features of a hypothetical event (a .json file), without recording it')
     .argument('<file>')
     .option('--server <url>', 'ask a running server')
-    .action(async (file: string, options: { server?: string }) => {
+    .option('--tenant <id>', "whose event, in this process (a server takes its key's tenant)", defaultTenant)
+    .action(async (file: string, options: { server?: string; tenant: string }) => {
       const body = await readFirstEvent(file)
       if (options.server) return console.log(await ask(options.server, '/v1/features/dry-run', body))
       const engine = await openEngine(readConfig(process.env))
       try {
-        const event = engine.registry.accept(defaultTenant, body)
+        const event = engine.registry.accept(options.tenant, body)
         const observed = observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))
-        console.log(JSON.stringify({ eventId: event.id, eventType: event.type, features: { ...engine.features.read(observed), ...engine.graph.measure(observed) } }))
+        const { features, graph } = engine.tenants.read(event.tenantId)
+        console.log(JSON.stringify({ eventId: event.id, eventType: event.type, features: { ...features.read(observed), ...graph.measure(observed) } }))
       } finally {
         await engine.close()
       }
@@ -115,20 +119,23 @@ export function featuresCommand(): Command {
     .option('--events <file>', 'read the history from an NDJSON or CSV file of events (in the order they happened) instead of the decision log')
     .option('--out <file>', 'where to write (default stdout); .csv gives CSV, anything else NDJSON')
     .option('--no-graph', "leave out the graph's measures (the graph is otherwise rebuilt from the start of the history)")
+    .option('--tenant <id>', "whose events, from the decision log: the tenant's own feed the windows and the graph, as online", defaultTenant)
     .option('--json', 'print the summary as one JSON line')
-    .action(async (options: { from: number; to: number; events?: string; out?: string; graph: boolean; json?: boolean }) => {
+    .action(async (options: { from: number; to: number; events?: string; out?: string; graph: boolean; tenant: string; json?: boolean }) => {
       const records = await openRecords(readConfig(process.env))
       try {
         const definitions = loadFeatures(records.config.configDir, records.registry, defaultTenant)
         const since = options.from - horizonOf(definitions)
         const range = { fromMs: options.from, toMs: options.to }
         const started = performance.now()
-        const lists = await ListMembership.load(records.store)
-        const names = [...definitions.map((d) => d.name), ...(options.graph ? graphFeatureNames : [])]
-        const backfill = options.graph
+        const lists = listsOfTenant(await ListMembership.load(records.store), options.tenant)
+        // the window features, then the graph's (declared with kind graph), unless left out
+        const graphed = options.graph && definitions.some(isGraphDefinition)
+        const names = [...definitions.filter((d) => !isGraphDefinition(d)), ...(graphed ? definitions.filter(isGraphDefinition) : [])].map((d) => d.name)
+        const backfill = graphed
           ? // the graph keeps all history: it takes the whole log (or file), the windows only from the features' horizon
-            backfillWithGraph(definitions, options.events ? everyEvent(fileHistory(options.events, records.registry)) : graphedLogHistory(records.store, records.vault, since), range, { lists })
-          : backfillFeatures(definitions, options.events ? fileHistory(options.events, records.registry) : decisionLogHistory(records.store, records.vault, since), range, { lists })
+            backfillWithGraph(definitions, options.events ? everyEvent(fileHistory(options.events, records.registry)) : graphedLogHistory(records.store, records.vault, since, options.tenant), range, { lists })
+          : backfillFeatures(definitions, options.events ? fileHistory(options.events, records.registry) : decisionLogHistory(records.store, records.vault, since, 0, options.tenant), range, { lists })
         const rows = await writeRows(backfill, names, options.out)
         const seconds = Math.round((performance.now() - started) / 10) / 100
         const summary = { rows, features: names.length, seconds, from: new Date(options.from).toISOString(), to: new Date(options.to).toISOString() }
@@ -150,13 +157,10 @@ async function catalogue() {
     const strategies = loadStrategies(records.config.configDir, features, records.registry, defaultTenant, models.slot)
     const recorded = new Map((await records.store.listFeatureVersions()).map((v) => [v.name, v]))
     // the version is the recorded one when the definition has not changed since the engine last started
-    return [
-      ...features.map((d) => {
-        const version = recorded.get(d.name)
-        return describeFeature(d, strategies.values(), version?.hash === featureDefinitionHash(d) ? version : undefined)
-      }),
-      ...describeGraphFeatures(strategies.values()),
-    ]
+    return features.map((d) => {
+      const version = recorded.get(d.name)
+      return describeFeature(d, strategies.values(), version?.hash === featureDefinitionHash(d) ? version : undefined)
+    })
   } finally {
     await records.close()
   }

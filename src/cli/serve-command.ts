@@ -19,11 +19,11 @@ export async function serve(overrides: { port?: number; host?: string } = {}, de
     },
     onSnapshotError: (error) => logger.warn({ err: error }, 'the feature or graph snapshot could not be written; decisions go on, and a restart replays more of the decision log'),
   })
-  const { events, ms, snapshot } = engine.rebuilt
-  logger.info({ dataDir: config.dataDir, snapshot, replayedEvents: events, rebuildMs: ms }, snapshot === 'restored' ? 'feature state restored from its snapshot and the decision log after it' : 'feature state rebuilt from the decision log')
+  const { events, ms, snapshot, tenants } = engine.rebuilt
+  logger.info({ dataDir: config.dataDir, snapshot, replayedEvents: events, rebuildMs: ms, tenants }, snapshot === 'restored' ? 'feature state restored from its snapshot and the decision log after it' : 'feature state rebuilt from the decision log')
   const graph = engine.graphRebuilt
   logger.info(
-    { graphSnapshot: graph.snapshot, graphAddedEvents: graph.events, graphRebuildMs: graph.ms },
+    { graphSnapshot: graph.snapshot, graphAddedEvents: graph.events, graphRebuildMs: graph.ms, graphTenants: graph.tenants },
     graph.snapshot === 'restored' ? 'graph restored from its snapshot and the decision log after it' : 'graph rebuilt from the decision log',
   )
   await ensureBootstrapKey(engine, logger)

@@ -45,6 +45,7 @@ interface TrainOptions {
   register: boolean
   server?: string
   by: string
+  tenant: string
   json?: boolean
 }
 
@@ -63,6 +64,7 @@ export function trainCommand(): Command {
     .option('--maturity <duration>', `an event without a label counts as negative once this old at the cut-off (default ${Object.entries(defaultMaturityDays).map(([l, d]) => `${l} ${d}d`).join(', ')}, else ${fallbackMaturityDays}d)`, duration)
     .option('--min-dpd <days>', 'default: least days past due that count', (v) => Number.parseInt(v, 10), 30)
     .option('--params <file>', `trainer parameters (JSON, see docs/models.md) over ${JSON.stringify(defaultTrainParams)}`)
+    .option('--tenant <id>', "whose events and labels it learns from, as that tenant's own features saw them", defaultTenant)
     .option('--no-register', 'train and report only')
     .addOption(serverOption())
     .addOption(byOption())
@@ -77,7 +79,7 @@ export function trainCommand(): Command {
         const definitions = loadFeatures(config.configDir, records.registry, defaultTenant)
         const lists = await ListMembership.load(records.store)
         trained = await trainFromHistory(
-          { store: records.store, vault: records.vault, definitions, lists },
+          { store: records.store, vault: records.vault, definitions, lists, tenantId: options.tenant },
           {
             label: options.label,
             fromMs: options.from,

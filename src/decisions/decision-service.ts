@@ -11,7 +11,6 @@ import type { GraphService } from '../graph/graph-service.ts'
 import { observedEvent } from '../features/observed-event.ts'
 import type { StrategyBook } from '../strategy/strategy-book.ts'
 import type { DependencyFailure, StrategyInput, StrategyOutcome } from '../strategy/strategy.ts'
-import { graphFeatureCelTypes } from '../graph/graph-feature-types.ts'
 import { DependencyError } from './dependency-error.ts'
 import type { Decision, DecisionTrace, ShadowOutcome } from './decision.ts'
 import type { GroupCommit } from './group-commit.ts'
@@ -39,9 +38,12 @@ export class DecisionService {
     private readonly deps: {
       registry: EventTypeRegistry
       vault: PersonalDataVault
-      features: FeatureEngine
-      /** The relationship graph: its measures join the feature values, read before the event is added, like features. */
-      graph?: GraphService
+      /**
+       * The event's tenant's feature state and relationship graph (each
+       * tenant has its own: another's events never move them). The graph's
+       * measures join the feature values, read before the event is added, like features.
+       */
+      stateOf: (tenantId: string) => { features: FeatureEngine; graph?: GraphService }
       strategies: StrategyBook
       store: RecordStore
       commit: GroupCommit
@@ -112,15 +114,15 @@ export class DecisionService {
 
   /** Everything synchronous: no other event can slip between the feature read and the append. */
   private evaluate(event: AcceptedEvent, started: number, inherited?: Record<string, string[]>): { decision: Decision; record: StoredDecision } {
-    const { vault, features, strategies, clock } = this.deps
+    const { vault, strategies, clock } = this.deps
+    const { features, graph } = this.deps.stateOf(event.tenantId)
     const observed = observedEvent(event, (kind, value) => vault.blindIndex(kind, value))
     if (inherited) observed.keys = mergeKeys(observed.keys, inherited)
     const keys = observed.keys
     const featureStart = performance.now()
     const failed: DependencyFailure[] = []
     const windowValues = readDependency(failed, 'features', () => features.definitions.map((d) => d.name), {}, () => features.observe(observed))
-    const graph = this.deps.graph
-    const featureValues = graph ? { ...windowValues, ...readDependency<Record<string, number>>(failed, 'graph', () => graphFeatureNames, {}, () => graph.observe(observed)) } : windowValues
+    const featureValues = graph ? { ...windowValues, ...readDependency<Record<string, number>>(failed, 'graph', () => graph.measureNames, {}, () => graph.observe(observed)) } : windowValues
     const strategyStart = performance.now()
     this.deps.timeStage?.('features', strategyStart - featureStart)
     // the event's tenant's own strategy only: a tenant without one for this point gets NO_STRATEGY, not another tenant's
@@ -207,8 +209,6 @@ function readDependency<T>(failed: DependencyFailure[], dependency: string, feat
     return fallback
   }
 }
-
-const graphFeatureNames = Object.keys(graphFeatureCelTypes)
 
 const dependencyFailed = (failed: readonly DependencyFailure[]) =>
   new XiezhiError(

@@ -1,5 +1,6 @@
 import { notFound } from '../core/errors.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
+import { isGraphDefinition } from '../features/feature-definition.ts'
 import type { ModelSlots, ModelUse } from '../models/serving/model-serving.ts'
 import { type StrategyCatalogue, compileStrategy } from '../strategy/compile-strategy.ts'
 import type { DependencyFailure } from '../strategy/strategy.ts'
@@ -65,13 +66,13 @@ export async function explainDecision(
 
 /**
  * The dependencies that failed when the decision was made, with the features
- * each should have given: the graph its measures; the features (or a list
- * look-up inside them) the whole catalogue. A model's own failure gave none.
+ * each should have given: the graph its declared features; the features (or a list
+ * look-up inside them) the rest of the catalogue. A model's own failure gave none.
  */
 function failedDependencies(trace: DecisionTrace, catalogue: StrategyCatalogue): DependencyFailure[] {
   return (trace.dependencyErrors ?? []).map(({ dependency, message }) => ({
     dependency,
     message,
-    features: dependency === 'graph' ? Object.keys(catalogue.extraFeatures ?? {}) : dependency.startsWith('model:') ? [] : catalogue.features.map((f) => f.name),
+    features: dependency.startsWith('model:') ? [] : catalogue.features.filter((f) => isGraphDefinition(f) === (dependency === 'graph')).map((f) => f.name),
   }))
 }

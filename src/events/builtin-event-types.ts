@@ -1,5 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox'
 import type { EntityPaths } from './entities.ts'
+import { labelKinds } from './label-kinds.ts'
 
 /**
  * The event types every tenant has. Amounts are integers in minor units (fen);
@@ -216,14 +217,20 @@ export const builtinEventTypes: BuiltinEventType[] = [
   },
   {
     type: 'label',
-    description: "Ground truth that arrives later: confirmed fraud, legitimate, default, charge-off, credit risk (a reviewer's call), complaint agent, intermediary, scam victim, fake traffic.",
+    description: "Ground truth that arrives later: confirmed fraud, legitimate, default, charge-off, credit risk (a reviewer's call), complaint agent, intermediary, scam victim, fake traffic; or, with withdrawn, the withdrawal of such a label.",
     schema: Type.Object(
       {
         subjectEventId: Id('The event the label is about'),
-        label: OneOf(['fraud', 'legitimate', 'default', 'charge_off', 'credit_risk', 'complaint_agent', 'intermediary', 'scam_victim', 'fake_traffic']),
+        label: OneOf([...labelKinds]),
         userId: Type.Optional(Id('Customer id')),
         daysPastDue: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
         source: Type.String({ minLength: 1, maxLength: 64, description: 'review desk, collections, chargeback, …' }),
+        withdrawn: Type.Optional(
+          Type.Boolean({
+            description:
+              'true: withdraws the label of this kind given earlier about the same subject event (a review overturned it): from this event on it no longer stands in the graph, monitoring and training (docs/graph.md, Labels)',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),

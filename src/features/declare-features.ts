@@ -10,9 +10,11 @@
  *       { name: 'loginsPerDevice10m', kind: 'count', entity: 'device', eventTypes: ['login'], window: '10m' },
  *       { name: 'amountAvgMinorPerCard7d', kind: 'avg', entity: 'bank_card', field: '/amountMinor', eventTypes: ['card.transaction'], window: '7d' },
  *       { name: 'deviceOnBlacklist', kind: 'in_list', entity: 'device', list: 'mule-devices', eventTypes: ['credit.application'] },
+ *       { name: 'fraudNodes2h30d', kind: 'graph', measure: 'labelled_nodes', hops: 2, window: '30d', labels: ['fraud'] },
  *     ], registry, tenantId)
  */
 import type { EntityKind } from '../events/entities.ts'
+import type { LabelKind } from '../graph/node-labels.ts'
 import type { EventSchemaOf } from './feature-expressions.ts'
 import { type FeatureDefinition, parseFeatureDefinitions } from './feature-definition.ts'
 import { compileFeatureExpressions } from './feature-expressions.ts'
@@ -51,6 +53,14 @@ export type FeatureDeclaration =
   | (Common & { kind: 'hour_of_day' | 'day_of_week'; eventTypes: string[]; timeZone?: string })
   | (Common & { kind: 'in_list'; entity: EntityKind; list: string; eventTypes: string[] })
   | (Common & { kind: 'expression'; expression: string })
+  | (Common & { kind: 'graph'; measure: 'neighbourhood_nodes'; hops: GraphHops; window: Duration; of?: EntityKind })
+  | (Common & { kind: 'graph'; measure: 'labelled_nodes'; hops: GraphHops; window: Duration; labels?: LabelKind[]; of?: EntityKind })
+  | (Common & { kind: 'graph'; measure: 'search_capped'; hops: GraphHops; window: Duration })
+  | (Common & { kind: 'graph'; measure: 'shared_users'; entity: Exclude<EntityKind, 'user'>; window?: Duration })
+  | (Common & { kind: 'graph'; measure: 'component_nodes' | 'ring_risk' | 'ring_users' | 'ring_growth' | 'propagated_risk' })
+
+/** How far a graph neighbourhood measure reaches from the applicant. */
+export type GraphHops = 1 | 2 | 3
 
 /** Validates and compiles declarations (from TypeScript, or parsed from YAML/JSON) against the known event types; every problem is named. */
 export function declareFeatures(declarations: readonly FeatureDeclaration[] | unknown, knownEventTypes: Set<string>, schemaOf: EventSchemaOf): FeatureDefinition[] {

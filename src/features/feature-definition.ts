@@ -1,11 +1,17 @@
 import { parseDurationMs } from '../core/duration.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 import { type EntityKind, isEntityKind } from '../events/entities.ts'
+import type { LabelKind } from '../graph/node-labels.ts'
+import { type GraphMeasure, parseGraphFields } from './graph-feature-definition.ts'
 import { windowAggregates } from './window-aggregates.ts'
 import type { ObservedEvent } from './feature-engine.ts'
 
-/** Aggregates over a sliding window per entity; calendar features, list membership and expressions need no window. */
-export const featureKinds = [...windowAggregates, 'hour_of_day', 'day_of_week', 'in_list', 'expression'] as const
+/**
+ * Aggregates over a sliding window per entity; calendar features, list
+ * membership and expressions need no window; `graph` features are measures
+ * of the relationship graph, computed by the graph, not the feature engine.
+ */
+export const featureKinds = [...windowAggregates, 'hour_of_day', 'day_of_week', 'in_list', 'expression', 'graph'] as const
 export type FeatureKind = (typeof featureKinds)[number]
 export type CalendarKind = 'hour_of_day' | 'day_of_week'
 
@@ -13,6 +19,9 @@ export type CalendarKind = 'hour_of_day' | 'day_of_week'
 const numericKinds = new Set<FeatureKind>(['sum', 'avg', 'min', 'max', 'stddev', 'last'])
 
 export const isCalendarKind = (kind: FeatureKind): kind is CalendarKind => kind === 'hour_of_day' || kind === 'day_of_week'
+
+/** Whether the relationship graph computes the feature (`kind: graph`), rather than the feature engine. */
+export const isGraphDefinition = (definition: FeatureDefinition): boolean => definition.kind === 'graph'
 
 /**
  * One declarative feature, e.g. "distinct users per device in 24 h". Names
@@ -28,11 +37,14 @@ export const isCalendarKind = (kind: FeatureKind): kind is CalendarKind => kind 
  * `in_list` is 1 when one of the event's values of `entity` is on `list` at
  * the event's time (lists keep their history, so a backfill sees the list as
  * it stood), else 0.
+ * `graph` measures the relationship graph as it stood before the event
+ * (`measure`, `hops`, `labels`, `of`, `entity`, `window`:
+ * `graph-feature-definition.ts`); it reads every event.
  */
 export interface FeatureDefinition {
   name: string
   kind: FeatureKind
-  /** The entity the window is kept per (in_list: whose values are looked up); calendar kinds have none. */
+  /** The entity the window is kept per (in_list: whose values are looked up; graph shared_users: whose other users are counted); calendar kinds have none. */
   entity?: EntityKind
   /** Window kinds: keep the window per pair of `entity` and this kind, e.g. logins per user and device. */
   pairedWith?: EntityKind
@@ -49,8 +61,14 @@ export interface FeatureDefinition {
   includesEvent: boolean
   /** Numeric kinds: JSON pointer to a number in `data`; distinct_count: a pointer to a string, or use `of`. */
   field?: string
-  /** distinct_count: count distinct entities of this kind (e.g. users per device). */
+  /** distinct_count: count distinct entities of this kind (e.g. users per device); graph neighbourhood counts: count nodes of this kind only. */
   of?: EntityKind
+  /** graph: what is measured. */
+  measure?: GraphMeasure
+  /** graph neighbourhood measures: how far from the applicant (1–3). */
+  hops?: number
+  /** graph labelled_nodes: the label kinds that count (absent: the graph's risk labels). */
+  labels?: LabelKind[]
   /** distinct_count: a HyperLogLog estimate (about 6.5 % standard error) kept in bounded memory, for windows with many distinct values. */
   approximate?: boolean
   /** Calendar kinds: an IANA time zone, default Asia/Shanghai. */
@@ -70,8 +88,8 @@ export interface FeatureDefinition {
 
 export const defaultTimeZone = 'Asia/Shanghai'
 
-/** How much history the windows need: the longest window plus its delay. */
-export const horizonOf = (definitions: readonly FeatureDefinition[]) => Math.max(0, ...definitions.map((d) => d.windowMs + d.delayMs))
+/** How much history the windows need: the longest window plus its delay (the graph keeps all history: its windows need none here). */
+export const horizonOf = (definitions: readonly FeatureDefinition[]) => Math.max(0, ...definitions.filter((d) => !isGraphDefinition(d)).map((d) => d.windowMs + d.delayMs))
 
 /** Validates a list of raw definitions against the known event types; every problem is named. */
 export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<string>): FeatureDefinition[] {
@@ -93,6 +111,10 @@ export function parseFeatureDefinitions(raw: unknown, knownEventTypes: Set<strin
     else if (names.has(name)) fail('name', 'duplicate', `feature "${name}" is declared twice`)
     else names.add(name)
     if (!(featureKinds as readonly unknown[]).includes(kind)) fail('kind', 'invalid_value', `kind must be one of ${featureKinds.join(', ')}`)
+    if (kind === 'graph') {
+      definitions.push({ name: name as string, kind, eventTypes: [], delayMs: 0, includesEvent: false, timeZone: defaultTimeZone, ...parseGraphFields(item, fail), ...(typeof description === 'string' ? { description } : {}) })
+      return
+    }
     const derived = kind === 'expression'
     const calendar = kind === 'hour_of_day' || kind === 'day_of_week'
     const listed = kind === 'in_list'

@@ -8,7 +8,7 @@ import { KeyTable, type KeyTableColumns } from './key-table.ts'
 import type { GroupColumns } from './log-columns.ts'
 import { KindKeys, KindLogs, type LogDirectory, PairLogs } from './log-directory.ts'
 import { Multisets } from './multisets.ts'
-import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind } from './feature-definition.ts'
+import { type CalendarKind, type FeatureDefinition, horizonOf, isCalendarKind, isGraphDefinition } from './feature-definition.ts'
 import { LocalCalendar } from './local-calendar.ts'
 import { type ValueSource, sourceOf } from './value-sources.ts'
 import { type WindowAggregate, aggregateOf, emptyValue, windowAggregates } from './window-aggregates.ts'
@@ -150,10 +150,12 @@ export class FeatureEngine {
   /** What a snapshot's state depends on: the window features' definitions, in order, and the log limits. */
   readonly layoutHash: string
 
-  constructor(
-    readonly definitions: FeatureDefinition[],
-    options: FeatureEngineOptions = {},
-  ) {
+  /** The features this engine computes: the definitions given, less the graph's (`kind: graph`: the graph service computes those). */
+  readonly definitions: FeatureDefinition[]
+
+  constructor(declared: FeatureDefinition[], options: FeatureEngineOptions = {}) {
+    const definitions = declared.filter((d) => !isGraphDefinition(d))
+    this.definitions = definitions
     this.lists = options.lists
     const byKind = new Map<string, { features: WindowFeature[]; horizonMs: number }>()
     const calendars = new Map<string, LocalCalendar>()
@@ -180,6 +182,7 @@ export class FeatureEngine {
         this.listed.push({ index, entity: entity!, list: definition.list!, types: new Set(definition.eventTypes) })
         return
       }
+      if (kind === 'graph') return // left out above: the graph computes it
       this.empty[index] = emptyValue(kind)
       const groupKind = definition.pairedWith ? `${entity}+${definition.pairedWith}` : entity!
       const group = byKind.get(groupKind) ?? { features: [], horizonMs: 0 }
@@ -673,7 +676,7 @@ function valueFrom(source: ValueSource, event: ObservedEvent): ValueSource['valu
  * feature time. Names are camelCase letters and digits (checked at parse), so
  * they are safe as keys in generated code.
  */
-function recordMaker(names: string[]): (row: Float64Array, offset: number) => FeatureValues {
+export function recordMaker(names: string[]): (row: Float64Array, offset: number) => FeatureValues {
   for (const name of names) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`feature name "${name}" is not letters and digits`)
   const make = new Function('row', 'at', `return {${names.map((name, i) => `${name}: row[at + ${i}]`).join(', ')}}`) as (row: Float64Array, offset: number) => FeatureValues
   // V8 keeps a field that has held a fraction as a box per record; a field that has held anything else keeps

@@ -3,6 +3,7 @@ import { compileExpression } from '../cel/condition.ts'
 import { type JsonSchema, celSchemaOf, celValueConverter } from '../cel/json-schema-to-cel.ts'
 import { type FieldIssue, invalidInput } from '../core/errors.ts'
 import type { FeatureDefinition } from './feature-definition.ts'
+import { fractionalMeasures } from './graph-feature-definition.ts'
 
 /** The JSON Schema of an event type's `data`, or undefined for a type nobody registered. */
 export type EventSchemaOf = (eventType: string) => object | undefined
@@ -12,7 +13,8 @@ export type EventSchemaOf = (eventType: string) => object | undefined
  * maxima and last values are ints when their field is an integer in every
  * event type that feeds them (amounts in fen); means, deviations and times
  * have fractions, so they are doubles and conditions compare them with
- * doubles (`> 100.0`). An expression has the type its CEL gives.
+ * doubles (`> 100.0`). An expression has the type its CEL gives. Graph
+ * counts and flags are ints, its risks and shares doubles.
  */
 export function featureCelType(feature: FeatureDefinition, schemaOf: EventSchemaOf, derivedTypes: ReadonlyMap<string, string> = new Map()): 'int' | 'double' {
   switch (feature.kind) {
@@ -29,6 +31,8 @@ export function featureCelType(feature: FeatureDefinition, schemaOf: EventSchema
       return feature.eventTypes.every((type) => schemaTypeAt(schemaOf(type), feature.field!) === 'integer') ? 'int' : 'double'
     case 'expression':
       return derivedTypes.get(feature.name) === 'int' ? 'int' : 'double'
+    case 'graph':
+      return fractionalMeasures.has(feature.measure!) ? 'double' : 'int'
     default:
       return 'int'
   }
@@ -50,6 +54,8 @@ function schemaTypeAt(schema: unknown, pointer: string): unknown {
 export function compileFeatureExpressions(definitions: FeatureDefinition[], schemaOf: EventSchemaOf): Map<string, 'int' | 'double'> {
   const issues: FieldIssue[] = []
   const types = new Map<string, 'int' | 'double'>()
+  // what an expression may read: the engine's features before it (the graph's are computed apart, after them)
+  const readable = new Map<string, 'int' | 'double'>()
   const derivedTypes = new Map<string, string>()
   const runtime = createCelEnvironment().registerVariable('event', 'map').registerVariable('features', 'map')
   definitions.forEach((definition, i) => {
@@ -79,13 +85,15 @@ export function compileFeatureExpressions(definitions: FeatureDefinition[], sche
     }
     if (definition.expression !== undefined) {
       const checking = createCelEnvironment()
-      checking.registerVariable({ name: 'features', schema: Object.fromEntries(types) })
+      checking.registerVariable({ name: 'features', schema: Object.fromEntries(readable) })
       const compiled = compileExpression(definition.expression, checking, runtime)
-      if ('ok' in compiled) issues.push({ pointer: at('expression'), code: 'cel_type_error', message: compiled.message })
+      const graphRead = definitions.find((d) => d.kind === 'graph' && new RegExp(`\\b${d.name}\\b`).test(definition.expression!))
+      const hint = graphRead ? ` ("${graphRead.name}" is a graph feature: the graph measures after the expressions are computed, so an expression cannot read it; a strategy can)` : ''
+      if ('ok' in compiled) issues.push({ pointer: at('expression'), code: 'cel_type_error', message: `${compiled.message}${hint}` })
       else if (compiled.type !== 'int' && compiled.type !== 'double') issues.push({ pointer: at('expression'), code: 'cel_type_error', message: `must evaluate to int or double, not ${compiled.type}` })
       else {
         derivedTypes.set(definition.name, compiled.type)
-        const doubles = new Set([...types].filter(([, type]) => type === 'double').map(([name]) => name))
+        const doubles = new Set([...readable].filter(([, type]) => type === 'double').map(([name]) => name))
         definition.derive = (values) => {
           const features: Record<string, bigint | number> = {}
           for (const name of compiled.references.features) features[name] = doubles.has(name) ? values[name]! : BigInt(Math.trunc(values[name]!))
@@ -101,6 +109,7 @@ export function compileFeatureExpressions(definitions: FeatureDefinition[], sche
     }
     const type = featureCelType(definition, schemaOf, derivedTypes)
     types.set(definition.name, type)
+    if (definition.kind !== 'graph') readable.set(definition.name, type)
     definition.celType = type
   })
   if (issues.length > 0) throw invalidInput('The feature definitions are invalid', issues)

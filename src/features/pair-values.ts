@@ -2,7 +2,7 @@ import { invalidInput } from '../core/errors.ts'
 import type { EntityKind } from '../events/entities.ts'
 import type { FeatureEngine, FeatureValues } from './feature-engine.ts'
 
-/** One entity and another, by value, as a caller names a pair (`GET /v1/features/values?…&pairedType=&pairedValue=`). */
+/** One entity and another, by value, as a caller names a pair (`POST /v1/features/values` with `pairedType` and `pairedValue`). */
 export interface PairQuery {
   entityType: string
   entityValue: string

@@ -4,7 +4,8 @@ import type { RingOptions } from './graph-options.ts'
 import type { LinkGraph } from './link-graph.ts'
 import { kindIndex, userKind } from './node-table.ts'
 import { captureRingInput, type RingInput } from './ring-input.ts'
-import type { Ring, RingIndex } from './rings.ts'
+import { continueRings, newRingHistory } from './ring-continuity.ts'
+import { emptyRingIndex, type Ring, type RingIndex } from './rings.ts'
 import { UnionFind } from './union-find.ts'
 
 /** The package is CommonJS whose typings say `export default`: Node hands the function itself to an ESM import. */
@@ -35,9 +36,9 @@ const louvain = ((louvainModule as unknown as { default?: typeof louvainModule }
  * is its labelled share shrunk towards the base rate; growth is the share
  * of its users first seen within `growthWindowMs`.
  */
-export function computeRings(graph: LinkGraph, atMs: number, options: RingOptions, growthWindowMs: number, cache = new CommunityCache()): RingIndex {
+export function computeRings(graph: LinkGraph, atMs: number, options: RingOptions, growthWindowMs: number, cache = new CommunityCache(), previous = emptyRingIndex()): RingIndex {
   const started = performance.now()
-  const index = ringsOf(captureRingInput(graph, atMs, options, growthWindowMs), cache)
+  const index = continueRings(previous, ringsOf(captureRingInput(graph, atMs, options, growthWindowMs), cache))
   index.stats.ms = performance.now() - started
   return index
 }
@@ -45,7 +46,9 @@ export function computeRings(graph: LinkGraph, atMs: number, options: RingOption
 /**
  * The rings of a captured input (`ring-input.ts`): a function of the input
  * alone — the cache only saves Louvain runs — so the same input gives the
- * same rings on this thread or a worker's (`ring-worker.ts`).
+ * same rings on this thread or a worker's (`ring-worker.ts`). Their ids are
+ * those of a first computation (1, 2, …): the graph gives them the ids of
+ * the rings they continue when it applies them (`continueRings`).
  */
 export function ringsOf(input: RingInput, cache = new CommunityCache()): RingIndex {
   const started = performance.now()
@@ -69,6 +72,8 @@ export function ringsOf(input: RingInput, cache = new CommunityCache()): RingInd
   const communityOf = new Int32Array(nodeCount).fill(-1)
   let communities = 0
   const rings: Ring[] = []
+  const ringUserStart: number[] = [0]
+  const ringUsers: number[] = []
   const next = new CommunityCache()
   const totalWeight = roundedWeight(input.weights)
   const localIndex = new Int32Array(nodeCount).fill(-1)
@@ -104,22 +109,30 @@ export function ringsOf(input: RingInput, cache = new CommunityCache()): RingInd
     communities += partition.count
     for (const group of groups) {
       group.sort((a, b) => a - b)
-      const ring = describeRing(graph, group, rings.length, input.growthFromMs, baseRate, options.priorWeight)
+      const position = rings.length
+      const ring = describeRing(graph, group, position, input.growthFromMs, baseRate, options.priorWeight, atMs)
       if (ring.users < options.minUsers) continue
       rings.push(ring)
-      for (const node of group) ringOf[node] = ring.id
-      ring.cohesion = cohesionOf(graph, group, ringOf, ring.id) / ring.users
+      for (const node of group) {
+        ringOf[node] = position
+        if (kinds[node] === userKind) ringUsers.push(node)
+      }
+      ringUserStart.push(ringUsers.length)
+      ring.cohesion = cohesionOf(graph, group, ringOf, position) / ring.users
     }
   }
   cache.replaceWith(next)
-  return {
+  return continueRings(emptyRingIndex(), {
     computedAtMs: atMs,
     fromMs,
     ringOf,
     rings,
+    ringUserStart: Int32Array.from(ringUserStart),
+    ringUsers: Int32Array.from(ringUsers),
+    nextId: 1,
     baseRate,
     stats: { edges: taken, nodes: input.nodes.length, communities, modularity: modularityOf(graph, input.weights, communityOf, communities, options.resolution), ms: performance.now() - started, truncated: input.truncated },
-  }
+  })
 }
 
 /**
@@ -370,7 +383,7 @@ function modularityOf(graph: RingGraph, weights: Int32Array, communityOf: Int32A
   return q
 }
 
-function describeRing(graph: RingGraph, group: number[], id: number, growthFromMs: number, baseRate: number, priorWeight: number): Ring {
+function describeRing(graph: RingGraph, group: number[], id: number, growthFromMs: number, baseRate: number, priorWeight: number, atMs: number): Ring {
   const { kinds } = graph
   let users = 0
   let riskUsers = 0
@@ -390,13 +403,13 @@ function describeRing(graph: RingGraph, group: number[], id: number, growthFromM
     if (first > lastJoinedMs) lastJoinedMs = first
   }
   const risk = (riskUsers + priorWeight * baseRate) / (users + priorWeight || 1)
-  return { id, nodes: group.length, users, riskUsers, riskNodes, newUsers, growth: users === 0 ? 0 : newUsers / users, firstSeenMs, lastJoinedMs, risk, cohesion: 0 }
+  return { id, nodes: group.length, users, riskUsers, riskNodes, newUsers, growth: users === 0 ? 0 : newUsers / users, firstSeenMs, lastJoinedMs, risk, cohesion: 0, ...newRingHistory(atMs, users) }
 }
 
 const ipKind = kindIndex('ip')
 
-/** Users of the ring linked (in the window) to a non-IP entity of the ring that two or more of its users share. */
-function cohesionOf(graph: RingGraph, group: number[], ringOf: Int32Array, id: number): number {
+/** Users of the ring (at `position`) linked (in the window) to a non-IP entity of the ring that two or more of its users share. */
+function cohesionOf(graph: RingGraph, group: number[], ringOf: Int32Array, position: number): number {
   const { kinds, cohesionStart, cohesionUsers } = graph
   const linked = new Set<number>()
   const members: number[] = []
@@ -406,7 +419,7 @@ function cohesionOf(graph: RingGraph, group: number[], ringOf: Int32Array, id: n
     members.length = 0
     for (let j = cohesionStart[node]!; j < cohesionStart[node + 1]!; j++) {
       const user = cohesionUsers[j]!
-      if (ringOf[user] === id) members.push(user)
+      if (ringOf[user] === position) members.push(user)
     }
     if (members.length >= 2) for (const user of members) linked.add(user)
   }

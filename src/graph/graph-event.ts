@@ -71,3 +71,12 @@ export function labelOf(event: GraphEvent): string | undefined {
   const label = event.data.label
   return typeof label === 'string' ? label : undefined
 }
+
+/** Whether a `label` event withdraws its label (`data.withdrawn`) rather than gives it. */
+export const isWithdrawal = (event: GraphEvent): boolean => event.data.withdrawn === true
+
+/** What a `label` event is about: the event it names (`data.subjectEventId`), or undefined when it names none. */
+export function subjectOf(event: GraphEvent): string | undefined {
+  const subject = event.data.subjectEventId
+  return typeof subject === 'string' ? subject : undefined
+}

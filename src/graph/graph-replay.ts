@@ -1,7 +1,8 @@
 import type { RecordStore } from '../decisions/record-store.ts'
+import type { FeatureDefinition } from '../features/feature-definition.ts'
 import type { PersonalDataVault } from '../events/personal-data-vault.ts'
 import type { GraphEvent } from './graph-event.ts'
-import type { GraphFeatureName, GraphFeatureValues } from './graph-measures.ts'
+import type { GraphFeatureValues } from './graph-measures.ts'
 import type { GraphOptionsInput } from './graph-options.ts'
 import type { GraphService } from './graph-service.ts'
 
@@ -13,23 +14,24 @@ import type { GraphService } from './graph-service.ts'
  */
 export const engineGraphOptions = { rings: { everyMs: 3_600_000 } } as const satisfies GraphOptionsInput
 
-/** The measures that read the rings or the propagated risk: those that depend on when they were recomputed. */
-const recomputedMeasures: readonly GraphFeatureName[] = ['ringRisk', 'ringUsers', 'ringGrowth7d', 'propagatedRisk']
-
 /**
- * The options for a replay that needs only the measures `read`: the
- * engine's, without the scheduled recomputations when none of them reads
- * the rings or the propagated risk (every other measure is the same with or
- * without them, and a Louvain every hour of a long history is most of a
- * replay's time).
+ * The options for a replay that measures `definitions` (the graph features
+ * among them): the engine's, without the scheduled recomputations when
+ * none reads the rings or the propagated risk (every other measure is the
+ * same with or without them, and a Louvain every hour of a long history is
+ * most of a replay's time).
  */
-export function replayGraphOptions(read: ReadonlySet<string>): GraphOptionsInput {
-  return recomputedMeasures.some((name) => read.has(name)) ? engineGraphOptions : { rings: { everyMs: 0 } }
+export function replayGraphOptions(definitions: readonly FeatureDefinition[]): GraphOptionsInput {
+  return definitions.some((d) => d.kind === 'graph' && recomputed.has(d.measure!)) ? engineGraphOptions : { rings: { everyMs: 0 } }
 }
+
+/** The measures that read the rings or the propagated risk: those that depend on when they were recomputed. */
+const recomputed: ReadonlySet<string> = new Set(['ring_risk', 'ring_users', 'ring_growth', 'propagated_risk'])
 
 /** One logged event as the graph takes it, with its position in the log. */
 export interface LoggedGraphEvent {
   seq: number
+  tenantId: string
   eventId: string
   observed: GraphEvent
 }
@@ -39,13 +41,16 @@ export interface LoggedGraphEvent {
  * page at a time, from the event after position `afterSeq`, as the graph
  * reads it: the entity keys as stored (a label's include its subject's) and,
  * for labels only, the opened data (the label). Nothing else is opened.
+ * With `tenantId`, that tenant's events only: a tenant's graph is fed by
+ * its own events (a page may then hold fewer than `pageSize`, or none).
  */
-export async function* graphLog(store: RecordStore, vault: PersonalDataVault, afterSeq = 0, pageSize = 5_000): AsyncGenerator<LoggedGraphEvent[]> {
+export async function* graphLog(store: RecordStore, vault: PersonalDataVault, afterSeq = 0, pageSize = 5_000, tenantId?: string): AsyncGenerator<LoggedGraphEvent[]> {
   for await (const page of store.loggedEvents({ sinceMs: 0, sealedOf: ['label'], batchSize: pageSize, ...(afterSeq > 0 ? { afterSeq } : {}) })) {
     const events: LoggedGraphEvent[] = []
     for (const d of page) {
+      if (tenantId !== undefined && d.tenantId !== tenantId) continue
       const data = d.sealedEvent ? (JSON.parse(vault.open(d.sealedEvent)) as { data: Record<string, unknown> }).data : noData
-      events.push({ seq: d.seq, eventId: d.eventId, observed: { type: d.eventType, occurredAtMs: d.occurredAtMs, data, keys: d.entityKeys } })
+      events.push({ seq: d.seq, tenantId: d.tenantId, eventId: d.eventId, observed: { type: d.eventType, occurredAtMs: d.occurredAtMs, data, keys: d.entityKeys } })
     }
     yield events
   }

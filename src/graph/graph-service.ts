@@ -1,7 +1,8 @@
+import type { FeatureDefinition } from '../features/feature-definition.ts'
 import { CommunityCache, computeRings } from './communities.ts'
 import { describeNode, type ExploreNode, type ExploreQuery, type ExploreResult, explore, subgraph } from './explore.ts'
 import { EventEntities, type GraphEvent } from './graph-event.ts'
-import { type GraphFeatureValues, type MeasureScratch, measureEvent } from './graph-measures.ts'
+import { type GraphFeatureValues, GraphMeasurePlan, type MeasureScratch, measureEvent } from './graph-measures.ts'
 import { type GraphOptions, type GraphOptionsInput, graphOptions } from './graph-options.ts'
 import { GraphChanges, type GraphChangesColumns } from './graph-changes.ts'
 import { LinkGraph, type LinkGraphColumns } from './link-graph.ts'
@@ -10,21 +11,26 @@ import { type HourContext, PendingHour, type PropagationComputation } from './pe
 import { type PropagationColumns, RiskPropagation } from './propagation.ts'
 import type { LaterSeeds } from './propagation-restart.ts'
 import { type RingComputation, ringGraphId, ringWorker } from './ring-worker.ts'
+import { continueRings } from './ring-continuity.ts'
 import { type RingIndex, emptyRingIndex } from './rings.ts'
+import { standardGraphFeatures } from './standard-graph-features.ts'
 
 /** Everything the graph holds, structured-clone safe (node:v8 serialize), for a snapshot file. */
 export interface GraphSnapshot {
   /**
-   * 4: what is pending from the last scheduled hour is the changes since
-   * its capture (3 held the rings' input and the restart's seeds; 2
-   * restarted the propagation at once, 1 also applied rings at once: such
-   * a snapshot is not used, the log is replayed).
+   * 6: what is pending from the last scheduled hour is the changes since
+   * its capture (a worker keeps a copy of the graph); 5: the labels given
+   * are kept with the nodes each marked (repeats and withdrawals), the
+   * label mask is 16 bits; 4: rings keep their ids across computations; 3:
+   * the propagation's restart, like the rings, applies an hour after its
+   * capture (2 restarted it at once, 1 also applied rings at once). An older
+   * snapshot is not used: the log is replayed.
    */
-  format: 'xiezhi-graph-4'
+  format: 'xiezhi-graph-6'
   options: GraphOptions
   graph: LinkGraphColumns
   propagation: PropagationColumns
-  /** The rings in use. */
+  /** The rings in use (and the next ring id: the next computation's rings continue them). */
   rings: RingIndex
   /**
    * The last scheduled hour's capture, whose rings and restart apply at the
@@ -79,33 +85,48 @@ export class GraphService {
   private readonly graphId = ringGraphId()
   private readonly ringsOffThread: boolean
   private nextRecomputeMs = Number.NaN
+  /** The declared graph features, planned: which searches, which counts. */
+  readonly plan: GraphMeasurePlan
   private readonly scratch: MeasureScratch = { entities: new EventEntities(), seeds: [], seedHops: [], search: new NeighbourhoodSearch() }
   private readonly exploreSearch = new NeighbourhoodSearch()
   /** Told of each scheduled recomputation, after it (the review desk opens cases for rings that cross its threshold). */
   onRecomputed: ((rings: RingIndex) => void) | undefined
 
-  constructor(options: GraphOptionsInput | GraphOptions = {}, runtime: GraphRuntime = {}) {
+  /**
+   * `measures`: the graph features (`kind: graph`) a decision reads, as the
+   * feature library declares them (other kinds are ignored); the standard
+   * ones when not given. Not in a snapshot: the measures only read the
+   * graph, so a restored graph measures whatever is declared now.
+   */
+  constructor(options: GraphOptionsInput | GraphOptions = {}, runtime: GraphRuntime = {}, measures: readonly FeatureDefinition[] = standardGraphFeatures) {
     this.options = graphOptions(options)
     this.ringsOffThread = runtime.ringsOffThread ?? true
-    this.graph = new LinkGraph(this.options.riskLabels)
+    this.graph = new LinkGraph(this.options.riskLabels, this.options.labelledKinds)
     this.propagation = new RiskPropagation(this.options.propagation.alpha, this.options.propagation.epsilon)
     this.changes = new GraphChanges(this.graph, this.propagation)
     if (this.ringsOffThread) mirrored.register(this, this.graphId)
+    this.plan = new GraphMeasurePlan(measures, this.options.riskLabels)
   }
 
-  /** The event's graph measures as the graph stands, then the event added: what a decision calls. */
+  /** The declared graph features' names, in declaration order: what `measure` gives. */
+  get measureNames(): readonly string[] {
+    return this.plan.names
+  }
+
+  /** The event's graph measures as the graph stands, then the event added: what a decision calls. With no graph features declared, only the add. */
   observe(event: GraphEvent): GraphFeatureValues {
-    const values = this.measure(event)
+    const values = this.plan.empty ? noValues : this.measure(event)
     this.add(event)
     return values
   }
 
   /** The event's graph measures at `atMs` (its own time by default), changing nothing: dry runs, backfills, explanations. */
   measure(event: GraphEvent, atMs = event.occurredAtMs): GraphFeatureValues {
-    return measureEvent(this.graph, event, atMs, this.options.measure, this.scratch, this.rings, this.propagation)
+    if (this.plan.empty) return {}
+    return measureEvent(this.graph, event, atMs, this.options.measure, this.scratch, this.rings, this.propagation, this.plan)
   }
 
-  /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users. */
+  /** Adds an event: its edges, or, for a risk label, the labels and a push of risk from the labelled users (of negative mass for its withdrawal). */
   add(event: GraphEvent): void {
     const every = this.options.rings.everyMs
     if (every > 0) {
@@ -118,7 +139,7 @@ export class GraphService {
     }
     const riskSeeds = this.graph.add(event)
     for (const node of riskSeeds) {
-      const mass = 1 / riskSeeds.length
+      const mass = this.graph.seedMass
       this.propagation.addSeed(this.graph, node, mass)
       this.pending?.noteSeed(node, mass)
     }
@@ -151,7 +172,8 @@ export class GraphService {
     this.lastCaptureMs = performance.now() - started
     if (!due) return
     this.lastComputation = due.takeRings()
-    this.rings = this.lastComputation.rings
+    // the ids of the rings they continue: linear in the rings' users (ring-continuity.ts)
+    this.rings = continueRings(this.rings, this.lastComputation.rings)
     this.onRecomputed?.(this.rings)
   }
 
@@ -193,7 +215,7 @@ export class GraphService {
    * pending from the last scheduled hour still applies at the next).
    */
   recompute(atMs = this.graph.newestMs): RingIndex {
-    this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs, this.communityCache)
+    this.rings = computeRings(this.graph, atMs, this.options.rings, this.options.measure.growthWindowMs, this.communityCache, this.rings)
     this.propagation.recompute(this.graph)
     return this.rings
   }
@@ -213,13 +235,18 @@ export class GraphService {
     return subgraph(this.graph, this.rings, this.propagation, keys, caps)
   }
 
-  /** The members of some rings of the current index, by kind, as blind indexes (what a ring case keeps): one pass over the nodes. */
+  /** The members of some rings of the current index (by id), by kind, as blind indexes (what a ring case keeps): one pass over the nodes. */
   ringMembers(ringIds: ReadonlySet<number>): Map<number, Record<string, string[]>> {
     const members = new Map<number, Record<string, string[]>>()
-    const { ringOf } = this.rings
+    const { ringOf, rings } = this.rings
+    const wanted = new Uint8Array(rings.length)
+    rings.forEach((ring, position) => {
+      if (ringIds.has(ring.id)) wanted[position] = 1
+    })
     for (let node = 0; node < ringOf.length; node++) {
-      const id = ringOf[node]!
-      if (!ringIds.has(id)) continue
+      const position = ringOf[node]!
+      if (position < 0 || !wanted[position]) continue
+      const id = rings[position]!.id
       const ring = members.get(id) ?? {}
       members.set(id, ring)
       const kind = this.graph.nodes.kind(node)
@@ -240,7 +267,7 @@ export class GraphService {
   snapshot(copy = true, withAdjacency = true): GraphSnapshot {
     const pending = this.pending
     return {
-      format: 'xiezhi-graph-4',
+      format: 'xiezhi-graph-6',
       options: this.options,
       graph: this.graph.toColumns(copy, withAdjacency),
       propagation: this.propagation.toColumns(copy),
@@ -250,11 +277,11 @@ export class GraphService {
     }
   }
 
-  /** The graph a snapshot holds, the rings and restart it was computing started again (from the same inputs, to the same results). */
-  static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}): GraphService {
-    if (snapshot.format !== 'xiezhi-graph-4') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
-    const service = new GraphService(snapshot.options, runtime)
-    service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels)
+  /** The graph a snapshot holds, measuring `measures` (whatever they were when it was taken), the rings and restart it was computing started again (from the same inputs, to the same results). */
+  static restore(snapshot: GraphSnapshot, runtime: GraphRuntime = {}, measures: readonly FeatureDefinition[] = standardGraphFeatures): GraphService {
+    if (snapshot.format !== 'xiezhi-graph-6') throw new Error(`not a graph snapshot of this version: ${String(snapshot.format)}`)
+    const service = new GraphService(snapshot.options, runtime, measures)
+    service.graph = LinkGraph.fromColumns(snapshot.graph, service.options.riskLabels, service.options.labelledKinds)
     service.propagation = RiskPropagation.fromColumns(snapshot.propagation, service.options.propagation.alpha, service.options.propagation.epsilon)
     service.rings = snapshot.rings
     service.nextRecomputeMs = snapshot.nextRecomputeMs
@@ -271,3 +298,6 @@ export class GraphService {
     return service
   }
 }
+
+/** What a graph with no graph features declared gives a decision. */
+const noValues: GraphFeatureValues = Object.freeze({}) as GraphFeatureValues

@@ -1,9 +1,10 @@
 import { Adjacency, type AdjacencyColumns } from './adjacency.ts'
 import { EdgeStore, type EdgeStoreColumns } from './edge-store.ts'
-import { EventEntities, type GraphEvent, entitiesOf, labelOf } from './graph-event.ts'
+import { clearingLabel } from '../events/label-kinds.ts'
+import { EventEntities, type GraphEvent, entitiesOf, isWithdrawal, labelOf, subjectOf } from './graph-event.ts'
 import { ensureCapacity, prefix } from './growable.ts'
-import { NodeLabels, type NodeLabelsColumns } from './node-labels.ts'
-import { NodeTable, type NodeTableColumns, userKind } from './node-table.ts'
+import { defaultLabelledKinds, NodeLabels, type NodeLabelsColumns } from './node-labels.ts'
+import { kindIndexOf, NodeTable, type NodeTableColumns, userKind } from './node-table.ts'
 import { UnionFind, type UnionFindColumns } from './union-find.ts'
 
 /** The whole graph's columns: what a snapshot holds and a restore takes. */
@@ -32,9 +33,11 @@ const noSeeds: readonly number[] = Object.freeze([])
  * - labels: `NodeLabels`; and per node the number of users it links to.
  *
  * An event joins its user with each of its other entities; a `label` event
- * makes no edge but labels every node it names (its keys include the
- * labelled event's). Nothing is ever removed: windows are applied when the
- * graph is read.
+ * makes no edge but labels the nodes it names (its keys include the
+ * labelled event's) of the labelled kinds — the person and what they own:
+ * user, id number, phone, device, bank card by default — or, withdrawn,
+ * takes its label off again. Nothing else is ever removed: windows are
+ * applied when the graph is read.
  */
 export class LinkGraph {
   nodes = new NodeTable()
@@ -53,15 +56,28 @@ export class LinkGraph {
   private pairs = new Int32Array(64)
   /** A sum of what `prefetchLinks` read: no meaning, kept so that the compiler does not drop the reads. */
   readAhead = 0
+  /** The node kinds (indexes) a label marks, a bit each. */
+  private readonly labelledKinds: number
+  /** The nodes a label marks, then the seeds it pushes (reused). */
+  private readonly marked: number[] = []
+  private readonly seeds: number[] = []
+  /** The risk mass `add` gave each seed it returned: 1/seeds for a risk label, −1/seeds for its withdrawal. */
+  seedMass = 0
 
-  constructor(readonly riskLabels?: readonly string[]) {
+  constructor(
+    readonly riskLabels?: readonly string[],
+    readonly labelledKindNames: readonly string[] = defaultLabelledKinds,
+  ) {
     this.labels = new NodeLabels(riskLabels)
+    this.labelledKinds = labelledKindNames.reduce((bits, kind) => bits | (1 << kindIndexOf(kind)), 0)
   }
 
   /**
    * Adds one event: nodes, edges, components; or, for a label, the labels.
-   * Returns the users (or, on a label of no user, every node) a risk label
-   * was given to: the seeds of risk propagation (none for other events).
+   * Returns the nodes a risk label was given to or withdrawn from, each
+   * with `seedMass`: the seeds of risk propagation, its users (or, when it
+   * marked no user, every node it marked); none for other events, and for a
+   * label that repeats one standing on the same subject.
    */
   add(event: GraphEvent): readonly number[] {
     const atMs = event.occurredAtMs
@@ -74,10 +90,7 @@ export class LinkGraph {
     for (let i = 0; i < count; i++) this.ensureNode(nodes[i]!)
     this.events++
     if (atMs > this.newestMs) this.newestMs = atMs
-    if (!sighting) {
-      const label = labelOf(event)
-      return label === undefined ? noSeeds : this.label(nodes, label, atMs)
-    }
+    if (!sighting) return this.label(event, nodes, atMs)
     this.prefetchLinks(nodes, entities.anchors)
     for (let a = 0; a < entities.anchors; a++) {
       const anchor = nodes[a]!
@@ -156,12 +169,40 @@ export class LinkGraph {
     if (this.nodes.kinds[a] === userKind) this.userDegree[b]!++
   }
 
-  private label(nodes: number[], label: string, atMs: number): readonly number[] {
-    let risk = false
-    for (const node of nodes) risk = this.labels.apply(node, label, atMs) || risk
-    if (!risk) return noSeeds
-    const users = nodes.filter((node) => this.nodes.kinds[node] === userKind)
-    return users.length > 0 ? users : nodes
+  /**
+   * A label event: gives its label to the nodes of the labelled kinds, or
+   * withdraws it from those it marked; a clearance (`legitimate`) also
+   * withdraws the `fraud` label standing on the same subject. Its subject
+   * is the event it names; one that names none (the engine's always do) is
+   * about its first node.
+   */
+  private label(event: GraphEvent, nodes: readonly number[], atMs: number): readonly number[] {
+    const label = labelOf(event)
+    if (label === undefined || nodes.length === 0) return noSeeds
+    const subject = subjectOf(event) ?? `#${nodes[0]}`
+    const labels = this.labels
+    let withdrawn = isWithdrawal(event) ? label : undefined
+    let given = -1
+    if (withdrawn === undefined) {
+      const marked = this.marked
+      marked.length = 0
+      for (const node of nodes) if ((this.labelledKinds >>> this.nodes.kinds[node]!) & 1) marked.push(node)
+      given = labels.give(subject, label, marked, atMs)
+      // a clearance withdraws the fraud label standing on its event: the latest word about an event decides, as in training
+      if (label === clearingLabel) withdrawn = 'fraud'
+    }
+    if (withdrawn !== undefined) given = labels.withdraw(subject, withdrawn)
+    const withdrawal = withdrawn !== undefined
+    if (given < 0 || !labels.isRisk(withdrawn ?? label)) return noSeeds
+    // the seeds: the users it marked, or without one every node it marked (the same for the label and its withdrawal)
+    const seeds = this.seeds
+    seeds.length = 0
+    const [from, to] = labels.marksOf(given)
+    for (let mark = from; mark < to; mark++) if (this.nodes.kinds[labels.markNode(mark)] === userKind) seeds.push(labels.markNode(mark))
+    if (seeds.length === 0) for (let mark = from; mark < to; mark++) seeds.push(labels.markNode(mark))
+    if (seeds.length === 0) return noSeeds
+    this.seedMass = (withdrawal ? -1 : 1) / seeds.length
+    return seeds
   }
 
   degree(node: number): number {
@@ -170,15 +211,17 @@ export class LinkGraph {
 
   /** Bytes of the typed arrays (capacity) behind edges, adjacency and nodes (their keys included). */
   bytes(): { edges: number; adjacency: number; nodes: number } {
-    const { components: c, labels: l } = this
-    const perNode = c.parent.byteLength + c.size.byteLength + l.masks.byteLength + l.riskLabels.byteLength + l.firstRiskMs.byteLength + this.userDegree.byteLength
+    const { components: c } = this
+    const labels = this.labels.bytes()
+    const perNode = c.parent.byteLength + c.size.byteLength + labels.nodes + labels.given + this.userDegree.byteLength
     return { edges: this.edges.bytes(), adjacency: this.adjacency.bytes(), nodes: this.nodes.bytes() + perNode }
   }
 
   /** Bytes of those arrays in use: up to the counts, the hash tables at their smallest (twice the entries). */
   usedBytes(): { edges: number; adjacency: number; nodes: number } {
-    // union-find 8 B, labels 13 B, user degree 4 B a node
-    const perNode = this.nodes.count * (8 + 13 + 4)
+    // union-find 8 B, labels 18 B, user degree 4 B a node; 25 B a label given, 12 B a node it marked
+    const given = this.labels.givenCount
+    const perNode = this.nodes.count * (8 + 18 + 4) + 25 * given.labels + 12 * given.marks
     return { edges: this.edges.usedBytes(), adjacency: this.adjacency.usedBytes(), nodes: this.nodes.usedBytes() + perNode }
   }
 
@@ -196,8 +239,8 @@ export class LinkGraph {
     }
   }
 
-  static fromColumns(columns: LinkGraphColumns, riskLabels?: readonly string[]): LinkGraph {
-    const graph = new LinkGraph(riskLabels)
+  static fromColumns(columns: LinkGraphColumns, riskLabels?: readonly string[], labelledKinds?: readonly string[]): LinkGraph {
+    const graph = new LinkGraph(riskLabels, labelledKinds)
     graph.nodes = NodeTable.fromColumns(columns.nodes)
     graph.edges = EdgeStore.fromColumns(columns.edges)
     graph.adjacency = columns.adjacency ? Adjacency.fromColumns(columns.adjacency) : Adjacency.fromEdges(columns.nodes.count, columns.edges.ends, columns.edges.count)

@@ -15,6 +15,10 @@ export interface SearchLimits {
   maxEdges: number
   /** Most adjacency entries read at one node, newest edges first: a hub is only partly expanded. */
   maxEdgesPerNode: number
+  /** Nodes past the seeds at hop 0 of a kind in `hubKindMask` with more adjacency entries than this are found but not expanded (hubs); all are expanded when absent. */
+  hubDegree?: number
+  /** Bit per entity kind (index in `entityKinds`) of the kinds that can be hubs. */
+  hubKindMask?: number
   /** Bit per entity kind (index in `entityKinds`) of the nodes that may be entered; all when absent. */
   kindMask?: number
   /**
@@ -89,13 +93,15 @@ export class NeighbourhoodSearch {
     const lastSeen = graph.edges.lastSeenMs
     const firstSeen = graph.edges.firstSeenMs
     const { fromMs, toMs, hops: maxHops, maxEdges, maxEdgesPerNode } = limits
+    const hubDegree = limits.hubDegree ?? Number.POSITIVE_INFINITY
+    const hubKindMask = limits.hubKindMask ?? 0
     let budget = maxEdges
     search: for (let q = 0; q < this.count; q++) {
       const node = found[q]!
       const hop = this.slotHop[this.slotOf(node)]!
       if (hop >= maxHops) continue
       const degree = length[node]!
-      if (degree === 0) continue
+      if (degree === 0 || (hop > 0 && degree > hubDegree && ((hubKindMask >>> kinds[node]!) & 1) === 1)) continue
       const at = start[node]!
       const followed = pairMask === undefined ? -1 : pairMask[kinds[node]!]!
       let from = degree - maxEdgesPerNode

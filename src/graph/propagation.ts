@@ -79,11 +79,18 @@ export class RiskPropagation {
     return node >= 0 && node < this.count ? this.estimate[node]! : 0
   }
 
-  /** Adds `mass` at a labelled node and pushes until every residual is below the threshold. */
+  /**
+   * Adds `mass` at a labelled node and pushes until every residual is below
+   * the threshold. A withdrawn label's mass is pushed again, negative: the
+   * push is linear, so its settled share comes off every node it reached
+   * (within the same error bound), and the seed mass off the restarts.
+   */
   addSeed(graph: LinkGraph, node: number, mass = 1): void {
     this.ensureNode(graph.nodes.count - 1)
     this.watch?.nodeChanging(node)
-    this.seedMass[node]! += mass
+    const seedMass = this.seedMass[node]! + mass
+    // a withdrawal leaves rounding behind (1/3 + 1/2 − 1/3): none at all is no seed
+    this.seedMass[node] = Math.abs(seedMass) < 1e-9 ? 0 : seedMass
     this.pushSeed(graph, node, mass)
   }
 
@@ -174,7 +181,8 @@ export class RiskPropagation {
       queued[node] = 0
       const r = residual[node]!
       const degree = length[node]!
-      if (r < epsilon * Math.max(degree, 1)) continue
+      // a residual may be negative (a withdrawn label's): pushed alike, by its size
+      if (Math.abs(r) < epsilon * Math.max(degree, 1)) continue
       estimate[node]! += alpha * r
       residual[node] = 0
       if (degree === 0) continue
@@ -183,7 +191,7 @@ export class RiskPropagation {
       for (let j = 0; j < degree; j++) {
         const next = pool[at + 2 * j]!
         residual[next]! += share
-        const updated = residual[next]!
+        const updated = Math.abs(residual[next]!)
         if (updated >= epsilon * length[next]! && updated >= epsilon) enqueue(next)
       }
       work += degree

@@ -4,8 +4,8 @@ import type { LinkGraph } from './link-graph.ts'
 import { type LabelKind, labelKinds } from './node-labels.ts'
 import { isSuspect, type Ring, type RingIndex } from './rings.ts'
 
-/** What the rings list sorts by: a figure of the ring (`Ring`), or when its first user was first seen / its last user joined. */
-export const ringSorts = ['risk', 'users', 'nodes', 'riskUsers', 'growth', 'cohesion', 'firstSeen', 'lastJoined'] as const
+/** What the rings list sorts by: a figure of the ring (`Ring`), or when its first user was first seen / its last user joined / it was first found. */
+export const ringSorts = ['risk', 'users', 'nodes', 'riskUsers', 'growth', 'cohesion', 'firstSeen', 'lastJoined', 'since'] as const
 export type RingSort = (typeof ringSorts)[number]
 
 export interface RingListQuery {
@@ -43,6 +43,16 @@ export interface RingRow {
   lastJoined: string
   /** The member linked to most users (the shared device or phone, most often): the graph page opens the ring there. */
   focusNode: number
+  /** When a computation first found the ring under this id (ids last while a ring goes on). */
+  since: string
+  /** Its users at the previous computation (0: new). */
+  previousUsers: number
+  /** A new id split off this ring (null: none). */
+  splitFrom: number | null
+  /** Rings that ended at this computation, taken into this one. */
+  absorbed: number[]
+  /** Its users at each computation where the number changed, oldest first (the last 24). */
+  history: { at: string; users: number }[]
 }
 
 export interface RingList {
@@ -85,6 +95,7 @@ const sortKey: Record<RingSort, (ring: Ring) => number> = {
   cohesion: (r) => r.cohesion,
   firstSeen: (r) => r.firstSeenMs,
   lastJoined: (r) => r.lastJoinedMs,
+  since: (r) => r.sinceMs,
 }
 
 /**
@@ -119,12 +130,14 @@ export function listRings(graph: LinkGraph, index: RingIndex, query: RingListQue
  */
 function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[], usersOf?: Map<number, string[]>): RingRow[] {
   if (rings.length === 0) return []
-  // ring ids are positions in `index.rings`: a typed array finds a ring's row without hashing per node
+  // `ringOf` holds positions in `index.rings`: a typed array by position finds a ring's row without hashing per node
   const slot = new Int32Array(index.rings.length).fill(-1)
-  rings.forEach((ring, i) => {
-    slot[ring.id] = i
-    usersOf?.set(ring.id, [])
+  const row = new Map(rings.map((ring, i) => [ring, i]))
+  index.rings.forEach((ring, position) => {
+    const i = row.get(ring)
+    if (i !== undefined) slot[position] = i
   })
+  for (const ring of rings) usersOf?.set(ring.id, [])
   const kindCount = entityKinds.length
   const labelCount = labelKinds.length
   const byKind = new Int32Array(rings.length * kindCount)
@@ -138,14 +151,14 @@ function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[
   const userKind = entityKinds.indexOf('user')
   const end = Math.min(ringOf.length, graph.nodes.count)
   for (let node = 0; node < end; node++) {
-    const id = ringOf[node]!
-    if (id < 0) continue
-    const i = slot[id]!
+    const position = ringOf[node]!
+    if (position < 0) continue
+    const i = slot[position]!
     if (i < 0) continue
     const kind = kinds[node]!
     byKind[i * kindCount + kind]!++
     if (kind === userKind) {
-      if (usersOf) usersOf.get(id)!.push(graph.nodes.key(node))
+      if (usersOf) usersOf.get(rings[i]!.id)!.push(graph.nodes.key(node))
       // the labels' columns grow only as far as a node was labelled: no read past their end (a slow path in V8)
       const mask = node < masks.length ? masks[node]! : 0
       for (let l = 0; l < labelCount; l++) if ((mask >>> l) & 1) byLabel[i * labelCount + l]!++
@@ -179,6 +192,11 @@ function describeRings(graph: LinkGraph, index: RingIndex, rings: readonly Ring[
       firstSeen: iso(ring.firstSeenMs),
       lastJoined: iso(ring.lastJoinedMs),
       focusNode: focus[i]!,
+      since: iso(ring.sinceMs),
+      previousUsers: ring.previousUsers,
+      splitFrom: ring.splitFrom < 0 ? null : ring.splitFrom,
+      absorbed: ring.absorbed,
+      history: ring.history.map((size) => ({ at: iso(size.atMs), users: size.users })),
     }
   })
 }

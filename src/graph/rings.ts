@@ -1,5 +1,10 @@
 /** One ring: a community of the windowed graph with at least `minUsers` users. */
 export interface Ring {
+  /**
+   * Its id, kept from one computation to the next while the ring goes on
+   * (mostly the same users), never given to another ring
+   * (`ring-continuity.ts`).
+   */
   id: number
   nodes: number
   users: number
@@ -23,14 +28,38 @@ export interface Ring {
    * only happen to use one carrier's IPs.
    */
   cohesion: number
+  /** When a computation first found it (under this id). */
+  sinceMs: number
+  /** Its users at the previous computation (0: new this computation). */
+  previousUsers: number
+  /** For a new id: the ring most of its users were in (it split off it), or -1. */
+  splitFrom: number
+  /** Rings that ended at this computation, most of their users now in this one (it took them in). */
+  absorbed: number[]
+  /** Its users at each computation where the number changed, oldest first: at most the last `ringHistoryLength`. */
+  history: RingSize[]
 }
+
+export interface RingSize {
+  atMs: number
+  users: number
+}
+
+/** Changes of size a ring keeps. */
+export const ringHistoryLength = 24
 
 /** The rings found at one moment, and each node's ring (-1: none). */
 export interface RingIndex {
   computedAtMs: number
   fromMs: number
+  /** Each node's ring as a position in `rings` (-1: none); the ring's id is `rings[position].id`. */
   ringOf: Int32Array
   rings: Ring[]
+  /** The users of the ring at position i are `ringUsers[ringUserStart[i] .. ringUserStart[i + 1])`, ascending: what the next computation matches its rings by. */
+  ringUserStart: Int32Array
+  ringUsers: Int32Array
+  /** The id the next new ring gets: ids are never given twice. */
+  nextId: number
   /** Risky users over users in the windowed graph: the prior of `risk`. */
   baseRate: number
   /** What the computation took: edges and nodes handed to Louvain, communities found, its modularity and the time. */
@@ -42,14 +71,17 @@ export const emptyRingIndex = (): RingIndex => ({
   fromMs: Number.NaN,
   ringOf: new Int32Array(0),
   rings: [],
+  ringUserStart: new Int32Array(1),
+  ringUsers: new Int32Array(0),
+  nextId: 1,
   baseRate: 0,
   stats: { edges: 0, nodes: 0, communities: 0, modularity: 0, ms: 0, truncated: false },
 })
 
 /** The ring of `node`, or undefined (a node made after the computation has none). */
 export const ringOfNode = (index: RingIndex, node: number): Ring | undefined => {
-  const id = node >= 0 && node < index.ringOf.length ? index.ringOf[node]! : -1
-  return id < 0 ? undefined : index.rings[id]
+  const position = node >= 0 && node < index.ringOf.length ? index.ringOf[node]! : -1
+  return position < 0 ? undefined : index.rings[position]
 }
 
 export interface RingThresholds {

@@ -1,7 +1,7 @@
 import type { Action } from '../core/actions.ts'
 import type { Decision, DecisionTrace, ShadowOutcome } from '../decisions/decision.ts'
 import type { RecordStore } from '../decisions/record-store.ts'
-import type { KnownLabel } from './label-outcomes.ts'
+import { type KnownLabel, knownLabelOf } from './label-outcomes.ts'
 import type { LoanEvent } from './loan-outcomes.ts'
 
 /** One decision as monitoring sees it: the scores and the feature values it recorded, what it did and which version did it. */
@@ -72,9 +72,8 @@ export function decisionLogSource(store: RecordStore, open: (sealed: Buffer) => 
     async *labels(fromMs, toMs) {
       for await (const items of pages('label', fromMs, toMs)) {
         for (const d of items) {
-          const event = JSON.parse(open(d.sealedEvent)) as { data?: { subjectEventId?: unknown; label?: unknown } }
-          const { subjectEventId, label } = event.data ?? {}
-          if (typeof subjectEventId === 'string' && typeof label === 'string') yield { subjectEventId, label, knownAtMs: d.occurredAtMs }
+          const label = knownLabelOf((JSON.parse(open(d.sealedEvent)) as { data?: Record<string, unknown> }).data, d.occurredAtMs)
+          if (label) yield label
         }
       }
     },

@@ -32,6 +32,14 @@ export interface KnownLabel {
   label: string
   /** When the label became known: the label event's occurredAt. */
   knownAtMs: number
+  /** A withdrawal (`data.withdrawn`): the label of this kind about the subject no longer stands from `knownAtMs` on. */
+  withdrawn?: boolean
+}
+
+/** The label a `label` event's data gives, known at `knownAtMs` (undefined when it names no subject or kind). */
+export function knownLabelOf(data: { subjectEventId?: unknown; label?: unknown; withdrawn?: unknown } | undefined, knownAtMs: number): KnownLabel | undefined {
+  if (typeof data?.subjectEventId !== 'string' || typeof data.label !== 'string') return undefined
+  return { subjectEventId: data.subjectEventId, label: data.label, knownAtMs, ...(data.withdrawn === true ? { withdrawn: true } : {}) }
 }
 
 export type Outcome = 'positive' | 'negative' | 'other' | 'pending'
@@ -43,11 +51,14 @@ export class LabelBook {
 
   constructor(readonly rules: LabelRules) {}
 
-  /** Keeps the label if it was known at the cut-off; returns whether it was. */
+  /** Keeps the label (or, for a withdrawal, takes its kind off the subject) if it was known at the cut-off; returns whether it was. */
   add(label: KnownLabel): boolean {
     if (label.knownAtMs > this.rules.cutoffMs) return false
     const kinds = this.bySubject.get(label.subjectEventId)
-    if (kinds) kinds.add(label.label)
+    if (label.withdrawn) {
+      kinds?.delete(label.label)
+      if (kinds?.size === 0) this.bySubject.delete(label.subjectEventId)
+    } else if (kinds) kinds.add(label.label)
     else this.bySubject.set(label.subjectEventId, new Set([label.label]))
     return true
   }

@@ -82,7 +82,8 @@ interface LoanState {
 export class LoanBook {
   private readonly loans = new Map<string, LoanState>()
   private readonly loansOfApplication = new Map<string, string[]>()
-  private readonly badSubjects = new Set<string>()
+  /** Events with a bad label standing, and its kinds. */
+  private readonly badSubjects = new Map<string, Set<string>>()
 
   constructor(readonly rules: LoanOutcomeRules) {}
 
@@ -111,10 +112,15 @@ export class LoanBook {
     return true
   }
 
-  /** Keeps a label known by the cut-off if it is of a bad kind; returns whether it did. */
-  addLabel(label: { subjectEventId: string; label: string; knownAtMs: number }): boolean {
+  /** Keeps a label known by the cut-off if it is of a bad kind (or, withdrawn, takes it off again); returns whether it did. */
+  addLabel(label: { subjectEventId: string; label: string; knownAtMs: number; withdrawn?: boolean }): boolean {
     if (label.knownAtMs > this.rules.cutoffMs || !this.rules.badLabels.includes(label.label)) return false
-    this.badSubjects.add(label.subjectEventId)
+    const kinds = this.badSubjects.get(label.subjectEventId)
+    if (label.withdrawn) {
+      kinds?.delete(label.label)
+      if (kinds?.size === 0) this.badSubjects.delete(label.subjectEventId)
+    } else if (kinds) kinds.add(label.label)
+    else this.badSubjects.set(label.subjectEventId, new Set([label.label]))
     return true
   }
 

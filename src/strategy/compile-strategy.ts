@@ -20,8 +20,6 @@ export interface StrategyCatalogue {
   eventType: (type: string) => EventTypeDefinition | undefined
   /** Registry models by alias; without it a strategy may hold inline scorecards only. */
   models?: ModelSlots
-  /** Values computed beside the catalogue's features (the relationship graph's measures), with their CEL types. */
-  extraFeatures?: Readonly<Record<string, 'int' | 'double'>>
 }
 
 /**
@@ -57,7 +55,7 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
     fail('/onDependencyError', 'invalid_value', `onDependencyError must be fail or one of ${actions.join(', ')}`)
   }
 
-  const featureNames = new Set([...catalogue.features.map((f) => f.name), ...Object.keys(catalogue.extraFeatures ?? {})])
+  const featureNames = new Set(catalogue.features.map((f) => f.name))
   const { models, scoreNames } = compileModels(doc.models, featureNames, catalogue.models, fail)
 
   // the checking environment knows the exact shape of event, features and scores
@@ -65,7 +63,7 @@ export function compileStrategy(raw: unknown, catalogue: StrategyCatalogue): Str
   const eventSchema = { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, occurredAt: { type: 'string' }, data: eventType?.schema ?? {} } }
   checking.registerVariable({ name: 'event', schema: celSchemaOf(eventSchema) as Record<string, never> })
   const schemaOf = (type: string) => catalogue.eventType(type)?.schema
-  const featureTypes = new Map([...catalogue.features.map((f) => [f.name, f.celType ?? featureCelType(f, schemaOf)] as const), ...Object.entries(catalogue.extraFeatures ?? {})])
+  const featureTypes = new Map(catalogue.features.map((f) => [f.name, f.celType ?? featureCelType(f, schemaOf)] as const))
   checking.registerVariable({ name: 'features', schema: Object.fromEntries(featureTypes) })
   checking.registerVariable({ name: 'scores', schema: Object.fromEntries([...scoreNames].map((name) => [name, 'double'])) })
   const runtime = createCelEnvironment().registerVariable('event', 'map').registerVariable('features', 'map').registerVariable('scores', 'map')

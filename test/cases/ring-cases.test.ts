@@ -14,7 +14,7 @@ import { buildServer } from '../../src/api/build-server.ts'
 import { readConfig } from '../../src/app/config.ts'
 import { type Engine, defaultTenant, openEngine } from '../../src/app/open-engine.ts'
 import { ringCasePriority } from '../../src/cases/case-priority.ts'
-import { RingCases } from '../../src/cases/ring-cases.ts'
+import { defaultRingCaseOptions, RingCases } from '../../src/cases/ring-cases.ts'
 import type { ReviewCase } from '../../src/cases/review-case.ts'
 import { openWritableDatabase } from '../../src/store/sqlite/sqlite-decision-appender.ts'
 import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.ts'
@@ -59,13 +59,14 @@ after(async () => {
 })
 
 let firstDecision = ''
+let firstRingId = -1
 
 test('a ring that crosses the risk threshold opens one case at the next recomputation', async () => {
-  // four users on one device and phone, three of them labelled fraud; four others on another device and phone, unlabelled
+  // four users on one device and phone, three of them labelled fraud; three others on another device and phone, unlabelled (a household: too few for a case on cohesion alone)
   const applied = []
   for (const [i, user] of ['ring-u1', 'ring-u2', 'ring-u3', 'ring-u4'].entries()) applied.push(await apply(user, startMs + i * 60_000))
   firstDecision = applied[0]!.decisionId
-  for (const [i, user] of ['quiet-u1', 'quiet-u2', 'quiet-u3', 'quiet-u4'].entries()) await apply(user, startMs + (5 + i) * 60_000, 'dev-quiet', '13900001111')
+  for (const [i, user] of ['quiet-u1', 'quiet-u2', 'quiet-u3'].entries()) await apply(user, startMs + (5 + i) * 60_000, 'dev-quiet', '13900001111')
   for (const [i, user] of ['ring-u1', 'ring-u2', 'ring-u3'].entries()) await label(applied[i]!.eventId, user, startMs + (10 + i) * 60_000)
   assert.deepEqual(await ringCases(), [], 'no computation yet')
   // the next hour's first event has the rings computed (on the ring worker) from the graph as it stands; they apply an hour later
@@ -82,6 +83,8 @@ test('a ring that crosses the risk threshold opens one case at the next recomput
   assert.equal(ringCase!.ring!.riskUsers, 3)
   assert.ok(ringCase!.ring!.risk >= 0.4, `risk ${ringCase!.ring!.risk}`)
   assert.deepEqual({ risk: ringCase!.risk, priority: ringCase!.priority }, ringCasePriority(ringCase!.ring!.risk, 4))
+  firstRingId = ringCase!.ring!.ringId
+  assert.equal(engine.graph.rings.rings.find((r) => r.riskUsers === 3)?.id, firstRingId, 'the case names the ring by its id')
   // the next hour: the same ring, still open, is not opened again
   await apply('ring-other', startMs + 3 * hourMs, 'dev-other', '13900002222')
   assert.equal((await ringCases()).length, 1)
@@ -101,6 +104,7 @@ test('a grown ring updates its open case', async () => {
     ['opened', 'ring_grown'],
   )
   assert.equal(activities[1]!.data.joined, 1)
+  assert.equal(ringCase!.ring!.ringId, firstRingId, 'the grown ring kept its id')
 })
 
 test('the case shows the ring subgraph; the graph starts from its keys, a decision, or a node', async () => {
@@ -184,34 +188,86 @@ test('migration 0010 keeps decision cases as they were', async () => {
 test('a ring matched to a closed case opens a new one only when a new team joined it', async () => {
   const store = await SqliteRecordStore.open(':memory:')
   try {
-    const rings = new RingCases({ store: store.cases, clock, options: { minRisk: 0.4, minUsers: 3, closedLookbackMs: 90 * 86_400_000 }, onError: (error) => assert.fail(error) })
-    const sighting = (users: string[], risk = 0.5) => ({
-      summary: { ringId: 0, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 1, riskUsers: 2, newUsers: 0, risk, cohesion: 1, growth: 0 },
+    const rings = new RingCases({ store: store.cases, clock, options: defaultRingCaseOptions, onError: (error) => assert.fail(error) })
+    const sighting = (users: string[], risk = 0.5, ringId = 1) => ({
+      summary: { ringId, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 1, riskUsers: 2, newUsers: 0, risk, cohesion: 1, growth: 0 },
       members: { user: users, device: ['dev'] },
     })
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'], 0.39)]), { opened: 0, grown: 0, unchanged: 0 }, 'below the threshold')
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'])]), { opened: 1, grown: 0, unchanged: 0 })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'], 0.39)]), { opened: 0, grown: 0, linked: 0, unchanged: 0 }, 'below the threshold')
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c'])]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
     const [opened] = await store.cases.ringCases(defaultTenant, 0)
     await store.cases.update(defaultTenant, opened!.id, { status: 'open', assignee: null }, { status: 'closed', closedAtMs: nowMs, disposition: 'confirmed_fraud' }, { id: 'close', caseId: opened!.id, kind: 'closed', actor: 'user:alice', atMs: nowMs, data: {} })
     // two newcomers: still the closed case's ring
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e'])]), { opened: 0, grown: 0, unchanged: 1 })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e'])]), { opened: 0, grown: 0, linked: 0, unchanged: 1 })
     // three: a new team joined, a new case
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e', 'f'])]), { opened: 1, grown: 0, unchanged: 0 })
-    // a ring sharing fewer than half of any case's users is another ring
-    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'x', 'y', 'z', 'w', 'v', 'u'])]), { opened: 1, grown: 0, unchanged: 0 })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'b', 'c', 'd', 'e', 'f'])]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
+    // another ring (another id) sharing fewer than half of any case's users is another ring
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['a', 'x', 'y', 'z', 'w', 'v', 'u'], 0.5, 2)]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
     assert.equal((await store.cases.ringCases(defaultTenant, 0)).length, 3)
   } finally {
     await store.close()
   }
 })
 
-test('the ring-case threshold is read from the environment, and a bad one is refused by name', () => {
-  assert.equal(readConfig({}).ringCaseMinRisk, 0.4)
+test('a ring that goes on under its id keeps its case however its users turn over; a case that knew another id is linked, not doubled', async () => {
+  const store = await SqliteRecordStore.open(':memory:')
+  try {
+    const rings = new RingCases({ store: store.cases, clock, options: defaultRingCaseOptions, onError: (error) => assert.fail(error) })
+    const sighting = (ringId: number, users: string[], risk = 0.5) => ({
+      summary: { ringId, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 1, riskUsers: 2, newUsers: 0, risk, cohesion: 1, growth: 0 },
+      members: { user: users, device: ['dev'] },
+    })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(7, ['a', 'b', 'c', 'd'])]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
+    // hour by hour the old members leave the window and others join: by users alone, the fourth hour (a, b, c, d all gone) would be another ring
+    const hours = [['b', 'c', 'd', 'e'], ['c', 'd', 'e', 'f'], ['d', 'e', 'f', 'g'], ['e', 'f', 'g', 'h']]
+    for (const users of hours) assert.deepEqual(await rings.apply(defaultTenant, [sighting(7, users)]), { opened: 0, grown: 1, linked: 0, unchanged: 0 }, users.join())
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(7, ['e', 'f', 'g', 'h'])]), { opened: 0, grown: 0, linked: 0, unchanged: 1 }, 'the same ring again')
+    const [only, ...others] = await store.cases.ringCases(defaultTenant, 0)
+    assert.equal(others.length, 0, 'one case for the ring')
+    assert.deepEqual(only!.entityKeys.user, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'])
+    // a case that knew the ring under another id (one opened before ids lasted): found by its users, and from then on by id
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(9, ['e', 'f', 'g', 'h'])]), { opened: 0, grown: 0, linked: 1, unchanged: 0 })
+    assert.equal((await store.cases.get(defaultTenant, only!.id))?.ring?.ringId, 9)
+    assert.deepEqual((await store.cases.activities(only!.id)).map((a) => a.kind).at(-1), 'ring_linked')
+    // an id shared by no user of the case (an id from before ids lasted) does not name the case
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(9, ['p', 'q', 'r'])]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
+    // two rings in one computation, the riskier one first: the case that saw ring 9 with most of its users grows, the other case is ring 10's by its users
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(9, ['e', 'f', 'g', 'h', 'i']), sighting(10, ['p', 'q', 'r'], 0.9)]), { opened: 0, grown: 1, linked: 1, unchanged: 0 })
+    const cases = await store.cases.ringCases(defaultTenant, 0)
+    assert.deepEqual(cases.map((c) => [c.ring?.ringId, c.entityKeys.user?.length]).sort(), [[10, 3], [9, 9]])
+  } finally {
+    await store.close()
+  }
+})
+
+test('the ring-case thresholds are read from the environment, and a bad one is refused by name', () => {
+  assert.deepEqual([readConfig({}).ringCaseMinRisk, readConfig({}).ringCaseMinCohesion], [0.4, 0.5])
   assert.equal(readConfig({ XIEZHI_RING_CASE_MIN_RISK: '0.25' }).ringCaseMinRisk, 0.25)
-  for (const bad of ['0', '1.5', 'high']) {
-    assert.throws(
-      () => readConfig({ XIEZHI_RING_CASE_MIN_RISK: bad }),
-      (error: { issues?: { pointer: string }[] }) => error.issues?.[0]?.pointer === '/env/XIEZHI_RING_CASE_MIN_RISK',
-    )
+  assert.equal(readConfig({ XIEZHI_RING_CASE_MIN_COHESION: '0.8' }).ringCaseMinCohesion, 0.8)
+  for (const name of ['XIEZHI_RING_CASE_MIN_RISK', 'XIEZHI_RING_CASE_MIN_COHESION']) {
+    for (const bad of ['0', '1.5', 'high']) {
+      assert.throws(
+        () => readConfig({ [name]: bad }),
+        (error: { issues?: { pointer: string }[] }) => error.issues?.[0]?.pointer === `/env/${name}`,
+      )
+    }
+  }
+})
+
+test('an unlabelled ring opens a case on cohesion alone once it has more users than a household', async () => {
+  const store = await SqliteRecordStore.open(':memory:')
+  try {
+    const rings = new RingCases({ store: store.cases, clock, options: defaultRingCaseOptions, onError: (error) => assert.fail(error) })
+    const sighting = (users: string[], cohesion: number) => ({
+      summary: { ringId: 0, computedAt: new Date(nowMs).toISOString(), users: users.length, nodes: users.length + 2, riskUsers: 0, newUsers: 0, risk: 0.02, cohesion, growth: 0 },
+      members: { user: users, device: ['dev'] },
+    })
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['h1', 'h2', 'h3'], 1)]), { opened: 0, grown: 0, linked: 0, unchanged: 0 }, 'three users on one phone: a household')
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['s1', 's2', 's3', 's4'], 0.25)]), { opened: 0, grown: 0, linked: 0, unchanged: 0 }, 'four users who share little')
+    assert.deepEqual(await rings.apply(defaultTenant, [sighting(['t1', 't2', 't3', 't4'], 0.75)]), { opened: 1, grown: 0, linked: 0, unchanged: 0 })
+    const [opened] = await store.cases.ringCases(defaultTenant, 0)
+    assert.deepEqual({ risk: opened!.risk, priority: opened!.priority }, ringCasePriority(0.02, 4), 'its priority follows its low risk: labelled rings come first')
+  } finally {
+    await store.close()
   }
 })

@@ -86,8 +86,8 @@ describe('a restart changes nothing', () => {
       await a.close()
       // a damaged snapshot (its running state cut short) is not used: the decision log serves instead
       const file = featureSnapshotFile(interrupted.dir)
-      const saved = deserialize(readFileSync(file)) as { state: { groups: { numbers: { state: Float64Array } }[] } }
-      for (const group of saved.state.groups) group.numbers.state = group.numbers.state.subarray(0, 1)
+      const saved = deserialize(readFileSync(file)) as { tenants: Record<string, { groups: { numbers: { state: Float64Array } }[] }> }
+      for (const group of saved.tenants.default!.groups) group.numbers.state = group.numbers.state.subarray(0, 1)
       writeFileSync(file, serialize(saved))
       a = await openTestEngine(interrupted.dir)
       assert.match(a.rebuilt.snapshot, /^unreadable: /)

@@ -3,6 +3,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { parse, stringify } from 'yaml'
+import { buildServer } from '../../src/api/build-server.ts'
 import { readConfig } from '../../src/app/config.ts'
 import { defaultTenant, openEngine } from '../../src/app/open-engine.ts'
 import { observedEvent } from '../../src/features/observed-event.ts'
@@ -53,6 +54,51 @@ test('a new feature starts with its history; a changed one gets a new version', 
       ],
     )
     await engine.close()
+  } finally {
+    data.remove()
+  }
+})
+
+test('a changed graph feature gets a new version, and the catalogue lists it with its type and versions', async () => {
+  const data = tempDataDir('xiezhi-graph-feature-versions-')
+  const configDir = join(data.dir, 'config')
+  cpSync(shipped, configDir, { recursive: true })
+  const withLabels = (labels: string[]) => {
+    const doc = parse(readFileSync(join(shipped, 'features.yaml'), 'utf8')) as { features: { name: string; labels?: string[] }[] }
+    doc.features.find((f) => f.name === 'fraudNodes2h30d')!.labels = labels
+    writeFileSync(join(configDir, 'features.yaml'), stringify(doc))
+  }
+  const open = () => openEngine(readConfig({ XIEZHI_DATA_DIR: data.dir, XIEZHI_CONFIG_DIR: configDir }, { authDisabled: true }))
+  try {
+    let engine = await open()
+    assert.equal(engine.featureVersions.get('fraudNodes2h30d')?.version, 1)
+    assert.deepEqual(engine.graph.measureNames, engine.catalogue.features.filter((f) => f.kind === 'graph').map((f) => f.name))
+    await engine.close()
+    withLabels(['fraud', 'scam_victim'])
+    engine = await open()
+    assert.equal(engine.featureVersions.get('fraudNodes2h30d')?.version, 2)
+    assert.equal(engine.featureVersions.get('riskNodes2h30d')?.version, 1, 'the others keep theirs')
+    const versions = await engine.store.listFeatureVersions('fraudNodes2h30d')
+    assert.deepEqual(
+      versions.map((v) => [v.version, JSON.parse(v.definition).labels]),
+      [
+        [1, ['fraud']],
+        [2, ['fraud', 'scam_victim']],
+      ],
+    )
+    const { app } = await buildServer(engine)
+    try {
+      const described = (await app.inject({ url: '/v1/features/fraudNodes2h30d' })).json()
+      assert.deepEqual(
+        [described.kind, described.type, described.measure, described.hops, described.window, described.labels, described.version],
+        ['graph', 'int', 'labelled_nodes', 2, '30d', ['fraud', 'scam_victim'], 2],
+      )
+      assert.equal((await app.inject({ url: '/v1/features/fraudNodes2h30d/versions' })).json().items.length, 2)
+      assert.deepEqual((await app.inject({ url: '/v1/features/propagatedRisk' })).json().type, 'double')
+    } finally {
+      await app.close()
+      await engine.close()
+    }
   } finally {
     data.remove()
   }

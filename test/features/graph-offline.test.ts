@@ -95,14 +95,18 @@ describe('graph measures offline', () => {
     try {
       const items = (await app.inject({ url: '/v1/features' })).json().items as { name: string; kind: string; type?: string; window?: string; description?: string; usedBy: unknown[] }[]
       const graph = items.filter((f) => f.kind === 'graph')
+      // the standard measures, and the fraud-only count config/features.yaml declares besides (which no strategy here reads)
       assert.deepEqual(
         graph.map((f) => f.name),
-        [...graphFeatureNames],
+        [...graphFeatureNames.slice(0, 4), 'fraudNodes2h30d', ...graphFeatureNames.slice(4)],
       )
-      for (const f of graph) assert.ok(f.type && f.window && f.description && f.usedBy.length === decided.length, JSON.stringify(f))
+      for (const f of graph) assert.ok(f.type && f.window && f.description && f.usedBy.length === (f.name === 'fraudNodes2h30d' ? 0 : decided.length), JSON.stringify(f))
       const described = (await app.inject({ url: '/v1/features/usersPerDevice' })).json()
-      assert.deepEqual([described.kind, described.type, described.window], ['graph', 'int', 'all time'])
-      assert.deepEqual((await app.inject({ url: '/v1/features/usersPerDevice/versions' })).json(), { items: [] })
+      assert.deepEqual([described.kind, described.type, described.window, described.measure, described.entity, described.version], ['graph', 'int', 'all time', 'shared_users', 'device', 1])
+      assert.deepEqual(
+        (await app.inject({ url: '/v1/features/usersPerDevice/versions' })).json().items.map((v: { version: number; definition: { measure: string } }) => [v.version, v.definition.measure]),
+        [[1, 'shared_users']],
+      )
 
       // a device three people now apply with: one new, two more
       const apply = (n: number) =>
@@ -126,10 +130,10 @@ describe('graph measures offline', () => {
       const recorded = (real.json() as Decision).features
       for (const name of graphFeatureNames) assert.equal(dryFeatures[name], recorded[name], name)
 
-      const values = (await app.inject({ url: '/v1/features/values?entityType=device&entityValue=dev-shared-late' })).json().values as Record<string, number>
+      const values = (await app.inject({ method: 'POST', url: '/v1/features/values', payload: { entityType: 'device', entityValue: 'dev-shared-late' } })).json().values as Record<string, number>
       assert.equal(values.usersPerDevice, 3)
       assert.ok(values.graphUsers2h30d! >= 3)
-      const user = (await app.inject({ url: '/v1/features/values?entityType=user&entityValue=u-shared-1' })).json().values as Record<string, number>
+      const user = (await app.inject({ method: 'POST', url: '/v1/features/values', payload: { entityType: 'user', entityValue: 'u-shared-1' } })).json().values as Record<string, number>
       assert.equal(user.graphUsers2h30d, 2, 'the two others on its device')
       assert.equal(user.usersPerDevice, 0, 'no device in a question about a user')
     } finally {

@@ -6,9 +6,10 @@
  * the log), and investigators explore it over HTTP.
  */
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { parse, stringify } from 'yaml'
 import { buildServer } from '../../src/api/build-server.ts'
 import { readConfig } from '../../src/app/config.ts'
 import { graphSnapshotFile } from '../../src/app/graph-snapshot-file.ts'
@@ -106,7 +107,7 @@ test('a restart restores the same graph from its snapshot, or from the log; inve
   assert.deepEqual(engine.graph.snapshot(), state)
   const { app } = await buildServer(engine)
   try {
-    const reply = await app.inject({ url: '/v1/graph/neighbourhood?kind=device&value=dev-shared&hops=1' })
+    const reply = await app.inject({ method: 'POST', url: '/v1/graph/neighbourhood', payload: { kind: 'device', value: 'dev-shared', hops: 1 } })
     assert.equal(reply.statusCode, 200, reply.body)
     const body = reply.json() as { nodes: { kind: string; labels: string[] }[] }
     assert.deepEqual(body.nodes.filter((x) => x.kind === 'user').length, 4)
@@ -115,5 +116,24 @@ test('a restart restores the same graph from its snapshot, or from the log; inve
     assert.equal((await app.inject({ url: '/v1/graph/rings' })).statusCode, 200)
   } finally {
     await app.close()
+  }
+})
+
+test('a library without graph features: a strategy cannot read them, decisions carry none, and the graph still takes every event', async () => {
+  await engine.close()
+  const shipped = parse(readFileSync(new URL('../../config/features.yaml', import.meta.url), 'utf8')) as { features: { kind: string }[] }
+  writeFileSync(join(configDir, 'features.yaml'), stringify({ features: shipped.features.filter((f) => f.kind !== 'graph') }))
+  await assert.rejects(openEngine(config(), { clock }), /riskUsers2h30d/, 'the strategy reads a graph feature no longer declared')
+  writeFileSync(join(configDir, 'strategies', 'credit-application.yaml'), strategy.replace('version: 1', 'version: 2').replace(/features\.riskUsers2h30d >= 1/, 'features.applicationsPerDevice24h >= 100').replace(/features\.usersPerDevice >= 2/, 'features.applicationsPerDevice24h >= 200'))
+  engine = await openEngine(config(), { clock })
+  try {
+    const events = engine.graph.graph.events
+    assert.deepEqual(engine.graph.measureNames, [])
+    const decided = await apply('u-f', 'dev-shared')
+    assert.deepEqual(Object.keys(decided.features).filter((name) => /^(usersPer|graph|risk|ring|component|propagated)/.test(name)), [])
+    assert.equal(engine.graph.graph.events, events + 1, 'the event was added')
+  } finally {
+    copyFileSync(new URL('../../config/features.yaml', import.meta.url).pathname, join(configDir, 'features.yaml'))
+    writeFileSync(join(configDir, 'strategies', 'credit-application.yaml'), strategy)
   }
 })

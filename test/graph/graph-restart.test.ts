@@ -20,18 +20,28 @@ import { type ServerProcess, startServer } from '../support/server-process.ts'
 
 const sixDaysAgo = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)
 
-/** The simulated labels of a few days are not risk labels yet (fraud is known days later): a fraud label on every 40th application, 30 events on. */
+/**
+ * The simulated labels of a few days are not risk labels yet (fraud is known
+ * days later): a fraud label on every 40th application, 30 events on; every
+ * other one sent again from another source 10 events later (a repeat), and
+ * every third withdrawn 20 events later.
+ */
 function withFraudLabels(events: SimulatedEvent[]): SimulatedEvent[] {
   const labelled: SimulatedEvent[] = []
-  const due = new Map<number, SimulatedEvent>()
+  const due = new Map<number, { subject: SimulatedEvent; id: string; data?: Record<string, unknown> }[]>()
+  const schedule = (at: number, label: { subject: SimulatedEvent; id: string; data?: Record<string, unknown> }) => due.set(at, [...(due.get(at) ?? []), label])
   let applications = 0
   events.forEach((event, i) => {
     labelled.push(event)
-    const subject = due.get(i)
-    if (subject) {
-      labelled.push({ id: `${subject.id}-fraud`, type: 'label', occurredAt: event.occurredAt, data: { subjectEventId: subject.id, label: 'fraud', userId: subject.data.userId, source: 'review-desk' } })
+    for (const { subject, id, data } of due.get(i) ?? []) {
+      labelled.push({ id, type: 'label', occurredAt: event.occurredAt, data: { subjectEventId: subject.id, label: 'fraud', userId: subject.data.userId, source: 'review-desk', ...data } })
     }
-    if (event.type === 'credit.application' && applications++ % 40 === 0) due.set(i + 30, event)
+    if (event.type === 'credit.application' && applications++ % 40 === 0) {
+      const n = Math.floor(applications / 40)
+      schedule(i + 30, { subject: event, id: `${event.id}-fraud` })
+      if (n % 2 === 0) schedule(i + 40, { subject: event, id: `${event.id}-fraud-again`, data: { source: 'chargeback' } })
+      if (n % 3 === 0) schedule(i + 50, { subject: event, id: `${event.id}-fraud-withdrawn`, data: { withdrawn: true } })
+    }
   })
   return labelled
 }

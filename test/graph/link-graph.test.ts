@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import type { EntityKind } from '../../src/events/entities.ts'
 import { LinkGraph } from '../../src/graph/link-graph.ts'
 import { kindIndex } from '../../src/graph/node-table.ts'
 import { day, event, eventStream, t0 } from './graph-fixtures.ts'
@@ -91,15 +92,23 @@ test('edges, adjacency, counts and times match a naive record of the events', ()
   )
 })
 
-test('a label makes no edge and does not move the seen times; it labels every node it names and seeds its users', () => {
+test('a label makes no edge and does not move the seen times; it labels the person and what they own, and seeds its users', () => {
   const graph = new LinkGraph()
-  graph.add(event(t0, { user: ['u1'], device: ['d1'], ip: ['i1'] }))
-  const added = graph.add({ type: 'label', occurredAtMs: t0 + 10 * day, data: { label: 'fraud' }, keys: { user: ['u1'], device: ['d1'], ip: ['i1'] } })
-  assert.equal(graph.edges.count, 2)
+  const keys = { user: ['u1'], device: ['d1'], phone: ['p1'], id_number: ['n1'], bank_card: ['b1'], ip: ['i1'], contacts: ['c1'], address: ['a1'] }
+  graph.add(event(t0, keys))
+  const added = graph.add({ type: 'label', occurredAtMs: t0 + 10 * day, data: { label: 'fraud' }, keys })
+  assert.equal(graph.edges.count, 7)
   const user = graph.nodes.find(kindIndex('user'), 'u1')
   assert.deepEqual([...added], [user])
+  assert.equal(graph.seedMass, 1)
   assert.equal(graph.nodes.lastSeenMs[user], t0)
-  for (const node of graph.lastNodes) assert.equal(graph.labels.isRisky(node), true)
+  const risky = (kind: EntityKind, key: string) => graph.labels.isRisky(graph.nodes.find(kindIndex(kind), key))
+  for (const [kind, key] of [['user', 'u1'], ['device', 'd1'], ['phone', 'p1'], ['id_number', 'n1'], ['bank_card', 'b1']] as const) assert.equal(risky(kind, key), true, kind)
+  // the carrier's IP, the relatives' phones and the building are not the person's
+  for (const [kind, key] of [['ip', 'i1'], ['contacts', 'c1'], ['address', 'a1']] as const) {
+    assert.equal(risky(kind, key), false, kind)
+    assert.equal(graph.labels.masks[graph.nodes.find(kindIndex(kind), key)], 0, kind)
+  }
   const legit = graph.add({ type: 'label', occurredAtMs: t0 + 11 * day, data: { label: 'legitimate' }, keys: { user: ['u2'] } })
   assert.deepEqual([...legit], [])
   assert.equal(graph.labels.isRisky(graph.nodes.find(kindIndex('user'), 'u2')), false)
@@ -124,4 +133,12 @@ test('at 200,000 edges, past many growths of every column, each edge is found wi
   }
   const restored = LinkGraph.fromColumns(graph.toColumns(true, false))
   assert.deepEqual(restored.toColumns(), graph.toColumns())
+})
+
+test('the labelled kinds are an option: a graph told to mark IPs too marks them', () => {
+  const graph = new LinkGraph(undefined, ['user', 'ip'])
+  graph.add(event(t0, { user: ['u1'], device: ['d1'], ip: ['i1'] }))
+  graph.add({ type: 'label', occurredAtMs: t0 + day, data: { label: 'fraud', subjectEventId: 'e1' }, keys: { user: ['u1'], device: ['d1'], ip: ['i1'] } })
+  assert.equal(graph.labels.isRisky(graph.nodes.find(kindIndex('ip'), 'i1')), true)
+  assert.equal(graph.labels.isRisky(graph.nodes.find(kindIndex('device'), 'd1')), false)
 })

@@ -32,7 +32,7 @@ test('a restart from a capture equals a recompute on the graph as it stood, afte
       const addAll = (from: number, to: number) => {
         for (const e of events.slice(from, to)) {
           const seeds = graph.add(e)
-          for (const node of seeds) propagation.addSeed(graph, node, 1 / seeds.length)
+          for (const node of seeds) propagation.addSeed(graph, node, graph.seedMass)
         }
       }
       addAll(0, cut)
@@ -64,14 +64,14 @@ function expectedAfterApply(captured: GraphSnapshot, since: readonly GraphEvent[
   const later: [number, number][] = []
   for (const e of since) {
     const seeds = replay.add(e)
-    for (const node of seeds) later.push([node, 1 / seeds.length])
+    for (const node of seeds) later.push([node, replay.seedMass])
   }
   const graph = LinkGraph.fromColumns(atApply.graph)
   const propagation = RiskPropagation.fromColumns(atApply.propagation, alpha, epsilon)
   propagation.adopt(restart.estimate.subarray(0, captured.graph.nodes.count), restart.residual.subarray(0, captured.graph.nodes.count))
   for (const [node, mass] of later) propagation.pushSeed(graph, node, mass)
   const seeds = graph.add(applying)
-  for (const node of seeds) propagation.addSeed(graph, node, 1 / seeds.length)
+  for (const node of seeds) propagation.addSeed(graph, node, graph.seedMass)
   const n = graph.nodes.count
   return { estimate: head(propagation.estimate, n), residual: head(propagation.residual, n) }
 }
@@ -129,5 +129,8 @@ test('a snapshot of a format before (3: the pending rings\' input and restart\'s
   const { pending: _notInVersion3, ...older } = graph.snapshot()
   assert.throws(() => GraphService.restore({ ...older, format: 'xiezhi-graph-2' } as unknown as GraphSnapshot), /not a graph snapshot of this version: xiezhi-graph-2/)
   assert.throws(() => GraphService.restore({ ...older, format: 'xiezhi-graph-3', pendingRings: null, pendingPropagation: null } as unknown as GraphSnapshot), /not a graph snapshot of this version: xiezhi-graph-3/)
-  assert.equal(GraphService.restore(graph.snapshot()).snapshot().format, 'xiezhi-graph-4')
+  for (const format of ['xiezhi-graph-4', 'xiezhi-graph-5']) {
+    assert.throws(() => GraphService.restore({ ...graph.snapshot(), format } as unknown as GraphSnapshot), new RegExp(`not a graph snapshot of this version: ${format}`), 'rings without lasting ids, labels without their marks')
+  }
+  assert.equal(GraphService.restore(graph.snapshot()).snapshot().format, 'xiezhi-graph-6')
 })

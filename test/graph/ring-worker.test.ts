@@ -22,6 +22,7 @@ import type { GraphEvent } from '../../src/graph/graph-event.ts'
 import { type GraphRuntime, GraphService } from '../../src/graph/graph-service.ts'
 import { kindIndex } from '../../src/graph/node-table.ts'
 import { ringWorker } from '../../src/graph/ring-worker.ts'
+import type { RingIndex } from '../../src/graph/rings.ts'
 import { event, label, t0 } from './graph-fixtures.ts'
 
 const hourMs = 3_600_000
@@ -171,6 +172,10 @@ test('live, replayed, in-thread and restarted runs apply the same rings at the s
   const ringTimes = new Set(live.measures.map((m) => (JSON.parse(m) as { ringsAt: number | null }).ringsAt))
   assert.ok(ringTimes.size > 20, `${ringTimes.size} distinct ring computations applied`)
   assert.ok(live.measures.some((m) => (JSON.parse(m) as { ringUsers: number }).ringUsers > 0), 'some events sit in a ring')
+  // and ring ids lasted through the computations (the final states compared below hold the ids, their history and the next id)
+  const finalRings = (live.final as { rings: RingIndex }).rings
+  assert.ok(finalRings.rings.filter((r) => r.sinceMs < finalRings.computedAtMs && r.history.length > 1).length > 10, 'rings kept their ids as they changed')
+  assert.ok(finalRings.nextId > finalRings.rings.length + 1, 'rings ended and new ones got new ids')
   const risks = new Set(live.measures.map((m) => (JSON.parse(m) as { propagatedRisk: number }).propagatedRisk))
   assert.ok(risks.size > 30, `${risks.size} distinct propagated risks measured`)
   for (const [name, other] of Object.entries({ replay, inThread, restarted, restartedMidHour, forgotten })) {

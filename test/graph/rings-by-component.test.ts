@@ -42,10 +42,11 @@ test('a recomputation that reuses unchanged components gives what a computation 
       let nextMs = t0 + day
       for (const e of events) {
         while (e.occurredAtMs >= nextMs) {
+          const previous = service.rings
           const cached = service.recompute(nextMs)
           reused += service.communityCache.reused
           computed += service.communityCache.computed
-          const fresh = computeRings(service.graph, nextMs, service.options.rings, service.options.measure.growthWindowMs, new CommunityCache())
+          const fresh = computeRings(service.graph, nextMs, service.options.rings, service.options.measure.growthWindowMs, new CommunityCache(), previous)
           assert.deepEqual(withoutTime(cached), withoutTime(fresh))
           nextMs += day
         }

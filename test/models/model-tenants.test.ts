@@ -18,7 +18,7 @@ import { exampleEvent } from '../support/temp-engine.ts'
 import { tenantServer, type Who } from '../support/tenant-server.ts'
 
 const server = tenantServer('xiezhi-model-tenants-')
-const { keys, call, codes } = server
+const { call, codes } = server
 
 /** A small tree model over two catalogue features: risky once a device has applied `from` times in 24 h. */
 function deviceModel(from: number) {

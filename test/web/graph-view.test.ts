@@ -45,7 +45,7 @@ before(async () => {
   }
   const ring = []
   for (let i = 1; i <= 4; i++) ring.push(await apply(`ring-u${i}`, i * 60_000, 'dev-ring', sharedPhone))
-  for (let i = 1; i <= 4; i++) await apply(`quiet-u${i}`, (5 + i) * 60_000, 'dev-quiet', '13900001111')
+  for (let i = 1; i <= 3; i++) await apply(`quiet-u${i}`, (5 + i) * 60_000, 'dev-quiet', '13900001111')
   for (let i = 0; i < 3; i++) await decide({ id: `label-${ring[i]}`, type: 'label', occurredAt: at((15 + i) * 60_000), data: { subjectEventId: ring[i], label: 'fraud', userId: `ring-u${i + 1}`, source: 'chargeback' } })
   // the next hour captures the rings (on the ring worker); the hour after applies them, and the ring's case opens
   await apply('someone-else', hour + 5 * 60_000, 'dev-else', '13900002222')

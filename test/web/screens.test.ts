@@ -33,9 +33,10 @@ before(async () => {
   }))
   // in batches: the group commit writes each batch in one transaction
   for (let i = 0; i < events.length; i += 256) await Promise.all(events.slice(i, i + 256).map((e) => wb.engine.decisions.decide(defaultTenant, e)))
-  // two reviewers work a few cases, for the throughput chart
+  // two reviewers work a few decision cases (not the ring cases the world's rings open), for the throughput chart
+  const decisionQueues = ['credit.application', 'loan.drawdown']
   for (const [reviewer, disposition] of [['user:alice', 'confirmed_fraud'], ['user:alice', 'scam_victim_dissuaded'], ['user:bob', 'legitimate_approve']] as const) {
-    const claimed = await wb.engine.cases.claimNext(defaultTenant, reviewer)
+    const claimed = await wb.engine.cases.claimNext(defaultTenant, reviewer, decisionQueues)
     if (claimed) await wb.engine.cases.close(defaultTenant, claimed.id, reviewer, { disposition })
   }
   browser = await openBrowser()

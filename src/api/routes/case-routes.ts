@@ -83,8 +83,8 @@ export function registerCaseRoutes(app: FastifyInstance, engine: Engine) {
     { schema: { summary: 'A case: its decision, reasons, features, the event (masked), history and related decisions; a ring case: the ring and its subgraph', tags: ['review desk'], params: CaseParams, response: { 404: Problem } } },
     async (request) => {
       const view = await desk.view(request.tenantId, request.params.id)
-      // a ring case: its members' subgraph as the graph stands now (docs/graph.md)
-      return view.case.kind === 'ring' ? { ...view, subgraph: engine.graph.subgraph(view.case.entityKeys) } : view
+      // a ring case: its members' subgraph as the tenant's graph stands now (docs/graph.md)
+      return view.case.kind === 'ring' ? { ...view, subgraph: engine.tenants.read(request.tenantId).graph.subgraph(view.case.entityKeys) } : view
     },
   )
 

@@ -7,7 +7,7 @@ import { describeFeature } from '../../features/feature-catalogue.ts'
 import { featureKinds } from '../../features/feature-definition.ts'
 import { observedEvent } from '../../features/observed-event.ts'
 import { currentPairValues } from '../../features/pair-values.ts'
-import { describeGraphFeature, describeGraphFeatures, entityGraphValues, isGraphFeature } from '../../graph/graph-feature-catalogue.ts'
+import { entityGraphValues } from '../../graph/graph-feature-catalogue.ts'
 import { Problem } from '../api-schemas.ts'
 import { locatedInRequest } from '../located-in-request.ts'
 
@@ -25,12 +25,15 @@ const EntityQuery = Type.Object(
 const FeatureDescription = Type.Object(
   {
     name: Type.String(),
-    kind: Type.Unsafe<string>({ type: 'string', enum: [...featureKinds, 'graph'], description: '`graph`: one of the relationship graph\'s measures' }),
-    type: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: ['int', 'double'], description: 'How a strategy sees it in CEL, where the catalogue states it' })),
+    kind: Type.Unsafe<string>({ type: 'string', enum: [...featureKinds], description: '`graph`: a measure of the relationship graph (`measure`, `hops`, `labels`, `of`, `entity`, `window`)' }),
+    type: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: ['int', 'double'], description: 'How a strategy sees it in CEL' })),
+    measure: Type.Optional(Type.String({ description: 'graph: what is measured (docs/graph.md, "Measures for a decision")' })),
+    hops: Type.Optional(Type.Integer({ description: 'graph neighbourhood measures: how far from the applicant' })),
+    labels: Type.Optional(Type.Array(Type.String(), { description: 'graph labelled_nodes: the label kinds counted (absent: the risk labels)' })),
     entity: Type.Optional(Type.String()),
     pairedWith: Type.Optional(Type.String()),
     list: Type.Optional(Type.String()),
-    eventTypes: Type.Array(Type.String(), { description: 'Events that feed it; empty for graph measures, which read every event' }),
+    eventTypes: Type.Array(Type.String(), { description: 'Events that feed it; empty for graph features, which read every event' }),
     window: Type.Optional(Type.String()),
     delay: Type.Optional(Type.String()),
     includesEvent: Type.Boolean(),
@@ -48,13 +51,12 @@ const FeatureDescription = Type.Object(
   { $id: 'FeatureDescription' },
 )
 
-/** The feature catalogue: definitions and the graph's measures, who reads them, current values per entity, and dry runs. */
+/** The feature catalogue: definitions (the graph's included), who reads them, current values per entity, and dry runs. */
 export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
   // which strategies read a feature: the caller's tenant's only
   const describe = (tenantId: string, name: string) => {
-    const definition = engine.features.definitions.find((d) => d.name === name)
+    const definition = engine.catalogue.features.find((d) => d.name === name)
     if (definition) return describeFeature(definition, engine.strategies.all(tenantId), engine.featureVersions.get(name))
-    if (isGraphFeature(name)) return describeGraphFeature(name, engine.strategies.all(tenantId))
     throw notFound(`Feature "${name}" does not exist`)
   }
 
@@ -62,44 +64,44 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     '/v1/features',
     {
       schema: {
-        summary: 'List the feature catalogue: the definitions, then the graph measures (kind `graph`)',
+        summary: 'List the feature catalogue, graph features (kind `graph`) included, in declaration order',
         tags: ['features'],
         response: { 200: Type.Object({ items: Type.Array(FeatureDescription) }) },
       },
     },
     async (request) => ({
-      items: [
-        ...engine.features.definitions.map((d) => describeFeature(d, engine.strategies.all(request.tenantId), engine.featureVersions.get(d.name))),
-        ...describeGraphFeatures(engine.strategies.all(request.tenantId)),
-      ],
+      items: engine.catalogue.features.map((d) => describeFeature(d, engine.strategies.all(request.tenantId), engine.featureVersions.get(d.name))),
     }),
   )
 
-  app.get<{ Querystring: Static<typeof EntityQuery> }>(
+  // a POST: the entity's clear value (a phone, an id number) travels in the body, never in a URL that proxies and access logs keep
+  app.post<{ Body: Static<typeof EntityQuery> }>(
     '/v1/features/values',
     {
       schema: {
         summary: "An entity's (or a pair's) current feature values",
         description:
-          "The window features kept per this entity, and the graph's measures of an event naming only it (for a user, the user applying; otherwise a new applicant presenting it), as of now; nothing is recorded. With pairedType and pairedValue: the features kept per that pair of entities (`pairedWith`) instead.",
+          "The window features kept per this entity, and the graph's measures of an event naming only it (for a user, the user applying; otherwise a new applicant presenting it), as of now; nothing is recorded. With pairedType and pairedValue: the features kept per that pair of entities (`pairedWith`) instead. The values are in the body, so that no URL carries them.",
         tags: ['features'],
-        querystring: EntityQuery,
+        body: EntityQuery,
         response: { 400: Problem },
       },
     },
     async (request) => {
-      const { entityType, entityValue, pairedType, pairedValue } = request.query
+      const { entityType, entityValue, pairedType, pairedValue } = request.body
+      // the caller's tenant's state: another tenant's events never count here
+      const { features, graph } = engine.tenants.read(request.tenantId)
       const nowMs = engine.clock.nowMs()
       const asOf = new Date(nowMs).toISOString()
       if (pairedType !== undefined || pairedValue !== undefined) {
-        const values = await locatedInRequest({ pairedType: 'query', pairedValue: 'query' }, async () =>
-          currentPairValues(engine.features, (kind, value) => engine.vault.blindIndex(kind, value), { entityType, entityValue, pairedType, pairedValue }, nowMs),
+        const values = await locatedInRequest({ pairedType: 'body', pairedValue: 'body' }, async () =>
+          currentPairValues(features, (kind, value) => engine.vault.blindIndex(kind, value), { entityType, entityValue, pairedType, pairedValue }, nowMs),
         )
         return { entityType, pairedType, asOf, values }
       }
       const kind = entityType as (typeof entityKinds)[number]
       const key = engine.vault.blindIndex(kind, entityValue)
-      return { entityType, asOf, values: { ...engine.features.valuesOf(kind, key, nowMs), ...entityGraphValues(engine.graph, kind, key, nowMs) } }
+      return { entityType, asOf, values: { ...features.valuesOf(kind, key, nowMs), ...entityGraphValues(graph, kind, key, nowMs) } }
     },
   )
 
@@ -107,8 +109,7 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     '/v1/features/:name/versions',
     { schema: { summary: "A feature's recorded versions, oldest first", tags: ['features'], params: FeatureName, response: { 404: Problem } } },
     async (request) => {
-      // a graph measure has no recorded versions: it changes with the software, not the configuration
-      if (isGraphFeature(describe(request.tenantId, request.params.name).name)) return { items: [] }
+      describe(request.tenantId, request.params.name)
       const versions = await engine.store.listFeatureVersions(request.params.name)
       return { items: versions.map((v) => ({ version: v.version, since: new Date(v.savedAtMs).toISOString(), definition: JSON.parse(v.definition) })) }
     },
@@ -133,7 +134,8 @@ export function registerFeatureRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       const event = engine.registry.accept(request.tenantId, request.body)
       const observed = observedEvent(event, (kind, value) => engine.vault.blindIndex(kind, value))
-      return { eventId: event.id, eventType: event.type, features: { ...engine.features.read(observed), ...engine.graph.measure(observed) } }
+      const { features, graph } = engine.tenants.read(event.tenantId)
+      return { eventId: event.id, eventType: event.type, features: { ...features.read(observed), ...graph.measure(observed) } }
     },
   )
 }

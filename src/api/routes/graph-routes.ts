@@ -1,8 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Engine } from '../../app/open-engine.ts'
-import { parseDayOrInstant } from '../../core/day-or-instant.ts'
-import { invalidInput, notFound } from '../../core/errors.ts'
+import { parseDayOrInstant, parseDayOrInstantThrough } from '../../core/day-or-instant.ts'
+import { type FieldIssue, invalidInput, notFound } from '../../core/errors.ts'
 import type { Decision } from '../../decisions/decision.ts'
 import { type EntityKind, entityKinds } from '../../events/entities.ts'
 import { casesOfRings } from '../../cases/ring-cases.ts'
@@ -11,29 +11,36 @@ import { Problem } from '../api-schemas.ts'
 import { locatedInRequest } from '../located-in-request.ts'
 
 const Kind = Type.Unsafe<EntityKind>({ type: 'string', enum: [...entityKinds] })
-const NeighbourhoodQuery = Type.Object(
+/** What a neighbourhood request may say, in the query string of a GET or the body of a POST. */
+const neighbourhoodFields = {
+  kind: Type.Optional(Kind),
+  key: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{22}$', description: 'The blind index, as a case lists its entities (entityKeys), with kind' })),
+  node: Type.Optional(Type.Integer({ minimum: 0, description: 'A node id from an earlier answer, instead of kind and key' })),
+  decision: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "A decision id: start from its event's user (or, without one, its first entity)" })),
+  hops: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
+  maxNodes: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000 })),
+  maxEdges: Type.Optional(Type.Integer({ minimum: 1, maximum: 20_000 })),
+  maxEdgesPerNode: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  from: Type.Optional(Type.String({ maxLength: 40, description: 'Only edges last seen at or after: YYYY-MM-DD (the start of a Beijing day) or an ISO 8601 instant' })),
+  to: Type.Optional(Type.String({ maxLength: 40, description: 'Only edges first seen at or before: YYYY-MM-DD (the whole Beijing day included) or an ISO 8601 instant' })),
+  kinds: Type.Optional(Type.Array(Kind, { description: 'Only nodes of these kinds beyond the centre (repeat the parameter)' })),
+  edgeTypes: Type.Optional(
+    Type.Array(Type.String({ maxLength: 40 }), {
+      maxItems: 55,
+      description: 'Only edges of these types, the kinds of their ends joined by "-": user-device, user-phone, user-contacts, user-ip, user-bank_card, user-address, … (repeat the parameter); the search follows no other edge',
+    }),
+  ),
+}
+/** GET: a start that is no personal data (a node, a decision, a blind index); a clear value goes in a POST's body, out of URLs and access logs. */
+const NeighbourhoodQuery = Type.Object(neighbourhoodFields, { additionalProperties: false })
+const NeighbourhoodBody = Type.Object(
   {
-    kind: Type.Optional(Kind),
-    value: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The clear value (a phone number, a device id, …): only its blind index is looked up' })),
-    key: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{22}$', description: 'The blind index, as a case lists its entities (entityKeys), with kind, instead of value' })),
-    node: Type.Optional(Type.Integer({ minimum: 0, description: 'A node id from an earlier answer, instead of kind and value' })),
-    decision: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "A decision id: start from its event's user (or, without one, its first entity)" })),
-    hops: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
-    maxNodes: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000 })),
-    maxEdges: Type.Optional(Type.Integer({ minimum: 1, maximum: 20_000 })),
-    maxEdgesPerNode: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-    from: Type.Optional(Type.String({ maxLength: 40, description: 'Only edges seen at or after: YYYY-MM-DD (a Beijing day) or an ISO 8601 instant' })),
-    to: Type.Optional(Type.String({ maxLength: 40 })),
-    kinds: Type.Optional(Type.Array(Kind, { description: 'Only nodes of these kinds beyond the centre (repeat the parameter)' })),
-    edgeTypes: Type.Optional(
-      Type.Array(Type.String({ maxLength: 40 }), {
-        maxItems: 55,
-        description: 'Only edges of these types, the kinds of their ends joined by "-": user-device, user-phone, user-contacts, user-ip, user-bank_card, user-address, … (repeat the parameter); the search follows no other edge',
-      }),
-    ),
+    ...neighbourhoodFields,
+    value: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The clear value (a phone number, a device id, …), with kind: only its blind index is looked up' })),
   },
   { additionalProperties: false },
 )
+type NeighbourhoodInput = Static<typeof NeighbourhoodBody>
 const RingsQuery = Type.Object(
   {
     minUsers: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Fewest users (3)' })),
@@ -54,32 +61,27 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
     '/v1/graph/neighbourhood',
     {
       schema: {
-        summary: 'The k-hop neighbourhood of an entity, capped, with labels and rings',
+        summary: 'The k-hop neighbourhood of a node, a decision or a blind index, capped, with labels and rings',
+        description: 'To start from a clear value (a phone number, an id number, …), POST it in the body instead: a URL is kept by proxies and access logs. Definitions: docs/graph.md.',
         tags: ['graph'],
         querystring: NeighbourhoodQuery,
         response: { 400: Problem, 404: Problem },
       },
     },
-    async (request) => {
-      const { kind, value, key, node, decision, from, to, ...caps } = request.query
-      const starts = [node !== undefined, decision !== undefined, value !== undefined, key !== undefined].filter(Boolean).length
-      if (starts !== 1 || ((value !== undefined || key !== undefined) && kind === undefined)) {
-        throw invalidInput('Say where to start', [{ pointer: '/query/kind', code: 'required', message: 'give one of: kind and value, kind and key, node, decision' }])
-      }
-      const instant = (name: string, text: string | undefined) => {
-        if (text === undefined) return undefined
-        const ms = parseDayOrInstant(text)
-        if (ms === undefined) throw invalidInput(`${name} is not a time`, [{ pointer: `/query/${name}`, code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant' }])
-        return ms
-      }
-      const fromMs = instant('from', from)
-      const toMs = instant('to', to)
-      const start =
-        node !== undefined ? { node } : decision !== undefined ? await decisionStart(engine, request.tenantId, decision) : { kind: kind!, key: key ?? engine.vault.blindIndex(kind!, value!) }
-      return locatedInRequest(Object.fromEntries(Object.keys(NeighbourhoodQuery.properties).map((k) => [k, 'query' as const])), async () =>
-        engine.graph.explore({ ...start, ...caps, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) }),
-      )
+    async (request) => neighbourhood(engine, request.tenantId, request.query, 'query'),
+  )
+
+  app.post<{ Body: NeighbourhoodInput }>(
+    '/v1/graph/neighbourhood',
+    {
+      schema: {
+        summary: 'The same neighbourhood, the start given in the body: the way to look up a clear value (kind and value)',
+        tags: ['graph'],
+        body: NeighbourhoodBody,
+        response: { 400: Problem, 404: Problem },
+      },
     },
+    async (request) => neighbourhood(engine, request.tenantId, request.body, 'body'),
   )
 
   app.get<{ Params: { id: number } }>(
@@ -94,8 +96,9 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
     },
     async (request) => {
       const { id } = request.params
-      if (id >= engine.graph.graph.nodes.count) throw notFound(`No graph node ${id}`)
-      const key = engine.graph.graph.nodes.key(id)
+      const { graph } = engine.tenants.read(request.tenantId)
+      if (id >= graph.graph.nodes.count) throw notFound(`No graph node ${id}`)
+      const key = graph.graph.nodes.key(id)
       const page = await engine.store.listDecisions({ tenantId: request.tenantId, entityKey: key, limit: 10 })
       const decisions = page.items.map((d) => {
         const reply = JSON.parse(d.response) as Decision
@@ -103,7 +106,7 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       })
       const cases = await engine.store.cases.casesOfEntity(request.tenantId, key, decisions.map((d) => d.decisionId), 20)
       return {
-        node: engine.graph.describe(id),
+        node: graph.describe(id),
         decisions,
         moreDecisions: page.nextCursor !== undefined,
         cases: cases.map((c) => ({ id: c.id, kind: c.kind, status: c.status, risk: c.risk, queue: c.queue, createdAtMs: c.createdAtMs, disposition: c.disposition })),
@@ -126,7 +129,8 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
     async (request) => {
       // the page's rings' users, gathered in the same pass as their counts: they find each ring's case
       const users = new Map<number, string[]>()
-      const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(engine.graph.graph, engine.graph.rings, request.query, users))
+      const { graph } = engine.tenants.read(request.tenantId)
+      const list = await locatedInRequest(Object.fromEntries(Object.keys(RingsQuery.properties).map((k) => [k, 'query' as const])), async () => listRings(graph.graph, graph.rings, request.query, users))
       const cases = await casesOfRings(engine.store.cases, request.tenantId, users)
       return {
         ...list,
@@ -137,6 +141,53 @@ export function registerGraphRoutes(app: FastifyInstance, engine: Engine) {
       }
     },
   )
+}
+
+/** The neighbourhood a request asks for; a refusal names every offending field under `/<part>/…`. */
+async function neighbourhood(engine: Engine, tenantId: string, input: NeighbourhoodInput, part: 'query' | 'body') {
+  const { kind, value, key, node, decision, from, to, ...caps } = input
+  const fields = Object.keys(part === 'query' ? NeighbourhoodQuery.properties : NeighbourhoodBody.properties)
+  const issues = [...startIssues(input, part), ...windowIssues(from, to, part)]
+  if (issues.length > 0) throw invalidInput('The graph query has errors', issues)
+  const fromMs = from === undefined ? undefined : parseDayOrInstant(from)
+  const toMs = to === undefined ? undefined : parseDayOrInstantThrough(to)
+  const start =
+    node !== undefined ? { node } : decision !== undefined ? await decisionStart(engine, tenantId, decision) : { kind: kind!, key: key ?? engine.vault.blindIndex(kind!, value!) }
+  return locatedInRequest(Object.fromEntries(fields.map((k) => [k, part])), async () =>
+    engine.tenants.read(tenantId).graph.explore({ ...start, ...caps, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) }),
+  )
+}
+
+/**
+ * Exactly one start: a node, a decision, or an entity (its kind with its
+ * key or, in a body, its value). Two starts are refused, naming each,
+ * rather than one silently winning.
+ */
+function startIssues(input: NeighbourhoodInput, part: 'query' | 'body'): FieldIssue[] {
+  const entity = part === 'body' ? 'kind with key or value' : 'kind with key'
+  const given = (['node', 'decision', 'kind', 'key', 'value'] as const).filter((field) => input[field] !== undefined)
+  const starts = new Set(given.map((field) => (field === 'node' || field === 'decision' ? field : 'entity')))
+  if (starts.size === 0) return [{ pointer: `/${part}/kind`, code: 'required', message: `give one start: node, decision, or ${entity}` }]
+  if (starts.size > 1 || (input.key !== undefined && input.value !== undefined)) {
+    const message = `${given.slice(0, -1).join(', ')} and ${given.at(-1)} were given: give one start only (node, decision, or ${entity})`
+    return given.map((field) => ({ pointer: `/${part}/${field}`, code: 'mutually_exclusive', message }))
+  }
+  if (!starts.has('entity')) return []
+  if (input.kind === undefined) return [{ pointer: `/${part}/kind`, code: 'required', message: `the kind of entity the ${input.key !== undefined ? 'key' : 'value'} is` }]
+  if (input.key === undefined && input.value === undefined) return [{ pointer: `/${part}/${part === 'body' ? 'value' : 'key'}`, code: 'required', message: `give the ${part === 'body' ? 'value or key' : 'key'} of the ${input.kind}` }]
+  return []
+}
+
+/** `from` and `to`: days or instants, `from` not after `to` (a `to` day is included whole). */
+function windowIssues(from: string | undefined, to: string | undefined, part: 'query' | 'body'): FieldIssue[] {
+  const issues: FieldIssue[] = []
+  const fromMs = from === undefined ? undefined : parseDayOrInstant(from)
+  const toMs = to === undefined ? undefined : parseDayOrInstantThrough(to)
+  const notTime = (field: string) => ({ pointer: `/${part}/${field}`, code: 'invalid_date', message: 'give YYYY-MM-DD (a Beijing day) or an ISO 8601 instant with its offset' })
+  if (from !== undefined && fromMs === undefined) issues.push(notTime('from'))
+  if (to !== undefined && toMs === undefined) issues.push(notTime('to'))
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) issues.push({ pointer: `/${part}/from`, code: 'invalid_range', message: `from is after to (${to} ends at ${new Date(toMs).toISOString()})` })
+  return issues
 }
 
 /** Where a decision's neighbourhood starts: its user, or, without one, its first entity. */

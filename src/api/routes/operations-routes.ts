@@ -19,7 +19,8 @@ export function registerOperationsRoutes(app: FastifyInstance, engine: Engine, m
   })
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    metrics.featureEntities.set(engine.features.stats().entities)
+    // every tenant's feature state together
+    metrics.featureEntities.set(engine.tenants.all().reduce((sum, { features }) => sum + features.stats().entities, 0))
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
 

@@ -4,7 +4,8 @@ import { defaultWorldConfig, type WorldConfig } from '../../simulation/world-con
 import { engineGraphOptions } from '../graph-replay.ts'
 import { GraphService } from '../graph-service.ts'
 import { kindIndex } from '../node-table.ts'
-import { isSuspect, type RingThresholds } from '../rings.ts'
+import { defaultRingCaseOptions, opensRingCase } from '../../cases/ring-cases.ts'
+import { isSuspect, type Ring, type RingThresholds } from '../rings.ts'
 import { simulatedHistory } from './simulated-history.ts'
 
 /** Precision and recall of one detection rule, over users and over rings. */
@@ -34,6 +35,8 @@ export interface RingDetectionReport {
   labels: DetectionFigures
   /** Either (the default rule of `isSuspect`). */
   either: DetectionFigures
+  /** The review desk's rule for opening a ring case, at its defaults (`opensRingCase`): what ships. */
+  cases: DetectionFigures
 }
 
 /** A small world with many rings: fraud rings (团伙) and intermediaries (中介), the organised scenarios with ground truth per member. */
@@ -77,14 +80,15 @@ export function evaluateRingDetection(world = ringWorld(), how: { scheduled?: bo
   for (const actor of actorOf.values()) ringUsers.set(actor, (ringUsers.get(actor) ?? 0) + 1)
   const membersOf = new Map<number, number[]>()
   for (let node = 0; node < index.ringOf.length; node++) {
-    const ring = index.ringOf[node]!
-    if (ring < 0 || graph.nodes.kinds[node] !== kindIndex('user')) continue
-    const list = membersOf.get(ring) ?? []
+    const position = index.ringOf[node]!
+    if (position < 0 || graph.nodes.kinds[node] !== kindIndex('user')) continue
+    const id = index.rings[position]!.id
+    const list = membersOf.get(id) ?? []
     list.push(node)
-    membersOf.set(ring, list)
+    membersOf.set(id, list)
   }
-  const figures = (thresholds: RingThresholds): DetectionFigures => {
-    const suspects = index.rings.filter((ring) => isSuspect(ring, thresholds))
+  const figures = (flags: RingThresholds | ((ring: Ring) => boolean)): DetectionFigures => {
+    const suspects = index.rings.filter((ring) => (typeof flags === 'function' ? flags(ring) : isSuspect(ring, flags)))
     let flagged = 0
     let truePositives = 0
     let pureRings = 0
@@ -125,5 +129,6 @@ export function evaluateRingDetection(world = ringWorld(), how: { scheduled?: bo
     structure: figures({ minUsers: 4, minCohesion: 0.5, minRisk: Number.POSITIVE_INFINITY }),
     labels: figures({ minUsers: 4, minRisk: 0.5, minCohesion: Number.POSITIVE_INFINITY }),
     either: figures({ minUsers: 4 }),
+    cases: figures((ring) => opensRingCase(ring, defaultRingCaseOptions)),
   }
 }

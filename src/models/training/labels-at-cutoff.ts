@@ -1,3 +1,5 @@
+import { clearingLabel } from '../../events/label-kinds.ts'
+
 /**
  * Labels as they were known at a cut-off. Ground truth arrives late — fraud
  * is confirmed days after the application, a default only once the loan is
@@ -24,6 +26,8 @@ export interface KnownLabel {
   daysPastDue?: number
   /** When it became known: the label event's occurredAt. */
   knownAtMs: number
+  /** A withdrawal (`data.withdrawn`): the subject's labels of this kind known before it no longer stand. */
+  withdrawn?: boolean
 }
 
 export interface LabelRule {
@@ -41,7 +45,7 @@ export type LabelOutcome =
   | { kind: 'dropped'; why: 'immature' | 'below_dpd' }
 
 /** The label that clears a suspicion. */
-export const clearingLabel = 'legitimate'
+export { clearingLabel }
 
 /** Default maturity per label: fraud surfaces within weeks; a default needs the first instalment due plus 30 days past due. */
 export const defaultMaturityDays: Record<string, number> = { fraud: 30, default: 90 }
@@ -55,13 +59,22 @@ export class LabelsAtCutoff {
 
   constructor(readonly rule: LabelRule) {}
 
-  /** Takes a label event; one known after the cut-off is only counted. */
+  /** Takes a label event; one known after the cut-off is only counted. A withdrawal takes the subject's earlier labels of its kind off. */
   add(label: KnownLabel): void {
     if (label.knownAtMs > this.rule.cutoffMs) {
-      if (label.label === this.rule.target) this.knownAfterCutoff++
+      if (label.label === this.rule.target && !label.withdrawn) this.knownAfterCutoff++
       return
     }
     if (label.label !== this.rule.target && label.label !== clearingLabel) return
+    if (label.withdrawn) {
+      const list = this.bySubject.get(label.subjectEventId)
+      if (!list) return
+      const left = list.filter((l) => l.label !== label.label || l.knownAtMs > label.knownAtMs)
+      if (label.label === this.rule.target) this.knownByCutoff -= list.length - left.length
+      if (left.length > 0) this.bySubject.set(label.subjectEventId, left)
+      else this.bySubject.delete(label.subjectEventId)
+      return
+    }
     if (label.label === this.rule.target) this.knownByCutoff++
     const list = this.bySubject.get(label.subjectEventId)
     if (list) list.push(label)

@@ -149,7 +149,7 @@ export interface ExcludedMember {
   reason: string
 }
 
-export const ringSorts = ['risk', 'users', 'nodes', 'riskUsers', 'growth', 'cohesion', 'firstSeen', 'lastJoined'] as const
+export const ringSorts = ['risk', 'users', 'nodes', 'riskUsers', 'growth', 'cohesion', 'firstSeen', 'lastJoined', 'since'] as const
 export type RingSort = (typeof ringSorts)[number]
 
 /** A ring of the last computation as GET /v1/graph/rings lists it: counts, times and ids, no key or value. */
@@ -168,6 +168,12 @@ export interface RingListItem {
   firstSeen: string
   lastJoined: string
   focusNode: number
+  /** When the ring was first found under this id; its users at the previous computation (0: new); a ring it split off; rings it took in; its size over time. */
+  since: string
+  previousUsers: number
+  splitFrom: number | null
+  absorbed: number[]
+  history: { at: string; users: number }[]
   case: { id: string; status: CaseStatus; disposition: Disposition | null; risk: CaseRisk } | null
 }
 
@@ -189,7 +195,7 @@ export interface GraphNodeDetail {
 export interface CaseActivity {
   id: string
   caseId: string
-  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'member_excluded' | 'member_readmitted'
+  kind: 'opened' | 'claimed' | 'released' | 'call' | 'callback_scheduled' | 'revealed' | 'closed' | 'ring_grown' | 'ring_linked' | 'member_excluded' | 'member_readmitted'
   actor: string
   atMs: number
   data: Record<string, unknown>

@@ -140,6 +140,7 @@ export const en = {
     callbackAt: 'for {{at}}',
     revealedField: 'the {{kind}}',
     ring_grown: 'Ring grew',
+    ring_linked: 'Ring linked',
     member_excluded: 'Member excluded',
     member_readmitted: 'Member readmitted',
   },
@@ -551,6 +552,7 @@ export const en = {
     closedDismissed: 'Dismissed: nobody was labelled.',
     labelledUsers: '{{count}} users labelled',
     grownText: '{{joined}} users joined; {{users}} in all',
+    linkedText: 'Now ring {{ringId}} (was {{previous}})',
   },
   // the suspect rings list (issue 8): rings.*
   rings: {
@@ -563,11 +565,15 @@ export const en = {
     apply: 'Apply',
     summary: '{{total}} rings, as computed at {{at}}',
     table: 'Suspect rings',
-    col: { ring: 'Ring', risk: 'Risk', users: 'Users', members: 'Members by kind', labelled: 'Labelled users', growth: 'Growth', cohesion: 'Cohesion', firstSeen: 'First seen', lastJoined: 'Last joined', case: 'Case' },
+    col: { ring: 'Ring', risk: 'Risk', users: 'Users', members: 'Members by kind', labelled: 'Labelled users', growth: 'Growth', cohesion: 'Cohesion', firstSeen: 'First seen', lastJoined: 'Last joined', since: 'Ring since', case: 'Case' },
     openCase: 'Case {{id}}',
     noCase: 'No case',
     openInGraph: 'Graph',
     openInGraphOf: 'Open ring {{id}} in the graph',
+    sizeNew: 'new',
+    sizeFrom: 'was {{from}} users',
+    splitFrom: 'split off ring {{id}}',
+    absorbed: 'took in ring {{ids}}',
   },
   ringMembers: {
     title: 'Member users ({{count}}, {{excluded}} excluded)',

@@ -142,6 +142,7 @@ export const zh: typeof en = {
     callbackAt: '时间 {{at}}',
     revealedField: '{{kind}}',
     ring_grown: '团伙扩大',
+    ring_linked: '团伙关联',
     member_excluded: '排除成员',
     member_readmitted: '撤销排除成员',
   },
@@ -553,6 +554,7 @@ export const zh: typeof en = {
     closedDismissed: '已驳回：未给任何人打标签。',
     labelledUsers: '已标注 {{count}} 个用户',
     grownText: '新加入 {{joined}} 个用户；共 {{users}} 个',
+    linkedText: '现为团伙 {{ringId}}（原 {{previous}}）',
   },
   // the suspect rings list (issue 8): rings.*
   rings: {
@@ -565,11 +567,15 @@ export const zh: typeof en = {
     apply: '应用',
     summary: '共 {{total}} 个团伙，计算于 {{at}}',
     table: '可疑团伙',
-    col: { ring: '团伙', risk: '风险', users: '用户数', members: '各类成员', labelled: '被标注用户', growth: '增长', cohesion: '紧密度', firstSeen: '首次出现', lastJoined: '最近加入', case: '案件' },
+    col: { ring: '团伙', risk: '风险', users: '用户数', members: '各类成员', labelled: '被标注用户', growth: '增长', cohesion: '紧密度', firstSeen: '首次出现', lastJoined: '最近加入', since: '团伙出现于', case: '案件' },
     openCase: '案件 {{id}}',
     noCase: '无案件',
     openInGraph: '图谱',
     openInGraphOf: '在图谱中打开团伙 {{id}}',
+    sizeNew: '新团伙',
+    sizeFrom: '原 {{from}} 个用户',
+    splitFrom: '由团伙 {{id}} 分出',
+    absorbed: '并入团伙 {{ids}}',
   },
   ringMembers: {
     title: '成员用户（{{count}} 个，已排除 {{excluded}} 个）',

@@ -370,6 +370,8 @@ function History({ activities }: { activities: CaseActivity[] }) {
         return t('history.callbackAt', { at: dateTime(String(a.data.at)) })
       case 'ring_grown':
         return t('ringCase.grownText', { joined: Number(a.data.joined), users: Number(a.data.users) })
+      case 'ring_linked':
+        return t('ringCase.linkedText', { ringId: Number(a.data.ringId), previous: a.data.previousRingId ?? '—' })
       case 'member_excluded':
       case 'member_readmitted':
         return (

@@ -98,8 +98,18 @@ function addressOf(start: Placed | undefined, filters: Filters, expansions: read
   return params
 }
 
-const neighbourhoodUrl = (start: Start, filters: Filters, hops = filters.hops) =>
-  `/v1/graph/neighbourhood${query({ ...start, hops, maxNodes: filters.maxNodes, from: filters.from, to: filters.to, kinds: filters.kinds, edgeTypes: filters.edgeTypes })}`
+/**
+ * One neighbourhood request: a GET for a start the address can hold, or,
+ * for a typed value, a POST with it in the body, kept out of URLs (and so
+ * of proxies' and servers' access logs).
+ */
+type HoodRequest = { url: string } | { body: Record<string, unknown> }
+function neighbourhoodRequest(start: Start, filters: Filters, hops = filters.hops): HoodRequest {
+  const params = { ...start, hops, maxNodes: filters.maxNodes, from: filters.from, to: filters.to, kinds: filters.kinds, edgeTypes: filters.edgeTypes }
+  if (!('value' in start)) return { url: `/v1/graph/neighbourhood${query(params)}` }
+  // an empty list means "no filter", as an absent parameter does in the GET
+  return { body: Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) }
+}
 
 const merged = (drawn: Drawn | null, answer: Neighbourhood): Drawn => {
   const nodes = new Map(drawn?.nodes)
@@ -139,12 +149,17 @@ export default function GraphPage() {
   const [form] = Form.useForm<FormValues>()
 
   /** One answer of the API, kept for the page's life: a drawing replays its start and expansions from these, asking only for what is new. */
-  const hood = (url: string) => client.fetchQuery({ queryKey: ['graph-hood', url], queryFn: () => api.get<Neighbourhood>(url), staleTime: Number.POSITIVE_INFINITY })
+  const hood = (asked: HoodRequest) =>
+    client.fetchQuery({
+      queryKey: ['graph-hood', asked],
+      queryFn: () => ('url' in asked ? api.get<Neighbourhood>(asked.url) : api.post<Neighbourhood>('/v1/graph/neighbourhood', asked.body)),
+      staleTime: Number.POSITIVE_INFINITY,
+    })
   const drawing = useQuery({
     queryKey: ['graph', start, filters, expansions],
     queryFn: async () => {
-      let drawn = merged(null, await hood(neighbourhoodUrl(start!, filters)))
-      for (const id of expansions) drawn = merged(drawn, await hood(neighbourhoodUrl({ node: id }, filters, 1)))
+      let drawn = merged(null, await hood(neighbourhoodRequest(start!, filters)))
+      for (const id of expansions) drawn = merged(drawn, await hood(neighbourhoodRequest({ node: id }, filters, 1)))
       return drawn
     },
     enabled: start !== undefined,
@@ -273,13 +288,17 @@ export default function GraphPage() {
         </Form>
       </Card>
       {start === undefined && <Alert type="info" showIcon title={t('graph.startHint')} />}
-      {drawing.isError && <Alert type="error" showIcon title={problemText(t, drawing.error)} />}
+      {drawing.isError && <Alert type="error" showIcon title={problemText(t, drawing.error)} data-testid="graph-error" />}
       {drawing.isFetching && !drawn && <Spin />}
       {drawn && (
         <>
           <Space wrap>
             <Typography.Text data-testid="graph-counts">{t('graph.counts', { nodes: nodes.length, edges: edges.length })}</Typography.Text>
-            {drawn.truncated && <Tag color="orange">{t('graph.truncated')}</Tag>}
+            {drawn.truncated && (
+              <Tag color="orange" data-testid="graph-truncated">
+                {t('graph.truncated')}
+              </Tag>
+            )}
             {expansions.length > 0 && <Typography.Text data-testid="graph-expansions">{t('graph.expansions', { count: expansions.length })}</Typography.Text>}
             {filters.edgeTypes.length > 0 && (
               <Typography.Text type="secondary" data-testid="graph-edge-filter">

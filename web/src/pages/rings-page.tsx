@@ -166,6 +166,28 @@ export default function RingsPage() {
           { title: t('rings.col.firstSeen'), dataIndex: 'firstSeen', ...sortable('firstSeen'), render: (at: string) => dateTime(at) },
           { title: t('rings.col.lastJoined'), dataIndex: 'lastJoined', ...sortable('lastJoined'), render: (at: string) => dateTime(at) },
           {
+            title: t('rings.col.since'),
+            dataIndex: 'since',
+            ...sortable('since'),
+            render: (at: string, ring) => (
+              <Tooltip title={ring.history.map((size) => `${dateTime(size.at)}: ${size.users}`).join('\n')}>
+                <span data-testid="ring-since">
+                  {dateTime(at)}
+                  <br />
+                  <Typography.Text type="secondary">
+                    {[
+                      ring.previousUsers === 0 ? t('rings.sizeNew') : ring.previousUsers !== ring.users ? t('rings.sizeFrom', { from: ring.previousUsers }) : null,
+                      ring.splitFrom === null ? null : t('rings.splitFrom', { id: ring.splitFrom }),
+                      ring.absorbed.length === 0 ? null : t('rings.absorbed', { ids: ring.absorbed.join(', ') }),
+                    ]
+                      .filter(Boolean)
+                      .join(' · ')}
+                  </Typography.Text>
+                </span>
+              </Tooltip>
+            ),
+          },
+          {
             title: t('rings.col.case'),
             dataIndex: 'case',
             render: (ringCase: RingListItem['case']) =>
