@@ -5,31 +5,14 @@ import { FeatureColumns } from '../../src/graph/evaluation/feature-columns.ts'
 import type { SffsdData } from '../../src/graph/evaluation/s-ffsd-data.ts'
 import { platformGraphFeatures } from '../../src/graph/evaluation/s-ffsd-platform-graph.ts'
 import { graphFeatureNames } from '../../src/graph/graph-measures.ts'
+import { sffsdWorld, syntheticSffsd } from './s-ffsd-fixtures.ts'
 
 const rows = 120
 
-function dataset(codes: number[][], labels: number[]): SffsdData {
-  const column = (k: number) => Int32Array.from({ length: rows }, (_, i) => codes[i]![k]!)
-  return {
-    rows,
-    time: Float64Array.from({ length: rows }, (_, i) => i * 10),
-    amount: Float64Array.from({ length: rows }, (_, i) => (i * 37) % 101),
-    source: column(0),
-    target: column(1),
-    location: column(2),
-    type: column(3),
-    label: Int32Array.from(labels),
-    cardinality: { source: 12, target: 5, location: 3, type: 3 },
-  }
-}
-
 const world = fc.record({
-  codes: fc.array(fc.tuple(fc.integer({ min: 0, max: 11 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: rows, maxLength: rows }),
-  labels: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: rows, maxLength: rows }),
-  inTrain: fc.array(fc.boolean(), { minLength: rows, maxLength: rows }),
+  ...sffsdWorld(rows),
   // multiples of 10, as the times are: a label is often known at the very time of a later transaction
   delay: fc.integer({ min: 0, max: 30 }).map((d) => d * 10),
-  row: fc.integer({ min: 0, max: rows - 1 }),
 })
 
 const featuresOf = (data: SffsdData, labelFrom: Uint8Array, knownAt: Float64Array) => platformGraphFeatures(data, labelFrom, knownAt, new FeatureColumns(rows)).columns
@@ -39,20 +22,20 @@ test('GraphService measures on S-FFSD: a label is read only by transactions afte
     fc.property(world, ({ codes, labels: drawn, inTrain, delay, row }) => {
       // the row whose label is flipped below is a labelled training row
       const labels = drawn.map((l, i) => (i === row ? l % 2 : l))
-      const data = dataset(codes, labels)
+      const data = syntheticSffsd(codes, labels)
       const labelFrom = Uint8Array.from(inTrain, (t, i) => ((t || i === row) && labels[i] !== 2 ? 1 : 0))
       const knownAt = Float64Array.from(data.time, (t) => t + delay)
       const base = featuresOf(data, labelFrom, knownAt)
       assert.equal(base.length, graphFeatureNames.length)
       // every label outside labelFrom flipped: nothing changes
-      const flipped = dataset(
+      const flipped = syntheticSffsd(
         codes,
         labels.map((l, i) => (labelFrom[i] === 1 || l === 2 ? l : 1 - l)),
       )
       assert.deepEqual(featuresOf(flipped, labelFrom, knownAt), base)
       // one label flipped: no transaction up to the time it is known moves (its own included)
       const changed = featuresOf(
-        dataset(
+        syntheticSffsd(
           codes,
           labels.map((l, i) => (i === row ? 1 - l : l)),
         ),
@@ -70,7 +53,7 @@ test('GraphService measures on S-FFSD: a known fraud label reaches the next tran
   // card 0 pays twice, 100 time units apart; its first transaction is fraud, known 10 units later
   const codes = Array.from({ length: rows }, (_, i) => [i === 0 || i === 10 ? 0 : 1 + (i % 11), i % 5, i % 3, i % 3])
   const labels = Array.from({ length: rows }, (_, i) => (i === 0 ? 1 : 0))
-  const data = dataset(codes, labels)
+  const data = syntheticSffsd(codes, labels)
   const labelFrom = new Uint8Array(rows).fill(1)
   const columns = featuresOf(data, labelFrom, Float64Array.from(data.time, (t) => t + 10))
   const riskNodes = columns[graphFeatureNames.indexOf('riskNodes2h30d')]!
