@@ -1,5 +1,5 @@
 import { type GraphDelta, GraphMirror } from './graph-mirror.ts'
-import { ensureCapacity, prefix } from './growable.ts'
+import { ensureCapacity, holding, prefix } from './growable.ts'
 import type { LinkGraph } from './link-graph.ts'
 import type { RiskPropagation } from './propagation.ts'
 
@@ -215,24 +215,16 @@ export class GraphChanges implements ChangeWatch {
     this.nodeMark = ensureCapacity(this.nodeMark, this.nodeCount)
     const e = columns.edges.length
     const n = columns.nodes.length
-    this.edgeIds = ensureCapacity(this.edgeIds, e)
-    this.firstSeenMs = ensureCapacity(this.firstSeenMs, e)
-    this.lastSeenMs = ensureCapacity(this.lastSeenMs, e)
-    this.counts = ensureCapacity(this.counts, e)
-    this.edgeIds.set(columns.edges)
-    this.firstSeenMs.set(columns.firstSeenMs)
-    this.lastSeenMs.set(columns.lastSeenMs)
-    this.counts.set(columns.counts)
+    this.edgeIds = holding(this.edgeIds, columns.edges)
+    this.firstSeenMs = holding(this.firstSeenMs, columns.firstSeenMs)
+    this.lastSeenMs = holding(this.lastSeenMs, columns.lastSeenMs)
+    this.counts = holding(this.counts, columns.counts)
     for (let i = 0; i < e; i++) this.edgeMark[columns.edges[i]!] = 1
     this.edges = e
-    this.nodeIds = ensureCapacity(this.nodeIds, n)
-    this.nodeFirstSeenMs = ensureCapacity(this.nodeFirstSeenMs, n)
-    this.risky = ensureCapacity(this.risky, n)
-    this.seedMass = ensureCapacity(this.seedMass, n)
-    this.nodeIds.set(columns.nodes)
-    this.nodeFirstSeenMs.set(columns.nodeFirstSeenMs)
-    this.risky.set(columns.risky)
-    this.seedMass.set(columns.seedMass)
+    this.nodeIds = holding(this.nodeIds, columns.nodes)
+    this.nodeFirstSeenMs = holding(this.nodeFirstSeenMs, columns.nodeFirstSeenMs)
+    this.risky = holding(this.risky, columns.risky)
+    this.seedMass = holding(this.seedMass, columns.seedMass)
     for (let i = 0; i < n; i++) this.nodeMark[columns.nodes[i]!] = 1
     this.nodes = n
   }

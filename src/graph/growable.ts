@@ -19,6 +19,13 @@ export function ensureCapacity<T extends NumberArray>(array: T, needed: number, 
   return bigger
 }
 
+/** `array`, grown if need be, holding `values` from its start: a column restored from a snapshot. */
+export function holding<T extends NumberArray>(array: T, values: ArrayLike<number>): T {
+  const grown = ensureCapacity(array, values.length)
+  grown.set(values)
+  return grown
+}
+
 /** The first `length` items, e.g. for a snapshot: a copy, or with `copy` false a view over the array itself (valid until it changes or grows). */
 export function prefix<T extends NumberArray>(array: T, length: number, copy: boolean): T {
   return (copy ? array.slice(0, length) : array.subarray(0, length)) as T

@@ -1,6 +1,6 @@
 import type { EntityKind } from '../events/entities.ts'
 import { type LabelKind, labelKinds } from '../events/label-kinds.ts'
-import { ensureCapacity, prefix } from './growable.ts'
+import { ensureCapacity, holding, prefix } from './growable.ts'
 
 export { type LabelKind, labelKinds }
 
@@ -256,21 +256,14 @@ export class NodeLabels {
     const given = columns.given
     labels.given = given.count
     labels.subjects = given.subjects.slice()
-    labels.kinds = ensureCapacity(labels.kinds, given.count)
-    labels.kinds.set(given.kinds)
-    labels.atMs = ensureCapacity(labels.atMs, given.count)
-    labels.atMs.set(given.atMs)
-    labels.withdrawn = ensureCapacity(labels.withdrawn, given.count)
-    labels.withdrawn.set(given.withdrawn)
-    labels.firstMark = ensureCapacity(labels.firstMark, given.count)
-    labels.firstMark.set(given.firstMark)
+    labels.kinds = holding(labels.kinds, given.kinds)
+    labels.atMs = holding(labels.atMs, given.atMs)
+    labels.withdrawn = holding(labels.withdrawn, given.withdrawn)
+    labels.firstMark = holding(labels.firstMark, given.firstMark)
     labels.marks = given.marks
-    labels.markNodes = ensureCapacity(labels.markNodes, given.marks)
-    labels.markNodes.set(given.markNodes)
-    labels.markLabels = ensureCapacity(labels.markLabels, given.marks)
-    labels.markLabels.set(given.markLabels)
-    labels.markPrevious = ensureCapacity(labels.markPrevious, given.marks)
-    labels.markPrevious.set(given.markPrevious)
+    labels.markNodes = holding(labels.markNodes, given.markNodes)
+    labels.markLabels = holding(labels.markLabels, given.markLabels)
+    labels.markPrevious = holding(labels.markPrevious, given.markPrevious)
     // the last label given of each (kind, subject), as `give` left it
     for (let i = 0; i < given.count; i++) labels.bySubject.set(`${given.kinds[i]}\u0000${given.subjects[i]}`, i)
     return labels
